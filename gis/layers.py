@@ -1,0 +1,131 @@
+"""The shipped layers: where they are, what they are, and loading them.
+
+Every layer is a GeoJSON file in lon/lat (WGS-84) under ``layers/`` plus a
+catalogue entry ``layers/catalog/<name>.yaml`` that says what it is::
+
+    name: townships                # the id used by load_layer()
+    file: base/townships.geojson   # relative to layers/
+    title: 乡镇(街道)驻地            # Chinese title for legends and layer controls
+    group: 乡镇                    # layer-control group
+    kind: point                    # point / line / polygon
+    description: ...
+    source: ...                    # where the data comes from
+    licence: CC BY 4.0
+    attribution: ...
+    style: {color: "#...", weight: 2, dash: null, radius: 4, fill_opacity: 0.2}
+
+Planning semantics (titles, groups, styles) are data here, not code.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import yaml
+
+from . import settings
+from ._errors import LayerError
+
+_REQUIRED_KEYS = ("name", "file", "title", "group", "kind", "source", "licence", "attribution")
+
+
+def layers_dir() -> Path:
+    """The folder shipped layers are read from (``gis.settings.layers_dir`` or the installed copy)."""
+    if settings.layers_dir is not None:
+        return Path(settings.layers_dir)
+    return Path(str(resources.files("gis._layers")))
+
+
+def read_yaml(path: Path) -> Any:
+    """Read a UTF-8 YAML file, naming the file in any error."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError as exc:
+        raise LayerError(f"{path}: file not found.") from exc
+    except yaml.YAMLError as exc:
+        raise LayerError(f"{path}: is not valid YAML ({exc}). Fix the syntax at the position shown.") from exc
+
+
+@functools.lru_cache(maxsize=4)
+def _catalog(root: Path) -> dict[str, dict[str, Any]]:
+    entries: dict[str, dict[str, Any]] = {}
+    for path in sorted((root / "catalog").glob("*.yaml")):
+        entry = read_yaml(path)
+        if not isinstance(entry, dict):
+            raise LayerError(f"{path}: a catalogue entry must be a mapping with keys {', '.join(_REQUIRED_KEYS)}.")
+        missing = [k for k in _REQUIRED_KEYS if not entry.get(k)]
+        if missing:
+            raise LayerError(f"{path}: catalogue entry lacks {', '.join(missing)}; add them.")
+        entries[entry["name"]] = entry
+    return entries
+
+
+def catalog() -> dict[str, dict[str, Any]]:
+    """All catalogue entries by layer name."""
+    return _catalog(layers_dir())
+
+
+def layer_info(name: str) -> dict[str, Any]:
+    """The catalogue entry of one layer; raises :class:`LayerError` naming the known layers."""
+    entries = catalog()
+    if name not in entries:
+        raise LayerError(
+            f"unknown layer {name!r}. Known layers: {', '.join(sorted(entries)) or '(none)'}. "
+            "See gis.list_layers()."
+        )
+    return entries[name]
+
+
+def list_layers() -> pd.DataFrame:
+    """A table of the shipped layers: name, Chinese title, group, kind, features, licence.
+
+    Examples
+    --------
+    >>> t = list_layers()
+    >>> {"counties", "townships"} <= set(t["name"])
+    True
+    """
+    rows = []
+    for name, entry in catalog().items():
+        path = layers_dir() / entry["file"]
+        rows.append({
+            "name": name,
+            "title": entry["title"],
+            "group": entry["group"],
+            "kind": entry["kind"],
+            "file": entry["file"],
+            "exists": path.exists(),
+            "licence": entry["licence"],
+        })
+    return pd.DataFrame(rows, columns=["name", "title", "group", "kind", "file", "exists", "licence"])
+
+
+def load_layer(name: str) -> gpd.GeoDataFrame:
+    """Load a shipped layer as a GeoDataFrame in EPSG:4326.
+
+    The catalogue entry is attached as ``gdf.attrs["layer"]``.
+
+    Examples
+    --------
+    >>> towns = load_layer("townships")
+    >>> len(towns)
+    118
+    """
+    entry = layer_info(name)
+    path = layers_dir() / entry["file"]
+    if not path.exists():
+        raise LayerError(
+            f"layer {name!r}: its file {path} is missing. Rebuild the layers with "
+            "`python -m gis.build` from a source checkout, or reinstall liuzhou-gis."
+        )
+    gdf = gpd.read_file(path, engine="pyogrio")
+    if gdf.crs is None:
+        gdf = gdf.set_crs("EPSG:4326")
+    gdf.attrs["layer"] = dict(entry)
+    return gdf

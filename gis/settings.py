@@ -1,0 +1,30 @@
+"""Package-wide settings.
+
+Change them at run time, e.g. ``gis.settings.analysis_crs = "EPSG:4546"``.
+
+analysis_crs : str
+    The one projected CRS in which every distance, buffer and area is computed.
+    Default ``"EPSG:4545"`` (CGCS2000 / 3-degree Gauss-Kruger CM 108E).  The
+    municipality spans 108.59-110.18E; zone 36 (CM 108E) holds the central
+    city's historic core (109.4E), all of the western counties and most
+    of the population, and its scale error stays under 600 ppm over the whole
+    extent (250 ppm at the city centre).  Distances reported as ``dist_m`` are
+    corrected to the geodesic, so the residual scale error only affects
+    buffers and planar areas.  EPSG:4508 (6-degree, CM 111E) is the
+    alternative if one zone must hold everything with a standard code; it
+    scales up to 800 ppm at the western edge.
+layers_dir : pathlib.Path or None
+    Where shipped layers are read from.  ``None`` means the copy installed with
+    the package (``gis/_layers``, which is the repository's ``layers/``).
+tianditu_key_env : str
+    Name of the environment variable that holds a Tianditu API key.  The key is
+    read at map-build time and never written to disk by this package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+analysis_crs: str = "EPSG:4545"
+layers_dir: Path | None = None
+tianditu_key_env: str = "TIANDITU_KEY"

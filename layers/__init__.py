@@ -1,0 +1,1 @@
+"""Shipped data of liuzhou-gis (installed as gis._layers); see README.md in this folder."""
