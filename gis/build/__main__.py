@@ -1,0 +1,59 @@
+"""``python -m gis.build {base,all}``: rebuild the shipped layers from ``../shared`` and pinned packages."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_shared_dir() -> Path:
+    """``$LZGIS_SHARED`` if set, else ``../shared`` relative to the repository root."""
+    env = os.environ.get("LZGIS_SHARED")
+    return Path(env) if env else (REPO_ROOT.parent / "shared")
+
+
+def _build_base(shared: Path, out: Path) -> None:
+    from . import base
+
+    report = base.build(shared, out)
+    counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
+    print(f"base layers written to {out / base.BASE_DIR}: {counts}")
+
+
+def _build_all(shared: Path, out: Path) -> None:
+    _build_base(shared, out)
+    try:
+        plans = importlib.import_module(".plans", __package__)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.plans":
+            raise
+        print("gis.build.plans is not available; plan layers skipped")
+        return
+    plans.build(shared, out)
+    print(f"plan layers written to {out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gis.build", description=__doc__)
+    parser.add_argument("--shared", type=Path, default=None,
+                        help="shared input folder (default: $LZGIS_SHARED or ../shared next to the repository)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "layers",
+                        help="the layers/ folder to write into (default: the repository's layers/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("base", help="city, counties, townships, villages, stations, airport, rivers")
+    sub.add_parser("all", help="base, then the plan layers if gis.build.plans exists")
+    args = parser.parse_args(argv)
+    shared = args.shared or default_shared_dir()
+    if not shared.is_dir():
+        parser.error(f"shared input folder {shared} does not exist; pass --shared or set LZGIS_SHARED")
+    {"base": _build_base, "all": _build_all}[args.command](shared, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

