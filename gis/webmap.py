@@ -1,0 +1,546 @@
+"""Self-contained offline web maps: one HTML file that opens by double-click with no internet.
+
+:func:`make_map` draws the administrative polygons (the offline basemap), a
+planning structure (core / wings / clusters / nodes), any shipped layer or
+GeoDataFrame (plan layers, analysis results) and user files over each other,
+with a grouped layer control in Chinese, Chinese popups, a legend, search by
+name, a scale bar, full screen, a title and a note of sources and licences.
+:func:`save_map` writes it.
+
+What makes the page safe to hand to anyone:
+
+- *offline*: Leaflet and the map's own script and style are inlined
+  (:mod:`gis._assets`); the default basemap fetches nothing.  OpenStreetMap,
+  Tianditu and Gaode tiles are only requested when a user switches to them;
+- *escaped*: every attribute value, column name, layer title and text that
+  reaches the page is HTML-escaped here, in Python;
+- *GCJ-02 aware*: Gaode tiles are drawn in GCJ-02, so while the Gaode basemap
+  is active the overlays are shifted to GCJ-02 for display (with the same
+  closed form as :func:`gis.datum.wgs84_to_gcj02`) and a notice says so;
+- *small*: geometry is simplified for display in the analysis CRS, coordinates
+  are rounded to 1e-5 degree (about a metre) and Chinese text is not
+  \\u-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import _assets
+from ._errors import InputError, require
+from ._io import atomic_write
+from ._mapstyle import map_styles, resolve_basemaps
+from .crs import detect_crs, to_analysis_crs
+
+__all__ = ["make_map", "save_map", "map_html", "read_vector"]
+
+LayerInput = "gpd.GeoDataFrame | str"
+_DECIMALS = 5  # 1e-5 degree: about 1.1 m north-south and 1.0 m east-west at Liuzhou
+_NAME_COLUMNS = ("name", "名称", "项目名称", "title", "label", "NAME", "Name")
+_LON_COLUMNS = ("lon", "lng", "long", "longitude", "x", "经度", "东经")
+_LAT_COLUMNS = ("lat", "latitude", "y", "纬度", "北纬")
+_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
+_DASH = re.compile(r"^[0-9., ]{1,30}$")
+_MAX_USER_FIELDS = 20
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        return bool(pd.isna(value)) if np.ndim(value) == 0 else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "是" if value else "否"
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.6g}" if abs(v) < 1 else f"{v:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------- user files
+
+
+def read_vector(path: str | os.PathLike, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a user's vector file (GeoPackage, GeoJSON, Shapefile, CSV with coordinates) in EPSG:4326.
+
+    A CSV needs a longitude and a latitude column (``lon``/``lng``/``longitude``/``x``/``经度`` and
+    ``lat``/``latitude``/``y``/``纬度``, any case) in WGS-84 / CGCS2000 degrees.  A file without a CRS
+    is accepted only when :func:`gis.crs.detect_crs` can identify it.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    layer : str, optional
+        The layer of a multi-layer file (GeoPackage).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The features in EPSG:4326, ``attrs["layer"]`` holding the file's name as title.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found. Check the path given to --add / add=.")
+    if path.suffix.lower() in (".csv", ".txt"):
+        gdf = _read_csv_points(path)
+    else:
+        try:
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+        except Exception as exc:  # pyogrio raises its own DataSourceError family
+            raise InputError(
+                f"{path}: cannot be read as a vector file ({exc}). Give a GeoPackage, GeoJSON, "
+                "Shapefile (.shp with its .shx/.dbf/.prj) or a CSV with lon/lat columns."
+            ) from exc
+        if "geometry" not in gdf or gdf.geometry.isna().all():
+            raise InputError(f"{path}: has no geometries. A table without shapes needs lon/lat columns and a .csv name.")
+        if gdf.crs is None:
+            gdf = gdf.set_crs(detect_crs(gdf, layer=str(path)))
+        gdf = gdf.to_crs("EPSG:4326")
+    gdf.attrs["layer"] = {"title": path.stem, "source": path.name}
+    return gdf
+
+
+def _read_csv_points(path: Path) -> gpd.GeoDataFrame:
+    table = None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            table = pd.read_csv(path, encoding=encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if table is None:
+        raise InputError(f"{path}: is neither UTF-8 nor GB18030 text. Save it as UTF-8 CSV.")
+
+    def find(candidates: Sequence[str]) -> str | None:
+        lowered = {str(c).strip().lower(): c for c in table.columns}
+        return next((lowered[c.lower()] for c in candidates if c.lower() in lowered), None)
+
+    lon_col, lat_col = find(_LON_COLUMNS), find(_LAT_COLUMNS)
+    if lon_col is None or lat_col is None:
+        raise InputError(
+            f"{path}: no longitude/latitude columns found among {', '.join(map(str, table.columns))}. "
+            f"Name them one of {'/'.join(_LON_COLUMNS)} and {'/'.join(_LAT_COLUMNS)} (WGS-84 degrees)."
+        )
+    lon = pd.to_numeric(table[lon_col], errors="coerce")
+    lat = pd.to_numeric(table[lat_col], errors="coerce")
+    bad = table.index[lon.isna() | lat.isna() | ~lon.between(-180, 180) | ~lat.between(-90, 90)]
+    if len(bad):
+        rows = ", ".join(str(i + 2) for i in bad[:10]) + (" …" if len(bad) > 10 else "")
+        raise InputError(
+            f"{path}: {len(bad)} row(s) have no valid degrees in {lon_col}/{lat_col} (file lines {rows}). "
+            "Fix or remove them; projected coordinates must be converted to lon/lat first."
+        )
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+# ---------------------------------------------------------------- layers → page data
+
+
+def _kind(geoms: gpd.GeoSeries) -> str:
+    types = set(geoms.geom_type.dropna())
+    if types <= {"Point", "MultiPoint"}:
+        return "point"
+    if types <= {"LineString", "MultiLineString", "LinearRing"}:
+        return "line"
+    return "polygon"
+
+
+def _clean_style(style: Mapping[str, Any] | None, *, where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in dict(style or {}).items():
+        if value is None:
+            continue
+        if key in ("color", "fill_color"):
+            if not _COLOR.match(str(value)):
+                raise InputError(f"{where}: style {key}={value!r} is not a colour; use '#rrggbb' or a CSS colour name.")
+            out[key] = str(value)
+        elif key == "dash":
+            if not _DASH.match(str(value)):
+                raise InputError(f"{where}: style dash={value!r} must be numbers such as '6 4'.")
+            out[key] = str(value)
+        elif key in ("weight", "radius", "fill_opacity", "opacity"):
+            out[key] = float(value)
+    return out
+
+
+def _display_geometry(gdf: gpd.GeoDataFrame, *, simplify_m: float, where: str) -> gpd.GeoSeries:
+    if gdf.crs is None:
+        gdf = gdf.set_crs(detect_crs(gdf, layer=where))
+    geoms = gdf.geometry
+    keep = ~(geoms.isna() | geoms.is_empty)
+    gdf = gdf[keep]
+    if simplify_m > 0 and not (gdf.geom_type.isin(["Point", "MultiPoint"])).all():
+        metric = to_analysis_crs(gdf[[gdf.geometry.name]], layer=where)
+        simple = shapely.simplify(np.asarray(metric.geometry.values), simplify_m, preserve_topology=True)
+        out = gpd.GeoSeries(simple, index=gdf.index, crs=metric.crs).to_crs("EPSG:4326")
+    else:
+        out = gdf.geometry.to_crs("EPSG:4326")
+    rounded = shapely.transform(np.asarray(out.values), lambda c: np.round(c, _DECIMALS))
+    return gpd.GeoSeries(rounded, index=out.index, crs="EPSG:4326")
+
+
+def _derived(row: Mapping[str, Any], key: str, styles: Mapping[str, Any]) -> Any:
+    """A popup value, combining columns where the label stands for several."""
+    get = lambda k: None if _is_missing(row.get(k)) else row.get(k)  # noqa: E731
+    if key == "status":
+        return get("status_zh") or styles["status_zh"].get(get("status"), get("status"))
+    if key == "source":
+        parts = [str(p) for p in (get("section"), get("source_file")) if p]
+        return " · ".join(parts) or get("source")
+    if key == "location":
+        level, precision = get("geocode_level"), get("precision_m")
+        if level is None and precision is None:
+            return None
+        text = styles["geocode_level_zh"].get(level, level) or ""
+        if precision is not None:
+            text += f"(约 {_fmt(precision)} 米)"
+        return text
+    if key == "geometry_basis":
+        basis = get("geometry_basis")
+        return styles["geometry_basis_zh"].get(basis, basis)
+    return get(key)
+
+
+def _layer_spec(
+    gdf: gpd.GeoDataFrame,
+    info: Mapping[str, Any],
+    *,
+    index: int,
+    styles: Mapping[str, Any],
+    simplify_m: float,
+    all_fields: bool,
+) -> dict[str, Any] | None:
+    title = str(info.get("title") or f"图层{index + 1}")
+    where = f"layer {title!r}"
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(f"{where}: expected a GeoDataFrame or a layer name, got {type(gdf).__name__}.")
+    geoms = _display_geometry(gdf, simplify_m=simplify_m, where=where)
+    if geoms.empty:
+        return None
+    rows = gdf.loc[geoms.index]
+    kind = info.get("kind") or _kind(geoms)
+    kind = {"points": "point", "lines": "line", "polygons": "polygon"}.get(kind, kind)
+    if kind not in ("point", "line", "polygon"):
+        kind = _kind(geoms)
+    style = {**styles["default_style"][kind], **_clean_style(info.get("style"), where=where)}
+
+    labels: dict[str, str] = styles["fields"]
+    columns = [c for c in rows.columns if c != rows.geometry.name]
+    present = set(columns)
+    derived_sources = {
+        "status": {"status", "status_zh"},
+        "source": {"source_file", "section"},
+        "location": {"geocode_level", "precision_m"},
+    }
+    fields = [k for k in labels if k in present or derived_sources.get(k, set()) & present]
+    extra: list[str] = []
+    if all_fields:
+        used = set(fields) | {c for k in fields for c in derived_sources.get(k, ())}
+        extra = [c for c in columns if c not in used][:_MAX_USER_FIELDS]
+    name_col = "name" if "name" in present else next((c for c in _NAME_COLUMNS if c in present), None)
+
+    features = []
+    schematic_seen, real_seen = False, False
+    records = rows.drop(columns=rows.geometry.name).to_dict("records")
+    for geom_json, row in zip(shapely.to_geojson(np.asarray(geoms.values)), records):
+        props: dict[str, Any] = {}
+        if name_col is not None and not _is_missing(row.get(name_col)):
+            props["name"] = _esc(_fmt(row[name_col]))
+        for key in fields:
+            value = _derived(row, key, styles)
+            if not _is_missing(value) and _fmt(value) != "":
+                props[key] = _esc(_fmt(value))
+        for i, col in enumerate(extra):
+            value = row.get(col)
+            if not _is_missing(value) and _fmt(value) != "":
+                props[f"c{i}"] = _esc(_fmt(value))
+        if kind == "line" and "geometry_basis" in present:
+            if row.get("geometry_basis") == "schematic":
+                props["_schematic"] = 1
+                schematic_seen = True
+            else:
+                real_seen = True
+        features.append(
+            '{"type":"Feature","geometry":' + geom_json + ',"properties":'
+            + json.dumps(props, ensure_ascii=False, separators=(",", ":")) + "}"
+        )
+    field_pairs = [[k, _esc(labels[k])] for k in fields if k != "name"] + [
+        [f"c{i}", _esc(labels.get(str(c), c))] for i, c in enumerate(extra)
+    ]
+    if name_col is not None:
+        field_pairs.insert(0, ["name", _esc(labels["name"])])
+    variants = []
+    if schematic_seen:
+        variants = [{"label": "(示意线)", "schematic": True}]
+        if real_seen:
+            variants.append({"label": "(实际线位)", "schematic": False})
+    return {
+        "id": f"l{index}",
+        "title": _esc(title),
+        "group": _esc(info.get("group") or styles["user_group"]),
+        "kind": kind,
+        "style": style,
+        "show": bool(info.get("show", True)),
+        "legend": bool(info.get("legend", True)),
+        "variants": variants,
+        "fields": field_pairs,
+        "data": '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}",
+        "bounds": [float(v) for v in geoms.total_bounds],
+    }
+
+
+def _as_layer(item: Any, *, where: str) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    if isinstance(item, str):
+        from .layers import load_layer
+
+        gdf = load_layer(item)
+        return gdf, dict(gdf.attrs.get("layer", {}))
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Mapping):
+        gdf, extra = item
+        return gdf, {**dict(getattr(gdf, "attrs", {}).get("layer", {})), **dict(extra)}
+    if isinstance(item, gpd.GeoDataFrame):
+        return item, dict(item.attrs.get("layer", {}))
+    raise InputError(
+        f"{where}: expected a layer name, a GeoDataFrame or (GeoDataFrame, {{'title': …}}), got {type(item).__name__}."
+    )
+
+
+def _structure_layers(structure: Any, styles: Mapping[str, Any]) -> list[tuple[gpd.GeoDataFrame, dict[str, Any]]]:
+    if isinstance(structure, str):
+        from .structure import structure as load_structure
+
+        gdf = load_structure(structure)
+    elif isinstance(structure, gpd.GeoDataFrame):
+        gdf = structure
+    else:
+        raise InputError(f"structure: expected a structure name or a GeoDataFrame, got {type(structure).__name__}.")
+    meta = dict(gdf.attrs.get("structure", {}) or gdf.attrs.get("layer", {}) or {})
+    group = styles["structure_group"]
+    if meta.get("title"):
+        group = f"{group}:{meta['title']}"
+    roles = styles["structure_roles"]
+    if "role" not in gdf.columns:
+        return [(gdf, {"title": meta.get("title") or group, "group": group, **meta})]
+    out = []
+    order = list(roles) + sorted(set(gdf["role"].dropna().astype(str)) - set(roles))
+    for role in order:
+        part = gdf[gdf["role"].astype(str) == role]
+        if part.empty:
+            continue
+        spec = roles.get(role, {"title": role})
+        out.append((part, {"title": spec["title"], "group": group, "style": spec.get("style"),
+                           "source": meta.get("source"), "licence": meta.get("licence"),
+                           "attribution": meta.get("attribution")}))
+    return out
+
+
+def _base_layers(base: Iterable[Any] | None, styles: Mapping[str, Any]) -> list[Any]:
+    if base is not None:
+        return list(base)
+    from .layers import catalog
+
+    known = catalog()
+    return [name for name in styles.get("base_layers", []) if name in known]
+
+
+# ---------------------------------------------------------------- the map
+
+
+def make_map(
+    layers: Sequence[Any] = (),
+    *,
+    title: str = "柳州市空间规划图",
+    structure: gpd.GeoDataFrame | str | None = None,
+    add: Sequence[str | os.PathLike] | None = None,
+    base: Sequence[Any] | None = None,
+    basemaps: Sequence[str] = ("osm", "tianditu", "gaode"),
+    simplify_m: float = 30.0,
+):
+    """Build a self-contained offline web map.
+
+    Parameters
+    ----------
+    layers : sequence of str, GeoDataFrame or (GeoDataFrame, dict)
+        Overlays in drawing order: shipped layer names (:func:`gis.load_layer`), GeoDataFrames
+        (analysis results, your own data) or pairs of a GeoDataFrame and its presentation
+        (``title``, ``group``, ``style``, ``kind``, ``show``, ``legend``, ``source``, ``licence``,
+        ``attribution``).  A GeoDataFrame's ``attrs["layer"]`` supplies the same keys.
+    title : str
+        The map's title, shown on the page and as the window title.
+    structure : str or GeoDataFrame, optional
+        A planning structure (:func:`gis.structure` name or its GeoDataFrame with a ``role``
+        column: core / wing / cluster / node …), drawn as one styled layer per role.
+    add : sequence of path-like, optional
+        User files (GeoPackage, GeoJSON, Shapefile, CSV with lon/lat), drawn on top, each with
+        all its attributes in the popup.
+    base : sequence, optional
+        The administrative polygons drawn first as the offline basemap; by default the
+        ``base_layers`` of ``layers/map_styles.yaml`` that are shipped.
+    basemaps : sequence of str
+        Online basemaps offered besides the offline default, from ``layers/basemaps.yaml``
+        (``osm``, ``tianditu``, ``gaode``).  Tianditu needs its key in the environment variable
+        named by ``gis.settings.tianditu_key_env``; without it, it is left out with a note.
+    simplify_m : float
+        Display simplification tolerance in metres (analysis CRS); 0 keeps every vertex.
+
+    Returns
+    -------
+    folium.Map
+        Write it with :func:`save_map`; every asset is inlined.
+    """
+    folium = require("folium", extra="maps", feature="web maps")
+    from branca.element import Element, MacroElement
+    from jinja2 import Template
+
+    styles = map_styles()
+    texts = styles["texts"]
+    entries: list[tuple[gpd.GeoDataFrame, dict[str, Any], bool]] = []
+    for i, item in enumerate(_base_layers(base, styles)):
+        gdf, info = _as_layer(item, where=f"base[{i}]")
+        info.setdefault("legend", True)
+        entries.append((gdf, info, False))
+    if structure is not None:
+        entries.extend((gdf, info, False) for gdf, info in _structure_layers(structure, styles))
+    for i, item in enumerate(layers):
+        gdf, info = _as_layer(item, where=f"layers[{i}]")
+        entries.append((gdf, info, not info.get("group")))
+    palette = styles["user_palette"]
+    for i, path in enumerate(add or []):
+        gdf = read_vector(path)
+        info = dict(gdf.attrs["layer"])
+        info.setdefault("group", styles["user_group"])
+        info.setdefault("style", {"color": palette[i % len(palette)]})
+        entries.append((gdf, info, True))
+
+    specs, credits = [], []
+    for i, (gdf, info, all_fields) in enumerate(entries):
+        spec = _layer_spec(gdf, info, index=i, styles=styles, simplify_m=simplify_m, all_fields=all_fields)
+        if spec is None:
+            continue
+        specs.append(spec)
+        parts = [info.get(k) for k in ("attribution", "source") if info.get(k)]
+        if parts:
+            line = f"{info.get('title', '')}:{parts[0]}" + (f"({info['licence']})" if info.get("licence") else "")
+            if _esc(line) not in credits:
+                credits.append(_esc(line))
+
+    bases, notes = resolve_basemaps(basemaps)
+    for b in bases[1:]:
+        attribution = "; ".join(t["attribution"] for t in b["tiles"] if t.get("attribution"))
+        credits.append(_esc(f"{b['title']}:{attribution}"))
+    credits += [_esc(n) for n in notes]
+    credits.append(_esc(texts["offline_note"]))
+    credits.append(_esc(texts["leaflet"].format(version=_assets.LEAFLET_VERSION, package=_assets.LEAFLET_PACKAGE,
+                                               pin=_assets.LEAFLET_PIN)))
+
+    if specs:
+        b = np.array([s["bounds"] for s in specs])
+        center = [float((b[:, 1].min() + b[:, 3].max()) / 2), float((b[:, 0].min() + b[:, 2].max()) / 2)]
+    else:
+        center = [24.33, 109.42]
+    fmap = folium.Map(location=center, zoom_start=9, tiles=None, attribution_control=False)
+    fmap.default_js = []
+    fmap.default_css = []
+
+    config = {
+        "title": _esc(title),
+        "basemaps": [{"id": b["id"], "title": _esc(b["title"]), "datum": b["datum"],
+                      "tiles": [{"url": t["url"], "subdomains": str(t.get("subdomains", "abc")),
+                                 "max_zoom": int(t.get("max_zoom", 18)), "attribution": _esc(t.get("attribution", ""))}
+                                for t in b["tiles"]]} for b in bases],
+        "layers": [{k: v for k, v in s.items() if k not in ("data", "bounds")} for s in specs],
+        "credits": credits,
+        "attribution_prefix": _esc(f"Leaflet {_assets.LEAFLET_VERSION}"),
+        **{k: _esc(texts[k]) for k in ("legend_title", "credits_title", "search_placeholder", "search_none",
+                                        "fullscreen_text", "fullscreen_label", "gcj02_notice")},
+    }
+    config_json = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
+    # The feature collections are already JSON text; splice them in without re-encoding.
+    data_json = "[" + ",".join(s["data"] for s in specs) + "]"
+    script = (
+        f"(function(){{var cfg={config_json};var data={data_json};"
+        "cfg.layers.forEach(function(l,i){l.data=data[i];});"
+        "lzMap(%s,cfg);})();"
+    )
+
+    class _OfflineMap(MacroElement):
+        _template = Template(
+            "{% macro script(this, kwargs) %}" + "{{ this.code }}" + "{% endmacro %}"
+        )
+
+        def __init__(self, code: str):
+            super().__init__()
+            self._name = "LzOfflineMap"
+            self.code = code
+
+        def render(self, **kwargs):
+            self.code = _assets.safe_inline_script(script % self._parent.get_name())
+            super().render(**kwargs)
+
+    header = (
+        f"<title>{_esc(title)}</title>\n"
+        f"<style>{_assets.leaflet_css()}</style>\n<style>{_assets.MAP_CSS}</style>\n"
+        f"<script>{_assets.leaflet_js()}</script>\n<script>{_assets.safe_inline_script(_assets.MAP_JS)}</script>\n"
+    )
+    fmap.get_root().header.add_child(Element(header), name="lz_assets", index=0)
+    fmap.add_child(_OfflineMap(""), name="lz_offline_map")
+    fmap.lz_layers = [s["title"] for s in specs]  # the (escaped) overlay titles, for checks and tests
+    return fmap
+
+
+_REMOTE_FETCH = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""",
+                           re.IGNORECASE)
+
+
+def map_html(fmap) -> str:
+    """The page of a map made by :func:`make_map`, checked to load nothing from the network."""
+    page = fmap.get_root().render()
+    hit = _REMOTE_FETCH.search(page)
+    if hit:
+        raise InputError(
+            f"the map would fetch {page[hit.start():hit.start() + 120]!r} from the network; "
+            "remove the element that adds it (folium plugins bring CDN assets)."
+        )
+    return page
+
+
+def save_map(fmap, path: str | os.PathLike) -> Path:
+    """Write a map made by :func:`make_map` to one self-contained HTML file (atomically).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    page = map_html(fmap)
+    with atomic_write(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return Path(path)
