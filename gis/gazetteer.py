@@ -1,0 +1,589 @@
+"""The project's own gazetteer: every place name the geocoder knows, offline.
+
+Built from the shipped layers (``city``, ``counties``, ``townships``,
+``villages``, ``railway_stations``, ``airports``, ``rivers``, ``neighbours``,
+``external_places``) plus the data in ``layers/gazetteer/``:
+
+- ``aliases.yaml``: short forms, variants, the new districts (柳东新区,
+  北部生态新区 / 阳和工业新区), OCR slips of the seeds (雉容 for 雒容) and the
+  rule that picks between places of different kinds sharing a short form
+  (鹿寨: 鹿寨县 before 鹿寨镇);
+- ``landmarks.csv``: ports (作业区) and other named places, each placed at a
+  documented point or at an anchor place of the gazetteer, never invented.
+
+A :class:`Place` has one point (WGS-84), a ``geocode_level`` (landmark /
+village / township / county / city) and a ``precision_m``: the radius within
+which the named thing lies.  :meth:`Gazetteer.find` returns every place name
+in free Chinese text by leftmost-longest match.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import Point
+
+from . import datum as _datum
+from .crs import in_liuzhou, transformer
+from .layers import layer_info, layers_dir, load_layer, read_yaml
+from ._errors import LayerError
+
+LEVELS = ("landmark", "village", "township", "county", "city")
+#: How specific each geocode_level is (smaller is more specific).
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+_BASE_LAYERS = ("city", "counties", "townships", "villages", "railway_stations", "airports",
+                "rivers", "neighbours", "external_places")
+_RIVER_NAMES_ZH = {"Liu": "柳江", "Rong": "融江", "Duliu": "都柳江", "Hongshui": "红水河",
+                   "Xun": "浔江", "Yu": "郁江", "You": "右江", "Quan": "黔江", "Xiang": "湘江",
+                   "Yuan": "沅江"}
+
+
+def normalise_text(text: Any) -> str:
+    """NFKC-normalise text (full-width brackets and digits become ASCII) and drop whitespace.
+
+    Examples
+    --------
+    >>> normalise_text(" 阳和工业新区（北部生态新区） ")
+    '阳和工业新区(北部生态新区)'
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place of the gazetteer.
+
+    ``county`` is the county/district it lies in (its own name for a county),
+    ``district`` the new district managing it (柳东新区 …) if any, ``basis``
+    says where the point comes from.
+    """
+
+    name: str
+    kind: str
+    geocode_level: str
+    lon: float | None
+    lat: float | None
+    precision_m: float | None
+    county: str | None = None
+    township: str | None = None
+    district: str | None = None
+    basis: str = ""
+    source: str = ""
+
+    @property
+    def has_point(self) -> bool:
+        return self.lon is not None and self.lat is not None and np.isfinite([self.lon, self.lat]).all()
+
+    @property
+    def in_liuzhou(self) -> bool:
+        return self.kind not in ("external",)
+
+    def label(self) -> str:
+        """The name with its county (and township), as shown in candidate lists."""
+        where = [w for w in (self.county, self.township) if w and w != self.name]
+        return f"{self.name} ({' '.join(where)})" if where else self.name
+
+
+@dataclass(frozen=True)
+class Match:
+    """A place name found in a text: its span, the surface form and the places it may mean."""
+
+    start: int
+    end: int
+    surface: str
+    places: tuple[Place, ...]
+    via: str = "name"
+
+
+@dataclass
+class Gazetteer:
+    """Places and the surface forms that name them.
+
+    Build the shipped one with :func:`default_gazetteer` (cached) or
+    :meth:`Gazetteer.from_layers`.
+
+    Examples
+    --------
+    >>> gaz = default_gazetteer()
+    >>> [p.name for p in gaz.lookup("雉容镇")]
+    ['雒容镇']
+    >>> [p.name for p in gaz.lookup("鹿寨")]
+    ['鹿寨县']
+    """
+
+    places: list[Place] = field(default_factory=list)
+    index: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    kind_priority: tuple[str, ...] = ()
+    missing_layers: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+    # -- building ---------------------------------------------------------
+    def add(self, place: Place) -> int:
+        self.places.append(place)
+        return len(self.places) - 1
+
+    def name(self, surface: str, idx: int, *, via: str = "name") -> None:
+        surface = normalise_text(surface)
+        if len(surface) < 2:
+            return
+        entries = self.index.setdefault(surface, [])
+        if all(i != idx for i, _ in entries):
+            entries.append((idx, via))
+
+    # -- queries ----------------------------------------------------------
+    def _rank(self, place: Place) -> int:
+        try:
+            return self.kind_priority.index(place.kind)
+        except ValueError:
+            return len(self.kind_priority)
+
+    def lookup_entries(self, surface: str) -> list[tuple[Place, str]]:
+        """Places named exactly ``surface``, of the kind that wins by ``kind_priority``."""
+        entries = [(self.places[i], via) for i, via in self.index.get(normalise_text(surface), [])]
+        if not entries:
+            return []
+        best = min(self._rank(p) for p, _ in entries)
+        return [(p, via) for p, via in entries if self._rank(p) == best]
+
+    def lookup(self, surface: str) -> list[Place]:
+        """Places named exactly ``surface`` (see :meth:`lookup_entries`)."""
+        return [p for p, _ in self.lookup_entries(surface)]
+
+    @functools.cached_property
+    def _lengths(self) -> list[int]:
+        return sorted({len(s) for s in self.index}, reverse=True)
+
+    def find(self, text: str) -> list[Match]:
+        """Every place name in ``text``, leftmost-longest, in reading order.
+
+        Examples
+        --------
+        >>> [m.surface for m in default_gazetteer().find("柳州市柳东新区雒容镇某路")]
+        ['柳州市柳东新区', '雒容镇']
+        """
+        text = normalise_text(text)
+        out: list[Match] = []
+        i, n = 0, len(text)
+        while i < n:
+            for length in self._lengths:
+                if i + length > n:
+                    continue
+                surface = text[i:i + length]
+                if surface in self.index:
+                    entries = self.lookup_entries(surface)
+                    vias = sorted({via for _, via in entries})
+                    out.append(Match(i, i + length, surface, tuple(p for p, _ in entries), ";".join(vias)))
+                    i += length
+                    break
+            else:
+                i += 1
+        return out
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        """The places as a GeoDataFrame (points in EPSG:4326; None where a place has no point)."""
+        rows = [p.__dict__ for p in self.places]
+        geom = [Point(p.lon, p.lat) if p.has_point else None for p in self.places]
+        return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geom, crs="EPSG:4326")
+
+    # -- construction from the shipped layers ------------------------------
+    @classmethod
+    def from_layers(cls, *, root: str | Path | None = None) -> "Gazetteer":
+        """Build the gazetteer from the layers under ``root`` (default: the installed layers)."""
+        root = Path(root) if root is not None else layers_dir()
+        rules = read_yaml(root / "gazetteer" / "aliases.yaml")
+        gaz = cls(kind_priority=tuple(rules.get("kind_priority", [])))
+        layers: dict[str, gpd.GeoDataFrame] = {}
+        missing = []
+        for name in _BASE_LAYERS:
+            try:
+                layer_info(name)
+                layers[name] = load_layer(name)
+            except LayerError:
+                missing.append(name)
+        gaz.missing_layers = tuple(missing)
+        _Builder(gaz, rules, layers, root).build()
+        return gaz
+
+
+def _hausdorff_m(point: Point, geom, crs_to) -> float:
+    """Largest distance (m) from ``point`` to any part of ``geom``, in the analysis CRS."""
+    p = shapely.transform(point, lambda c: np.column_stack(crs_to.transform(c[:, 0], c[:, 1])))
+    g = shapely.transform(geom, lambda c: np.column_stack(crs_to.transform(c[:, 0], c[:, 1])))
+    return float(shapely.hausdorff_distance(p, g.boundary if g.geom_type.endswith("Polygon") else g))
+
+
+def _strip(name: str, suffixes) -> str | None:
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return None
+
+
+def _col(gdf: gpd.GeoDataFrame, *names: str) -> str | None:
+    for n in names:
+        if n in gdf.columns:
+            return n
+    return None
+
+
+def _val(row, col: str | None) -> Any:
+    if col is None or col not in row.index:
+        return None
+    v = row[col]
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    return v
+
+
+class _Builder:
+    def __init__(self, gaz: Gazetteer, rules: dict, layers: dict[str, gpd.GeoDataFrame], root: Path):
+        self.gaz, self.rules, self.layers, self.root = gaz, rules, layers, root
+        from .crs import analysis_crs
+
+        self.to_m = transformer("EPSG:4326", analysis_crs())
+        self.defaults = rules.get("default_precision_m", {})
+        self.short = rules.get("short_forms", {})
+        self.county_polys: dict[str, Any] = {}
+
+    def build(self) -> None:
+        self.counties()
+        self.city()
+        self.townships()
+        self.new_districts()
+        self.villages()
+        self.village_register()
+        self.stations()
+        self.airports()
+        self.rivers()
+        self.external()
+        self.landmarks()
+        self.variants()
+        self.ocr_slips()
+
+    # each method adds one family of places
+    def counties(self) -> None:
+        gdf = self.layers.get("counties")
+        if gdf is None:
+            return
+        short_col = _col(gdf, "short_name")
+        for _, row in gdf.iterrows():
+            name = row["name"]
+            geom = row.geometry
+            self.county_polys[name] = geom
+            pt = geom.representative_point() if geom.geom_type.endswith("Polygon") else geom
+            precision = _hausdorff_m(pt, geom, self.to_m) if geom.geom_type.endswith("Polygon") else self.defaults.get("county", 20000)
+            idx = self.gaz.add(Place(name, "county", "county", pt.x, pt.y, round(precision), county=name,
+                                     basis="representative point of the county polygon; precision = farthest boundary point",
+                                     source="counties"))
+            self.gaz.name(name, idx)
+            short = _val(row, short_col) or _strip(name, self.short.get("county", []))
+            if short:
+                self.gaz.name(short, idx, via="short")
+                if self.rules.get("county_short_with_xian") and "自治县" in name:
+                    self.gaz.name(short + "县", idx, via="short")
+
+    def _county_of(self, lon: float, lat: float) -> str | None:
+        pt = Point(lon, lat)
+        for name, poly in self.county_polys.items():
+            if poly.covers(pt):
+                return name
+        return None
+
+    def city(self) -> None:
+        spec = self.rules.get("city", {})
+        name = spec.get("name", "柳州市")
+        gdf = self.layers.get("city")
+        if gdf is not None and len(gdf):
+            city_geom = shapely.union_all(gdf.geometry.values)
+        elif self.county_polys:
+            city_geom = shapely.union_all(list(self.county_polys.values()))
+        else:
+            return
+        seat = self.county_polys.get(spec.get("seat_county", ""))
+        if seat is not None:
+            pt = seat.representative_point()
+            basis = f"representative point of {spec['seat_county']} (seat of the municipal government); precision = farthest point of the municipality"
+        else:
+            pt = city_geom.representative_point()
+            basis = "representative point of the municipality"
+        precision = _hausdorff_m(pt, city_geom, self.to_m)
+        idx = self.gaz.add(Place(name, "city", "city", pt.x, pt.y, round(precision), basis=basis, source="city"))
+        self.gaz.name(name, idx)
+        for v in spec.get("variants", []):
+            self.gaz.name(v, idx, via="variant")
+
+    def townships(self) -> None:
+        gdf = self.layers.get("townships")
+        if gdf is None:
+            return
+        prec_col, dist_col = _col(gdf, "precision_m"), _col(gdf, "managing_district")
+        county_col, level_col = _col(gdf, "county", "county_name"), _col(gdf, "geocode_level")
+        basis_col = _col(gdf, "location_note", "location_basis")
+        for _, row in gdf.iterrows():
+            name = row["name"]
+            geom = row.geometry
+            has = geom is not None and not geom.is_empty
+            precision = _val(row, prec_col) or self.defaults.get("township")
+            district = _val(row, dist_col)
+            note = _val(row, basis_col)
+            idx = self.gaz.add(Place(
+                name, "township", _val(row, level_col) or "township", geom.x if has else None,
+                geom.y if has else None, float(precision) if has else None, county=_val(row, county_col),
+                township=name, district=district or None,
+                basis=(f"point of the townships layer ({note})" if note else "point of the townships layer")
+                if has else "no point in the townships layer",
+                source="townships"))
+            self.gaz.name(name, idx)
+            short = _strip(name, self.short.get("township", []))
+            if short:
+                self.gaz.name(short, idx, via="short")
+
+    def new_districts(self) -> None:
+        towns = [p for p in self.gaz.places if p.kind == "township"]
+        for name, spec in (self.rules.get("new_districts") or {}).items():
+            spec = spec or {}
+            names = {name, *spec.get("variants", [])}
+            members = [t for t in towns if t.district and normalise_text(t.district) in {normalise_text(n) for n in names}]
+            placed = [t for t in members if t.has_point]
+            seat = next((t for t in towns if t.name == spec.get("seat")), None)
+            lon = lat = precision = None
+            basis = "members unknown: cannot be placed"
+            if seat is not None and seat.has_point:
+                lon, lat = seat.lon, seat.lat
+                basis = f"seat township {seat.name}"
+            elif placed:
+                lon = float(np.mean([t.lon for t in placed]))
+                lat = float(np.mean([t.lat for t in placed]))
+                basis = "centroid of member township seats: " + "、".join(t.name for t in placed)
+            if lon is not None:
+                pts = [self.to_m.transform(t.lon, t.lat) for t in placed] or [self.to_m.transform(lon, lat)]
+                cx, cy = self.to_m.transform(lon, lat)
+                precision = max(np.hypot(x - cx, y - cy) for x, y in pts) + max(
+                    [t.precision_m or 0 for t in placed] or [0])
+                precision = round(max(precision, self.defaults.get("township", 3000)))
+            counties = sorted({t.county for t in members if t.county})
+            idx = self.gaz.add(Place(name, "new_district", "county", lon, lat, precision,
+                                     county="、".join(counties) or None, district=name, basis=basis,
+                                     source="layers/gazetteer/aliases.yaml + townships.managing_district"))
+            self.gaz.name(name, idx)
+            for v in spec.get("variants", []):
+                self.gaz.name(v, idx, via="variant")
+
+    def villages(self) -> None:
+        gdf = self.layers.get("villages")
+        if gdf is None:
+            return
+        prec_col = _col(gdf, "precision_m")
+        town_col, county_col = _col(gdf, "township", "town"), _col(gdf, "county")
+        dist_by_town = {p.name: p.district for p in self.gaz.places if p.kind == "township"}
+        suffixes = self.short.get("village") or {}
+        for _, row in gdf.iterrows():
+            full = row["name"]
+            name = next((full[: -len(k)] + v for k, v in suffixes.items()
+                         if full.endswith(k) and len(full) > len(k)), full)
+            geom = row.geometry
+            has = geom is not None and not geom.is_empty
+            town = _val(row, town_col)
+            idx = self.gaz.add(Place(
+                name, "village", "village", geom.x if has else None, geom.y if has else None,
+                float(_val(row, prec_col) or self.defaults.get("village", 1000)) if has else None,
+                county=_val(row, county_col), township=town, district=dist_by_town.get(town),
+                basis="village point of the villages layer" if has else "no point in the villages layer",
+                source="villages"))
+            self.gaz.name(name, idx)
+            self.gaz.name(full, idx)
+            for suffix, repl in (self.short.get("village") or {}).items():
+                if full.endswith(suffix) and len(full) > len(suffix):
+                    self.gaz.name(full[: -len(suffix)] + repl, idx, via="short")
+
+    def village_register(self) -> None:
+        """Villages without a point, placed at their township's point (level township), so shared names are known."""
+        path = self.root / "gazetteer" / "village_register.csv"
+        if not path.exists():
+            return
+        reg = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+        have = {(p.name, p.township) for p in self.gaz.places if p.kind == "village" and p.has_point}
+        towns = {(p.name, p.county): p for p in self.gaz.places if p.kind == "township"}
+        for row in reg.itertuples():
+            if (row.short_name, row.township) in have:
+                continue
+            t = towns.get((row.township, row.county))
+            has = t is not None and t.has_point
+            idx = self.gaz.add(Place(
+                row.short_name, "village", t.geocode_level if has else "township",
+                t.lon if has else None, t.lat if has else None, t.precision_m if has else None,
+                county=row.county or None, township=row.township or None, district=t.district if t else None,
+                basis=f"village without a point: placed at its township {row.township}" if has
+                else "village without a point, township not placed",
+                source="layers/gazetteer/village_register.csv (Vonng/adcode, CC BY 4.0)"))
+            self.gaz.name(row.short_name, idx)
+            self.gaz.name(row.name, idx)
+
+    def stations(self) -> None:
+        gdf = self.layers.get("railway_stations")
+        if gdf is None:
+            return
+        prec_col = _col(gdf, "precision_m")
+        for _, row in gdf.iterrows():
+            name = _val(row, "name") if "name" in gdf.columns else None
+            geom = row.geometry
+            if not name or geom is None or geom.is_empty:
+                continue
+            pt = geom if geom.geom_type == "Point" else geom.representative_point()
+            base = name[:-1] if name.endswith("站") else name
+            county = _val(row, "county") if "county" in gdf.columns else self._county_of(pt.x, pt.y)
+            inside = bool(_val(row, "in_liuzhou")) if "in_liuzhou" in gdf.columns else (
+                bool(in_liuzhou([pt.x], [pt.y])[0]) and county is not None)
+            idx = self.gaz.add(Place(
+                base + "站", "station", "landmark", pt.x, pt.y,
+                float(_val(row, prec_col) or self.defaults.get("station", 200)),
+                county=county if inside else None, basis="OpenStreetMap station point",
+                source="railway_stations (© OpenStreetMap contributors, ODbL)"))
+            for surface in (base + "站", base + "火车站", base + "高铁站", "铁路" + base + "站"):
+                self.gaz.name(surface, idx)
+
+    def airports(self) -> None:
+        gdf = self.layers.get("airports")
+        if gdf is None:
+            return
+        for _, row in gdf.iterrows():
+            geom = row.geometry
+            if geom is None or geom.is_empty:
+                continue
+            pt = geom if geom.geom_type == "Point" else geom.representative_point()
+            name = (_val(row, "name") if "name" in gdf.columns else None) or "机场"
+            inside = bool(in_liuzhou([pt.x], [pt.y])[0])
+            if inside and ("白莲" in name or "柳州" in name or len(gdf) == 1):
+                canonical = "柳州白莲机场"
+            else:
+                canonical = name
+            precision = float(_val(row, "precision_m") if "precision_m" in gdf.columns else None
+                              or (self.defaults.get("airport", 1500)))
+            idx = self.gaz.add(Place(canonical, "airport", "landmark", pt.x, pt.y, precision,
+                                     county=self._county_of(pt.x, pt.y),
+                                     basis="OpenStreetMap aeroway point", source="airports (© OpenStreetMap contributors, ODbL)"))
+            self.gaz.name(canonical, idx)
+            self.gaz.name(name, idx)
+
+    def rivers(self) -> None:
+        gdf = self.layers.get("rivers")
+        if gdf is None:
+            return
+        zh_col = _col(gdf, "name_zh", "name_cn")
+        for _, row in gdf.iterrows():
+            name = _val(row, zh_col) or _RIVER_NAMES_ZH.get(str(_val(row, "name")))
+            geom = row.geometry
+            if not name or geom is None or geom.is_empty:
+                continue
+            line = shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom
+            pt = line.interpolate(0.5, normalized=True) if line.geom_type == "LineString" else geom.representative_point()
+            idx = self.gaz.add(Place(name, "river", "landmark", pt.x, pt.y, round(_hausdorff_m(pt, geom, self.to_m)),
+                                     basis="midpoint of the Natural Earth centre line; precision = farthest point",
+                                     source="rivers (Natural Earth, public domain)"))
+            self.gaz.name(name, idx)
+
+    def external(self) -> None:
+        seen: set[str] = set()
+        for layer in ("external_places", "neighbours"):
+            gdf = self.layers.get(layer)
+            if gdf is None:
+                continue
+            for _, row in gdf.iterrows():
+                name = row["name"]
+                geom = row.geometry
+                if not name or name in seen or geom is None or geom.is_empty:
+                    continue
+                seen.add(name)
+                if geom.geom_type == "Point":
+                    pt = geom
+                    precision = float(_val(row, "precision_m") or 20000)
+                else:
+                    pt = geom.representative_point()
+                    precision = _hausdorff_m(pt, geom, self.to_m)
+                level = _val(row, "geocode_level") or _val(row, "level") or ("county" if str(name).endswith(("县", "区")) else "city")
+                idx = self.gaz.add(Place(name, "external", level, pt.x, pt.y, round(precision),
+                                         county=name, basis=str(_val(row, "basis") or f"{layer} layer"),
+                                         source=layer))
+                self.gaz.name(name, idx)
+                short = _strip(name, ["苗族侗族自治州", "壮族自治区", "自治州", "自治县", "市", "县", "省"])
+                if short:
+                    self.gaz.name(short, idx, via="short")
+                for v in str(_val(row, "variants") or "").split("|"):
+                    self.gaz.name(v, idx, via="variant")
+
+    def landmarks(self) -> None:
+        path = self.root / "gazetteer" / "landmarks.csv"
+        if not path.exists():
+            return
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        for row in rows:
+            name = row["name"].strip()
+            lon = lat = precision = None
+            level, county, township, district = "landmark", row.get("county") or None, None, None
+            if row.get("lon") and row.get("lat"):
+                lo, la = _datum.convert([float(row["lon"])], [float(row["lat"])],
+                                        src=row.get("datum") or "wgs84", dst="wgs84")
+                lon, lat = float(lo[0]), float(la[0])
+                precision = float(row.get("precision_m") or 500)
+                basis = f"documented point ({row.get('source')})"
+            else:
+                anchors = [p for p in self.gaz.lookup(row.get("anchor", "")) if p.has_point]
+                if county and len(anchors) > 1:
+                    anchors = [p for p in anchors if county in (p.county, p.district, p.name)]
+                if len(anchors) != 1:
+                    self.gaz.notes.append(f"landmark {name}: anchor {row.get('anchor')!r} not placed "
+                                          f"({len(anchors)} candidates); left without a point")
+                    basis = "anchor could not be placed"
+                else:
+                    a = anchors[0]
+                    lon, lat, precision = a.lon, a.lat, a.precision_m
+                    level = a.geocode_level
+                    township, district = a.township, a.district
+                    county = a.county if a.kind != "new_district" else county
+                    basis = f"placed at {a.name} ({a.geocode_level}): {row.get('note', '')}"
+            if district is None and county in (self.rules.get("new_districts") or {}):
+                district = county
+            idx = self.gaz.add(Place(name, "landmark", level, lon, lat, precision, county=county,
+                                     township=township, district=district, basis=basis,
+                                     source=f"layers/gazetteer/landmarks.csv; {row.get('source', '')}"))
+            self.gaz.name(name, idx)
+            for v in (row.get("variants") or "").split("|"):
+                self.gaz.name(v, idx, via="variant")
+
+    def variants(self) -> None:
+        for canonical, variants in (self.rules.get("variants") or {}).items():
+            targets = [i for i, _ in self.gaz.index.get(normalise_text(canonical), [])]
+            if not targets:
+                self.gaz.notes.append(f"variant target {canonical!r} is not in the gazetteer")
+            for i in targets:
+                for v in variants:
+                    self.gaz.name(v, i, via="variant")
+
+    def ocr_slips(self) -> None:
+        for wrong, right in (self.rules.get("ocr_slips") or {}).items():
+            for surface, entries in list(self.gaz.index.items()):
+                if right in surface:
+                    for i, _ in entries:
+                        self.gaz.name(surface.replace(right, wrong), i, via=f"ocr:{wrong}→{right}")
+
+
+@functools.lru_cache(maxsize=2)
+def _cached(root: str) -> Gazetteer:
+    return Gazetteer.from_layers(root=root)
+
+
+def default_gazetteer() -> Gazetteer:
+    """The gazetteer of the installed layers (built once per layers folder)."""
+    return _cached(str(layers_dir()))

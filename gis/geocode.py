@@ -1,0 +1,473 @@
+"""Offline geocoding of Chinese place names and of planners' project tables.
+
+:func:`geocode` finds the place names in a free text ("鹿寨港江口作业区",
+"柳州市柳东新区雒容镇某路") with the project's gazetteer
+(:mod:`gis.gazetteer`), resolves names shared by several places with a county
+named in the same text (or the ``county`` argument) and otherwise reports them
+as ambiguous with their candidates; it never guesses.
+
+:func:`geocode_table` runs over a CSV (UTF-8, UTF-8 with BOM or GBK/GB18030)
+or Excel table of projects: every row ends up ``matched``, ``ambiguous`` or
+``unmatched`` in the report, none is dropped.  Rows that carry coordinates keep
+them (converted from their datum to WGS-84; out-of-area and swapped lon/lat
+are flagged), and an overrides file wins over everything else.
+
+Overrides file
+--------------
+CSV or YAML with one entry per place to fix::
+
+    name,lon,lat,datum          # a point (datum: wgs84 / cgcs2000 / gcj02 / bd09; default wgs84)
+    柳州螺蛳粉产业园,109.41,24.23,gcj02
+    name,anchor                 # or an anchor: any name the gazetteer knows
+    某某物流园,雒容镇
+
+(YAML: a list of mappings with the same keys.)  ``name`` is compared, after
+whitespace is removed, with the row's name column, then with its place column.
+A row that an override matches gets that point and ``method="override"`` in the
+report, whatever its own coordinates or place text say.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import Point
+
+from . import datum as _datum
+from ._errors import GeocodeError, InputError
+from .crs import LIUZHOU_BOUNDS, in_liuzhou
+from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
+
+STATUSES = ("matched", "ambiguous", "unmatched")
+
+#: Column names recognised in planners' tables, most specific first.
+NAME_COLUMNS = ("项目名称", "名称", "项目", "工程名称", "name", "项目名")
+PLACE_COLUMNS = ("建设地点", "地点", "地址", "项目地址", "位置", "项目位置", "建设地址", "所在地", "选址", "place", "address", "location")
+LON_COLUMNS = ("经度", "lon", "lng", "longitude", "x", "东经")
+LAT_COLUMNS = ("纬度", "lat", "latitude", "y", "北纬")
+COUNTY_COLUMNS = ("县区", "县(区)", "县（区）", "区县", "所在县区", "所属县区", "county", "所属区域")
+ANCHOR_COLUMNS = ("anchor", "锚点")
+DATUM_COLUMNS = ("datum", "坐标系")
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    """What :func:`geocode` found for one text.
+
+    ``lon``/``lat`` are WGS-84 (None unless ``status == "matched"``);
+    ``matched`` lists the surface forms found, each with the place it was read
+    as; ``candidates`` the places an ambiguous name may mean; ``reason`` says why.
+    """
+
+    text: str
+    status: str
+    lon: float | None = None
+    lat: float | None = None
+    geocode_level: str | None = None
+    precision_m: float | None = None
+    place: str | None = None
+    county: str | None = None
+    matched: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
+    reason: str = ""
+    basis: str = ""
+
+    @property
+    def point(self) -> Point | None:
+        return Point(self.lon, self.lat) if self.lon is not None else None
+
+
+def _consistent(place: Place, ctx: Place) -> bool:
+    """Whether ``place`` lies in the area named by ``ctx`` (a city, county, new district)."""
+    if ctx.kind == "city":
+        return place.in_liuzhou
+    if place.name == ctx.name:
+        return True
+    if ctx.kind == "new_district":
+        if not ctx.has_point:  # members unknown: cannot contradict
+            return place.in_liuzhou
+        return place.district == ctx.name or (place.kind == "landmark" and place.county == ctx.name)
+    if ctx.kind in ("county", "external"):
+        return ctx.name in (place.county, place.district) or (
+            place.county is not None and ctx.name in place.county.split("、"))
+    return False
+
+
+def _context(gaz: Gazetteer, matches: list[Match], county: str | None) -> tuple[list[Place], list[str]]:
+    ctx: list[Place] = []
+    notes: list[str] = []
+    if county:
+        found = [p for p in gaz.lookup(county) if p.kind in ("county", "new_district", "city", "external")]
+        if len(found) == 1:
+            ctx.append(found[0])
+        else:
+            notes.append(f"county {county!r} is not a county or district the gazetteer knows; ignored")
+    for m in matches:
+        if len(m.places) == 1 and m.places[0].kind in ("county", "new_district", "external"):
+            ctx.append(m.places[0])
+    return ctx, notes
+
+
+def _describe(m: Match, p: Place) -> str:
+    via = f" [{m.via}]" if m.via.startswith("ocr") else ""
+    return f"{m.surface}→{p.name}{via}" if m.surface != p.name else f"{p.name}{via}"
+
+
+def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None = None) -> GeocodeResult:
+    """Locate the place a free Chinese text names.
+
+    Parameters
+    ----------
+    text
+        Free text: an address, a project place ("鹿寨县江口作业区"), a name.
+    county
+        The county/district the text is known to be in (e.g. the table's 县区
+        column); it resolves names shared by several counties like a county
+        written in the text, and is the fallback point when the text names no
+        place at all.
+    gazetteer
+        Defaults to the shipped one (:func:`gis.gazetteer.default_gazetteer`).
+
+    Returns
+    -------
+    GeocodeResult
+        ``status`` is ``matched`` (a point with ``geocode_level`` and
+        ``precision_m``), ``ambiguous`` (``candidates`` listed, no point) or
+        ``unmatched``.
+
+    Examples
+    --------
+    >>> r = geocode("融水县和睦镇")
+    >>> r.status, r.place, r.geocode_level
+    ('matched', '和睦镇', 'township')
+    >>> geocode("火星基地").status
+    'unmatched'
+    """
+    gaz = gazetteer or default_gazetteer()
+    raw = "" if text is None else str(text)
+    matches = gaz.find(raw)
+    ctx, notes = _context(gaz, matches, county)
+    matched: list[str] = []
+    resolved: list[tuple[Match, Place]] = []
+    ambiguous: list[tuple[Match, list[Place]]] = []
+    for m in matches:
+        cands = list(m.places)
+        if len(cands) > 1 and ctx:
+            narrowed = [c for c in cands if any(_consistent(c, k) for k in ctx)]
+            cands = narrowed or cands
+        if len(cands) == 1:
+            resolved.append((m, cands[0]))
+            matched.append(_describe(m, cands[0]))
+        else:
+            ambiguous.append((m, cands))
+            matched.append(f"{m.surface}→?")
+
+    def result(status: str, place: Place | None = None, reason: str = "", candidates: Iterable[str] = ()) -> GeocodeResult:
+        reason = "; ".join([r for r in (reason, *notes) if r])
+        if place is None or status != "matched":
+            return GeocodeResult(raw, status, matched=tuple(matched), candidates=tuple(candidates), reason=reason)
+        return GeocodeResult(raw, "matched", place.lon, place.lat, place.geocode_level, place.precision_m,
+                             place.name, place.county, tuple(matched), tuple(candidates), reason, place.basis)
+
+    placeable = [(m, p) for m, p in resolved if p.has_point]
+    unplaceable = [(m, p) for m, p in resolved if not p.has_point]
+    best_rank = min((LEVEL_RANK[p.geocode_level] for _, p in placeable), default=99)
+    amb_rank = min((min(LEVEL_RANK[c.geocode_level] for c in cs) for _, cs in ambiguous), default=99)
+
+    if ambiguous and amb_rank <= best_rank:
+        m, cs = next((m, cs) for m, cs in ambiguous if min(LEVEL_RANK[c.geocode_level] for c in cs) == amb_rank)
+        return result("ambiguous", reason=f"{m.surface} names {len(cs)} places and nothing in the text "
+                      "tells them apart; give the county", candidates=[c.label() for c in cs])
+    if not placeable:
+        if unplaceable:
+            names = "、".join(p.name for _, p in unplaceable)
+            return result("unmatched", reason=f"{names}: known, but the gazetteer has no point for it ({unplaceable[0][1].basis})")
+        fallback = [k for k in ctx if k.has_point]
+        if county and fallback:
+            k = fallback[0]
+            return result("matched", k, reason=f"no place name in the text; placed at the county given ({k.name})")
+        return result("unmatched", reason="no known place name in the text")
+
+    best = [(m, p) for m, p in placeable if LEVEL_RANK[p.geocode_level] == best_rank]
+    distinct = {p.name: p for _, p in best}
+    if len(distinct) > 1:
+        return result("ambiguous", reason="the text names several places at the same level: "
+                      + "、".join(distinct), candidates=[p.label() for p in distinct.values()])
+    place = best[-1][1]
+    conflicts = [k for k in ctx if k.name != place.name and not _consistent(place, k)]
+    agrees = [k for k in ctx if k.name == place.name or _consistent(place, k)]
+    if conflicts and not agrees:
+        return result("ambiguous", reason=f"{place.name} lies in {place.county or '?'}, but the text or the county "
+                      f"argument names {'、'.join(k.name for k in conflicts)}",
+                      candidates=[place.label(), *(k.label() for k in conflicts)])
+    return result("matched", place, reason=f"{place.name} ({place.geocode_level}; {place.basis})")
+
+
+# --------------------------------------------------------------------------- tables
+def read_table(path_or_df: str | os.PathLike | pd.DataFrame, *, sheet: str | int = 0) -> tuple[pd.DataFrame, str]:
+    """Read a CSV or Excel table; return it and the encoding used ("utf-8", "utf-8-sig", "gb18030", "excel").
+
+    CSV bytes are tried as UTF-8 (with or without BOM) first, then GB18030
+    (a superset of GBK and GB2312); the encoding is reported, never silently guessed
+    beyond these.
+    """
+    if isinstance(path_or_df, pd.DataFrame):
+        return path_or_df.copy(), "dataframe"
+    path = Path(path_or_df)
+    if not path.exists():
+        raise InputError(f"{path}: file not found.")
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        from ._errors import require
+
+        require("openpyxl", extra="excel", feature="reading Excel tables")
+        return pd.read_excel(path, sheet_name=sheet, dtype=object), "excel"
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    else:
+        try:
+            data.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            try:
+                data.decode("gb18030")
+                encoding = "gb18030"
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: is neither UTF-8 nor GBK/GB18030 text (byte {exc.start}). "
+                                 "Save it as UTF-8 CSV or as .xlsx.") from exc
+    text = data.decode(encoding)
+    return pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False, na_values=[""]), encoding
+
+
+def _pick(columns: list[str], given: str | None, candidates: tuple[str, ...], *, what: str, where: str,
+          required: bool) -> str | None:
+    if given is not None:
+        if given not in columns:
+            raise InputError(f"{where}: has no column {given!r} ({what}); columns found: {', '.join(map(str, columns))}.")
+        return given
+    norm = {normalise_text(c).lower(): c for c in columns}
+    for cand in candidates:
+        if normalise_text(cand).lower() in norm:
+            return norm[normalise_text(cand).lower()]
+    if required:
+        raise InputError(f"{where}: no {what} column; looked for {', '.join(candidates)}; columns found: "
+                         f"{', '.join(map(str, columns))}. Name it with {what}_col=...")
+    return None
+
+
+def read_overrides(path: str | os.PathLike | pd.DataFrame | list[dict],
+                   *, gazetteer: Gazetteer | None = None) -> dict[str, dict[str, Any]]:
+    """Read an overrides file (see the module docstring) into {normalised name: entry}.
+
+    Each entry has ``lon``, ``lat`` (WGS-84), ``geocode_level``, ``precision_m``,
+    ``reason``.  Problems of all entries are reported together.
+    """
+    gaz = gazetteer or default_gazetteer()
+    where = str(path) if not isinstance(path, (pd.DataFrame, list)) else "overrides"
+    if isinstance(path, pd.DataFrame):
+        rows = path.to_dict("records")
+    elif isinstance(path, list):
+        rows = path
+    elif Path(path).suffix.lower() in (".yaml", ".yml"):
+        from .layers import read_yaml
+
+        loaded = read_yaml(Path(path))
+        rows = loaded if isinstance(loaded, list) else [
+            {"name": k, **(v if isinstance(v, dict) else {"anchor": v})} for k, v in (loaded or {}).items()]
+    else:
+        rows = read_table(path)[0].to_dict("records")
+    out: dict[str, dict[str, Any]] = {}
+    problems = []
+    for i, row in enumerate(rows, start=1):
+        row = {k: v for k, v in row.items() if v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v).strip() != ""}
+        name = normalise_text(row.get("name", ""))
+        if not name:
+            problems.append(f"entry {i}: no name")
+            continue
+        if "lon" in row and "lat" in row:
+            try:
+                lon, lat = float(row["lon"]), float(row["lat"])
+                d = row.get("datum", "wgs84")
+                lo, la = _datum.convert([lon], [lat], src=d, dst="wgs84")
+            except (ValueError, _datum.DatumError) as exc:
+                problems.append(f"entry {i} ({name}): bad lon/lat/datum ({exc})")
+                continue
+            out[name] = {"lon": float(lo[0]), "lat": float(la[0]), "geocode_level": row.get("geocode_level", "landmark"),
+                         "precision_m": float(row.get("precision_m", 50)), "reason": f"override point ({d})"}
+        elif "anchor" in row:
+            r = geocode(str(row["anchor"]), county=row.get("county"), gazetteer=gaz)
+            if r.status != "matched":
+                problems.append(f"entry {i} ({name}): anchor {row['anchor']!r} is {r.status} ({r.reason})")
+                continue
+            out[name] = {"lon": r.lon, "lat": r.lat, "geocode_level": r.geocode_level, "precision_m": r.precision_m,
+                         "reason": f"override anchor {row['anchor']} → {r.place}"}
+        else:
+            problems.append(f"entry {i} ({name}): needs lon and lat, or anchor")
+    if problems:
+        raise InputError(f"{where}: " + "; ".join(problems) + ". Fix these entries.")
+    return out
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(str(v).strip())
+    except ValueError:
+        return None
+    return f if np.isfinite(f) else None
+
+
+def check_coordinates(lon: float, lat: float) -> tuple[float, float, list[str]]:
+    """Flag coordinates outside Liuzhou, correcting lat/lon swapped when that puts them inside.
+
+    Examples
+    --------
+    >>> check_coordinates(24.31, 109.41)
+    (109.41, 24.31, ['swapped_corrected'])
+    >>> check_coordinates(116.4, 39.9)[2]
+    ['out_of_area']
+    """
+    if bool(in_liuzhou([lon], [lat])[0]):
+        return lon, lat, []
+    if bool(in_liuzhou([lat], [lon])[0]):
+        return lat, lon, ["swapped_corrected"]
+    return lon, lat, ["out_of_area"]
+
+
+def geocode_table(
+    path_or_df: str | os.PathLike | pd.DataFrame,
+    *,
+    name_col: str | None = None,
+    place_col: str | None = None,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    county_col: str | None = None,
+    anchor_col: str | None = None,
+    datum: str = "wgs84",
+    overrides: str | os.PathLike | pd.DataFrame | list[dict] | None = None,
+    sheet: str | int = 0,
+    gazetteer: Gazetteer | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Geocode a table of projects; every row is accounted for.
+
+    Parameters
+    ----------
+    path_or_df
+        A CSV (UTF-8, UTF-8-BOM, GBK/GB18030: detected and reported) or Excel
+        file, or a DataFrame.
+    name_col, place_col, lon_col, lat_col, county_col, anchor_col
+        Column names; by default recognised among the usual Chinese headers
+        (项目名称/名称, 建设地点/地点/地址, 经度, 纬度, 县区 …).  A name or a place
+        column is required.
+    datum
+        Datum of the lon/lat columns (wgs84 / cgcs2000 / gcj02 / bd09); a
+        ``datum``/``坐标系`` column overrides it per row.
+    overrides
+        Overrides file or records (see the module docstring); wins over
+        everything else.
+
+    Returns
+    -------
+    (GeoDataFrame, DataFrame)
+        The input rows (same index, all columns) with a point geometry
+        (None unless matched) and ``geocode_status``, ``geocode_level``,
+        ``precision_m``, ``geocode_method``; and the report, one row per
+        input row: ``row``, ``name``, ``place``, ``status``, ``method``
+        (override / coordinates / gazetteer), ``geocode_level``,
+        ``precision_m``, ``lon``, ``lat``, ``matched``, ``candidates``,
+        ``flags``, ``reason``.  ``report.attrs["encoding"]`` says how the
+        file was read.
+    """
+    gaz = gazetteer or default_gazetteer()
+    df, encoding = read_table(path_or_df, sheet=sheet)
+    where = str(path_or_df) if not isinstance(path_or_df, pd.DataFrame) else "table"
+    cols = [str(c) for c in df.columns]
+    df.columns = cols
+    place_c = _pick(cols, place_col, PLACE_COLUMNS, what="place", where=where, required=False)
+    name_c = _pick(cols, name_col, NAME_COLUMNS, what="name", where=where, required=place_c is None)
+    lon_c = _pick(cols, lon_col, LON_COLUMNS, what="lon", where=where, required=False)
+    lat_c = _pick(cols, lat_col, LAT_COLUMNS, what="lat", where=where, required=False)
+    if (lon_c is None) != (lat_c is None):
+        raise InputError(f"{where}: has a {'lon' if lon_c else 'lat'} column but no "
+                         f"{'lat' if lon_c else 'lon'} column; columns found: {', '.join(cols)}.")
+    county_c = _pick(cols, county_col, COUNTY_COLUMNS, what="county", where=where, required=False)
+    anchor_c = _pick(cols, anchor_col, ANCHOR_COLUMNS, what="anchor", where=where, required=False)
+    datum_c = _pick(cols, None, DATUM_COLUMNS, what="datum", where=where, required=False)
+    default_datum = _datum.normalise_datum(datum)
+    ovr = read_overrides(overrides, gazetteer=gaz) if overrides is not None else {}
+
+    def cell(row, col):
+        if col is None:
+            return ""
+        v = row[col]
+        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+
+    records = []
+    for idx, row in df.iterrows():
+        name, place, county = cell(row, name_c), cell(row, place_c), cell(row, county_c) or None
+        rec = {"row": idx, "name": name, "place": place, "status": "unmatched", "method": "gazetteer",
+               "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
+               "candidates": "", "flags": "", "reason": ""}
+        key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None)
+        lon, lat = _num(row[lon_c]) if lon_c else None, _num(row[lat_c]) if lat_c else None
+        if key is not None:
+            o = ovr[key]
+            rec.update(status="matched", method="override", geocode_level=o["geocode_level"],
+                       precision_m=o["precision_m"], lon=o["lon"], lat=o["lat"], reason=f"override for {key}: {o['reason']}")
+        elif lon is not None and lat is not None:
+            d = _datum.normalise_datum(cell(row, datum_c) or default_datum, where=f"{where} row {idx} datum")
+            lon, lat, flags = check_coordinates(lon, lat)
+            wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
+            rec.update(status="matched", method="coordinates", geocode_level="landmark", precision_m=None,
+                       lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
+                       reason=f"coordinates of the table ({d} → wgs84)"
+                       + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
+                       + ("; outside the municipality of Liuzhou: check them" if "out_of_area" in flags else ""))
+        else:
+            r = _geocode_row(name, place, cell(row, anchor_c), county, gaz)
+            rec.update(status=r.status, geocode_level=r.geocode_level, precision_m=r.precision_m, lon=r.lon,
+                       lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
+        records.append(rec)
+    report = pd.DataFrame(records, columns=["row", "name", "place", "status", "method", "geocode_level",
+                                            "precision_m", "lon", "lat", "matched", "candidates", "flags", "reason"])
+    report.attrs["encoding"] = encoding
+    geoms = [Point(lo, la) if st == "matched" else None for lo, la, st in zip(report["lon"], report["lat"], report["status"])]
+    out = gpd.GeoDataFrame(df.copy(), geometry=geoms, crs="EPSG:4326")
+    out["geocode_status"] = report["status"].to_numpy()
+    out["geocode_level"] = report["geocode_level"].to_numpy()
+    out["precision_m"] = report["precision_m"].to_numpy()
+    out["geocode_method"] = report["method"].to_numpy()
+    out.attrs["encoding"] = encoding
+    return out, report
+
+
+def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
+    """Anchor first, then the place text, then the name (with the place) when it says more."""
+    if anchor:
+        r = geocode(anchor, county=county, gazetteer=gaz)
+        if r.status == "matched":
+            return r
+    tries = [t for t in (place, f"{place}|{name}".strip("|") if name and name != place else "") if t]
+    best: GeocodeResult | None = None
+    for text in tries:
+        r = geocode(text, county=county, gazetteer=gaz)
+        if best is None:
+            best = r
+        elif r.status == "matched" and (best.status != "matched" or LEVEL_RANK[r.geocode_level] < LEVEL_RANK[best.geocode_level]):
+            best = r
+        elif best.status == "unmatched" and r.status == "ambiguous":
+            best = r
+    if best is None:
+        best = geocode("", county=county, gazetteer=gaz)
+    if anchor and best.status != "matched":
+        best = GeocodeResult(best.text, best.status, matched=best.matched, candidates=best.candidates,
+                             reason=f"anchor {anchor!r} not located; {best.reason}")
+    return best
