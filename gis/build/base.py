@@ -61,8 +61,9 @@ def _village_containment(villages: gpd.GeoDataFrame, counties: gpd.GeoDataFrame)
     return out
 
 
-def _file_sizes(folder: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_size for p in sorted(folder.glob("*.geojson"))}
+def _file_sizes(folder: Path, names: list[str]) -> dict[str, int]:
+    """Sizes of the files this build wrote (other builds may share the folder)."""
+    return {f"{n}.geojson": (folder / f"{n}.geojson").stat().st_size for n in names}
 
 
 def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
@@ -105,7 +106,7 @@ def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
 
     report: dict[str, Any] = {
         "counts": {name: int(len(gdf)) for name, gdf in layers.items()},
-        "file_bytes": _file_sizes(base),
+        "file_bytes": _file_sizes(base, list(layers)),
         "gcj02_to_wgs84_shift": _boundaries.gcj_shift_stats(_boundaries.counties_gcj()),
         "boundary_check": _boundaries.boundary_check(),
         "counties": counties[["adcode", "name", "short_name", "kind", "area_km2"]].to_dict("records"),
