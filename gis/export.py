@@ -1,0 +1,510 @@
+"""Faithful exports: GeoPackage, GeoJSON, Shapefile, CSV and Excel.
+
+One entry point, :func:`export`, picks the format from the file suffix (or
+``format=``) and writes atomically: a failed export leaves nothing behind and
+an existing file is never replaced unless ``overwrite=True``.
+
+What each format keeps
+----------------------
+GeoPackage (``.gpkg``, the default)
+    Everything: Chinese layer and field names, the CRS, int/float/text/bool and
+    datetime columns, any geometry type.
+GeoJSON (``.geojson``)
+    RFC 7946: lon/lat WGS-84 (the data is reprojected), raw UTF-8 (Chinese is
+    never ``\\u``-escaped), counter-clockwise polygon rings, 7 decimals
+    (about 1 cm).
+Shapefile (``.shp``, for legacy partners)
+    A ``.cpg`` naming the encoding (``UTF-8`` or ``GBK``).  Every text value is
+    checked to encode in that encoding and to fit the 254-byte DBF limit before
+    anything is written.  Field names longer than 10 *bytes in that encoding*
+    (3 Chinese characters in UTF-8, 5 in GBK) are shortened deterministically
+    and uniquely, and a sidecar ``<name>.fields.csv`` (columns ``short, full,
+    dtype``) maps them back; :func:`gis.readers.read_vector` restores the full
+    names and datetime columns from it.  DBF numbers are text of at most 24
+    characters, so floats keep about 11-15 significant digits.
+CSV (``.csv``) and Excel (``.xlsx``), for tables
+    Geometry becomes WGS-84 ``lon``/``lat`` columns when every feature is a
+    point, else a ``wkt`` column.  CSV is written as UTF-8 *with a BOM*
+    (``encoding="utf-8"``) so that Excel on a Chinese Windows opens it without
+    mojibake, or as GBK on request.  Excel cells keep their types; text that
+    starts with ``=`` stays text, never a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import math
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import CRSError, InputError, require
+from ._io import atomic_write
+
+FORMATS = ("gpkg", "geojson", "shp", "csv", "xlsx")
+_SUFFIX_FORMAT = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp",
+                  ".csv": "csv", ".xlsx": "xlsx"}
+_FORMAT_SUFFIX = {"gpkg": ".gpkg", "geojson": ".geojson", "shp": ".shp", "csv": ".csv", "xlsx": ".xlsx"}
+#: Shapefile parts this module writes, and stale sidecars removed when overwriting.
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".fields.csv")
+_STALE_SHAPEFILE_PARTS = (".qix", ".sbn", ".sbx")
+_ENCODINGS = {"utf-8": ("utf-8", "UTF-8"), "utf8": ("utf-8", "UTF-8"),
+              "gbk": ("gbk", "GBK"), "cp936": ("gbk", "GBK"), "936": ("gbk", "GBK")}
+_DBF_NAME_BYTES = 10
+_DBF_TEXT_BYTES = 254
+_EXCEL_TEXT_CHARS = 32767
+_EXCEL_ROWS = 1_048_576
+_MAX_PROBLEMS = 10
+
+
+def export(
+    data: gpd.GeoDataFrame | pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    format: str | None = None,
+    layer: str | None = None,
+    encoding: str = "utf-8",
+    overwrite: bool = False,
+) -> Path:
+    """Write a layer or a table to a file that reads back with the same names, values and geometry.
+
+    Parameters
+    ----------
+    data : GeoDataFrame or DataFrame
+        The layer (any CRS; GeoJSON, CSV and Excel are written in WGS-84) or,
+        for CSV and Excel, a plain table.  It is not modified.
+    path : path-like
+        The file to write.  Without a suffix, the format's suffix is added.
+    format : {"gpkg", "geojson", "shp", "csv", "xlsx"}, optional
+        Defaults to the suffix of ``path``; ``.gpkg`` when there is none.
+    layer : str, optional
+        Layer name (GeoPackage) or sheet name (Excel); defaults to the file stem.
+    encoding : {"utf-8", "gbk"}
+        Text encoding of Shapefile (written to the ``.cpg``) and CSV.
+        UTF-8 CSV carries a BOM.
+    overwrite : bool
+        Replace an existing file (for a Shapefile: any of its parts).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file (the ``.shp`` of a Shapefile).
+
+    Raises
+    ------
+    InputError
+        Unknown format or encoding, existing output, a value the format cannot
+        hold (named by row and field).
+    CRSError
+        A GeoDataFrame without a CRS.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from shapely.geometry import Point
+    >>> g = gpd.GeoDataFrame({"名称": ["柳州站"]}, geometry=[Point(109.43, 24.33)], crs="EPSG:4326")
+    >>> out = export(g, pathlib.Path(tempfile.mkdtemp()) / "站点.geojson")
+    >>> "柳州站" in out.read_text(encoding="utf-8")
+    True
+    """
+    fmt, path = _resolve_format(path, format)
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"export {path.name}: expected a GeoDataFrame or DataFrame, got {type(data).__name__}.")
+    _check_column_names(data, path)
+    is_geo = isinstance(data, gpd.GeoDataFrame) and data._geometry_column_name in data.columns
+    if fmt in ("gpkg", "geojson", "shp") and not is_geo:
+        raise InputError(
+            f"export {path.name}: {fmt} needs a GeoDataFrame with a geometry column; "
+            "write a plain table as .csv or .xlsx instead."
+        )
+    if is_geo and data.crs is None:
+        raise CRSError(
+            f"export {path.name}: the layer has no CRS, so its coordinates cannot be written faithfully. "
+            "Set it first with gdf.set_crs('EPSG:4326') (lon/lat) or the EPSG code of its projected CRS."
+        )
+    _check_free(path, fmt, overwrite=overwrite)
+    name = layer or path.stem
+    frame = _with_index_columns(data)
+    if fmt == "gpkg":
+        _write_gpkg(frame, path, layer=name)
+    elif fmt == "geojson":
+        _write_geojson(frame, path)
+    elif fmt == "shp":
+        _write_shapefile(frame, path, encoding=encoding, overwrite=overwrite)
+    elif fmt == "csv":
+        _write_csv(frame, path, encoding=encoding)
+    else:
+        _write_xlsx(frame, path, sheet=name)
+    return path
+
+
+def output_paths(path: str | os.PathLike, *, format: str | None = None) -> list[Path]:
+    """Every file :func:`export` writes for ``path`` (several for a Shapefile).
+
+    Examples
+    --------
+    >>> [p.name for p in output_paths("out/学校.shp")]
+    ['学校.shp', '学校.shx', '学校.dbf', '学校.prj', '学校.cpg', '学校.fields.csv']
+    """
+    fmt, path = _resolve_format(path, format)
+    if fmt == "shp":
+        return [_shapefile_part(path, part) for part in SHAPEFILE_PARTS]
+    return [path]
+
+
+def _resolve_format(path: str | os.PathLike, format: str | None) -> tuple[str, Path]:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if format is not None:
+        fmt = format.lower().lstrip(".")
+        fmt = {"json": "geojson", "shapefile": "shp", "excel": "xlsx", "geopackage": "gpkg"}.get(fmt, fmt)
+        if fmt not in FORMATS:
+            raise InputError(f"export: unknown format {format!r}. Choose one of {', '.join(FORMATS)}.")
+        if not suffix:
+            return fmt, path.with_name(path.name + _FORMAT_SUFFIX[fmt])
+        if _SUFFIX_FORMAT.get(suffix) != fmt:
+            raise InputError(
+                f"export {path.name}: the suffix {suffix!r} does not match format {fmt!r}; "
+                f"name the file *{_FORMAT_SUFFIX[fmt]} or drop the format option."
+            )
+        return fmt, path
+    if not suffix:
+        return "gpkg", path.with_name(path.name + ".gpkg")
+    if suffix not in _SUFFIX_FORMAT:
+        raise InputError(
+            f"export {path.name}: cannot tell the format from the suffix {suffix!r}. "
+            f"Use one of {', '.join(sorted(_SUFFIX_FORMAT))}, or pass format=."
+        )
+    return _SUFFIX_FORMAT[suffix], path
+
+
+def _shapefile_part(path: Path, part: str) -> Path:
+    return path.with_name(path.stem + part)
+
+
+def _check_free(path: Path, fmt: str, *, overwrite: bool) -> None:
+    if overwrite:
+        return
+    parts = output_paths(path, format=fmt)
+    existing = [p for p in parts if p.exists()]
+    if existing:
+        raise InputError(
+            f"export: {existing[0]} already exists; choose another output name or pass "
+            "overwrite=True (--overwrite on the command line) to replace it."
+        )
+
+
+def _check_column_names(data: pd.DataFrame, path: Path) -> None:
+    names = [str(c) for c in data.columns]
+    bad = [repr(c) for c in data.columns if not isinstance(c, str) or not c.strip()]
+    if bad:
+        raise InputError(f"export {path.name}: column names must be non-empty text; rename {', '.join(bad)}.")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"export {path.name}: duplicate column names {', '.join(dupes)}; rename them.")
+
+
+def _with_index_columns(data: pd.DataFrame) -> pd.DataFrame:
+    """Keep a meaningful index as columns (the geopandas ``to_file`` rule)."""
+    index = data.index
+    named = any(n is not None for n in index.names)
+    if named or isinstance(index, pd.MultiIndex) or not pd.api.types.is_integer_dtype(index.dtype):
+        return data.reset_index()
+    return data
+
+
+def _is_text(series: pd.Series) -> bool:
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
+def _attribute_columns(frame: pd.DataFrame) -> list[str]:
+    geom = frame._geometry_column_name if isinstance(frame, gpd.GeoDataFrame) else None
+    return [c for c in frame.columns if c != geom]
+
+
+def _raise_problems(path: Path, problems: list[str], fix: str) -> None:
+    if problems:
+        more = f" (and {len(problems) - _MAX_PROBLEMS} more)" if len(problems) > _MAX_PROBLEMS else ""
+        raise InputError(f"export {path.name}: {'; '.join(problems[:_MAX_PROBLEMS])}{more}. {fix}")
+
+
+def _check_text_values(frame: pd.DataFrame, path: Path, *, codec: str, label: str,
+                       max_bytes: int | None = None) -> None:
+    """Every text value must encode in ``codec`` (and fit ``max_bytes``); report all failures."""
+    problems: list[str] = []
+    for column in _attribute_columns(frame):
+        series = frame[column]
+        if not _is_text(series):
+            continue
+        for row, value in series.items():
+            if not isinstance(value, str):
+                continue
+            try:
+                size = len(value.encode(codec))
+            except UnicodeEncodeError as exc:
+                problems.append(f"row {row!r} field {column!r}: {value[exc.start:exc.end]!r} has no {label} code")
+                continue
+            if max_bytes is not None and size > max_bytes:
+                problems.append(f"row {row!r} field {column!r}: {size} bytes in {label}, over the {max_bytes}-byte limit")
+    _raise_problems(path, problems, "Fix those values, or export to GeoPackage (.gpkg), which has neither limit.")
+
+
+def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, *, layer: str) -> None:
+    import pyogrio
+
+    with atomic_write(path) as tmp:
+        pyogrio.write_dataframe(frame, tmp, layer=layer, driver="GPKG")
+
+
+def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
+    import pyogrio
+
+    frame = frame.to_crs("EPSG:4326")
+    with atomic_write(path) as tmp:
+        pyogrio.write_dataframe(frame, tmp, driver="GeoJSON",
+                                layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"})
+
+
+# ---------------------------------------------------------------- Shapefile
+
+def _codec(encoding: str, *, allowed: tuple[str, ...] = ("utf-8", "gbk")) -> tuple[str, str]:
+    key = encoding.lower().replace("_", "-")
+    if key not in _ENCODINGS or _ENCODINGS[key][0] not in allowed:
+        raise InputError(f"export: encoding {encoding!r} is not supported; use 'utf-8' or 'gbk'.")
+    return _ENCODINGS[key]
+
+
+def _truncate_bytes(text: str, codec: str, limit: int) -> str:
+    out = ""
+    for char in text:
+        if len((out + char).encode(codec)) > limit:
+            break
+        out += char
+    return out
+
+
+def short_field_names(names: list[str], *, encoding: str = "utf-8", limit: int = _DBF_NAME_BYTES) -> dict[str, str]:
+    """Map field names to unique DBF names of at most ``limit`` bytes in ``encoding``.
+
+    Names that already fit keep their spelling.  Longer ones are cut at a
+    character boundary; a collision (DBF names compare case-insensitively)
+    gets ``_1``, ``_2``... The result depends only on the names and their order.
+
+    Examples
+    --------
+    >>> short_field_names(["名称", "规划用地面积_ha", "规划用地面积_km2"], encoding="gbk")
+    {'名称': '名称', '规划用地面积_ha': '规划用地面', '规划用地面积_km2': '规划用地_1'}
+    >>> short_field_names(["名称", "规划用地面积_ha"], encoding="utf-8")
+    {'名称': '名称', '规划用地面积_ha': '规划用'}
+    """
+    codec = _codec(encoding)[0]
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:  # first pass: names that fit keep their spelling
+        if len(name.encode(codec)) <= limit and name.casefold() not in used:
+            mapping[name] = name
+            used.add(name.casefold())
+    for name in names:
+        if name in mapping:
+            continue
+        candidate = _truncate_bytes(name, codec, limit)
+        counter = 0
+        while not candidate or candidate.casefold() in used:
+            counter += 1
+            suffix = f"_{counter}"
+            candidate = _truncate_bytes(name, codec, limit - len(suffix)) + suffix
+        mapping[name] = candidate
+        used.add(candidate.casefold())
+    return {name: mapping[name] for name in names}
+
+
+def _shapefile_frame(frame: gpd.GeoDataFrame, path: Path, *, codec: str, label: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    geom = frame.geometry
+    families = {_geometry_family(t) for t in geom.geom_type.dropna().unique()}
+    if "collection" in families or len(families) > 1:
+        kinds = ", ".join(sorted(geom.geom_type.dropna().unique()))
+        raise InputError(
+            f"export {path.name}: a Shapefile holds one geometry kind, this layer mixes {kinds}. "
+            "Export each kind separately (gdf[gdf.geom_type == 'Point'] ...) or use GeoPackage."
+        )
+    columns = _attribute_columns(frame)
+    problems = []
+    for column in columns:
+        try:
+            column.encode(codec)
+        except UnicodeEncodeError:
+            problems.append(f"field name {column!r} has no {label} code")
+    _raise_problems(path, problems, "Rename those fields, or export with encoding='utf-8'.")
+    out = frame.copy()
+    dtypes = {}
+    for column in columns:
+        series = out[column]
+        dtypes[column] = str(series.dtype)
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            # DBF has only a date type; ISO text keeps the time, the sidecar restores the dtype.
+            out[column] = pd.Series(
+                [None if pd.isna(v) else v.isoformat() for v in series], index=series.index, dtype=object
+            )
+    _check_text_values(out, path, codec=codec, label=label, max_bytes=_DBF_TEXT_BYTES)
+    names = short_field_names(columns, encoding=codec)
+    out = out.rename(columns=names)
+    sidecar = pd.DataFrame({"short": [names[c] for c in columns], "full": columns,
+                            "dtype": [dtypes[c] for c in columns]})
+    return out, sidecar
+
+
+def _geometry_family(geom_type: str) -> str:
+    return {"Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line",
+            "LinearRing": "line", "Polygon": "polygon", "MultiPolygon": "polygon"}.get(geom_type, "collection")
+
+
+def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, overwrite: bool) -> None:
+    import pyogrio
+
+    codec, label = _codec(encoding)
+    out, sidecar = _shapefile_frame(frame, path, codec=codec, label=label)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmpdir = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", dir=path.parent))
+    try:
+        tmp = tmpdir / path.name
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*Normalized/laundered field name.*")
+            pyogrio.write_dataframe(out, tmp, driver="ESRI Shapefile", encoding=label)
+        sidecar.to_csv(_shapefile_part(tmp, ".fields.csv"), index=False, encoding="utf-8-sig")
+        written = {part: _shapefile_part(tmp, part) for part in SHAPEFILE_PARTS}
+        missing = [p.name for p in written.values() if not p.exists()]
+        if missing:  # pragma: no cover - GDAL always writes them
+            raise InputError(f"export {path.name}: GDAL did not write {', '.join(missing)}.")
+        if overwrite:
+            for part in _STALE_SHAPEFILE_PARTS:
+                _shapefile_part(path, part).unlink(missing_ok=True)
+        # All parts exist complete in the temp folder; the renames below cannot half-fail on one filesystem.
+        for part, src in written.items():
+            os.replace(src, _shapefile_part(path, part))
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- tables
+
+def table_for_export(data: pd.DataFrame) -> pd.DataFrame:
+    """The plain table CSV and Excel receive: geometry as WGS-84 ``lon``/``lat`` or ``wkt``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> g = gpd.GeoDataFrame({"名称": ["柳州站"]}, geometry=[Point(109.43, 24.33)], crs="EPSG:4326")
+    >>> table_for_export(g).columns.tolist()
+    ['名称', 'lon', 'lat']
+    """
+    if not isinstance(data, gpd.GeoDataFrame) or data._geometry_column_name not in data.columns:
+        return pd.DataFrame(data)
+    geom_name = data._geometry_column_name
+    if data.crs is None:
+        raise CRSError("export: the layer has no CRS; set it with gdf.set_crs(...) before writing a table.")
+    geom = data.geometry.to_crs("EPSG:4326")
+    table = pd.DataFrame(data.drop(columns=geom_name))
+    present = geom.notna() & ~geom.is_empty
+    all_points = bool((geom[present].geom_type == "Point").all())
+    new = ["lon", "lat"] if all_points else ["wkt"]
+    clash = [c for c in new if c in table.columns]
+    if clash:
+        raise InputError(
+            f"export: the table already has column(s) {', '.join(clash)}, which would hold the geometry. "
+            "Rename or drop them first."
+        )
+    if all_points:
+        points = np.asarray(geom.values, dtype=object)
+        mask = present.to_numpy()
+        lon = np.full(len(points), np.nan)
+        lat = np.full(len(points), np.nan)
+        lon[mask] = shapely.get_x(points[mask])
+        lat[mask] = shapely.get_y(points[mask])
+        table["lon"], table["lat"] = lon, lat
+    else:
+        wkt = shapely.to_wkt(geom.values, rounding_precision=-1)
+        table["wkt"] = pd.Series(wkt, index=table.index, dtype=object).where(present, None)
+    return table
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str) -> None:
+    codec, label = _codec(encoding)
+    table = table_for_export(frame)
+    if codec == "gbk":
+        _check_text_values(table, path, codec="gbk", label="GBK")
+    with atomic_write(path) as tmp:
+        # Text is quoted and numbers are not, so that "450204" reads back as text, not as a number.
+        table.to_csv(tmp, index=False, encoding="utf-8-sig" if codec == "utf-8" else "gbk",
+                     date_format="%Y-%m-%dT%H:%M:%S", quoting=csv.QUOTE_NONNUMERIC)
+
+
+def _excel_value(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        raise InputError("timezone-aware")
+    return value
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str) -> None:
+    openpyxl = require("openpyxl", extra="excel", feature="Excel export")
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    bad = set(sheet) & set('[]:*?/\\')
+    if bad or len(sheet) > 31:
+        raise InputError(
+            f"export {path.name}: Excel sheet names have at most 31 characters and none of []:*?/\\; "
+            f"{sheet!r} does not qualify. Pass layer='<a shorter name>'."
+        )
+    table = table_for_export(frame)
+    if len(table) + 1 > _EXCEL_ROWS:
+        raise InputError(f"export {path.name}: {len(table)} rows exceed Excel's {_EXCEL_ROWS - 1}; write CSV.")
+    problems = []
+    rows = []
+    for row, values in zip(table.index, table.itertuples(index=False, name=None)):
+        cells = []
+        for column, value in zip(table.columns, values):
+            try:
+                value = _excel_value(value)
+            except InputError:
+                problems.append(f"row {row!r} field {column!r}: Excel cannot hold a timezone-aware time")
+                continue
+            if isinstance(value, str):
+                if len(value) > _EXCEL_TEXT_CHARS:
+                    problems.append(f"row {row!r} field {column!r}: {len(value)} characters, over Excel's "
+                                    f"{_EXCEL_TEXT_CHARS}")
+                elif ILLEGAL_CHARACTERS_RE.search(value):
+                    problems.append(f"row {row!r} field {column!r}: contains control characters Excel refuses")
+            cells.append(value)
+        rows.append(cells)
+    _raise_problems(path, problems, "Fix those values or write CSV / GeoPackage instead.")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append([str(c) for c in table.columns])
+    for cells in rows:
+        ws.append(cells)
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, not a formula
+    ws.freeze_panes = "A2"
+    with atomic_write(path) as tmp:
+        book.save(tmp)

@@ -1,0 +1,582 @@
+"""Reading the user's own files: GeoPackage, GeoJSON, Shapefile, and CSV/Excel tables.
+
+Text encodings are never guessed silently.  A Shapefile is decoded with the
+encoding its ``.cpg`` names; without one, every field name and text value is
+decoded strictly as UTF-8, then as GBK, and a warning says which one worked.
+CSV files are handled the same way (a UTF-8 BOM is accepted).  The outcome is
+recorded in ``gdf.attrs["source"]["encoding"]``.
+
+A Shapefile written by :func:`gis.export.export` carries a sidecar
+``<name>.fields.csv``; its full (untruncated) field names and datetime columns
+are restored on reading.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import CRSError, InputError, require
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+_LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x")
+_LAT_NAMES = ("lat", "latitude", "纬度", "y")
+_WKT_NAMES = ("wkt", "geometry", "geom")
+_CPG_CODECS = {
+    "utf-8": "utf-8", "utf8": "utf-8", "65001": "utf-8",
+    "gbk": "gbk", "936": "gbk", "cp936": "gbk", "ansi 936": "gbk", "gb2312": "gbk", "gb18030": "gb18030",
+    "big5": "big5", "950": "big5", "1252": "cp1252", "ansi 1252": "cp1252",
+    "8859_1": "latin-1", "iso-8859-1": "latin-1", "iso88591": "latin-1",
+}
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$")
+
+
+def read_vector(
+    path: str | os.PathLike,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    wkt: str | None = None,
+    crs: Any = None,
+    datum: str = "wgs84",
+) -> gpd.GeoDataFrame:
+    """Read a vector file or a table with coordinates as a GeoDataFrame.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.gpkg``, ``.geojson``/``.json``, ``.shp``, ``.csv``/``.tsv``/``.txt``,
+        ``.xlsx``, or any other format GDAL reads.
+    layer : str, optional
+        Layer of a multi-layer file (GeoPackage), or sheet of a workbook.
+        Required when a GeoPackage holds more than one layer.
+    encoding : str, optional
+        Force a text encoding (Shapefile, CSV) instead of ``.cpg`` / detection.
+    lon, lat, wkt : str, optional
+        Coordinate columns of a table.  By default found by name:
+        lon/lng/longitude/经度/x and lat/latitude/纬度/y, or wkt/geometry.
+    crs : optional
+        CRS of table coordinates.  Default: EPSG:4326 when they look like
+        lon/lat, zone-prefixed Gauss-Kruger when they carry the prefix, else refused.
+    datum : {"wgs84", "cgcs2000", "gcj02", "bd09"}
+        Datum of lon/lat table coordinates; GCJ-02 (Amap, Tencent) and BD-09
+        (Baidu) are converted to WGS-84.
+
+    Returns
+    -------
+    GeoDataFrame
+        With ``attrs["source"]`` = ``{"path", "format", "layer", "encoding"}``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "点.csv"
+    >>> _ = p.write_text("名称,经度,纬度\\n柳州站,109.43,24.33\\n", encoding="utf-8")
+    >>> g = read_vector(p)
+    >>> g.crs.to_epsg(), g.geometry.iloc[0].x, g.attrs["source"]["encoding"]
+    (4326, 109.43, 'UTF-8')
+    """
+    path = Path(path)
+    _require_file(path)
+    suffix = path.suffix.lower()
+    if suffix == ".shp":
+        return read_shapefile(path, encoding=encoding)
+    if suffix in TABLE_SUFFIXES or suffix == ".xls":
+        table = read_table(path, sheet=layer, encoding=encoding)
+        gdf = table_to_points(table, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum, source=path.name)
+        gdf.attrs["source"] = dict(table.attrs.get("source", {}))
+        return gdf
+    import pyogrio
+
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # GDAL's DataSourceError and friends
+        raise InputError(f"{path}: GDAL cannot open it as a vector file ({exc}).") from exc
+    if layer is None and len(layers) > 1:
+        raise InputError(
+            f"{path}: holds {len(layers)} layers ({', '.join(layers)}); name one "
+            f"(layer=... or on the command line '{path.name}:<layer>')."
+        )
+    if layer is not None and layer not in layers:
+        raise InputError(f"{path}: has no layer {layer!r}; its layers are {', '.join(layers)}.")
+    name = layer or layers[0]
+    gdf = pyogrio.read_dataframe(path, layer=name)
+    if not isinstance(gdf, gpd.GeoDataFrame):  # pragma: no cover - attribute-only layers
+        raise InputError(f"{path}: layer {name!r} has no geometry; read it as a table instead.")
+    gdf.attrs["source"] = {"path": str(path), "format": suffix.lstrip(".") or "gdal", "layer": name,
+                           "encoding": "UTF-8"}
+    return gdf
+
+
+def _require_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: file not found. Check the path (relative to {Path.cwd()}).")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give the path of a file in it.")
+
+
+# ---------------------------------------------------------------- Shapefile
+
+def _cpg_codec(path: Path) -> str | None:
+    cpg = path.with_suffix(".cpg")
+    if not cpg.exists():
+        cpg = path.with_suffix(".CPG")
+        if not cpg.exists():
+            return None
+    raw = cpg.read_bytes().decode("ascii", errors="replace").strip()
+    key = raw.lower()
+    if key in _CPG_CODECS:
+        return _CPG_CODECS[key]
+    import codecs
+
+    try:
+        return codecs.lookup(key).name
+    except LookupError:
+        raise InputError(
+            f"{cpg}: names the encoding {raw!r}, which is unknown. Replace its content with UTF-8 or GBK, "
+            "or pass encoding=... (--encoding)."
+        ) from None
+
+
+def _decode_frame(raw: gpd.GeoDataFrame, codec: str) -> tuple[gpd.GeoDataFrame | None, str]:
+    """Re-decode latin-1 strings (i.e. raw bytes) as ``codec``; on failure say where."""
+    geom_name = raw.geometry.name
+    names = {}
+    for column in raw.columns:
+        if column == geom_name:
+            continue
+        try:
+            names[column] = column.encode("latin-1").decode(codec)
+        except UnicodeError:
+            return None, f"field name {column.encode('latin-1')!r}"
+    out = raw.copy()
+    for column in names:
+        series = raw[column]
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+            continue
+        values = []
+        for row, value in series.items():
+            if isinstance(value, str):
+                try:
+                    value = value.encode("latin-1").decode(codec)
+                except UnicodeError:
+                    return None, f"row {row} field {names[column]!r}"
+            values.append(value)
+        out[column] = pd.Series(values, index=series.index, dtype=object)
+    return out.rename(columns=names), ""
+
+
+def _codec_label(codec: str) -> str:
+    return {"utf-8": "UTF-8", "gbk": "GBK"}.get(codec, codec.upper())
+
+
+def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> gpd.GeoDataFrame:
+    """Read a Shapefile, decoding its text strictly (``.cpg``, else UTF-8 then GBK).
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.shp`` file.
+    encoding : str, optional
+        Decode with this encoding (overrides the ``.cpg``).
+
+    Returns
+    -------
+    GeoDataFrame
+        Full field names restored from a ``<name>.fields.csv`` sidecar when present;
+        ``attrs["source"]["encoding"]`` says which encoding decoded the text.
+
+    Raises
+    ------
+    InputError
+        No candidate encoding decodes every field name and value; the message names
+        the first failing row and field per encoding.
+    """
+    import pyogrio
+
+    path = Path(path)
+    _require_file(path)
+    cpg = _cpg_codec(path)
+    if encoding is not None:
+        candidates = [_CPG_CODECS.get(encoding.lower(), encoding)]
+    elif cpg is not None:
+        candidates = [cpg]
+    else:
+        candidates = ["utf-8", "gbk"]
+    try:
+        # latin-1 maps each byte to one character, so the raw bytes survive for strict decoding below.
+        raw = pyogrio.read_dataframe(path, encoding="ISO-8859-1")
+    except Exception as exc:
+        raise InputError(f"{path}: GDAL cannot read it as a Shapefile ({exc}).") from exc
+    failures = []
+    for codec in candidates:
+        try:
+            decoded, where = _decode_frame(raw, codec)
+        except LookupError:
+            raise InputError(f"{path}: unknown encoding {codec!r}; use utf-8 or gbk.") from None
+        if decoded is not None:
+            break
+        failures.append(f"not {_codec_label(codec)} ({where})")
+    else:
+        fix = ("its .cpg names the wrong encoding; fix the .cpg or pass encoding=... (--encoding)"
+               if cpg is not None and encoding is None else "pass the right encoding=... (--encoding)")
+        raise InputError(f"{path}: text is {', '.join(failures)}; {fix}.")
+    label = _codec_label(codec)
+    if cpg is None and encoding is None:
+        tried = f" after {failures[0]}" if failures else ""
+        warnings.warn(f"{path.name}: has no .cpg; its text decoded as {label}{tried}.", UserWarning, stacklevel=2)
+    decoded = _apply_sidecar(decoded, path)
+    decoded.attrs["source"] = {"path": str(path), "format": "shp", "layer": path.stem, "encoding": label}
+    return decoded
+
+
+def _apply_sidecar(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    sidecar = path.with_name(path.stem + ".fields.csv")
+    if not sidecar.exists():
+        return gdf
+    try:
+        table = pd.read_csv(sidecar, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"{sidecar}: is not a UTF-8 CSV of short,full field names ({exc}).") from exc
+    if not {"short", "full"} <= set(table.columns):
+        raise InputError(f"{sidecar}: needs the columns short and full; it has {', '.join(table.columns)}.")
+    names = {s: f for s, f in zip(table["short"], table["full"]) if s in gdf.columns}
+    dtypes = dict(zip(table["full"], table["dtype"])) if "dtype" in table.columns else {}
+    attribute_columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    if table.empty and attribute_columns == ["FID"]:  # GDAL adds FID to a DBF without fields
+        gdf = gdf.drop(columns="FID")
+    gdf = gdf.rename(columns=names)
+    for column, dtype in dtypes.items():
+        if column in gdf.columns and dtype.startswith("datetime64"):
+            gdf[column] = pd.to_datetime(gdf[column], format="ISO8601")
+    return gdf
+
+
+# ---------------------------------------------------------------- tables
+
+def _decode_text(path: Path, encoding: str | None) -> tuple[str, str]:
+    data = path.read_bytes()
+    if encoding is not None:
+        codec = _CPG_CODECS.get(encoding.lower(), encoding)
+        try:
+            return data.decode("utf-8-sig" if codec == "utf-8" else codec), _codec_label(codec)
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(f"{path}: is not {_codec_label(codec)} (line {line}); pass the right encoding.") from exc
+        except LookupError:
+            raise InputError(f"{path}: unknown encoding {encoding!r}; use utf-8 or gbk.") from None
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        utf8_line = data[: exc.start].count(b"\n") + 1
+    try:
+        text = data.decode("gbk")
+    except UnicodeDecodeError as exc:
+        gbk_line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{path}: is neither UTF-8 (fails on line {utf8_line}) nor GBK (fails on line {gbk_line}); "
+            "save it as UTF-8 or pass its encoding (--encoding)."
+        ) from exc
+    warnings.warn(f"{path.name}: is not UTF-8 (line {utf8_line}); decoded as GBK.", UserWarning, stacklevel=3)
+    return text, "GBK"
+
+
+def _infer_column(values: pd.Series) -> pd.Series:
+    """Text column → numbers/bools/datetimes only when that loses nothing (no leading zeros)."""
+    present = values[values != ""]
+    out = values.where(values != "", None).astype(object)
+    if present.empty:
+        return pd.Series(np.nan, index=values.index, dtype=float)
+    if present.map(lambda v: bool(_NUMBER.match(v)) and not _LEADING_ZERO.match(v)).all():
+        if present.map(lambda v: bool(_INTEGER.match(v))).all() and len(present) == len(values):
+            try:
+                return out.map(int).astype("int64")
+            except OverflowError:
+                return out
+        return pd.to_numeric(out, errors="coerce").astype(float)
+    if present.isin(["True", "False"]).all() and len(present) == len(values):
+        return out.map({"True": True, "False": False}).astype(bool)
+    if present.map(lambda v: bool(_ISO_DATETIME.match(v))).all():
+        return pd.to_datetime(out, format="ISO8601")
+    return out
+
+
+def _csv_cells(text: str, sep: str, path: Path) -> list[list[tuple[str, bool]]]:
+    """RFC 4180 cells as (text, was_quoted); quoting tells text columns from numbers."""
+    field = re.compile(r'"((?:[^"]|"")*)"|([^' + re.escape(sep) + r'"\r\n]*)')
+    rows: list[list[tuple[str, bool]]] = []
+    row: list[tuple[str, bool]] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        match = field.match(text, pos)
+        if match.group(1) is not None:
+            row.append((match.group(1).replace('""', '"'), True))
+        else:
+            row.append((match.group(2), False))
+        pos = match.end()
+        if pos >= end:
+            break
+        char = text[pos]
+        if char == sep:
+            pos += 1
+            if pos >= end:
+                row.append(("", False))
+        elif char in "\r\n":
+            rows.append(row)
+            row = []
+            pos += 2 if text.startswith("\r\n", pos) else 1
+        else:
+            line = text.count("\n", 0, pos) + 1
+            raise InputError(f"{path}: line {line} has a stray quote; quote the whole cell (\"a \"\"b\"\"\").")
+    if row:
+        rows.append(row)
+    return [r for r in rows if r != [("", False)]]
+
+
+def _parse_csv(text: str, *, sep: str, path: Path) -> pd.DataFrame:
+    rows = _csv_cells(text, sep, path)
+    if not rows:
+        raise InputError(f"{path}: is empty; it needs a header row.")
+    header = [name for name, _ in rows[0]]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"{path}: repeats the column name(s) {', '.join(dupes)}; rename them.")
+    bad = [str(i + 1) for i, r in enumerate(rows[1:], start=1) if len(r) != len(header)]
+    if bad:
+        raise InputError(
+            f"{path}: line(s) {', '.join(bad[:10])} do not have the {len(header)} cells of the header; "
+            "check for unquoted separators."
+        )
+    columns = {}
+    for j, name in enumerate(header):
+        cells = [r[j] for r in rows[1:]]
+        values = pd.Series([c[0] for c in cells], dtype=object)
+        quoted = any(q and v != "" for v, q in cells)
+        if quoted:  # written as text: stays text, except our ISO datetimes
+            present = values[values != ""]
+            if len(present) and present.map(lambda v: bool(_ISO_DATETIME.match(v))).all():
+                columns[name] = pd.to_datetime(values.where(values != "", None), format="ISO8601")
+            else:
+                columns[name] = values.where(values != "", None)
+        else:
+            columns[name] = _infer_column(values)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows) - 1))
+
+
+def read_table(
+    path: str | os.PathLike,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+) -> pd.DataFrame:
+    """Read a CSV/TSV or Excel table without losing leading zeros or Chinese text.
+
+    CSV is decoded as UTF-8 (BOM or not), else GBK, with a warning; a column
+    becomes numeric only when every value is a number written without a leading
+    zero (so ``0772`` area codes stay text).  Empty cells are missing values.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.csv``, ``.tsv``, ``.txt`` (comma separated) or ``.xlsx``.
+    sheet : str or int, optional
+        Excel sheet (default: the first).
+    encoding : str, optional
+        Force the CSV encoding.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("区号,人口\\n0772,415\\n".encode("gbk"))
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     t = read_table(p)
+    >>> t["区号"].iloc[0], int(t["人口"].iloc[0]), t.attrs["source"]["encoding"]
+    ('0772', 415, 'GBK')
+    """
+    path = Path(path)
+    _require_file(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputError(f"{path}: the old .xls format is not read; save it as .xlsx (Excel 2007+) or CSV.")
+    if suffix in (".xlsx", ".xlsm"):
+        table, label = _read_excel(path, sheet), "xlsx"
+        source = {"path": str(path), "format": "xlsx", "layer": table.attrs.pop("sheet"), "encoding": None}
+    else:
+        text, label = _decode_text(path, encoding)
+        table = _parse_csv(text, sep="\t" if suffix == ".tsv" else ",", path=path)
+        source = {"path": str(path), "format": suffix.lstrip("."), "layer": None, "encoding": label}
+    table.attrs["source"] = source
+    return table
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    openpyxl = require("openpyxl", extra="excel", feature="reading Excel tables")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot be opened as an Excel workbook ({exc}).") from exc
+    try:
+        names = book.sheetnames
+        if sheet is None:
+            name = names[0]
+        elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
+            index = int(sheet)
+            if not 0 <= index < len(names):
+                raise InputError(f"{path}: has {len(names)} sheet(s) ({', '.join(names)}); no sheet number {index}.")
+            name = names[index]
+        elif sheet in names:
+            name = sheet
+        else:
+            raise InputError(f"{path}: has no sheet {sheet!r}; its sheets are {', '.join(names)}.")
+        rows = list(book[name].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        raise InputError(f"{path}: sheet {name!r} is empty; it needs a header row.")
+    header = [str(h) if h is not None else f"column_{i + 1}" for i, h in enumerate(rows[0])]
+    table = pd.DataFrame(rows[1:], columns=header)
+    table = table.dropna(how="all").reset_index(drop=True)
+    for column in table.columns:
+        table[column] = _typed_excel_column(table[column])
+    table.attrs["sheet"] = name
+    return table
+
+
+def _typed_excel_column(series: pd.Series) -> pd.Series:
+    present = series.dropna()
+    if present.empty:
+        return series.astype(float)
+    if present.map(lambda v: isinstance(v, bool)).all():
+        return series if len(present) < len(series) else series.astype(bool)
+    if present.map(lambda v: isinstance(v, int) and not isinstance(v, bool)).all():
+        return series.astype("int64") if len(present) == len(series) else series.astype(float)
+    if present.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all():
+        return series.astype(float)
+    if present.map(lambda v: hasattr(v, "isoformat") and hasattr(v, "hour")).all():
+        return pd.to_datetime(series)
+    return series.astype(object).where(series.notna(), None)
+
+
+def _find_column(table: pd.DataFrame, given: str | None, candidates: tuple[str, ...], role: str) -> str | None:
+    if given is not None:
+        if given not in table.columns:
+            raise InputError(
+                f"no column {given!r} for {role}; the columns are {', '.join(map(str, table.columns))}."
+            )
+        return given
+    folded = {str(c).strip().casefold(): c for c in table.columns}
+    for name in candidates:
+        if name in folded:
+            return folded[name]
+    return None
+
+
+def table_to_points(
+    table: pd.DataFrame,
+    *,
+    lon: str | None = None,
+    lat: str | None = None,
+    wkt: str | None = None,
+    crs: Any = None,
+    datum: str = "wgs84",
+    source: str = "table",
+) -> gpd.GeoDataFrame:
+    """Turn a table with coordinate (or WKT) columns into a GeoDataFrame.
+
+    The coordinate columns are consumed into the geometry.  Rows without
+    coordinates keep a missing geometry.  Non-numeric coordinates are refused,
+    naming the rows.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"名称": ["柳州站"], "lng": [109.43], "lat": [24.33]})
+    >>> table_to_points(t).geometry.iloc[0].wkt
+    'POINT (109.43 24.33)'
+    """
+    lon_col = lat_col = wkt_col = None
+    if wkt is not None:
+        wkt_col = _find_column(table, wkt, _WKT_NAMES, "WKT geometry")
+    else:
+        lon_col = _find_column(table, lon, _LON_NAMES, "longitude/x")
+        lat_col = _find_column(table, lat, _LAT_NAMES, "latitude/y")
+        if (lon_col is None or lat_col is None) and lon is None and lat is None:
+            wkt_col = _find_column(table, None, _WKT_NAMES, "WKT geometry")
+    if wkt_col is not None:
+        values = table[wkt_col]
+        geoms = []
+        bad = []
+        for row, value in values.items():
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                geoms.append(None)
+                continue
+            try:
+                geoms.append(shapely.from_wkt(str(value)))
+            except shapely.errors.GEOSException:
+                bad.append(str(row))
+                geoms.append(None)
+        if bad:
+            raise InputError(f"{source}: column {wkt_col!r} holds text that is not WKT in row(s) {', '.join(bad[:10])}.")
+        gdf = gpd.GeoDataFrame(table.drop(columns=wkt_col), geometry=geoms, crs=crs or "EPSG:4326")
+        return _apply_datum(gdf, datum, source)
+    if lon_col is None or lat_col is None:
+        raise InputError(
+            f"{source}: found no coordinate columns (looked for {'/'.join(_LON_NAMES)} and "
+            f"{'/'.join(_LAT_NAMES)}, or wkt); the columns are {', '.join(map(str, table.columns))}. "
+            "Name them (--lon/--lat), or geocode the table by place names with `lzgis geocode`."
+        )
+    coords = {}
+    for column in (lon_col, lat_col):
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        bad = table.index[numbers.isna() & table[column].notna() & (table[column].astype(str).str.strip() != "")]
+        if len(bad):
+            raise InputError(
+                f"{source}: column {column!r} holds non-numbers in row(s) {', '.join(map(str, bad[:10]))}; "
+                "coordinates must be decimal numbers."
+            )
+        coords[column] = numbers.astype(float)
+    x, y = coords[lon_col].to_numpy(), coords[lat_col].to_numpy()
+    present = ~(np.isnan(x) | np.isnan(y))
+    geoms = np.full(len(table), None, dtype=object)
+    geoms[present] = shapely.points(x[present], y[present])
+    rest = table.drop(columns=[lon_col, lat_col])
+    gdf = gpd.GeoDataFrame(rest, geometry=list(geoms), crs=None)
+    if crs is not None:
+        gdf = gdf.set_crs(crs)
+    elif present.any() and (np.abs(x[present]) <= 180).all() and (np.abs(y[present]) <= 90).all():
+        gdf = gdf.set_crs("EPSG:4326")
+    elif present.any():
+        from .crs import detect_crs
+
+        gdf = gdf.set_crs(detect_crs(gdf, layer=source))
+    else:
+        gdf = gdf.set_crs("EPSG:4326")
+    return _apply_datum(gdf, datum, source)
+
+
+def _apply_datum(gdf: gpd.GeoDataFrame, datum: str, source: str) -> gpd.GeoDataFrame:
+    key = datum.lower().replace("-", "").replace("_", "")
+    if key in ("wgs84", "cgcs2000"):
+        return gdf
+    if key not in ("gcj02", "bd09"):
+        raise InputError(f"{source}: unknown datum {datum!r}; use wgs84, cgcs2000, gcj02 or bd09.")
+    if gdf.crs is None or not gdf.crs.is_geographic:
+        raise CRSError(f"{source}: datum {datum!r} applies to lon/lat coordinates, but these are projected.")
+    from .datum import convert_gdf
+
+    return convert_gdf(gdf, src=key, dst="wgs84")
