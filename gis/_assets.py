@@ -86,6 +86,7 @@ html,body{margin:0;padding:0;width:100%;height:100%;font-family:"Noto Sans CJK S
 .lz-banner{position:absolute;top:52px;left:50%;transform:translateX(-50%);z-index:1000;background:#fff4d6;border:1px solid #e0a800;
  padding:4px 12px;border-radius:4px;font-size:13px;color:#6b4a00;display:none;max-width:70%;text-align:center}
 .lz-box{background:rgba(255,255,255,.95);padding:6px 10px;border-radius:5px;box-shadow:0 1px 5px rgba(0,0,0,.35);font-size:12px;line-height:1.5}
+.leaflet-control-layers{font-size:13px}
 .lz-legend{max-height:45vh;overflow-y:auto;min-width:150px}
 .lz-legend h4,.lz-credits h4{margin:2px 0 4px;font-size:13px}
 .lz-legend .lz-grp{font-weight:bold;margin-top:4px;color:#444}

@@ -44,13 +44,10 @@ from ._io import atomic_write
 from ._mapstyle import map_styles, resolve_basemaps
 from .crs import detect_crs, to_analysis_crs
 
-__all__ = ["make_map", "save_map", "map_html", "read_vector"]
+__all__ = ["make_map", "save_map", "map_html", "read_user_layer"]
 
-LayerInput = "gpd.GeoDataFrame | str"
 _DECIMALS = 5  # 1e-5 degree: about 1.1 m north-south and 1.0 m east-west at Liuzhou
 _NAME_COLUMNS = ("name", "名称", "项目名称", "title", "label", "NAME", "Name")
-_LON_COLUMNS = ("lon", "lng", "long", "longitude", "x", "经度", "东经")
-_LAT_COLUMNS = ("lat", "latitude", "y", "纬度", "北纬")
 _COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
 _DASH = re.compile(r"^[0-9., ]{1,30}$")
 _MAX_USER_FIELDS = 20
@@ -87,78 +84,30 @@ def _fmt(value: Any) -> str:
 # ---------------------------------------------------------------- user files
 
 
-def read_vector(path: str | os.PathLike, *, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read a user's vector file (GeoPackage, GeoJSON, Shapefile, CSV with coordinates) in EPSG:4326.
+def read_user_layer(path: str | os.PathLike, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """A user's vector file for the map, in EPSG:4326, titled by its file name.
 
-    A CSV needs a longitude and a latitude column (``lon``/``lng``/``longitude``/``x``/``经度`` and
-    ``lat``/``latitude``/``y``/``纬度``, any case) in WGS-84 / CGCS2000 degrees.  A file without a CRS
-    is accepted only when :func:`gis.crs.detect_crs` can identify it.
+    Reading (GeoPackage, GeoJSON, Shapefile, CSV/Excel with lon/lat columns, encodings) is
+    :func:`gis.readers.read_vector`; a file without an identifiable CRS is refused there.
 
-    Parameters
-    ----------
-    path : path-like
-        The file.
-    layer : str, optional
-        The layer of a multi-layer file (GeoPackage).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The features in EPSG:4326, ``attrs["layer"]`` holding the file's name as title.
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "我的点.csv"
+    >>> _ = p.write_text("名称,经度,纬度\\n柳州站,109.43,24.33\\n", encoding="utf-8")
+    >>> g = read_user_layer(p)
+    >>> g.attrs["layer"]["title"], g.crs.to_epsg()
+    ('我的点', 4326)
     """
+    from .readers import read_vector
+
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found. Check the path given to --add / add=.")
-    if path.suffix.lower() in (".csv", ".txt"):
-        gdf = _read_csv_points(path)
-    else:
-        try:
-            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
-        except Exception as exc:  # pyogrio raises its own DataSourceError family
-            raise InputError(
-                f"{path}: cannot be read as a vector file ({exc}). Give a GeoPackage, GeoJSON, "
-                "Shapefile (.shp with its .shx/.dbf/.prj) or a CSV with lon/lat columns."
-            ) from exc
-        if "geometry" not in gdf or gdf.geometry.isna().all():
-            raise InputError(f"{path}: has no geometries. A table without shapes needs lon/lat columns and a .csv name.")
-        if gdf.crs is None:
-            gdf = gdf.set_crs(detect_crs(gdf, layer=str(path)))
-        gdf = gdf.to_crs("EPSG:4326")
-    gdf.attrs["layer"] = {"title": path.stem, "source": path.name}
+    gdf = read_vector(path, layer=layer)
+    if gdf.crs is None:
+        gdf = gdf.set_crs(detect_crs(gdf, layer=str(path)))
+    gdf = gdf.to_crs("EPSG:4326")
+    gdf.attrs["layer"] = {"title": path.stem if layer is None else f"{path.stem}:{layer}", "source": path.name}
     return gdf
-
-
-def _read_csv_points(path: Path) -> gpd.GeoDataFrame:
-    table = None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            table = pd.read_csv(path, encoding=encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if table is None:
-        raise InputError(f"{path}: is neither UTF-8 nor GB18030 text. Save it as UTF-8 CSV.")
-
-    def find(candidates: Sequence[str]) -> str | None:
-        lowered = {str(c).strip().lower(): c for c in table.columns}
-        return next((lowered[c.lower()] for c in candidates if c.lower() in lowered), None)
-
-    lon_col, lat_col = find(_LON_COLUMNS), find(_LAT_COLUMNS)
-    if lon_col is None or lat_col is None:
-        raise InputError(
-            f"{path}: no longitude/latitude columns found among {', '.join(map(str, table.columns))}. "
-            f"Name them one of {'/'.join(_LON_COLUMNS)} and {'/'.join(_LAT_COLUMNS)} (WGS-84 degrees)."
-        )
-    lon = pd.to_numeric(table[lon_col], errors="coerce")
-    lat = pd.to_numeric(table[lat_col], errors="coerce")
-    bad = table.index[lon.isna() | lat.isna() | ~lon.between(-180, 180) | ~lat.between(-90, 90)]
-    if len(bad):
-        rows = ", ".join(str(i + 2) for i in bad[:10]) + (" …" if len(bad) > 10 else "")
-        raise InputError(
-            f"{path}: {len(bad)} row(s) have no valid degrees in {lon_col}/{lat_col} (file lines {rows}). "
-            "Fix or remove them; projected coordinates must be converted to lon/lat first."
-        )
-    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
 
 
 # ---------------------------------------------------------------- layers → page data
@@ -334,6 +283,11 @@ def _as_layer(item: Any, *, where: str) -> tuple[gpd.GeoDataFrame, dict[str, Any
 
 
 def _structure_layers(structure: Any, styles: Mapping[str, Any]) -> list[tuple[gpd.GeoDataFrame, dict[str, Any]]]:
+    """One layer per role of a structure (圈 / 核 / 翼 / 组团 / 支点 / 轴 …), in the structure's own order.
+
+    A role's style comes from the structure's style columns (first element of the role), falling back
+    to ``structure_roles`` of ``layers/map_styles.yaml``.
+    """
     if isinstance(structure, str):
         from .structure import structure as load_structure
 
@@ -343,22 +297,21 @@ def _structure_layers(structure: Any, styles: Mapping[str, Any]) -> list[tuple[g
     else:
         raise InputError(f"structure: expected a structure name or a GeoDataFrame, got {type(structure).__name__}.")
     meta = dict(gdf.attrs.get("structure", {}) or gdf.attrs.get("layer", {}) or {})
-    group = styles["structure_group"]
-    if meta.get("title"):
-        group = f"{group}:{meta['title']}"
-    roles = styles["structure_roles"]
+    group = f"{styles['structure_group']}:{meta['name']}" if meta.get("name") else styles["structure_group"]
+    credit = {"source": " ".join(str(meta[k]) for k in ("source_file", "section") if meta.get(k)) or None,
+              "attribution": meta.get("title")}
     if "role" not in gdf.columns:
-        return [(gdf, {"title": meta.get("title") or group, "group": group, **meta})]
+        return [(gdf, {"title": meta.get("title") or group, "group": group, **credit})]
+    roles = styles["structure_roles"]
+    style_keys = ("color", "fill_color", "weight", "dash", "opacity", "fill_opacity", "radius")
     out = []
-    order = list(roles) + sorted(set(gdf["role"].dropna().astype(str)) - set(roles))
-    for role in order:
+    for role in dict.fromkeys(gdf["role"].dropna().astype(str)):
         part = gdf[gdf["role"].astype(str) == role]
-        if part.empty:
-            continue
-        spec = roles.get(role, {"title": role})
-        out.append((part, {"title": spec["title"], "group": group, "style": spec.get("style"),
-                           "source": meta.get("source"), "licence": meta.get("licence"),
-                           "attribution": meta.get("attribution")}))
+        preset = roles.get(role, {})
+        first = part.iloc[0]
+        style = {**preset.get("style", {}),
+                 **{k: first[k] for k in style_keys if k in part.columns and not _is_missing(first[k])}}
+        out.append((part, {"title": preset.get("title", role), "group": group, "style": style, **credit}))
     return out
 
 
@@ -434,7 +387,7 @@ def make_map(
         entries.append((gdf, info, not info.get("group")))
     palette = styles["user_palette"]
     for i, path in enumerate(add or []):
-        gdf = read_vector(path)
+        gdf = read_user_layer(path)
         info = dict(gdf.attrs["layer"])
         info.setdefault("group", styles["user_group"])
         info.setdefault("style", {"color": palette[i % len(palette)]})
