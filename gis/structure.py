@@ -30,6 +30,8 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import sys
+import types
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -168,10 +170,13 @@ def _resolve_member(member: Any, gaz: gpd.GeoDataFrame) -> tuple[list[int], str 
 
 # --------------------------------------------------------------------------- validation
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(path: Path) -> tuple[Any, str | None]:
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh), None
+            return yaml.load(fh, Loader=_Loader), None  # noqa: S506 - a safe loader
     except FileNotFoundError:
         return None, "file not found"
     except yaml.YAMLError as exc:
@@ -227,6 +232,8 @@ def _element_problems(index: int, element: Any, gaz: gpd.GeoDataFrame) -> tuple[
     repeated = [gaz.at[p, "name"] for p, n in Counter(flat).items() if n > 1]
     if repeated:
         problems.append(f"{where}: member(s) {', '.join(map(str, repeated))} listed twice; keep one")
+    if geometry == "line" and len(resolved) < 2:
+        problems.append(f"{where}: a line needs at least two ordered members")
     if flat and geometry in GEOMETRY_TYPES:
         kinds = set(gaz.geometry.iloc[flat].geom_type)
         polygonal = kinds <= {"Polygon", "MultiPolygon"}
@@ -239,8 +246,6 @@ def _element_problems(index: int, element: Any, gaz: gpd.GeoDataFrame) -> tuple[
         if geometry == "point" and basis is None and set(gaz["layer"].iloc[flat]) != {"townships"}:
             problems.append(f"{where}: members are not all townships; declare geometry_basis "
                             f"({', '.join(GEOMETRY_BASES)})")
-        if geometry == "line" and len(resolved) < 2:
-            problems.append(f"{where}: a line needs at least two ordered members")
     return problems, resolved
 
 
@@ -290,6 +295,8 @@ def validate_structure_file(path: str | Path) -> dict[str, Any]:
     if unknown:
         problems.append(f"structure: unknown key(s) {', '.join(unknown)}; allowed: "
                         f"{', '.join(_STRUCTURE_REQUIRED + _STRUCTURE_OPTIONAL)}")
+    if not isinstance(data.get("default", False), bool):
+        problems.append("structure: default must be true or false")
     style = data.get("style")
     if style is not None and (not isinstance(style, dict) or not all(
             isinstance(v, dict) and not set(v) - set(STYLE_KEYS) for v in style.values())):
@@ -368,12 +375,14 @@ def _element_geometry(element: dict[str, Any], gaz: gpd.GeoDataFrame):
     if kind == "point":
         return geoms.iloc[0] if len(geoms) == 1 else shapely.MultiPoint(list(geoms))
     # line: one node per member, a county at its centroid (computed in the analysis CRS)
-    nodes = gaz.geometry.iloc[[ps[0] for ps in element["_positions"]]]
-    projected = _crs.to_analysis_crs(gpd.GeoSeries(nodes.values, crs="EPSG:4326"))
-    centroid = projected.centroid
-    inside = centroid.within(projected) | projected.geom_type.eq("Point")
-    anchors = centroid.where(inside, projected.representative_point())
-    return shapely.LineString(list(anchors.to_crs("EPSG:4326")))
+    nodes = gpd.GeoSeries(gaz.geometry.iloc[[ps[0] for ps in element["_positions"]]].values, crs="EPSG:4326")
+    areas = nodes.geom_type != "Point"
+    if areas.any():
+        projected = _crs.to_analysis_crs(nodes[areas])
+        centroid = projected.centroid
+        anchors = centroid.where(centroid.within(projected), projected.representative_point())
+        nodes[areas] = anchors.to_crs("EPSG:4326")
+    return shapely.LineString(list(nodes))
 
 
 def _default_basis(element: dict[str, Any]) -> str:
@@ -427,10 +436,15 @@ def structures_dir() -> Path:
     return layers_dir() / "structures"
 
 
+@functools.lru_cache(maxsize=64)
+def _read_header(path: Path, mtime_ns: int) -> tuple[Any, str | None]:
+    return _read(path)
+
+
 def _headers() -> list[dict[str, Any]]:
     rows = []
     for path in sorted(structures_dir().glob("*.yaml")):
-        data, problem = _read(path)
+        data, problem = _read_header(path, path.stat().st_mtime_ns)
         if problem or not isinstance(data, dict):
             raise StructureError(f"structure file {path}: {problem or 'is not a mapping'}; "
                                  f"check it with gis.structure.validate_structure_file({str(path)!r})")
@@ -546,3 +560,14 @@ def structure_townships(name: str, *, variant: str | None = None) -> gpd.GeoData
     out["element_id"] = assigned.to_numpy()
     out["element_name"] = out["element_id"].map(names).astype("string")
     return out
+
+
+class _CallableModule(types.ModuleType):
+    """``gis.structure`` is both this module and the function: importing the submodule rebinds the
+    package attribute to the module, so the module itself must answer ``gis.structure(name)``."""
+
+    def __call__(self, name: str, *, variant: str | None = None) -> gpd.GeoDataFrame:
+        return structure(name, variant=variant)
+
+
+sys.modules[__name__].__class__ = _CallableModule
