@@ -366,7 +366,7 @@ def _territory_problems(data: dict[str, Any], gaz: gpd.GeoDataFrame) -> list[str
 
 # --------------------------------------------------------------------------- building
 
-def _element_geometry(element: dict[str, Any], gaz: gpd.GeoDataFrame):
+def _element_geometry(element: dict[str, Any], gaz: gpd.GeoDataFrame) -> shapely.Geometry:
     positions = [p for ps in element["_positions"] for p in ps]
     geoms = gaz.geometry.iloc[positions]
     kind = element["geometry"]
