@@ -1,0 +1,229 @@
+"""Input checks shared by the analyses (buffer, proximity, coverage, network).
+
+Every check names the layer ("origins", "targets", ...), the rows at fault and
+the fix, and collects all problems of one input before raising.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from . import crs as _crs
+from ._errors import CRSError, InputError
+
+POINT, LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON = 0, 1, 3, 4, 5, 6
+_MAX_ROWS_SHOWN = 5
+
+
+def _rows(index: pd.Index, mask: np.ndarray) -> str:
+    labels = list(index[mask][:_MAX_ROWS_SHOWN])
+    more = int(mask.sum()) - len(labels)
+    return ", ".join(map(repr, labels)) + (f" and {more} more" if more > 0 else "")
+
+
+def as_frame(obj: object, *, layer: str) -> gpd.GeoDataFrame:
+    """Accept a GeoDataFrame or a GeoSeries; refuse anything else, naming ``layer``."""
+    if isinstance(obj, gpd.GeoDataFrame):
+        if obj._geometry_column_name not in obj.columns:
+            raise InputError(f"{layer}: the GeoDataFrame has no active geometry column. Call .set_geometry(<column>).")
+        return obj
+    if isinstance(obj, gpd.GeoSeries):
+        return gpd.GeoDataFrame(geometry=obj)
+    raise InputError(
+        f"{layer}: expected a GeoDataFrame (or GeoSeries), got {type(obj).__name__}. "
+        "Build one with geopandas.GeoDataFrame(df, geometry=..., crs=...) or gis.load_layer(name)."
+    )
+
+
+def _check_coordinates_match_crs(gdf: gpd.GeoDataFrame, *, layer: str) -> None:
+    """Refuse lon/lat numbers labelled with a projected CRS, and metres labelled as degrees."""
+    if gdf.crs is None or len(gdf) == 0:
+        return
+    _check_bounds_match_crs(gdf.crs, tuple(gdf.total_bounds), layer=layer)
+
+
+def _check_bounds_match_crs(crs: object, bounds: tuple, *, layer: str) -> None:
+    if not np.all(np.isfinite(bounds)):
+        return
+    crs = pyproj.CRS.from_user_input(crs)
+    minx, miny, maxx, maxy = bounds
+    looks_degrees = -180.0 <= minx and maxx <= 360.0 and -90.0 <= miny and maxy <= 90.0
+    if crs.is_projected and looks_degrees:
+        raise CRSError(
+            f"{layer}: declares the projected CRS {crs.to_string()} (metres), but its coordinates "
+            f"(x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}) look like degrees of longitude/latitude. "
+            "If they are lon/lat, declare it: gdf.set_crs('EPSG:4326', allow_override=True)."
+        )
+    if crs.is_geographic and (abs(minx) > 360.0 or abs(maxx) > 360.0 or abs(miny) > 90.0 or abs(maxy) > 90.0):
+        raise CRSError(
+            f"{layer}: declares the geographic CRS {crs.to_string()} (degrees), but its coordinates "
+            f"(x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}) are not degrees. Declare the projected "
+            "CRS they are in: gdf.set_crs('EPSG:<code>', allow_override=True)."
+        )
+
+
+def check_geometries(gdf: gpd.GeoDataFrame, *, layer: str, allow_empty_layer: bool = False) -> None:
+    """Refuse an empty layer, missing/empty/invalid geometries and non-finite coordinates, all at once."""
+    if len(gdf) == 0:
+        if allow_empty_layer:
+            return
+        raise InputError(f"{layer}: the layer is empty (0 rows). Pass a layer with at least one feature.")
+    geoms = gdf.geometry.values._data if hasattr(gdf.geometry.values, "_data") else np.asarray(gdf.geometry)
+    problems = []
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        problems.append(f"rows {_rows(gdf.index, missing)} have no geometry (drop them with gdf[~gdf.geometry.is_empty])")
+    types = shapely.get_type_id(geoms)
+    if (types == POINT).all() and not missing.any():
+        bad = ~(np.isfinite(shapely.get_x(geoms)) & np.isfinite(shapely.get_y(geoms)))
+        if bad.any():
+            problems.append(f"rows {_rows(gdf.index, bad)} have NaN or infinite coordinates")
+    else:
+        present = ~missing
+        invalid = np.zeros(len(gdf), dtype=bool)
+        invalid[present] = ~shapely.is_valid(geoms[present])
+        if invalid.any():
+            reasons = shapely.is_valid_reason(geoms[invalid][:1])[0]
+            problems.append(
+                f"rows {_rows(gdf.index, invalid)} have invalid geometries (first: {reasons}); "
+                "repair them with gdf.make_valid() or gdf.buffer(0)"
+            )
+    if problems:
+        raise InputError(f"{layer}: " + "; ".join(problems) + ".")
+
+
+def prepare(obj: object, *, layer: str, allow_empty_layer: bool = False) -> gpd.GeoDataFrame:
+    """Check a layer and return a copy in the analysis CRS (geographic data is reprojected explicitly).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> g = gpd.GeoDataFrame(geometry=[Point(109.4, 24.3)])
+    >>> prepare(g, layer="origins")
+    Traceback (most recent call last):
+    ...
+    gis._errors.CRSError: origins: has no CRS and its coordinates ...
+    """
+    gdf = as_frame(obj, layer=layer)
+    if len(gdf) == 0 and allow_empty_layer:
+        if gdf.crs is None:
+            return gdf.set_crs(_crs.analysis_crs())
+        return gdf.to_crs(_crs.analysis_crs())
+    check_geometries(gdf, layer=layer, allow_empty_layer=allow_empty_layer)
+    _check_coordinates_match_crs(gdf, layer=layer)
+    return _crs.to_analysis_crs(gdf, layer=layer)
+
+
+def point_xy(gdf: gpd.GeoDataFrame) -> np.ndarray | None:
+    """(n, 2) coordinates if every geometry is a Point, else ``None``."""
+    geoms = np.asarray(gdf.geometry.values)
+    if len(geoms) and (shapely.get_type_id(geoms) == POINT).all():
+        return np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
+    return None
+
+
+def distance(value: object, *, name: str, allow_zero: bool = True) -> float:
+    """A finite, non-negative distance in metres, or an :class:`InputError` naming the parameter."""
+    try:
+        d = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected a distance in metres, got {value!r}.") from None
+    if not math.isfinite(d) or d < 0 or (d == 0 and not allow_zero):
+        need = "positive" if not allow_zero else "non-negative"
+        raise InputError(f"{name}: must be a finite, {need} distance in metres; got {value!r}.")
+    return d
+
+
+def distances(values: Iterable[object] | object, *, name: str) -> list[float]:
+    """A non-empty, strictly increasing list of positive distances in metres."""
+    seq: Sequence[object] = [values] if np.isscalar(values) else list(values)  # type: ignore[arg-type]
+    if not seq:
+        raise InputError(f"{name}: give at least one distance in metres, e.g. [5000, 10000].")
+    out = [distance(v, name=name, allow_zero=False) for v in seq]
+    if any(b <= a for a, b in zip(out, out[1:])):
+        raise InputError(f"{name}: distances must be strictly increasing, got {out}. Sort them and drop duplicates.")
+    return out
+
+
+def column(gdf: pd.DataFrame, name: str, *, layer: str, purpose: str) -> pd.Series:
+    """Return ``gdf[name]`` or raise naming the layer, the missing column and the columns there are."""
+    if name not in gdf.columns:
+        cols = ", ".join(map(str, [c for c in gdf.columns if c != getattr(gdf, "_geometry_column_name", None)]))
+        raise InputError(
+            f"{layer}: has no column {name!r} ({purpose}). Its columns are: {cols or '(none)'}. "
+            f"Pass the right column name, or add it."
+        )
+    return gdf[name]
+
+
+def precision(gdf: pd.DataFrame, *, layer: str) -> np.ndarray:
+    """The ``precision_m`` column as floats (NaN where unknown or absent); negative values refused."""
+    if "precision_m" not in gdf.columns:
+        return np.full(len(gdf), np.nan)
+    p = pd.to_numeric(gdf["precision_m"], errors="coerce").to_numpy(dtype=float)
+    neg = p < 0
+    if neg.any():
+        raise InputError(f"{layer}: precision_m is negative in rows {_rows(gdf.index, neg)}; it must be >= 0 metres.")
+    return p
+
+
+@dataclass
+class Layer:
+    """A checked layer in the analysis CRS: plain coordinates for point layers, a frame otherwise."""
+
+    name: str
+    index: pd.Index
+    precision_m: np.ndarray
+    xy: np.ndarray | None  # (n, 2) analysis-CRS coordinates when every geometry is a point
+    frame: gpd.GeoDataFrame | None  # analysis-CRS copy when not all points (or empty)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def geoms(self) -> np.ndarray:
+        """Shapely geometries in the analysis CRS."""
+        if self.xy is not None:
+            return shapely.points(self.xy)
+        assert self.frame is not None
+        return np.asarray(self.frame.geometry.values, dtype=object)
+
+    def bounds(self) -> np.ndarray:
+        if self.xy is not None:
+            return np.r_[self.xy.min(axis=0), self.xy.max(axis=0)]
+        assert self.frame is not None
+        return self.frame.total_bounds
+
+
+def layer(obj: object, *, name: str, allow_empty_layer: bool = True) -> Layer:
+    """Check a layer and bring it to the analysis CRS, cheaply for large point layers.
+
+    Point layers are reduced to a coordinate array (one pass over the
+    geometries, reprojected with pyproj if needed); any other layer is checked
+    with :func:`prepare`.
+    """
+    gdf = as_frame(obj, layer=name)
+    prec = precision(gdf, layer=name)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if len(gdf) and (shapely.get_type_id(geoms) == POINT).all():
+        coords = shapely.get_coordinates(geoms)
+        if len(coords) != len(gdf) or not np.isfinite(coords).all():
+            check_geometries(gdf, layer=name)  # raises, naming the rows
+        crs = gdf.crs if gdf.crs is not None else _crs.detect_crs(gdf, layer=name)
+        minx, miny = coords.min(axis=0)
+        maxx, maxy = coords.max(axis=0)
+        _check_bounds_match_crs(crs, (minx, miny, maxx, maxy), layer=name)
+        target = _crs.analysis_crs()
+        if pyproj.CRS.from_user_input(crs) != target:
+            x, y = _crs.transformer(crs, target).transform(coords[:, 0], coords[:, 1])
+            coords = np.column_stack([x, y])
+        return Layer(name, gdf.index, prec, coords, None)
+    frame = prepare(gdf, layer=name, allow_empty_layer=allow_empty_layer)
+    return Layer(name, gdf.index, prec, None, frame)
