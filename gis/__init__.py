@@ -66,6 +66,14 @@ __all__ = sorted(
 )
 
 
+# A function named like its own module is bound eagerly: importing the submodule anywhere would
+# otherwise rebind ``gis.<name>`` to the module and shadow the function.
+from .geocode import geocode  # noqa: E402
+from .structure import structure  # noqa: E402
+
+del _LAZY["geocode"], _LAZY["structure"]
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         module = importlib.import_module(f".{_LAZY[name]}", __name__)

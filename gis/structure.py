@@ -30,8 +30,6 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-import sys
-import types
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -560,14 +558,3 @@ def structure_townships(name: str, *, variant: str | None = None) -> gpd.GeoData
     out["element_id"] = assigned.to_numpy()
     out["element_name"] = out["element_id"].map(names).astype("string")
     return out
-
-
-class _CallableModule(types.ModuleType):
-    """``gis.structure`` is both this module and the function: importing the submodule rebinds the
-    package attribute to the module, so the module itself must answer ``gis.structure(name)``."""
-
-    def __call__(self, name: str, *, variant: str | None = None) -> gpd.GeoDataFrame:
-        return structure(name, variant=variant)
-
-
-sys.modules[__name__].__class__ = _CallableModule
