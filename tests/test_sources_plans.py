@@ -8,6 +8,7 @@ transcribed rows, so a dropped or invented entity fails.  Every row must point a
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import re
@@ -46,7 +47,7 @@ STATUS_VOCAB = {
     "existing": {"建成", "已建成", "建成投入使用", "投入使用", "竣工投产", "落地运营", "揭牌", "启用", "获评", "成功创建",
                  "被认定", "入驻"},
     "under_construction": {"在建", "续建", "开工建设", "加快建设", "加快推进", "加快", "推进", "重点推进", "加快完善",
-                           "重点建设", "全力推进", "加强", "扩建", "改造", "提标扩建"},
+                           "重点建设", "全力推进", "加强", "完善", "构建", "配合", "扩建", "改造", "提标扩建"},
     "planned": {"新建", "拟建", "规划", "规划建设", "规划推进", "规划研究", "研究推动", "研究建设", "谋划", "谋划启动",
                 "适时规划启动", "尽快启动", "积极筹建", "积极推进", "推动", "建设", "打造", "创建", "争取", "获批建设",
                 "落户", "引进", "争创", "支持", "配合建设", "提升", "布局", "积极布局", "重点打造"},
@@ -74,6 +75,7 @@ def seed_lines(name: str) -> list[str]:
     return _seed_cache[name]
 
 
+@functools.lru_cache(maxsize=None)
 def window(name: str, line_no: int, *, after: int = 2, before: int = 0) -> str:
     """Line ``line_no`` (1-based) with ``before`` preceding and ``after`` following non-empty lines, squashed.
 
@@ -298,3 +300,122 @@ def test_point_rows_point_at_their_line(name: str) -> None:
             assert r["status_zh"] in window(r["source_file"], n, before=3), r
         if r["anchor"]:
             assert r["anchor"] in whole[r["source_file"]] or r["anchor"] in towns, r
+
+
+# ------------------------------------------------------------------------------------------ corridors
+# Places a corridor lists that its line does not spell out: the text names the corridor by the usual
+# one-character abbreviations of the cities (三柳 = 三江—柳州, 柳南 = 柳州—南宁, 南柳桂 = 南宁—柳州—桂林 …).
+ABBREVIATED_PLACES = {
+    "三柳文旅发展轴": {"三江", "柳州"},
+    "三柳高速": {"三江", "柳州"},
+    "三南高速": {"三江", "南宁"},
+    "柳南铁路": {"柳州", "南宁"},
+    "柳南高速公路": {"柳州", "南宁"},
+    "南柳桂经济走廊": {"南宁", "柳州", "桂林"},
+}
+
+# Axes hand-checked against the texts: name -> ordered places.
+EXPECTED_AXES = {
+    "corridors_urbanisation.yaml": {
+        "三柳文旅发展轴": ["三江", "柳州"],
+        "鹿寨—雒容经济带": ["鹿寨", "雒容"],
+        "导江—江口沿江经济带": ["导江", "江口"],
+        "鹿寨高铁北站—柳东新区经济带": ["鹿寨高铁北站", "柳东新区"],
+        "柳州中心城区—融水—融安—三江城镇发展轴": ["柳州中心城区", "融水", "融安", "三江"],
+        "柳州中心城区—来宾中心城区城镇发展轴": ["柳州中心城区", "来宾中心城区"],
+        "柳州—宜州—金城江城镇发展轴": ["柳州", "宜州", "金城江"],
+        "“柳州—三江—桂林—阳朔—鹿寨—柳州”环高速公路旅游经济带": ["柳州", "三江", "桂林", "阳朔", "鹿寨", "柳州"],
+    },
+    "corridors_county_economy.yaml": {
+        "环广西国家旅游风景道河池—柳州—桂林—贺州—来宾环线": ["河池", "柳州", "桂林", "贺州", "来宾"],
+    },
+}
+
+
+@pytest.mark.parametrize("name", CORRIDOR_FILES)
+def test_corridor_files_follow_the_contract(name: str) -> None:
+    items = read_yaml(name)
+    assert isinstance(items, list) and items
+    ids = [e["id"] for e in items]
+    assert len(ids) == len(set(ids))
+    for e in items:
+        assert set(e) <= CORRIDOR_KEYS, set(e) - CORRIDOR_KEYS
+        for key in ["id", "name", "mode", "places", "source_file", "section", "source_line", "quote"]:
+            assert key in e, (key, e.get("id"))
+        assert e["mode"] in CORRIDOR_MODES, e
+        assert isinstance(e["places"], list) and all(isinstance(p, str) and p for p in e["places"]), e
+        assert isinstance(e["source_line"], int) and e["source_line"] > 0
+        if e.get("status_zh"):
+            assert e["status_zh"] in ALL_STATUS, e["status_zh"]
+        for key in ["length_km", "investment_yi"]:
+            if e.get(key) is not None:
+                assert float(e[key]) > 0
+
+
+@needs_seeds
+@pytest.mark.parametrize("name", CORRIDOR_FILES)
+def test_corridor_quotes_and_places_are_on_their_line(name: str) -> None:
+    for e in read_yaml(name):
+        first, last, prefix = PLAN_BOUNDS[e["source_file"]]
+        n = e["source_line"]
+        assert first <= n <= last and e["section"].startswith(prefix), e["id"]
+        assert starts_on_line(e["quote"], e["source_file"], n), f"{e['id']}: quote not on line {n}"
+        text = window(e["source_file"], n, after=1)
+        for place in e["places"]:
+            assert place in text or place in ABBREVIATED_PLACES.get(e["name"], set()), (e["id"], place)
+        if e.get("status_zh"):
+            assert e["status_zh"] in window(e["source_file"], n, before=3), (e["id"], e["status_zh"])
+
+
+@pytest.mark.parametrize("name", CORRIDOR_FILES)
+def test_development_axes(name: str) -> None:
+    axes = {e["name"]: e["places"] for e in read_yaml(name) if e["mode"] == "axis"}
+    for axis, places in EXPECTED_AXES[name].items():
+        assert axes.get(axis) == places, axis
+
+
+def _items(seed: str, line_no: int, *, upto: str | None = None) -> list[str]:
+    """The 、/，/以及-separated items of a 专栏 line (wrapped lines joined), with their lead verbs dropped."""
+    lines = seed_lines(seed)
+    nxt = next((s for s in lines[line_no:] if s.strip()), "")
+    text = _squash(lines[line_no - 1] + ("" if nxt.lstrip().startswith("#") else nxt))
+    text = re.sub(r"\*\*[^*]+\*\*", "", text)
+    if upto:
+        text = text[: text.index(upto)]
+    out = []
+    for part in re.split(r"[、，。；]|以及|(?<=工程)和", text):
+        part = re.sub(r"^(重点推进|规划推进)", "", part)
+        part = re.sub(r"等.*$", "", part)
+        if len(part) >= 2:
+            out.append(part)
+    return out
+
+
+@needs_seeds
+@pytest.mark.parametrize(
+    ("yaml_name", "seed", "heading", "upto"),
+    [
+        ("corridors_urbanisation.yaml", F004, r"^#+\s*一、铁路建设重点工程", None),
+        ("corridors_urbanisation.yaml", F004, r"^#+\s*二、公路建设重点工程", None),
+        ("corridors_urbanisation.yaml", F004, r"^#+\s*三、航空建设重点工程", None),
+        ("corridors_urbanisation.yaml", F004, r"^#+\s*四、航运建设重点工程", None),
+        ("corridors_urbanisation.yaml", F004, r"^#+\s*一、公共交通重点工程", None),
+        # the page breaks after "…综合客运枢纽以及柳东新区片、北部生态新区片、白露片、香": the rest is lost
+        ("corridors_urbanisation.yaml", F004, r"^#+\s*二、市政道路重点工程", "以及柳东新区片"),
+        ("corridors_county_economy.yaml", F002, r"^\*\*交通基础设施", None),
+    ],
+)
+def test_transport_zhuanlan_items_are_all_transcribed(yaml_name: str, seed: str, heading: str, upto: str | None) -> None:
+    lines = seed_lines(seed)
+    idx = next(i for i, s in enumerate(lines) if re.search(heading, s))
+    if heading.startswith(r"^\*\*"):
+        line_no = idx + 1
+    else:
+        line_no = next(i + 1 for i in range(idx + 1, len(lines)) if lines[i].strip())
+    quotes = [_squash(e["quote"]) for e in read_yaml(yaml_name)]
+    project_file = "projects_urbanisation.csv" if seed == F004 else "projects_county_economy.csv"
+    names = [_squash(r["name"]) for r in read_csv(project_file)]
+    items = _items(seed, line_no, upto=upto)
+    assert len(items) >= 3
+    for item in items:
+        assert any(item in q for q in quotes) or any(item in n or n in item for n in names), item
