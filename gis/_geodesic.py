@@ -111,7 +111,7 @@ def geodesic_distance(
     >>> fwd = pyproj.Transformer.from_crs(crs, "EPSG:4490", always_xy=True)
     >>> lon, lat = fwd.transform([650000.0, 700000.0], [2690000.0, 2700000.0])
     >>> g = crs.get_geod().inv(lon[0], lat[0], lon[1], lat[1])[2]
-    >>> abs(s[0] - g) < 0.01
+    >>> bool(abs(s[0] - g) < 0.01)
     True
     """
     crs = pyproj.CRS.from_user_input(crs)

@@ -154,7 +154,7 @@ def nearest(
     ...     geometry=[Point(109.405, 24.307)], crs="EPSG:4326").set_index("name")
     >>> r = nearest(towns, hubs)
     >>> list(r["target_index"]), [round(d) for d in r["dist_m"]]
-    (['柳州站'], [41359])
+    (['柳州站', '柳州站'], [41412, 39624])
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise InputError(f"k: must be a positive integer (how many nearest targets), got {k!r}.")
@@ -423,7 +423,7 @@ def within(
     >>> road = gpd.GeoDataFrame(geometry=[LineString([(109.35, 24.32), (109.45, 24.32)])], crs="EPSG:4326")
     >>> w = within(towns, road, 5000)
     >>> list(w["origin_index"]), [round(d) for d in w["dist_m"]]
-    ([0], [2215])
+    ([0], [2216])
     """
     radius = _validate.distance(distance_m, name="distance_m")
     o, t, crs = _prepare_pair(origins, targets)
@@ -498,7 +498,7 @@ def od_matrix(
     >>> from shapely.geometry import Point
     >>> a = gpd.GeoDataFrame(geometry=[Point(109.40, 24.30), Point(109.50, 24.30)], crs="EPSG:4326")
     >>> od_matrix(a, a).round(0).astype(int).values.tolist()
-    [[0, 10145], [10145, 0]]
+    [[0, 10151], [10151, 0]]
     """
     if network is not None:
         from .network import travel_times

@@ -1,0 +1,149 @@
+"""Buffers: single and multi-ring, around points, lines and polygons, in geodesic metres.
+
+The input may be in any CRS; it is buffered in the analysis CRS
+(:func:`gis.crs.to_analysis_crs`) and the result is returned in the input's
+CRS.  Each geometry is buffered by ``distance * k``, ``k`` the projection's
+scale factor at the geometry's centroid, so the buffer reaches ``distance``
+geodesic metres; the residual error is ``distance * (k(x) - k(x_centroid))``
+along the geometry: under 0.5 m for a 10 km buffer of a point or a compact
+polygon, up to ~5 m for a 10 km buffer of a line spanning 150 km east-west.
+Areas (``area_km2``, ``area_ha``) are ellipsoidal (:func:`gis._geodesic.geodesic_area`,
+within 1 ppm of :meth:`pyproj.Geod.geometry_area_perimeter`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import _validate
+from ._errors import InputError
+from ._geodesic import geodesic_area, inverse_scale, tm_scale
+from .crs import analysis_crs
+
+Dissolve = Literal["none", "ring", "group"]
+
+
+def scaled_buffer(geoms: np.ndarray, distance_m: float | np.ndarray, *, quad_segs: int = 16) -> np.ndarray:
+    """Buffer analysis-CRS geometries by geodesic metres (plane distance times the local scale factor)."""
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return geoms
+    c = shapely.centroid(geoms)
+    cx, cy = shapely.get_x(c), shapely.get_y(c)
+    tm = tm_scale(analysis_crs(), cx, cy)
+    k = 1.0 if tm is None else 1.0 / inverse_scale(tm, cx)
+    return shapely.buffer(geoms, np.asarray(distance_m, dtype=float) * k, quad_segs=quad_segs)
+
+
+def buffer_rings(
+    gdf: gpd.GeoDataFrame,
+    distances_m: float | Sequence[float],
+    *,
+    rings: bool = True,
+    dissolve: Dissolve = "none",
+    by: str | None = None,
+    quad_segs: int = 16,
+) -> gpd.GeoDataFrame:
+    """Single or multi-ring buffers with their areas.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Points, lines or polygons, any CRS.
+    distances_m : float or sequence of float
+        Strictly increasing positive distances in metres, e.g. ``[5000, 10000, 20000]``.
+    rings : bool, default True
+        True: bands ``(d[i-1], d[i]]`` (the first from 0); False: full disks ``[0, d[i]]``.
+    dissolve : {"none", "ring", "group"}, default "none"
+        "none": one row per feature and distance (the feature's columns kept,
+        its index in ``source_index``); "ring": one row per distance, all
+        features merged; "group": one row per value of ``by`` and distance.
+    by : str, optional
+        Column to group on for ``dissolve="group"``.
+    quad_segs : int, default 16
+        Segments per quarter circle.
+
+    Returns
+    -------
+    GeoDataFrame
+        In the input's CRS, with ``ring_inner_m``, ``ring_outer_m``,
+        ``area_km2``, ``area_ha`` (and ``source_index`` or ``by``).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> hub = gpd.GeoDataFrame({"name": ["柳州站"]}, geometry=[Point(109.405, 24.307)], crs="EPSG:4326")
+    >>> b = buffer_rings(hub, [5000, 10000], quad_segs=64)
+    >>> b[["ring_inner_m", "ring_outer_m"]].values.tolist()
+    [[0.0, 5000.0], [5000.0, 10000.0]]
+    >>> [round(a, 1) for a in b["area_km2"]]  # pi * 5**2 = 78.5, pi * (10**2 - 5**2) = 235.6
+    [78.5, 235.6]
+    """
+    dist = _validate.distances(distances_m, name="distances_m")
+    if dissolve not in ("none", "ring", "group"):
+        raise InputError(f"dissolve: must be 'none', 'ring' or 'group', got {dissolve!r}.")
+    if dissolve == "group" and by is None:
+        raise InputError("dissolve='group' needs by=<column> naming the groups (e.g. by='county').")
+    if by is not None and dissolve != "group":
+        raise InputError(f"by={by!r} is only used with dissolve='group'; pass dissolve='group' or drop by.")
+    src = _validate.as_frame(gdf, layer="gdf")
+    if by is not None:
+        _validate.column(src, by, layer="gdf", purpose="the groups to dissolve by")
+    out_crs = src.crs
+    proj = _validate.prepare(src, layer="gdf")
+    if out_crs is None:  # identified by detect_crs (zone-prefixed eastings)
+        out_crs = proj.crs
+    geoms = np.asarray(proj.geometry.values, dtype=object)
+    n, r = len(geoms), len(dist)
+    disks = scaled_buffer(np.tile(geoms, r), np.repeat(dist, n), quad_segs=quad_segs).reshape(r, n)
+
+    groups: dict[int, np.ndarray] = {}
+    if dissolve == "ring":
+        groups = {0: np.arange(n)}
+    elif dissolve == "group":
+        codes, labels = pd.factorize(proj[by], sort=False)
+        groups = {g: np.flatnonzero(codes == g) for g in range(len(labels))}
+
+    rows_geom, rows_key, rows_inner, rows_outer = [], [], [], []
+    if dissolve == "none":
+        merged = disks  # (r, n)
+        group_ids = np.arange(n)
+    else:  # one union per group and distance, not per feature
+        group_ids = np.array(list(groups))
+        merged = np.array([[shapely.union_all(disks[i, members]) for members in groups.values()]
+                           for i in range(r)], dtype=object).reshape(r, len(groups))
+    for i, outer in enumerate(dist):
+        inner = dist[i - 1] if (rings and i > 0) else 0.0
+        g = shapely.difference(merged[i], merged[i - 1]) if (rings and i > 0) else merged[i]
+        rows_geom.append(g)
+        rows_key.append(group_ids)
+        rows_inner.append(np.full(len(group_ids), inner))
+        rows_outer.append(np.full(len(group_ids), outer))
+    geom = np.concatenate(rows_geom)
+    key = np.concatenate(rows_key)
+    # one block per group, rings in order
+    order = np.lexsort((np.concatenate(rows_outer), key))
+    area_m2 = geodesic_area(geom, proj.crs)
+    data = {
+        "ring_inner_m": np.concatenate(rows_inner)[order],
+        "ring_outer_m": np.concatenate(rows_outer)[order],
+        "area_km2": area_m2[order] / 1e6,
+        "area_ha": area_m2[order] / 1e4,
+    }
+    if dissolve == "none":
+        attrs = src.drop(columns=src.geometry.name).iloc[key[order]].reset_index(drop=True)
+        front = pd.DataFrame({"source_index": src.index.take(key[order])})
+        table = pd.concat([front, attrs, pd.DataFrame(data)], axis=1)
+    elif dissolve == "group":
+        table = pd.concat([pd.DataFrame({by: labels.take(key[order])}), pd.DataFrame(data)], axis=1)
+    else:
+        table = pd.DataFrame(data)
+    out = gpd.GeoDataFrame(table, geometry=geom[order], crs=proj.crs)
+    return out if out.crs == out_crs else out.to_crs(out_crs)
