@@ -23,7 +23,9 @@ set ``LZGIS_DEBUG=1`` for the traceback); 130 interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import sys
 import warnings
@@ -91,7 +93,15 @@ class _Group(click.Group):
         def show(message, category, filename, lineno, file=None, line=None):
             state.warn(str(message))
 
-        with warnings.catch_warnings():
+        class _ToNotes(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                state.warn(record.getMessage())
+
+        handler = _ToNotes(level=logging.WARNING)
+        logger = logging.getLogger("gis")
+        logger.addHandler(handler)
+        with contextlib.ExitStack() as stack, warnings.catch_warnings():
+            stack.callback(logger.removeHandler, handler)
             warnings.simplefilter("ignore")
             warnings.filterwarnings("always", category=UserWarning)
             for category in (DeprecationWarning, FutureWarning):

@@ -538,7 +538,8 @@ def table_to_points(
         raise InputError(
             f"{source}: found no coordinate columns (looked for {'/'.join(_LON_NAMES)} and "
             f"{'/'.join(_LAT_NAMES)}, or wkt); the columns are {', '.join(map(str, table.columns))}. "
-            "Name them (--lon/--lat), or geocode the table by place names with `lzgis geocode`."
+            "Name the columns lon and lat (or 经度 and 纬度), or geocode the table by place names "
+            "(gis.geocode_table, `lzgis geocode`)."
         )
     coords = {}
     for column in (lon_col, lat_col):

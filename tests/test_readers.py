@@ -1,0 +1,202 @@
+"""Reading user files: encodings decided strictly and reported, coordinates found, nothing guessed silently."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pyproj
+import pytest
+from shapely.geometry import Point
+
+from gis._errors import CRSError, InputError
+from gis.datum import convert
+from gis.readers import read_shapefile, read_table, read_vector, table_to_points
+
+CSV = "项目名称,经度,纬度,区号,投资_亿元\n柳州站,109.4250,24.3267,0772,1.5\n鹿寨站,109.7514,24.4729,0772,\n"
+
+
+def test_utf8_csv_with_bom_reads_without_warning(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(CSV.encode("utf-8-sig"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gdf = read_vector(path)
+    assert gdf.columns.tolist() == ["项目名称", "区号", "投资_亿元", "geometry"]  # BOM not in the first name
+    assert gdf.attrs["source"]["encoding"] == "UTF-8"
+    assert gdf["区号"].tolist() == ["0772", "0772"]
+    assert gdf["投资_亿元"].iloc[0] == 1.5 and np.isnan(gdf["投资_亿元"].iloc[1])
+    assert (gdf.geometry.iloc[1].x, gdf.geometry.iloc[1].y) == (109.7514, 24.4729)
+    assert gdf.crs.to_epsg() == 4326
+
+
+def test_gbk_csv_is_decoded_and_reported(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(CSV.encode("gbk"))
+    with pytest.warns(UserWarning, match="not UTF-8 \\(line 1\\); decoded as GBK"):
+        gdf = read_vector(path)
+    assert gdf["项目名称"].tolist() == ["柳州站", "鹿寨站"]
+    assert gdf.attrs["source"]["encoding"] == "GBK"
+
+
+def test_csv_in_neither_encoding_names_the_lines(tmp_path):
+    path = tmp_path / "a.csv"
+    # line 2 is GBK (invalid UTF-8), line 3 holds bytes invalid in both
+    path.write_bytes("名称,lon,lat\n".encode() + "柳州,109.4,24.3\n".encode("gbk") + b"\xff\xfe,109.5,24.4\n")
+    with pytest.raises(InputError, match=r"neither UTF-8 \(fails on line 2\) nor GBK \(fails on line 3\)"):
+        read_table(path)
+
+
+def test_forced_encoding_mismatch_is_refused(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(CSV.encode("gbk"))
+    with pytest.raises(InputError, match="is not UTF-8 \\(line 1\\)"):
+        read_table(path, encoding="utf-8")
+
+
+def test_numbers_only_when_nothing_is_lost(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("code,n,x,flag,t\n0772,1,1.25,True,2021-07-30T09:30:00\n450200,2,-3e2,False,\n", encoding="utf-8")
+    t = read_table(path)
+    assert t["code"].tolist() == ["0772", "450200"]  # one leading zero keeps the column text
+    assert t["n"].dtype == "int64" and t["n"].tolist() == [1, 2]
+    assert t["x"].tolist() == [1.25, -300.0]
+    assert t["flag"].tolist() == [True, False]
+    assert str(t["t"].iloc[0]) == "2021-07-30 09:30:00" and t["t"].isna().iloc[1]
+
+
+def test_quoted_cells_stay_text_and_may_hold_separators(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('"名称","代码","n"\n"柳州, 广西","450200",1\n"他说""好""","",2\n', encoding="utf-8")
+    t = read_table(path)
+    assert t["名称"].tolist() == ["柳州, 广西", '他说"好"']
+    assert t["代码"].tolist() == ["450200", None]
+    assert t["n"].tolist() == [1, 2]
+
+
+def test_ragged_rows_and_stray_quotes_are_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n3\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line\\(s\\) 3 do not have the 2 cells"):
+        read_table(path)
+    path.write_text('a,b\n1,x"y\n', encoding="utf-8")
+    with pytest.raises(InputError, match="line 2 has a stray quote"):
+        read_table(path)
+
+
+def test_coordinate_columns_are_found_or_named(tmp_path):
+    t = read_table_from(tmp_path, "name,LNG,Lat\nA,109.4,24.3\n")
+    assert table_to_points(t).geometry.iloc[0].wkt == "POINT (109.4 24.3)"
+    t = read_table_from(tmp_path, "name,东,北\nA,109.4,24.3\n")
+    with pytest.raises(InputError, match="found no coordinate columns.*columns are name, 东, 北"):
+        table_to_points(t, source="t.csv")
+    assert table_to_points(t, lon="东", lat="北").geometry.iloc[0].y == 24.3
+    with pytest.raises(InputError, match="no column '经度'.*columns are name, 东, 北"):
+        table_to_points(t, lon="经度", lat="北")
+
+
+def read_table_from(tmp_path, text):
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    return read_table(path)
+
+
+def test_non_numeric_coordinates_name_the_rows(tmp_path):
+    t = read_table_from(tmp_path, "name,lon,lat\nA,109.4,24.3\nB,东经109度,24.3\n")
+    with pytest.raises(InputError, match="column 'lon' holds non-numbers in row\\(s\\) 1"):
+        table_to_points(t)
+
+
+def test_missing_coordinates_give_missing_geometry(tmp_path):
+    t = read_table_from(tmp_path, "name,lon,lat\nA,109.4,24.3\nB,,\n")
+    gdf = table_to_points(t)
+    assert gdf.geometry.iloc[1] is None and len(gdf) == 2
+
+
+def test_projected_coordinates_zone_prefixed_are_identified_others_refused(tmp_path):
+    # 36 + 642130 / 2689231 is (109.4E, 24.3N) in EPSG:4524 (zone 36, CM 108E)
+    t = read_table_from(tmp_path, "name,x,y\nA,36642130,2689231\n")
+    with pytest.warns(UserWarning, match="EPSG:4524"):
+        gdf = table_to_points(t)
+    lon, lat = pyproj.Transformer.from_crs(gdf.crs, 4326, always_xy=True).transform(36642130, 2689231)
+    assert (round(lon, 3), round(lat, 3)) == (109.4, 24.3)
+    t = read_table_from(tmp_path, "name,x,y\nA,642130,2689231\n")
+    with pytest.raises(CRSError, match="Refusing to guess"):
+        table_to_points(t)
+    assert table_to_points(t, crs="EPSG:4545").crs.to_epsg() == 4545
+
+
+def test_gcj02_coordinates_are_converted_to_wgs84(tmp_path):
+    lon, lat = convert([109.4250], [24.3267], src="wgs84", dst="gcj02")
+    t = read_table_from(tmp_path, f"name,lon,lat\nA,{float(lon[0])!r},{float(lat[0])!r}\n")
+    p = table_to_points(t, datum="gcj02").geometry.iloc[0]
+    geod = pyproj.Geod(ellps="WGS84")
+    assert geod.inv(p.x, p.y, 109.4250, 24.3267)[2] < 0.01  # back on WGS-84 within a centimetre
+    raw = table_to_points(t).geometry.iloc[0]
+    assert 400 < geod.inv(raw.x, raw.y, 109.4250, 24.3267)[2] < 700  # the GCJ-02 offset at Liuzhou
+
+
+def test_wkt_column(tmp_path):
+    t = read_table_from(tmp_path, 'name,wkt\nA,"LINESTRING (109.4 24.3, 109.5 24.4)"\nB,\n')
+    gdf = table_to_points(t)
+    assert gdf.geometry.iloc[0].geom_type == "LineString" and gdf.geometry.iloc[1] is None
+    bad = read_table_from(tmp_path, "name,wkt\nA,not wkt\n")
+    with pytest.raises(InputError, match="not WKT in row\\(s\\) 0"):
+        table_to_points(bad)
+
+
+def test_geopackage_layers(tmp_path):
+    path = tmp_path / "两层.gpkg"
+    a = gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[Point(109.4, 24.3)], crs="EPSG:4326")
+    pyogrio.write_dataframe(a, path, layer="站点")
+    assert read_vector(path)["名称"].tolist() == ["甲"]
+    pyogrio.write_dataframe(a.assign(名称=["乙"]), path, layer="园区")
+    with pytest.raises(InputError, match="holds 2 layers \\(站点, 园区\\)"):
+        read_vector(path)
+    assert read_vector(path, layer="园区")["名称"].tolist() == ["乙"]
+    with pytest.raises(InputError, match="has no layer '学校'; its layers are 站点, 园区"):
+        read_vector(path, layer="学校")
+
+
+def test_missing_files_and_unreadable_formats(tmp_path):
+    with pytest.raises(InputError, match="file not found"):
+        read_vector(tmp_path / "nope.gpkg")
+    with pytest.raises(InputError, match="is a folder"):
+        read_vector(tmp_path)
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(InputError, match="save it as .xlsx"):
+        read_vector(tmp_path / "old.xls")
+    (tmp_path / "junk.gpkg").write_text("not a geopackage", encoding="utf-8")
+    with pytest.raises(InputError, match="GDAL cannot open it"):
+        read_vector(tmp_path / "junk.gpkg")
+
+
+def test_excel_sheets(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["只是说明"])
+    ws = book.create_sheet("点位")
+    ws.append(["名称", "经度", "纬度", "代码"])
+    ws.append(["柳州站", 109.425, 24.3267, "0772"])
+    book.save(tmp_path / "a.xlsx")
+    gdf = read_vector(tmp_path / "a.xlsx", layer="点位")
+    assert gdf["代码"].tolist() == ["0772"] and gdf.geometry.iloc[0].x == 109.425
+    with pytest.raises(InputError, match="has no sheet '表1'; its sheets are 说明, 点位"):
+        read_table(tmp_path / "a.xlsx", sheet="表1")
+
+
+def test_foreign_shapefile_with_gbk_cpg_variants(tmp_path):
+    # A Shapefile as Chinese desktop GIS writes it: GBK text and a .cpg saying "936"
+    gdf = gpd.GeoDataFrame({"名称": ["柳江区"], "人口": [60]}, geometry=[Point(109.33, 24.25)], crs="EPSG:4326")
+    path = tmp_path / "区.shp"
+    pyogrio.write_dataframe(gdf, path, encoding="GBK")
+    (tmp_path / "区.cpg").write_text("936", encoding="ascii")
+    back = read_shapefile(path)
+    assert back["名称"].tolist() == ["柳江区"] and back.attrs["source"]["encoding"] == "GBK"
+    (tmp_path / "区.cpg").write_text("EBCDIC-XYZ", encoding="ascii")
+    with pytest.raises(InputError, match="names the encoding 'EBCDIC-XYZ', which is unknown"):
+        read_shapefile(path)
