@@ -212,6 +212,12 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
 
     best = [(m, p) for m, p in placeable if LEVEL_RANK[p.geocode_level] == best_rank]
     distinct = {p.name: p for _, p in best}
+    # a county and a place inside it at the same level (白沙镇 has only a county-level point): keep the inner one
+    inner = {n: p for n, p in distinct.items()
+             if not (p.kind in ("county", "new_district") and any(_consistent(q, p) for q in distinct.values() if q is not p))}
+    if inner and len(inner) < len(distinct):
+        distinct = inner
+        best = [(m, p) for m, p in best if p.name in inner]
     if len(distinct) > 1:
         counties = {p.county for p in distinct.values()}
         common = [k for k in gaz.lookup(next(iter(counties)) or "") if k.kind == "county" and k.has_point] \

@@ -1,0 +1,233 @@
+"""The offline geocoder: real addresses of the seeds, variants, OCR slips, ambiguity, tables, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+
+from gis import datum
+from gis._errors import InputError
+from gis.gazetteer import default_gazetteer
+from gis.geocode import STATUSES, check_coordinates, geocode, geocode_table, read_table
+from gis.layers import layers_dir, load_layer
+
+DATA = Path(__file__).parent / "data"
+GEOD = pyproj.Geod(ellps="WGS84")
+
+
+@pytest.fixture(scope="module")
+def towns():
+    return load_layer("townships").set_index("name")
+
+
+def _at(r, towns, name):
+    p = towns.loc[name].geometry
+    return abs(r.lon - p.x) < 1e-9 and abs(r.lat - p.y) < 1e-9
+
+
+def test_port_area_is_placed_at_its_town_seat(towns):
+    r = geocode("鹿寨港江口作业区")
+    assert (r.status, r.place, r.geocode_level) == ("matched", "江口作业区", "township")
+    assert _at(r, towns, "江口乡") and r.precision_m == towns.loc["江口乡", "precision_m"]
+    assert r.county == "鹿寨县"
+
+
+def test_address_through_the_new_district(towns):
+    r = geocode("柳州市柳东新区雒容镇某路")
+    assert r.status == "matched" and r.place == "雒容镇" and _at(r, towns, "雒容镇")
+    assert r.matched == ("柳州市柳东新区→柳东新区", "雒容镇")
+
+
+def test_county_and_township(towns):
+    r = geocode("融水县和睦镇")
+    assert (r.place, r.county, r.geocode_level) == ("和睦镇", "融水苗族自治县", "township")
+    assert _at(r, towns, "和睦镇")
+
+
+@pytest.mark.parametrize("text, place", [("雉容镇", "雒容镇"), ("柳城沙浦金属精加工产业园", "沙埔镇")])
+def test_ocr_slips_are_read_and_said(text, place):
+    r = geocode(text)
+    assert r.status == "matched" and r.place == place
+    assert any("ocr:" in m for m in r.matched)
+
+
+@pytest.mark.parametrize("text, place, level", [
+    ("鹿寨", "鹿寨县", "county"), ("融水", "融水苗族自治县", "county"), ("三江县", "三江侗族自治县", "county"),
+    ("柳州高新区", "柳东新区", "county"), ("阳和工业新区", "北部生态新区", "county"),
+    ("白莲机场", "柳州白莲机场", "landmark"), ("铁路洛埠站", "洛埠站", "landmark"),
+])
+def test_variants(text, place, level):
+    r = geocode(text)
+    assert (r.status, r.place, r.geocode_level) == ("matched", place, level)
+
+
+def test_new_district_point_is_the_centroid_of_its_member_towns(towns):
+    members = towns[towns["managing_district"] == "柳东新区"]
+    assert sorted(members.index) == ["洛埠镇", "雒容镇"]
+    r = geocode("柳东新区")
+    assert r.lon == pytest.approx(members.geometry.x.mean(), abs=1e-9)
+    assert r.lat == pytest.approx(members.geometry.y.mean(), abs=1e-9)
+    # precision covers both member seats (plus their own precision)
+    for p in members.geometry:
+        assert GEOD.inv(r.lon, r.lat, p.x, p.y)[2] <= r.precision_m
+
+
+def test_county_point_lies_in_the_county_within_its_precision():
+    counties = load_layer("counties").set_index("name")
+    r = geocode("鹿寨县")
+    poly = counties.loc["鹿寨县"].geometry
+    from shapely.geometry import Point
+
+    assert poly.contains(Point(r.lon, r.lat))
+    far = max(GEOD.inv(r.lon, r.lat, x, y)[2] for x, y in np.asarray(poly.convex_hull.exterior.coords))
+    assert far == pytest.approx(r.precision_m, rel=0.01)
+
+
+def test_village_name_in_three_counties_is_ambiguous_not_guessed():
+    reg = pd.read_csv(layers_dir() / "gazetteer" / "village_register.csv", comment="#", dtype=str)
+    counties = sorted(reg.loc[reg["short_name"] == "江口村", "county"])
+    assert counties == ["三江侗族自治县", "融安县", "鹿寨县"]
+    r = geocode("江口村")
+    assert r.status == "ambiguous" and r.lon is None
+    assert len(r.candidates) == 3 and all(any(c in cand for cand in r.candidates) for c in counties)
+
+
+def test_county_in_text_or_argument_resolves_the_ambiguity(towns):
+    r = geocode("融安县江口村")
+    assert r.status == "matched" and r.county == "融安县"
+    assert _at(r, towns, "长安镇") and r.geocode_level == "township"  # no village point: its township
+    r2 = geocode("江口村", county="鹿寨县")
+    village = load_layer("villages").set_index("name").loc["江口村委会"].geometry
+    assert r2.geocode_level == "village" and (r2.lon, r2.lat) == pytest.approx((village.x, village.y))
+
+
+def test_contradicting_county_is_reported_not_guessed():
+    r = geocode("鹿寨县雒容镇")
+    assert r.status == "ambiguous" and "鱼峰区" in r.reason
+
+
+def test_several_places_at_one_level():
+    assert geocode("柳州至桂林").status == "ambiguous"
+    r = geocode("鹿寨县导江乡、四排镇、平山镇和拉沟乡")
+    assert r.status == "matched" and r.place == "鹿寨县" and r.geocode_level == "county"
+
+
+def test_short_form_before_a_mountain_is_not_a_township():
+    r = geocode("三江县白云山风电项目")
+    assert r.place == "三江侗族自治县" and "白云乡" not in r.place
+
+
+@pytest.mark.parametrize("text", ["火星基地", "", "某某路与某某路交汇处"])
+def test_unknown_names(text):
+    r = geocode(text)
+    assert r.status == "unmatched" and r.lon is None and r.reason
+
+
+def test_check_coordinates():
+    assert check_coordinates(109.4, 24.3) == (109.4, 24.3, [])
+    assert check_coordinates(24.3, 109.4) == (109.4, 24.3, ["swapped_corrected"])
+    assert check_coordinates(116.4, 39.9)[2] == ["out_of_area"]
+    assert check_coordinates(39.9, 116.4)[2] == ["out_of_area"]
+
+
+@pytest.fixture(scope="module")
+def utf8():
+    return geocode_table(DATA / "projects_utf8.csv")
+
+
+def test_table_accounts_for_every_row(utf8):
+    gdf, report = utf8
+    src = pd.read_csv(DATA / "projects_utf8.csv", encoding="utf-8")
+    assert len(src) >= 20 and len(report) == len(src) == len(gdf)
+    assert list(report["row"]) == list(src.index) and set(report["status"]) <= set(STATUSES)
+    assert report.attrs["encoding"] == "utf-8"
+    # exactly the rows with a point are matched
+    assert (gdf.geometry.notna() == (report["status"] == "matched").to_numpy()).all()
+    by_name = report.set_index("name")
+    assert by_name.loc["江口村光伏项目", "status"] == "ambiguous"
+    assert by_name.loc["某某未知园", "status"] == "unmatched"
+    assert by_name.loc["融安江口村道路", "status"] == "matched"  # 县区 column resolves it
+    assert by_name.loc["螺蛳粉产业园", "geocode_level"] == "county"  # only a county given
+    assert "投资(亿元)" in gdf.columns  # the table's own columns are kept
+
+
+def test_table_coordinates_swapped_and_out_of_area(utf8):
+    _, report = utf8
+    r = report.set_index("name")
+    assert r.loc["坐标项目甲", "method"] == "coordinates" and r.loc["坐标项目甲", "flags"] == ""
+    assert r.loc["坐标项目乙(经纬颠倒)", "flags"] == "swapped_corrected"
+    assert (r.loc["坐标项目乙(经纬颠倒)", "lon"], r.loc["坐标项目乙(经纬颠倒)", "lat"]) == (109.39, 24.33)
+    assert r.loc["坐标项目丙(区外)", "flags"] == "out_of_area"
+
+
+def test_gbk_and_excel_give_the_same_report(utf8):
+    _, ref = utf8
+    gbk_bytes = (DATA / "projects_gbk.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        gbk_bytes.decode("utf-8")
+    for path, enc in ((DATA / "projects_gbk.csv", "gb18030"), (DATA / "projects.xlsx", "excel")):
+        _, rep = geocode_table(path)
+        assert rep.attrs["encoding"] == enc
+        pd.testing.assert_series_equal(rep["status"], ref["status"])
+        pd.testing.assert_series_equal(rep["name"], ref["name"])
+        assert np.allclose(rep["lon"].astype(float), ref["lon"].astype(float), equal_nan=True)
+
+
+def test_utf8_bom_is_detected(tmp_path):
+    p = tmp_path / "bom.csv"
+    p.write_bytes("项目名称,建设地点\n甲,融水县和睦镇\n".encode("utf-8-sig"))
+    df, enc = read_table(p)
+    assert enc == "utf-8-sig" and list(df.columns) == ["项目名称", "建设地点"]
+
+
+@pytest.mark.parametrize("src", ["gcj02", "bd09"])
+def test_declared_datum_is_converted_to_wgs84(src):
+    wlon, wlat = 109.41, 24.31
+    lon, lat = datum.convert([wlon], [wlat], src="wgs84", dst=src)
+    df = pd.DataFrame({"名称": ["甲"], "经度": [lon[0]], "纬度": [lat[0]]})
+    gdf, rep = geocode_table(df, datum=src)
+    assert rep.loc[0, "lon"] == pytest.approx(wlon, abs=1e-8) and rep.loc[0, "lat"] == pytest.approx(wlat, abs=1e-8)
+    shift = GEOD.inv(lon[0], lat[0], wlon, wlat)[2]
+    assert 400 < shift < 1500  # the shift really was applied (GCJ ≈ 550 m, BD-09 ≈ 1 km here)
+
+
+def test_missing_column_error_names_the_columns():
+    with pytest.raises(InputError, match="columns found: 编号, 备注"):
+        geocode_table(pd.DataFrame({"编号": [1], "备注": ["x"]}))
+    with pytest.raises(InputError, match="no column '地点名'"):
+        geocode_table(pd.DataFrame({"项目名称": ["x"]}), place_col="地点名")
+
+
+def test_overrides_win_as_documented(utf8):
+    _, before = utf8
+    gdf, rep = geocode_table(DATA / "projects_utf8.csv", overrides=DATA / "overrides.csv")
+    row = rep.set_index("name").loc["某某未知园"]
+    assert before.set_index("name").loc["某某未知园", "status"] == "unmatched"
+    assert row["status"] == "matched" and row["method"] == "override"
+    elon, elat = datum.gcj02_to_wgs84(109.5, 24.35)  # the override is declared gcj02
+    assert (row["lon"], row["lat"]) == pytest.approx((float(elon), float(elat)))
+    _, rep2 = geocode_table(DATA / "projects_utf8.csv", overrides=DATA / "overrides.yaml")
+    r2 = rep2.set_index("name")
+    assert r2.loc["跨县项目", "method"] == "override" and r2.loc["跨县项目", "geocode_level"] == "township"
+    yz = load_layer("townships").set_index("name").loc["雒容镇"].geometry
+    assert (r2.loc["跨县项目", "lon"], r2.loc["跨县项目", "lat"]) == pytest.approx((yz.x, yz.y))
+    assert r2.loc["江口村光伏项目", "geocode_level"] == "village"
+    # rows the overrides do not name are unchanged
+    same = ~rep2["name"].isin(["跨县项目", "江口村光伏项目"])
+    pd.testing.assert_series_equal(rep2.loc[same, "status"], before.loc[same, "status"])
+
+
+def test_bad_override_is_reported():
+    with pytest.raises(InputError, match="火星"):
+        geocode_table(DATA / "projects_utf8.csv", overrides=[{"name": "甲", "anchor": "火星"}])
+
+
+def test_gazetteer_is_offline_and_complete():
+    gaz = default_gazetteer()
+    assert gaz.missing_layers == ()
+    kinds = pd.Series([p.kind for p in gaz.places]).value_counts()
+    assert kinds["township"] == 118 and kinds["county"] == 10 and kinds["station"] >= 24
