@@ -1,0 +1,256 @@
+"""Offline web maps: built pages opened in headless Debian Chromium with the network cut off."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+import gis
+from gis import datum, webmap
+from gis._errors import InputError
+from gis.maps_default import build_default_maps, default_map_specs
+
+from browser import chromium, open_page  # noqa: F401  (chromium is a fixture)
+
+XSS_NAME = '<img src=x onerror="window.__xss=1;alert(1)">'
+XSS_CATEGORY = "<script>window.__xss=2</script>"
+XSS_TITLE = "<svg onload=alert(3)>图层"
+KNOWN = (109.41234, 24.31234)  # a point given with 5 decimals, so rounding leaves it where it is
+
+
+def _points() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "name": ["测试点", XSS_NAME],
+            "category": ["物流园区", XSS_CATEGORY],
+            "status": ["planned", "existing"],
+            "status_zh": ["新建", None],
+            "section": ["专栏3-1", "专栏5"],
+            "source_file": ["002_cea03bdf2b5fe175.txt", "002_cea03bdf2b5fe175.txt"],
+            "geocode_level": ["township", "landmark"],
+            "precision_m": [1500.0, 50.0],
+        },
+        geometry=[Point(*KNOWN), Point(109.5, 24.4)],
+        crs="EPSG:4326",
+    )
+
+
+def _lines() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name": ["柳州—鹿寨通道", "柳江航道"], "geometry_basis": ["schematic", "river_centreline"]},
+        geometry=[LineString([(109.4, 24.3), (109.75, 24.47)]), LineString([(109.2, 24.2), (109.4, 24.3)])],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture(scope="module")
+def test_map(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("webmap")
+    user = folder / "我的<i>图层.geojson"
+    gpd.GeoDataFrame(
+        {"名称": ["用户点"], "<i onmouseover=alert(4)>列</i>": ["值<b>粗</b>"]},
+        geometry=[Point(109.3, 24.6)], crs="EPSG:4326",
+    ).to_file(user, driver="GeoJSON")
+    fmap = webmap.make_map(
+        [
+            (_points(), {"title": "测试点层", "group": "物流"}),
+            (_lines(), {"title": "通道", "group": "交通走廊"}),
+            (_points().iloc[[1]], {"title": XSS_TITLE, "group": "测试"}),
+        ],
+        title="测试地图 <img src=x onerror=alert(5)>",
+        structure="yihe_liangyi_004",
+        add=[user],
+        basemaps=("osm", "gaode"),
+    )
+    return webmap.save_map(fmap, folder / "test.html")
+
+
+def _titles(page) -> list[str]:
+    return page.evaluate("lzState.records.map(r => r.title)")
+
+
+# ---------------------------------------------------------------- the page as a file
+
+
+def test_page_is_self_contained(test_map):
+    page = test_map.read_text(encoding="utf-8")
+    assert re.search(r"<(script|link|img|iframe)[^>]*(src|href)\s*=", page, re.I) is None
+    assert "Leaflet 1.9.4" in page
+    assert not any(cdn in page for cdn in ("unpkg.com", "jsdelivr", "cdnjs", "bootstrapcdn", "code.jquery"))
+    # in the map's own configuration and data, the only URLs are the tile templates of the optional basemaps
+    own = page[page.index("var cfg="):]
+    urls = set(re.findall(r"https?://[^\"'\s]+", own))
+    assert urls == {"https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"}
+    assert "测试点" in page and "\\u6d4b" not in page  # Chinese not \u-escaped
+    assert XSS_NAME not in page and "<script>window.__xss" not in page
+
+
+def test_display_geometry_is_simplified_and_rounded():
+    counties = gis.load_layer("counties")
+    shown = webmap._display_geometry(counties, simplify_m=30.0, where="counties")
+    assert shapely.get_num_coordinates(shown.values).sum() < 0.7 * shapely.get_num_coordinates(counties.geometry.values).sum()
+    coords = shapely.get_coordinates(shown.values)
+    assert np.allclose(coords, np.round(coords, 5), atol=1e-12, rtol=0)
+    a = gis.to_analysis_crs(counties).geometry.values
+    b = gis.to_analysis_crs(gpd.GeoDataFrame(geometry=shown)).geometry.values
+    assert shapely.hausdorff_distance(a, b).max() < 30.0 + 2.0  # tolerance + rounding (1e-5 deg < 1.2 m)
+
+
+def test_tianditu_key_only_in_tile_urls(monkeypatch, tmp_path):
+    points = _points().iloc[[0]]
+    monkeypatch.delenv(gis.settings.tianditu_key_env, raising=False)
+    page = webmap.map_html(webmap.make_map([points], base=[], basemaps=("tianditu",)))
+    assert "tianditu.gov.cn" not in page and gis.settings.tianditu_key_env in page  # left out, with a note
+    monkeypatch.setenv(gis.settings.tianditu_key_env, "FAKEKEY0123456789")
+    page = webmap.map_html(webmap.make_map([points], base=[], basemaps=("tianditu",)))
+    config = json.loads(re.search(r"var cfg=(\{.*?\});var data=", page).group(1))
+    urls = [t["url"] for b in config["basemaps"] for t in b["tiles"]]
+    assert len(urls) == 2 and all(u.endswith("tk=FAKEKEY0123456789") for u in urls)
+    assert page.count("FAKEKEY0123456789") == 2
+
+
+def test_user_file_without_coordinates_is_refused(tmp_path):
+    bad = tmp_path / "无坐标.csv"
+    bad.write_text("名称,地址\n柳州站,飞鹅路\n", encoding="utf-8")
+    with pytest.raises(InputError, match="无坐标.csv"):
+        webmap.make_map([], base=[], add=[bad])
+
+
+def test_unknown_basemap_is_refused():
+    with pytest.raises(InputError, match="baidu"):
+        webmap.make_map([], base=[], basemaps=("baidu",))
+
+
+# ---------------------------------------------------------------- in the browser
+
+
+@pytest.mark.browser
+def test_map_opens_offline_with_layers_legend_and_controls(chromium, test_map):  # noqa: F811
+    with open_page(chromium, test_map) as (page, log):
+        titles = _titles(page)
+        assert titles[0] == "区县界(简化)"  # the administrative basemap first
+        for expected in ["都市圈", "核心", "两翼", "组团", "支点(重点小城镇)", "测试点层", "通道", "我的&lt;i&gt;图层"]:
+            assert expected in titles
+        control = page.inner_text(".leaflet-control-layers")
+        legend = page.inner_text(".lz-legend")
+        for text in ["行政区划底图(离线)", "OpenStreetMap(在线)", "高德地图(在线, GCJ-02)", "测试点层", "我的<i>图层"]:
+            assert text in control
+        for text in ["图例", "核心", "通道(示意线)", "通道(实际线位)", "测试点层", "<svg onload=alert(3)>图层"]:
+            assert text in legend
+        assert page.inner_text(".lz-title") == "测试地图 <img src=x onerror=alert(5)>"
+        assert page.locator(".leaflet-control-scale-line").count() == 1
+        assert page.locator(".lz-fs a").inner_text() == "全屏"
+        assert page.evaluate("document.querySelector('[data-lz-datum]').getAttribute('data-lz-datum')") == "wgs84"
+        # schematic lines dashed, real ones solid
+        dashes = page.evaluate("""lzState.records.find(r => r.title === '通道').features
+                                  .map(f => [f.feature.properties.name, f.options.dashArray])""")
+        assert dict(dashes) == {"柳州—鹿寨通道": "8 6", "柳江航道": None}
+        # popup attributes in Chinese
+        page.evaluate("lzState.records.find(r => r.title === '测试点层').features[0].openPopup()")
+        popup = page.inner_text(".leaflet-popup-content")
+        for text in ["名称", "测试点", "类别", "物流园区", "状态", "新建", "来源章节", "专栏3-1",
+                     "定位质量", "乡镇驻地定位(约 1500 米)"]:
+            assert text in popup
+        page.screenshot(path=str(test_map.with_suffix(".png")))
+    assert log.blocked == []
+    assert log.console_errors == [] and log.page_errors == []
+
+
+@pytest.mark.browser
+def test_chinese_text_renders_with_a_cjk_font(chromium, test_map):  # noqa: F811
+    with open_page(chromium, test_map) as (page, _log):
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": ".lz-title"})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    cjk = [f for f in fonts if "CJK" in f["familyName"]]
+    assert cjk and sum(f["glyphCount"] for f in cjk) >= len("测试地图")
+
+
+@pytest.mark.browser
+def test_injected_markup_stays_text(chromium, test_map):  # noqa: F811
+    with open_page(chromium, test_map) as (page, log):
+        page.evaluate("""lzState.records.filter(r => !r.group.lzHead || r.features.length < 10)
+                         .forEach(r => r.features.forEach(f => { f.openTooltip(); f.openPopup(); }))""")
+        page.evaluate("lzState.records.find(r => r.title === '测试点层').features[1].openPopup()")
+        popup = page.inner_text(".leaflet-popup-content")
+        assert XSS_NAME in popup and XSS_CATEGORY in popup
+        page.evaluate("lzState.records.find(r => r.title.startsWith('我的')).features[0].openPopup()")
+        assert "<i onmouseover=alert(4)>列</i>" in page.inner_text(".leaflet-popup-content")
+        page.fill(".lz-search input", "<img")
+        assert XSS_NAME in page.inner_text(".lz-search ul")
+        page.wait_for_timeout(200)
+        assert page.evaluate("window.__xss") is None
+        assert page.locator(".leaflet-container img, .leaflet-container script, .leaflet-container svg[onload]").count() == 0
+    assert log.dialogs == [] and log.page_errors == [] and log.blocked == []
+
+
+@pytest.mark.browser
+def test_search_finds_and_opens_a_feature(chromium, test_map):  # noqa: F811
+    with open_page(chromium, test_map) as (page, log):
+        page.fill(".lz-search input", "雒容")
+        page.click(".lz-search li")
+        assert "雒容镇" in page.inner_text(".leaflet-popup-content")
+    assert log.console_errors == [] and log.blocked == []
+
+
+@pytest.mark.browser
+def test_gaode_shift_only_with_gaode(chromium, test_map):  # noqa: F811
+    gcj_lon, gcj_lat = (float(v) for v in datum.wgs84_to_gcj02(*KNOWN))
+    where = "lzState.records.find(r => r.title === '测试点层').features[0].getLatLng()"
+    with open_page(chromium, test_map) as (page, log):
+        p = page.evaluate(where)
+        assert (p["lng"], p["lat"]) == pytest.approx(KNOWN, abs=1e-9)
+        assert not page.is_visible(".lz-banner")
+        page.locator(".leaflet-control-layers-base label", has_text="高德地图").click()
+        p = page.evaluate(where)
+        assert (p["lng"], p["lat"]) == pytest.approx((gcj_lon, gcj_lat), abs=1e-9)
+        assert page.is_visible(".lz-banner") and "GCJ-02" in page.inner_text(".lz-banner")
+        shifted = page.evaluate("lzState.records.every(r => r.features.length === r.data.features.length)")
+        assert shifted
+        gaode_requests = list(log.blocked)
+        page.locator(".leaflet-control-layers-base label", has_text="OpenStreetMap").click()
+        p = page.evaluate(where)
+        assert (p["lng"], p["lat"]) == pytest.approx(KNOWN, abs=1e-9)
+        assert not page.is_visible(".lz-banner")
+    # the shift is ~550 m at Liuzhou, the size of the error it prevents
+    assert 450 < gis.crs.transformer("EPSG:4326", "EPSG:4545").transform(gcj_lon, gcj_lat)[0] - \
+        gis.crs.transformer("EPSG:4326", "EPSG:4545").transform(*KNOWN)[0] < 500
+    # tiles are fetched only after switching, and only from the chosen provider
+    assert gaode_requests and all("autonavi.com" in u for u in gaode_requests)
+
+
+# ---------------------------------------------------------------- the default maps
+
+
+@pytest.fixture(scope="module")
+def default_maps(tmp_path_factory):
+    return build_default_maps(tmp_path_factory.mktemp("maps"))
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_default_maps_open_offline(chromium, default_maps):  # noqa: F811
+    specs = {s["file"]: s for s in default_map_specs()}
+    assert sorted(p.name for p in default_maps) == sorted(specs)
+    for path in default_maps:
+        with open_page(chromium, path) as (page, log):
+            titles = _titles(page)
+            assert "区县界(简化)" in titles
+            for name in specs[path.name].get("layers", []):
+                assert gis.layers.layer_info(name)["title"] in titles
+            assert page.inner_text(".lz-title") == specs[path.name]["title"]
+            assert page.locator(".lz-legend .lz-row").count() >= len(titles)
+            assert page.evaluate("lzState.records.every(r => r.features.length > 0)")
+            page.screenshot(path=str(path.with_suffix(".png")))
+        assert log.blocked == [], path.name
+        assert log.console_errors == [] and log.page_errors == [], path.name
