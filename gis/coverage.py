@@ -91,8 +91,8 @@ def coverage_by(
     >>> road = gpd.GeoDataFrame({"name": ["G72"]},
     ...     geometry=[LineString([(109.35, 24.32), (109.65, 24.32)])], crs="EPSG:4326")
     >>> c = coverage_by(towns, road, by="name", distance_m=5000)
-    >>> c.loc["G72", "n_features"], round(c.loc["G72", "share_features"], 3)
-    (np.int64(2), 0.667)
+    >>> int(c.loc["G72", "n_features"]), round(float(c.loc["G72", "share_features"]), 3)
+    (2, 0.667)
     """
     f = _validate.prepare(features, layer="features")
     z = _validate.prepare(zones, layer="zones")
