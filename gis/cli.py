@@ -511,35 +511,35 @@ def _distances(text: str) -> list[float]:
 
 @cli.command("buffer")
 @click.argument("layer")
-@click.option("--distances", required=True, help="Ring radii in metres, comma separated (e.g. 1000,3000,5000).")
-@click.option("--dissolve/--no-dissolve", default=True, show_default=True,
-              help="Merge the rings of all features per radius.")
+@click.option("--distances", required=True, help="Radii in metres, increasing, comma separated (e.g. 1000,3000,5000).")
+@click.option("--dissolve", type=click.Choice(["none", "ring", "group"]), default="none", show_default=True,
+              help="none: rings per feature; ring: all features merged per radius; group: merged per --by value.")
+@click.option("--by", help="Column to group on with --dissolve group.")
+@click.option("--disks", is_flag=True, help="Full disks 0-d instead of rings (d1-d2).")
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_output_options()
 @click.pass_obj
-def buffer_cmd(state: State, layer: str, distances: str, dissolve: bool, encoding: str, output: Path,
-               overwrite: bool, as_json: bool) -> None:
-    """Buffer rings (0-d1, d1-d2, …) around the features of LAYER, in metres."""
-    import inspect
+def buffer_cmd(state: State, layer: str, distances: str, dissolve: str, by: str | None, disks: bool, encoding: str,
+               output: Path, overwrite: bool, as_json: bool) -> None:
+    """Buffer rings (0-d1, d1-d2, …) around the features of LAYER, with areas.
 
+    \b
+    lzgis buffer railway_stations --distances 1000,3000,5000 --dissolve ring -o 车站缓冲.gpkg
+    """
     from .buffer import buffer_rings
 
     radii = _distances(distances)
-    run = _new_run("buffer", {"layer": layer, "distances_m": radii, "dissolve": dissolve, "output": output,
-                              "overwrite": overwrite})
+    run = _new_run("buffer", {"layer": layer, "distances_m": radii, "dissolve": dissolve, "by": by,
+                              "rings": not disks, "output": output, "overwrite": overwrite})
     planned = _planned_outputs(output)
     _check_outputs(planned, overwrite=overwrite)
     gdf = _load(layer, run=run, state=state, role="layer")
     state.step(f"buffering {len(gdf)} features at {', '.join(f'{r:g}' for r in radii)} m")
-    options = inspect.signature(buffer_rings).parameters
-    kwargs: dict[str, Any] = {"radii_m": radii} if "radii_m" in options else {"distances_m": radii}
-    if "dissolve" in options:
-        kwargs["dissolve"] = dissolve
-    rings = buffer_rings(gdf, **kwargs)
-    _write(rings, output, run, state, overwrite=overwrite, encoding=encoding)
-    _finish(run, planned[0].parent, state, as_json=as_json, summary={"rows": len(rings)},
-            lines=[f"{len(rings)} rings"])
+    result = buffer_rings(gdf, radii, rings=not disks, dissolve=dissolve, by=by)
+    _write(result, output, run, state, overwrite=overwrite, encoding=encoding)
+    _finish(run, planned[0].parent, state, as_json=as_json, summary={"rows": len(result)},
+            lines=[f"{len(result)} {'disks' if disks else 'rings'}"])
 
 
 def _pair_table(origins, targets, result, *, origin_col: str, target_col: str):

@@ -1,0 +1,278 @@
+"""The `lzgis` command line: every verb, one-line errors with exit status 2, manifests, no partial files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import Point
+
+import gis
+from gis.cli import cli
+from gis.export import export
+from gis.layers import layers_dir, layer_info
+from gis.readers import read_vector
+
+LZGIS = Path(sys.executable).with_name("lzgis")
+GEOD = pyproj.Geod(ellps="GRS80")  # CGCS2000 ellipsoid; differs from WGS-84's by 0.1 mm in the semi-minor axis
+
+# Real stops: 柳州站, 柳州白莲机场 and 鹿寨站 (rounded), and two origins between them
+TARGETS = pd.DataFrame({"name": ["柳州站", "白莲机场", "鹿寨站"], "lon": [109.3968, 109.3917, 109.7397],
+                        "lat": [24.3122, 24.2078, 24.4728]})
+ORIGINS = pd.DataFrame({"名称": ["雒容镇", "洛埠镇"], "经度": [109.6153, 109.6636], "纬度": [24.4131, 24.5192]})
+
+
+def invoke(*args: str, cwd: Path | None = None):
+    runner = CliRunner()
+    result = runner.invoke(cli, list(args), catch_exceptions=False)
+    return result
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_inputs(tmp_path: Path) -> tuple[Path, Path]:
+    origins, targets = tmp_path / "origins.csv", tmp_path / "targets.csv"
+    ORIGINS.to_csv(origins, index=False, encoding="utf-8")
+    TARGETS.to_csv(targets, index=False, encoding="utf-8")
+    return origins, targets
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("lzgis: error:")]
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert result.stdout == ""
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("verb", ["layers", "structures", "structure", "export", "maps", "map", "geocode",
+                                  "buffer", "nearest", "within", "matrix", "run"])
+def test_every_verb_has_help(verb):
+    result = invoke(verb, "--help")
+    assert result.exit_code == 0
+    assert result.output.startswith(f"Usage: cli {verb}") or result.output.startswith(f"Usage: lzgis {verb}")
+    assert len(result.output.splitlines()) > 3
+
+
+def test_top_level_help_lists_every_verb():
+    result = invoke("--help")
+    for verb in ("layers", "structures", "export", "maps", "geocode", "buffer", "nearest", "within", "matrix", "run"):
+        assert f"  {verb} " in result.output
+
+
+def test_layers_lists_counts_matching_the_files():
+    result = invoke("layers", "--json")
+    assert result.exit_code == 0
+    rows = {r["name"]: r for r in json.loads(result.stdout)}
+    towns = gis.load_layer("townships")
+    assert rows["townships"]["features"] == len(towns)
+    levels = dict(part.split(":") for part in rows["townships"]["geocode_levels"].split(", "))
+    assert {k: int(v) for k, v in levels.items()} == towns["geocode_level"].value_counts().to_dict()
+
+
+def test_structures_lists_the_shipped_structures():
+    result = invoke("structures", "--json")
+    names = {r["name"] for r in json.loads(result.stdout)}
+    assert "一主三新" in names
+
+
+def test_export_round_trip_and_manifest(tmp_path):
+    out = tmp_path / "乡镇.shp"
+    result = invoke("export", "townships", "-o", str(out), "--encoding", "gbk", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == 118 and summary["outputs"] == [str(out)]
+    back = read_vector(out)
+    towns = gis.load_layer("townships")
+    assert back["name"].tolist() == towns["name"].tolist()
+    assert np.allclose(back.geometry.x, towns.geometry.x, atol=1e-9)
+    assert (tmp_path / "乡镇.cpg").read_text(encoding="ascii") == "GBK"
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    run = manifest["runs"][-1]
+    assert run["verb"] == "export" and run["parameters"]["encoding"] == "gbk"
+    layer_file = layers_dir() / layer_info("townships")["file"]
+    assert run["inputs"][0]["sha256"] == sha256(layer_file) and run["inputs"][0]["crs"] == "EPSG:4326"
+    output = run["outputs"][0]
+    assert output["path"] == "乡镇.shp" and output["sha256"] == sha256(out)
+    assert output["parts"]["乡镇.dbf"] == sha256(tmp_path / "乡镇.dbf")
+    assert {"geopandas", "shapely", "pyproj", "pyogrio", "GDAL", "liuzhou-gis"} <= set(run["versions"])
+    assert run["finished_utc"].endswith("Z")
+
+
+def test_refuses_to_overwrite_then_overwrites_and_keeps_the_record(tmp_path):
+    out = tmp_path / "t.gpkg"
+    assert invoke("export", "townships", "-o", str(out)).exit_code == 0
+    before = sha256(out)
+    result = invoke("export", "counties", "-o", str(out))
+    assert_one_line_error(result, "already exists", "--overwrite")
+    assert sha256(out) == before
+    assert invoke("export", "counties", "-o", str(out), "--overwrite").exit_code == 0
+    assert len(read_vector(out)) == 10
+    runs = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["runs"]
+    assert [r["inputs"][0]["name"] for r in runs] == ["townships", "counties"]  # earlier run kept
+
+
+def test_missing_file_unknown_layer_wrong_column(tmp_path):
+    out = tmp_path / "out"
+    assert_one_line_error(invoke("export", str(tmp_path / "无.gpkg"), "-o", str(out / "a.gpkg")), "无.gpkg: file not found")
+    assert_one_line_error(invoke("nearest", "township", "railway_stations", "-o", str(out / "a.csv")),
+                          "unknown layer 'township'", "townships")
+    assert_one_line_error(invoke("buffer", "railway_stations", "--distances", "1000", "--dissolve", "group",
+                                 "--by", "区县", "-o", str(out / "b.gpkg")), "'区县'")
+    table = tmp_path / "p.csv"
+    table.write_text("项目名称,建设地点\n鹿寨物流园,鹿寨镇\n", encoding="utf-8")
+    assert_one_line_error(invoke("geocode", str(table), "--name-col", "名字", "-o", str(out / "g.gpkg")),
+                          "no column '名字'")
+    assert not out.exists()  # nothing written, not even the folder's manifest
+
+
+def test_unreadable_encoding_is_a_clean_error(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"name,lon,lat\n\xff\xfe\xfd,109.4,24.3\n")
+    result = invoke("nearest", str(bad), "railway_stations", "-o", str(tmp_path / "n.csv"))
+    assert_one_line_error(result, "neither UTF-8", "nor GBK")
+    assert files(tmp_path) == ["bad.csv"]
+
+
+def test_gbk_shapefile_without_cpg_is_read_and_the_decision_recorded(tmp_path):
+    gdf = gpd.GeoDataFrame(ORIGINS.drop(columns=["经度", "纬度"]),
+                           geometry=gpd.points_from_xy(ORIGINS["经度"], ORIGINS["纬度"]), crs="EPSG:4326")
+    export(gdf, tmp_path / "镇.shp", encoding="gbk")
+    (tmp_path / "镇.cpg").unlink()
+    result = invoke("export", str(tmp_path / "镇.shp"), "-o", str(tmp_path / "镇.geojson"))
+    assert result.exit_code == 0
+    assert "lzgis: warning: 镇.shp: has no .cpg; its text decoded as GBK" in result.stderr
+    assert read_vector(tmp_path / "镇.geojson")["名称"].tolist() == ["雒容镇", "洛埠镇"]
+    run = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["runs"][0]
+    assert run["inputs"][0]["encoding"] == "GBK"
+    assert any("decoded as GBK" in note for note in run["notes"])
+
+
+def test_nearest_matches_brute_force_geodesics(tmp_path):
+    origins, targets = write_inputs(tmp_path)
+    out = tmp_path / "nearest.csv"
+    result = invoke("nearest", str(origins), str(targets), "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    table = read_vector(out)
+    for _, row in ORIGINS.iterrows():
+        d = GEOD.inv([row["经度"]] * 3, [row["纬度"]] * 3, TARGETS["lon"], TARGETS["lat"])[2]
+        got = table[table["origin_name"] == row["名称"]].iloc[0]
+        assert got["target_name"] == TARGETS["name"][int(np.argmin(d))]
+        assert got["dist_m"] == pytest.approx(d.min(), rel=1e-5)
+    assert json.loads(result.stdout)["reached"] == 2
+
+
+def test_within_and_matrix_match_brute_force(tmp_path):
+    origins, targets = write_inputs(tmp_path)
+    d = np.array([GEOD.inv([lo] * 3, [la] * 3, TARGETS["lon"], TARGETS["lat"])[2]
+                  for lo, la in zip(ORIGINS["经度"], ORIGINS["纬度"])])
+    radius = float(np.sort(d.ravel())[2] + 1.0)  # exactly three pairs within
+    assert invoke("within", str(origins), str(targets), "--distance-m", str(radius),
+                  "-o", str(tmp_path / "w.xlsx")).exit_code == 0
+    pairs = read_vector(tmp_path / "w.xlsx")
+    want = {(ORIGINS["名称"][i], TARGETS["name"][j]) for i, j in zip(*np.nonzero(d <= radius))}
+    assert set(zip(pairs["origin_name"], pairs["target_name"])) == want and len(pairs) == 3
+    assert invoke("matrix", str(origins), str(targets), "-o", str(tmp_path / "m.csv")).exit_code == 0
+    from gis.readers import read_table
+
+    matrix = read_table(tmp_path / "m.csv")
+    assert matrix["origin"].tolist() == ["雒容镇", "洛埠镇"]
+    assert np.allclose(matrix[[f"{n}_dist_m" for n in TARGETS["name"]]].to_numpy(), d, rtol=1e-5)
+    assert_one_line_error(invoke("matrix", str(origins), str(targets), "-o", str(tmp_path / "m.gpkg")), "*.csv")
+
+
+def test_buffer_rings_areas(tmp_path):
+    _, targets = write_inputs(tmp_path)
+    out = tmp_path / "rings.gpkg"
+    assert invoke("buffer", str(targets), "--distances", "1000,2000", "-o", str(out)).exit_code == 0
+    rings = read_vector(out)
+    assert len(rings) == 6
+    # pi * 1 km^2 and pi * (2^2 - 1^2) km^2, within the polygonal approximation of the circle
+    assert rings["area_km2"].iloc[:2].tolist() == pytest.approx([np.pi, 3 * np.pi], rel=2e-3)
+
+
+def test_geocode_writes_layer_report_and_manifest(tmp_path):
+    table = tmp_path / "项目.csv"
+    table.write_bytes("项目名称,建设地点\n鹿寨物流园,鹿寨镇\n不存在项目,火星\n".encode("gbk"))
+    out = tmp_path / "out" / "项目.gpkg"
+    result = invoke("geocode", str(table), "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == 2 and summary["status"] == {"matched": 1, "unmatched": 1}
+    gdf = read_vector(out)
+    towns = gis.load_layer("townships").set_index("name")
+    assert gdf.geometry.iloc[0].equals(towns.geometry["鹿寨镇"]) and gdf.geometry.iloc[1] is None
+    assert files(out.parent) == ["manifest.json", "项目.gpkg", "项目.report.csv"]
+    run = json.loads((out.parent / "manifest.json").read_text(encoding="utf-8"))["runs"][0]
+    assert run["inputs"][0]["sha256"] == sha256(table)
+
+
+def test_structure_export(tmp_path):
+    out = tmp_path / "s.geojson"
+    assert invoke("structure", "一主三新", "-o", str(out)).exit_code == 0
+    assert read_vector(out)["role"].tolist() == gis.structure("一主三新")["role"].tolist()
+    assert_one_line_error(invoke("structure", "一主四新", "-o", str(tmp_path / "x.geojson")), "unknown structure")
+
+
+def test_map_with_a_user_file(tmp_path):
+    origins, _ = write_inputs(tmp_path)
+    out = tmp_path / "m.html"
+    assert invoke("-q", "map", "--add", str(origins), "-o", str(out)).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html") and "雒容镇" in page
+    assert_one_line_error(invoke("map", "--add", str(tmp_path / "no.csv"), "-o", str(tmp_path / "m2.html")),
+                          "no.csv: file not found")
+
+
+@pytest.mark.slow
+def test_run_builds_maps_and_the_analysis_table(tmp_path):
+    out = tmp_path / "maps"
+    result = invoke("-q", "run", "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    names = files(out)
+    assert "analysis_townships_nearest_logistics.csv" in names and "manifest.json" in names
+    assert sum(n.endswith(".html") for n in names) == json.loads(result.stdout)["maps"] >= 1
+    table = read_vector(out / "analysis_townships_nearest_logistics.csv")
+    assert len(table) == 118
+    # brute force for the first township over every shipped logistics node
+    hubs = pd.concat([gis.load_layer(n) for n, e in gis.layers.catalog().items() if e["group"] == "物流"])
+    town = gis.load_layer("townships").iloc[0]
+    d = GEOD.inv([town.geometry.x] * len(hubs), [town.geometry.y] * len(hubs),
+                 hubs.geometry.representative_point().x.to_numpy(), hubs.geometry.representative_point().y.to_numpy())[2]
+    if (hubs.geom_type == "Point").all():
+        assert table["dist_m"].iloc[0] == pytest.approx(d.min(), rel=1e-5)
+    assert_one_line_error(invoke("run", "-o", str(out)), "already exists")
+
+
+def test_installed_script_exit_status_and_json(tmp_path):
+    assert LZGIS.exists(), "the lzgis console script is not installed in this environment"
+    missing = subprocess.run([str(LZGIS), "export", "无此文件.gpkg", "-o", "out.gpkg"], cwd=tmp_path,
+                             capture_output=True, text=True, encoding="utf-8")
+    assert missing.returncode == 2
+    assert len(missing.stderr.strip().splitlines()) == 1
+    assert missing.stderr.startswith("lzgis: error: 无此文件.gpkg: file not found")
+    assert missing.stdout == "" and files(tmp_path) == []
+    ok = subprocess.run([str(LZGIS), "-q", "export", "counties", "-o", "区县.geojson", "--json"], cwd=tmp_path,
+                        capture_output=True, text=True, encoding="utf-8")
+    assert ok.returncode == 0, ok.stderr
+    summary = json.loads(ok.stdout)
+    assert summary["rows"] == 10 and summary["manifest"] == "manifest.json"
+    assert (tmp_path / "区县.geojson").read_text(encoding="utf-8").count('"type": "Feature"') == 10
+    usage = subprocess.run([str(LZGIS), "nearest", "townships"], capture_output=True, text=True, encoding="utf-8")
+    assert usage.returncode == 2 and "Missing argument 'TARGETS'" in usage.stderr
