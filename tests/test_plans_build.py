@@ -12,6 +12,7 @@ import pytest
 import yaml
 from shapely.geometry import Point
 
+from gis._errors import LayerError
 from gis.build import plans
 from gis.crs import analysis_crs, transformer
 from gis.layers import layers_dir
@@ -82,7 +83,49 @@ def test_status_mapping():
     assert plans.map_status("在建") == "under_construction" and plans.map_status("续建") == "under_construction"
     assert plans.map_status("新建") == plans.map_status("拟建") == plans.map_status("规划") == "planned"
     assert plans.map_status("预备") == plans.map_status("储备") == "reserve"
-    assert plans.map_status("重点建设") == "unknown"
+    # words of the texts beyond the five classic ones (layers/sources/status_words.yaml)
+    assert plans.map_status("投入使用") == plans.map_status("顺利开港") == plans.map_status("竣工投产") == "existing"
+    assert plans.map_status("正在建设") == plans.map_status("加快推进") == "under_construction"
+    assert plans.map_status("前期研究") == plans.map_status("适时启动") == plans.map_status("重点推进") == "planned"
+    assert plans.map_status("落户") == plans.map_status("") == plans.map_status("某某") == "unknown"
+    assert plans.map_status("已建成投产") == "existing"  # not listed: longest listed word inside (已建成)
+
+
+def _status_words_used(root: Path) -> set[str]:
+    words = set()
+    for p in sorted((root / "sources").glob("*.csv")):
+        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        if "status_zh" in df.columns:
+            words |= set(df["status_zh"].str.strip())
+    for p in sorted((root / "sources").glob("corridors_*.y*ml")):
+        words |= {str(it.get("status_zh") or "").strip() for it in yaml.safe_load(p.read_text(encoding="utf-8")) or []}
+    return words - {""}
+
+
+def test_every_status_word_is_in_the_vocabulary():
+    vocab = plans.status_vocabulary()
+    used = _status_words_used(layers_dir())
+    assert len(used) > 60  # the texts use many verbs, not only 建成/在建/新建
+    assert sorted(used - set(vocab)) == []
+    assert set(vocab.values()) <= STATUSES
+
+
+def test_vocabulary_with_a_word_in_two_classes_is_refused(tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "status_words.yaml").write_text(
+        "classes:\n  existing: [建成]\n  planned: [建成, 新建]\n", encoding="utf-8")
+    with pytest.raises(LayerError, match="建成"):
+        plans.status_vocabulary(tmp_path)
+
+
+def test_built_status_follows_the_vocabulary(built):
+    _, result = built
+    vocab = plans.status_vocabulary()
+    for name, gdf in result["layers"].items():
+        if name == "townships_plan" or not len(gdf):
+            continue
+        for zh, status in zip(gdf["status_zh"].fillna(""), gdf["status"]):
+            assert status == (vocab[zh] if zh else "unknown"), (name, zh)
 
 
 def test_corridor_geometry_basis_is_honest(built):

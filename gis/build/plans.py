@@ -23,6 +23,8 @@ gazetteer inputs of :mod:`gis.build.external` are rebuilt too) or
 
 from __future__ import annotations
 
+import functools
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ import shapely
 from shapely.geometry import LineString, Point
 from shapely.ops import substring
 
+from .._errors import LayerError
 from .._io import atomic_write, write_text
 from ..crs import analysis_crs, transformer
 from ..gazetteer import Gazetteer, Place, load_layer_from, normalise_text
@@ -41,12 +44,7 @@ from ..geocode import GeocodeResult, _geocode_row, geocode
 from ..layers import catalog, layers_dir, load_layer, read_yaml
 
 POINT_LAYERS = ("projects", "logistics", "characteristic_towns")
-STATUS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("existing", ("建成", "已建")),
-    ("under_construction", ("在建", "续建")),
-    ("planned", ("新建", "拟建", "规划")),
-    ("reserve", ("预备", "储备")),
-)
+STATUS_CLASSES = ("existing", "under_construction", "planned", "reserve", "unknown")
 RIVER_WATERWAYS = ("柳江", "融江", "都柳江")
 #: A port farther than this from the river centre line is not put on it.
 MAX_RIVER_OFFSET_M = 8000.0
@@ -54,19 +52,58 @@ FEATURE_COLUMNS = ["name", "category", "county", "status", "status_zh", "source_
                    "geocode_level", "precision_m", "matched", "geocode_basis", "source_table", "source_row"]
 
 
-def map_status(status_zh: Any) -> str:
-    """The status class of the original word(s).
+def status_vocabulary(root: str | Path | None = None) -> dict[str, str]:
+    """The status words of ``<root>/sources/status_words.yaml`` (default: the installed layers): {word: class}.
+
+    Raises :class:`gis._errors.LayerError` naming the file when a class is unknown or a word has two classes.
+
+    Examples
+    --------
+    >>> status_vocabulary()["重点推进"]
+    'planned'
+    """
+    return dict(_vocabulary(str(Path(root) if root is not None else layers_dir())))
+
+
+@functools.lru_cache(maxsize=4)
+def _vocabulary(root: str) -> tuple[tuple[str, str], ...]:
+    path = Path(root) / "sources" / "status_words.yaml"
+    data = read_yaml(path) or {}
+    classes = data.get("classes") or {}
+    problems = [f"unknown class {c!r}" for c in classes if c not in STATUS_CLASSES]
+    seen: dict[str, str] = {}
+    for cls, words in classes.items():
+        for w in words or []:
+            key = normalise_text(w)
+            if key in seen and seen[key] != cls:
+                problems.append(f"{w!r} is in {seen[key]} and {cls}")
+            seen[key] = cls
+    if problems:
+        raise LayerError(f"{path}: " + "; ".join(problems) + f". Classes are {', '.join(STATUS_CLASSES)}; "
+                         "list each word once.")
+    return tuple(seen.items())
+
+
+def map_status(status_zh: Any, *, vocabulary: dict[str, str] | None = None) -> str:
+    """The status class of the original word(s), from the vocabulary (:func:`status_vocabulary`).
+
+    The whole word is looked up first, then the longest vocabulary word the text contains; otherwise ``unknown``.
 
     Examples
     --------
     >>> map_status("续建"), map_status("已建成"), map_status("拟建"), map_status("储备"), map_status("")
     ('under_construction', 'existing', 'planned', 'reserve', 'unknown')
+    >>> map_status("投入使用"), map_status("加快推进"), map_status("落户")
+    ('existing', 'under_construction', 'unknown')
     """
+    vocab = vocabulary if vocabulary is not None else status_vocabulary()
     text = normalise_text(status_zh)
-    for status, words in STATUS_WORDS:
-        if any(w in text for w in words):
-            return status
-    return "unknown"
+    if not text:
+        return "unknown"
+    if text in vocab:
+        return vocab[text]
+    inside = [w for w in vocab if w in text]
+    return vocab[max(inside, key=len)] if inside else "unknown"
 
 
 def _clean(v: Any) -> str:
@@ -88,7 +125,8 @@ class _Unlocated:
                           "reason": reason, "candidates": candidates})
 
 
-def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated) -> tuple[gpd.GeoDataFrame, int]:
+def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
+                 vocab: dict[str, str]) -> tuple[gpd.GeoDataFrame, int]:
     rows, total = [], 0
     for path in files:
         df = _read_csv(path)
@@ -101,7 +139,7 @@ def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated) -> tu
                               f"{res.status}: {res.reason}", "; ".join(res.candidates))
                 continue
             feat = dict(r)
-            feat.update(status=map_status(r.get("status_zh")), geocode_level=res.geocode_level,
+            feat.update(status=map_status(r.get("status_zh"), vocabulary=vocab), geocode_level=res.geocode_level,
                         precision_m=res.precision_m, matched="; ".join(res.matched), geocode_basis=res.reason,
                         source_table=path.name, source_row=i + 2, geometry=Point(res.lon, res.lat))
             rows.append(feat)
@@ -184,7 +222,7 @@ def _river_line(root: Path) -> LineString | None:
 
 
 def _corridors(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
-               root: Path) -> tuple[gpd.GeoDataFrame, int]:
+               root: Path, vocab: dict[str, str]) -> tuple[gpd.GeoDataFrame, int]:
     to_m = transformer("EPSG:4326", analysis_crs())
     to_ll = transformer(analysis_crs(), "EPSG:4326")
     river = _river_line(root)
@@ -236,7 +274,7 @@ def _corridors(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
             levels = [lv for _, _, _, lv, _ in resolved]
             rows.append({
                 "id": ident, "name": str(item.get("name", "")), "category": mode, "mode": mode,
-                "county": "", "status": map_status(item.get("status_zh")), "status_zh": _clean(item.get("status_zh")),
+                "county": "", "status": map_status(item.get("status_zh"), vocabulary=vocab), "status_zh": _clean(item.get("status_zh")),
                 "places": " → ".join(places), "located_places": " → ".join(p for p, *_ in resolved),
                 "unlocated_places": "、".join(missing), "geometry_basis": basis,
                 "geocode_level": max(levels, key=lambda lv: ["landmark", "village", "township", "county", "city"].index(lv)),
@@ -290,15 +328,16 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
     gaz = gazetteer or Gazetteer.from_layers(root=root)
     src, plans = root / "sources", root / "plans"
     unlocated = _Unlocated()
+    vocab = status_vocabulary(root)
     layers: dict[str, gpd.GeoDataFrame] = {}
     totals: dict[str, int] = {}
     for name in POINT_LAYERS:
         files = sorted(src.glob(f"{name}_*.csv"))
-        layers[name], totals[name] = _point_layer(files, gaz, unlocated)
+        layers[name], totals[name] = _point_layer(files, gaz, unlocated, vocab)
     layers["townships_plan"], totals["townships_plan"] = _townships_plan(
         sorted(src.glob("township_tags_*.csv")), gaz, unlocated, root)
     layers["corridors"], totals["corridors"] = _corridors(
-        sorted(src.glob("corridors_*.y*ml")), gaz, unlocated, root)
+        sorted(src.glob("corridors_*.y*ml")), gaz, unlocated, root, vocab)
     for name, gdf in layers.items():
         _write(gdf, plans / f"{name}.geojson")
     un = pd.DataFrame(unlocated.rows, columns=["table", "row", "id", "name", "place", "reason", "candidates"])
