@@ -96,6 +96,8 @@ def _uncertainty_columns(out: pd.DataFrame, po: np.ndarray, pt: np.ndarray) -> p
 
 def _take_index(index: pd.Index, pos: np.ndarray) -> pd.Index | np.ndarray:
     """Index labels at positions, with missing values where ``pos`` is -1."""
+    if len(index) == 0:
+        return pd.Index([None] * len(pos), dtype=object)
     if (pos >= 0).all():
         return index.take(pos)
     values = np.array(index.take(np.where(pos >= 0, pos, 0)).astype(object), dtype=object)
@@ -303,38 +305,52 @@ def _rank_candidates(
 def _nearestk_points(
     oxy: np.ndarray, txy: np.ndarray, k: int, crs: pyproj.CRS, k_hi: float, limit: float | None
 ) -> tuple[np.ndarray, ...]:
-    """k nearest between point layers: query k + 1 plane candidates, widen where the proof fails."""
+    """k nearest between point layers: query k + 1 plane candidates, widen where the proof fails.
+
+    Works on (origins, candidates) matrices: each row is re-ranked by geodesic
+    distance (ties by target position), and is final when its last plane
+    candidate is too far to beat the k-th geodesic one.
+    """
     n, m = len(oxy), len(txy)
     tree = cKDTree(txy)
     ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
+    pos = np.full((n, k), -1, dtype=np.int64)
+    dist = np.full((n, k), np.nan)
+    tie = np.zeros((n, k), dtype=bool)
     todo = np.arange(n)
     q = min(k + 1, m)
-    parts = []
     while todo.size:
         d, j = tree.query(oxy[todo], k=q, workers=-1, distance_upper_bound=ub)
-        d = d.reshape(len(todo), q)
-        j = j.reshape(len(todo), q)
+        d, j = d.reshape(len(todo), q), j.reshape(len(todo), q)
         valid = np.isfinite(d)
-        orow = np.repeat(np.arange(len(todo)), q).reshape(len(todo), q)[valid]
-        jv = j[valid]
-        s = np.full(d.shape, np.inf)
-        s[valid] = geodesic_distance(oxy[todo][orow, 0], oxy[todo][orow, 1], txy[jv, 0], txy[jv, 1], crs)
+        jj = np.where(valid, j, 0)
+        s = geodesic_distance(oxy[todo, 0][:, None], oxy[todo, 1][:, None], txy[jj, 0], txy[jj, 1], crs)
+        s[~valid] = np.inf
         if limit is not None:
             s[s > limit] = np.inf
-        s_sorted = np.sort(s, axis=1)
-        kth = s_sorted[:, k - 1] if k <= q else np.full(len(todo), np.inf)
+        order = np.lexsort((jj, np.floor(s / TIE_TOLERANCE_M)), axis=1)
+        s = np.take_along_axis(s, order, axis=1)
+        jj = np.take_along_axis(jj, order, axis=1)
+        kth = s[:, k - 1] if k <= q else np.full(len(todo), np.inf)
         last_d = d[:, -1]
-        # proven: fewer than q candidates in reach (all seen), or the q-th is too far to beat the k-th
+        # proven: every target in reach seen, or the last plane candidate cannot beat the k-th
         proven = ~np.isfinite(last_d) | (q >= m) | (last_d > (kth + TIE_TOLERANCE_M) * k_hi)
-        keep_rows = proven[orow]
-        parts.append((todo[orow[keep_rows]], jv[keep_rows], s[valid][keep_rows]))
+        rows = todo[proven]
+        sk = s[proven][:, :k]
+        fin = np.isfinite(sk)
+        with np.errstate(invalid="ignore"):  # inf - inf where fewer targets are in reach
+            close = np.abs(np.diff(s[proven], axis=1)) <= TIE_TOLERANCE_M
+        tie_k = np.zeros(sk.shape, dtype=bool)
+        tie_k[:, : close.shape[1]] |= close[:, :k]
+        tie_k[:, 1:] |= close[:, : k - 1]
+        pos[rows, : sk.shape[1]] = np.where(fin, jj[proven][:, :k], -1)
+        dist[rows, : sk.shape[1]] = np.where(fin, sk, np.nan)
+        tie[rows, : sk.shape[1]] = tie_k & fin
         todo = todo[~proven]
         q = min(2 * q, m)
-    opos = np.concatenate([p[0] for p in parts])
-    tpos = np.concatenate([p[1] for p in parts])
-    s = np.concatenate([p[2] for p in parts])
-    fin = np.isfinite(s)
-    return _rank_candidates(opos[fin], tpos[fin], s[fin], k)
+    origin_pos = np.repeat(np.arange(n), k)
+    rank = np.tile(np.arange(1, k + 1), n)
+    return origin_pos, rank, pos.ravel(), dist.ravel(), tie.ravel()
 
 
 def _nearestk_general(
@@ -439,10 +455,6 @@ def within(
             pairs = cKDTree(oxy).sparse_distance_matrix(cKDTree(txy), reach, output_type="ndarray")
             opos, tpos = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64)
             s = geodesic_distance(oxy[opos, 0], oxy[opos, 1], txy[tpos, 0], txy[tpos, 1], crs)
-            # sparse_distance_matrix omits zero distances (coincident points): add them back
-            dup_o, dup_t = _coincident(oxy, txy)
-            if dup_o.size:
-                opos, tpos, s = np.r_[opos, dup_o], np.r_[tpos, dup_t], np.r_[s, np.zeros(dup_o.size)]
         else:
             og, tg = o.geoms(), t.geoms()
             opos, tpos = shapely.STRtree(tg).query(og, predicate="dwithin", distance=reach)
@@ -457,14 +469,6 @@ def within(
         "dist_m": s,
     })
     return _uncertainty_columns(out, po[opos], pt[tpos])
-
-
-def _coincident(oxy: np.ndarray, txy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of exactly coincident points (which sparse_distance_matrix leaves out)."""
-    t_df = pd.DataFrame({"x": txy[:, 0], "y": txy[:, 1], "t": np.arange(len(txy))})
-    o_df = pd.DataFrame({"x": oxy[:, 0], "y": oxy[:, 1], "o": np.arange(len(oxy))})
-    hit = o_df.merge(t_df, on=["x", "y"], how="inner")
-    return hit["o"].to_numpy(np.int64), hit["t"].to_numpy(np.int64)
 
 
 # --------------------------------------------------------------------------- od matrix

@@ -1,0 +1,224 @@
+"""Proximity against independent computations: pyproj.Geod distances and brute force."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+import gis
+from gis._errors import CRSError, InputError
+from gis._geodesic import geodesic_distance
+
+GEOD = pyproj.Geod(ellps="GRS80")  # CGCS2000 = GRS80 to 1e-10 in flattening
+
+
+def random_points(n: int, seed: int, *, precision: bool = False) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    lon, lat = rng.uniform(108.6, 110.2, n), rng.uniform(23.9, 26.0, n)
+    data = {"precision_m": rng.uniform(0, 3000, n)} if precision else {}
+    return gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def geod_matrix(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> np.ndarray:
+    ax, ay = a.geometry.x.to_numpy(), a.geometry.y.to_numpy()
+    bx, by = b.geometry.x.to_numpy(), b.geometry.y.to_numpy()
+    n, m = len(a), len(b)
+    return GEOD.inv(np.repeat(ax, m), np.repeat(ay, m), np.tile(bx, n), np.tile(by, n))[2].reshape(n, m)
+
+
+@pytest.fixture(scope="module")
+def layers():
+    o = random_points(2000, 1, precision=True)
+    t = random_points(200, 2, precision=True).set_index(np.arange(200) * 10 + 7)
+    return o, t, geod_matrix(o, t)
+
+
+def test_geodesic_correction_within_a_ppm_of_geod():
+    rng = np.random.default_rng(3)
+    lon1, lat1 = rng.uniform(108.6, 110.2, 20000), rng.uniform(23.9, 26.0, 20000)
+    lon2, lat2 = rng.uniform(108.6, 110.2, 20000), rng.uniform(23.9, 26.0, 20000)
+    crs = gis.analysis_crs()
+    fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    (x1, y1), (x2, y2) = fwd.transform(lon1, lat1), fwd.transform(lon2, lat2)
+    s = geodesic_distance(np.array(x1), np.array(y1), np.array(x2), np.array(y2), crs)
+    g = GEOD.inv(lon1, lat1, lon2, lat2)[2]
+    assert np.max(np.abs(s - g) / g) < 1e-6
+    plane = np.hypot(np.subtract(x2, x1), np.subtract(y2, y1))
+    assert np.max(np.abs(plane - g) / g) > 3e-4  # the correction matters here
+
+
+def test_geodesic_falls_back_to_geod_far_from_the_central_meridian():
+    crs = gis.analysis_crs()
+    fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    x, y = fwd.transform([113.5, 114.0], [24.0, 24.5])  # > 500 km east of 108E
+    s = geodesic_distance(np.array([x[0]]), np.array([y[0]]), np.array([x[1]]), np.array([y[1]]), crs)
+    assert s[0] == pytest.approx(GEOD.inv(113.5, 24.0, 114.0, 24.5)[2], abs=0.01)
+
+
+def test_nearest_is_the_geodesic_nearest(layers):
+    o, t, g = layers
+    r = gis.nearest(o, t)
+    assert r.index.equals(o.index)
+    best = g.argmin(axis=1)
+    assert (r["target_index"].to_numpy() == t.index.to_numpy()[best]).all()
+    assert np.abs(r["dist_m"].to_numpy() - g.min(axis=1)).max() < 0.5
+    assert np.abs(r["dist_m"].to_numpy() - g.min(axis=1)).max() / g.min(axis=1).min() < 20e-6
+
+
+def test_nearest_resolves_origins_where_plane_and_geodesic_disagree():
+    # two targets symmetric about an origin's meridian-parallel line: equal in one sense, not the other.
+    crs = gis.analysis_crs()
+    fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    back = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    ox, oy = fwd.transform(109.5, 24.5)
+    # target A 10 km west, target B 10.0002 km east in the plane: B is farther in the plane but,
+    # being farther from the central meridian (larger scale factor), nearer on the ellipsoid.
+    ax, bx = ox - 10000.0, ox + 10000.2
+    lon, lat = back.transform([ox, ax, bx], [oy, oy, oy])
+    o = gpd.GeoDataFrame(geometry=[Point(lon[0], lat[0])], crs=4326)
+    t = gpd.GeoDataFrame({"name": ["A", "B"]}, geometry=[Point(lon[1], lat[1]), Point(lon[2], lat[2])], crs=4326)
+    g = geod_matrix(o, t)[0]
+    assert g[1] < g[0]  # the premise
+    r = gis.nearest(o, t)
+    assert r["target_index"].iloc[0] == 1
+    assert r["dist_m"].iloc[0] == pytest.approx(g[1], abs=0.01)
+
+
+def test_k_nearest_matches_brute_force(layers):
+    o, t, g = layers
+    r = gis.nearest(o, t, k=4)
+    assert list(r.index.names) == ["origin_index", "rank"]
+    order = np.argsort(g, axis=1)[:, :4]
+    got = r["target_index"].to_numpy().reshape(len(o), 4)
+    assert (got == t.index.to_numpy()[order]).all()
+    assert np.abs(r["dist_m"].to_numpy().reshape(len(o), 4) - np.sort(g, axis=1)[:, :4]).max() < 0.5
+
+
+def test_max_distance_drops_far_targets(layers):
+    o, t, g = layers
+    r = gis.nearest(o, t, max_distance_m=4000)
+    far = g.min(axis=1) > 4000
+    assert r["target_index"].isna().to_numpy().tolist() == far.tolist()
+    rk = gis.nearest(o, t, k=3, max_distance_m=6000)
+    assert len(rk) == int(np.minimum((g <= 6000).sum(axis=1), 3).sum())
+
+
+def test_ties_go_to_the_first_target_and_are_flagged():
+    o = gpd.GeoDataFrame(geometry=[Point(109.4, 24.3), Point(109.5, 24.5)], crs=4326)
+    t = gpd.GeoDataFrame({"name": ["b", "a", "c"]},
+                         geometry=[Point(109.41, 24.31), Point(109.41, 24.31), Point(109.2, 24.9)],
+                         crs=4326).set_index("name")
+    r = gis.nearest(o, t)
+    assert r["target_index"].tolist() == ["b", "b"]
+    assert r["tie"].tolist() == [True, True]
+    r2 = gis.nearest(o, t, k=2)
+    assert r2.loc[(0, 2), "target_index"] == "a" and bool(r2.loc[(0, 2), "tie"])
+
+
+def test_k_larger_than_targets_warns_and_returns_all():
+    o = random_points(5, 1)
+    t = random_points(3, 2)
+    with pytest.warns(UserWarning, match="only 3"):
+        r = gis.nearest(o, t, k=10)
+    assert len(r) == 15
+
+
+def test_empty_layers_give_empty_or_unmatched_results():
+    o = random_points(4, 1)
+    empty = o.iloc[:0]
+    r = gis.nearest(empty, o)
+    assert len(r) == 0 and "dist_m" in r.columns
+    with pytest.warns(UserWarning):
+        r = gis.nearest(o, empty)
+    assert r["target_index"].isna().all() and len(r) == 4
+    assert len(gis.within(o, empty, 1000)) == 0
+    assert gis.od_matrix(o, empty).shape == (4, 0)
+
+
+def test_uncertainty_columns(layers):
+    o, t, _ = layers
+    r = gis.nearest(o, t)
+    p_o = o["precision_m"].to_numpy()
+    p_t = t.loc[r["target_index"], "precision_m"].to_numpy()
+    assert np.allclose(r["uncertainty_m"], p_o + p_t)
+    assert (r["within_uncertainty"] == (r["dist_m"] < p_o + p_t)).all()
+    assert r["within_uncertainty"].any() and not r["within_uncertainty"].all()
+
+
+def test_lines_and_polygons_as_targets_brute_force():
+    o = random_points(300, 5)
+    rng = np.random.default_rng(6)
+    lines = [LineString(np.c_[rng.uniform(108.6, 110.2, 4), rng.uniform(23.9, 26.0, 4)]) for _ in range(15)]
+    t = gpd.GeoDataFrame(geometry=lines, crs=4326)
+    r = gis.nearest(o, t)
+    # brute force: plane closest points of every pair, geodesic by Geod.inv
+    op = o.to_crs(gis.analysis_crs())
+    tp = t.to_crs(gis.analysis_crs())
+    back = pyproj.Transformer.from_crs(gis.analysis_crs(), 4326, always_xy=True)
+    oi, ti = np.repeat(np.arange(300), 15), np.tile(np.arange(15), 300)
+    seg = shapely.get_coordinates(shapely.shortest_line(op.geometry.values[oi], tp.geometry.values[ti])).reshape(-1, 2, 2)
+    lon1, lat1 = back.transform(seg[:, 0, 0], seg[:, 0, 1])
+    lon2, lat2 = back.transform(seg[:, 1, 0], seg[:, 1, 1])
+    g = GEOD.inv(lon1, lat1, lon2, lat2)[2].reshape(300, 15)
+    assert (r["target_index"].to_numpy() == g.argmin(axis=1)).all()
+    assert np.abs(r["dist_m"].to_numpy() - g.min(axis=1)).max() < 0.05
+
+
+def test_within_matches_brute_force_and_mixed_crs(layers):
+    o, t, g = layers
+    w = gis.within(o, t.to_crs(4546), 15000)  # targets in another CRS: both reprojected
+    assert len(w) == int((g <= 15000).sum())
+    rows = o.index.get_indexer(w["origin_index"])
+    cols = t.index.get_indexer(w["target_index"])
+    assert np.abs(w["dist_m"].to_numpy() - g[rows, cols]).max() < 0.5
+    assert (np.diff(rows) >= 0).all()
+
+
+def test_within_keeps_coincident_points():
+    a = gpd.GeoDataFrame(geometry=[Point(109.4, 24.3)], crs=4326)
+    w = gis.within(a, a, 10)
+    assert w["dist_m"].tolist() == [0.0]
+
+
+def test_od_matrix_matches_geod(layers):
+    o, t, g = layers
+    od = gis.od_matrix(o.iloc[:30], t)
+    assert od.shape == (30, 200) and od.columns.equals(t.index)
+    assert np.abs(od.to_numpy() - g[:30]).max() < 0.5
+
+
+@pytest.mark.parametrize("bad, match", [
+    (gpd.GeoDataFrame(geometry=[Point(109.4, 24.3)]), "origins: has no CRS"),
+    (gpd.GeoDataFrame(geometry=[Point(109.4, 24.3)], crs=4545), "look like degrees"),
+    (gpd.GeoDataFrame(geometry=[Point(642130.0, 2689231.0)], crs=4326), "are not degrees"),
+])
+def test_crs_problems_are_refused(bad, match):
+    t = random_points(3, 2)
+    with pytest.raises(CRSError, match=match):
+        gis.nearest(bad, t)
+
+
+def test_bad_inputs_name_the_layer_and_fix():
+    o = random_points(3, 1)
+    with pytest.raises(InputError, match="targets: rows 1 have no geometry"):
+        gis.nearest(o, gpd.GeoDataFrame(geometry=[Point(109.4, 24.3), None], crs=4326))
+    bow = shapely.Polygon([(109, 24), (109.1, 24.1), (109.1, 24), (109, 24.1)])
+    with pytest.raises(InputError, match="targets: rows 0 have invalid geometries.*make_valid"):
+        gis.nearest(o, gpd.GeoDataFrame(geometry=[bow], crs=4326))
+    with pytest.raises(InputError, match="distance_m: must be a finite, non-negative"):
+        gis.within(o, o, -5)
+    with pytest.raises(InputError, match="distance_m"):
+        gis.within(o, o, float("nan"))
+    with pytest.raises(InputError, match="k: must be a positive integer"):
+        gis.nearest(o, o, k=0)
+    with pytest.raises(InputError, match="origins: expected a GeoDataFrame"):
+        gis.nearest([1, 2], o)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(gis.nearest(o, o)) == 3
