@@ -19,20 +19,25 @@ Shapefile (``.shp``, for legacy partners)
     anything is written.  Field names longer than 10 *bytes in that encoding*
     (3 Chinese characters in UTF-8, 5 in GBK) are shortened deterministically
     and uniquely, and a sidecar ``<name>.fields.csv`` (columns ``short, full,
-    dtype``) maps them back; :func:`gis.readers.read_vector` restores the full
-    names and datetime columns from it.  DBF numbers are text of at most 24
+    dtype, empty_text``) maps them back; :func:`gis.readers.read_vector`
+    restores the full names, datetime columns and empty texts from it (DBF
+    cannot tell empty text from missing; a field holding both warns).  DBF numbers are text of at most 24
     characters, so floats keep about 11-15 significant digits.
 CSV (``.csv``) and Excel (``.xlsx``), for tables
     Geometry becomes WGS-84 ``lon``/``lat`` columns when every feature is a
-    point, else a ``wkt`` column.  CSV is written as UTF-8 *with a BOM*
-    (``encoding="utf-8"``) so that Excel on a Chinese Windows opens it without
-    mojibake, or as GBK on request.  Excel cells keep their types; text that
-    starts with ``=`` stays text, never a formula.
+    point (existing ``lon``/``lat`` columns that already hold those coordinates
+    are kept as they are), else a ``wkt`` column.  CSV is written as UTF-8
+    *with a BOM* (``encoding="utf-8"``) so that Excel on a Chinese Windows
+    opens it without mojibake, or as GBK on request; text cells are quoted and
+    numbers are not, so :func:`gis.readers.read_table` reads ``"450200"`` back
+    as text and ``450200`` as a number, and ``""`` (empty text) apart from a
+    bare empty cell (missing).  Datetimes are ISO 8601.  Excel cells keep their
+    types; text that starts with ``=`` stays text, never a formula; Excel
+    stores no empty text, so ``""`` reads back as missing there.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import math
 import os
@@ -346,9 +351,20 @@ def _shapefile_frame(frame: gpd.GeoDataFrame, path: Path, *, codec: str, label: 
     _raise_problems(path, problems, "Rename those fields, or export with encoding='utf-8'.")
     out = frame.copy()
     dtypes = {}
+    empty_text = {}
     for column in columns:
         series = out[column]
         dtypes[column] = str(series.dtype)
+        if _is_text(series):
+            has_empty, has_missing = bool((series == "").any()), bool(series.isna().any())
+            # DBF cannot tell "" from missing: the sidecar says when every missing value was ""
+            empty_text[column] = "yes" if has_empty and not has_missing else ""
+            if has_empty and has_missing:
+                warnings.warn(
+                    f"export {path.name}: field {column!r} holds both empty text and missing values; "
+                    "a Shapefile cannot tell them apart, both read back as missing. GeoPackage keeps them.",
+                    UserWarning, stacklevel=4,
+                )
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
             # DBF has only a date type; ISO text keeps the time, the sidecar restores the dtype.
             out[column] = pd.Series(
@@ -358,7 +374,8 @@ def _shapefile_frame(frame: gpd.GeoDataFrame, path: Path, *, codec: str, label: 
     names = short_field_names(columns, encoding=codec)
     out = out.rename(columns=names)
     sidecar = pd.DataFrame({"short": [names[c] for c in columns], "full": columns,
-                            "dtype": [dtypes[c] for c in columns]})
+                            "dtype": [dtypes[c] for c in columns],
+                            "empty_text": [empty_text.get(c, "") for c in columns]})
     return out, sidecar
 
 
@@ -417,11 +434,6 @@ def table_for_export(data: pd.DataFrame) -> pd.DataFrame:
     all_points = bool((geom[present].geom_type == "Point").all())
     new = ["lon", "lat"] if all_points else ["wkt"]
     clash = [c for c in new if c in table.columns]
-    if clash:
-        raise InputError(
-            f"export: the table already has column(s) {', '.join(clash)}, which would hold the geometry. "
-            "Rename or drop them first."
-        )
     if all_points:
         points = np.asarray(geom.values, dtype=object)
         mask = present.to_numpy()
@@ -429,11 +441,25 @@ def table_for_export(data: pd.DataFrame) -> pd.DataFrame:
         lat = np.full(len(points), np.nan)
         lon[mask] = shapely.get_x(points[mask])
         lat[mask] = shapely.get_y(points[mask])
-        table["lon"], table["lat"] = lon, lat
-    else:
+        if clash == ["lon", "lat"] and _same_coordinates(table["lon"], lon) and _same_coordinates(table["lat"], lat):
+            return table  # the columns already hold the geometry (as in the shipped point layers)
+        if not clash:
+            table["lon"], table["lat"] = lon, lat
+            return table
+    elif not clash:
         wkt = shapely.to_wkt(geom.values, rounding_precision=-1)
         table["wkt"] = pd.Series(wkt, index=table.index, dtype=object).where(present, None)
-    return table
+        return table
+    raise InputError(
+        f"export: the table already has column(s) {', '.join(clash)}, which would hold the geometry"
+        f"{' but differ from it' if all_points and len(clash) == 2 else ''}. Rename or drop them first."
+    )
+
+
+def _same_coordinates(column: pd.Series, values: np.ndarray, *, tolerance_deg: float = 1e-9) -> bool:
+    numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    both_missing = np.isnan(numbers) & np.isnan(values)
+    return bool(np.all(both_missing | (np.abs(numbers - values) <= tolerance_deg)))
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str) -> None:
@@ -442,9 +468,26 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str) -> None:
     if codec == "gbk":
         _check_text_values(table, path, codec="gbk", label="GBK")
     with atomic_write(path) as tmp:
-        # Text is quoted and numbers are not, so that "450204" reads back as text, not as a number.
-        table.to_csv(tmp, index=False, encoding="utf-8-sig" if codec == "utf-8" else "gbk",
-                     date_format="%Y-%m-%dT%H:%M:%S", quoting=csv.QUOTE_NONNUMERIC)
+        with open(tmp, "w", encoding="utf-8-sig" if codec == "utf-8" else "gbk", newline="") as fh:
+            fh.write(",".join(_csv_cell(str(c)) for c in table.columns) + "\r\n")
+            for values in table.itertuples(index=False, name=None):
+                fh.write(",".join(_csv_cell(v) for v in values) + "\r\n")
+
+
+def _csv_cell(value: Any) -> str:
+    """RFC 4180 cell: text quoted (so "450204" stays text, "" stays empty text), numbers bare, missing empty."""
+    if value is None or value is pd.NaT:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "True" if value else "False"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return "" if math.isnan(value) else repr(float(value))
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        value = value.isoformat()
+    text = str(value)
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _excel_value(value: Any) -> Any:

@@ -36,7 +36,7 @@ _CPG_CODECS = {
     "big5": "big5", "950": "big5", "1252": "cp1252", "ansi 1252": "cp1252",
     "8859_1": "latin-1", "iso-8859-1": "latin-1", "iso88591": "latin-1",
 }
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|inf)$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$")
@@ -262,6 +262,10 @@ def _apply_sidecar(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     for column, dtype in dtypes.items():
         if column in gdf.columns and dtype.startswith("datetime64"):
             gdf[column] = pd.to_datetime(gdf[column], format="ISO8601")
+    if "empty_text" in table.columns:
+        for column, flag in zip(table["full"], table["empty_text"]):
+            if flag == "yes" and column in gdf.columns:
+                gdf[column] = gdf[column].astype(object).where(gdf[column].notna(), "")
     return gdf
 
 
@@ -365,12 +369,13 @@ def _parse_csv(text: str, *, sep: str, path: Path) -> pd.DataFrame:
         cells = [r[j] for r in rows[1:]]
         values = pd.Series([c[0] for c in cells], dtype=object)
         quoted = any(q and v != "" for v, q in cells)
-        if quoted:  # written as text: stays text, except our ISO datetimes
-            present = values[values != ""]
+        if quoted:  # written as text: stays text ("" is empty text, a bare empty cell is missing)
+            missing = pd.Series([v == "" and not q for v, q in cells], dtype=bool)
+            present = values[~missing]
             if len(present) and present.map(lambda v: bool(_ISO_DATETIME.match(v))).all():
-                columns[name] = pd.to_datetime(values.where(values != "", None), format="ISO8601")
+                columns[name] = pd.to_datetime(values.where(~missing, None), format="ISO8601")
             else:
-                columns[name] = values.where(values != "", None)
+                columns[name] = values.where(~missing, None)
         else:
             columns[name] = _infer_column(values)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(rows) - 1))

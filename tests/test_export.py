@@ -344,3 +344,29 @@ def test_input_is_not_mutated(tmp_path):
         export(gdf, tmp_path / name)
     pd.testing.assert_frame_equal(pd.DataFrame(gdf.drop(columns="geometry")), pd.DataFrame(copy.drop(columns="geometry")))
     assert gdf.geometry.equals(copy.geometry) and gdf.crs == copy.crs
+
+
+def test_points_with_their_own_lon_lat_columns(tmp_path):
+    gdf = sample_points().iloc[:2].copy()
+    gdf["lon"], gdf["lat"] = gdf.geometry.x, gdf.geometry.y
+    out = export(gdf, tmp_path / "a.csv")
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.count('"lon"') == 1 and header.endswith('"lon","lat"')
+    back = read_vector(out)
+    assert back.geometry.x.tolist() == gdf.geometry.x.tolist()
+    gdf.loc[0, "lon"] = 100.0  # a column that contradicts the geometry is refused, not silently dropped
+    with pytest.raises(InputError, match="lon, lat, which would hold the geometry but differ from it"):
+        export(gdf, tmp_path / "b.csv")
+
+
+def test_empty_text_survives_csv_and_shapefile(tmp_path):
+    gdf = sample_points().iloc[:3].copy()
+    gdf["备注"] = ["", "有", ""]  # empty text, no missing values
+    gdf["说明"] = ["", None, "x"]  # both: a Shapefile cannot tell them apart
+    back = read_vector(export(gdf, tmp_path / "a.csv"))
+    assert back["备注"].tolist() == ["", "有", ""] and back["说明"].tolist() == ["", None, "x"]
+    with pytest.warns(UserWarning, match="'说明' holds both empty text and missing values"):
+        out = export(gdf, tmp_path / "a.shp", encoding="gbk")
+    back = read_vector(out)
+    assert back["备注"].tolist() == ["", "有", ""]
+    assert back["说明"].isna().tolist() == [True, True, False]

@@ -69,11 +69,11 @@ def test_numbers_only_when_nothing_is_lost(tmp_path):
 
 def test_quoted_cells_stay_text_and_may_hold_separators(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text('"名称","代码","n"\n"柳州, 广西","450200",1\n"他说""好""","",2\n', encoding="utf-8")
+    path.write_text('"名称","代码","n"\n"柳州, 广西","450200",1\n"他说""好""","",2\n"x",,\n', encoding="utf-8")
     t = read_table(path)
-    assert t["名称"].tolist() == ["柳州, 广西", '他说"好"']
-    assert t["代码"].tolist() == ["450200", None]
-    assert t["n"].tolist() == [1, 2]
+    assert t["名称"].tolist() == ["柳州, 广西", '他说"好"', "x"]
+    assert t["代码"].tolist() == ["450200", "", None]  # quoted empty is empty text, a bare empty cell is missing
+    assert t["n"].tolist()[:2] == [1, 2] and np.isnan(t["n"].iloc[2])
 
 
 def test_ragged_rows_and_stray_quotes_are_refused(tmp_path):
