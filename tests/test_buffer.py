@@ -1,0 +1,94 @@
+"""Buffers against independent computations: pyproj.Geod areas and distances, analytical circles."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+import gis
+from gis._errors import InputError
+from gis._geodesic import geodesic_area
+
+GEOD = pyproj.Geod(ellps="GRS80")
+
+
+@pytest.fixture(scope="module")
+def features():
+    return gpd.GeoDataFrame(
+        {"name": ["站", "园", "路"], "county": ["城中区", "城中区", "柳城县"]},
+        geometry=[Point(109.405, 24.307), Point(109.9, 25.8),
+                  LineString([(108.9, 24.5), (109.5, 24.6), (110.1, 24.7)])],
+        crs="EPSG:4326",
+    )
+
+
+def test_rings_of_a_point_have_the_analytical_area_and_geodesic_radius(features):
+    b = gis.buffer_rings(features.iloc[:2], [5000, 10000], quad_segs=128)
+    assert b.crs == features.crs
+    assert b["source_index"].tolist() == [0, 0, 1, 1]
+    # polygon of 512 vertices inscribed in a circle: area = pi r^2 * sin(2pi/n)/(2pi/n)
+    shrink = np.sin(2 * np.pi / 512) / (2 * np.pi / 512)
+    expected_km2 = np.array([25, 75, 25, 75]) * np.pi * shrink
+    assert np.allclose(b["area_km2"], expected_km2, rtol=2e-6)
+    assert np.allclose(b["area_ha"], b["area_km2"] * 100)
+    outer = b.geometry.iloc[1].exterior.coords[:]
+    lon, lat = np.array(outer).T
+    s = GEOD.inv(np.full(len(lon), 109.405), np.full(len(lon), 24.307), lon, lat)[2]
+    assert np.abs(s - 10000).max() < 1.0  # the plane buffer of the raw radius would be ~2.5 m short
+
+
+def test_areas_agree_with_geod_polygon_areas(features):
+    b = gis.buffer_rings(features, [3000, 8000], dissolve="none")
+    for geom, km2 in zip(b.geometry, b["area_km2"]):
+        assert km2 * 1e6 == pytest.approx(abs(GEOD.geometry_area_perimeter(geom)[0]), rel=2e-6)
+
+
+def test_geodesic_area_of_polygons_with_holes_and_parts():
+    crs = gis.analysis_crs()
+    to_ll = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    outer = shapely.Point(640000, 2700000).buffer(20000)
+    hole = shapely.Point(645000, 2700000).buffer(5000)
+    donut = shapely.Polygon(outer.exterior.coords[::-1], [hole.exterior.coords])  # odd orientations
+    multi = shapely.MultiPolygon([donut, shapely.box(400000, 2800000, 420000, 2810000)])
+    got = geodesic_area(np.array([donut, multi], dtype=object), crs)
+    for geom, a in zip([donut, multi], got):
+        ll = shapely.transform(geom, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
+        assert a == pytest.approx(abs(GEOD.geometry_area_perimeter(ll)[0]), rel=1e-6)
+
+
+def test_disks_and_dissolves(features):
+    disks = gis.buffer_rings(features, [2000, 6000], rings=False, dissolve="ring")
+    assert disks["ring_inner_m"].tolist() == [0.0, 0.0]
+    rings = gis.buffer_rings(features, [2000, 6000], dissolve="ring")
+    # ring 2 = disk 6 km minus disk 2 km, so their areas add up
+    assert rings["area_km2"].sum() == pytest.approx(disks["area_km2"].iloc[1], rel=1e-6)
+    grouped = gis.buffer_rings(features, [2000], dissolve="group", by="county")
+    assert grouped["county"].tolist() == ["城中区", "柳城县"]
+    per_feature = gis.buffer_rings(features, [2000])
+    # the two 城中区 features are far apart, so their union has the sum of their areas
+    assert grouped["area_km2"].iloc[0] == pytest.approx(per_feature["area_km2"].iloc[:2].sum(), rel=1e-6)
+
+
+def test_input_is_not_mutated(features):
+    before = features.copy()
+    gis.buffer_rings(features, [1000])
+    assert features.equals(before) and features.crs == before.crs
+
+
+def test_bad_input(features):
+    with pytest.raises(InputError, match="distances_m: .*strictly increasing"):
+        gis.buffer_rings(features, [5000, 2000])
+    with pytest.raises(InputError, match="distances_m: must be a finite, positive"):
+        gis.buffer_rings(features, [-1])
+    with pytest.raises(InputError, match="distances_m"):
+        gis.buffer_rings(features, [float("nan")])
+    with pytest.raises(InputError, match="gdf: has no column 'zone'"):
+        gis.buffer_rings(features, [1000], dissolve="group", by="zone")
+    with pytest.raises(InputError, match="dissolve='group' needs by="):
+        gis.buffer_rings(features, [1000], dissolve="group")
+    with pytest.raises(InputError, match="gdf: the layer is empty"):
+        gis.buffer_rings(features.iloc[:0], [1000])
