@@ -87,7 +87,8 @@ html,body{margin:0;padding:0;width:100%;height:100%;font-family:"Noto Sans CJK S
  padding:4px 12px;border-radius:4px;font-size:13px;color:#6b4a00;display:none;max-width:70%;text-align:center}
 .lz-box{background:rgba(255,255,255,.95);padding:6px 10px;border-radius:5px;box-shadow:0 1px 5px rgba(0,0,0,.35);font-size:12px;line-height:1.5}
 .leaflet-control-layers{font-size:13px}
-.lz-legend{max-height:45vh;overflow-y:auto;min-width:150px}
+.leaflet-control-layers-list{max-height:44vh;overflow-y:auto}
+.lz-legend{max-height:38vh;overflow-y:auto;min-width:150px}
 .lz-legend h4,.lz-credits h4{margin:2px 0 4px;font-size:13px}
 .lz-legend .lz-grp{font-weight:bold;margin-top:4px;color:#444}
 .lz-legend .lz-row{display:flex;align-items:center;gap:6px;white-space:nowrap}
@@ -344,10 +345,13 @@ MAP_JS = r"""
     document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
 
     var bounds = L.latLngBounds([]);
-    records.forEach(function (rec) { if (map.hasLayer(rec.group) && rec.features.length) { bounds.extend(rec.geo.getBounds()); } });
+    records.forEach(function (rec, k) {
+      if (cfg.layers[k].fit && rec.features.length) { bounds.extend(rec.geo.getBounds()); }
+    });
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20] }); }
 
     window.lzState = { map: map, state: state, records: records, control: control, bases: bases, wgs2gcj: wgs2gcj };
+    window.lzReadyMs = performance.now();
     box.setAttribute("data-lz-ready", "1");
   };
 })();

@@ -112,9 +112,16 @@ def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]
                 notes.append(f"{title}: no {analysis['group']} layer shipped yet")
                 continue
             source = pd.concat([load_layer(n) for n in members], ignore_index=True)
-            rings = buffer_rings(gpd.GeoDataFrame(source, crs="EPSG:4326"), radii_m=list(analysis["radii_m"]))
-            out.append((rings, {**info, "style": {"color": "#2980b9", "weight": 1, "fill_opacity": 0.08},
-                                "kind": "polygon"}))
+            rings = buffer_rings(gpd.GeoDataFrame(source[["geometry"]], crs="EPSG:4326"), list(analysis["radii_m"]),
+                                 dissolve="ring")
+            shades = ["#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef"]
+            for k, (_, ring) in enumerate(rings.iterrows()):
+                label = f"{ring['ring_inner_m'] / 1000:g}–{ring['ring_outer_m'] / 1000:g} 千米"
+                band = gpd.GeoDataFrame([{"name": f"{title} {label}", "ring_inner_m": ring["ring_inner_m"],
+                                          "ring_outer_m": ring["ring_outer_m"], "area_km2": ring["area_km2"]}],
+                                        geometry=[ring.geometry], crs=rings.crs)
+                out.append((band, {**info, "title": f"{title} {label}", "kind": "polygon",
+                                   "style": {"color": shades[k % len(shades)], "weight": 0.5, "fill_opacity": 0.18}}))
         else:
             notes.append(f"{title}: unknown analysis kind {kind!r}")
     return out
@@ -139,7 +146,8 @@ def build_default_maps(out_dir: str | os.PathLike = "maps") -> list[Path]:
             structure = load_structure(spec["structure"])
             if spec.get("structure_roles"):
                 structure = structure[structure["role"].isin(spec["structure_roles"])]
-        layers: list[Any] = list(names)
+        hidden = set(spec.get("hidden", []))
+        layers: list[Any] = [(name, {"show": name not in hidden}) for name in names]
         layers += _analysis_layers(spec, names, skipped)
         fmap = make_map(layers, title=spec["title"], structure=structure)
         paths.append(save_map(fmap, out_dir / spec["file"]))

@@ -273,12 +273,12 @@ def _as_layer(item: Any, *, where: str) -> tuple[gpd.GeoDataFrame, dict[str, Any
         gdf = load_layer(item)
         return gdf, dict(gdf.attrs.get("layer", {}))
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Mapping):
-        gdf, extra = item
-        return gdf, {**dict(getattr(gdf, "attrs", {}).get("layer", {})), **dict(extra)}
+        gdf, info = _as_layer(item[0], where=where)
+        return gdf, {**info, **dict(item[1])}
     if isinstance(item, gpd.GeoDataFrame):
         return item, dict(item.attrs.get("layer", {}))
     raise InputError(
-        f"{where}: expected a layer name, a GeoDataFrame or (GeoDataFrame, {{'title': …}}), got {type(item).__name__}."
+        f"{where}: expected a layer name, a GeoDataFrame or (either, {{'title': …}}), got {type(item).__name__}."
     )
 
 
@@ -343,7 +343,7 @@ def make_map(
     ----------
     layers : sequence of str, GeoDataFrame or (GeoDataFrame, dict)
         Overlays in drawing order: shipped layer names (:func:`gis.load_layer`), GeoDataFrames
-        (analysis results, your own data) or pairs of a GeoDataFrame and its presentation
+        (analysis results, your own data) or pairs of either and its presentation
         (``title``, ``group``, ``style``, ``kind``, ``show``, ``legend``, ``source``, ``licence``,
         ``attribution``).  A GeoDataFrame's ``attrs["layer"]`` supplies the same keys.
     title : str
@@ -380,11 +380,17 @@ def make_map(
         gdf, info = _as_layer(item, where=f"base[{i}]")
         info.setdefault("legend", True)
         entries.append((gdf, info, False))
+    n_base = len(entries)
     if structure is not None:
         entries.extend((gdf, info, False) for gdf, info in _structure_layers(structure, styles))
+    overlays = []
     for i, item in enumerate(layers):
         gdf, info = _as_layer(item, where=f"layers[{i}]")
-        entries.append((gdf, info, not info.get("group")))
+        overlays.append((gdf, info, not info.get("group")))
+    # keep each group's layers together in the layer control and legend (first appearance decides the order)
+    group_order = list(dict.fromkeys(str(info.get("group")) for _, info, _ in overlays))
+    overlays.sort(key=lambda e: group_order.index(str(e[1].get("group"))))
+    entries.extend(overlays)
     palette = styles["user_palette"]
     for i, path in enumerate(add or []):
         gdf = read_user_layer(path)
@@ -398,6 +404,8 @@ def make_map(
         spec = _layer_spec(gdf, info, index=i, styles=styles, simplify_m=simplify_m, all_fields=all_fields)
         if spec is None:
             continue
+        # open on the administrative basemap, not on whatever reaches farthest (corridors run to Guangzhou)
+        spec["fit"] = i < n_base if n_base else True
         specs.append(spec)
         parts = [info.get(k) for k in ("attribution", "source") if info.get(k)]
         if parts:

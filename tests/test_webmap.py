@@ -179,7 +179,7 @@ def test_chinese_text_renders_with_a_cjk_font(chromium, test_map):  # noqa: F811
 @pytest.mark.browser
 def test_injected_markup_stays_text(chromium, test_map):  # noqa: F811
     with open_page(chromium, test_map) as (page, log):
-        page.evaluate("""lzState.records.filter(r => !r.group.lzHead || r.features.length < 10)
+        page.evaluate("""lzState.records.filter(r => r.features.length < 30)
                          .forEach(r => r.features.forEach(f => { f.openTooltip(); f.openPopup(); }))""")
         page.evaluate("lzState.records.find(r => r.title === '测试点层').features[1].openPopup()")
         popup = page.inner_text(".leaflet-popup-content")

@@ -1,0 +1,70 @@
+"""Benchmark: file size and load time of each default web map in headless Chromium.
+
+Builds the default maps into a temporary folder, opens each one five times with
+the network cut off (a fresh browser context each time, so nothing is cached)
+and records the time from navigation start until the map script has drawn
+every layer (``window.lzReadyMs``).  Writes ``bench/maps.md``.
+
+Run: ``python bench/maps.py``
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from browser import ARGS, CHROMIUM, open_page  # noqa: E402
+
+from gis.maps_default import build_default_maps  # noqa: E402
+
+RUNS = 5
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        paths = build_default_maps(tmp)
+        build_s = time.perf_counter() - start
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for path in paths:
+                times, features, layers = [], 0, 0
+                for _ in range(RUNS):
+                    with open_page(browser, path) as (page, log):
+                        times.append(page.evaluate("window.lzReadyMs"))
+                        features = page.evaluate("lzState.records.reduce((n, r) => n + r.features.length, 0)")
+                        layers = page.evaluate("lzState.records.length")
+                        assert not log.blocked, log.blocked
+                rows.append((path.name, path.stat().st_size, layers, features, statistics.median(times), max(times)))
+            browser.close()
+
+    lines = [
+        "# Default web maps: size and load time",
+        "",
+        f"`python bench/maps.py` on {platform.machine()} / {platform.python_version()}, headless Debian Chromium, "
+        f"network blocked, {RUNS} cold loads each (new browser context). Load time = navigation start until "
+        "every layer, control and the legend are drawn (`window.lzReadyMs`). "
+        f"Building all maps took {build_s:.1f} s.",
+        "",
+        "| map | size (KiB) | layers | features | load median (ms) | load max (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, size, layers, features, median, worst in rows:
+        lines.append(f"| {name} | {size / 1024:.0f} | {layers} | {features} | {median:.0f} | {worst:.0f} |")
+    text = "\n".join(lines) + "\n"
+    (HERE / "maps.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
