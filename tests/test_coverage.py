@@ -113,3 +113,14 @@ def test_bad_input(zones):
         gis.ring_occupancy(zones, zones)
     with pytest.raises(InputError, match="features: the layer is empty"):
         gis.coverage_by(pts.iloc[:0], zones)
+
+
+def test_township_seats_per_county_on_the_shipped_layers():
+    counties = gis.load_layer("counties")
+    towns = gis.load_layer("townships")
+    c = gis.coverage_by(towns, counties, by="name")
+    # independent: each township's own county attribute (seats on a county border could differ)
+    assert c["n_features"].to_dict() == towns["county"].value_counts().to_dict()
+    poly = gis.coverage_by(counties, counties, by="name")
+    geod = np.array([geod_area(g) for g in counties.geometry]) / 1e4
+    assert np.allclose(poly["zone_area_ha"].to_numpy(), geod, rtol=1e-4)
