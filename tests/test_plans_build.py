@@ -144,9 +144,80 @@ def test_corridor_geometry_basis_is_honest(built):
     for _, c in cor[cor["geometry_basis"] == "river_centreline"].iterrows():
         for x, y in c.geometry.coords:  # every vertex lies on the centre line
             assert river.distance(Point(to_m.transform(x, y))) < 1.0
-    # a schematic line is exactly the straight line through its located places
+    # a schematic line is exactly the straight line through its located places (a place repeating the previous
+    # point adds no vertex), and it never collapses to one point
     for _, c in cor[cor["geometry_basis"] == "schematic"].iterrows():
-        assert len(c.geometry.coords) == len(c["located_places"].split(" → "))
+        n = len(c["located_places"].split(" → "))
+        assert 2 <= len(c.geometry.coords) <= n
+        assert c.geometry.length > 0
+
+
+def _row(gdf, ident):
+    hit = gdf[gdf["id"] == ident]
+    assert len(hit) == 1, ident
+    return hit.iloc[0]
+
+
+def test_single_place_works_are_sites_not_lines(built):
+    root, result = built
+    sites, cor, log = result["layers"]["corridor_sites"], result["layers"]["corridors"], result["layers"]["logistics"]
+    assert len(sites) > 30 and set(sites.geometry.geom_type) == {"Point"}
+    assert set(sites["geometry_basis"]) == {"site"} and "axis" not in set(sites["mode"])
+    assert set(cor.geometry.geom_type) == {"LineString"}
+    assert not set(sites["id"]) & set(cor["id"])
+    # a terminal's works sit where its logistics row sits, and say which row that is
+    s, f = _row(sites, "WAT-4-3-05"), _row(log, "LOG-S-022")
+    assert s["same_as"] == "LOG-S-022" and s["site_kind"] == "terminal"
+    assert s.geometry.equals_exact(f.geometry, 1e-9) and s["precision_m"] == f["precision_m"]
+    # the siding to 高铁物流基地: the place is resolved through the logistics feature LOG-T-008
+    s, f = _row(sites, "RAIL-4-1-04e"), _row(log, "LOG-T-008")
+    assert s["site_kind"] == "siding" and "facility" in s["matched"] and s["same_as"] == "LOG-T-008"
+    assert s.geometry.equals_exact(f.geometry, 1e-9) and s["geocode_level"] == f["geocode_level"]
+    # bypasses of a county sit at the county's point
+    counties = plans.load_layer_from(root, "counties").set_index("name")
+    s = _row(sites, "HWY-4-2-19")
+    assert s["site_kind"] == "bypass" and s["county"] == "融水苗族自治县"
+    assert counties.loc["融水苗族自治县"].geometry.covers(s.geometry)
+    # a pipeline whose only place is outside Liuzhou, and a lock whose only place is the river, are not sites
+    unl = result["unlocated"].set_index("id")
+    assert "outside Liuzhou" in unl.loc["PIPE-4-5-02", "reason"] and "PIPE-4-5-02" not in set(sites["id"])
+    assert "river" in unl.loc["WAT-4-3-04", "reason"]
+
+
+def test_bare_village_names_resolve_within_the_corridors_county(built):
+    root, result = built
+    cor, sites = result["layers"]["corridors"], result["layers"]["corridor_sites"]
+    reg = pd.read_csv(root / "gazetteer" / "village_register.csv", comment="#", dtype=str)
+    towns = plans.load_layer_from(root, "townships").set_index("name")
+    # 产儒 (S303 融水怀宝…): the register has one 产儒村, in 融水 汪洞乡; it has no point, so its township's seat
+    hit = reg[reg["short_name"] == "产儒村"]
+    assert len(hit) == 1 and hit.iloc[0]["county"] == "融水苗族自治县"
+    c = _row(cor, "HWY-4-2-13")
+    assert c["located_places"] == "产儒 → 环江界" and "产儒:village_in_county" in c["matched"]
+    first = Point(c.geometry.coords[0])
+    assert first.equals_exact(towns.loc[hit.iloc[0]["township"]].geometry, 1e-6)
+    # 高坡 (S208 高坡至中渡): 高坡村 lies in 中渡镇 itself, so both ends are one point: a site, not a line
+    s = _row(sites, "HWY-4-2-10")
+    assert "高坡:village_in_county" in s["matched"] and s.geometry.equals_exact(towns.loc["中渡镇"].geometry, 1e-6)
+    # a bare name outside the corridor's counties is not taken (香兰村 is in 柳北区; the row is 柳城县's)
+    assert "香兰 (not in the gazetteer)" in result["unlocated"].set_index("id").loc["URB-C-038", "reason"]
+
+
+def test_slash_alternatives_draw_the_first_and_list_the_others(built):
+    _, result = built
+    c = _row(result["layers"]["corridors"], "URB-C-021")
+    assert c["located_places"] == "柳州 → 贺州 → 广州" and len(c.geometry.coords) == 3
+    assert c["alternative_places"] == "贺州: 梧州; 广州: 深圳" and "并列" in c["description"]
+    assert plans.alternative_groups(["柳州", "河池", "宜州", "贵州"], ["柳州—河池/宜州—贵州西向通道"]) == [
+        ["柳州"], ["河池", "宜州"], ["贵州"]]
+
+
+def test_unplaceable_names_stay_unlocated_with_their_reason(built):
+    _, result = built
+    unl = result["unlocated"].set_index("id")
+    assert "outside China" in unl.loc["CH-3-1-01", "reason"] and "region" in unl.loc["CH-3-1-01", "reason"]
+    assert "boundary" in unl.loc["HWY-4-2-12", "reason"]
+    assert unl.loc["URB-C-089", "reason"] == "the text names no place of it"
 
 
 def test_build_report_counts(built):
