@@ -27,15 +27,23 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 import click
 
 from ._errors import GisError, InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
+    from .manifest import Run
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 1
@@ -53,7 +61,7 @@ class Failure(click.ClickException):
 
     exit_code = EXIT_INPUT
 
-    def show(self, file=None) -> None:  # noqa: D102 - click API
+    def show(self, file: TextIO | None = None) -> None:  # noqa: D102 - click API
         click.echo(f"lzgis: error: {_one_line(self.format_message())}", err=True)
 
 
@@ -62,7 +70,7 @@ class InternalFailure(click.ClickException):
 
     exit_code = EXIT_INTERNAL
 
-    def show(self, file=None) -> None:  # noqa: D102 - click API
+    def show(self, file: TextIO | None = None) -> None:  # noqa: D102 - click API
         click.echo(f"lzgis: internal error: {_one_line(self.format_message())} "
                    "(set LZGIS_DEBUG=1 for the traceback and report it)", err=True)
 
@@ -90,7 +98,8 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         state = ctx.ensure_object(State)
 
-        def show(message, category, filename, lineno, file=None, line=None):
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: TextIO | None = None, line: str | None = None) -> None:
             state.warn(str(message))
 
         class _ToNotes(logging.Handler):
@@ -167,7 +176,7 @@ def _structure_file(name: str) -> Path | None:
     return None
 
 
-def _load(spec: str, *, run, state: State, role: str):
+def _load(spec: str, *, run: Run, state: State, role: str) -> gpd.GeoDataFrame:
     """A LAYER argument as a GeoDataFrame: shipped layer, structure:NAME, or a file (recorded in the run)."""
     from .readers import read_vector
 
@@ -204,13 +213,13 @@ def _load(spec: str, *, run, state: State, role: str):
     return gdf
 
 
-def _new_run(verb: str, parameters: dict[str, Any]):
+def _new_run(verb: str, parameters: dict[str, Any]) -> Run:
     from .manifest import Run
 
     return Run(verb, {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()})
 
 
-def _finish(run, folder: Path, state: State, *, as_json: bool, summary: dict[str, Any], lines: list[str]) -> None:
+def _finish(run: Run, folder: Path, state: State, *, as_json: bool, summary: dict[str, Any], lines: list[str]) -> None:
     run.notes.extend(state.notes)
     manifest = run.write(folder)
     summary = {"verb": run.verb, **summary, "outputs": [str(p) for p in run.outputs],
@@ -225,7 +234,7 @@ def _finish(run, folder: Path, state: State, *, as_json: bool, summary: dict[str
         click.echo(f"recorded the run in {manifest}")
 
 
-def _write(data, output: Path, run, state: State, *, overwrite: bool, fmt: str | None = None,
+def _write(data: pd.DataFrame, output: Path, run: Run, state: State, *, overwrite: bool, fmt: str | None = None,
            layer: str | None = None, encoding: str = "utf-8") -> Path:
     from .export import export
 
@@ -235,19 +244,19 @@ def _write(data, output: Path, run, state: State, *, overwrite: bool, fmt: str |
     return path
 
 
-def _label_column(gdf) -> str | None:
+def _label_column(gdf: pd.DataFrame) -> str | None:
     for name in ("name", "名称", "title"):
         if name in gdf.columns:
             return name
     return None
 
 
-def _labels(gdf) -> list[str]:
+def _labels(gdf: pd.DataFrame) -> list[str]:
     column = _label_column(gdf)
     return [str(v) for v in (gdf[column] if column else gdf.index)]
 
 
-def _print_table(table, *, as_json: bool) -> None:
+def _print_table(table: pd.DataFrame, *, as_json: bool) -> None:
     import pandas as pd
 
     if as_json:
@@ -384,20 +393,31 @@ def maps_cmd(state: State, output: Path, overwrite: bool, as_json: bool) -> None
     _finish(run, output, state, as_json=as_json, summary={"maps": len(paths)}, lines=[f"built {len(paths)} maps"])
 
 
-def _build_maps(folder: Path, run, state: State, *, overwrite: bool) -> list[Path]:
+def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool) -> list[Path]:
     from .maps_default import build_default_maps, default_map_specs
 
     specs = default_map_specs()
     _check_outputs([folder / spec["file"] for spec in specs], overwrite=overwrite)
     _record_shipped_inputs(run)
     state.step(f"building {len(specs)} default maps into {folder} (this takes a while)")
-    paths = build_default_maps(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Build into a temporary folder and move the maps in only when all are built: no half-built set.
+    staging = Path(tempfile.mkdtemp(prefix=".lzgis-maps-", dir=folder))
+    try:
+        built = build_default_maps(staging)
+        paths = []
+        for path in built:
+            target = folder / path.name
+            os.replace(path, target)
+            paths.append(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     for path in paths:
         run.add_output(path)
     return paths
 
 
-def _record_shipped_inputs(run) -> None:
+def _record_shipped_inputs(run: Run) -> None:
     from .layers import catalog, layers_dir
 
     root = layers_dir()
@@ -542,7 +562,8 @@ def buffer_cmd(state: State, layer: str, distances: str, dissolve: str, by: str 
             lines=[f"{len(result)} {'disks' if disks else 'rings'}"])
 
 
-def _pair_table(origins, targets, result, *, origin_col: str, target_col: str):
+def _pair_table(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, result: pd.DataFrame, *,
+                origin_col: str, target_col: str) -> gpd.GeoDataFrame:
     """Result rows with origin and target labels, and the origin geometry."""
     import geopandas as gpd
 

@@ -14,7 +14,6 @@ import pandas as pd
 import pyproj
 import pytest
 from click.testing import CliRunner
-from shapely.geometry import Point
 
 import gis
 from gis.cli import cli
@@ -31,7 +30,7 @@ TARGETS = pd.DataFrame({"name": ["柳州站", "白莲机场", "鹿寨站"], "lon
 ORIGINS = pd.DataFrame({"名称": ["雒容镇", "洛埠镇"], "经度": [109.6153, 109.6636], "纬度": [24.4131, 24.5192]})
 
 
-def invoke(*args: str, cwd: Path | None = None):
+def invoke(*args: str):
     runner = CliRunner()
     result = runner.invoke(cli, list(args), catch_exceptions=False)
     return result
