@@ -6,6 +6,7 @@ the fix, and collects all problems of one input before raising.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -175,6 +176,11 @@ def precision(gdf: pd.DataFrame, *, layer: str) -> np.ndarray:
     return p
 
 
+@functools.lru_cache(maxsize=32)
+def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
+    return _crs.transformer(src, dst)
+
+
 @dataclass
 class Layer:
     """A checked layer in the analysis CRS: plain coordinates for point layers, a frame otherwise."""
@@ -222,7 +228,7 @@ def layer(obj: object, *, name: str, allow_empty_layer: bool = True) -> Layer:
         _check_bounds_match_crs(crs, (minx, miny, maxx, maxy), layer=name)
         target = _crs.analysis_crs()
         if pyproj.CRS.from_user_input(crs) != target:
-            x, y = _crs.transformer(crs, target).transform(coords[:, 0], coords[:, 1])
+            x, y = _transformer(pyproj.CRS.from_user_input(crs), target).transform(coords[:, 0], coords[:, 1])
             coords = np.column_stack([x, y])
         return Layer(name, gdf.index, prec, coords, None)
     frame = prepare(gdf, layer=name, allow_empty_layer=allow_empty_layer)
