@@ -170,7 +170,7 @@ def _derived(row: Mapping[str, Any], key: str, styles: Mapping[str, Any]) -> Any
             return None
         text = styles["geocode_level_zh"].get(level, level) or ""
         if precision is not None:
-            text += f"(约 {_fmt(precision)} 米)"
+            text += f"(约 {_fmt(precision)} 米)" if text else f"约 {_fmt(precision)} 米"
         return text
     if key == "geometry_basis":
         basis = get("geometry_basis")
