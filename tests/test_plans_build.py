@@ -233,3 +233,28 @@ def test_summary_lists_layers_and_levels():
     t = s.set_index("layer")
     assert t.loc["villages", "village"] == t.loc["villages", "features"] == 176
     assert t.loc["townships", ["township", "county"]].sum() == 118
+
+
+def test_same_entity_in_two_tables_is_linked_never_dropped(built):
+    _, result = built
+    layers = result["layers"]
+    feats = pd.concat([layers[n][["id", "name", "same_as"]].assign(layer=n) for n in plans.LINKED_LAYERS])
+    by_id = feats.set_index("id")
+    links = {i: set(filter(None, str(s or "").split("; "))) for i, s in zip(feats["id"], feats["same_as"])}
+    # 柳州保税物流中心（B型） is a logistics row, a 县域经济 project and a 高新区 project: three rows, each naming the others
+    assert {"CE-P-064", "HT-P-024"} <= links["LOG-S-012"] and "LOG-S-012" in links["CE-P-064"]
+    assert by_id.loc["HT-P-024", "name"] == "柳州保税物流中心(B型)项目"
+    # spelled differently, one gazetteer landmark: 鹿寨江口港作业区 = 鹿寨港区江口作业区
+    assert "LOG-S-018" in links["URB-P-037"] and "URB-P-037" in links["LOG-S-018"]
+    # a trailing bracketed other name: 西部陆海新通道柳州铁路港（西鹅铁路物流中心） = 柳州西鹅铁路物流中心
+    assert "LOG-T-001" in links["CE-P-065"]
+    # a generic bracket (铁路专用线) links nothing; a district inside a town's name is not the district
+    assert "RAIL-4-1-04c" not in links["RAIL-4-1-04b"]
+    assert not links["URB-CT-01"] & {"LOG-L-003"}
+    # links are mutual between located rows
+    for i, targets in links.items():
+        for t in targets & set(links):
+            assert i in links[t], (i, t)
+    assert "WAT-4-3-05" in links["LOG-S-022"]  # the terminal's works, named in their description
+    text = result["same_as"]["rows"].str.cat(sep="\n")
+    assert "LOG-S-012" in text and "CE-P-005 (projects_county_economy.csv, unlocated)" in text

@@ -311,6 +311,97 @@ def name_key(name: Any) -> str:
     return key
 
 
+_PAREN = re.compile(r"\(([^()]*)\)$")  # a trailing bracket: another name of the whole
+#: Layers whose features are linked by ``same_as`` (the point layers and the corridor sites).
+LINKED_LAYERS = ("projects", "logistics", "characteristic_towns", "corridor_sites")
+
+
+def entity_keys(name: Any, gaz: Gazetteer | None = None) -> set[str]:
+    """The keys under which a row names an entity: its :func:`name_key`, that of a trailing bracketed other name of 5 or
+    more characters ("西部陆海新通道柳州铁路港（西鹅铁路物流中心）"), and the gazetteer landmark its name is a spelling of.
+
+    Examples
+    --------
+    >>> sorted(entity_keys("西部陆海新通道柳州铁路港（西鹅铁路物流中心）"))
+    ['alias:西鹅铁路物流中心', '西部陆海新通道柳州铁路港(西鹅铁路物流中心)']
+    """
+    text = normalise_text(name)
+    keys = {name_key(text)} if text else set()
+    keys |= {"alias:" + name_key(alias) for alias in _PAREN.findall(text) if len(alias) >= 5}
+    if gaz is not None and text:
+        marks = [p for p in gaz.lookup(text) if p.kind == "landmark"]
+        if len(marks) == 1:
+            keys.add("landmark:" + marks[0].name)
+    return keys
+
+
+def _same_as(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated", gaz: Gazetteer) -> pd.DataFrame:
+    """Link rows naming one entity (shared :func:`entity_keys`); fill ``same_as`` of the linked layers; return the links.
+
+    Nothing is dropped: each row stays where it is and names the others (their ``id``).
+    """
+    members: list[tuple[str, str, str, str]] = []  # (ref, table, where, name)
+    keys: list[set[str]] = []
+    named: list[tuple[int, str]] = []  # links already known (a corridor site's LOG rows)
+    for layer in LINKED_LAYERS:
+        gdf = layers.get(layer)
+        for _, f in (gdf.iterrows() if gdf is not None else []):
+            named += [(len(members), t) for t in str(f.get("same_as") or "").split("; ") if t]
+            members.append((str(f["id"]), str(f["source_table"]), layer, str(f["name"])))
+            keys.append(entity_keys(f["name"], gaz))
+    for r in unlocated.rows:
+        if r["table"].endswith(".csv") and not r["table"].startswith("township_tags"):
+            members.append((r["id"], r["table"], "unlocated", r["name"]))
+            keys.append(entity_keys(r["name"], gaz))
+    parent = list(range(len(members)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, ks in enumerate(keys):
+        for k in ks:
+            if k.startswith("alias:"):
+                continue
+            if k in first:
+                parent[root(i)] = root(first[k])
+            else:
+                first[k] = i
+    # a bracketed other name links only to a row whose own name it is (not 铁路专用线 to 铁路专用线)
+    for i, ks in enumerate(keys):
+        for k in ks:
+            if k.startswith("alias:") and k[6:] in first:
+                parent[root(i)] = root(first[k[6:]])
+    index = {m[0]: i for i, m in enumerate(members)}
+    for i, target in named:
+        if target in index:
+            parent[root(i)] = root(index[target])
+    groups: dict[int, list[int]] = {}
+    for i in range(len(members)):
+        groups.setdefault(root(i), []).append(i)
+    links = {}
+    rows = []
+    for g in groups.values():
+        if len(g) < 2:
+            continue
+        for i in g:
+            links[(members[i][2], members[i][0])] = [members[j][0] for j in g if j != i]
+        rows.append({"entity": members[g[0]][3], "rows": "; ".join(f"{members[i][0]} ({members[i][1]}, "
+                                                                   f"{members[i][2]})" for i in g)})
+    for layer in LINKED_LAYERS:
+        gdf = layers.get(layer)
+        if gdf is None or not len(gdf):
+            continue
+        old = gdf["same_as"] if "same_as" in gdf.columns else pd.Series("", index=gdf.index)
+        gdf["same_as"] = ["; ".join(dict.fromkeys([*[x for x in str(o or "").split("; ") if x],
+                                                   *links.get((layer, str(i)), [])]))
+                          for o, i in zip(old.fillna(""), gdf["id"])]
+    return pd.DataFrame(rows, columns=["entity", "rows"])
+
+
 @dataclass(frozen=True)
 class _Stop:
     """A located corridor place."""
@@ -565,6 +656,7 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
         sorted(src.glob("township_tags_*.csv")), gaz, unlocated, root)
     layers["corridors"], layers["corridor_sites"], totals["corridors"] = _corridors(
         sorted(src.glob("corridors_*.y*ml")), gaz, unlocated, root, vocab, layers["logistics"])
+    links = _same_as(layers, unlocated, gaz)
     for name, gdf in layers.items():
         _write(gdf, plans / f"{name}.geojson")
     un = pd.DataFrame(unlocated.rows, columns=["table", "row", "id", "name", "place", "reason", "candidates"])
@@ -572,8 +664,8 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
                "Generated by `python -m gis.build.plans`. Row numbers are file lines (CSV, header = 1) or "
                "list positions (YAML, from 1). Fix a row with an `anchor` in its source table, or add the place "
                "to `layers/gazetteer/`.\n\n" + _md_table(un))
-    write_text(plans / "build_report.md", _report(layers, totals, un))
-    return {"layers": layers, "unlocated": un, "totals": totals}
+    write_text(plans / "build_report.md", _report(layers, totals, un, links))
+    return {"layers": layers, "unlocated": un, "totals": totals, "same_as": links}
 
 
 def _counts(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
@@ -585,7 +677,8 @@ def _counts(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["layer", "features", "landmark", "village", "township", "county", "city"])
 
 
-def _report(layers: dict[str, gpd.GeoDataFrame], totals: dict[str, int], un: pd.DataFrame) -> str:
+def _report(layers: dict[str, gpd.GeoDataFrame], totals: dict[str, int], un: pd.DataFrame,
+            links: pd.DataFrame) -> str:
     counts = _counts(layers)
     counts["source_rows"] = counts["layer"].map(lambda n: totals.get(n, "(see corridors)"))
     un_by = un["table"].value_counts().rename_axis("table").reset_index(name="unlocated") if len(un) else pd.DataFrame()
@@ -601,6 +694,7 @@ def _report(layers: dict[str, gpd.GeoDataFrame], totals: dict[str, int], un: pd.
         parts += ["\n## Corridor sites (single-place transport works)\n", _SITES_RULE,
                   _md_table(layers["corridor_sites"]["site_kind"].value_counts().rename_axis("site_kind").reset_index(name="n"))]
     parts += ["\n## Corridor places resolved beyond the gazetteer\n", _RESOLUTION_RULE]
+    parts += ["\n## Rows naming the same entity (`same_as`)\n", _SAME_AS_RULE, _md_table(links)]
     return "\n".join(parts)
 
 
@@ -626,6 +720,15 @@ _RESOLUTION_RULE = """
   when the gazetteer gives nothing finer.
 - Provinces, foreign places, regions and boundaries (`layers/gazetteer/unplaceable.yaml`) stay unlocated with that
   reason.
+"""
+
+
+_SAME_AS_RULE = """
+Rows of the point tables and corridor sites that name one entity are linked, never merged or dropped: each keeps its
+own row and its `same_as` column lists the ids of the others. Two rows are linked when they share a key of
+`entity_keys`: the normalised name without a leading 柳州/柳州市/广西柳州 and a trailing 项目/工程/建设项目, a trailing bracketed
+other name of at least 5 characters (only when it is another row's own name), or the gazetteer landmark the name spells (鹿寨江口港作业区 = 鹿寨港区江口作业区).
+Corridor sites also name the `LOG-*` rows of their description. Unlocated rows take part (shown as "unlocated").
 """
 
 
