@@ -21,7 +21,9 @@ CSV or YAML with one entry per place to fix::
     name,anchor                 # or an anchor: any name the gazetteer knows
     某某物流园,雒容镇
 
-(YAML: a list of mappings with the same keys.)  ``name`` is compared, after
+(YAML: a list of mappings with the same keys.)  A point override may declare
+``precision_m``; otherwise, like a row's own coordinates, it gets
+:func:`coordinate_precision_m` (the rounding its decimals imply, at least 30 m).  ``name`` is compared, after
 whitespace is removed, with the row's name column, then with its place column.
 A row that an override matches gets that point and ``method="override"`` in the
 report, whatever its own coordinates or place text say.
@@ -332,8 +334,11 @@ def read_overrides(path: str | os.PathLike | pd.DataFrame | list[dict],
             except (ValueError, _datum.DatumError) as exc:
                 problems.append(f"entry {i} ({name}): bad lon/lat/datum ({exc})")
                 continue
+            declared = _num(row.get("precision_m"))
+            precision = declared if declared is not None else coordinate_precision_m(row["lon"], row["lat"])
             out[name] = {"lon": float(lo[0]), "lat": float(la[0]), "geocode_level": row.get("geocode_level", "landmark"),
-                         "precision_m": float(row.get("precision_m", 50)), "reason": f"override point ({d})"}
+                         "precision_m": precision,
+                         "reason": f"override point ({d}); precision {'declared' if declared is not None else 'from its decimals'}"}
         elif "anchor" in row:
             r = geocode(str(row["anchor"]), county=row.get("county"), gazetteer=gaz)
             if r.status != "matched":
@@ -356,6 +361,45 @@ def _num(v: Any) -> float | None:
     except ValueError:
         return None
     return f if np.isfinite(f) else None
+
+
+#: Smallest precision claimed for a point given as coordinates (m): a point read off a map or a GPS fix.
+COORDINATE_FLOOR_M = 30.0
+
+
+def _decimals(text: Any) -> int | None:
+    t = str(text).strip()
+    if not t or "e" in t.lower():
+        return None
+    return len(t.split(".", 1)[1]) if "." in t else 0
+
+
+def coordinate_precision_m(lon: Any, lat: Any, *, floor_m: float = COORDINATE_FLOOR_M) -> float:
+    """The honest precision (m) of a point written as ``lon``, ``lat``: the rounding its decimals imply, at least ``floor_m``.
+
+    A value written with *d* decimals lies within half a unit of the last decimal
+    (0.5·10⁻ᵈ degrees) of the true one in each axis; the precision is the
+    distance from the centre to a corner of that cell (metres per degree of the
+    WGS-84 ellipsoid at the latitude), never less than ``floor_m`` (30 m: map
+    reading or GPS).  The coarser of the two coordinates counts.  Values that
+    are not plain decimals (exponent notation) get ``floor_m``.
+
+    Examples
+    --------
+    >>> coordinate_precision_m("109.41", "24.31")   # 0.005° cells: about 750 m
+    751.0
+    >>> coordinate_precision_m("109.412345", "24.312345")
+    30.0
+    """
+    dl, dp = _decimals(lon), _decimals(lat)
+    lat_f = _num(lat)
+    if dl is None or dp is None or lat_f is None:
+        return float(floor_m)
+    half = 0.5 * 10.0 ** -min(dl, dp)
+    phi = np.radians(lat_f)
+    m_lat = 111132.954 - 559.822 * np.cos(2 * phi) + 1.175 * np.cos(4 * phi)
+    m_lon = 111412.84 * np.cos(phi) - 93.5 * np.cos(3 * phi)
+    return float(max(floor_m, round(float(np.hypot(half * m_lat, half * m_lon)))))
 
 
 def check_coordinates(lon: float, lat: float) -> tuple[float, float, list[str]]:
@@ -459,7 +503,9 @@ def geocode_table(
             d = _datum.normalise_datum(cell(row, datum_c) or default_datum, where=f"{where} row {idx} datum")
             lon, lat, flags = check_coordinates(lon, lat)
             wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
-            rec.update(status="matched", method="coordinates", geocode_level="landmark", precision_m=None,
+            lon_text, lat_text = (row[lat_c], row[lon_c]) if "swapped_corrected" in flags else (row[lon_c], row[lat_c])
+            rec.update(status="matched", method="coordinates", geocode_level="landmark",
+                       precision_m=coordinate_precision_m(lon_text, lat_text),
                        lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
                        reason=f"coordinates of the table ({d} → wgs84)"
                        + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")

@@ -12,7 +12,7 @@ import pytest
 from gis import datum
 from gis._errors import InputError
 from gis.gazetteer import default_gazetteer
-from gis.geocode import STATUSES, check_coordinates, geocode, geocode_table, read_table
+from gis.geocode import STATUSES, check_coordinates, coordinate_precision_m, geocode, geocode_table, read_table
 from gis.layers import layers_dir, load_layer
 
 DATA = Path(__file__).parent / "data"
@@ -164,6 +164,24 @@ def test_table_coordinates_swapped_and_out_of_area(utf8):
     assert r.loc["坐标项目丙(区外)", "flags"] == "out_of_area"
 
 
+def _cell_radius_m(lon: float, lat: float, decimals: int) -> float:
+    """Centre-to-corner distance of the rounding cell, on the ellipsoid (independent of the module's formula)."""
+    h = 0.5 * 10.0 ** -decimals
+    return GEOD.inv(lon, lat, lon + h, lat + h)[2]
+
+
+def test_coordinates_get_the_precision_their_decimals_allow(utf8):
+    _, report = utf8
+    r = report.set_index("name")
+    # 109.41, 24.31: two decimals, a 0.01° cell, about 750 m from centre to corner
+    assert r.loc["坐标项目甲", "precision_m"] == pytest.approx(_cell_radius_m(109.41, 24.31, 2), rel=0.01)
+    # swapped in the table: the precision is computed on the corrected latitude, the same cell size
+    assert r.loc["坐标项目乙(经纬颠倒)", "precision_m"] == pytest.approx(_cell_radius_m(109.39, 24.33, 2), rel=0.01)
+    assert coordinate_precision_m("109.4123", "24.3123") == 30.0  # 4 decimals: ~8 m, the floor wins
+    assert coordinate_precision_m("109.413", "24.3") == pytest.approx(_cell_radius_m(109.4, 24.3, 1), rel=0.01)
+    assert coordinate_precision_m(109.412, 24.312) == pytest.approx(_cell_radius_m(109.412, 24.312, 3), rel=0.01)
+
+
 def test_gbk_and_excel_give_the_same_report(utf8):
     _, ref = utf8
     gbk_bytes = (DATA / "projects_gbk.csv").read_bytes()
@@ -210,6 +228,11 @@ def test_overrides_win_as_documented(utf8):
     assert row["status"] == "matched" and row["method"] == "override"
     elon, elat = datum.gcj02_to_wgs84(109.5, 24.35)  # the override is declared gcj02
     assert (row["lon"], row["lat"]) == pytest.approx((float(elon), float(elat)))
+    # no declared precision: one decimal in 109.5 → a 0.1° cell (about 7.6 km to its corner)
+    assert row["precision_m"] == pytest.approx(_cell_radius_m(109.5, 24.35, 1), rel=0.01)
+    declared = geocode_table(DATA / "projects_utf8.csv", overrides=[
+        {"name": "某某未知园", "lon": 109.5, "lat": 24.35, "precision_m": 200}])[1].set_index("name")
+    assert declared.loc["某某未知园", "precision_m"] == 200
     _, rep2 = geocode_table(DATA / "projects_utf8.csv", overrides=DATA / "overrides.yaml")
     r2 = rep2.set_index("name")
     assert r2.loc["跨县项目", "method"] == "override" and r2.loc["跨县项目", "geocode_level"] == "township"
