@@ -34,7 +34,8 @@ from shapely.geometry import Point
 
 from . import datum as _datum
 from .crs import in_liuzhou, transformer
-from .layers import layers_dir, read_yaml
+from ._errors import LayerError
+from .layers import layers_dir, load_layer, read_yaml
 
 LEVELS = ("landmark", "village", "township", "county", "city")
 #: How specific each geocode_level is (smaller is more specific).
@@ -210,7 +211,7 @@ class Gazetteer:
         layers: dict[str, gpd.GeoDataFrame] = {}
         missing = []
         for name in _BASE_LAYERS:
-            gdf = load_layer_from(root, name)
+            gdf = _load_optional(root, name)
             if gdf is None:
                 missing.append(name)
             else:
@@ -220,18 +221,12 @@ class Gazetteer:
         return gaz
 
 
-def load_layer_from(root: str | Path, name: str) -> gpd.GeoDataFrame | None:
-    """Load layer ``name`` from the layers folder ``root`` (its catalogue entry names the file); None if absent."""
-    root = Path(root)
-    entry_path = root / "catalog" / f"{name}.yaml"
-    if not entry_path.exists():
+def _load_optional(root: Path, name: str) -> gpd.GeoDataFrame | None:
+    """Layer ``name`` of the layers folder ``root``, or None when it has no catalogue entry or no file."""
+    try:
+        return load_layer(name, root=root)
+    except LayerError:
         return None
-    entry = read_yaml(entry_path) or {}
-    path = root / str(entry.get("file", ""))
-    if not entry.get("file") or not path.exists():
-        return None
-    gdf = gpd.read_file(path, engine="pyogrio")
-    return gdf if gdf.crs is not None else gdf.set_crs("EPSG:4326")
 
 
 def _hausdorff_m(point: Point, geom, crs_to) -> float:

@@ -66,14 +66,14 @@ def _catalog(root: Path) -> dict[str, dict[str, Any]]:
     return entries
 
 
-def catalog() -> dict[str, dict[str, Any]]:
-    """All catalogue entries by layer name."""
-    return _catalog(layers_dir())
+def catalog(*, root: str | Path | None = None) -> dict[str, dict[str, Any]]:
+    """All catalogue entries by layer name (of the layers folder ``root``; default: :func:`layers_dir`)."""
+    return _catalog(Path(root) if root is not None else layers_dir())
 
 
-def layer_info(name: str) -> dict[str, Any]:
+def layer_info(name: str, *, root: str | Path | None = None) -> dict[str, Any]:
     """The catalogue entry of one layer; raises :class:`LayerError` naming the known layers."""
-    entries = catalog()
+    entries = catalog(root=root)
     if name not in entries:
         raise LayerError(
             f"unknown layer {name!r}. Known layers: {', '.join(sorted(entries)) or '(none)'}. "
@@ -106,10 +106,12 @@ def list_layers() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "title", "group", "kind", "file", "exists", "licence"])
 
 
-def load_layer(name: str) -> gpd.GeoDataFrame:
+def load_layer(name: str, *, root: str | Path | None = None) -> gpd.GeoDataFrame:
     """Load a shipped layer as a GeoDataFrame in EPSG:4326.
 
-    The catalogue entry is attached as ``gdf.attrs["layer"]``.
+    The catalogue entry is attached as ``gdf.attrs["layer"]``.  ``root`` is
+    another layers folder to read from (a build in progress, a test copy);
+    default :func:`layers_dir`.
 
     Examples
     --------
@@ -117,8 +119,8 @@ def load_layer(name: str) -> gpd.GeoDataFrame:
     >>> len(towns)
     118
     """
-    entry = layer_info(name)
-    path = layers_dir() / entry["file"]
+    entry = layer_info(name, root=root)
+    path = (Path(root) if root is not None else layers_dir()) / entry["file"]
     if not path.exists():
         raise LayerError(
             f"layer {name!r}: its file {path} is missing. Rebuild the layers with "

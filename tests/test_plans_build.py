@@ -15,7 +15,7 @@ from shapely.geometry import Point
 from gis._errors import LayerError
 from gis.build import plans
 from gis.crs import analysis_crs, transformer
-from gis.layers import layers_dir
+from gis.layers import layers_dir, load_layer
 
 STATUSES = {"existing", "under_construction", "planned", "reserve", "unknown"}
 REQUIRED = ["name", "category", "county", "status", "status_zh", "source_file", "section", "geocode_level",
@@ -132,14 +132,14 @@ def test_corridor_geometry_basis_is_honest(built):
     root, result = built
     cor = result["layers"]["corridors"]
     assert set(cor["geometry_basis"]) <= {"railway_stations", "river_centreline", "schematic"}
-    stations = plans.load_layer_from(root, "railway_stations")
+    stations = load_layer("railway_stations", root=root)
     to_m = transformer("EPSG:4326", analysis_crs())
     spts = np.array([to_m.transform(p.x, p.y) for p in stations.geometry])
     for _, c in cor[cor["geometry_basis"] == "railway_stations"].iterrows():
         for x, y in c.geometry.coords:  # every vertex is a real station
             mx, my = to_m.transform(x, y)
             assert np.hypot(spts[:, 0] - mx, spts[:, 1] - my).min() < 1.0
-    rivers = plans.load_layer_from(root, "rivers")
+    rivers = load_layer("rivers", root=root)
     river = rivers[rivers["name"].isin(plans.RIVER_WATERWAYS)].to_crs(analysis_crs()).union_all()
     for _, c in cor[cor["geometry_basis"] == "river_centreline"].iterrows():
         for x, y in c.geometry.coords:  # every vertex lies on the centre line
@@ -174,7 +174,7 @@ def test_single_place_works_are_sites_not_lines(built):
     assert s["site_kind"] == "siding" and "facility" in s["matched"] and s["same_as"] == "LOG-T-008"
     assert s.geometry.equals_exact(f.geometry, 1e-9) and s["geocode_level"] == f["geocode_level"]
     # bypasses of a county sit at the county's point
-    counties = plans.load_layer_from(root, "counties").set_index("name")
+    counties = load_layer("counties", root=root).set_index("name")
     s = _row(sites, "HWY-4-2-19")
     assert s["site_kind"] == "bypass" and s["county"] == "融水苗族自治县"
     assert counties.loc["融水苗族自治县"].geometry.covers(s.geometry)
@@ -188,7 +188,7 @@ def test_bare_village_names_resolve_within_the_corridors_county(built):
     root, result = built
     cor, sites = result["layers"]["corridors"], result["layers"]["corridor_sites"]
     reg = pd.read_csv(root / "gazetteer" / "village_register.csv", comment="#", dtype=str)
-    towns = plans.load_layer_from(root, "townships").set_index("name")
+    towns = load_layer("townships", root=root).set_index("name")
     # 产儒 (S303 融水怀宝…): the register has one 产儒村, in 融水 汪洞乡; it has no point, so its township's seat
     hit = reg[reg["short_name"] == "产儒村"]
     assert len(hit) == 1 and hit.iloc[0]["county"] == "融水苗族自治县"
@@ -258,3 +258,11 @@ def test_same_entity_in_two_tables_is_linked_never_dropped(built):
     assert "WAT-4-3-05" in links["LOG-S-022"]  # the terminal's works, named in their description
     text = result["same_as"]["rows"].str.cat(sep="\n")
     assert "LOG-S-012" in text and "CE-P-005 (projects_county_economy.csv, unlocated)" in text
+
+
+def test_load_layer_reads_another_layers_folder(built):
+    root, _ = built
+    own = load_layer("corridor_sites", root=root)
+    assert len(own) == len(load_layer("corridor_sites")) and own.attrs["layer"]["title"] == "交通工程点位(规划)"
+    with pytest.raises(LayerError, match="unknown layer"):
+        load_layer("no_such_layer", root=root)

@@ -41,7 +41,7 @@ from shapely.ops import substring
 from .._errors import LayerError
 from .._io import atomic_write, write_text
 from ..crs import analysis_crs, transformer
-from ..gazetteer import LEVEL_RANK, Gazetteer, Place, load_layer_from, normalise_text
+from ..gazetteer import LEVEL_RANK, Gazetteer, Place, normalise_text
 from ..geocode import GeocodeResult, _geocode_row, geocode
 from ..layers import catalog, layers_dir, load_layer, read_yaml
 
@@ -155,7 +155,7 @@ def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
 
 def _townships_plan(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
                     root: Path) -> tuple[gpd.GeoDataFrame, int]:
-    towns = load_layer_from(root, "townships")
+    towns = load_layer("townships", root=root)
     tags: dict[str, list[dict[str, str]]] = {}
     total = 0
     for path in files:
@@ -213,8 +213,9 @@ def _station_for(name: str, res: GeocodeResult | None, gaz: Gazetteer) -> Place 
 
 
 def _river_line(root: Path) -> LineString | None:
-    rivers = load_layer_from(root, "rivers")
-    if rivers is None:
+    try:
+        rivers = load_layer("rivers", root=root)
+    except LayerError:
         return None
     parts = rivers[rivers["name"].isin(RIVER_WATERWAYS)].geometry.values
     if len(parts) == 0:
