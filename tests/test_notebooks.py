@@ -1,0 +1,141 @@
+"""The planner notebooks run top to bottom offline, give real answers, and are committed without outputs.
+
+Each notebook is executed with nbclient in ``notebooks/`` (as a user would open it), on a kernel that runs
+this very Python (a temporary kernelspec pointing at ``sys.executable``, so a stray user-level ``python3``
+kernel of another environment is never used).  Maps and exports go to a temporary folder through
+``LZGIS_NOTEBOOK_OUT``.  Every notebook ends with a cell of checks against brute force / hand-checked
+facts and a ``RESULTS`` dict; the test re-checks a few of those values independently.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+NAMES = [
+    "01_structure_and_layers",
+    "02_buffers_and_coverage",
+    "03_proximity_and_half_hour_circle",
+    "04_bring_your_own_projects",
+]
+KERNEL = "liuzhou-gis-notebook-test"
+CELL_TIMEOUT_S = 300
+
+
+@pytest.fixture(scope="module")
+def kernel_dir(tmp_path_factory) -> Path:
+    kernels = tmp_path_factory.mktemp("kernels")
+    spec = kernels / KERNEL
+    spec.mkdir()
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "liuzhou-gis (test)", "language": "python",
+    }), encoding="utf-8")
+    return kernels
+
+
+def run_notebook(name: str, kernel_dir: Path, out_dir: Path, monkeypatch) -> tuple[nbformat.NotebookNode, dict]:
+    """Execute a notebook in notebooks/ and return it with the RESULTS dict of its last cell."""
+    monkeypatch.setenv("LZGIS_NOTEBOOK_OUT", str(out_dir))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import json as _json\nprint('RESULTS=' + _json.dumps(RESULTS, ensure_ascii=False, default=str))"))
+    km = KernelManager(kernel_name=KERNEL, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel_dir)]))
+    client = NotebookClient(nb, km=km, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute()
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
+    line = next(ln for ln in text.splitlines() if ln.startswith("RESULTS="))
+    return nb, json.loads(line[len("RESULTS="):])
+
+
+def outputs_of(nb: nbformat.NotebookNode, mime: str) -> list:
+    return [o["data"][mime] for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if mime in o.get("data", {})]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_without_outputs(name):
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code, name
+    stale = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    assert not stale, f"{name}: cells {stale} hold outputs; run python notebooks/strip_outputs.py"
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    text = "\n".join(c.source for c in nb.cells)
+    assert "maps/" not in text, f"{name} must not write into maps/"
+
+
+def test_sample_table_has_the_problem_rows():
+    with open(NOTEBOOKS / "data" / "projects_sample.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0])[:5] == ["序号", "项目名称", "建设地点", "投资(亿元)", "建设性质"]
+    assert 15 <= len(rows) <= 25
+    assert [r["坐标系"] for r in rows if r["经度"]] == ["GCJ-02"]
+    assert any(r["建设地点"] == "江口村" for r in rows) and any(r["建设地点"] == "九元山" for r in rows)
+    assert all(r["出处"].startswith(("002 ", "004 ")) for r in rows), "every row cites its plan"
+
+
+@pytest.mark.slow
+def test_01_structure_and_layers(kernel_dir, tmp_path, monkeypatch):
+    nb, r = run_notebook("01_structure_and_layers", kernel_dir, tmp_path, monkeypatch)
+    assert r["territory_townships"] == 118
+    # 城中 77.81 + 鱼峰 848.95 + 柳南 529.46 + 柳北 301.22 + 柳江 1775.71 km² (areas of the counties layer)
+    assert abs(r["core_area_km2"] - 3533.15) < 5
+    assert r["nodes_004"] == 22 and r["nodes_002"] > r["nodes_004"]
+    assert 0 < r["projects_precise"] < r["projects"]
+    assert (tmp_path / "01_structure.html").stat().st_size == r["map_bytes"] > 100_000
+    assert outputs_of(nb, "image/png"), "the figure is drawn"
+    assert any("folium" in h or "iframe" in h for h in outputs_of(nb, "text/html")), "the map is displayed inline"
+
+
+@pytest.mark.slow
+def test_02_buffers_and_coverage(kernel_dir, tmp_path, monkeypatch):
+    nb, r = run_notebook("02_buffers_and_coverage", kernel_dir, tmp_path, monkeypatch)
+    assert 0 < r["hubs"] < r["nodes"]
+    assert 0 < r["townships_within_10km"] <= r["townships_within_30km"] < 118
+    assert 0.2 < r["share_city_within_30km"] < 0.9
+    assert 0 < r["projects_surely_within_10km"] <= r["projects_within_10km_any"]
+    assert (tmp_path / "02_rings.html").exists()
+
+
+@pytest.mark.slow
+def test_03_proximity_and_half_hour_circle(kernel_dir, tmp_path, monkeypatch):
+    nb, r = run_notebook("03_proximity_and_half_hour_circle", kernel_dir, tmp_path, monkeypatch)
+    assert 0 < r["townships_surely_over_20km"] <= r["townships_over_20km"] < 118
+    # the far north-west (三江, 融水) is farthest from every node: hand-checked on the map
+    import gis
+
+    towns = gis.load_layer("townships").set_index("name")
+    assert towns.loc[r["farthest_township"], "county"] in {"三江侗族自治县", "融水苗族自治县"}
+    assert r["farthest_km"] > 50
+    roads, rail = r["half_hour_townships_roads"], r["half_hour_townships_with_rail"]
+    assert set(roads) == set(rail) == {"大埔镇", "鹿寨镇"}
+    assert all(1 <= roads[s] <= rail[s] for s in roads), (roads, rail)
+    assert (tmp_path / "03_proximity.html").exists()
+
+
+@pytest.mark.slow
+def test_04_bring_your_own_projects(kernel_dir, tmp_path, monkeypatch):
+    nb, r = run_notebook("04_bring_your_own_projects", kernel_dir, tmp_path, monkeypatch)
+    with open(NOTEBOOKS / "data" / "projects_sample.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert r["rows"] == len(rows)
+    assert r["before"] == {"matched": len(rows) - 2, "ambiguous": 1, "unmatched": 1}
+    assert r["after"] == {"matched": len(rows) - 1, "unmatched": 1}
+    assert r["investment_yi"] == pytest.approx(sum(float(x["投资(亿元)"]) for x in rows if x["投资(亿元)"]))
+    for produced in ("04_my_projects.html", "04_my_projects.gpkg", "04_geocode_report.csv"):
+        assert (tmp_path / produced).exists(), produced
+    report = (tmp_path / "04_geocode_report.csv").read_text(encoding="utf-8-sig")
+    assert "九元山风电项目" in report and "unmatched" in report
