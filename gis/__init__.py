@@ -57,6 +57,7 @@ _LAZY = {
     "isochrones": "network",
     # presentation
     "make_map": "webmap",
+    "save_map": "webmap",
     "export": "export",
 }
 
@@ -68,10 +69,11 @@ __all__ = sorted(
 
 # A function named like its own module is bound eagerly: importing the submodule anywhere would
 # otherwise rebind ``gis.<name>`` to the module and shadow the function.
+from .export import export  # noqa: E402
 from .geocode import geocode  # noqa: E402
 from .structure import structure  # noqa: E402
 
-del _LAZY["geocode"], _LAZY["structure"]
+del _LAZY["export"], _LAZY["geocode"], _LAZY["structure"]
 
 
 def __getattr__(name: str) -> Any:
