@@ -55,6 +55,8 @@ _LAZY = {
     "ring_occupancy": "coverage",
     "travel_network": "network",
     "isochrones": "network",
+    "nearest_by_time": "network",
+    "travel_times": "network",
     # presentation
     "make_map": "webmap",
     "save_map": "webmap",
