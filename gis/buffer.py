@@ -13,6 +13,8 @@ within 1 ppm of :meth:`pyproj.Geod.geometry_area_perimeter`).
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Sequence
 from typing import Literal
 
@@ -139,6 +141,16 @@ def buffer_rings(
     }
     if dissolve == "none":
         attrs = src.drop(columns=src.geometry.name).iloc[key[order]].reset_index(drop=True)
+        clashes = [c for c in attrs.columns if c in data or c == "source_index"]
+        if clashes:
+            # the input's own values (e.g. a park's stated area_km2) are kept, renamed, not overwritten
+            attrs = attrs.rename(columns={c: f"{c}_source" for c in clashes})
+            warnings.warn(
+                f"buffer_rings: the input's columns {', '.join(clashes)} clash with the ring columns; "
+                f"they are kept as {', '.join(c + '_source' for c in clashes)}.",
+                UserWarning,
+                stacklevel=2,
+            )
         front = pd.DataFrame({"source_index": src.index.take(key[order])})
         table = pd.concat([front, attrs, pd.DataFrame(data)], axis=1)
     elif dissolve == "group":

@@ -92,3 +92,22 @@ def test_bad_input(features):
         gis.buffer_rings(features, [1000], dissolve="group")
     with pytest.raises(InputError, match="gdf: the layer is empty"):
         gis.buffer_rings(features.iloc[:0], [1000])
+
+
+def test_input_columns_that_clash_with_ring_columns_are_kept_renamed():
+    import warnings as _w
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from gis.buffer import buffer_rings as _rings
+
+    park = gpd.GeoDataFrame({"name": ["园区"], "area_km2": [3.5]}, geometry=[Point(109.4, 24.3)], crs="EPSG:4326")
+    with _w.catch_warnings(record=True) as caught:
+        _w.simplefilter("always")
+        out = _rings(park, [1000])
+    assert any("area_km2" in str(w.message) for w in caught)
+    assert list(out.columns).count("area_km2") == 1
+    assert out["area_km2_source"].tolist() == [3.5]
+    assert abs(out["area_km2"].iloc[0] - 3.14159) < 0.01  # pi * 1 km^2
+    assert park.columns.tolist() == ["name", "area_km2", "geometry"]  # input untouched
