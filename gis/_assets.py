@@ -80,11 +80,15 @@ def leaflet_css() -> str:
 MAP_CSS = """
 html,body{margin:0;padding:0;width:100%;height:100%;font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC","SimHei",sans-serif}
 .folium-map,.leaflet-container{font-family:inherit;background:#eef2f5}
-.lz-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;background:rgba(255,255,255,.92);
- padding:6px 16px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);font-size:18px;font-weight:bold;color:#1f2d3d;
- max-width:60%;text-align:center;pointer-events:none}
-.lz-banner{position:absolute;top:52px;left:50%;transform:translateX(-50%);z-index:1000;background:#fff4d6;border:1px solid #e0a800;
- padding:4px 12px;border-radius:4px;font-size:13px;color:#6b4a00;display:none;max-width:70%;text-align:center}
+.lz-head{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;max-width:56%;display:flex;
+ flex-direction:column;align-items:center;gap:4px;pointer-events:none}
+.lz-title{background:rgba(255,255,255,.92);padding:6px 16px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);
+ font-size:18px;font-weight:bold;color:#1f2d3d;text-align:center}
+.lz-note{background:rgba(255,255,255,.88);padding:3px 10px;border-radius:4px;box-shadow:0 1px 3px rgba(0,0,0,.25);
+ font-size:12px;color:#333;text-align:center;line-height:1.45}
+.lz-banner{background:#fff4d6;border:1px solid #e0a800;padding:4px 12px;border-radius:4px;font-size:13px;color:#6b4a00;
+ display:none;text-align:center}
+.lz-shape{background:none;border:none}
 .lz-box{background:rgba(255,255,255,.95);padding:6px 10px;border-radius:5px;box-shadow:0 1px 5px rgba(0,0,0,.35);font-size:12px;line-height:1.5}
 .leaflet-control-layers{font-size:13px}
 .leaflet-control-layers-list{max-height:44vh;overflow-y:auto}
@@ -92,6 +96,8 @@ html,body{margin:0;padding:0;width:100%;height:100%;font-family:"Noto Sans CJK S
 .lz-legend h4,.lz-credits h4{margin:2px 0 4px;font-size:13px}
 .lz-legend .lz-grp{font-weight:bold;margin-top:4px;color:#444}
 .lz-legend .lz-row{display:flex;align-items:center;gap:6px;white-space:nowrap}
+.lz-legend .lz-sub{margin-top:2px;color:#222}
+.lz-legend .lz-cls{padding-left:10px}
 .lz-credits{max-width:420px;max-height:40vh;overflow-y:auto}
 .lz-credits summary{cursor:pointer;font-weight:bold}
 .lz-credits ul{margin:4px 0;padding-left:16px}
@@ -137,14 +143,39 @@ MAP_JS = r"""
     return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
       .replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
   }
-  function swatch(st, kind, dashed) {
+  // Marker shapes other than circles (colours are checked in Python, shapes are a fixed list).
+  function shapePath(shape, cx, cy, r) {
+    var pts = [], k, n = shape === "star" ? 10 : shape === "triangle" ? 3 : 4;
+    for (k = 0; k < n; k += 1) {
+      var a = -Math.PI / 2 + k * 2 * Math.PI / n + (shape === "square" ? Math.PI / 4 : 0);
+      var rr = shape === "star" && k % 2 ? r * 0.45 : r;
+      pts.push((cx + rr * Math.cos(a)).toFixed(2) + "," + (cy + rr * Math.sin(a)).toFixed(2));
+    }
+    return pts.join(" ");
+  }
+  function shapeSvg(shape, st, r, w, h) {
+    var c = st.color, f = st.fill_color || c;
+    return '<svg width="' + w + '" height="' + h + '" viewBox="0 0 ' + w + " " + h + '" aria-hidden="true">' +
+      '<polygon points="' + shapePath(shape, w / 2, h / 2 + (shape === "star" ? 0.8 : 0), r) + '" fill="' + f +
+      '" fill-opacity="' + (st.fill_opacity == null ? 0.9 : st.fill_opacity) + '" stroke="' + c +
+      '" stroke-width="' + Math.min(st.weight || 1, 3) + '" stroke-linejoin="round"/></svg>';
+  }
+  function merged(base, extra) {
+    var out = {}, k;
+    for (k in base) { out[k] = base[k]; }
+    for (k in (extra || {})) { out[k] = extra[k]; }
+    return out;
+  }
+  function swatch(st, kind, dashed, shape) {
     var c = st.color, f = st.fill_color || c, w = Math.min(st.weight || 2, 4);
+    if (kind === "point" && shape) { return shapeSvg(shape, st, 7, 22, 16); }
     var svg = '<svg width="22" height="14" viewBox="0 0 22 14" aria-hidden="true">';
     if (kind === "point") {
       svg += '<circle cx="11" cy="7" r="' + Math.min(st.radius || 5, 6) + '" fill="' + f + '" fill-opacity="' +
         (st.fill_opacity == null ? 0.8 : st.fill_opacity) + '" stroke="' + c + '" stroke-width="1.5"/>';
     } else if (kind === "line") {
       svg += '<line x1="1" y1="7" x2="21" y2="7" stroke="' + c + '" stroke-width="' + w + '"' +
+        (st.opacity == null ? '' : ' stroke-opacity="' + st.opacity + '"') +
         (dashed ? ' stroke-dasharray="5 3"' : '') + '/>';
     } else {
       svg += '<rect x="2" y="2" width="18" height="10" fill="' + f + '" fill-opacity="' +
@@ -170,19 +201,39 @@ MAP_JS = r"""
       });
       return '<div class="lz-popup"><div class="lz-ptitle">' + rec.title + "</div><table>" + rows + "</table></div>";
     }
+    // A feature's style: the layer's, then its class (categorized layers), then its marks (e.g. a ring).
+    function featureStyle(rec, feature) {
+      var st = rec.style, p = feature ? feature.properties : {};
+      if (rec.classes && p._c != null) { st = merged(st, rec.classes[p._c].style); }
+      if (rec.marks && p._m) { p._m.forEach(function (k) { st = merged(st, rec.marks[k].style); }); }
+      return st;
+    }
     function styleOf(rec, feature) {
-      var st = rec.style, dashed = st.dash || (feature && feature.properties._schematic ? "8 6" : null);
-      return { color: st.color, weight: st.weight || 2, opacity: st.opacity == null ? 0.9 : st.opacity,
+      var st = featureStyle(rec, feature), dashed = st.dash || (feature && feature.properties._schematic ? "8 6" : null);
+      var out = { color: st.color, weight: st.weight || 2, opacity: st.opacity == null ? 0.9 : st.opacity,
         dashArray: dashed, fillColor: st.fill_color || st.color,
         fillOpacity: st.fill_opacity == null ? 0.2 : st.fill_opacity, radius: st.radius || 5 };
+      if (rec.pane) { out.pane = rec.pane; }
+      return out;
     }
     function build(rec) {
       rec.features = [];
+      rec.seen = {};
       rec.geo = L.geoJSON(null, {
         coordsToLatLng: toLatLng,
         style: function (f) { return styleOf(rec, f); },
+        pane: rec.pane || "overlayPane",
         pointToLayer: function (f, ll) {
-          var s = styleOf(rec, f); s.fillOpacity = rec.style.fill_opacity == null ? 0.85 : rec.style.fill_opacity;
+          if (rec.shape) {
+            // symbols at one place (several towns at one seat) are set side by side on screen; the point stays put
+            var st = featureStyle(rec, f), r = st.radius || 7, d = Math.ceil(2 * r + 4);
+            var key = ll.lat + "," + ll.lng, n = rec.seen[key] || 0, dx = n * (d - 2);
+            rec.seen[key] = n + 1;
+            return L.marker(ll, { icon: L.divIcon({ className: "lz-shape", html: shapeSvg(rec.shape, st, r, d, d),
+              iconSize: [d, d], iconAnchor: [d / 2 - dx, d / 2], tooltipAnchor: [d / 2, 0], popupAnchor: [0, -d / 2] }),
+              pane: rec.pane || "markerPane" });
+          }
+          var s = styleOf(rec, f); s.fillOpacity = featureStyle(rec, f).fill_opacity == null ? 0.85 : featureStyle(rec, f).fill_opacity;
           s.weight = Math.min(s.weight, 2);
           return L.circleMarker(ll, s);
         },
@@ -217,7 +268,12 @@ MAP_JS = r"""
     var lastGroup = null;
     cfg.layers.forEach(function (spec) {
       var rec = { id: spec.id, title: spec.title, group: spec.group, kind: spec.kind, style: spec.style,
-        fields: spec.fields, data: spec.data, group_layer: null };
+        fields: spec.fields, data: spec.data, group_layer: null, classes: spec.classes, marks: spec.marks,
+        shape: spec.shape, pane: null };
+      if (spec.pane) {
+        rec.pane = "lz-" + spec.pane;
+        if (!map.getPane(rec.pane)) { map.createPane(rec.pane).style.zIndex = spec.pane === "below" ? 390 : 450; }
+      }
       rec.group = L.featureGroup();
       rec.group.lzHead = spec.group !== lastGroup ? spec.group : null;
       lastGroup = spec.group;
@@ -246,9 +302,11 @@ MAP_JS = r"""
     L.control.attribution({ prefix: cfg.attribution_prefix, position: "bottomright" }).addTo(map);
 
     // Title and the notice shown while the Gaode (GCJ-02) basemap is active.
-    var title = L.DomUtil.create("div", "lz-title", box);
+    var head = L.DomUtil.create("div", "lz-head", box);
+    var title = L.DomUtil.create("div", "lz-title", head);
     title.innerHTML = cfg.title;
-    var banner = L.DomUtil.create("div", "lz-banner", box);
+    if (cfg.note) { L.DomUtil.create("div", "lz-note", head).innerHTML = cfg.note; }
+    var banner = L.DomUtil.create("div", "lz-banner", head);
     banner.innerHTML = cfg.gcj02_notice;
 
     map.on("baselayerchange", function (e) {
@@ -269,9 +327,24 @@ MAP_JS = r"""
         if (spec.legend === false) { return; }
         var rec = records[k];
         if (spec.group !== grp) { grp = spec.group; html += '<div class="lz-grp">' + grp + "</div>"; }
+        function row(st, label, dashed, cls) {
+          html += '<div class="lz-row' + (cls ? " lz-cls" : "") + '">' + swatch(st, rec.kind, dashed, rec.shape) +
+            "<span>" + label + "</span></div>";
+        }
         var variants = spec.variants && spec.variants.length ? spec.variants : [{ label: "", schematic: !!rec.style.dash }];
-        variants.forEach(function (v) {
-          html += '<div class="lz-row">' + swatch(rec.style, rec.kind, v.schematic) + "<span>" + rec.title + v.label + "</span></div>";
+        if (spec.classes && spec.classes.length) {
+          html += '<div class="lz-row lz-sub">' + rec.title + "</div>";
+          spec.classes.forEach(function (c) { row(merged(rec.style, c.style), c.label, !!rec.style.dash, true); });
+          if (spec.variants && spec.variants.length) {
+            spec.variants.forEach(function (v) { row(merged(rec.style, { color: "#555555" }), v.note, v.schematic, true); });
+          }
+        } else {
+          variants.forEach(function (v) { row(rec.style, rec.title + v.label, v.schematic, false); });
+        }
+        (spec.marks || []).forEach(function (m) {
+          if (m.legend === false) { return; }
+          var plain = rec.kind === "polygon" ? {} : { fill_color: "#ffffff" };  // a mark's swatch shows the mark only
+          row(merged(merged(rec.style, plain), m.style), m.label, !!(m.style.dash || (variants[0] && variants[0].schematic)), true);
         });
       });
       div.innerHTML = html;

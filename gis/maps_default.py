@@ -1,8 +1,11 @@
 """The default web maps in ``maps/``: structure overview, logistics, corridors with buffers, townships.
 
 What each map shows is data (``default_maps`` in ``layers/map_styles.yaml``):
-shipped layers by name or by catalogue group, a structure, and analyses
-(buffer rings, nearest links) that are drawn when their inputs are shipped.
+shipped layers by name or by catalogue group, views (the rows of a layer
+matching a filter, drawn as their own layer, optionally cut at the city
+boundary into the part inside and the faded part outside), a structure, and
+analyses (buffer rings clipped to the city, nearest links) that are drawn when
+their inputs are shipped.
 Layers that are not shipped are skipped and listed in the returned report,
 so the maps build at every stage of the layer build.
 """
@@ -24,7 +27,9 @@ from ._mapstyle import map_styles
 from .crs import to_analysis_crs
 from .layers import catalog, load_layer
 
-__all__ = ["build_default_maps", "default_map_specs", "nearest_links"]
+__all__ = ["build_default_maps", "default_map_specs", "nearest_links", "split_by_area"]
+
+INSIDE, OUTSIDE = "市域内", "市域外延伸段"
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,70 @@ def _layer_names(spec: Mapping[str, Any], skipped: list[str]) -> list[str]:
         else:
             skipped.append(name)
     return list(dict.fromkeys(names))
+
+
+def _filtered(gdf: gpd.GeoDataFrame, spec: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    """Rows of ``gdf`` whose columns hold one of ``where`` values and none of ``exclude`` values."""
+    keep = pd.Series(True, index=gdf.index)
+    for column, values in (spec.get("where") or {}).items():
+        keep &= gdf[column].astype(str).isin([str(v) for v in values])
+    for column, values in (spec.get("exclude") or {}).items():
+        keep &= ~gdf[column].astype(str).isin([str(v) for v in values])
+    return gdf[keep]
+
+
+def _area(name: str) -> shapely.Geometry:
+    """The union of a polygon layer in the analysis CRS."""
+    return shapely.union_all(np.asarray(to_analysis_crs(load_layer(name), layer=name).geometry.values))
+
+
+def split_by_area(gdf: gpd.GeoDataFrame, area: shapely.Geometry, *, crs: Any) -> gpd.GeoDataFrame:
+    """Cut every geometry into its part inside ``area`` and its part outside, in EPSG:4326.
+
+    ``area`` is given in ``crs`` (a projected CRS, e.g. the analysis CRS); the cut is made there.
+    Returns a new GeoDataFrame with one row per non-empty part, the input's columns, ``part``
+    (``市域内`` / ``市域外延伸段``) and ``source_index`` (the input row); a fresh index.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString, box
+    >>> line = gpd.GeoDataFrame({"name": ["a"]}, geometry=[LineString([(0, 0), (3000, 0)])], crs="EPSG:4545")
+    >>> cut = split_by_area(line, box(-1, -1, 1000, 1), crs="EPSG:4545").to_crs("EPSG:4545")
+    >>> cut["part"].tolist(), cut.length.round(3).tolist()
+    (['市域内', '市域外延伸段'], [1000.0, 2000.0])
+    """
+    metric = gdf.to_crs(crs)
+    geoms = np.asarray(metric.geometry.values)
+    parts = []
+    for label, cut in ((INSIDE, shapely.intersection(geoms, area)), (OUTSIDE, shapely.difference(geoms, area))):
+        keep = ~(shapely.is_empty(cut) | shapely.is_missing(cut))
+        piece = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)[keep])
+        piece["part"] = label
+        piece["source_index"] = gdf.index[keep]
+        parts.append(gpd.GeoDataFrame(piece, geometry=gpd.GeoSeries(cut[keep], index=piece.index, crs=crs)))
+    out = pd.concat(parts)
+    out = out.iloc[np.argsort(np.asarray(out["source_index"].map({v: i for i, v in enumerate(gdf.index)})),
+                              kind="stable")]
+    out = gpd.GeoDataFrame(out.reset_index(drop=True), geometry=gdf.geometry.name, crs=crs).to_crs("EPSG:4326")
+    out.attrs = dict(gdf.attrs)
+    return out
+
+
+def _views(spec: Mapping[str, Any], notes: list[str]) -> list[tuple[gpd.GeoDataFrame, dict]]:
+    known = catalog()
+    out = []
+    for view in spec.get("views", []):
+        if view["layer"] not in known:
+            notes.append(f"{view.get('title', view['layer'])}: layer {view['layer']} not shipped yet")
+            continue
+        gdf = _filtered(load_layer(view["layer"]), view)
+        if view.get("split_by"):
+            from .settings import analysis_crs
+
+            gdf = split_by_area(gdf, _area(view["split_by"]), crs=analysis_crs)
+        info = {k: v for k, v in view.items() if k in ("title", "group", "layer_style", "show", "z")}
+        out.append((gdf, info))
+    return out
 
 
 def nearest_links(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -102,28 +171,60 @@ def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]
             links = nearest_links(load_layer(analysis["origins"]), gpd.GeoDataFrame(targets, crs="EPSG:4326"))
             out.append((links, {**info, "style": {"color": "#e67e22", "weight": 1.5, "dash": "3 4"}, "kind": "line"}))
         elif kind == "buffer_rings":
-            try:
-                from .buffer import buffer_rings
-            except ImportError:
-                notes.append(f"{title}: gis.buffer_rings is not available yet")
-                continue
-            members = [n for n, e in known.items() if e.get("group") == analysis["group"]]
+            members = ([analysis["layer"]] if analysis.get("layer") in known else []) if "layer" in analysis else \
+                [n for n, e in known.items() if e.get("group") == analysis["group"]]
             if not members:
-                notes.append(f"{title}: no {analysis['group']} layer shipped yet")
+                notes.append(f"{title}: {analysis.get('layer') or analysis.get('group')} not shipped yet")
                 continue
-            source = pd.concat([load_layer(n) for n in members], ignore_index=True)
-            rings = buffer_rings(gpd.GeoDataFrame(source[["geometry"]], crs="EPSG:4326"), list(analysis["radii_m"]),
-                                 dissolve="ring")
-            shades = ["#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef"]
-            for k, (_, ring) in enumerate(rings.iterrows()):
-                label = f"{ring['ring_inner_m'] / 1000:g}–{ring['ring_outer_m'] / 1000:g} 千米"
-                band = gpd.GeoDataFrame([{"name": f"{title} {label}", "ring_inner_m": ring["ring_inner_m"],
-                                          "ring_outer_m": ring["ring_outer_m"], "area_km2": ring["area_km2"]}],
-                                        geometry=[ring.geometry], crs=rings.crs)
-                out.append((band, {**info, "title": f"{title} {label}", "kind": "polygon",
-                                   "style": {"color": shades[k % len(shades)], "weight": 0.5, "fill_opacity": 0.18}}))
+            source = _filtered(pd.concat([load_layer(n) for n in members], ignore_index=True), analysis)
+            out.extend(_buffer_bands(gpd.GeoDataFrame(source, crs="EPSG:4326"), analysis, info))
         else:
             notes.append(f"{title}: unknown analysis kind {kind!r}")
+    return out
+
+
+def _buffer_bands(source: gpd.GeoDataFrame, analysis: Mapping[str, Any], info: dict) -> list[tuple[gpd.GeoDataFrame, dict]]:
+    """Dissolved buffer bands of ``source``, one layer per band, split by line basis (schematic / real).
+
+    With ``clip`` (a polygon layer), the lines are cut to it before buffering and the bands are cut
+    to it after, so the bands describe only the municipality.
+    """
+    from .buffer import buffer_rings
+
+    title = analysis.get("title", "buffer_rings")
+    metric = to_analysis_crs(source, layer=title)
+    clip = analysis.get("clip")
+    if clip:
+        area = _area(clip)
+        metric = metric.set_geometry(shapely.intersection(np.asarray(metric.geometry.values), area))
+        metric = metric[~metric.geometry.is_empty]
+        title_suffix = "(市域内)"
+    else:
+        area, title_suffix = None, ""
+    basis = metric["geometry_basis"] if "geometry_basis" in metric else pd.Series("", index=metric.index)
+    metric = metric.assign(basis=np.where(basis.astype(str) == "schematic", "schematic", "real"))
+    rings = buffer_rings(metric[["basis", metric.geometry.name]], list(analysis["radii_m"]), dissolve="group",
+                         by="basis")
+    if area is not None:
+        rings = rings.set_geometry(shapely.intersection(np.asarray(rings.geometry.values), area))
+        rings["area_km2"] = rings.area / 1e6
+    shades = ["#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef"]
+    out = []
+    for k, outer in enumerate(sorted(rings["ring_outer_m"].unique())):
+        ring = rings[(rings["ring_outer_m"] == outer) & ~rings.geometry.is_empty]
+        label = f"{ring['ring_inner_m'].iloc[0] / 1000:g}–{outer / 1000:g} 千米"
+        band = gpd.GeoDataFrame(
+            {"name": [f"{title} {label}({'示意线的缓冲' if b == 'schematic' else '实际线位的缓冲'})" for b in ring["basis"]],
+             "geometry_basis": ring["basis"].to_numpy(),
+             "ring_inner_m": ring["ring_inner_m"].to_numpy(), "ring_outer_m": ring["ring_outer_m"].to_numpy(),
+             "area_km2": ring["area_km2"].round(1).to_numpy()},
+            geometry=ring.geometry.to_numpy(), crs=rings.crs)
+        # the dashed outline marks bands around schematic lines; listed in the legend once
+        marks = [{"field": "geometry_basis", "values": ["schematic"], "label": "示意线的缓冲区(虚边, 仅示意)",
+                  "style": {"dash": "4 3"}, "legend": k == 0}]
+        out.append((band, {**info, "title": f"{title} {label}{title_suffix}", "kind": "polygon", "z": "below",
+                           "marks": marks,
+                           "style": {"color": shades[k % len(shades)], "weight": 0.8, "fill_opacity": 0.14}}))
     return out
 
 
@@ -147,9 +248,10 @@ def build_default_maps(out_dir: str | os.PathLike = "maps") -> list[Path]:
             if spec.get("structure_roles"):
                 structure = structure[structure["role"].isin(spec["structure_roles"])]
         hidden = set(spec.get("hidden", []))
-        layers: list[Any] = [(name, {"show": name not in hidden}) for name in names]
+        layers: list[Any] = _views(spec, skipped)
+        layers += [(name, {"show": name not in hidden}) for name in names]
         layers += _analysis_layers(spec, names, skipped)
-        fmap = make_map(layers, title=spec["title"], structure=structure)
+        fmap = make_map(layers, title=spec["title"], note=spec.get("note"), structure=structure)
         paths.append(save_map(fmap, out_dir / spec["file"]))
         if skipped:
             log.warning("%s: skipped (not shipped yet): %s", spec["file"], "; ".join(skipped))

@@ -51,6 +51,9 @@ _NAME_COLUMNS = ("name", "名称", "项目名称", "title", "label", "NAME", "Na
 _COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
 _DASH = re.compile(r"^[0-9., ]{1,30}$")
 _MAX_USER_FIELDS = 20
+_MAX_CLASSES = 8  # legend entries of one categorized layer, "其他" included
+_SHAPES = ("circle", "star", "diamond", "square", "triangle")
+_PANES = ("below", "above")
 
 
 def _esc(value: Any) -> str:
@@ -156,6 +159,76 @@ def _display_geometry(gdf: gpd.GeoDataFrame, *, simplify_m: float, where: str) -
     return gpd.GeoSeries(rounded, index=out.index, crs="EPSG:4326")
 
 
+def _tokens(value: Any, split: str | None) -> list[str]:
+    if _is_missing(value) or str(value).strip() == "":
+        return []
+    text = _fmt(value)
+    return [t.strip() for t in text.split(split)] if split else [text]
+
+
+def _categories(
+    rows: pd.DataFrame, rules: Mapping[str, Any] | None, *, where: str
+) -> tuple[list[int | None], list[dict[str, Any]]]:
+    """Each row's class (index into the returned classes) and the classes used, in rule order.
+
+    ``rules``: ``field``, optional ``split`` (a separator: the value is a list such as
+    ``重点镇乡、产业重镇``), ``items`` (``label``, ``values`` and style keys; the first item in
+    rule order matching any of a row's values wins), ``other`` (rows whose value matches no
+    item) and ``empty`` (rows without a value; defaults to ``other``).
+    """
+    if not rules:
+        return [None] * len(rows), []
+    field, split = rules.get("field"), rules.get("split")
+    items = [dict(i) for i in rules.get("items") or []]
+    fallbacks = [dict(rules[k]) for k in ("other", "empty") if rules.get(k)]
+    if not field or not items:
+        raise InputError(f"{where}: a classes rule needs field and items (label, values, style) in map_styles.yaml.")
+    if len(items) + len(fallbacks) > _MAX_CLASSES:
+        raise InputError(f"{where}: {len(items) + len(fallbacks)} classes on {field!r}; keep at most {_MAX_CLASSES} "
+                         "legend entries, merge the rest into other (其他).")
+    other = len(items) if rules.get("other") else None
+    empty = len(items) + (1 if rules.get("other") else 0) if rules.get("empty") else other
+    lookup: dict[str, int] = {}
+    for k, item in enumerate(items):
+        for v in item.get("values") or []:
+            lookup.setdefault(str(v), k)
+    codes: list[int | None] = []
+    values = rows[field] if field in rows.columns else pd.Series([None] * len(rows), index=rows.index)
+    for value in values:
+        tokens = _tokens(value, split)
+        hits = [lookup[t] for t in tokens if t in lookup]
+        codes.append(min(hits) if hits else (other if tokens else empty))
+    defined = items + fallbacks
+    used = sorted({c for c in codes if c is not None})
+    remap = {c: n for n, c in enumerate(used)}
+    classes = [{"label": _esc(defined[c]["label"]),
+                "style": _clean_style({k: v for k, v in defined[c].items() if k not in ("label", "values")},
+                                      where=where)} for c in used]
+    return [None if c is None else remap[c] for c in codes], classes
+
+
+def _marks(
+    rows: pd.DataFrame, rules: Sequence[Mapping[str, Any]] | None, *, where: str
+) -> tuple[list[list[int]], list[dict[str, Any]]]:
+    """Each row's marks (style overrides such as a ring for key towns) and the marks used."""
+    per_row: list[list[int]] = [[] for _ in range(len(rows))]
+    used: list[dict[str, Any]] = []
+    for rule in rules or []:
+        field, wanted = rule.get("field"), {str(v) for v in rule.get("values") or []}
+        if field not in rows.columns:
+            continue
+        hit = [bool(wanted & set(_tokens(v, rule.get("split")))) for v in rows[field]]
+        if not any(hit):
+            continue
+        k = len(used)
+        used.append({"label": _esc(rule.get("label", field)), "legend": bool(rule.get("legend", True)),
+                     "style": _clean_style(rule.get("style"), where=where)})
+        for marks, h in zip(per_row, hit):
+            if h:
+                marks.append(k)
+    return per_row, used
+
+
 def _derived(row: Mapping[str, Any], key: str, styles: Mapping[str, Any]) -> Any:
     """A popup value, combining columns where the label stands for several."""
     get = lambda k: None if _is_missing(row.get(k)) else row.get(k)  # noqa: E731
@@ -175,7 +248,11 @@ def _derived(row: Mapping[str, Any], key: str, styles: Mapping[str, Any]) -> Any
     if key == "geometry_basis":
         basis = get("geometry_basis")
         return styles["geometry_basis_zh"].get(basis, basis)
-    return get(key)
+    value = get(key)
+    words = styles.get("value_zh", {}).get(key)
+    if words and value is not None and not isinstance(value, (list, dict)):
+        return words.get(str(value), value)
+    return value
 
 
 def _layer_spec(
@@ -216,11 +293,24 @@ def _layer_spec(
         extra = [c for c in columns if c not in used][:_MAX_USER_FIELDS]
     name_col = "name" if "name" in present else next((c for c in _NAME_COLUMNS if c in present), None)
 
+    codes, classes = _categories(rows, info.get("classes"), where=where)
+    row_marks, marks = _marks(rows, info.get("marks"), where=where)
+    shape = info.get("shape")
+    if shape is not None and shape not in _SHAPES:
+        raise InputError(f"{where}: shape={shape!r}; use one of {', '.join(_SHAPES)}.")
+    pane = info.get("z")
+    if pane is not None and pane not in _PANES:
+        raise InputError(f"{where}: z={pane!r}; use 'below' (under other overlays) or 'above'.")
+
     features = []
     schematic_seen, real_seen = False, False
     records = rows.drop(columns=rows.geometry.name).to_dict("records")
-    for geom_json, row in zip(shapely.to_geojson(np.asarray(geoms.values)), records):
+    for geom_json, row, code, mark in zip(shapely.to_geojson(np.asarray(geoms.values)), records, codes, row_marks):
         props: dict[str, Any] = {}
+        if code is not None:
+            props["_c"] = code
+        if mark:
+            props["_m"] = mark
         if name_col is not None and not _is_missing(row.get(name_col)):
             props["name"] = _esc(_fmt(row[name_col]))
         for key in fields:
@@ -246,11 +336,12 @@ def _layer_spec(
     ]
     if name_col is not None:
         field_pairs.insert(0, ["name", _esc(labels["name"])])
+    texts = styles["texts"]
     variants = []
     if schematic_seen:
-        variants = [{"label": "(示意线)", "schematic": True}]
+        variants = [{"label": "(示意线)", "schematic": True, "note": _esc(texts.get("schematic_line", "示意线"))}]
         if real_seen:
-            variants.append({"label": "(实际线位)", "schematic": False})
+            variants.append({"label": "(实际线位)", "schematic": False, "note": _esc(texts.get("real_line", "实际线位"))})
     return {
         "id": f"l{index}",
         "title": _esc(title),
@@ -260,6 +351,10 @@ def _layer_spec(
         "show": bool(info.get("show", True)),
         "legend": bool(info.get("legend", True)),
         "variants": variants,
+        "classes": classes,
+        "marks": marks,
+        "shape": None if shape in (None, "circle") else shape,
+        "pane": pane,
         "fields": field_pairs,
         "data": '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}",
         "bounds": [float(v) for v in geoms.total_bounds],
@@ -331,6 +426,7 @@ def make_map(
     layers: Sequence[Any] = (),
     *,
     title: str = "柳州市空间规划图",
+    note: str | None = None,
     structure: gpd.GeoDataFrame | str | None = None,
     add: Sequence[str | os.PathLike] | None = None,
     base: Sequence[Any] | None = None,
@@ -345,9 +441,14 @@ def make_map(
         Overlays in drawing order: shipped layer names (:func:`gis.load_layer`), GeoDataFrames
         (analysis results, your own data) or pairs of either and its presentation
         (``title``, ``group``, ``style``, ``kind``, ``show``, ``legend``, ``source``, ``licence``,
-        ``attribution``).  A GeoDataFrame's ``attrs["layer"]`` supplies the same keys.
+        ``attribution``, and ``classes`` / ``marks`` / ``shape`` / ``z`` as in ``layer_styles`` of
+        ``layers/map_styles.yaml``).  A GeoDataFrame's ``attrs["layer"]`` supplies the same keys;
+        a layer whose ``name`` (or ``layer_style``) has an entry in ``layer_styles`` gets its
+        categorized style from there (keys given here win, except the style of that entry).
     title : str
         The map's title, shown on the page and as the window title.
+    note : str, optional
+        A short reading note shown under the title (what dashed or faded lines mean …).
     structure : str or GeoDataFrame, optional
         A planning structure (:func:`gis.structure` name or its GeoDataFrame with a ``role``
         column: core / wing / cluster / node …), drawn as one styled layer per role.
@@ -384,8 +485,11 @@ def make_map(
     if structure is not None:
         entries.extend((gdf, info, False) for gdf, info in _structure_layers(structure, styles))
     overlays = []
+    layer_styles = styles.get("layer_styles", {})
     for i, item in enumerate(layers):
         gdf, info = _as_layer(item, where=f"layers[{i}]")
+        preset = layer_styles.get(info.get("layer_style") or info.get("name")) or {}
+        info = {**preset, **info, "style": {**dict(info.get("style") or {}), **dict(preset.get("style") or {})}}
         overlays.append((gdf, info, not info.get("group")))
     # keep each group's layers together in the layer control and legend (first appearance decides the order)
     group_order = list(dict.fromkeys(str(info.get("group")) for _, info, _ in overlays))
@@ -433,6 +537,7 @@ def make_map(
 
     config = {
         "title": _esc(title),
+        "note": _esc(note) if note else None,
         "basemaps": [{"id": b["id"], "title": _esc(b["title"]), "datum": b["datum"],
                       "tiles": [{"url": t["url"], "subdomains": str(t.get("subdomains", "abc")),
                                  "max_zoom": int(t.get("max_zoom", 18)), "attribution": _esc(t.get("attribution", ""))}

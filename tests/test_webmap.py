@@ -254,3 +254,125 @@ def test_default_maps_open_offline(chromium, default_maps):  # noqa: F811
             page.screenshot(path=str(path.with_suffix(".png")))
         assert log.blocked == [], path.name
         assert log.console_errors == [] and log.page_errors == [], path.name
+
+
+# ---------------------------------------------------------------- categorized styles and the corridors map
+
+
+def test_classes_take_the_first_matching_item_and_stay_readable():
+    rows = gpd.GeoDataFrame({"tags": ["重点镇乡、农业大镇、重点小城镇", "旅游名镇", "", "重点镇乡、新定位", None]},
+                            geometry=[Point(109.4, 24.3)] * 5, crs="EPSG:4326")
+    rules = gis._mapstyle.map_styles()["layer_styles"]["townships_plan"]
+    codes, classes = webmap._categories(rows, rules["classes"], where="t")
+    labels = [classes[c]["label"] if c is not None else None for c in codes]
+    # 农业大镇 ranks above 重点镇乡 in the rule order; a row with no tag is 一般乡镇; unknown words still match 重点镇乡
+    assert labels == ["农业大镇(含蔬菜产业强镇)", "旅游名镇", "一般乡镇(街道)", "重点镇乡(无专项定位)", "一般乡镇(街道)"]
+    marks, used = webmap._marks(rows, rules["marks"], where="t")
+    assert marks == [[0], [], [], [], []] and used[0]["style"]["color"] == "#111111"
+    too_many = {"field": "tags", "items": [{"label": str(i), "values": [str(i)]} for i in range(8)],
+                "other": {"label": "其他"}}
+    with pytest.raises(InputError, match="at most 8"):
+        webmap._categories(rows, too_many, where="t")
+    for name, rule in gis._mapstyle.map_styles()["layer_styles"].items():
+        if "classes" in rule:
+            assert len(rule["classes"]["items"]) + ("other" in rule["classes"]) + ("empty" in rule["classes"]) <= 8, name
+
+
+def test_corridors_cut_at_the_city_boundary_keep_their_length():
+    from gis.maps_default import split_by_area
+
+    corridors = gis.load_layer("corridors")
+    city = gis.to_analysis_crs(gis.load_layer("city")).union_all()
+    cut = split_by_area(corridors, city, crs=gis.settings.analysis_crs)
+    metric = gis.to_analysis_crs(cut)
+    total = gis.to_analysis_crs(corridors).length
+    summed = metric.length.groupby(cut["source_index"].to_numpy()).sum()
+    assert np.allclose(summed.reindex(total.index).to_numpy(), total.to_numpy(), rtol=1e-6)
+    inside = metric[cut["part"] == "市域内"]
+    assert inside.geometry.within(city.buffer(1.0)).all()
+    outside = metric[cut["part"] == "市域外延伸段"]
+    assert (outside.geometry.intersection(city).length < 1.0).all()
+    # the 南宁 and 桂林 lines leave the city: they have both parts
+    assert len(outside) > 50 and set(cut["source_index"]) == set(corridors.index)
+
+
+def test_corridor_buffers_lie_within_the_city(default_maps):
+    from gis.maps_default import _buffer_bands
+
+    corridors = gis.load_layer("corridors")
+    transport = corridors[corridors["mode"] != "axis"]
+    bands = _buffer_bands(transport, {"title": "缓冲", "clip": "city", "radii_m": [1000, 3000, 5000]}, {"group": "g"})
+    assert [b[1]["title"] for b in bands] == ["缓冲 0–1 千米(市域内)", "缓冲 1–3 千米(市域内)", "缓冲 3–5 千米(市域内)"]
+    city = gis.to_analysis_crs(gis.load_layer("city")).union_all()
+    for band, info in bands:
+        assert info["z"] == "below" and set(band["geometry_basis"]) == {"schematic", "real"}
+        assert band.to_crs(gis.settings.analysis_crs).geometry.within(city.buffer(1.0)).all()
+    # a point 600 m from a real line (柳江 centreline) inside the city is in the first band; none beyond 5 km
+    inner = gis.to_analysis_crs(transport[transport["geometry_basis"] == "river_centreline"]).union_all().intersection(city)
+    first = bands[0][0].to_crs(gis.settings.analysis_crs).union_all()
+    all_bands = shapely.union_all([b.to_crs(gis.settings.analysis_crs).union_all() for b, _ in bands])
+    probe = inner.interpolate(0.5, normalized=True).buffer(600).exterior.interpolate(0.0)
+    assert first.contains(probe) or not city.contains(probe)
+    lines_inside = gis.to_analysis_crs(transport).union_all().intersection(city)
+    # the bands are 16-segment-per-quadrant polygons: a chord error below 5000·(1−cos(π/64)) ≈ 6 m
+    assert all_bands.difference(lines_inside.buffer(5000 + 10.0)).area < 1.0
+    assert lines_inside.buffer(900).intersection(city).difference(all_bands).area < 1.0
+
+
+@pytest.mark.browser
+def test_corridor_map_groups_axes_apart_and_fades_outside(chromium, default_maps):  # noqa: F811
+    path = next(p for p in default_maps if p.name == "corridors.html")
+    with open_page(chromium, path, width=1400, height=900) as (page, log):
+        layers = page.evaluate("""lzState.records.map(r => ({title: r.title, group: r.group.lzHead,
+            cats: r.features.map(f => f.feature.properties.类别 || f.feature.properties.category),
+            dash: r.features.map(f => [f.feature.properties._schematic || 0, f.options.dashArray]),
+            faded: r.features.filter(f => f.options.opacity < 0.5).length}))""")
+        by_title = {layer["title"]: layer for layer in layers}
+        axes, transport = by_title["发展轴"], by_title["交通通道与线路"]
+        assert axes["group"] == "发展轴" and transport["group"] == "交通通道"
+        assert set(axes["cats"]) == {"发展轴"} and "发展轴" not in transport["cats"]
+        assert {"高速公路", "铁路", "水运航道"} <= set(transport["cats"])
+        assert all((d == "8 6") == bool(s) for s, d in transport["dash"])  # schematic dashed, real solid
+        assert any(not s for s, _ in transport["dash"])
+        assert axes["faded"] > 0 and transport["faded"] > 0
+        assert "交通工程点位(规划)" in by_title
+        legend = page.inner_text(".lz-legend")
+        for text in ["发展轴", "高速公路", "水运航道", "市域外延伸段", "虚线:示意线", "示意线的缓冲区", "交通线缓冲区 0–1 千米(市域内)"]:
+            assert text in legend
+        assert "缓冲区只围绕市域内" in page.inner_text(".lz-note")
+        # the buffer bands lie under the lines (their own pane)
+        z = page.evaluate("getComputedStyle(lzState.map.getPane('lz-below')).zIndex")
+        assert int(z) < 400
+        # a corridor site: same_as and the position in words
+        page.evaluate("""lzState.records.find(r => r.title === '交通工程点位(规划)').features
+                         .find(f => f.feature.properties.same_as).openPopup()""")
+        popup = page.inner_text(".leaflet-popup-content")
+        assert "同一对象(他表编号)" in popup and "定位质量" in popup and "约" in popup
+    assert log.blocked == [] and log.console_errors == [] and log.page_errors == []
+
+
+@pytest.mark.browser
+def test_township_map_styles_tags_and_shows_every_characteristic_town(chromium, default_maps):  # noqa: F811
+    path = next(p for p in default_maps if p.name == "townships.html")
+    with open_page(chromium, path, width=1400, height=900) as (page, log):
+        towns = gis.load_layer("townships_plan")
+        colours = page.evaluate("""lzState.records.find(r => r.title === '重点镇与乡镇定位').features
+                                   .map(f => [f.feature.properties.name, f.options.fillColor, f.options.color])""")
+        assert len(colours) == len(towns)
+        colour = {n: (fill, stroke) for n, fill, stroke in colours}
+        tags = dict(zip(towns["name"], towns["tags"]))
+        # hand-checked: 雒容镇 is 重点镇乡、产业重镇、重点小城镇 -> red with a black ring
+        assert "产业重镇" in tags["雒容镇"] and colour["雒容镇"] == ("#d7301f", "#111111")
+        assert len({fill for fill, _ in colour.values()}) >= 5
+        assert sum(stroke == "#111111" for _, stroke in colour.values()) == sum("重点小城镇" in t for t in tags.values())
+        legend = page.inner_text(".lz-legend")
+        for text in ["产业重镇", "商贸强镇", "旅游名镇", "农业大镇", "重点小城镇(黑色外圈)", "制造小镇", "农旅小镇"]:
+            assert text in legend
+        # every one of the 19 characteristic towns is the topmost element at its own symbol
+        on_top = page.evaluate("""(() => {
+            const rec = lzState.records.find(r => r.title === '特色小镇');
+            return rec.features.map(f => { const b = f._icon.getBoundingClientRect();
+              const e = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+              return !!e && e.closest('.lz-shape') === f._icon; }); })()""")
+        assert len(on_top) == len(gis.load_layer("characteristic_towns")) == 19 and all(on_top)
+    assert log.blocked == [] and log.console_errors == [] and log.page_errors == []
