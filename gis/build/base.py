@@ -12,7 +12,7 @@ Inputs
 - ``<shared>/data/naturalearth``: river centre lines (public domain)
 
 Outputs (``<out>/base/``): city, counties, counties_web, neighbours,
-townships, villages, railway_stations, airports, airport_areas, rivers
+townships, county_seats, villages, railway_stations, airports, airport_areas, rivers
 (.geojson) and build_report.md / build_report.json.
 """
 
@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._errors import LayerError
 from .._io import write_text
-from . import _boundaries, _features, _townships
+from . import _boundaries, _features, _seats, _townships
 from ._geojson import write_geojson
 
 BASE_DIR = "base"
@@ -48,6 +48,23 @@ def _containment(townships: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> lis
                          "falls_in": inside[0] if inside else None,
                          "location_basis": r["location_basis"], "precision_m": int(r["precision_m"])})
     return rows
+
+
+def _seat_report(seats: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Each seat with its seat town, whether it lies in its county, and how far the county's representative point was."""
+    s = seats.to_crs("EPSG:4545")
+    c = counties.set_index("name").to_crs("EPSG:4545").geometry
+    # the point county-level names had before: the representative point of the lon/lat polygon
+    rep = gpd.GeoSeries(counties.geometry.representative_point().values, index=counties["name"].values,
+                        crs=counties.crs).to_crs("EPSG:4545")
+    out = []
+    for _, r in s.iterrows():
+        poly = c.loc[r["name"]]
+        out.append({"adcode": r["adcode"], "name": r["name"], "seat_township": r["seat_township"],
+                    "nearest_township": r["nearest_township"], "nearest_township_dist_m": r["nearest_township_dist_m"],
+                    "inside_county": bool(poly.contains(r.geometry)),
+                    "representative_point_dist_m": round(float(rep.loc[r["name"]].distance(r.geometry)), 1)})
+    return out
 
 
 def _village_containment(villages: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> list[dict[str, Any]]:
@@ -92,13 +109,14 @@ def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
     counties_web = _boundaries.build_counties_web(counties)
     neighbours = _boundaries.build_neighbours()
     towns = _townships.build_townships(data_dir, counties)
+    seats = _seats.build_county_seats(data_dir, counties, towns.townships)
     stations, station_report = _features.build_railway_stations(data_dir, city, counties, neighbours)
     airports, airport_areas, airport_report = _features.build_airports(data_dir)
     rivers, river_report = _features.build_rivers(data_dir, city, neighbours)
 
     layers = {
         "city": city, "counties": counties, "counties_web": counties_web, "neighbours": neighbours,
-        "townships": towns.townships, "villages": towns.villages, "railway_stations": stations,
+        "townships": towns.townships, "county_seats": seats, "villages": towns.villages, "railway_stations": stations,
         "airports": airports, "airport_areas": airport_areas, "rivers": rivers,
     }
     for name, gdf in layers.items():
@@ -111,6 +129,7 @@ def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
         "boundary_check": _boundaries.boundary_check(),
         "counties": counties[["adcode", "name", "short_name", "kind", "area_km2"]].to_dict("records"),
         "townships": towns.report,
+        "county_seats": _seat_report(seats, counties),
         "township_points_outside_county": _containment(towns.townships, counties),
         "village_points_outside_county": _village_containment(towns.villages, counties),
         "railway_stations": station_report,
@@ -207,6 +226,13 @@ def render_report(r: dict[str, Any]) -> str:
            "\n### Township points outside their legal county polygon\n\n",
            _table(r["township_points_outside_county"],
                   ["code", "name", "county", "dist_m", "falls_in", "location_basis", "precision_m"]),
+           "\n## County seats\n\n",
+           "Amap district centre of each county row of the 2016 snapshot (the seat of the county government), "
+           "converted GCJ-02 → WGS-84; the gazetteer places county-level names there.  The seat town is the nearest "
+           "township point when it is within 3 km and in the same county.  representative_point_dist_m: how far the "
+           "point used before (the representative point of the county polygon) lies from the seat.\n\n",
+           _table(r["county_seats"], ["adcode", "name", "seat_township", "nearest_township", "nearest_township_dist_m",
+                                      "inside_county", "representative_point_dist_m"]),
            "\n## Villages (村/社区)\n\n",
            f"{vr['village']} village rows in the 2016 snapshot: {vr['village_with_point']} with a point → layer "
            f"`villages`; {vr['village_without_point_skipped']} without a point skipped (they stay findable only "
