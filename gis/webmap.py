@@ -71,6 +71,18 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
+def _distance_zh(metres: float) -> str:
+    """A distance as officials read it: metres below 1 km, else kilometres to two significant digits.
+
+    >>> _distance_zh(800.0), _distance_zh(1500.0), _distance_zh(187005.0)
+    ('800 米', '1.5 千米', '190 千米')
+    """
+    if metres < 1000:
+        return f"{metres:.0f} 米"
+    km = float(f"{metres / 1000:.2g}")
+    return f"{km:g} 千米"
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "是" if value else "否"
@@ -243,7 +255,8 @@ def _derived(row: Mapping[str, Any], key: str, styles: Mapping[str, Any]) -> Any
             return None
         text = styles["geocode_level_zh"].get(level, level) or ""
         if precision is not None:
-            text += f"(约 {_fmt(precision)} 米)" if text else f"约 {_fmt(precision)} 米"
+            distance = _distance_zh(float(precision))
+            text += f"(约 {distance})" if text else f"约 {distance}"
         return text
     if key == "geometry_basis":
         basis = get("geometry_basis")

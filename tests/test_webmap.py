@@ -156,7 +156,7 @@ def test_map_opens_offline_with_layers_legend_and_controls(chromium, test_map): 
         page.evaluate("lzState.records.find(r => r.title === '测试点层').features[0].openPopup()")
         popup = page.inner_text(".leaflet-popup-content")
         for text in ["名称", "测试点", "类别", "物流园区", "状态", "新建", "来源章节", "专栏3-1",
-                     "定位质量", "乡镇驻地定位(约 1500 米)"]:
+                     "定位质量", "乡镇驻地定位(约 1.5 千米)"]:
             assert text in popup
         page.screenshot(path=str(test_map.with_suffix(".png")))
     assert log.blocked == []
