@@ -1,6 +1,6 @@
 """The project's own gazetteer: every place name the geocoder knows, offline.
 
-Built from the shipped layers (``city``, ``counties``, ``townships``,
+Built from the shipped layers (``city``, ``counties``, ``county_seats``, ``townships``,
 ``villages``, ``railway_stations``, ``airports``, ``rivers``, ``neighbours``,
 ``external_places``) plus the data in ``layers/gazetteer/``:
 
@@ -40,7 +40,7 @@ from .layers import layers_dir, load_layer, read_yaml
 LEVELS = ("landmark", "village", "township", "county", "city")
 #: How specific each geocode_level is (smaller is more specific).
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
-_BASE_LAYERS = ("city", "counties", "townships", "villages", "railway_stations", "airports",
+_BASE_LAYERS = ("city", "counties", "county_seats", "townships", "villages", "railway_stations", "airports",
                 "rivers", "neighbours", "external_places")
 _RIVER_NAMES_ZH = {"Liu": "柳江", "Rong": "融江", "Duliu": "都柳江", "Hongshui": "红水河",
                    "Xun": "浔江", "Yu": "郁江", "You": "右江", "Quan": "黔江", "Xiang": "湘江",
@@ -290,15 +290,26 @@ class _Builder:
         if gdf is None:
             return
         short_col = _col(gdf, "short_name")
+        seats = self.layers.get("county_seats")
+        seat_of = {} if seats is None else {r["name"]: r for _, r in seats.iterrows()}
         for _, row in gdf.iterrows():
             name = row["name"]
             geom = row.geometry
             self.county_polys[name] = geom
-            pt = geom.representative_point() if geom.geom_type.endswith("Polygon") else geom
+            seat = seat_of.get(name)
+            if seat is not None:
+                pt = seat.geometry
+                town = _val(seat, "seat_township")
+                basis = (f"seat of the county government ({'in ' + town + '; ' if town else ''}"
+                         f"{_val(seat, 'location_basis') or 'county_seats layer'}); precision = farthest boundary point")
+                source = "county_seats; counties"
+            else:
+                pt = geom.representative_point() if geom.geom_type.endswith("Polygon") else geom
+                basis = "representative point of the county polygon; precision = farthest boundary point"
+                source = "counties"
             precision = _hausdorff_m(pt, geom, self.to_m) if geom.geom_type.endswith("Polygon") else self.defaults.get("county", 20000)
             idx = self.gaz.add(Place(name, "county", "county", pt.x, pt.y, round(precision), county=name,
-                                     basis="representative point of the county polygon; precision = farthest boundary point",
-                                     source="counties"))
+                                     basis=basis, source=source))
             self.gaz.name(name, idx)
             short = _val(row, short_col) or _strip(name, self.short.get("county", []))
             if short:
@@ -324,7 +335,13 @@ class _Builder:
         else:
             return
         seat = self.county_polys.get(spec.get("seat_county", ""))
-        if seat is not None:
+        seat_place = next((p for p in self.gaz.places if p.kind == "county" and p.name == spec.get("seat_county")
+                           and p.source.startswith("county_seats")), None)
+        if seat_place is not None:
+            pt = Point(seat_place.lon, seat_place.lat)
+            basis = (f"seat of {spec['seat_county']}, the district of the municipal government; precision = farthest "
+                     "point of the municipality")
+        elif seat is not None:
             pt = seat.representative_point()
             basis = f"representative point of {spec['seat_county']} (seat of the municipal government); precision = farthest point of the municipality"
         else:

@@ -10,7 +10,11 @@ as ambiguous with their candidates; it never guesses.
 or Excel table of projects: every row ends up ``matched``, ``ambiguous`` or
 ``unmatched`` in the report, none is dropped.  Rows that carry coordinates keep
 them (converted from their datum to WGS-84; out-of-area and swapped lon/lat
-are flagged), and an overrides file wins over everything else.
+are flagged), and an overrides file wins over everything else.  Otherwise the
+place column is primary; the project name is read only to break a tie between
+the candidates of an ambiguous place (a county or town it names) or when the
+place is empty or names no known place; the report's ``decided_by`` says which
+column decided and ``matched`` entries read from the name start with ``name:``.
 
 Overrides file
 --------------
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -48,6 +52,8 @@ from .crs import LIUZHOU_BOUNDS, in_liuzhou
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
 
 STATUSES = ("matched", "ambiguous", "unmatched")
+#: Which column of a table row decided its point (the report's ``decided_by``).
+DECIDED_BY = ("override", "coordinates", "anchor", "place", "place+name", "name", "county", "")
 
 #: Column names recognised in planners' tables, most specific first.
 NAME_COLUMNS = ("项目名称", "名称", "项目", "工程名称", "name", "项目名")
@@ -80,6 +86,7 @@ class GeocodeResult:
     candidates: tuple[str, ...] = ()
     reason: str = ""
     basis: str = ""
+    decided_by: str = ""
 
     @property
     def point(self) -> Point | None:
@@ -456,9 +463,11 @@ def geocode_table(
     (GeoDataFrame, DataFrame)
         The input rows (same index, all columns) with a point geometry
         (None unless matched) and ``geocode_status``, ``geocode_level``,
-        ``precision_m``, ``geocode_method``; and the report, one row per
+        ``precision_m``, ``geocode_method``, ``geocode_decided_by``; and the report, one row per
         input row: ``row``, ``name``, ``place``, ``status``, ``method``
-        (override / coordinates / gazetteer), ``geocode_level``,
+        (override / coordinates / gazetteer), ``decided_by`` (the column that
+        decided: override / coordinates / anchor / place / place+name / name /
+        county, empty when not matched), ``geocode_level``,
         ``precision_m``, ``lon``, ``lat``, ``matched``, ``candidates``,
         ``flags``, ``reason``.  ``report.attrs["encoding"]`` says how the
         file was read.
@@ -491,20 +500,20 @@ def geocode_table(
     for idx, row in df.iterrows():
         name, place, county = cell(row, name_c), cell(row, place_c), cell(row, county_c) or None
         rec = {"row": idx, "name": name, "place": place, "status": "unmatched", "method": "gazetteer",
-               "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
+               "decided_by": "", "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
                "candidates": "", "flags": "", "reason": ""}
         key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None)
         lon, lat = _num(row[lon_c]) if lon_c else None, _num(row[lat_c]) if lat_c else None
         if key is not None:
             o = ovr[key]
-            rec.update(status="matched", method="override", geocode_level=o["geocode_level"],
+            rec.update(status="matched", method="override", decided_by="override", geocode_level=o["geocode_level"],
                        precision_m=o["precision_m"], lon=o["lon"], lat=o["lat"], reason=f"override for {key}: {o['reason']}")
         elif lon is not None and lat is not None:
             d = _datum.normalise_datum(cell(row, datum_c) or default_datum, where=f"{where} row {idx} datum")
             lon, lat, flags = check_coordinates(lon, lat)
             wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
             lon_text, lat_text = (row[lat_c], row[lon_c]) if "swapped_corrected" in flags else (row[lon_c], row[lat_c])
-            rec.update(status="matched", method="coordinates", geocode_level="landmark",
+            rec.update(status="matched", method="coordinates", decided_by="coordinates", geocode_level="landmark",
                        precision_m=coordinate_precision_m(lon_text, lat_text),
                        lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
                        reason=f"coordinates of the table ({d} → wgs84)"
@@ -512,10 +521,11 @@ def geocode_table(
                        + ("; outside the municipality of Liuzhou: check them" if "out_of_area" in flags else ""))
         else:
             r = _geocode_row(name, place, cell(row, anchor_c), county, gaz)
-            rec.update(status=r.status, geocode_level=r.geocode_level, precision_m=r.precision_m, lon=r.lon,
+            rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
+                       precision_m=r.precision_m, lon=r.lon,
                        lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
         records.append(rec)
-    report = pd.DataFrame(records, columns=["row", "name", "place", "status", "method", "geocode_level",
+    report = pd.DataFrame(records, columns=["row", "name", "place", "status", "method", "decided_by", "geocode_level",
                                             "precision_m", "lon", "lat", "matched", "candidates", "flags", "reason"])
     report.attrs["encoding"] = encoding
     geoms = [Point(lo, la) if st == "matched" else None for lo, la, st in zip(report["lon"], report["lat"], report["status"])]
@@ -524,29 +534,93 @@ def geocode_table(
     out["geocode_level"] = report["geocode_level"].to_numpy()
     out["precision_m"] = report["precision_m"].to_numpy()
     out["geocode_method"] = report["method"].to_numpy()
+    out["geocode_decided_by"] = report["decided_by"].to_numpy()
     out.attrs["encoding"] = encoding
     return out, report
 
 
+def _name_counties(name: str, gaz: Gazetteer) -> list[Place]:
+    """The counties / new districts a project name names, directly or through a place in Liuzhou it names unambiguously."""
+    out: list[Place] = []
+    for m in gaz.find(name):
+        if len(m.places) != 1:
+            continue
+        p = m.places[0]
+        if p.kind in ("county", "new_district"):
+            area = p
+        elif p.in_liuzhou and p.county and p.kind not in ("city", "river"):
+            # a town, village, port … named in the name stands for its county (鹿寨江口口岸作业区 → 鹿寨县)
+            area = next((c for c in gaz.lookup(p.county) if c.kind in ("county", "new_district")), None)
+        else:
+            continue
+        if area is not None and all(a.name != area.name for a in out):
+            out.append(area)
+    return out
+
+
+def _from_name(r: GeocodeResult, decided_by: str, note: str) -> GeocodeResult:
+    """``r`` (a geocode of the name) marked as decided by the name: its matched entries say ``name:``."""
+    return replace(r, matched=tuple(f"name:{m}" for m in r.matched), decided_by=decided_by,
+                   reason="; ".join(x for x in (note, r.reason) if x))
+
+
 def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
-    """Anchor first, then the place text, then the name (with the place) when it says more."""
+    """One table row: the anchor first, then the place column; the name only as context.
+
+    The place column is primary.  The name is used (a) to break a tie between the
+    candidates of an ambiguous place with a county or town the name names
+    (``decided_by="place+name"``), and (b) when the place is empty or not found
+    (``decided_by="name"``, its ``matched`` entries prefixed ``name:``).  A row
+    placed at its 县区 column alone says ``decided_by="county"``.
+    """
+    notes: list[str] = []
     if anchor:
         r = geocode(anchor, county=county, gazetteer=gaz)
         if r.status == "matched":
-            return r
-    tries = [t for t in (place, f"{place}|{name}".strip("|") if name and name != place else "") if t]
-    best: GeocodeResult | None = None
-    for text in tries:
-        r = geocode(text, county=county, gazetteer=gaz)
-        if best is None:
-            best = r
-        elif r.status == "matched" and (best.status != "matched" or LEVEL_RANK[r.geocode_level] < LEVEL_RANK[best.geocode_level]):
-            best = r
-        elif best.status == "unmatched" and r.status == "ambiguous":
-            best = r
-    if best is None:
-        best = geocode("", county=county, gazetteer=gaz)
-    if anchor and best.status != "matched":
-        best = GeocodeResult(best.text, best.status, matched=best.matched, candidates=best.candidates,
-                             reason=f"anchor {anchor!r} not located; {best.reason}")
-    return best
+            return replace(r, decided_by="anchor")
+        notes.append(f"anchor {anchor!r} not located")
+    name_text = name if name and normalise_text(name) != normalise_text(place) else ""
+    by_place = geocode(place, county=county, gazetteer=gaz) if place else None
+    if by_place is not None and by_place.status == "matched" and (by_place.matched or not name_text):
+        return replace(by_place, decided_by="place" if by_place.matched else "county",
+                       reason="; ".join([*notes, by_place.reason]))
+    if by_place is not None and by_place.status == "ambiguous" and name_text:
+        # (a) a county (or a town's county) named in the project name breaks the tie
+        given = [c for c in gaz.lookup(county or "") if c.kind in ("county", "new_district", "city", "external")]
+        tried = []
+        for area in _name_counties(name_text, gaz):
+            if given and not (area.name == given[0].name or _consistent(area, given[0])):
+                notes.append(f"the name names {area.name}, but the county given is {given[0].name}: not used")
+                continue
+            tried.append((area, geocode(place, county=area.name, gazetteer=gaz)))
+        # every area the name names must pick the same place (鹿寨三江江口村 stays a tie)
+        if tried and all(r.status == "matched" for _, r in tried) and len({(r.lon, r.lat) for _, r in tried}) == 1:
+            area, r = tried[0]
+            return replace(r, matched=(*r.matched, f"name:{area.name}"), decided_by="place+name",
+                           reason="; ".join([*notes, f"{place} is ambiguous; the name names {area.name}", r.reason]))
+    if name_text and (by_place is None or by_place.status != "ambiguous"):
+        # (b) the place is empty or names no known place: the name decides
+        by_name = geocode(name_text, county=county, gazetteer=gaz)
+        if not place:
+            why = "the place column is empty"
+        elif by_place is not None and by_place.status == "matched":
+            why = f"the place {place!r} names no known place"
+        else:
+            why = f"the place {place!r} is {by_place.status}"
+        given = [c for c in gaz.lookup(county or "") if c.kind in ("county", "new_district")]
+        if by_name.status == "matched" and given and by_name.matched and \
+                not any(p.in_liuzhou for p in gaz.lookup(by_name.place or "")):
+            # 深圳 in 深圳信炜科技项目 with 县区 = 柳州高新区: a company's name, not the site
+            notes.append(f"the name names {by_name.place}, outside the county given ({given[0].name}): not used")
+            by_name = geocode("", county=county, gazetteer=gaz)
+        if by_name.status == "matched" and by_name.matched:
+            if given and by_name.place == given[0].name:
+                return _from_name(by_name, "county", "; ".join([*notes, f"{why}; the name names only the county given"]))
+            return _from_name(by_name, "name", "; ".join([*notes, f"{why}; located from the name"]))
+        if by_name.status == "matched":  # nothing in the name either: placed at the 县区 column
+            return replace(by_name, decided_by="county", reason="; ".join([*notes, why, by_name.reason]))
+        if by_place is None or (by_place.status == "unmatched" and by_name.status == "ambiguous"):
+            return _from_name(by_name, "", "; ".join([*notes, f"{why}; the name was read"]))
+    best = by_place if by_place is not None else geocode("", county=county, gazetteer=gaz)
+    decided = "county" if best.status == "matched" else ""
+    return replace(best, decided_by=decided, reason="; ".join([*notes, best.reason]))

@@ -254,3 +254,88 @@ def test_gazetteer_is_offline_and_complete():
     assert gaz.missing_layers == ()
     kinds = pd.Series([p.kind for p in gaz.places]).value_counts()
     assert kinds["township"] == 118 and kinds["county"] == 10 and kinds["station"] >= 24
+
+
+# --------------------------------------------------------------------------- county seats
+@pytest.mark.parametrize("text, county, town", [
+    ("鹿寨", "鹿寨县", "鹿寨镇"), ("三江县", "三江侗族自治县", "古宜镇"), ("柳城", "柳城县", "大埔镇"),
+    ("融安县", "融安县", "长安镇"), ("融水", "融水苗族自治县", "融水镇"),
+])
+def test_county_level_names_are_placed_at_the_county_seat(text, county, town, towns):
+    r = geocode(text)
+    seat = load_layer("county_seats").set_index("name").loc[county].geometry
+    assert (r.status, r.place, r.geocode_level) == ("matched", county, "county")
+    assert (r.lon, r.lat) == pytest.approx((seat.x, seat.y), abs=1e-9)
+    t = towns.loc[town].geometry
+    assert GEOD.inv(r.lon, r.lat, t.x, t.y)[2] < 3000  # at the county town, not in the middle of the county
+    # precision still says how far a county-level feature may be: the farthest point of the county
+    poly = load_layer("counties").set_index("name").loc[county].geometry
+    far = max(GEOD.inv(r.lon, r.lat, x, y)[2] for x, y in np.asarray(poly.convex_hull.exterior.coords))
+    assert r.precision_m == pytest.approx(far, rel=0.01)
+
+
+def test_new_districts_and_places_outside_keep_their_points():
+    # no documented seat: 柳东新区 stays at its member towns' centroid, 桂林 at its polygon point
+    assert geocode("柳东新区").basis.startswith("centroid of member township seats")
+    assert "representative point" in geocode("桂林").basis
+
+
+# --------------------------------------------------------------------------- the name as context
+def _rows(rows, **kw):
+    return geocode_table(pd.DataFrame(rows, columns=["项目名称", "建设地点", "县区"]), **kw)[1].set_index("name")
+
+
+def test_name_breaks_a_tie_between_candidates_of_the_place():
+    villages = load_layer("villages")
+    luzhai = villages[(villages["name"] == "江口村委会") & (villages["county"] == "鹿寨县")].geometry.iloc[0]
+    rep = _rows([["鹿寨江口光伏项目", "江口村", ""],      # a county in the name
+                 ["江口乡江口村道路硬化", "江口村", ""],    # a town in the name: its county
+                 ["柳州外贸码头（鹿寨江口口岸作业区）", "江口村", ""],  # a port of the gazetteer: its county
+                 ["江口村光伏项目", "江口村", ""],          # nothing in the name
+                 ["鹿寨三江江口村联网工程", "江口村", ""]])  # two counties in the name: still a tie
+    for name in ("鹿寨江口光伏项目", "江口乡江口村道路硬化", "柳州外贸码头（鹿寨江口口岸作业区）"):
+        r = rep.loc[name]
+        assert (r["status"], r["decided_by"], r["geocode_level"]) == ("matched", "place+name", "village")
+        assert (r["lon"], r["lat"]) == pytest.approx((luzhai.x, luzhai.y))
+        assert "name:鹿寨县" in r["matched"] and "鹿寨县" in r["reason"]
+    assert rep.loc["江口村光伏项目", "status"] == "ambiguous" and rep.loc["江口村光伏项目", "decided_by"] == ""
+    assert rep.loc["鹿寨三江江口村联网工程", "status"] == "ambiguous"
+
+
+def test_name_decides_when_the_place_is_empty_or_unknown(towns):
+    rep = _rows([["鹿寨县中渡古镇旅游", "", ""], ["和睦镇农产品加工园", "火星基地", ""],
+                 ["某某未知园", "", ""], ["螺蛳粉产业园", "", "柳南区"]])
+    for name, town in (("鹿寨县中渡古镇旅游", "中渡镇"), ("和睦镇农产品加工园", "和睦镇")):
+        r = rep.loc[name]
+        assert (r["status"], r["decided_by"]) == ("matched", "name")
+        assert _at(r, towns, town)
+        assert all(m.startswith("name:") for m in r["matched"].split("; "))
+    assert "place column is empty" in rep.loc["鹿寨县中渡古镇旅游", "reason"]
+    assert "'火星基地' is unmatched" in rep.loc["和睦镇农产品加工园", "reason"]
+    assert rep.loc["某某未知园", "status"] == "unmatched"
+    assert (rep.loc["螺蛳粉产业园", "decided_by"], rep.loc["螺蛳粉产业园", "geocode_level"]) == ("county", "county")
+
+
+def test_place_column_is_primary():
+    rep = _rows([["中渡镇污水处理厂", "鹿寨县", ""], ["三江江口村道路", "江口村", "融安县"]])
+    r = rep.loc["中渡镇污水处理厂"]
+    assert (r["decided_by"], r["geocode_level"]) == ("place", "county") and "name:" not in r["matched"]
+    r = rep.loc["三江江口村道路"]  # the 县区 column, not the name's 三江, resolves the place
+    assert r["decided_by"] == "place" and "name:" not in r["matched"]
+    assert (r["lon"], r["lat"]) == (geocode("江口村", county="融安县").lon, geocode("江口村", county="融安县").lat)
+
+
+def test_place_outside_liuzhou_in_a_company_name_is_not_the_site():
+    r = _rows([["深圳信炜科技项目", "", "柳州高新区"]]).loc["深圳信炜科技项目"]
+    assert (r["status"], r["decided_by"]) == ("matched", "county")
+    assert (r["lon"], r["lat"]) == pytest.approx((geocode("柳东新区").lon, geocode("柳东新区").lat))
+    assert "深圳市" in r["reason"]
+
+
+def test_report_says_which_column_decided(utf8):
+    gdf, report = utf8
+    r = report.set_index("name")
+    assert set(report["decided_by"]) <= {"override", "coordinates", "anchor", "place", "place+name", "name", "county", ""}
+    assert r.loc["坐标项目甲", "decided_by"] == "coordinates" and r.loc["中渡古镇旅游", "decided_by"] == "place"
+    assert ((report["decided_by"] == "") == (report["status"] != "matched")).all()
+    assert list(gdf["geocode_decided_by"]) == list(report["decided_by"])

@@ -6,7 +6,8 @@ counts per layer and per ``geocode_level``.
 
 - ``projects_*.csv``, ``logistics_*.csv``, ``characteristic_towns_*.csv`` →
   points geocoded with :func:`gis.geocode.geocode` (``anchor`` first, then
-  ``place``, then the name), status mapped from ``status_zh``;
+  ``place``; the name breaks ties and stands in for an empty or unknown place;
+  ``geocode_decided_by`` says which), status mapped from ``status_zh``;
 - ``township_tags_*.csv`` → ``townships_plan.geojson``: the 118 base
   townships, one row each, with their tags, details and sources joined;
 - ``corridors_*.yaml`` → ``corridors.geojson`` (lines) and
@@ -143,6 +144,7 @@ def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
             feat = dict(r)
             feat.update(status=map_status(r.get("status_zh"), vocabulary=vocab), geocode_level=res.geocode_level,
                         precision_m=res.precision_m, matched="; ".join(res.matched), geocode_basis=res.reason,
+                        geocode_decided_by=res.decided_by,
                         source_table=path.name, source_row=i + 2, geometry=Point(res.lon, res.lat))
             rows.append(feat)
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326") if rows else gpd.GeoDataFrame(
@@ -696,6 +698,13 @@ def _report(layers: dict[str, gpd.GeoDataFrame], totals: dict[str, int], un: pd.
     if "corridor_sites" in layers and len(layers["corridor_sites"]):
         parts += ["\n## Corridor sites (single-place transport works)\n", _SITES_RULE,
                   _md_table(layers["corridor_sites"]["site_kind"].value_counts().rename_axis("site_kind").reset_index(name="n"))]
+    decided = [{"layer": n, **layers[n]["geocode_decided_by"].value_counts().to_dict()}
+               for n in POINT_LAYERS if n in layers and "geocode_decided_by" in layers[n].columns]
+    if decided:
+        cols = ["layer", *[c for c in ("anchor", "place", "place+name", "name", "county")
+                           if any(c in d for d in decided)]]
+        parts += ["\n## Which column decided (point layers)\n", _DECIDED_RULE,
+                  _md_table(pd.DataFrame(decided).reindex(columns=cols).fillna(0).astype({c: int for c in cols[1:]}))]
     parts += ["\n## Corridor places resolved beyond the gazetteer\n", _RESOLUTION_RULE]
     parts += ["\n## Rows naming the same entity (`same_as`)\n", _SAME_AS_RULE, _md_table(links)]
     return "\n".join(parts)
@@ -723,6 +732,15 @@ _RESOLUTION_RULE = """
   when the gazetteer gives nothing finer.
 - Provinces, foreign places, regions and boundaries (`layers/gazetteer/unplaceable.yaml`) stay unlocated with that
   reason.
+"""
+
+
+_DECIDED_RULE = """
+`geocode_decided_by` of each point feature: `anchor` (the table's anchor column), `place` (the place column),
+`place+name` (the place named several places and a county or town in the project name picked one), `name` (the place
+was empty or named no known place: located from the name; its `matched` entries start with `name:`), `county` (only
+the county column placed it, at the county seat). The place column is primary: the name never overrides a place
+it found.
 """
 
 
