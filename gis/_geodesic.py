@@ -116,27 +116,62 @@ def geodesic_distance(
     """
     crs = pyproj.CRS.from_user_input(crs)
     x1, y1, x2, y2 = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x1, y1, x2, y2)))
-    d = np.hypot(x2 - x1, y2 - y1)
+    d = x2 - x1
+    d *= d
+    dy = y2 - y1
+    dy *= dy
+    d += dy
+    np.sqrt(d, out=d)  # not np.hypot: several times slower, and no overflow is possible here
     if d.size == 0:
         return d
     step = max(1, x1.size // 4096)
     tm = tm_scale(crs, x1.ravel()[::step], y1.ravel()[::step])
     if tm is None:
         return _geod_inv(x1, y1, x2, y2, crs)
-    # mean(1/k) by Simpson's rule, with 1/k = (1 - q/2 + 5 q**2 / 24) / k0, q = u**2 / R**2
+    s = _scale_segments(d, x1, x2, tm)
+    limit = MAX_U_M * tm.k0
+    if s is None or d.max() > MAX_D_M:
+        outside = (np.abs(x1 - tm.false_easting) > limit) | (np.abs(x2 - tm.false_easting) > limit) | (d > MAX_D_M)
+        if s is None:
+            s = _scale_segments(d, x1, x2, tm, check=False)
+        s[outside] = _geod_inv(x1[outside], y1[outside], x2[outside], y2[outside], crs)
+    return s
+
+
+def _scale_segments(
+    d: np.ndarray, x1: np.ndarray, x2: np.ndarray, tm: TMScale, *, check: bool = True
+) -> np.ndarray | None:
+    """``d * mean(1/k)`` along each segment, or ``None`` if ``check`` and an end lies beyond ``MAX_U_M``.
+
+    mean(1/k) by Simpson's rule over the two ends and the midpoint, with
+    ``1/k = (1 - q/2 + 5 q**2 / 24) / k0``, ``q = u**2 / R**2``.  Written with
+    in-place operations: this runs on every origin of a nearest call.
+    """
     c = tm.inv_r2 / tm.k0**2
     u1 = x1 - tm.false_easting
     u2 = x2 - tm.false_easting
-    um = 0.5 * (u1 + u2)
-    q1, q2, qm = u1 * u1, u2 * u2, um * um
-    first = q1 + q2 + 4.0 * qm
-    second = q1 * q1 + q2 * q2 + 4.0 * qm * qm
-    s = d * ((1.0 / tm.k0) * (1.0 - (c / 12.0) * first + (5.0 / 144.0) * c * c * second))
-    limit = MAX_U_M * tm.k0
-    if max(-u1.min(), u1.max(), -u2.min(), u2.max()) > limit or d.max() > MAX_D_M:
-        outside = (np.abs(u1) > limit) | (np.abs(u2) > limit) | (d > MAX_D_M)
-        s[outside] = _geod_inv(x1[outside], y1[outside], x2[outside], y2[outside], crs)
-    return s
+    w = u1 + u2
+    w *= w  # (u1 + u2)**2 = 4 * um**2
+    u1 *= u1  # q1 (unscaled)
+    u2 *= u2  # q2
+    if check:
+        lim2 = (MAX_U_M * tm.k0) ** 2
+        if u1.max() > lim2 or u2.max() > lim2:
+            return None
+    first = u1 + u2
+    first += w  # q1 + q2 + 4 qm
+    u1 *= u1
+    u2 *= u2
+    w *= w
+    w *= 0.25
+    u1 += u2
+    u1 += w  # q1**2 + q2**2 + 4 qm**2
+    u1 *= (5.0 / 144.0) * c * c / tm.k0
+    first *= -(c / 12.0) / tm.k0
+    first += u1
+    first += 1.0 / tm.k0
+    first *= d
+    return first
 
 
 def _geod_inv(x1, y1, x2, y2, crs: pyproj.CRS) -> np.ndarray:

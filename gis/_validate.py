@@ -190,6 +190,7 @@ class Layer:
     precision_m: np.ndarray
     xy: np.ndarray | None  # (n, 2) analysis-CRS coordinates when every geometry is a point
     frame: gpd.GeoDataFrame | None  # analysis-CRS copy when not all points (or empty)
+    extent: np.ndarray | None = None  # (minx, miny, maxx, maxy), computed once
 
     def __len__(self) -> int:
         return len(self.index)
@@ -202,10 +203,20 @@ class Layer:
         return np.asarray(self.frame.geometry.values, dtype=object)
 
     def bounds(self) -> np.ndarray:
-        if self.xy is not None:
-            return np.r_[self.xy.min(axis=0), self.xy.max(axis=0)]
-        assert self.frame is not None
-        return self.frame.total_bounds
+        """(minx, miny, maxx, maxy) in the analysis CRS."""
+        if self.extent is None:
+            if self.xy is not None:
+                self.extent = _xy_bounds(self.xy)
+            else:
+                assert self.frame is not None
+                self.extent = np.asarray(self.frame.total_bounds, dtype=float)
+        return self.extent
+
+
+def _xy_bounds(xy: np.ndarray) -> np.ndarray:
+    # column by column: ``xy.min(axis=0)`` on an (n, 2) array is some 20x slower
+    x, y = xy[:, 0], xy[:, 1]
+    return np.array([x.min(), y.min(), x.max(), y.max()])
 
 
 def layer(obj: object, *, name: str, allow_empty_layer: bool = True) -> Layer:
@@ -223,13 +234,13 @@ def layer(obj: object, *, name: str, allow_empty_layer: bool = True) -> Layer:
         if len(coords) != len(gdf) or not np.isfinite(coords).all():
             check_geometries(gdf, layer=name)  # raises, naming the rows
         crs = gdf.crs if gdf.crs is not None else _crs.detect_crs(gdf, layer=name)
-        minx, miny = coords.min(axis=0)
-        maxx, maxy = coords.max(axis=0)
-        _check_bounds_match_crs(crs, (minx, miny, maxx, maxy), layer=name)
+        extent = _xy_bounds(coords)
+        _check_bounds_match_crs(crs, tuple(extent), layer=name)
         target = _crs.analysis_crs()
         if pyproj.CRS.from_user_input(crs) != target:
             x, y = _transformer(pyproj.CRS.from_user_input(crs), target).transform(coords[:, 0], coords[:, 1])
             coords = np.column_stack([x, y])
-        return Layer(name, gdf.index, prec, coords, None)
+            extent = _xy_bounds(coords)
+        return Layer(name, gdf.index, prec, coords, None, extent)
     frame = prepare(gdf, layer=name, allow_empty_layer=allow_empty_layer)
     return Layer(name, gdf.index, prec, None, frame)

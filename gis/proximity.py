@@ -35,6 +35,7 @@ Conventions of every result:
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -85,12 +86,26 @@ def _bounds_for(o: _validate.Layer, t: _validate.Layer, crs: pyproj.CRS) -> tupl
     return scale_bounds(crs, np.r_[b[:, 0], b[:, 2]], np.r_[b[:, 1], b[:, 3]])
 
 
-def _uncertainty_columns(out: pd.DataFrame, po: np.ndarray, pt: np.ndarray) -> pd.DataFrame:
-    out["origin_precision_m"] = po
-    out["target_precision_m"] = pt
+def _result(index: pd.Index | None, columns: dict[str, Any], po: np.ndarray, pt: np.ndarray) -> pd.DataFrame:
+    """The result frame in one constructor: ``columns`` (with ``dist_m``) then the uncertainty columns."""
     unc = po + pt
-    out["uncertainty_m"] = unc
-    out["within_uncertainty"] = out["dist_m"].to_numpy() < unc  # False where unknown (NaN)
+    columns = {
+        **columns,
+        "origin_precision_m": po,
+        "target_precision_m": pt,
+        "uncertainty_m": unc,
+        "within_uncertainty": columns["dist_m"] < unc,  # False where unknown (NaN)
+    }
+    return pd.DataFrame(columns, index=index)
+
+
+def _gather(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """``values[pos]``, NaN where ``pos`` is -1 (or everywhere if ``values`` is all NaN)."""
+    if len(values) == 0 or np.isnan(values).all():
+        return np.full(len(pos), np.nan)
+    out = values[pos]
+    if len(pos) and pos.min() < 0:
+        out[pos < 0] = np.nan
     return out
 
 
@@ -181,83 +196,195 @@ def nearest(
         k_lo, k_hi = _bounds_for(o, t, crs)
         if oxy is not None and txy is not None:
             if k_eff == 1:
-                pos, dist, tie = _nearest1_points(oxy, txy, crs, k_lo, k_hi, limit)
+                pos, dist, tie = _nearest1_points(oxy, txy, crs, k_lo, k_hi, limit, o.bounds())
                 origin_pos, rank = np.arange(n), np.ones(n, dtype=int)
             else:
                 origin_pos, rank, pos, dist, tie = _nearestk_points(oxy, txy, k_eff, crs, k_hi, limit)
         else:
             origin_pos, rank, pos, dist, tie = _nearestk_general(o.geoms(), t.geoms(), k_eff, crs, k_lo, k_hi, limit)
-    pt = np.where(pos >= 0, pt_all[np.maximum(pos, 0)] if m else np.nan, np.nan)
+    pt = _gather(pt_all, pos)
     if k == 1:
-        out = pd.DataFrame({"target_index": _take_index(t.index, pos), "dist_m": dist, "tie": tie}, index=o.index)
-        return _uncertainty_columns(out, po, pt)[_NEAREST_COLUMNS]
+        cols = {"target_index": _take_index(t.index, pos), "dist_m": dist, "tie": tie}
+        return _result(o.index, cols, po, pt)
     keep = pos >= 0
-    origin_pos, rank, pos, dist, tie, pt = (a[keep] for a in (origin_pos, rank, pos, dist, tie, pt))
+    if not keep.all():
+        origin_pos, rank, pos, dist, tie, pt = (a[keep] for a in (origin_pos, rank, pos, dist, tie, pt))
     idx = pd.MultiIndex.from_arrays([o.index.take(origin_pos), rank], names=["origin_index", "rank"])
-    out = pd.DataFrame({"target_index": t.index.take(pos), "dist_m": dist, "tie": tie}, index=idx)
-    return _uncertainty_columns(out, po[origin_pos], pt)[_NEAREST_COLUMNS]
+    return _result(idx, {"target_index": t.index.take(pos), "dist_m": dist, "tie": tie}, po[origin_pos], pt)
 
 
 def _nearest1_points(
-    oxy: np.ndarray, txy: np.ndarray, crs: pyproj.CRS, k_lo: float, k_hi: float, limit: float | None
+    oxy: np.ndarray,
+    txy: np.ndarray,
+    crs: pyproj.CRS,
+    k_lo: float,
+    k_hi: float,
+    limit: float | None,
+    origin_bounds: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """k = 1 between point layers: one cKDTree query, a cheap proof of the winner, rare wider searches.
+    """k = 1 between point layers: a grid pre-pass settles most origins, a cKDTree the rest.
 
-    The proof that no other target beats the plane-nearest one needs the plane
-    distance of the runner-up, ``d2 > (s1 + tol) * k_hi``.  It is obtained
-    without a second tree query: first by the triangle inequality (the
-    runner-up is at least ``nn(j) - d1`` away, ``nn(j)`` the distance from the
-    winner ``j`` to its nearest fellow target), then, for origins where that
-    does not suffice, exactly: the runner-up of a point is always a Delaunay
-    neighbour of its nearest site.
+    Targets at the same place are merged first (a tie between them).  Returns
+    target positions (-1 where none within ``limit``), geodesic distances and
+    tie flags.
     """
-    from scipy.spatial import Delaunay, QhullError
-
     n = len(oxy)
-    uniq, first_pos, inverse, counts = np.unique(txy, axis=0, return_index=True, return_inverse=True,
-                                                 return_counts=True)
-    inverse = inverse.ravel()
+    uniq, first_pos, counts = np.unique(txy, axis=0, return_index=True, return_counts=True)
     tree = cKDTree(uniq)
-    ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
-    d1, j = tree.query(oxy, k=1, workers=-1, distance_upper_bound=ub)
-    found = np.isfinite(d1)
-    pos = np.full(n, -1, dtype=np.int64)
-    dist = np.full(n, np.nan)
+    best = np.empty(n, dtype=np.int64)  # position in uniq
+    s_best = np.empty(n)
     tie = np.zeros(n, dtype=bool)
-    if not found.any():
-        return pos, dist, tie
-    all_found = bool(found.all())
-    jf = j if all_found else j[found]
-    of = oxy if all_found else oxy[found]
-    d1f = d1 if all_found else d1[found]
-    ux, uy = uniq[jf, 0], uniq[jf, 1]
-    s1 = geodesic_distance(of[:, 0], of[:, 1], ux, uy, crs)
-    need = (s1 + TIE_TOLERANCE_M) * k_hi  # a rival must lie closer than this in the plane
-    if len(uniq) == 1:
-        ambiguous = np.zeros(len(jf), dtype=bool)
+    rest = _nearest1_grid(oxy, uniq, first_pos, tree, crs, k_lo, k_hi, origin_bounds, best, s_best, tie)
+    if rest.size:
+        _nearest1_tree(oxy if rest.size == n else oxy[rest], rest, uniq, first_pos, tree, crs, k_hi,
+                       best, s_best, tie)
+    tie |= counts[best] > 1
+    pos = first_pos[best]
+    if limit is not None:
+        far = s_best > limit
+        pos[far] = -1
+        s_best[far] = np.nan
+        tie[far] = False
+    return pos, s_best, tie
+
+
+#: Grid pre-pass of nearest: cells per (unique) target, and at least this many origins per cell.
+_CELLS_PER_TARGET = 64
+_ORIGINS_PER_CELL = 8
+#: Most contenders per cell the pre-pass ranks itself (more: left to the tree).
+_GRID_CONTENDERS = 3
+
+
+def _nearest1_grid(
+    oxy: np.ndarray,
+    uniq: np.ndarray,
+    first_pos: np.ndarray,
+    tree: cKDTree,
+    crs: pyproj.CRS,
+    k_lo: float,
+    k_hi: float,
+    bounds: np.ndarray,
+    best: np.ndarray,
+    s_best: np.ndarray,
+    tie: np.ndarray,
+) -> np.ndarray:
+    """Settle the nearest target of most origins from a grid over them; return the positions left over.
+
+    The proof.  Let a grid cell have centre ``c`` and half-diagonal ``rho``, and
+    let its centre's plane-nearest targets be ``t1, t2, ...`` at ``dc1 <= dc2 <= ...``
+    (one ``cKDTree`` query for all centres).  For an origin ``o`` in the cell the
+    triangle inequality gives ``|o - t1| <= dc1 + rho`` and ``|o - t| >= |c - t| - rho``
+    for every target ``t``.  Plane length ``d`` and geodesic ``s`` satisfy
+    ``d / k_hi <= s <= d / k_lo``, so the geodesic winner has
+    ``s_win <= s(o, t1) <= (dc1 + rho) / k_lo``, and a target ``t`` can neither win
+    nor tie (``s(o, t) <= s_win + TIE_TOLERANCE_M``) unless
+    ``|c - t| <= reach = ((dc1 + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho``.
+    Targets come sorted by distance from ``c``, so if ``dc(r+1) > reach`` the answer
+    for every origin of the cell is among ``t1 .. tr``, decided by their geodesic
+    distances (order and ties as in :func:`_rank_candidates`); ``r = 1`` needs no
+    distance but the winner's.  Cells with more than ``_GRID_CONTENDERS``
+    contenders (near Voronoi vertices) are left to :func:`_nearest1_tree`.
+    """
+    n, m = len(oxy), len(uniq)
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    width, height = maxx - minx, maxy - miny
+    n_cells = min(_CELLS_PER_TARGET * m, n // _ORIGINS_PER_CELL)
+    if m < 2 or n_cells < 256 or not max(width, height) > 0:
+        return np.arange(n)
+    # cell side; the second term keeps nx * ny <= 3 * n_cells + 1 for long thin extents
+    h = max(math.sqrt(width * height / n_cells), max(width, height) / n_cells)
+    nx, ny = int(width / h) + 1, int(height / h) + 1
+    centres = np.empty((ny, nx, 2))
+    centres[:, :, 0] = minx + (np.arange(nx) + 0.5) * h
+    centres[:, :, 1] = (miny + (np.arange(ny) + 0.5) * h)[:, None]
+    q = min(_GRID_CONTENDERS + 1, m)
+    dc, jc = tree.query(centres.reshape(-1, 2), k=q, workers=-1)
+    rho = h * math.sqrt(0.5) * (1.0 + 1e-9) + 1e-6  # margin for rounding of the cell of an origin
+    reach = ((dc[:, 0] + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho
+    contenders = (dc <= reach[:, None]).sum(axis=1)
+    if q < m:
+        contenders[contenders == q] = 0  # a further target may contend: unresolved
+
+    x, y = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(oxy[:, 1])
+    ix = ((x - minx) * (1.0 / h)).astype(np.intp)
+    np.clip(ix, 0, nx - 1, out=ix)
+    cell = ((y - miny) * (1.0 / h)).astype(np.intp)
+    np.clip(cell, 0, ny - 1, out=cell)
+    cell *= nx
+    cell += ix
+    kind = contenders[cell]
+    win = jc[:, 0][cell]
+    ux, uy = np.ascontiguousarray(uniq[:, 0]), np.ascontiguousarray(uniq[:, 1])
+    several = np.flatnonzero(kind >= 2)
+    ranked = np.zeros(0, dtype=np.intp)
+    if several.size:
+        # Plane distances to the contenders pick the plane-nearest; another contender only
+        # matters if it lies within (s_plane_nearest + TIE_TOLERANCE_M) * k_hi of the origin.
+        xs, ys, n_sub = x[several], y[several], kind[several]
+        width = int(n_sub.max())
+        cand = jc[cell[several], :width]
+        d2 = np.full(cand.shape, np.inf)
+        for r in range(width):
+            has = np.flatnonzero(n_sub > r) if r >= 2 else slice(None)
+            cj = cand[has, r]
+            dx = ux[cj] - xs[has]
+            dy = uy[cj] - ys[has]
+            d2[has, r] = dx * dx + dy * dy
+        col = np.argmin(d2, axis=1)
+        rows = np.arange(len(several))
+        d_near = np.sqrt(d2[rows, col])
+        need = (d_near / k_lo + TIE_TOLERANCE_M) * k_hi
+        close = np.count_nonzero(d2 <= (need * need)[:, None], axis=1) > 1
+        win[several] = cand[rows, col]
+        amb = np.flatnonzero(close)  # rare: within a few ppm of equidistant
+        if amb.size:
+            ranked = several[amb]
+            r_cand = cand[amb]
+            r_s = np.full(r_cand.shape, np.inf)
+            fin = np.isfinite(d2[amb])
+            r_o = np.broadcast_to(ranked[:, None], r_cand.shape)[fin]
+            r_s[fin] = geodesic_distance(x[r_o], y[r_o], ux[r_cand[fin]], uy[r_cand[fin]], crs)
+            o2, _, t2, s2, tie2 = _rank_candidates(np.broadcast_to(np.arange(amb.size)[:, None], r_cand.shape)[fin],
+                                                   r_cand[fin], r_s[fin], 1, order_key=first_pos[r_cand[fin]])
+            win[ranked[o2]] = t2
+    best[:] = win
+    s_best[:] = geodesic_distance(x, y, ux[win], uy[win], crs)
+    if ranked.size:
+        s_best[ranked[o2]] = s2
+        tie[ranked[o2]] = tie2
+    return np.flatnonzero(kind == 0)
+
+
+def _nearest1_tree(
+    of: np.ndarray,
+    rows: np.ndarray,
+    uniq: np.ndarray,
+    first_pos: np.ndarray,
+    tree: cKDTree,
+    crs: pyproj.CRS,
+    k_hi: float,
+    best: np.ndarray,
+    s_best: np.ndarray,
+    tie: np.ndarray,
+) -> None:
+    """Nearest target of the origins ``of`` (at ``rows`` of the result) by a k = 2 tree query.
+
+    The plane-nearest ``t1`` at geodesic ``s1`` is the answer unless a target lies
+    within ``(s1 + TIE_TOLERANCE_M) * k_hi`` in the plane (no other can be
+    geodesically nearer or tied, see :func:`_nearest1_grid`).  The second
+    plane-nearest tells; the rare origins where it is that close get every
+    target within that radius ranked by geodesic distance.
+    """
+    q = min(2, len(uniq))
+    d, j = tree.query(of, k=q, workers=-1)
+    if q == 1:
+        j1, d2 = j, np.full(len(of), np.inf)
     else:
-        nn_u = tree.query(uniq, k=2)[0][:, 1]
-        ambiguous = nn_u[jf] - d1f <= need
-        sub = np.flatnonzero(ambiguous)
-        if sub.size:
-            try:
-                indptr, nbrs = Delaunay(uniq).vertex_neighbor_vertices
-            except (QhullError, ValueError):  # fewer than 3 sites, or all collinear
-                d2 = tree.query(of[sub], k=2)[0][:, 1]
-            else:
-                js = jf[sub]
-                start, deg = indptr[js], indptr[js + 1] - indptr[js]
-                owner = np.repeat(np.arange(sub.size), deg)
-                offs = np.arange(owner.size) - np.repeat(np.cumsum(deg) - deg, deg)
-                nb = nbrs[np.repeat(start, deg) + offs]
-                osub = of[sub]
-                dd = np.hypot(uniq[nb, 0] - osub[owner, 0], uniq[nb, 1] - osub[owner, 1])
-                d2 = np.minimum.reduceat(dd, np.cumsum(deg) - deg)  # every site has >= 1 neighbour
-            ambiguous[sub] = d2 <= need[sub]
-    best_u = jf.copy()
-    s_best = s1.copy()
-    tie_f = counts[jf] > 1
-    amb = np.flatnonzero(ambiguous)  # rare: origins in the ~ppm-wide band between two targets
+        j1, d2 = j[:, 0], d[:, 1]
+    s1 = geodesic_distance(of[:, 0], of[:, 1], uniq[j1, 0], uniq[j1, 1], crs)
+    need = (s1 + TIE_TOLERANCE_M) * k_hi  # a rival must lie closer than this in the plane
+    amb = np.flatnonzero(d2 <= need)  # rare: origins in the ~ppm-wide band between two targets
+    tie_f = np.zeros(len(of), dtype=bool)
     if amb.size:
         lists = tree.query_ball_point(of[amb], need[amb])
         lens = np.fromiter((len(c) for c in lists), dtype=np.int64, count=amb.size)
@@ -266,19 +393,12 @@ def _nearest1_points(
         s = geodesic_distance(of[amb][row, 0], of[amb][row, 1], uniq[cand, 0], uniq[cand, 1], crs)
         r_o, r_rank, r_u, r_s, r_tie = _rank_candidates(row, cand, s, 2, order_key=first_pos[cand])
         win = r_rank == 1
-        best_u[amb[r_o[win]]] = r_u[win]
-        s_best[amb[r_o[win]]] = r_s[win]
-        tie_f[amb[r_o[win]]] = r_tie[win] | (counts[r_u[win]] > 1)
-    ok = np.ones(len(jf), dtype=bool) if limit is None else s_best <= limit
-    target_pos = first_pos[best_u]
-    if all_found:
-        pos[ok] = target_pos[ok]
-        dist[ok] = s_best[ok]
-        tie[ok] = tie_f[ok]
-    else:
-        fidx = np.flatnonzero(found)[ok]
-        pos[fidx], dist[fidx], tie[fidx] = target_pos[ok], s_best[ok], tie_f[ok]
-    return pos, dist, tie
+        j1[amb[r_o[win]]] = r_u[win]
+        s1[amb[r_o[win]]] = r_s[win]
+        tie_f[amb[r_o[win]]] = r_tie[win]
+    best[rows] = j1
+    s_best[rows] = s1
+    tie[rows] = tie_f
 
 
 def _rank_candidates(
@@ -463,12 +583,8 @@ def within(
         opos, tpos, s = opos[keep], tpos[keep], s[keep]
         order = np.lexsort((tpos, s, opos))
         opos, tpos, s = opos[order], tpos[order], s[order]
-    out = pd.DataFrame({
-        "origin_index": o.index.take(opos),
-        "target_index": t.index.take(tpos),
-        "dist_m": s,
-    })
-    return _uncertainty_columns(out, po[opos], pt[tpos])
+    cols = {"origin_index": o.index.take(opos), "target_index": t.index.take(tpos), "dist_m": s}
+    return _result(None, cols, _gather(po, opos), _gather(pt, tpos))
 
 
 # --------------------------------------------------------------------------- od matrix

@@ -222,3 +222,79 @@ def test_bad_inputs_name_the_layer_and_fix():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(gis.nearest(o, o)) == 3
+
+
+# --------------------------------------------------------------------------- large layers (grid pre-pass of nearest)
+
+
+@pytest.fixture(scope="module")
+def many():
+    """Enough origins for the grid pre-pass of nearest; clustered and uniform; duplicated targets."""
+    rng = np.random.default_rng(11)
+    lon = np.r_[rng.uniform(108.6, 110.2, 4000), rng.normal(109.41, 0.02, 2000)]
+    lat = np.r_[rng.uniform(23.9, 26.0, 4000), rng.normal(24.33, 0.02, 2000)]
+    o = gpd.GeoDataFrame({"precision_m": rng.uniform(0, 50, lon.size)},
+                         geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    t = random_points(40, 12)
+    t = gpd.GeoDataFrame(geometry=np.r_[t.geometry.values, t.geometry.values[[3, 17]]], crs=4326)
+    t.index = [f"f{i}" for i in range(len(t))]  # f40, f41 duplicate f3, f17
+    return o, t, geod_matrix(o, t)
+
+
+def test_nearest_on_many_origins_matches_brute_force(many):
+    o, t, g = many
+    r = gis.nearest(o, t)
+    best = g.argmin(axis=1)  # first of equal minima: the earlier target of a duplicate
+    assert (r["target_index"].to_numpy() == t.index.to_numpy()[best]).all()
+    err = np.abs(r["dist_m"].to_numpy() - g.min(axis=1))
+    assert err.max() < 0.5 and (err / np.maximum(g.min(axis=1), 1.0)).max() < 20e-6
+    assert r["tie"].to_numpy().tolist() == np.isin(best, [3, 17]).tolist()
+    rl = gis.nearest(o, t, max_distance_m=3000)
+    far = g.min(axis=1) > 3000
+    assert rl["target_index"].isna().to_numpy().tolist() == far.tolist()
+    assert np.allclose(rl["dist_m"].to_numpy()[~far], g.min(axis=1)[~far], atol=0.5)
+
+
+def test_grid_prepass_settles_most_origins_and_leaves_some_to_the_tree(many):
+    # both paths of nearest are exercised by the brute-force test above
+    from scipy.spatial import cKDTree
+
+    from gis._geodesic import scale_bounds
+    from gis.proximity import _nearest1_grid
+
+    o, t, g = many
+    crs = gis.analysis_crs()
+    oxy = np.column_stack(pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform(
+        o.geometry.x.to_numpy(), o.geometry.y.to_numpy()))
+    txy = np.column_stack(pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform(
+        t.geometry.x.to_numpy(), t.geometry.y.to_numpy()))
+    uniq, first = np.unique(txy, axis=0, return_index=True)
+    k_lo, k_hi = scale_bounds(crs, np.r_[oxy[:, 0], txy[:, 0]], np.r_[oxy[:, 1], txy[:, 1]])
+    n = len(oxy)
+    best, s, tie = np.empty(n, dtype=np.int64), np.empty(n), np.zeros(n, dtype=bool)
+    bounds = np.r_[oxy.min(axis=0), oxy.max(axis=0)]
+    rest = _nearest1_grid(oxy, uniq, first, cKDTree(uniq), crs, k_lo, k_hi, bounds, best, s, tie)
+    assert 0 < rest.size < 0.2 * n
+    done = np.setdiff1d(np.arange(n), rest)
+    assert (first[best[done]] == g[done].argmin(axis=1)).all()
+
+
+def test_nearest_on_the_plane_bisector_picks_the_geodesically_nearer():
+    # 3000 origins on the plane bisector of two targets 20 km apart east-west: equidistant in
+    # the plane, but the eastern target (farther from the central meridian 108E, larger scale
+    # factor) is geodesically nearer by ~0.1 m, more than the tie tolerance.
+    crs = gis.analysis_crs()
+    fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    back = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    cx, cy = fwd.transform(109.5, 24.5)
+    ys = cy + np.linspace(-30000.0, 30000.0, 3000)
+    lon, lat = back.transform(np.full(ys.size, cx), ys)
+    tl, ta = back.transform([cx - 10000.0, cx + 10000.0, cx, cx], [cy, cy, cy + 80000.0, cy - 80000.0])
+    o = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    t = gpd.GeoDataFrame({"name": ["west", "east", "north", "south"]},
+                         geometry=gpd.points_from_xy(tl, ta), crs=4326).set_index("name")
+    g = geod_matrix(o, t)
+    assert (g[:, 1] < g[:, 0] - 0.01).all() and (g.argmin(axis=1) == 1).all()  # the premise
+    r = gis.nearest(o, t)
+    assert (r["target_index"] == "east").all() and not r["tie"].any()
+    assert np.abs(r["dist_m"].to_numpy() - g[:, 1]).max() < 0.01
