@@ -1,4 +1,4 @@
-"""``python -m gis.build {base,all}``: rebuild the shipped layers from ``../shared`` and pinned packages."""
+"""``python -m gis.build {base,plans,all}``: rebuild the shipped layers from ``../shared`` and pinned packages."""
 
 from __future__ import annotations
 
@@ -25,6 +25,14 @@ def _build_base(shared: Path, out: Path) -> None:
     print(f"base layers written to {out / base.BASE_DIR}: {counts}")
 
 
+def _build_plans(shared: Path, out: Path) -> None:
+    from . import plans
+
+    result = plans.build(shared, out)
+    print(plans._counts(result["layers"]).to_string(index=False))
+    print(f"unlocated rows: {len(result['unlocated'])}; report: {out / 'plans' / 'build_report.md'}")
+
+
 def _build_all(shared: Path, out: Path) -> None:
     _build_base(shared, out)
     try:
@@ -46,12 +54,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="the layers/ folder to write into (default: the repository's layers/)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("base", help="city, counties, townships, villages, stations, airport, rivers")
+    sub.add_parser("plans", help="the plan layers from layers/sources (and the gazetteer inputs from the shared folder)")
     sub.add_parser("all", help="base, then the plan layers if gis.build.plans exists")
     args = parser.parse_args(argv)
     shared = args.shared or default_shared_dir()
     if not shared.is_dir():
         parser.error(f"shared input folder {shared} does not exist; pass --shared or set LZGIS_SHARED")
-    {"base": _build_base, "all": _build_all}[args.command](shared, args.out)
+    {"base": _build_base, "plans": _build_plans, "all": _build_all}[args.command](shared, args.out)
     return 0
 
 
