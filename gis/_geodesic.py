@@ -138,6 +138,22 @@ def geodesic_distance(
     return s
 
 
+def geodesic_from_plane(d: np.ndarray, x1: np.ndarray, x2: np.ndarray, tm: TMScale) -> np.ndarray | None:
+    """Geodesic lengths of plane segments of known length ``d`` between eastings ``x1`` and ``x2``.
+
+    For callers that already have the plane lengths (a cKDTree reports them):
+    no coordinates but the eastings are needed.  ``None`` if a segment lies
+    outside the domain of the series (then use :func:`geodesic_distance`).
+    """
+    d = np.asarray(d, dtype=float)
+    if d.size == 0:
+        return np.zeros(d.shape)
+    if d.max() > MAX_D_M:
+        return None
+    x1, x2 = (np.broadcast_to(np.asarray(v, dtype=float), d.shape) for v in (x1, x2))
+    return _scale_segments(d, x1, x2, tm)
+
+
 def _scale_segments(
     d: np.ndarray, x1: np.ndarray, x2: np.ndarray, tm: TMScale, *, check: bool = True
 ) -> np.ndarray | None:

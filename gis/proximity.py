@@ -48,7 +48,7 @@ from scipy.spatial import cKDTree
 
 from . import _validate
 from ._errors import InputError
-from ._geodesic import geodesic_distance, scale_bounds
+from ._geodesic import geodesic_distance, geodesic_from_plane, scale_bounds, tm_scale
 from .crs import analysis_crs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,7 +96,9 @@ def _result(index: pd.Index | None, columns: dict[str, Any], po: np.ndarray, pt:
         "uncertainty_m": unc,
         "within_uncertainty": columns["dist_m"] < unc,  # False where unknown (NaN)
     }
-    return pd.DataFrame(columns, index=index)
+    # every array here is new (callers copy what they take from the inputs); copy=False spares
+    # pandas consolidating them into blocks, the most expensive step on millions of rows
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 def _gather(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -114,7 +116,7 @@ def _take_index(index: pd.Index, pos: np.ndarray) -> pd.Index | np.ndarray:
     if len(index) == 0:
         return pd.Index([None] * len(pos), dtype=object)
     if (pos >= 0).all():
-        return index.take(pos)
+        return _labels(index, pos)
     values = np.array(index.take(np.where(pos >= 0, pos, 0)).astype(object), dtype=object)
     values[pos < 0] = None
     return pd.Index(values, dtype=object)
@@ -205,12 +207,16 @@ def nearest(
     pt = _gather(pt_all, pos)
     if k == 1:
         cols = {"target_index": _take_index(t.index, pos), "dist_m": dist, "tie": tie}
-        return _result(o.index, cols, po, pt)
+        return _result(o.index, cols, po.copy(), pt)
     keep = pos >= 0
     if not keep.all():
         origin_pos, rank, pos, dist, tie, pt = (a[keep] for a in (origin_pos, rank, pos, dist, tie, pt))
-    idx = pd.MultiIndex.from_arrays([o.index.take(origin_pos), rank], names=["origin_index", "rank"])
-    return _result(idx, {"target_index": t.index.take(pos), "dist_m": dist, "tie": tie}, po[origin_pos], pt)
+    if o.index.is_unique:  # build from codes: factorising millions of labels is the slow part
+        idx = pd.MultiIndex(levels=[o.index, np.arange(1, k_eff + 1)], codes=[origin_pos, rank - 1],
+                            names=["origin_index", "rank"], verify_integrity=False)
+    else:
+        idx = pd.MultiIndex.from_arrays([o.index.take(origin_pos), rank], names=["origin_index", "rank"])
+    return _result(idx, {"target_index": _labels(t.index, pos), "dist_m": dist, "tie": tie}, po[origin_pos], pt)
 
 
 def _nearest1_points(
@@ -439,13 +445,21 @@ def _nearestk_points(
     tie = np.zeros((n, k), dtype=bool)
     todo = np.arange(n)
     q = min(k + 1, m)
+    step = max(1, n // 4096)
+    tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
     while todo.size:
         d, j = tree.query(oxy[todo], k=q, workers=-1, distance_upper_bound=ub)
         d, j = d.reshape(len(todo), q), j.reshape(len(todo), q)
         valid = np.isfinite(d)
-        jj = np.where(valid, j, 0)
-        s = geodesic_distance(oxy[todo, 0][:, None], oxy[todo, 1][:, None], txy[jj, 0], txy[jj, 1], crs)
-        s[~valid] = np.inf
+        all_valid = bool(valid.all())
+        jj = j if all_valid else np.where(valid, j, 0)
+        ox = oxy[todo, 0][:, None]
+        s = None if tm is None else geodesic_from_plane(d if all_valid else np.where(valid, d, 0.0), ox,
+                                                        txy[jj, 0], tm)
+        if s is None:
+            s = geodesic_distance(ox, oxy[todo, 1][:, None], txy[jj, 0], txy[jj, 1], crs)
+        if not all_valid:
+            s[~valid] = np.inf
         if limit is not None:
             s[s > limit] = np.inf
         order = np.lexsort((jj, np.floor(s / TIE_TOLERANCE_M)), axis=1)
@@ -455,15 +469,20 @@ def _nearestk_points(
         last_d = d[:, -1]
         # proven: every target in reach seen, or the last plane candidate cannot beat the k-th
         proven = ~np.isfinite(last_d) | (q >= m) | (last_d > (kth + TIE_TOLERANCE_M) * k_hi)
-        rows = todo[proven]
-        sk = s[proven][:, :k]
+        if proven.all():  # the usual case: no boolean-indexed copies
+            rows, s_p, j_p = todo, s[:, : k + 1], jj[:, :k]
+        else:
+            rows, s_p, j_p = todo[proven], s[proven][:, : k + 1], jj[proven][:, :k]
+        sk = s_p[:, :k]
         fin = np.isfinite(sk)
         with np.errstate(invalid="ignore"):  # inf - inf where fewer targets are in reach
-            close = np.abs(np.diff(s[proven], axis=1)) <= TIE_TOLERANCE_M
+            gap = s_p[:, 1:] - s_p[:, :-1]  # rank r + 1 minus rank r
+            np.abs(gap, out=gap)
+            close = gap <= TIE_TOLERANCE_M
         tie_k = np.zeros(sk.shape, dtype=bool)
         tie_k[:, : close.shape[1]] |= close[:, :k]
         tie_k[:, 1:] |= close[:, : k - 1]
-        pos[rows, : sk.shape[1]] = np.where(fin, jj[proven][:, :k], -1)
+        pos[rows, : sk.shape[1]] = np.where(fin, j_p, -1)
         dist[rows, : sk.shape[1]] = np.where(fin, sk, np.nan)
         tie[rows, : sk.shape[1]] = tie_k & fin
         todo = todo[~proven]
@@ -532,6 +551,8 @@ def within(
     origins: gpd.GeoDataFrame,
     targets: gpd.GeoDataFrame,
     distance_m: float,
+    *,
+    sort: bool = True,
 ) -> pd.DataFrame:
     """Every (origin, target) pair closer than ``distance_m`` geodesic metres.
 
@@ -542,13 +563,18 @@ def within(
     distance_m : float
         The radius in metres (>= 0).  Lines and polygons count as within when
         their closest points are.
+    sort : bool, default True
+        Sort the pairs by origin (in ``origins`` order), then distance, then
+        target (distances less than a micrometre apart count as equal).
+        ``sort=False`` returns them in no particular order, which saves
+        sorting millions of pairs when the order does not matter (e.g. before
+        a groupby).
 
     Returns
     -------
     pandas.DataFrame
-        One row per pair, sorted by origin (in ``origins`` order) then
-        distance: ``origin_index``, ``target_index``, ``dist_m`` and the
-        uncertainty columns.
+        One row per pair: ``origin_index``, ``target_index``, ``dist_m`` and
+        the uncertainty columns.
 
     Examples
     --------
@@ -573,18 +599,58 @@ def within(
         oxy, txy = o.xy, t.xy
         if oxy is not None and txy is not None:
             pairs = cKDTree(oxy).sparse_distance_matrix(cKDTree(txy), reach, output_type="ndarray")
-            opos, tpos = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64)
-            s = geodesic_distance(oxy[opos, 0], oxy[opos, 1], txy[tpos, 0], txy[tpos, 1], crs)
+            opos, tpos = pairs["i"], pairs["j"]
+            step = max(1, len(oxy) // 4096)
+            tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
+            s = None if tm is None else geodesic_from_plane(pairs["v"], oxy[opos, 0], txy[tpos, 0], tm)
+            if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
+                s = geodesic_distance(oxy[opos, 0], oxy[opos, 1], txy[tpos, 0], txy[tpos, 1], crs)
         else:
             og, tg = o.geoms(), t.geoms()
             opos, tpos = shapely.STRtree(tg).query(og, predicate="dwithin", distance=reach)
             s = _pair_distance(og[opos], tg[tpos], crs)
         keep = s <= radius
-        opos, tpos, s = opos[keep], tpos[keep], s[keep]
-        order = np.lexsort((tpos, s, opos))
-        opos, tpos, s = opos[order], tpos[order], s[order]
-    cols = {"origin_index": o.index.take(opos), "target_index": t.index.take(tpos), "dist_m": s}
+        if not keep.all():
+            opos, tpos, s = opos[keep], tpos[keep], s[keep]
+        if sort:
+            order = _pair_order(opos, tpos, s)
+            opos, tpos, s = opos[order], tpos[order], s[order]
+        else:
+            opos, tpos = np.ascontiguousarray(opos), np.ascontiguousarray(tpos)
+    cols = {"origin_index": _labels(o.index, opos), "target_index": _labels(t.index, tpos), "dist_m": s}
     return _result(None, cols, _gather(po, opos), _gather(pt, tpos))
+
+
+def _pair_order(opos: np.ndarray, tpos: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Order of pairs by origin, then distance, then target: one float sort instead of a 3-key lexsort.
+
+    The key ``opos * R + s`` (``R`` a power of two above every ``s``, so the
+    product is exact) orders by origin, and within an origin by distance
+    (rounding to the key's precision is monotone, so it can only merge distances
+    less than ~1e-6 m apart, never swap them); equal keys are then ordered by
+    target.
+    """
+    if len(s) == 0:
+        return np.zeros(0, dtype=np.intp)
+    r = 2.0 ** math.ceil(math.log2(float(s.max()) + 2.0))
+    key = opos.astype(float)
+    key *= r
+    key += s
+    order = np.argsort(key)
+    ks = key[order]
+    if (ks[1:] == ks[:-1]).any():  # coincident targets, or distances within the key's precision
+        order = np.lexsort((tpos, key))
+    return order
+
+
+def _labels(index: pd.Index, pos: np.ndarray) -> pd.Index | np.ndarray:
+    """``index.take(pos)``; plain arithmetic for a RangeIndex (most layers), which skips a bounds check."""
+    if isinstance(index, pd.RangeIndex):
+        pos = np.asarray(pos, dtype=np.int64)
+        if index.start == 0 and index.step == 1:
+            return pos
+        return index.start + index.step * pos
+    return index.take(pos)
 
 
 # --------------------------------------------------------------------------- od matrix

@@ -298,3 +298,24 @@ def test_nearest_on_the_plane_bisector_picks_the_geodesically_nearer():
     r = gis.nearest(o, t)
     assert (r["target_index"] == "east").all() and not r["tie"].any()
     assert np.abs(r["dist_m"].to_numpy() - g[:, 1]).max() < 0.01
+
+
+def test_within_sorted_and_unsorted_give_the_same_pairs(layers):
+    o, t, g = layers
+    t2 = gpd.GeoDataFrame(geometry=np.r_[t.geometry.values, t.geometry.values[:20]], crs=t.crs)
+    t2.index = np.arange(len(t2))[::-1] + 100  # labels descending: order must follow positions
+    w = gis.within(o, t2, 12000)
+    u = gis.within(o, t2, 12000, sort=False)
+    key = ["origin_index", "target_index"]
+    assert w.sort_values(key).reset_index(drop=True).equals(u.sort_values(key).reset_index(drop=True))
+    gg = np.c_[g, g[:, :20]]
+    assert len(w) == int((gg <= 12000).sum())
+    rows = o.index.get_indexer(w["origin_index"])
+    cols = t2.index.get_indexer(w["target_index"])
+    assert (np.diff(rows) >= 0).all()
+    same = np.diff(rows) == 0
+    dd = np.diff(w["dist_m"].to_numpy())
+    assert (dd[same] >= 0).all()
+    assert (np.diff(cols)[same & (dd == 0)] > 0).all()  # a duplicate comes after its original
+    assert (same & (dd == 0)).sum() > 0  # the premise: duplicates in reach
+    assert np.abs(w["dist_m"].to_numpy() - gg[rows, cols]).max() < 0.5
