@@ -268,7 +268,7 @@ def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh
     p = np.r_[p_in, np.concatenate(p_line)] if p_line else p_in
     nd = np.r_[n_in, np.concatenate(n_line)] if n_line else n_in
     key = np.sort(p.astype(np.int64) * len(nxy) + nd)  # np.unique hashes, several times slower here
-    key = key[np.r_[True, key[1:] != key[:-1]]]
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
     p, nd = key // len(nxy), key % len(nxy)
     dist = geodesic_distance(xy[p, 0], xy[p, 1], nxy[nd, 0], nxy[nd, 1], net.crs)
     keep = dist < reach_m[p]

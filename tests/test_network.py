@@ -215,3 +215,12 @@ def test_real_corridors_adding_the_suburban_railway_helps_every_town(corridor_mo
     assert iso[1].loc["鹿寨镇", "area_km2"] > iso[0].loc["鹿寨镇", "area_km2"]
     luzhai = list(towns.index).index("鹿寨镇")
     assert tt[1][luzhai].sum() < tt[0][luzhai].sum()
+
+
+def test_a_town_too_far_for_any_access_leg_travels_directly(road_and_rail):
+    # every leg to the network is longer than the direct trip: no leg at all, the direct trip at access speed
+    net = gis.travel_network(road_and_rail)
+    o, t = (109.6, 24.9), (109.61, 24.9)
+    assert travel_times(net, points(o), points(t)).iloc[0, 0] == pytest.approx(leg(o, t) / ACCESS, rel=1e-6)
+    iso = gis.isochrones(net, points(o), [1])
+    assert not iso["schematic"].iloc[0] and iso["area_km2"].iloc[0] == pytest.approx(np.pi * 0.5 ** 2, rel=0.01)

@@ -84,7 +84,10 @@ def test_sample_table_has_the_problem_rows():
     assert 15 <= len(rows) <= 25
     assert [r["坐标系"] for r in rows if r["经度"]] == ["GCJ-02"]
     assert any(r["建设地点"] == "江口村" for r in rows) and any(r["建设地点"] == "九元山" for r in rows)
-    assert all(r["出处"].startswith(("002 ", "004 ")) for r in rows), "every row cites its plan"
+    # the one made-up row says so in its name and its source; every other row cites its plan
+    made_up = [r for r in rows if r["项目名称"].startswith("示例")]
+    assert len(made_up) == 1 and made_up[0]["出处"].startswith("示例 ") and made_up[0]["建设地点"] == "江口村"
+    assert all(r["出处"].startswith(("002 ", "004 ")) for r in rows if r not in made_up), "every row cites its plan"
 
 
 @pytest.mark.slow
@@ -123,6 +126,11 @@ def test_03_proximity_and_half_hour_circle(kernel_dir, tmp_path, monkeypatch):
     roads, rail = r["half_hour_townships_roads"], r["half_hour_townships_with_rail"]
     assert set(roads) == set(rail) == {"大埔镇", "鹿寨镇"}
     assert all(1 <= roads[s] <= rail[s] for s in roads), (roads, rail)
+    # the suburban railway serves 鹿寨, not 柳城; adding it never shrinks a circle (it did when a town joined the
+    # network at its single nearest node: 鹿寨镇 is nearer to 鹿寨站 than to the roads)
+    area_roads, area_rail = r["half_hour_area_km2_roads"], r["half_hour_area_km2_with_rail"]
+    assert area_rail["大埔镇"] == area_roads["大埔镇"] and rail["大埔镇"] == roads["大埔镇"]
+    assert area_rail["鹿寨镇"] > area_roads["鹿寨镇"] and rail["鹿寨镇"] > 2 * roads["鹿寨镇"]
     assert (tmp_path / "03_proximity.html").exists()
 
 
@@ -139,3 +147,5 @@ def test_04_bring_your_own_projects(kernel_dir, tmp_path, monkeypatch):
         assert (tmp_path / produced).exists(), produced
     report = (tmp_path / "04_geocode_report.csv").read_text(encoding="utf-8-sig")
     assert "九元山风电项目" in report and "unmatched" in report
+    # the plan's wharf is placed by its name (鹿寨); the made-up 示例 row needed the override
+    assert "柳州外贸码头（鹿寨江口口岸作业区）" in report and "place+name" in report
