@@ -236,6 +236,9 @@ def _nearest1_points(
     """
     n = len(oxy)
     uniq, first_pos, counts = np.unique(txy, axis=0, return_index=True, return_counts=True)
+    duplicates = len(uniq) < len(txy)
+    if not duplicates:  # keep the targets' own order: positions need no translation
+        uniq, first_pos = txy, np.arange(len(txy))
     tree = cKDTree(uniq)
     best = np.empty(n, dtype=np.int64)  # position in uniq
     s_best = np.empty(n)
@@ -244,8 +247,11 @@ def _nearest1_points(
     if rest.size:
         _nearest1_tree(oxy if rest.size == n else oxy[rest], rest, uniq, first_pos, tree, crs, k_hi,
                        best, s_best, tie)
-    tie |= counts[best] > 1
-    pos = first_pos[best]
+    if duplicates:
+        tie |= counts[best] > 1
+        pos = first_pos[best]
+    else:
+        pos = best
     if limit is not None:
         far = s_best > limit
         pos[far] = -1
@@ -255,7 +261,7 @@ def _nearest1_points(
 
 
 #: Grid pre-pass of nearest: cells per (unique) target, and at least this many origins per cell.
-_CELLS_PER_TARGET = 64
+_CELLS_PER_TARGET = 128
 _ORIGINS_PER_CELL = 8
 #: Most contenders per cell the pre-pass ranks itself (more: left to the tree).
 _GRID_CONTENDERS = 3
@@ -326,9 +332,11 @@ def _nearest1_grid(
     if several.size:
         # Plane distances to the contenders pick the plane-nearest; another contender only
         # matters if it lies within (s_plane_nearest + TIE_TOLERANCE_M) * k_hi of the origin.
-        xs, ys, n_sub = x[several], y[several], kind[several]
+        xs, ys, n_sub, c_sub = x[several], y[several], kind[several], cell[several]
         width = int(n_sub.max())
-        cand = jc[cell[several], :width]
+        cand = np.empty((len(several), width), dtype=jc.dtype)
+        for r in range(width):  # column by column: 1-d gathers are much faster than one 2-d one
+            cand[:, r] = np.ascontiguousarray(jc[:, r])[c_sub]
         d2 = np.full(cand.shape, np.inf)
         for r in range(width):
             has = np.flatnonzero(n_sub > r) if r >= 2 else slice(None)
