@@ -455,46 +455,56 @@ def _nearestk_points(
     q = min(k + 1, m)
     step = max(1, n // 4096)
     tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
+    first = True  # the first round covers every origin: slices instead of index arrays
     while todo.size:
-        d, j = tree.query(oxy[todo], k=q, workers=-1, distance_upper_bound=ub)
+        d, j = tree.query(oxy if first else oxy[todo], k=q, workers=-1, distance_upper_bound=ub)
         d, j = d.reshape(len(todo), q), j.reshape(len(todo), q)
         valid = np.isfinite(d)
         all_valid = bool(valid.all())
         jj = j if all_valid else np.where(valid, j, 0)
-        ox = oxy[todo, 0][:, None]
+        ox = (oxy[:, 0] if first else oxy[todo, 0])[:, None]
         s = None if tm is None else geodesic_from_plane(d if all_valid else np.where(valid, d, 0.0), ox,
                                                         txy[jj, 0], tm)
         if s is None:
-            s = geodesic_distance(ox, oxy[todo, 1][:, None], txy[jj, 0], txy[jj, 1], crs)
+            s = geodesic_distance(ox, (oxy[:, 1] if first else oxy[todo, 1])[:, None], txy[jj, 0], txy[jj, 1], crs)
         if not all_valid:
             s[~valid] = np.inf
         if limit is not None:
             s[s > limit] = np.inf
-        order = np.lexsort((jj, np.floor(s / TIE_TOLERANCE_M)), axis=1)
-        s = np.take_along_axis(s, order, axis=1)
-        jj = np.take_along_axis(jj, order, axis=1)
+        # re-rank by (distance class, target position); the plane order is almost always right already
+        cls = np.floor(s / TIE_TOLERANCE_M)
+        c0, c1 = cls[:, :-1], cls[:, 1:]
+        unsorted = np.flatnonzero(((c1 < c0) | ((c1 == c0) & (jj[:, 1:] < jj[:, :-1]))).any(axis=1))
+        if unsorted.size:
+            order = np.lexsort((jj[unsorted], cls[unsorted]), axis=1)
+            s[unsorted] = np.take_along_axis(s[unsorted], order, axis=1)
+            jj = jj.copy() if jj is j else jj
+            jj[unsorted] = np.take_along_axis(jj[unsorted], order, axis=1)
         kth = s[:, k - 1] if k <= q else np.full(len(todo), np.inf)
         last_d = d[:, -1]
         # proven: every target in reach seen, or the last plane candidate cannot beat the k-th
         proven = ~np.isfinite(last_d) | (q >= m) | (last_d > (kth + TIE_TOLERANCE_M) * k_hi)
-        if proven.all():  # the usual case: no boolean-indexed copies
-            rows, s_p, j_p = todo, s[:, : k + 1], jj[:, :k]
-        else:
-            rows, s_p, j_p = todo[proven], s[proven][:, : k + 1], jj[proven][:, :k]
-        sk = s_p[:, :k]
-        fin = np.isfinite(sk)
+        # every row is written; the unproven ones are overwritten by the next, wider round
+        sk = s[:, :k]
         with np.errstate(invalid="ignore"):  # inf - inf where fewer targets are in reach
-            gap = s_p[:, 1:] - s_p[:, :-1]  # rank r + 1 minus rank r
+            gap = s[:, 1 : k + 1] - s[:, : min(k, q - 1)]  # rank r + 1 minus rank r
             np.abs(gap, out=gap)
             close = gap <= TIE_TOLERANCE_M
         tie_k = np.zeros(sk.shape, dtype=bool)
         tie_k[:, : close.shape[1]] |= close[:, :k]
         tie_k[:, 1:] |= close[:, : k - 1]
-        pos[rows, : sk.shape[1]] = np.where(fin, j_p, -1)
-        dist[rows, : sk.shape[1]] = np.where(fin, sk, np.nan)
-        tie[rows, : sk.shape[1]] = tie_k & fin
+        rows = slice(None) if first else todo
+        w = sk.shape[1]
+        if limit is None and all_valid:
+            pos[rows, :w], dist[rows, :w], tie[rows, :w] = jj[:, :k], sk, tie_k
+        else:
+            fin = np.isfinite(sk)
+            pos[rows, :w] = np.where(fin, jj[:, :k], -1)
+            dist[rows, :w] = np.where(fin, sk, np.nan)
+            tie[rows, :w] = tie_k & fin
         todo = todo[~proven]
         q = min(2 * q, m)
+        first = False
     origin_pos = np.repeat(np.arange(n), k)
     rank = np.tile(np.arange(1, k + 1), n)
     return origin_pos, rank, pos.ravel(), dist.ravel(), tie.ravel()
