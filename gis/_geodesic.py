@@ -138,34 +138,46 @@ def geodesic_distance(
     return s
 
 
-def geodesic_from_plane(d: np.ndarray, x1: np.ndarray, x2: np.ndarray, tm: TMScale) -> np.ndarray | None:
+def geodesic_from_plane(
+    d: np.ndarray, x1: np.ndarray, x2: np.ndarray, tm: TMScale, *, overwrite: bool = False
+) -> np.ndarray | None:
     """Geodesic lengths of plane segments of known length ``d`` between eastings ``x1`` and ``x2``.
 
     For callers that already have the plane lengths (a cKDTree reports them):
     no coordinates but the eastings are needed.  ``None`` if a segment lies
     outside the domain of the series (then use :func:`geodesic_distance`).
+    ``overwrite=True`` lets the computation use ``x1`` and ``x2`` (float arrays
+    of ``d``'s shape, owned by the caller) as scratch space, which on tens of
+    millions of pairs saves more time than the arithmetic takes.
     """
     d = np.asarray(d, dtype=float)
     if d.size == 0:
         return np.zeros(d.shape)
     if d.max() > MAX_D_M:
         return None
+    if overwrite and all(isinstance(v, np.ndarray) and v.dtype == float and v.shape == d.shape
+                         and v.flags.writeable for v in (x1, x2)):
+        x1 -= tm.false_easting
+        x2 -= tm.false_easting
+        return _scale_segments(d, x1, x2, tm, offset=False)
     x1, x2 = (np.broadcast_to(np.asarray(v, dtype=float), d.shape) for v in (x1, x2))
     return _scale_segments(d, x1, x2, tm)
 
 
 def _scale_segments(
-    d: np.ndarray, x1: np.ndarray, x2: np.ndarray, tm: TMScale, *, check: bool = True
+    d: np.ndarray, x1: np.ndarray, x2: np.ndarray, tm: TMScale, *, check: bool = True, offset: bool = True
 ) -> np.ndarray | None:
     """``d * mean(1/k)`` along each segment, or ``None`` if ``check`` and an end lies beyond ``MAX_U_M``.
 
     mean(1/k) by Simpson's rule over the two ends and the midpoint, with
     ``1/k = (1 - q/2 + 5 q**2 / 24) / k0``, ``q = u**2 / R**2``.  Written with
     in-place operations: this runs on every origin of a nearest call.
+    ``offset=False``: ``x1`` and ``x2`` are already ``x - false_easting`` and
+    may be overwritten.
     """
     c = tm.inv_r2 / tm.k0**2
-    u1 = x1 - tm.false_easting
-    u2 = x2 - tm.false_easting
+    u1 = x1 - tm.false_easting if offset else x1
+    u2 = x2 - tm.false_easting if offset else x2
     w = u1 + u2
     w *= w  # (u1 + u2)**2 = 4 * um**2
     u1 *= u1  # q1 (unscaled)

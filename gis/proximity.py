@@ -620,7 +620,8 @@ def within(
             opos, tpos = pairs["i"], pairs["j"]
             step = max(1, len(oxy) // 4096)
             tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
-            s = None if tm is None else geodesic_from_plane(pairs["v"], oxy[opos, 0], txy[tpos, 0], tm)
+            s = None if tm is None else geodesic_from_plane(pairs["v"], oxy[opos, 0], txy[tpos, 0], tm,
+                                                            overwrite=True)
             if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
                 s = geodesic_distance(oxy[opos, 0], oxy[opos, 1], txy[tpos, 0], txy[tpos, 1], crs)
         else:
