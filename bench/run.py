@@ -219,6 +219,11 @@ def main() -> None:
         "ratios come from interleaved runs and are the figure to compare.",
         "",
     ]
+    out = Path(args.out)
+    if out.exists():  # keep the hand-written history of earlier runs
+        old = out.read_text(encoding="utf-8")
+        if "\n## History" in old:
+            lines_md += [old[old.index("\n## History") + 1:].rstrip("\n"), ""]
     write_text(args.out, "\n".join(lines_md))
     print(f"wrote {args.out}")
 

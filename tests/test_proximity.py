@@ -319,3 +319,17 @@ def test_within_sorted_and_unsorted_give_the_same_pairs(layers):
     assert (np.diff(cols)[same & (dd == 0)] > 0).all()  # a duplicate comes after its original
     assert (same & (dd == 0)).sum() > 0  # the premise: duplicates in reach
     assert np.abs(w["dist_m"].to_numpy() - gg[rows, cols]).max() < 0.5
+
+
+def test_nearest_on_many_origins_far_from_the_central_meridian():
+    # origins up to ~600 km east of 108E, where distances go through Geod.inv and the scale
+    # bounds are widened: the grid pre-pass must stay right there too.
+    rng = np.random.default_rng(21)
+    o = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rng.uniform(109.0, 114.0, 3000), rng.uniform(23.0, 25.0, 3000)),
+                         crs=4326)
+    t = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rng.uniform(109.0, 114.0, 30), rng.uniform(23.0, 25.0, 30)),
+                         crs=4326)
+    g = geod_matrix(o, t)
+    r = gis.nearest(o, t)
+    assert (r["target_index"].to_numpy() == g.argmin(axis=1)).all()
+    assert np.abs(r["dist_m"].to_numpy() - g.min(axis=1)).max() < 0.5
