@@ -62,8 +62,6 @@ TIE_TOLERANCE_M = 1e-3
 #: Largest origin x target matrix od_matrix builds (cells).
 MAX_OD_CELLS = 50_000_000
 
-_NEAREST_COLUMNS = ["target_index", "dist_m", "tie", "origin_precision_m", "target_precision_m",
-                    "uncertainty_m", "within_uncertainty"]
 
 
 # --------------------------------------------------------------------------- helpers
