@@ -689,11 +689,14 @@ def _unique(labels: list[str]) -> list[str]:
 @cli.command("run")
 @_output_options(default="maps", help_text="Folder for the maps and the analysis table.")
 @click.pass_obj
-def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool) -> None:
+@click.option("--max-precision-m", type=click.FloatRange(min=0, min_open=True), default=5000.0, show_default=True,
+              help="Only logistics nodes located at least this precisely count as targets (5000 m keeps "
+                   "township-level and better; nodes known only to their county are left out).")
+def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_precision_m: float) -> None:
     """The main job: build the default maps and the township → nearest logistics node table.
 
     Writes <folder>/*.html and <folder>/analysis_townships_nearest_logistics.csv
-    (each township's nearest node of the 物流 layers with dist_m), and the manifest.
+    (each township's nearest located node of the 物流 layers with dist_m), and the manifest.
     """
     import geopandas as gpd
     import pandas as pd
@@ -702,7 +705,7 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool) -> None:
     from .proximity import nearest
 
     analysis = output / "analysis_townships_nearest_logistics.csv"
-    run = _new_run("run", {"output": output, "overwrite": overwrite})
+    run = _new_run("run", {"output": output, "overwrite": overwrite, "max_precision_m": max_precision_m})
     _check_outputs([analysis], overwrite=overwrite)
     paths = _build_maps(output, run, state, overwrite=overwrite)
     hub_layers = [n for n, e in catalog().items() if e.get("group") == "物流"]
@@ -713,6 +716,10 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool) -> None:
         towns = load_layer("townships")
         hubs = pd.concat([load_layer(n).assign(layer=n) for n in hub_layers], ignore_index=True)
         hubs = gpd.GeoDataFrame(hubs, geometry="geometry", crs="EPSG:4326")
+        located = hubs["precision_m"].notna() & (hubs["precision_m"] <= max_precision_m)
+        state.step(f"{int(located.sum())} of {len(hubs)} logistics nodes are located to {max_precision_m:g} m "
+                   "or better; the others (known only to their county or city) are not targets")
+        hubs = hubs[located.to_numpy()].reset_index(drop=True)
         result = nearest(towns, hubs).rename_axis("origin_index").reset_index()
         table = _pair_table(towns, hubs, result, origin_col="origin_index", target_col="target_index")
         keep = [c for c in ("county",) if c in towns.columns]
@@ -723,8 +730,9 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool) -> None:
         _write(table, analysis, run, state, overwrite=overwrite)
         summary["townships"] = len(table)
         summary["dist_m_median"] = float(table["dist_m"].median())
-        lines.append(f"{len(table)} townships; median distance to the nearest logistics node "
-                     f"{table['dist_m'].median() / 1000:.1f} km")
+        summary["targets"] = len(hubs)
+        lines.append(f"{len(table)} townships; median distance to the nearest of {len(hubs)} logistics nodes "
+                     f"located to {max_precision_m:g} m or better: {table['dist_m'].median() / 1000:.1f} km")
     else:
         state.warn("no 物流 (logistics) layer or no townships layer is shipped; the analysis table was skipped.")
     _finish(run, output, state, as_json=as_json, summary=summary, lines=lines)

@@ -249,13 +249,16 @@ def test_run_builds_maps_and_the_analysis_table(tmp_path):
     assert sum(n.endswith(".html") for n in names) == json.loads(result.stdout)["maps"] >= 1
     table = read_vector(out / "analysis_townships_nearest_logistics.csv")
     assert len(table) == 118
-    # brute force for the first township over every shipped logistics node
+    # brute force for every township over the shipped logistics nodes located to 5 km or better
     hubs = pd.concat([gis.load_layer(n) for n, e in gis.layers.catalog().items() if e["group"] == "物流"])
-    town = gis.load_layer("townships").iloc[0]
-    d = GEOD.inv([town.geometry.x] * len(hubs), [town.geometry.y] * len(hubs),
-                 hubs.geometry.representative_point().x.to_numpy(), hubs.geometry.representative_point().y.to_numpy())[2]
-    if (hubs.geom_type == "Point").all():
-        assert table["dist_m"].iloc[0] == pytest.approx(d.min(), rel=1e-5)
+    hubs = hubs[hubs["precision_m"] <= 5000]
+    assert 0 < len(hubs) and json.loads(result.stdout)["targets"] == len(hubs)
+    assert (hubs.geom_type == "Point").all()
+    towns = gis.load_layer("townships")
+    for i in range(len(towns)):
+        x, y = towns.geometry.iloc[i].x, towns.geometry.iloc[i].y
+        d = GEOD.inv([x] * len(hubs), [y] * len(hubs), hubs.geometry.x.to_numpy(), hubs.geometry.y.to_numpy())[2]
+        assert table["dist_m"].iloc[i] == pytest.approx(d.min(), rel=1e-5)
     assert_one_line_error(invoke("run", "-o", str(out)), "already exists")
 
 
