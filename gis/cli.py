@@ -423,8 +423,8 @@ def _record_shipped_inputs(run: Run) -> None:
     root = layers_dir()
     for name, entry in catalog().items():
         path = root / entry["file"]
-        if path.exists():
-            run.add_input(name, kind="layer", path=path)
+        if path.exists():  # shipped layers are GeoJSON in lon/lat WGS-84 (RFC 7946)
+            run.add_input(name, kind="layer", path=path, crs="EPSG:4326")
     for path in sorted((root / "structures").glob("*.yaml")):
         run.add_input(f"structure:{path.stem}", kind="structure", path=path)
     for extra in ("map_styles.yaml", "basemaps.yaml"):
