@@ -167,7 +167,10 @@ def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]
             if analysis["origins"] not in known or not targets_names:
                 notes.append(f"{title}: inputs not shipped yet")
                 continue
-            targets = pd.concat([load_layer(n)[["name", "geometry"]] for n in targets_names], ignore_index=True)
+            targets = pd.concat([load_layer(n)[["name", "precision_m", "geometry"]] for n in targets_names],
+                                ignore_index=True)
+            if "max_precision_m" in analysis:  # leave out targets the plans place only by county or city
+                targets = targets[targets["precision_m"] <= float(analysis["max_precision_m"])]
             links = nearest_links(load_layer(analysis["origins"]), gpd.GeoDataFrame(targets, crs="EPSG:4326"))
             out.append((links, {**info, "style": {"color": "#e67e22", "weight": 1.5, "dash": "3 4"}, "kind": "line"}))
         elif kind == "buffer_rings":
