@@ -20,6 +20,18 @@ dgpd = pytest.importorskip("dask_geopandas")
 GEOD = pyproj.Geod(ellps="GRS80")  # CGCS2000 uses the GRS80 ellipsoid (flattening differs by 1e-11 relative)
 
 
+def assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Equal frames: labels, dtypes, targets, ties and flags exactly; ``dist_m`` to the kernel's 0.2 ppm.
+
+    The in-memory kernel itself reports a distance through one of two equivalent formulas (the grid
+    pre-pass or the tree pass, whichever settles the origin), and which one depends on the other origins
+    of the call; so a partition's distances can differ from the whole layer's in the last ~1e-7.
+    """
+    pd.testing.assert_frame_equal(got.drop(columns="dist_m"), expected.drop(columns="dist_m"), check_exact=True)
+    np.testing.assert_allclose(got["dist_m"], expected["dist_m"], rtol=2e-7, atol=0)
+    np.testing.assert_array_equal(got["dist_m"].isna(), expected["dist_m"].isna())
+
+
 @pytest.fixture(scope="module")
 def origins() -> gpd.GeoDataFrame:
     """3000 points over Liuzhou in lon/lat (each partition is reprojected in the kernel), labelled by string."""
@@ -53,7 +65,7 @@ def test_nearest_k1_equals_in_memory_and_brute_force(dorigins, origins, targets)
     assert lazy.npartitions == 4
     assert lazy.divisions == dorigins.divisions  # aligned to the origins' index
     got = lazy.compute()
-    pd.testing.assert_frame_equal(got, gis.nearest(dorigins.compute(), targets))
+    assert_same(got, gis.nearest(dorigins.compute(), targets))
     assert got.index.equals(origins.index)
     assert got["tie"].any()  # the doubled facility
 
@@ -76,21 +88,21 @@ def test_nearest_k3_equals_in_memory(dorigins, targets) -> None:
     assert list(got.columns[:2]) == ["rank", "target_index"]
     assert got.index.name == "origin_index"
     expected = gis.nearest(dorigins.compute(), targets, k=3)
-    pd.testing.assert_frame_equal(got.set_index("rank", append=True), expected)
+    assert_same(got.set_index("rank", append=True), expected)
     assert len(got) == 3 * 3000
 
 
 def test_nearest_max_distance_leaves_far_origins_empty(dorigins, targets) -> None:
     got = partitioned.nearest(dorigins, targets, max_distance_m=8000).compute()
     expected = gis.nearest(dorigins.compute(), targets, max_distance_m=8000)
-    pd.testing.assert_frame_equal(got, expected)
+    assert_same(got, expected)
     assert got["target_index"].isna().any() and got["target_index"].notna().any()
     assert (got["dist_m"].dropna() <= 8000).all()
 
 
 def test_within_equals_in_memory_and_brute_force(dorigins, origins, targets) -> None:
     got = partitioned.within(dorigins, targets, 6000).compute().reset_index(drop=True)
-    pd.testing.assert_frame_equal(got, gis.within(dorigins.compute(), targets, 6000))
+    assert_same(got, gis.within(dorigins.compute(), targets, 6000))
 
     t_ll = targets.to_crs(4326)
     _, _, s = GEOD.inv(np.repeat(origins.geometry.x.to_numpy(), 40), np.repeat(origins.geometry.y.to_numpy(), 40),
@@ -111,9 +123,9 @@ def test_geoparquet_path_and_line_targets(tmp_path, origins, targets) -> None:
     lazy = partitioned.nearest(folder, roads)
     assert lazy.npartitions == 3
     got = lazy.compute()
-    pd.testing.assert_frame_equal(got, gis.nearest(gpd.read_parquet(folder), roads))
+    assert_same(got, gis.nearest(gpd.read_parquet(folder), roads))
     assert set(got["target_index"]) == {0, 1}
-    pd.testing.assert_frame_equal(
+    assert_same(
         partitioned.within(folder, roads, 3000, npartitions=2).compute().reset_index(drop=True),
         gis.within(gpd.read_parquet(folder), roads, 3000),
     )
@@ -123,7 +135,7 @@ def test_geodataframe_is_split(origins, targets) -> None:
     assert partitioned.partitions(origins).npartitions == 1  # fewer rows than ROWS_PER_PARTITION
     lazy = partitioned.nearest(origins, targets, npartitions=5)
     assert lazy.npartitions == 5
-    pd.testing.assert_frame_equal(lazy.compute(), gis.nearest(origins, targets))
+    assert_same(lazy.compute(), gis.nearest(origins, targets))
 
 
 def test_bad_input_is_refused_before_computing(dorigins, origins, targets, tmp_path) -> None:
