@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1e6,1e7,3e7", help="origin counts, comma-separated")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--out", default=str(ROOT / "bench" / "dask.md"))
+    parser.add_argument("--from-log", metavar="LOG", help="rebuild the report from the JSON lines of an earlier run")
     parser.add_argument("--case", nargs=2, metavar=("FOLDER", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
@@ -149,6 +150,12 @@ def main() -> None:
 
     from gis._io import write_text
 
+    if args.from_log:
+        text = Path(args.from_log).read_text(encoding="utf-8")
+        rows = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        write_text(args.out, report(rows))
+        print(f"wrote {args.out}")
+        return
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     modes = [m.strip() for m in args.modes.split(",")]
     rows = []
@@ -187,20 +194,76 @@ def report(rows: list[dict]) -> str:
         "",
         *machine(),
         "",
-        "| N origins | path | wall s | of which read s | peak MiB | peak - base MiB | bytes/origin | rows | sum dist_m |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| N origins | path | wall s | µs/origin | of which read s | peak MiB | peak - base MiB | bytes/origin | rows | sum dist_m |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['n']:.0e} | {r['mode']} | failed: {r['error']} | | | | | | |")
+            lines.append(f"| {r['n']:.0e} | {r['mode']} | failed: {r['error']} | | | | | | | |")
             continue
         extra = r["peak_mb"] - r["base_mb"]
         read = "" if r["read_s"] != r["read_s"] else f"{r['read_s']:.1f}"
         lines.append(
-            f"| {r['n']:.0e} | {r['mode']} | {r['seconds']:.1f} | {read} | {r['peak_mb']:.0f} | {extra:.0f} | "
+            f"| {r['n']:.0e} | {r['mode']} | {r['seconds']:.1f} | {r['seconds'] / r['n'] * 1e6:.2f} | {read} | {r['peak_mb']:.0f} | {extra:.0f} | "
             f"{extra * 2**20 / r['n']:.0f} | {r['rows']} | {r['checksum']:.6e} |"
         )
+    lines += ["", *conclusions(rows)]
     return "\n".join(lines) + "\n"
+
+
+def conclusions(rows: list[dict]) -> list[str]:
+    """Where the partitioned path pays, computed from the table."""
+    ok = [r for r in rows if "error" not in r]
+    by = {(r["n"], r["mode"]): r for r in ok}
+    ram_mib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
+    out = ["## Where it pays", ""]
+    for n in sorted({r["n"] for r in ok}):
+        mem = by.get((n, "in-memory"))
+        if mem is None:
+            continue
+        parts = [f"{m}: {mem['seconds'] / by[(n, m)]['seconds']:.2f}x the in-memory speed, "
+                 f"{(by[(n, m)]['peak_mb'] - by[(n, m)]['base_mb']) / (mem['peak_mb'] - mem['base_mb']):.2f}x its "
+                 "memory above base" for m in MODES[1:] if (n, m) in by]
+        out.append(f"- N = {n:.0e}: " + "; ".join(parts) + ".")
+    largest = max((r["n"] for r in ok if r["mode"] == "in-memory"), default=None)
+    if largest is not None:
+        out.append("")
+        for mode in MODES[:2]:
+            r = by.get((largest, mode))
+            if r is None:
+                continue
+            bpo = (r["peak_mb"] - r["base_mb"]) * 2**20 / largest
+            n_max = (ram_mib - r["base_mb"]) * 2**20 / bpo
+            out.append(f"- {mode}: {bpo:.0f} bytes per origin at N = {largest:.0e} (peak above base), so on "
+                       f"this machine's {ram_mib / 1024:.1f} GiB it would run out of memory near "
+                       f"N = {n_max:.1e} origins.")
+        r = by.get((largest, "partitioned -> parquet"))
+        if r is not None:
+            out.append(f"- partitioned -> parquet: peak {r['peak_mb'] - r['base_mb']:.0f} MiB above base at "
+                       f"N = {largest:.0e}, set by the partitions in flight (two threads x 1e6 origins), "
+                       "not by N: bounded only by disk.")
+    out += [
+        "",
+        "Reading the table.  The partitioned path runs the very same kernel on 1e6-origin pieces; what",
+        "makes it faster from about 1e7 origins here is, as far as these runs show: (1) it decodes the",
+        "GeoParquet (WKB to shapely points, the largest single cost: see the read column) and reprojects",
+        "on both cores, one partition per thread, where `gpd.read_parquet` builds the geometries in one",
+        "thread; (2) the in-memory path is slower *per origin* at 1e7+ than at 1e6 (µs/origin column, and its",
+        "read column), while every partition stays at 1e6 origins.  At 1e6 origins (one",
+        "partition) the partitioned path only adds dask's overhead.",
+        "",
+        "So: below ~1e7 origins use `gis.nearest` (as fast or faster, a pandas frame directly).  From ~1e7",
+        "the partitioned path is faster on this 2-core machine and needs a fraction of the memory; it is",
+        "*required* once the in-memory path would not fit (the estimate above), and `.to_parquet()` keeps",
+        "memory flat at any N.  On a cluster the same call runs on `dask.distributed` workers once a",
+        "`Client` is open (partitions are independent; the facilities, tens of kB, go with each task), so",
+        "it should scale with the workers' cores; that was not measured here (one 2-core machine).",
+        "",
+        "The `sum dist_m` column differs between the paths in the 12th significant digit: the kernel",
+        "reports each distance by one of two equivalent formulas depending on the other origins of the",
+        "call (module docstring of `gis.partitioned`), within its documented 0.2 ppm; targets are the same.",
+    ]
+    return out
 
 
 if __name__ == "__main__":
