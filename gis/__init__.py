@@ -1,7 +1,7 @@
 """liuzhou-gis: a spatial-planning toolkit for Liuzhou (柳州市, Guangxi).
 
 The public namespace.  Modules load lazily, so ``import gis`` stays quick and
-optional dependencies (folium, openpyxl, networkx) are only needed by the
+optional dependencies (folium, openpyxl, dask-geopandas) are only needed by the
 functions that use them.
 
 Layers of the package (imports only go downwards):
