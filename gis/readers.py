@@ -3,8 +3,18 @@
 Text encodings are never guessed silently.  A Shapefile is decoded with the
 encoding its ``.cpg`` names; without one, every field name and text value is
 decoded strictly as UTF-8, then as GBK, and a warning says which one worked.
-CSV files are handled the same way (a UTF-8 BOM is accepted).  The outcome is
-recorded in ``gdf.attrs["source"]["encoding"]``.
+CSV files are handled the same way; a byte-order mark decides first (UTF-8,
+UTF-16 and UTF-32 with a BOM, e.g. Excel's "Unicode text", are read as such).
+``encoding=...`` (on the command line ``--input-encoding``) forces one.  The
+outcome is recorded in ``gdf.attrs["source"]["encoding"]``.
+
+Rows of a table are named in errors and warnings by their spreadsheet row
+number: the header is row 1, the first data row row 2 (as Excel and WPS show
+them).  A row with a blank coordinate cell is kept without geometry and
+reported in a warning (``missing_coordinates="keep"``, the default), or
+refused with the rows named (``missing_coordinates="error"``, what the
+command-line analyses use, since a distance needs a position); it is never
+dropped silently.
 
 A Shapefile written by :func:`gis.export.export` carries a sidecar
 ``<name>.fields.csv``; its full (untruncated) field names and datetime columns
@@ -13,11 +23,12 @@ are restored on reading.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +37,7 @@ import shapely
 
 from ._errors import CRSError, InputError, require
 
+MissingCoordinates = Literal["keep", "error"]
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 _LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x")
 _LAT_NAMES = ("lat", "latitude", "纬度", "y")
@@ -52,6 +64,7 @@ def read_vector(
     wkt: str | None = None,
     crs: Any = None,
     datum: str = "wgs84",
+    missing_coordinates: MissingCoordinates = "keep",
 ) -> gpd.GeoDataFrame:
     """Read a vector file or a table with coordinates as a GeoDataFrame.
 
@@ -64,7 +77,9 @@ def read_vector(
         Layer of a multi-layer file (GeoPackage), or sheet of a workbook.
         Required when a GeoPackage holds more than one layer.
     encoding : str, optional
-        Force a text encoding (Shapefile, CSV) instead of ``.cpg`` / detection.
+        The text encoding of a Shapefile or CSV/TXT (any Python codec name, e.g.
+        ``"utf-16"``, ``"gb18030"``), instead of the ``.cpg`` / detection (BOM,
+        else UTF-8, else GBK).
     lon, lat, wkt : str, optional
         Coordinate columns of a table.  By default found by name:
         lon/lng/longitude/经度/x and lat/latitude/纬度/y, or wkt/geometry.
@@ -74,6 +89,9 @@ def read_vector(
     datum : {"wgs84", "cgcs2000", "gcj02", "bd09"}
         Datum of lon/lat table coordinates; GCJ-02 (Amap, Tencent) and BD-09
         (Baidu) are converted to WGS-84.
+    missing_coordinates : {"keep", "error"}, default "keep"
+        Table rows with a blank coordinate cell: kept without geometry (with a
+        warning naming their spreadsheet rows) or refused; see :func:`table_to_points`.
 
     Returns
     -------
@@ -96,7 +114,8 @@ def read_vector(
         return read_shapefile(path, encoding=encoding)
     if suffix in TABLE_SUFFIXES or suffix == ".xls":
         table = read_table(path, sheet=layer, encoding=encoding)
-        gdf = table_to_points(table, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum, source=path.name)
+        gdf = table_to_points(table, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum, source=path.name,
+                              missing_coordinates=missing_coordinates)
         gdf.attrs["source"] = dict(table.attrs.get("source", {}))
         return gdf
     import pyogrio
@@ -147,7 +166,7 @@ def _cpg_codec(path: Path) -> str | None:
     except LookupError:
         raise InputError(
             f"{cpg}: names the encoding {raw!r}, which is unknown. Replace its content with UTF-8 or GBK, "
-            "or pass encoding=... (--encoding)."
+            "or pass encoding=... (--input-encoding)."
         ) from None
 
 
@@ -180,7 +199,7 @@ def _decode_frame(raw: gpd.GeoDataFrame, codec: str) -> tuple[gpd.GeoDataFrame |
 
 
 def _codec_label(codec: str) -> str:
-    return {"utf-8": "UTF-8", "gbk": "GBK"}.get(codec, codec.upper())
+    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gbk": "GBK"}.get(codec.lower(), codec.upper())
 
 
 def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> gpd.GeoDataFrame:
@@ -231,8 +250,8 @@ def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> g
             break
         failures.append(f"not {_codec_label(codec)} ({where})")
     else:
-        fix = ("its .cpg names the wrong encoding; fix the .cpg or pass encoding=... (--encoding)"
-               if cpg is not None and encoding is None else "pass the right encoding=... (--encoding)")
+        fix = ("its .cpg names the wrong encoding; fix the .cpg or pass encoding=... (--input-encoding)"
+               if cpg is not None and encoding is None else "pass the right encoding=... (--input-encoding)")
         raise InputError(f"{path}: text is {', '.join(failures)}; {fix}.")
     label = _codec_label(codec)
     if cpg is None and encoding is None:
@@ -271,19 +290,62 @@ def _apply_sidecar(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
 
 # ---------------------------------------------------------------- tables
 
-def _decode_text(path: Path, encoding: str | None) -> tuple[str, str]:
+_BOMS = (  # UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+_ENCODING_FIX = "pass its encoding (encoding=... in Python, --input-encoding on the command line)"
+
+
+def decode_text(path: str | os.PathLike, encoding: str | None = None) -> tuple[str, str]:
+    """The text of a CSV/TXT file and the label of the encoding that decoded it.
+
+    ``encoding=None``: a byte-order mark decides (UTF-8, UTF-16, UTF-32); without
+    one, strict UTF-8, else GBK with a warning; anything else is refused,
+    naming the failing lines and the fix.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.txt"
+    >>> _ = p.write_bytes("名称\t经度\n柳州站\t109.43\n".encode("utf-16"))
+    >>> text, label = decode_text(p)
+    >>> text.splitlines()[1], label
+    ('柳州站\t109.43', 'UTF-16')
+    """
+    path = Path(path)
     data = path.read_bytes()
     if encoding is not None:
         codec = _CPG_CODECS.get(encoding.lower(), encoding)
         try:
-            return data.decode("utf-8-sig" if codec == "utf-8" else codec), _codec_label(codec)
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise InputError(f"{path}: is not {_codec_label(codec)} (line {line}); pass the right encoding.") from exc
+            codecs.lookup(codec)
         except LookupError:
-            raise InputError(f"{path}: unknown encoding {encoding!r}; use utf-8 or gbk.") from None
+            raise InputError(
+                f"{path}: unknown encoding {encoding!r}; give a Python codec name such as utf-8, gbk, "
+                "gb18030, utf-16 or big5."
+            ) from None
+        try:
+            text = data.decode("utf-8-sig" if codec == "utf-8" else codec)
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].decode(codec, errors="replace").count("\n") + 1
+            raise InputError(
+                f"{path}: is not {_codec_label(codec)} (line {line}); {_ENCODING_FIX} with the right one."
+            ) from exc
+        return text.removeprefix("\ufeff"), _codec_label(codec)
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec).removeprefix("\ufeff"), label
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{path}: starts with a {label} byte-order mark but is not valid {label} "
+                    f"(byte {exc.start}); save it again as UTF-8, or {_ENCODING_FIX}."
+                ) from exc
     try:
-        return data.decode("utf-8-sig"), "UTF-8"
+        return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError as exc:
         utf8_line = data[: exc.start].count(b"\n") + 1
     try:
@@ -291,8 +353,8 @@ def _decode_text(path: Path, encoding: str | None) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         gbk_line = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"{path}: is neither UTF-8 (fails on line {utf8_line}) nor GBK (fails on line {gbk_line}); "
-            "save it as UTF-8 or pass its encoding (--encoding)."
+            f"{path}: is neither UTF-8 (fails on line {utf8_line}) nor GBK (fails on line {gbk_line}) and has "
+            f"no byte-order mark; save it as UTF-8, or {_ENCODING_FIX}, e.g. --input-encoding big5."
         ) from exc
     warnings.warn(f"{path.name}: is not UTF-8 (line {utf8_line}); decoded as GBK.", UserWarning, stacklevel=3)
     return text, "GBK"
@@ -318,8 +380,12 @@ def _infer_column(values: pd.Series) -> pd.Series:
     return out
 
 
-def _csv_cells(text: str, sep: str, path: Path) -> list[list[tuple[str, bool]]]:
-    """RFC 4180 cells as (text, was_quoted); quoting tells text columns from numbers."""
+def _csv_cells(text: str, sep: str, path: Path) -> tuple[list[list[tuple[str, bool]]], list[int]]:
+    """RFC 4180 cells as (text, was_quoted), and each kept record's spreadsheet row number.
+
+    Quoting tells text columns from numbers.  Blank records are dropped, but
+    the row numbers still count them (a spreadsheet shows them as rows).
+    """
     field = re.compile(r'"((?:[^"]|"")*)"|([^' + re.escape(sep) + r'"\r\n]*)')
     rows: list[list[tuple[str, bool]]] = []
     row: list[tuple[str, bool]] = []
@@ -347,21 +413,63 @@ def _csv_cells(text: str, sep: str, path: Path) -> list[list[tuple[str, bool]]]:
             raise InputError(f"{path}: line {line} has a stray quote; quote the whole cell (\"a \"\"b\"\"\").")
     if row:
         rows.append(row)
-    return [r for r in rows if r != [("", False)]]
+    kept = [(i + 1, r) for i, r in enumerate(rows) if r != [("", False)]]
+    return [r for _, r in kept], [i for i, _ in kept]
+
+
+def spreadsheet_rows(table: pd.DataFrame, positions: np.ndarray | list[int]) -> list[int]:
+    """Spreadsheet row numbers (header = row 1) of the table rows at ``positions``.
+
+    Tables from :func:`read_table` remember where blank rows were skipped;
+    any other table counts its first row as row 2.
+
+    Examples
+    --------
+    >>> spreadsheet_rows(pd.DataFrame({"a": [1, 2, 3]}), [0, 2])
+    [2, 4]
+    """
+    numbers = table.attrs.get("source", {}).get("row_numbers")
+    if numbers is None:
+        return [int(p) + 2 for p in positions]
+    return [int(numbers[p]) for p in positions]
+
+
+def describe_rows(numbers: list[int], *, limit: int = 10) -> str:
+    """``"row 2"`` / ``"rows 2, 5 and 3 more"``, followed by what the numbering means.
+
+    Examples
+    --------
+    >>> describe_rows([2])
+    'row 2 (spreadsheet numbering: header = row 1)'
+    """
+    shown = ", ".join(map(str, numbers[:limit]))
+    more = f" and {len(numbers) - limit} more" if len(numbers) > limit else ""
+    noun = "row" if len(numbers) == 1 else "rows"
+    return f"{noun} {shown}{more} (spreadsheet numbering: header = row 1)"
+
+
+def _separator(text: str, suffix: str) -> str:
+    if suffix == ".tsv":
+        return "\t"
+    if suffix == ".txt":  # Excel's "Unicode text" and "Text (tab delimited)" are tab separated
+        header = text.split("\n", 1)[0]
+        if "\t" in header and "," not in header:
+            return "\t"
+    return ","
 
 
 def _parse_csv(text: str, *, sep: str, path: Path) -> pd.DataFrame:
-    rows = _csv_cells(text, sep, path)
+    rows, numbers = _csv_cells(text, sep, path)
     if not rows:
         raise InputError(f"{path}: is empty; it needs a header row.")
     header = [name for name, _ in rows[0]]
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise InputError(f"{path}: repeats the column name(s) {', '.join(dupes)}; rename them.")
-    bad = [str(i + 1) for i, r in enumerate(rows[1:], start=1) if len(r) != len(header)]
+    bad = [numbers[i] for i, r in enumerate(rows[1:], start=1) if len(r) != len(header)]
     if bad:
         raise InputError(
-            f"{path}: line(s) {', '.join(bad[:10])} do not have the {len(header)} cells of the header; "
+            f"{path}: {describe_rows(bad)} {'does' if len(bad) == 1 else 'do'} not have the {len(header)} cells of the header; "
             "check for unquoted separators."
         )
     columns = {}
@@ -378,7 +486,17 @@ def _parse_csv(text: str, *, sep: str, path: Path) -> pd.DataFrame:
                 columns[name] = values.where(~missing, None)
         else:
             columns[name] = _infer_column(values)
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows) - 1))
+    table = pd.DataFrame(columns, index=pd.RangeIndex(len(rows) - 1))
+    data_numbers = numbers[1:]
+    table.attrs["row_numbers"] = _compact_row_numbers(data_numbers)
+    return table
+
+
+def _compact_row_numbers(numbers: list[int]) -> tuple[int, ...] | None:
+    """``None`` when data rows are rows 2, 3, 4 … (the usual case: nothing to remember)."""
+    if all(n == i + 2 for i, n in enumerate(numbers)):
+        return None
+    return tuple(numbers)
 
 
 def read_table(
@@ -389,18 +507,28 @@ def read_table(
 ) -> pd.DataFrame:
     """Read a CSV/TSV or Excel table without losing leading zeros or Chinese text.
 
-    CSV is decoded as UTF-8 (BOM or not), else GBK, with a warning; a column
-    becomes numeric only when every value is a number written without a leading
-    zero (so ``0772`` area codes stay text).  Empty cells are missing values.
+    CSV is decoded by its byte-order mark (UTF-8, UTF-16, UTF-32), else as
+    UTF-8, else GBK with a warning (:func:`decode_text`); a column becomes
+    numeric only when every value is a number written without a leading zero
+    (so ``0772`` area codes stay text).  Empty cells are missing values.
 
     Parameters
     ----------
     path : path-like
-        ``.csv``, ``.tsv``, ``.txt`` (comma separated) or ``.xlsx``.
+        ``.csv``, ``.tsv``, ``.txt`` (comma separated, or tab separated when
+        the header has tabs and no commas, as Excel's "Unicode text") or ``.xlsx``.
     sheet : str or int, optional
         Excel sheet (default: the first).
     encoding : str, optional
-        Force the CSV encoding.
+        The text encoding of a CSV/TXT file (any Python codec name: ``"utf-16"``,
+        ``"gb18030"``, ``"big5"`` …); default ``None`` detects it as above.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attrs["source"]``: ``path``, ``format``, ``layer`` (sheet), ``encoding``
+        (the label of the one that decoded it) and ``row_numbers`` (``None``
+        unless blank rows were skipped; see :func:`spreadsheet_rows`).
 
     Examples
     --------
@@ -423,9 +551,10 @@ def read_table(
         table, label = _read_excel(path, sheet), "xlsx"
         source = {"path": str(path), "format": "xlsx", "layer": table.attrs.pop("sheet"), "encoding": None}
     else:
-        text, label = _decode_text(path, encoding)
-        table = _parse_csv(text, sep="\t" if suffix == ".tsv" else ",", path=path)
+        text, label = decode_text(path, encoding)
+        table = _parse_csv(text, sep=_separator(text, suffix), path=path)
         source = {"path": str(path), "format": suffix.lstrip("."), "layer": None, "encoding": label}
+    source["row_numbers"] = table.attrs.pop("row_numbers", None)
     table.attrs["source"] = source
     return table
 
@@ -456,10 +585,13 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
         raise InputError(f"{path}: sheet {name!r} is empty; it needs a header row.")
     header = [str(h) if h is not None else f"column_{i + 1}" for i, h in enumerate(rows[0])]
     table = pd.DataFrame(rows[1:], columns=header)
-    table = table.dropna(how="all").reset_index(drop=True)
+    table = table.dropna(how="all")
+    row_numbers = _compact_row_numbers([int(i) + 2 for i in table.index])
+    table = table.reset_index(drop=True)
     for column in table.columns:
         table[column] = _typed_excel_column(table[column])
     table.attrs["sheet"] = name
+    table.attrs["row_numbers"] = row_numbers
     return table
 
 
@@ -501,12 +633,20 @@ def table_to_points(
     crs: Any = None,
     datum: str = "wgs84",
     source: str = "table",
+    missing_coordinates: MissingCoordinates = "keep",
 ) -> gpd.GeoDataFrame:
     """Turn a table with coordinate (or WKT) columns into a GeoDataFrame.
 
-    The coordinate columns are consumed into the geometry.  Rows without
-    coordinates keep a missing geometry.  Non-numeric coordinates are refused,
-    naming the rows.
+    The coordinate columns are consumed into the geometry.  Non-numeric
+    coordinates are refused, naming the rows (spreadsheet numbering, header =
+    row 1).
+
+    Parameters
+    ----------
+    missing_coordinates : {"keep", "error"}, default "keep"
+        A row with a blank coordinate (or WKT) cell: ``"keep"`` keeps it with
+        a missing geometry and warns, naming the rows; ``"error"`` refuses the
+        table, naming the rows and the fix.  Rows are never dropped.
 
     Examples
     --------
@@ -514,6 +654,8 @@ def table_to_points(
     >>> table_to_points(t).geometry.iloc[0].wkt
     'POINT (109.43 24.33)'
     """
+    if missing_coordinates not in ("keep", "error"):
+        raise InputError(f"missing_coordinates: must be 'keep' or 'error', got {missing_coordinates!r}.")
     lon_col = lat_col = wkt_col = None
     if wkt is not None:
         wkt_col = _find_column(table, wkt, _WKT_NAMES, "WKT geometry")
@@ -526,17 +668,21 @@ def table_to_points(
         values = table[wkt_col]
         geoms = []
         bad = []
-        for row, value in values.items():
+        for position, value in enumerate(values):
             if value is None or (isinstance(value, float) and np.isnan(value)):
                 geoms.append(None)
                 continue
             try:
                 geoms.append(shapely.from_wkt(str(value)))
             except shapely.errors.GEOSException:
-                bad.append(str(row))
+                bad.append(position)
                 geoms.append(None)
         if bad:
-            raise InputError(f"{source}: column {wkt_col!r} holds text that is not WKT in row(s) {', '.join(bad[:10])}.")
+            raise InputError(
+                f"{source}: column {wkt_col!r} holds text that is not WKT in {describe_rows(spreadsheet_rows(table, bad))}."
+            )
+        blank = np.flatnonzero(np.array([g is None for g in geoms], dtype=bool))
+        _report_blank(table, blank, [wkt_col], source=source, how=missing_coordinates)
         gdf = gpd.GeoDataFrame(table.drop(columns=wkt_col), geometry=geoms, crs=crs or "EPSG:4326")
         return _apply_datum(gdf, datum, source)
     if lon_col is None or lat_col is None:
@@ -549,15 +695,17 @@ def table_to_points(
     coords = {}
     for column in (lon_col, lat_col):
         numbers = pd.to_numeric(table[column], errors="coerce")
-        bad = table.index[numbers.isna() & table[column].notna() & (table[column].astype(str).str.strip() != "")]
+        bad = np.flatnonzero((numbers.isna() & table[column].notna()
+                              & (table[column].astype(str).str.strip() != "")).to_numpy())
         if len(bad):
             raise InputError(
-                f"{source}: column {column!r} holds non-numbers in row(s) {', '.join(map(str, bad[:10]))}; "
-                "coordinates must be decimal numbers."
+                f"{source}: column {column!r} holds non-numbers in {describe_rows(spreadsheet_rows(table, bad))}; "
+                "coordinates must be decimal numbers (e.g. 109.43, not 东经109°25′)."
             )
         coords[column] = numbers.astype(float)
     x, y = coords[lon_col].to_numpy(), coords[lat_col].to_numpy()
     present = ~(np.isnan(x) | np.isnan(y))
+    _report_blank(table, np.flatnonzero(~present), [lon_col, lat_col], source=source, how=missing_coordinates)
     geoms = np.full(len(table), None, dtype=object)
     geoms[present] = shapely.points(x[present], y[present])
     rest = table.drop(columns=[lon_col, lat_col])
@@ -573,6 +721,27 @@ def table_to_points(
     else:
         gdf = gdf.set_crs("EPSG:4326")
     return _apply_datum(gdf, datum, source)
+
+
+def _report_blank(table: pd.DataFrame, positions: np.ndarray, columns: list[str], *, source: str,
+                  how: MissingCoordinates) -> None:
+    """Warn about (``"keep"``) or refuse (``"error"``) rows with a blank coordinate cell."""
+    if len(positions) == 0:
+        return
+    where = describe_rows(spreadsheet_rows(table, positions))
+    cells = " or ".join(repr(str(c)) for c in columns)
+    verb, pronoun = ("has", "it has") if len(positions) == 1 else ("have", "they have")
+    if how == "error":
+        raise InputError(
+            f"{source}: {where} {verb} a blank {cells} cell, so {pronoun} no position. Fill in the coordinates, "
+            "delete those rows, or place them by name first (`lzgis geocode`, gis.geocode_table)."
+        )
+    warnings.warn(
+        f"{source}: {where} {verb} a blank {cells} cell; kept without geometry "
+        "(analyses refuse them: fill in the coordinates or delete those rows).",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _apply_datum(gdf: gpd.GeoDataFrame, datum: str, source: str) -> gpd.GeoDataFrame:

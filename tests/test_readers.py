@@ -79,7 +79,7 @@ def test_quoted_cells_stay_text_and_may_hold_separators(tmp_path):
 def test_ragged_rows_and_stray_quotes_are_refused(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a,b\n1,2\n3\n", encoding="utf-8")
-    with pytest.raises(InputError, match="line\\(s\\) 3 do not have the 2 cells"):
+    with pytest.raises(InputError, match=r"row 3 \(spreadsheet numbering: header = row 1\) does not have the 2 cells"):
         read_table(path)
     path.write_text('a,b\n1,x"y\n', encoding="utf-8")
     with pytest.raises(InputError, match="line 2 has a stray quote"):
@@ -105,14 +105,69 @@ def read_table_from(tmp_path, text):
 
 def test_non_numeric_coordinates_name_the_rows(tmp_path):
     t = read_table_from(tmp_path, "name,lon,lat\nA,109.4,24.3\nB,东经109度,24.3\n")
-    with pytest.raises(InputError, match="column 'lon' holds non-numbers in row\\(s\\) 1"):
+    with pytest.raises(InputError, match=r"column 'lon' holds non-numbers in row 3 \(spreadsheet numbering"):
         table_to_points(t)
 
 
 def test_missing_coordinates_give_missing_geometry(tmp_path):
     t = read_table_from(tmp_path, "name,lon,lat\nA,109.4,24.3\nB,,\n")
-    gdf = table_to_points(t)
+    with pytest.warns(UserWarning, match=r"row 3 \(spreadsheet numbering: header = row 1\) has a blank 'lon' or 'lat'"):
+        gdf = table_to_points(t)
     assert gdf.geometry.iloc[1] is None and len(gdf) == 2
+
+
+def test_blank_longitude_cells_are_named_by_spreadsheet_row_or_refused(tmp_path):
+    # a blank line (spreadsheet row 3) is skipped but still counted
+    path = tmp_path / "点.csv"
+    path.write_text("名称,经度,纬度\n柳州站,109.43,24.33\n\n鹿寨站,,24.47\n融安站,109.40,\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"rows 4, 5 \(spreadsheet numbering: header = row 1\) have a blank '经度'"):
+        gdf = read_vector(path)
+    assert len(gdf) == 3 and gdf.geometry.isna().tolist() == [False, True, True]  # nothing dropped
+    with pytest.raises(InputError, match=r"点.csv: rows 4, 5 \(spreadsheet numbering: header = row 1\) have a "
+                                         r"blank '经度' or '纬度' cell.*Fill in the coordinates"):
+        read_vector(path, missing_coordinates="error")
+
+
+def test_spreadsheet_rows_of_an_excel_sheet_count_blank_rows(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["名称", "经度", "纬度"], ["柳州站", 109.43, 24.33], [None, None, None], ["鹿寨站", None, 24.47]):
+        sheet.append(row)
+    book.save(tmp_path / "点.xlsx")
+    with pytest.raises(InputError, match=r"row 4 \(spreadsheet numbering: header = row 1\) has a blank '经度'"):
+        read_vector(tmp_path / "点.xlsx", missing_coordinates="error")
+
+
+@pytest.mark.parametrize("codec, label", [("utf-16", "UTF-16"), ("utf-16-be", "UTF-16"), ("utf-32", "UTF-32")])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read(tmp_path, codec, label):
+    path = tmp_path / "a.csv"
+    text = CSV if codec != "utf-16-be" else "\ufeff" + CSV
+    path.write_bytes(text.encode(codec))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gdf = read_vector(path)
+    assert gdf.attrs["source"]["encoding"] == label
+    assert gdf["项目名称"].tolist() == ["柳州站", "鹿寨站"] and gdf["区号"].tolist() == ["0772", "0772"]
+    assert (gdf.geometry.iloc[0].x, gdf.geometry.iloc[0].y) == (109.4250, 24.3267)
+
+
+def test_excel_unicode_text_is_tab_separated_utf16(tmp_path):
+    path = tmp_path / "导出.txt"  # what Excel writes for "Unicode text (*.txt)"
+    path.write_bytes("名称\t经度\t纬度\r\n柳州站\t109.43\t24.33\r\n".encode("utf-16"))
+    gdf = read_vector(path)
+    assert gdf["名称"].tolist() == ["柳州站"] and gdf.geometry.iloc[0].x == 109.43
+
+
+def test_explicit_input_encoding_reads_what_detection_refuses(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(CSV.encode("utf-16-le"))  # no BOM: neither UTF-8 nor GBK
+    with pytest.raises(InputError, match=r"neither UTF-8.*--input-encoding"):
+        read_table(path)
+    t = read_table(path, encoding="utf-16-le")
+    assert t["项目名称"].tolist() == ["柳州站", "鹿寨站"] and t.attrs["source"]["encoding"] == "UTF-16-LE"
+    with pytest.raises(InputError, match="unknown encoding 'utf-99'"):
+        read_table(path, encoding="utf-99")
 
 
 def test_projected_coordinates_zone_prefixed_are_identified_others_refused(tmp_path):
@@ -140,10 +195,11 @@ def test_gcj02_coordinates_are_converted_to_wgs84(tmp_path):
 
 def test_wkt_column(tmp_path):
     t = read_table_from(tmp_path, 'name,wkt\nA,"LINESTRING (109.4 24.3, 109.5 24.4)"\nB,\n')
-    gdf = table_to_points(t)
+    with pytest.warns(UserWarning, match=r"row 3 \(spreadsheet numbering: header = row 1\) has a blank 'wkt'"):
+        gdf = table_to_points(t)
     assert gdf.geometry.iloc[0].geom_type == "LineString" and gdf.geometry.iloc[1] is None
     bad = read_table_from(tmp_path, "name,wkt\nA,not wkt\n")
-    with pytest.raises(InputError, match="not WKT in row\\(s\\) 0"):
+    with pytest.raises(InputError, match=r"not WKT in row 2 \(spreadsheet numbering"):
         table_to_points(bad)
 
 
