@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyproj
 
+from ._errors import CRSError
+
 #: Largest distance from the central meridian (metres, unscaled) where the series is used.
 MAX_U_M = 400_000.0
 #: Longest plane segment (metres) corrected by the series; longer ones go through Geod.inv.
@@ -83,6 +85,17 @@ def _reference_latitude(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> float:
     return round(lat * 2.0) / 2.0 if math.isfinite(lat) else 0.0
 
 
+def _require_projected_crs(crs: object, *, operation: str) -> pyproj.CRS:
+    """The CRS as a pyproj CRS, or :class:`CRSError` if it is not projected (coordinates in degrees)."""
+    crs = pyproj.CRS.from_user_input(crs)
+    if not crs.is_projected:
+        raise CRSError(
+            f"{operation}: coordinates in {crs.to_string()} are degrees, not metres; reproject first "
+            "with gis.to_analysis_crs(gdf)."
+        )
+    return crs
+
+
 def tm_scale(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> TMScale | None:
     """The series parameters for ``crs`` near the data, or ``None`` if it is not Transverse Mercator."""
     crs = pyproj.CRS.from_user_input(crs)
@@ -114,7 +127,7 @@ def geodesic_distance(
     >>> bool(abs(s[0] - g) < 0.01)
     True
     """
-    crs = pyproj.CRS.from_user_input(crs)
+    crs = _require_projected_crs(crs, operation="geodesic_distance")
     x1, y1, x2, y2 = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x1, y1, x2, y2)))
     d = x2 - x1
     d *= d
@@ -256,7 +269,7 @@ def geodesic_area(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
     import shapely
 
     geoms = np.asarray(geoms, dtype=object)
-    crs = pyproj.CRS.from_user_input(crs)
+    crs = _require_projected_crs(crs, operation="geodesic_area")
     area = shapely.area(geoms)
     out = np.zeros(len(geoms), dtype=float)
     poly = (area > 0) & ~shapely.is_missing(geoms)

@@ -7,8 +7,11 @@ scale factor at the geometry's centroid, so the buffer reaches ``distance``
 geodesic metres; the residual error is ``distance * (k(x) - k(x_centroid))``
 along the geometry: under 0.5 m for a 10 km buffer of a point or a compact
 polygon, up to ~5 m for a 10 km buffer of a line spanning 150 km east-west.
-Areas (``area_km2``, ``area_ha``) are ellipsoidal (:func:`gis._geodesic.geodesic_area`,
+Areas (``area_km2``, ``area_ha``) are ellipsoidal (:func:`gis.coverage.geodesic_area`,
 within 1 ppm of :meth:`pyproj.Geod.geometry_area_perimeter`).
+
+:func:`scaled_buffer` is the low-level step on data already in a projected
+CRS; it refuses lon/lat (:func:`gis.crs.require_projected`).
 """
 
 from __future__ import annotations
@@ -21,24 +24,74 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from . import _validate
 from ._errors import InputError
-from ._geodesic import geodesic_area, inverse_scale, tm_scale
-from .crs import analysis_crs
+from ._geodesic import geodesic_area as _geodesic_area
+from ._geodesic import inverse_scale, tm_scale
+from .crs import require_projected
 
 Dissolve = Literal["none", "ring", "group"]
 
 
-def scaled_buffer(geoms: np.ndarray, distance_m: float | np.ndarray, *, quad_segs: int = 16) -> np.ndarray:
-    """Buffer analysis-CRS geometries by geodesic metres (plane distance times the local scale factor)."""
+def scaled_buffer(geoms: gpd.GeoSeries, distance_m: float | np.ndarray, *, quad_segs: int = 16) -> gpd.GeoSeries:
+    """Buffer projected geometries by geodesic metres (plane distance times the local scale factor).
+
+    A low-level function: it computes in the CRS ``geoms`` is in and refuses
+    lon/lat data (:func:`gis.crs.require_projected`); :func:`buffer_rings`
+    reprojects for you.
+
+    Parameters
+    ----------
+    geoms : GeoSeries or GeoDataFrame
+        Geometries in a projected CRS (metres), e.g. ``gis.to_analysis_crs(gdf)``.
+    distance_m : float or array of float
+        Geodesic metres, one value or one per geometry.
+    quad_segs : int, default 16
+        Segments per quarter circle.
+
+    Returns
+    -------
+    GeoSeries
+        Aligned to ``geoms``' index, in its CRS.
+
+    Raises
+    ------
+    CRSError
+        ``geoms`` has no CRS or a geographic one (degrees).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> hub = gpd.GeoSeries([Point(109.405, 24.307)], crs="EPSG:4326")
+    >>> scaled_buffer(hub, 1000)
+    Traceback (most recent call last):
+    ...
+    gis._errors.CRSError: scaled_buffer: layer 'geoms' is in EPSG:4326, a geographic CRS (degrees). ...
+    >>> import gis
+    >>> disk = scaled_buffer(gis.to_analysis_crs(hub), 1000, quad_segs=64)
+    >>> round(float(disk.iloc[0].area / 1e6), 3)  # plane area: pi km² times k**2, k = 1.00025 here
+    3.143
+    """
+    frame = _validate.as_frame(geoms, layer="geoms")
+    require_projected(frame, operation="scaled_buffer", layer="geoms")
+    series = frame.geometry
+    out = _scaled_buffer(np.asarray(series.values, dtype=object), distance_m, crs=series.crs, quad_segs=quad_segs)
+    return gpd.GeoSeries(out, index=series.index, crs=series.crs)
+
+
+def _scaled_buffer(geoms: np.ndarray, distance_m: float | np.ndarray, *, crs: pyproj.CRS,
+                   quad_segs: int = 16) -> np.ndarray:
+    """The kernel of :func:`scaled_buffer` on shapely geometries in the projected ``crs``."""
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) == 0:
         return geoms
     c = shapely.centroid(geoms)
     cx, cy = shapely.get_x(c), shapely.get_y(c)
-    tm = tm_scale(analysis_crs(), cx, cy)
+    tm = tm_scale(crs, cx, cy)
     k = 1.0 if tm is None else 1.0 / inverse_scale(tm, cx)
     return shapely.buffer(geoms, np.asarray(distance_m, dtype=float) * k, quad_segs=quad_segs)
 
@@ -104,7 +157,7 @@ def buffer_rings(
         out_crs = proj.crs
     geoms = np.asarray(proj.geometry.values, dtype=object)
     n, r = len(geoms), len(dist)
-    disks = scaled_buffer(np.tile(geoms, r), np.repeat(dist, n), quad_segs=quad_segs).reshape(r, n)
+    disks = _scaled_buffer(np.tile(geoms, r), np.repeat(dist, n), crs=proj.crs, quad_segs=quad_segs).reshape(r, n)
 
     groups: dict[int, np.ndarray] = {}
     if dissolve == "ring":
@@ -132,7 +185,7 @@ def buffer_rings(
     key = np.concatenate(rows_key)
     # one block per group, rings in order
     order = np.lexsort((np.concatenate(rows_outer), key))
-    area_m2 = geodesic_area(geom, proj.crs)
+    area_m2 = _geodesic_area(geom, proj.crs)
     data = {
         "ring_inner_m": np.concatenate(rows_inner)[order],
         "ring_outer_m": np.concatenate(rows_outer)[order],

@@ -111,3 +111,43 @@ def test_input_columns_that_clash_with_ring_columns_are_kept_renamed():
     assert out["area_km2_source"].tolist() == [3.5]
     assert abs(out["area_km2"].iloc[0] - 3.14159) < 0.01  # pi * 1 km^2
     assert park.columns.tolist() == ["name", "area_km2", "geometry"]  # input untouched
+
+
+def test_scaled_buffer_refuses_lon_lat_and_reaches_the_geodesic_distance_in_metres():
+    from gis._errors import CRSError
+    from gis.buffer import scaled_buffer
+
+    hub = gpd.GeoSeries([Point(109.405, 24.307), Point(110.1, 25.9)], index=["站", "园"], crs="EPSG:4326")
+    with pytest.raises(CRSError, match=r"scaled_buffer: layer 'geoms' is in EPSG:4326, a geographic CRS "
+                                       r"\(degrees\).*gis.to_analysis_crs\(gdf\)"):
+        scaled_buffer(hub, 1000)
+    with pytest.raises(CRSError, match="has no CRS"):
+        scaled_buffer(gpd.GeoSeries([Point(642130, 2689231)]), 1000)
+    # in EPSG:4546 (another zone than the analysis CRS), the scale factor of that CRS is used
+    for crs in ("EPSG:4545", "EPSG:4546"):
+        disks = scaled_buffer(hub.to_crs(crs), [1000, 3000], quad_segs=64)
+        assert disks.index.tolist() == ["站", "园"] and disks.crs == hub.to_crs(crs).crs
+        ring = shapely.get_coordinates(disks.to_crs(4326).boundary.values)
+        counts = shapely.get_num_coordinates(disks.boundary.values)
+        for i, (lon, lat) in enumerate(zip(hub.x, hub.y)):
+            pts = ring[counts[:i].sum(): counts[: i + 1].sum()]
+            _, _, s = GEOD.inv(np.full(len(pts), lon), np.full(len(pts), lat), pts[:, 0], pts[:, 1])
+            assert np.abs(s - [1000, 3000][i]).max() < 0.05
+
+
+def test_area_functions_refuse_lon_lat_and_match_geod():
+    from gis._errors import CRSError
+    from gis.coverage import geodesic_area as area, geodesic_length as length
+
+    park = gpd.GeoSeries([shapely.segmentize(shapely.box(109.40, 24.30, 109.45, 24.35), 0.005)], crs="EPSG:4326")
+    for fn in (area, length):
+        with pytest.raises(CRSError, match=r"is in EPSG:4326, a geographic CRS.*reproject first"):
+            fn(park)
+        with pytest.raises(CRSError, match="degrees"):
+            fn(gpd.GeoDataFrame(geometry=park))
+    projected = gis.to_analysis_crs(park)
+    assert area(projected).iloc[0] == pytest.approx(abs(GEOD.geometry_area_perimeter(park.iloc[0])[0]), rel=1e-6)
+    assert length(projected).iloc[0] == pytest.approx(GEOD.geometry_area_perimeter(park.iloc[0])[1], rel=1e-5)
+    assert area(projected).name == "area_m2" and length(projected).name == "length_m"
+    with pytest.raises(CRSError, match="degrees, not metres"):  # the private kernel refuses too
+        geodesic_area(np.asarray(park.values), park.crs)
