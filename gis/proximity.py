@@ -29,11 +29,19 @@ Conventions of every result:
 * ``dist_m``: geodesic distance in metres; ``target_index``: the index label of
   the target in ``targets``.
 * ties (two targets within ``TIE_TOLERANCE_M`` of the same distance) go to the
-  target that comes first in ``targets``; ``tie`` is True where that happened.
+  target that comes first in ``targets`` (the lowest position; with a default
+  RangeIndex, the lowest ``target_index``); ``tie`` is True where that
+  happened.  With ``k=1`` the other tied targets are not listed, so
+  ``n_tied`` says how many targets lie within ``TIE_TOLERANCE_M`` of the
+  nearest distance (1: a clear winner; 2 or more: the choice among them is
+  arbitrary, e.g. projects placed at the same county seat; 0: no target).
+  ``nearest(..., k=n_tied.max())`` lists them.
 * ``origin_precision_m`` / ``target_precision_m`` carry the layers'
   ``precision_m`` columns (NaN if absent); ``uncertainty_m`` is their sum (the
   worst case: both positions off towards each other) and ``within_uncertainty``
-  flags distances smaller than it, i.e. pairs that may in truth coincide.
+  flags distances smaller than it, i.e. pairs that may in truth coincide.  It
+  is a nullable boolean: ``<NA>`` where the uncertainty (or the distance) is
+  unknown, never a silent False.
 """
 
 from __future__ import annotations
@@ -89,12 +97,14 @@ def _bounds_for(o: _validate.Layer, t: _validate.Layer, crs: pyproj.CRS) -> tupl
 def _result(index: pd.Index | None, columns: dict[str, Any], po: np.ndarray, pt: np.ndarray) -> pd.DataFrame:
     """The result frame in one constructor: ``columns`` (with ``dist_m``) then the uncertainty columns."""
     unc = po + pt
+    dist = np.asarray(columns["dist_m"], dtype=float)
+    unknown = np.isnan(unc) | np.isnan(dist)
     columns = {
         **columns,
         "origin_precision_m": po,
         "target_precision_m": pt,
         "uncertainty_m": unc,
-        "within_uncertainty": columns["dist_m"] < unc,  # False where unknown (NaN)
+        "within_uncertainty": pd.arrays.BooleanArray(dist < unc, unknown),  # NA where unknown
     }
     # every array here is new (callers copy what they take from the inputs); copy=False spares
     # pandas consolidating them into blocks, the most expensive step on millions of rows
@@ -149,8 +159,8 @@ def nearest(
     -------
     pandas.DataFrame
         ``k == 1``: aligned to ``origins.index``, one row per origin, with
-        ``target_index``, ``dist_m``, ``tie`` and the uncertainty columns
-        (module docstring); origins without a target within
+        ``target_index``, ``dist_m``, ``tie``, ``n_tied`` and the uncertainty
+        columns (module docstring: ties go to the target that comes first); origins without a target within
         ``max_distance_m`` (or when ``targets`` is empty) get ``None``/NaN.
         ``k > 1``: one row per origin and rank, indexed by
         (``origin_index``, ``rank``), rank 1 nearest; origins with fewer
@@ -206,7 +216,8 @@ def nearest(
             origin_pos, rank, pos, dist, tie = _nearestk_general(o.geoms(), t.geoms(), k_eff, crs, k_lo, k_hi, limit)
     pt = _gather(pt_all, pos)
     if k == 1:
-        cols = {"target_index": _take_index(t.index, pos), "dist_m": dist, "tie": tie}
+        n_tied = _count_tied(o, t, pos, dist, tie, crs)
+        cols = {"target_index": _take_index(t.index, pos), "dist_m": dist, "tie": tie, "n_tied": n_tied}
         return _result(o.index, cols, po.copy(), pt)
     keep = pos >= 0
     if not keep.all():
@@ -217,6 +228,34 @@ def nearest(
     else:
         idx = pd.MultiIndex.from_arrays([o.index.take(origin_pos), rank], names=["origin_index", "rank"])
     return _result(idx, {"target_index": _labels(t.index, pos), "dist_m": dist, "tie": tie}, po[origin_pos], pt)
+
+
+def _count_tied(o: _validate.Layer, t: _validate.Layer, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
+                crs: pyproj.CRS) -> np.ndarray:
+    """How many targets lie within ``TIE_TOLERANCE_M`` of each origin's nearest distance (k = 1).
+
+    Only tied origins (usually few) are searched again: every target within
+    ``(s + tol) * k_hi`` in the plane, its geodesic distance measured.
+    """
+    n_tied = (pos >= 0).astype(np.int64)
+    rows = np.flatnonzero(tie & (pos >= 0))
+    if rows.size == 0:
+        return n_tied
+    _, k_hi = _bounds_for(o, t, crs)
+    reach = (dist[rows] + TIE_TOLERANCE_M) * k_hi * (1.0 + 1e-9)
+    if o.xy is not None and t.xy is not None:
+        found = cKDTree(t.xy).query_ball_point(o.xy[rows], reach)
+        oi = np.repeat(rows, [len(f) for f in found])
+        ti = np.fromiter((j for f in found for j in f), dtype=np.int64, count=len(oi))
+        s = geodesic_distance(o.xy[oi, 0], o.xy[oi, 1], t.xy[ti, 0], t.xy[ti, 1], crs)
+    else:
+        og, tg = o.geoms(), t.geoms()
+        qi, ti = shapely.STRtree(tg).query(og[rows], predicate="dwithin", distance=reach)
+        oi = rows[qi]
+        s = _pair_distance(og[oi], tg[ti], crs)
+    count = np.bincount(oi[s <= dist[oi] + TIE_TOLERANCE_M], minlength=len(pos))
+    n_tied[rows] = np.maximum(count[rows], 2)  # a flagged tie has at least two
+    return n_tied
 
 
 def _nearest1_points(

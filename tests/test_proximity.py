@@ -117,8 +117,42 @@ def test_ties_go_to_the_first_target_and_are_flagged():
     r = gis.nearest(o, t)
     assert r["target_index"].tolist() == ["b", "b"]
     assert r["tie"].tolist() == [True, True]
+    assert r["n_tied"].tolist() == [2, 2]
     r2 = gis.nearest(o, t, k=2)
     assert r2.loc[(0, 2), "target_index"] == "a" and bool(r2.loc[(0, 2), "tie"])
+    assert "n_tied" not in r2.columns  # k > 1 lists the tied targets themselves
+
+
+@pytest.mark.parametrize("shape", ["points", "polygons"])
+def test_n_tied_counts_targets_at_the_nearest_distance_by_brute_force(shape):
+    # many projects share a county seat: three targets at one point, two at another, the rest apart
+    t = random_points(30, 7)
+    seat_a, seat_b = t.geometry.iloc[0], t.geometry.iloc[1]
+    t = t.set_geometry([seat_a, seat_b, seat_a, seat_b, seat_a, *t.geometry.iloc[5:]], crs=4326)
+    t = t.set_index(np.arange(30)[::-1])  # labels descending: the first *position* wins, not the lowest label
+    o = random_points(400, 8)
+    if shape == "polygons":
+        t = gis.to_analysis_crs(t)
+        t = t.set_geometry(t.buffer(1.0, quad_segs=2)).to_crs(4326)
+        o = o.iloc[:60]
+    r = gis.nearest(o, t)
+    if shape == "points":
+        g = geod_matrix(o, t)
+    else:
+        g = np.array([[GEOD.inv(p.x, p.y, *shapely.shortest_line(p, q).coords[1])[2] if not q.contains(p) else 0.0
+                       for q in t.geometry] for p in o.geometry])
+    best = g.min(axis=1, keepdims=True)
+    expected = ((g - best) <= 1e-3 + 1e-7 * best).sum(axis=1) if shape == "points" else None
+    if shape == "points":
+        assert r["n_tied"].tolist() == expected.tolist()
+        assert (r["tie"] == (r["n_tied"] > 1)).all()
+        first = t.index[g.argmin(axis=1)]  # argmin: the first position among equal minima
+        assert (r["target_index"].to_numpy() == first.to_numpy()).all()
+    else:  # the two seats (three and two tied buffers) vs the rest
+        seat = np.isin(r["target_index"], [29, 28, 27, 26, 25])
+        assert set(r.loc[seat, "n_tied"]) <= {2, 3} and (r.loc[~seat, "n_tied"] == 1).all()
+        assert (r.loc[r["target_index"] == 29, "n_tied"] == 3).all()
+    assert {3, 2, 1} <= set(r["n_tied"])
 
 
 def test_k_larger_than_targets_warns_and_returns_all():
@@ -149,6 +183,20 @@ def test_uncertainty_columns(layers):
     assert np.allclose(r["uncertainty_m"], p_o + p_t)
     assert (r["within_uncertainty"] == (r["dist_m"] < p_o + p_t)).all()
     assert r["within_uncertainty"].any() and not r["within_uncertainty"].all()
+    assert r["within_uncertainty"].isna().sum() == 0
+
+
+def test_within_uncertainty_is_na_where_a_precision_is_unknown(layers):
+    o, t, _ = layers
+    o = o.copy()
+    o.loc[o.index[:5], "precision_m"] = np.nan
+    for r in (gis.nearest(o.iloc[:10], t), gis.within(o.iloc[:10], t, 20000).set_index("origin_index")):
+        assert str(r["within_uncertainty"].dtype) == "boolean"
+        unknown = r.index.isin(o.index[:5])
+        assert r.loc[unknown, "within_uncertainty"].isna().all() and unknown.any()
+        assert r.loc[~unknown, "within_uncertainty"].notna().all()
+    far = gis.nearest(o.iloc[5:8], t, max_distance_m=1.0)  # no target: no distance, so unknown too
+    assert far["within_uncertainty"].isna().all() and (far["n_tied"] == 0).all()
 
 
 def test_lines_and_polygons_as_targets_brute_force():
