@@ -80,6 +80,8 @@ class Place:
     district: str | None = None
     basis: str = ""
     source: str = ""
+    #: For a new district: the townships (and new districts) it covers; a place is in it if it is one of them or lies in one.
+    members: tuple[str, ...] = ()
 
     @property
     def has_point(self) -> bool:
@@ -273,9 +275,9 @@ class _Builder:
         self.counties()
         self.city()
         self.townships()
-        self.new_districts()
         self.villages()
         self.village_register()
+        self.new_districts()  # after the villages: their points count towards a district's precision
         self.stations()
         self.airports()
         self.rivers()
@@ -382,13 +384,40 @@ class _Builder:
                     self.gaz.name(short + "乡", idx, via="short")
 
     def new_districts(self) -> None:
-        towns = [p for p in self.gaz.places if p.kind == "township"]
-        for name, spec in (self.rules.get("new_districts") or {}).items():
-            spec = spec or {}
-            names = {name, *spec.get("variants", [])}
-            members = [t for t in towns if t.district and normalise_text(t.district) in {normalise_text(n) for n in names}]
+        """The new districts (功能区) of ``aliases.yaml``, placed from their member townships.
+
+        Members are the townships whose ``managing_district`` is the district, the
+        townships listed under ``members`` and the members of the districts listed
+        under ``includes``.  The point is the ``seat`` township if one is
+        documented, else the mean of the member townships' points.  A district's
+        boundary is not in the data, so its precision is the larger of (a) the
+        distance to the farthest place the gazetteer puts in it (member townships,
+        their villages with a point of their own) plus that place's own precision
+        and (b) the distance to the farthest boundary point of the counties its
+        members lie in: places known only to lie in the district (官塘) are covered.
+        """
+        towns = {p.name: p for p in self.gaz.places if p.kind == "township"}
+        specs = {name: spec or {} for name, spec in (self.rules.get("new_districts") or {}).items()}
+
+        def member_towns(name: str, seen: tuple[str, ...] = ()) -> list[Place]:
+            spec = specs[name]
+            names = {normalise_text(n) for n in (name, *spec.get("variants", []))}
+            out = [t for t in towns.values() if t.district and normalise_text(t.district) in names]
+            out += [towns[n] for n in spec.get("members", []) if n in towns]
+            for inc in spec.get("includes", []):
+                if inc in specs and inc not in seen:
+                    out += member_towns(inc, (*seen, name))
+                elif inc not in specs:
+                    self.gaz.notes.append(f"new district {name}: includes {inc!r}, which is not a new district")
+            return list({t.name: t for t in out}.values())
+
+        for name, spec in specs.items():
+            members = member_towns(name)
+            for n in spec.get("members", []):
+                if n not in towns:
+                    self.gaz.notes.append(f"new district {name}: member {n!r} is not a township of the gazetteer")
             placed = [t for t in members if t.has_point]
-            seat = next((t for t in towns if t.name == spec.get("seat")), None)
+            seat = towns.get(spec.get("seat") or "")
             lon = lat = precision = None
             basis = "members unknown: cannot be placed"
             if seat is not None and seat.has_point:
@@ -398,16 +427,27 @@ class _Builder:
                 lon = float(np.mean([t.lon for t in placed]))
                 lat = float(np.mean([t.lat for t in placed]))
                 basis = "centroid of member township seats: " + "、".join(t.name for t in placed)
-            if lon is not None:
-                pts = [self.to_m.transform(t.lon, t.lat) for t in placed] or [self.to_m.transform(lon, lat)]
-                cx, cy = self.to_m.transform(lon, lat)
-                precision = max(np.hypot(x - cx, y - cy) for x, y in pts) + max(
-                    [t.precision_m or 0 for t in placed] or [0])
-                precision = round(max(precision, self.defaults.get("township", 3000)))
             counties = sorted({t.county for t in members if t.county})
+            if lon is not None:
+                member_names = {t.name for t in members}
+                inside = [p for p in self.gaz.places if p.has_point and p.precision_m is not None and (
+                    p.name in member_names and p.kind == "township" or p.kind == "village" and p.township in member_names)]
+                cx, cy = self.to_m.transform(lon, lat)
+                spread = max(float(np.hypot(*np.subtract(self.to_m.transform(p.lon, p.lat), (cx, cy)))) + p.precision_m
+                             for p in inside)
+                polys = [self.county_polys[c] for c in counties if c in self.county_polys]
+                extent = _hausdorff_m(Point(lon, lat), shapely.union_all(polys), self.to_m) if polys else 0.0
+                precision = round(max(spread, extent, self.defaults.get("township", 3000)))
+                basis += (f"; precision = farthest boundary point of {'、'.join(counties)} ({extent / 1000:.1f} km), "
+                          f"the district's own boundary not being known (farthest member place: "
+                          f"{spread / 1000:.1f} km with its precision)") if extent >= spread else \
+                    f"; precision = farthest member place with its precision ({spread / 1000:.1f} km)"
+            if spec.get("note"):
+                basis = f"{spec['note']}; {basis}"
             idx = self.gaz.add(Place(name, "new_district", "county", lon, lat, precision,
                                      county="、".join(counties) or None, district=name, basis=basis,
-                                     source="layers/gazetteer/aliases.yaml + townships.managing_district"))
+                                     source="layers/gazetteer/aliases.yaml + townships.managing_district",
+                                     members=tuple(sorted({t.name for t in members} | set(spec.get("includes", []))))))
             self.gaz.name(name, idx)
             for v in spec.get("variants", []):
                 self.gaz.name(v, idx, via="variant")

@@ -104,12 +104,35 @@ def _consistent(place: Place, ctx: Place) -> bool:
             return place.in_liuzhou
         if place.district == ctx.name or (place.kind == "landmark" and place.county == ctx.name):
             return True
+        if ctx.members and (place.name in ctx.members or place.township in ctx.members or place.district in ctx.members):
+            return True
         # places without township detail (stations, landmarks) count as inside if in a member county
-        return place.kind not in ("township", "village", "county") and bool(ctx.county) and \
-            place.county in ctx.county.split("、")
+        return place.kind not in ("township", "village", "county", "new_district") and not place.township and \
+            bool(ctx.county) and place.county in ctx.county.split("、")
     if ctx.kind in ("county", "external"):
         return ctx.name in (place.county, place.district) or (
             place.county is not None and ctx.name in place.county.split("、"))
+    return False
+
+
+def _inside(inner: Place, outer: Place) -> bool | None:
+    """Whether ``inner`` lies in ``outer``: True, False, or None when the gazetteer cannot tell.
+
+    Only areas contain: the municipality, counties and new districts (see
+    :func:`_consistent`) and townships (the villages and landmarks recorded in
+    them).  A place without a recorded township (a station, a landmark with
+    its own point) in the township's county may or may not lie in it: None.
+    """
+    if inner is outer:
+        return True
+    if outer.kind == "city":
+        return inner.kind != "city" and inner.in_liuzhou
+    if outer.kind in ("county", "new_district", "external"):
+        return inner.name != outer.name and _consistent(inner, outer)
+    if outer.kind == "township" and inner.kind not in (*_AREA_KINDS, "township", "river"):
+        if inner.township:
+            return inner.township == outer.name and (not inner.county or not outer.county or inner.county == outer.county)
+        return None if inner.county in (None, outer.county) else False
     return False
 
 
@@ -178,7 +201,6 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
             else:
                 kept.append(m)
         matches = kept
-    matched: list[str] = []
     resolved: list[tuple[Match, Place]] = []
     ambiguous: list[tuple[Match, list[Place]]] = []
     for m in matches:
@@ -188,68 +210,120 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
             cands = narrowed or cands
         if len(cands) == 1:
             resolved.append((m, cands[0]))
-            matched.append(_describe(m, cands[0]))
         else:
             ambiguous.append((m, cands))
-            matched.append(f"{m.surface}→?")
+    # a township named in the text resolves a village name shared by several townships (良口乡和里村)
+    towns = [p for _, p in resolved if p.kind == "township"]
+    for m, cands in list(ambiguous):
+        narrowed = [c for c in cands if any(_inside(c, t) is True for t in towns)]
+        if len(narrowed) == 1:
+            ambiguous.remove((m, cands))
+            resolved.append((m, narrowed[0]))
+    resolved.sort(key=lambda mp: mp[0].start)
+    matched: list[str] = [_describe(m, p) for m, p in resolved] + [f"{m.surface}→?" for m, _ in ambiguous]
 
-    def result(status: str, place: Place | None = None, reason: str = "", candidates: Iterable[str] = ()) -> GeocodeResult:
+    def result(status: str, place: Place | None = None, reason: str = "", candidates: Iterable[str] = (),
+               deciding: Iterable[str] | None = None) -> GeocodeResult:
         reason = "; ".join([r for r in (reason, *notes) if r])
         if place is None or status != "matched":
             return GeocodeResult(raw, status, matched=tuple(matched), candidates=tuple(candidates), reason=reason)
+        if deciding is None:  # the names that placed it: the place itself and the areas it lies in
+            deciding = [_describe(m, p) for m, p in resolved if p is place or _inside(place, p) is True]
+        used = {s for d in deciding for s in d.split(" [")[0].split("→")[0].split("+")}
+        unused = [_describe(m, p) for m, p in resolved if m.surface not in used] + \
+            [f"{m.surface}→?" for m, _ in ambiguous]
+        if unused:
+            reason += f"; not used for the point: {'、'.join(unused)}"
         return GeocodeResult(raw, "matched", place.lon, place.lat, place.geocode_level, place.precision_m,
-                             place.name, place.county, tuple(matched), tuple(candidates), reason, place.basis)
+                             place.name, place.county, tuple(deciding), tuple(candidates), reason, place.basis)
 
-    placeable = [(m, p) for m, p in resolved if p.has_point]
+    placeable = list({id(p): p for _, p in resolved if p.has_point}.values())
     unplaceable = [(m, p) for m, p in resolved if not p.has_point]
-    best_rank = min((LEVEL_RANK[p.geocode_level] for _, p in placeable), default=99)
-    amb_rank = min((min(LEVEL_RANK[c.geocode_level] for c in cs) for _, cs in ambiguous), default=99)
 
-    if ambiguous and amb_rank <= best_rank:
-        m, cs = next((m, cs) for m, cs in ambiguous if min(LEVEL_RANK[c.geocode_level] for c in cs) == amb_rank)
-        return result("ambiguous", reason=f"{m.surface} names {len(cs)} places and nothing in the text "
-                      "tells them apart; give the county", candidates=[c.label() for c in cs])
     if not placeable:
+        if ambiguous:
+            m, cs = ambiguous[0]
+            return result("ambiguous", reason=f"{m.surface} names {len(cs)} places and nothing in the text "
+                          "tells them apart; give the county", candidates=[c.label() for c in cs])
         if unplaceable:
             names = "、".join(p.name for _, p in unplaceable)
             return result("unmatched", reason=f"{names}: known, but the gazetteer has no point for it ({unplaceable[0][1].basis})")
         fallback = [k for k in ctx if k.has_point]
         if county and fallback:
             k = fallback[0]
-            return result("matched", k, reason=f"no place name in the text; placed at the county given ({k.name})")
+            return result("matched", k, reason=f"no place name in the text; placed at the county given ({k.name})",
+                          deciding=())
         return result("unmatched", reason="no known place name in the text")
 
-    best = [(m, p) for m, p in placeable if LEVEL_RANK[p.geocode_level] == best_rank]
-    distinct = {p.name: p for _, p in best}
-    # a county and a place inside it at the same level (白沙镇 has only a county-level point): keep the inner one
-    inner = {n: p for n, p in distinct.items()
-             if not (p.kind in ("county", "new_district") and any(_consistent(q, p) for q in distinct.values() if q is not p))}
-    if inner and len(inner) < len(distinct):
-        distinct = inner
-        best = [(m, p) for m, p in best if p.name in inner]
-    if len(distinct) > 1:
-        counties = {p.county for p in distinct.values()}
-        common = [k for k in gaz.lookup(next(iter(counties)) or "") if k.kind == "county" and k.has_point] \
-            if len(counties) == 1 and best_rank < LEVEL_RANK["county"] else []
-        if len(common) == 1 and all(p.in_liuzhou for p in distinct.values()):
-            return result("matched", common[0], reason=f"the text names {len(distinct)} places "
-                          f"({'、'.join(distinct)}), all in {common[0].name}: placed at the county")
-        return result("ambiguous", reason="the text names several places at the same level: "
-                      + "、".join(distinct), candidates=[p.label() for p in distinct.values()])
-    place = best[-1][1]
+    place, why, deciding = _finest(gaz, placeable, resolved)
+    if place is None:
+        return result("ambiguous", reason=why, candidates=deciding)
+    amb = [(m, cs) for m, cs in ambiguous if min(LEVEL_RANK[c.geocode_level] for c in cs) <= LEVEL_RANK[place.geocode_level]]
+    if amb:
+        m, cs = amb[0]
+        return result("ambiguous", reason=f"{m.surface} names {len(cs)} places and nothing in the text "
+                      "tells them apart; give the county", candidates=[c.label() for c in cs])
     finer = [k for k in ctx if k.has_point and k.kind != "city" and LEVEL_RANK[k.geocode_level] < LEVEL_RANK[place.geocode_level]
              and place.kind == "city" and k.in_liuzhou]
     if finer:
         k = finer[0]
-        return result("matched", k, reason=f"the text names only {place.name}; placed at {k.name} "
-                      f"({k.geocode_level}; {k.basis})")
+        return result("matched", k, reason=f"the text names only {place.name}; placed at the county given, {k.name} "
+                      f"({k.geocode_level}; {k.basis})", deciding=())
     conflicts = [k for k in ctx if k.name != place.name and not _consistent(place, k)]
     agrees = [k for k in ctx if k.name == place.name or _consistent(place, k)]
     if conflicts and not agrees:
         return result("ambiguous", reason=f"{place.name} lies in {place.county or '?'}, but the text or the county "
                       f"argument names {'、'.join(k.name for k in conflicts)}",
                       candidates=[place.label(), *(k.label() for k in conflicts)])
-    return result("matched", place, reason=f"{place.name} ({place.geocode_level}; {place.basis})")
+    return result("matched", place, reason="; ".join(x for x in (why, f"{place.name} ({place.geocode_level}; {place.basis})") if x),
+                  deciding=deciding)
+
+
+#: Kinds of places that are areas of county scale or larger: context for the finer names of a text.
+_AREA_KINDS = ("city", "county", "new_district", "external")
+
+
+def _finest(gaz: Gazetteer, placeable: list[Place],
+            resolved: list[tuple[Match, Place]]) -> tuple[Place | None, str, list[str] | None]:
+    """The place that decides the point: the finest of a chain of containment, else the smallest common area.
+
+    Returns ``(place, reason, deciding)``: ``deciding`` lists the matched entries that decided it
+    (None: the place and the areas containing it); with ``place`` None, ``reason`` says why the
+    text is ambiguous and the third item lists the candidates.
+    """
+    fine = [p for p in placeable if p.kind not in _AREA_KINDS] or placeable
+    # containers (a township holding a village named too, a county holding a town) only confirm the inner name
+    inner = [p for p in fine if not any(q is not p and _inside(q, p) is True for q in fine)]
+    inner.sort(key=lambda p: LEVEL_RANK[p.geocode_level])
+    if len(inner) == 1:
+        return inner[0], "", None
+    best = inner[0]
+    if LEVEL_RANK[best.geocode_level] < LEVEL_RANK[inner[1].geocode_level] and \
+            all(_inside(best, q) is not False for q in inner[1:]):
+        # a station or a documented landmark has no township recorded: a town of its county does not contradict it
+        return best, (f"{best.name} is taken as lying in {'、'.join(q.name for q in inner[1:])} "
+                      "(the gazetteer does not record its township)"), None
+    # truly different places: the smallest area holding them all, said so
+    surfaces = [m.surface for m, p in resolved if any(p is q for q in inner)]
+    names = "、".join(p.name for p in inner)
+    town_names = {p.township for p in inner}
+    county_names = {p.county for p in inner}
+    common: Place | None = None
+    if len(town_names) == 1 and None not in town_names and len(county_names) == 1:
+        common = next((t for t in gaz.lookup(next(iter(town_names)) or "") if t.kind == "township" and t.has_point
+                       and t.county in county_names), None)
+    if common is None and len(county_names) == 1 and None not in county_names and all(p.in_liuzhou for p in inner):
+        common = next((k for k in gaz.lookup(next(iter(county_names)) or "")
+                       if k.kind in ("county", "new_district") and k.has_point), None)
+    if common is None or LEVEL_RANK[common.geocode_level] <= LEVEL_RANK[best.geocode_level]:
+        return None, "the text names several places that are not one inside the other: " + names, \
+            [p.label() for p in inner]
+    # the area named in the text (if it is) and the inner names, which together decided the point
+    in_text = [_describe(m, p) for m, p in resolved if p is common or _inside(common, p) is True and p.kind in _AREA_KINDS]
+    deciding = [*in_text, f"{'+'.join(dict.fromkeys(surfaces))}→{common.name}"]
+    return common, (f"the text names {len(inner)} places that are not one inside the other "
+                    f"({'、'.join(p.label() for p in inner)}), all in "
+                    f"{common.name}: placed at the {common.kind}"), deciding
 
 
 # --------------------------------------------------------------------------- tables
@@ -603,6 +677,8 @@ def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Ga
         by_name = geocode(name_text, county=county, gazetteer=gaz)
         if not place:
             why = "the place column is empty"
+        elif by_place is not None and by_place.status == "matched" and by_place.reason.startswith("the text names only"):
+            why = f"the place {place!r} names no place inside the county given"
         elif by_place is not None and by_place.status == "matched":
             why = f"the place {place!r} names no known place"
         else:

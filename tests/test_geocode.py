@@ -11,8 +11,8 @@ import pytest
 
 from gis import datum
 from gis._errors import InputError
-from gis.gazetteer import default_gazetteer
-from gis.geocode import STATUSES, check_coordinates, coordinate_precision_m, geocode, geocode_table, read_table
+from gis.gazetteer import LEVEL_RANK, default_gazetteer
+from gis.geocode import STATUSES, _geocode_row, check_coordinates, coordinate_precision_m, geocode, geocode_table, read_table
 from gis.layers import layers_dir, load_layer
 
 DATA = Path(__file__).parent / "data"
@@ -57,7 +57,8 @@ def test_ocr_slips_are_read_and_said(text, place):
 
 @pytest.mark.parametrize("text, place, level", [
     ("鹿寨", "鹿寨县", "county"), ("融水", "融水苗族自治县", "county"), ("三江县", "三江侗族自治县", "county"),
-    ("柳州高新区", "柳东新区", "county"), ("阳和工业新区", "北部生态新区", "county"),
+    ("柳州高新区", "柳东新区", "county"), ("阳和工业新区", "阳和工业新区", "township"),
+    ("北部新区", "北部生态新区", "county"), ("阳和工业新区（北部生态新区）", "阳和工业新区（北部生态新区）", "county"),
     ("白莲机场", "柳州白莲机场", "landmark"), ("铁路洛埠站", "洛埠站", "landmark"),
 ])
 def test_variants(text, place, level):
@@ -339,3 +340,138 @@ def test_report_says_which_column_decided(utf8):
     assert r.loc["坐标项目甲", "decided_by"] == "coordinates" and r.loc["中渡古镇旅游", "decided_by"] == "place"
     assert ((report["decided_by"] == "") == (report["status"] != "matched")).all()
     assert list(gdf["geocode_decided_by"]) == list(report["decided_by"])
+
+
+# --------------------------------------------------------------------------- finest consistent level
+def _register():
+    return pd.read_csv(layers_dir() / "gazetteer" / "village_register.csv", comment="#", dtype=str)
+
+
+@pytest.mark.parametrize("text", ["三江县良口乡和里村", "良口乡和里村", "三江侗族自治县良口乡和里村委会"])
+def test_county_township_village_keeps_the_village(text, towns):
+    reg = _register().set_index("short_name")
+    assert (reg.loc["和里村", "township"], reg.loc["和里村", "has_point"]) == ("良口乡", "False")
+    r = geocode(text)
+    # 和里村 has no point of its own: its township's seat, at township level, not the county (72 km)
+    assert (r.status, r.place, r.geocode_level) == ("matched", "和里村", "township")
+    assert _at(r, towns, "良口乡") and r.precision_m == towns.loc["良口乡", "precision_m"]
+    assert r.matched[-1].startswith("和里村")
+
+
+def test_village_with_a_point_is_kept_under_its_township_and_county():
+    villages = load_layer("villages")
+    v = villages[(villages["name"] == "平岩村委会") & (villages["township"] == "林溪镇")]
+    assert len(v) == 1
+    r = geocode("三江县林溪镇平岩村")
+    assert (r.place, r.geocode_level) == ("平岩村", "village")
+    assert (r.lon, r.lat) == pytest.approx((v.geometry.x.iloc[0], v.geometry.y.iloc[0]))
+    assert r.matched == ("三江县→三江侗族自治县", "林溪镇", "平岩村")
+    # a village name shared by three counties is resolved by the township named before it
+    luzhai = villages[(villages["name"] == "江口村委会") & (villages["county"] == "鹿寨县")].geometry.iloc[0]
+    r = geocode("江口乡江口村")
+    assert (r.status, r.geocode_level) == ("matched", "village") and (r.lon, r.lat) == pytest.approx((luzhai.x, luzhai.y))
+
+
+def test_landmark_under_its_township_and_a_station_under_its_town(towns):
+    r = geocode("鹿寨县江口乡江口作业区")
+    assert r.place == "江口作业区" and _at(r, towns, "江口乡")
+    r = geocode("洛埠镇洛埠站")  # the station has no township recorded: its town does not contradict it
+    assert (r.place, r.geocode_level) == ("洛埠站", "landmark") and "does not record its township" in r.reason
+
+
+def test_inconsistent_township_and_village_fall_back_to_the_county_and_say_so():
+    reg = _register().set_index("short_name")
+    assert reg.loc["和里村", "township"] != "古宜镇"
+    seat = load_layer("county_seats").set_index("name").loc["三江侗族自治县"].geometry
+    r = geocode("三江县古宜镇和里村")
+    assert (r.status, r.place, r.geocode_level) == ("matched", "三江侗族自治县", "county")
+    assert (r.lon, r.lat) == pytest.approx((seat.x, seat.y))
+    assert "not one inside the other" in r.reason and "良口乡" in r.reason  # where 和里村 really is
+    assert r.matched[-1] == "古宜镇+和里村→三江侗族自治县"
+    assert geocode("鹿寨县雒容镇江口村").status == "ambiguous"  # different counties: no common area
+
+
+# --------------------------------------------------------------------------- new districts
+def _far_vertex_m(lon, lat, geom):
+    return max(GEOD.inv(lon, lat, x, y)[2] for x, y in np.asarray(geom.convex_hull.exterior.coords))
+
+
+def test_new_district_precision_covers_its_members_and_its_counties(towns):
+    gaz = default_gazetteer()
+    counties = load_layer("counties").set_index("name")
+    for name, county in (("柳东新区", "鱼峰区"), ("北部生态新区", "柳北区")):
+        r = geocode(name)
+        inside = [p for p in gaz.places if p.has_point and p.district == name and p.kind in ("township", "village")]
+        assert len(inside) >= 4
+        for p in inside:
+            assert GEOD.inv(r.lon, r.lat, p.lon, p.lat)[2] + p.precision_m <= r.precision_m
+        # the district's boundary is unknown; it lies in its members' county: the farthest point of that county
+        assert r.precision_m == pytest.approx(_far_vertex_m(r.lon, r.lat, counties.loc[county].geometry), rel=0.01)
+    assert geocode("柳东新区").precision_m > 30000  # was 6428: 官塘 (in 柳东新区, no point) ~11 km away was not covered
+
+
+def test_guantang_port_is_placed_at_the_district_and_says_why():
+    r, d = geocode("柳州港官塘作业区"), geocode("柳东新区")
+    assert (r.lon, r.lat, r.precision_m, r.geocode_level) == (d.lon, d.lat, d.precision_m, "county")
+    assert "no point for 官塘" in r.reason and "百朋镇" in r.reason
+
+
+def test_yanghe_is_at_yanghe_not_in_the_northern_district(towns):
+    r = geocode("阳和工业新区")
+    assert (r.place, r.geocode_level, r.county) == ("阳和工业新区", "township", "鱼峰区") and _at(r, towns, "阳和街道")
+    north = geocode("北部生态新区")
+    assert GEOD.inv(r.lon, r.lat, north.lon, north.lat)[2] > 15000
+    # the managing body spans both: its precision covers 阳和街道 and 北部生态新区's member towns with their precision
+    both = geocode("阳和工业新区（北部生态新区）管委会")
+    assert both.place == "阳和工业新区（北部生态新区）" and both.geocode_level == "county"
+    for t in ("阳和街道", "沙塘镇", "石碑坪镇"):
+        p = towns.loc[t].geometry
+        assert GEOD.inv(both.lon, both.lat, p.x, p.y)[2] + towns.loc[t, "precision_m"] <= both.precision_m
+    assert "managing body" in both.basis
+    # consistent with both areas, not with 柳东新区
+    assert geocode("沙塘镇", county="阳和工业新区（北部生态新区）").place == "沙塘镇"
+    assert geocode("阳和工业新区", county="阳和工业新区（北部生态新区）").place == "阳和工业新区"
+    assert geocode("雒容镇", county="阳和工业新区（北部生态新区）").status == "ambiguous"
+
+
+# --------------------------------------------------------------------------- matched agrees with the point
+def test_text_naming_only_the_city_is_placed_at_the_county_given_without_claiming_the_city():
+    r = geocode("柳州市某路", county="柳东新区")
+    assert (r.place, r.matched) == ("柳东新区", ()) and "names only 柳州市" in r.reason
+    rep = _rows([["东风柳州柳东新基地", "", "柳州高新区"],
+                 ["柳南汽车汽配物流产业园", "潭中西路北侧，西与柳州市西山公墓接壤", "柳南区"]])
+    r = rep.loc["东风柳州柳东新基地"]
+    assert (r["matched"], r["decided_by"], r["geocode_level"]) == ("", "county", "county")
+    r = rep.loc["柳南汽车汽配物流产业园"]
+    assert (r["matched"], r["decided_by"]) == ("name:柳南→柳南区", "county")
+
+
+def _entry_level(entry: str, r, gaz) -> tuple[int, bool]:
+    """Rank of the finest place an entry of ``matched`` may name, and whether one of them is at the point."""
+    target = entry.removeprefix("name:").split(" [")[0].split("→")[-1]
+    cands = [p for p in gaz.places if p.name == target and p.has_point]
+    assert cands, entry
+    at = [p for p in cands if (p.lon, p.lat) == (r.lon, r.lat)]
+    return min(LEVEL_RANK[p.geocode_level] for p in (at or cands)), bool(at)
+
+
+def test_finest_matched_name_has_the_returned_level_over_all_plan_rows():
+    gaz = default_gazetteer()
+    n = 0
+    for path in sorted((layers_dir() / "sources").glob("*.csv")):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "name" not in df.columns or "place" not in df.columns:
+            continue
+        for _, row in df.iterrows():
+            r = _geocode_row(row["name"], row["place"], row["anchor"], row["county"] or None, gaz)
+            if r.status != "matched":
+                continue
+            n += 1
+            where = f"{path.name} {row['id']} {r.matched}"
+            if not r.matched:  # placed at the 县区 column alone
+                assert r.decided_by == "county" and r.place == geocode(row["county"]).place, where
+                continue
+            levels = [_entry_level(e, r, gaz) for e in r.matched]
+            assert min(rank for rank, _ in levels) == LEVEL_RANK[r.geocode_level], where
+            assert any(at for _, at in levels), where
+    assert n > 200
