@@ -87,7 +87,12 @@ def test_status_mapping():
     assert plans.map_status("投入使用") == plans.map_status("顺利开港") == plans.map_status("竣工投产") == "existing"
     assert plans.map_status("正在建设") == plans.map_status("加快推进") == "under_construction"
     assert plans.map_status("前期研究") == plans.map_status("适时启动") == plans.map_status("重点推进") == "planned"
-    assert plans.map_status("落户") == plans.map_status("") == plans.map_status("某某") == "unknown"
+    assert plans.map_status("支持") == plans.map_status("") == plans.map_status("某某") == "unknown"
+    # one rule: 加快/继续 (ongoing) → under_construction; 推进 and its compounds (intent) → planned; landed → existing
+    assert plans.map_status("加快") == plans.map_status("加快建设") == plans.map_status("继续推进") == "under_construction"
+    assert {plans.map_status(w) for w in ("推进", "重点推进", "积极推进", "全力推进", "推进建设")} == {"planned"}
+    assert plans.map_status("改造提升") == plans.map_status("改造") == plans.map_status("提升") == "planned"
+    assert {plans.map_status(w) for w in ("落户", "入驻", "引进", "落地运营")} == {"existing"}
     assert plans.map_status("已建成投产") == "existing"  # not listed: longest listed word inside (已建成)
 
 
@@ -108,6 +113,54 @@ def test_every_status_word_is_in_the_vocabulary():
     assert len(used) > 60  # the texts use many verbs, not only 建成/在建/新建
     assert sorted(used - set(vocab)) == []
     assert set(vocab.values()) <= STATUSES
+
+
+def test_vocabulary_has_no_contradictory_compounds():
+    """A compound of a modifier and a listed verb follows the rule at the top of status_words.yaml."""
+    data = yaml.safe_load((layers_dir() / "sources" / "status_words.yaml").read_text(encoding="utf-8"))
+    vocab = plans.status_vocabulary()
+    ongoing, neutral = data["modifiers"]["ongoing"], data["modifiers"]["neutral"]
+    checked = 0
+    for word, cls in vocab.items():
+        for m in ongoing:
+            if word.startswith(m):
+                assert cls == "under_construction", word
+                checked += 1
+        for m in neutral:
+            rest = word[len(m):]
+            if word.startswith(m) and rest in vocab:
+                assert cls == vocab[rest], (word, rest)
+                checked += 1
+        # two listed verbs of one class make a word of that class (推进建设, 改造提升, 建成投入使用)
+        for i in range(1, len(word)):
+            a, b = word[:i], word[i:]
+            if a in vocab and b in vocab and vocab[a] == vocab[b] and a not in ongoing + neutral:
+                assert cls == vocab[a], word
+                checked += 1
+    assert checked >= 15
+    # the pairs decided against: 加快推进 and 推进 differ on purpose; 落户 and 落地运营 agree
+    assert vocab["加快推进"] != vocab["推进"] and vocab["落户"] == vocab["落地运营"]
+
+
+def test_empty_status_is_derived_only_from_the_text(built):
+    root, result = built
+    towns = result["layers"]["characteristic_towns"]
+    assert set(towns["status_basis"]) == {"section"} and set(towns["status_zh"]) == {"创建"}
+    assert set(towns["status"]) == {"planned"}
+    seed = (Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds" / "004_9db75a2811220992.txt")
+    if seed.exists():  # the quoted words stand in the seed, on the line given
+        lines = seed.read_text(encoding="utf-8").splitlines()
+        assert "积极创建一批科技小镇、制造小镇、农旅小镇" in lines[362]
+    proj = result["layers"]["projects"].set_index("id")
+    assert proj.loc["URB-P-038", ["status_zh", "status_basis"]].tolist() == ["推进", "description"]
+    assert proj.loc["URB-P-047", ["status_zh", "status_basis"]].tolist() == ["建设", "section"]
+    # a description whose verb does not stand right before the name gives nothing (将融安骑楼建成… is not 建成)
+    assert proj.loc["CE-P-066", ["status_zh", "status", "status_basis"]].tolist() == ["", "unknown", "none"]
+    for name, gdf in result["layers"].items():
+        if name == "townships_plan":
+            continue
+        assert set(gdf["status_basis"]) <= {"status_zh", "description", "section", "none"}, name
+        assert ((gdf["status_basis"] == "none") == (gdf["status_zh"].fillna("") == "")).all(), name
 
 
 def test_vocabulary_with_a_word_in_two_classes_is_refused(tmp_path):
@@ -258,6 +311,83 @@ def test_same_entity_in_two_tables_is_linked_never_dropped(built):
     assert "WAT-4-3-05" in links["LOG-S-022"]  # the terminal's works, named in their description
     text = result["same_as"]["rows"].str.cat(sep="\n")
     assert "LOG-S-012" in text and "CE-P-005 (projects_county_economy.csv, unlocated)" in text
+
+
+CANONICAL = {"城中区", "鱼峰区", "柳南区", "柳北区", "柳江区", "柳城县", "鹿寨县", "融安县", "融水苗族自治县", "三江侗族自治县"}
+
+
+def test_county_is_canonical_and_says_where_it_came_from(built):
+    root, result = built
+    counties = load_layer("counties", root=root)
+    assert set(counties["name"]) == CANONICAL
+    for name, gdf in result["layers"].items():
+        county = gdf["county"].fillna("")
+        assert set(county) - {""} <= CANONICAL, name
+        assert {"county_text", "new_district", "county_basis", "in_municipality"} <= set(gdf.columns), name
+        assert ((county == "") == gdf["county_basis"].isin(["none"])).all(), name
+        # a county read from the point is the polygon that holds it (brute force over the 10 polygons)
+        for _, f in gdf[gdf["county_basis"] == "located_point"].iterrows():
+            holders = [n for n, g in zip(counties["name"], counties.geometry) if g.covers(f.geometry)]
+            assert holders == [f["county"]], f["id"]
+    proj = result["layers"]["projects"].set_index("id")
+    # the text's own words are kept; aliases become the legal name
+    spelled = proj[proj["county_text"].isin(["柳城", "融水", "融水县", "三江县", "鹿寨"])]
+    assert len(spelled) > 10 and (spelled["county_basis"] == "text").all()
+    assert set(spelled["county"]) == {"柳城县", "融水苗族自治县", "三江侗族自治县", "鹿寨县"}
+    # a new district is not a county: placed only at the district's point → no county, and the reason
+    f = proj.loc["HT-P-014"]
+    assert f["new_district"] == "柳州高新区" and f["county"] == "" and "not a county" in f["county_note"]
+    # ... but a new-district row located at a township takes that township's county (雒容镇 is in 鱼峰区)
+    towns = result["layers"]["characteristic_towns"].set_index("id")
+    t = towns.loc["URB-CT-03"]
+    assert t["new_district"] == "柳东新区" and t["geocode_level"] == "township"
+    assert t["county"] == "鱼峰区" and t["county_basis"] == "located_point"
+    # an empty county cell is filled from the located township (太阳村镇 → 柳南区)
+    assert proj.loc["CE-P-121", ["county", "county_basis"]].tolist() == ["柳南区", "located_point"]
+    assert proj.loc["CE-P-001", "county"] == "" and "city" in proj.loc["CE-P-001", "county_note"]
+
+
+def test_features_outside_the_municipality_are_kept_and_reported(built):
+    root, result = built
+    city = load_layer("city", root=root).union_all()
+    proj = result["layers"]["projects"].set_index("id")
+    f = proj.loc["HT-P-019"]
+    assert "广州" in f["name"] and not f["in_municipality"] and f["county"] == ""
+    # brute force: in_municipality is the point-in-polygon (lines: intersection) test
+    for name, gdf in result["layers"].items():
+        expect = [city.intersects(g) if g.geom_type != "Point" else city.covers(g) for g in gdf.geometry]
+        assert list(gdf["in_municipality"]) == expect, name
+    assert proj["in_municipality"].sum() == len(proj) - 1
+    text = (root / "plans" / "build_report.md").read_text(encoding="utf-8")
+    outside = text.split("## Features outside the municipality")[1]
+    assert "HT-P-019" in outside and "URB-C-017" in outside and "CE-P-001" not in outside
+
+
+def test_primary_counts_each_entity_once(built):
+    _, result = built
+    for name in plans.LINKED_LAYERS:
+        gdf = result["layers"][name]
+        prim = gdf[gdf["primary"]]
+        keys = prim["name"].map(plans.name_key)
+        assert not keys.duplicated().any(), (name, sorted(keys[keys.duplicated()]))
+        # exactly one primary per group of rows of this layer sharing a name key
+        for key, grp in gdf.groupby(gdf["name"].map(plans.name_key)):
+            assert grp["primary"].sum() == 1, (name, key)
+            if len(grp) > 1:  # and they name each other
+                for _, r in grp.iterrows():
+                    assert set(grp["id"]) - {r["id"]} <= set(str(r["same_as"]).split("; ")), r["id"]
+    proj = result["layers"]["projects"].set_index("id")
+    # 002 and 004 both list the data centres: one primary each (same geocode: the first source, 002)
+    for a, b in (("CE-P-001", "URB-P-058"), ("CE-P-002", "URB-P-059"), ("CE-P-037", "URB-P-005")):
+        assert b in proj.loc[a, "same_as"] and a in proj.loc[b, "same_as"]
+        assert proj.loc[a, "primary"] and not proj.loc[b, "primary"]
+    # the finer geocode wins over the first source: 滨江智谷 (county) over 柳州市滨江智谷 (city)
+    assert proj.loc["HT-P-018", "primary"] and not proj.loc["URB-P-033", "primary"]
+    sites = result["layers"]["corridor_sites"]
+    assert (~sites["primary"]).sum() == 4
+    # a siding and a berth serving one terminal are two works, both primary
+    s = sites.set_index("id")
+    assert s.loc["WAT-4-3-06", "primary"] and s.loc["RAIL-4-1-04a", "primary"]
 
 
 def test_load_layer_reads_another_layers_folder(built):

@@ -96,8 +96,8 @@ def map_status(status_zh: Any, *, vocabulary: dict[str, str] | None = None) -> s
     --------
     >>> map_status("续建"), map_status("已建成"), map_status("拟建"), map_status("储备"), map_status("")
     ('under_construction', 'existing', 'planned', 'reserve', 'unknown')
-    >>> map_status("投入使用"), map_status("加快推进"), map_status("落户")
-    ('existing', 'under_construction', 'unknown')
+    >>> map_status("投入使用"), map_status("加快推进"), map_status("推进建设"), map_status("落户")
+    ('existing', 'under_construction', 'planned', 'existing')
     """
     vocab = vocabulary if vocabulary is not None else status_vocabulary()
     text = normalise_text(status_zh)
@@ -107,6 +107,55 @@ def map_status(status_zh: Any, *, vocabulary: dict[str, str] | None = None) -> s
         return vocab[text]
     inside = [w for w in vocab if w in text]
     return vocab[max(inside, key=len)] if inside else "unknown"
+
+
+@functools.lru_cache(maxsize=4)
+def _section_words(root: str) -> tuple[tuple[str, str], ...]:
+    data = read_yaml(Path(root) / "sources" / "status_words.yaml") or {}
+    return tuple((normalise_text(s.get("section")), normalise_text(s.get("word"))) for s in data.get("sections") or [])
+
+
+def derive_status_word(name: Any, description: Any, section: Any, *, vocabulary: dict[str, str] | None = None,
+                       root: str | Path | None = None) -> tuple[str, str]:
+    """The status word of a row whose ``status_zh`` cell is empty, and where it was read: ``(word, basis)``.
+
+    ``basis`` is ``"description"`` when the description puts a vocabulary word right before the row's name
+    ("推动广西（柳州）人力资源服务产业园…"), ``"section"`` when the row's section is listed under ``sections`` of
+    ``status_words.yaml`` (a word the plan gives for the whole list), else ``("", "none")``.  Nothing is guessed.
+
+    Examples
+    --------
+    >>> derive_status_word("柳州铁路港", "注：推进柳州铁路港“一核二园三基地”建设", "")
+    ('推进', 'description')
+    >>> derive_status_word("低碳小镇", "一、科技小镇", "新型城镇化·第六章·专栏2-5 特色小镇策划名录·一、科技小镇")
+    ('创建', 'section')
+    >>> derive_status_word("对亭水电站工程", "对亭水电站工程", "县域经济·第九章·专栏7 能源基础设施建设工程")
+    ('', 'none')
+    """
+    vocab = vocabulary if vocabulary is not None else status_vocabulary(root)
+    text, own = normalise_text(description), normalise_text(name)
+    for key in dict.fromkeys([own, name_key(own)]):
+        start = text.find(key) if key else -1
+        while start > 0:
+            before = [w for w in vocab if text[:start].endswith(w)]
+            if before:
+                return max(before, key=len), "description"
+            start = text.find(key, start + 1)
+    sec = normalise_text(section)
+    for part, word in _section_words(str(Path(root) if root is not None else layers_dir())):
+        if part and part in sec:
+            return word, "section"
+    return "", "none"
+
+
+def _status_fields(r: dict[str, Any], vocab: dict[str, str], root: Path) -> dict[str, str]:
+    """``status``, ``status_zh`` (the word the status was read from) and ``status_basis`` of a source row."""
+    word = _clean(r.get("status_zh"))
+    basis = "status_zh" if word else "none"
+    if not word:
+        word, basis = derive_status_word(r.get("name"), r.get("description"), r.get("section"),
+                                         vocabulary=vocab, root=root)
+    return {"status": map_status(word, vocabulary=vocab), "status_zh": word, "status_basis": basis}
 
 
 def _clean(v: Any) -> str:
@@ -129,7 +178,7 @@ class _Unlocated:
 
 
 def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
-                 vocab: dict[str, str]) -> tuple[gpd.GeoDataFrame, int]:
+                 vocab: dict[str, str], root: Path) -> tuple[gpd.GeoDataFrame, int]:
     rows, total = [], 0
     for path in files:
         df = _read_csv(path)
@@ -142,9 +191,11 @@ def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
                               f"{res.status}: {res.reason}", "; ".join(res.candidates))
                 continue
             feat = dict(r)
-            feat.update(status=map_status(r.get("status_zh"), vocabulary=vocab), geocode_level=res.geocode_level,
+            here = gaz.lookup(res.place or "")
+            feat.update(**_status_fields(r, vocab, root), geocode_level=res.geocode_level,
                         precision_m=res.precision_m, matched="; ".join(res.matched), geocode_basis=res.reason,
-                        geocode_decided_by=res.decided_by,
+                        geocode_decided_by=res.decided_by, _place_kind=here[0].kind if here else "",
+                        _place=res.place or "", _place_county=here[0].county if here else "",
                         source_table=path.name, source_row=i + 2, geometry=Point(res.lon, res.lat))
             rows.append(feat)
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326") if rows else gpd.GeoDataFrame(
@@ -294,15 +345,21 @@ def alternative_groups(places: list[str], texts: list[str]) -> list[list[str]]:
     return [[p] for p in places]
 
 
+_CITY_INSERT = re.compile(r"\((?:广西)?柳州市?\)")
+
+
 def name_key(name: Any) -> str:
-    """The name with the city prefix and a trailing 项目/工程 removed, for matching one entity across tables.
+    """The name with the city prefix, a "（柳州）" insert and a trailing 项目/工程 removed, for matching one entity across
+    tables (full-width/half-width brackets and whitespace are normalised first).
 
     Examples
     --------
     >>> name_key("柳州保税物流中心（B型）") == name_key("柳州保税物流中心(B型)项目") == "保税物流中心(B型)"
     True
+    >>> name_key("中国移动（柳州）数据中心") == name_key("中国移动 (柳州) 数据中心") == "中国移动数据中心"
+    True
     """
-    key = normalise_text(name)
+    key = _CITY_INSERT.sub("", normalise_text(name))
     for prefix in ("广西柳州市", "广西柳州", "柳州市", "柳州"):
         if key.startswith(prefix) and len(key) - len(prefix) >= 4:
             key = key[len(prefix):]
@@ -544,7 +601,7 @@ def _corridors(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated, root: P
                     coords.append((s.lon, s.lat))
             common = {
                 "id": ident, "name": name, "category": mode, "mode": mode,
-                "status": map_status(item.get("status_zh"), vocabulary=vocab), "status_zh": _clean(item.get("status_zh")),
+                **_status_fields(item, vocab, root),
                 "places": " → ".join(places), "alternative_places": alternatives,
                 "length_km": item.get("length_km"), "investment_yi": item.get("investment_yi"),
                 "description": _clean(item.get("description")), "quote": _clean(item.get("quote")),
@@ -560,7 +617,8 @@ def _corridors(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated, root: P
                     same = list(dict.fromkeys([*log_ids, *(x.same_as for x in stops if x.same_as)]))
                     where = "its place" if len(stops) == 1 else \
                         f"its places ({'、'.join(x.surface for x in stops)}) are known only at the same point"
-                    sites.append({**common, "county": s.county or "", "site_kind": site_kind(name),
+                    sites.append({**common, "county": "", "_place_kind": s.kind, "_place": s.surface, "_place_county": s.county or "",
+                                  "_facility": s.same_as if s.kind == "facility" else "", "site_kind": site_kind(name),
                                   "place": s.surface, "geometry_basis": "site",
                                   "geocode_level": s.level, "precision_m": s.precision_m,
                                   "matched": " → ".join(f"{x.surface}:{x.basis}" for x in stops),
@@ -612,6 +670,186 @@ def _corridors(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated, root: P
     return lines, points, total
 
 
+#: New districts (administrative areas that are not counties) as the texts spell them → the name kept in ``new_district``.
+NEW_DISTRICTS: dict[str, str] = {
+    "阳和工业新区(北部生态新区)": "阳和工业新区(北部生态新区)",
+    "柳州高新技术产业开发区": "柳州高新区",
+    "柳州高新区": "柳州高新区",
+    "柳东新区": "柳东新区",
+    "北部生态新区": "北部生态新区",
+    "阳和工业新区": "阳和工业新区",
+}
+#: Located places finer than a county: their point lies in the feature's county.
+_FINE_LEVELS = ("landmark", "village", "township")
+
+
+def new_district_of(text: Any) -> str:
+    """The new district a county cell names (``""`` when it names none).
+
+    Examples
+    --------
+    >>> new_district_of("柳州高新技术产业开发区"), new_district_of("阳和工业新区（北部生态新区）"), new_district_of("融水")
+    ('柳州高新区', '阳和工业新区(北部生态新区)', '')
+    """
+    t = normalise_text(text)
+    for words in sorted(NEW_DISTRICTS, key=len, reverse=True):
+        if words in t:
+            return NEW_DISTRICTS[words]
+    return ""
+
+
+def canonical_county(text: Any, counties: gpd.GeoDataFrame, gaz: Gazetteer | None = None) -> str:
+    """The legal county name (one of the base ``counties``) a county cell names, or ``""``.
+
+    The gazetteer's county aliases first (柳城 → 柳城县, 融水县 → 融水苗族自治县), then the base layer's
+    ``short_name`` (the name without 区/县/自治县).
+
+    Examples
+    --------
+    >>> c = load_layer("counties")
+    >>> canonical_county("融水县", c), canonical_county("三江", c), canonical_county("鱼峰区", c), canonical_county("柳东新区", c)
+    ('融水苗族自治县', '三江侗族自治县', '鱼峰区', '')
+    """
+    names = set(counties["name"])
+    t = normalise_text(text)
+    if not t:
+        return ""
+    if t in names:
+        return t
+    if gaz is not None:
+        hits = {p.name for p in gaz.lookup(t) if p.kind == "county" and p.name in names}
+        if len(hits) == 1:
+            return hits.pop()
+    short = _short(t)
+    hits = {n for n, s in zip(counties["name"], counties["short_name"]) if s == short or _short(n) == short}
+    return hits.pop() if len(hits) == 1 else ""
+
+
+def _county_at(geom: Any, counties: gpd.GeoDataFrame) -> str:
+    hit = counties[counties.geometry.covers(geom)]
+    return str(hit.iloc[0]["name"]) if len(hit) == 1 else ""
+
+
+def assign_counties(gdf: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, city: Any, *, gaz: Gazetteer | None = None,
+                    by_id: dict[str, dict[str, str]] | None = None) -> gpd.GeoDataFrame:
+    """A copy of a plan layer with ``county_text``, a canonical ``county``, ``new_district``, ``county_basis``,
+    ``county_note`` and ``in_municipality``.
+
+    ``county`` is one of the base ``counties`` names or empty.  ``county_basis``: ``text`` (the row's county cell
+    names one county), ``located_point`` (the cell is empty or names a new district, and the feature is located at a
+    township, village or landmark, or at the seat of the one county its place lies in: the county polygon holding
+    its point), ``none`` (empty
+    ``county``; ``county_note`` says why: a new district placed at its representative point, the city, outside Liuzhou,
+    a line).  ``in_municipality``: the point lies in the city polygon (lines: intersect it).  Rows located through a
+    logistics feature (corridor sites, ``_place_kind == "facility"``, id in ``_facility``) take that feature's values
+    from ``by_id``.
+    """
+    out = gdf.copy()
+    n = len(out)
+    text = [(_clean(v)) for v in (out["county"] if "county" in out.columns else pd.Series([""] * n, index=out.index))]
+    geoms = out.geometry.values
+    inside = [bool(g is not None and (g.intersects(city) if g.geom_type != "Point" else city.covers(g))) for g in geoms]
+    level = list(out["geocode_level"]) if "geocode_level" in out.columns else [""] * n
+    kind = list(out["_place_kind"]) if "_place_kind" in out.columns else [""] * n
+    place = list(out["_place"]) if "_place" in out.columns else [""] * n
+    pcounty = list(out["_place_county"].fillna("")) if "_place_county" in out.columns else [""] * n
+    fac = list(out["_facility"].fillna("")) if "_facility" in out.columns else [""] * n
+    county, basis, district, note = [], [], [], []
+    for t, g, lv, k, pl, pc, ins, fa in zip(text, geoms, level, kind, place, pcounty, inside, fac):
+        nd = new_district_of(t)
+        c, b, why = "", "none", ""
+        # a county-level point is the seat of the county the place lies in: fine when that is one legal county
+        fine = lv in _FINE_LEVELS or (lv == "county" and k != "new_district" and g is not None and g.geom_type == "Point"
+                                      and canonical_county(pc, counties) not in ("", None)
+                                      and canonical_county(pc, counties) == _county_at(g, counties))
+        if g is None or g.geom_type != "Point":
+            why = "a line: see its places" if not t else f"a line; the text says {t}"
+            c = canonical_county(t, counties, gaz) if t and not nd else ""
+            b = "text" if c else "none"
+        elif k == "facility" and by_id and fa in by_id:
+            f = by_id[fa]
+            c, b, nd = f["county"], f["county_basis"], f["new_district"]
+            why = f"as its logistics row {fa}" + (f" ({f['county_note']})" if f["county_note"] else "")
+        elif nd:
+            if fine and ins:
+                c, b = _county_at(g, counties), "located_point"
+                why = f"the text names the new district {nd}; county of its located {lv}"
+            else:
+                why = (f"the text names the new district {nd}, which is not a county, and the feature is located "
+                       f"only at {pl or 'the district'} ({lv}), not at a township")
+        elif t:
+            c = canonical_county(t, counties, gaz)
+            b = "text" if c else "none"
+            why = "" if c else f"the text's county {t!r} is not one county"
+        elif not ins:
+            why = f"outside the municipality ({pl or lv})"
+        elif k == "new_district":
+            nd = new_district_of(pl) or pl
+            why = f"located only at the new district {pl}, which is not a county"
+        elif fine:
+            c, b = _county_at(g, counties), "located_point"
+            b = b if c else "none"
+        else:
+            why = f"located only at the {lv} ({pl})" if pl else f"located only at the {lv}"
+        if b != "none" and not c:
+            b = "none"
+        county.append(c)
+        basis.append(b)
+        district.append(nd)
+        note.append(why)
+    out["county_text"] = text
+    out["county"] = county
+    out["new_district"] = district
+    out["county_basis"] = basis
+    out["county_note"] = note
+    out["in_municipality"] = inside
+    return out
+
+
+def _finest(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """Sort key: finest geocode first, then the first source (file, line), then the id."""
+    rank = gdf["geocode_level"].map(lambda v: LEVEL_RANK.get(v, len(LEVEL_RANK)))
+    prec = pd.to_numeric(gdf["precision_m"], errors="coerce").fillna(np.inf)
+    line = pd.to_numeric(gdf.get("source_line", pd.Series("", index=gdf.index)), errors="coerce").fillna(np.inf)
+    return pd.Series(list(zip(rank, prec, gdf["source_file"].fillna(""), line, gdf["id"].astype(str))), index=gdf.index)
+
+
+def mark_primary(gdf: gpd.GeoDataFrame, *, gazetteer: Gazetteer | None = None) -> gpd.GeoDataFrame:
+    """A copy with a boolean ``primary``: True for exactly one row of each ``same_as`` group within the layer.
+
+    A group is the rows of this layer connected by ``same_as`` links between rows that name one entity (share a key
+    of :func:`entity_keys`): links to other layers do not count (each layer keeps one row per entity), nor does a
+    corridor site's link to the logistics row it serves (a siding and a berth of one terminal stay two works).  The primary row is the one with the finest geocode (``geocode_level``, then
+    ``precision_m``), then the first source (``source_file``, ``source_line``), then the id.
+    ``gdf[gdf["primary"]]`` counts each entity once.
+    """
+    out = gdf.copy()
+    ids = [str(i) for i in out["id"]]
+    pos = {i: k for k, i in enumerate(ids)}
+    parent = list(range(len(ids)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    keys = [{x[6:] if x.startswith("alias:") else x for x in entity_keys(nm, gazetteer)} for nm in out["name"]]
+    for k, s in enumerate(out["same_as"].fillna("") if "same_as" in out.columns else [""] * len(ids)):
+        for other in filter(None, str(s).split("; ")):
+            if other in pos and keys[k] & keys[pos[other]]:
+                parent[root(k)] = root(pos[other])
+    key = list(_finest(out)) if len(out) else []
+    best: dict[int, int] = {}
+    for k in range(len(ids)):
+        r = root(k)
+        if r not in best or key[k] < key[best[r]]:
+            best[r] = k
+    chosen = set(best.values())
+    out["primary"] = [k in chosen for k in range(len(ids))]
+    return out
+
+
 def _write(gdf: gpd.GeoDataFrame, path: Path) -> None:
     gdf = gdf.copy()
     for col in gdf.columns:
@@ -654,14 +892,28 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
     totals: dict[str, int] = {}
     for name in POINT_LAYERS:
         files = sorted(src.glob(f"{name}_*.csv"))
-        layers[name], totals[name] = _point_layer(files, gaz, unlocated, vocab)
+        layers[name], totals[name] = _point_layer(files, gaz, unlocated, vocab, root)
     layers["townships_plan"], totals["townships_plan"] = _townships_plan(
         sorted(src.glob("township_tags_*.csv")), gaz, unlocated, root)
     layers["corridors"], layers["corridor_sites"], totals["corridors"] = _corridors(
         sorted(src.glob("corridors_*.y*ml")), gaz, unlocated, root, vocab, layers["logistics"])
     links = _same_as(layers, unlocated, gaz)
-    for name, gdf in layers.items():
-        _write(gdf, plans / f"{name}.geojson")
+    counties = load_layer("counties", root=root)
+    city = shapely.union_all(load_layer("city", root=root).geometry.values)
+    for name in ("projects", "logistics", "characteristic_towns", "corridors"):
+        layers[name] = assign_counties(layers[name], counties, city, gaz=gaz)
+    log = layers["logistics"]
+    by_id = {str(i): {c: str(v) for c, v in zip(("county", "county_basis", "new_district", "county_note"), vals)}
+             for i, *vals in zip(log["id"], log["county"], log["county_basis"], log["new_district"], log["county_note"])}
+    layers["corridor_sites"] = assign_counties(layers["corridor_sites"], counties, city, gaz=gaz, by_id=by_id)
+    tp = layers["townships_plan"]
+    tp["county_text"], tp["new_district"], tp["county_basis"], tp["county_note"] = "", "", "base_township", ""
+    tp["in_municipality"] = [city.covers(g) for g in tp.geometry.values]
+    for name in LINKED_LAYERS:
+        layers[name] = mark_primary(layers[name], gazetteer=gaz)
+    for name, gdf in list(layers.items()):
+        layers[name] = gdf.drop(columns=[c for c in gdf.columns if c.startswith("_")])
+        _write(layers[name], plans / f"{name}.geojson")
     un = pd.DataFrame(unlocated.rows, columns=["table", "row", "id", "name", "place", "reason", "candidates"])
     write_text(plans / "unlocated.md", "# Plan rows that could not be located\n\n"
                "Generated by `python -m gis.build.plans`. Row numbers are file lines (CSV, header = 1) or "
@@ -707,7 +959,43 @@ def _report(layers: dict[str, gpd.GeoDataFrame], totals: dict[str, int], un: pd.
                   _md_table(pd.DataFrame(decided).reindex(columns=cols).fillna(0).astype({c: int for c in cols[1:]}))]
     parts += ["\n## Corridor places resolved beyond the gazetteer\n", _RESOLUTION_RULE]
     parts += ["\n## Rows naming the same entity (`same_as`)\n", _SAME_AS_RULE, _md_table(links)]
+    named = [n for n in LINKED_LAYERS if n in layers and "primary" in layers[n].columns]
+    parts += ["\n## Primary rows per layer (`gdf[gdf.primary]` counts each entity once)\n",
+              _md_table(pd.DataFrame([{"layer": n, "features": len(layers[n]), "primary": int(layers[n]["primary"].sum()),
+                                       "duplicates": int((~layers[n]["primary"]).sum())} for n in named]))]
+    parts += ["\n## County of the features (`county_basis`)\n", _COUNTY_RULE,
+              _md_table(_basis_table(layers, "county_basis")),
+              "\n## Where the status word came from (`status_basis`)\n", _STATUS_RULE,
+              _md_table(_basis_table(layers, "status_basis"))]
+    outside = pd.concat([g.loc[~g["in_municipality"].astype(bool), ["id", "name", "geocode_level", "matched"]]
+                         .assign(layer=n) for n, g in layers.items() if "in_municipality" in g.columns and "id" in g.columns],
+                        ignore_index=True) if layers else pd.DataFrame()
+    parts += ["\n## Features outside the municipality (`in_municipality` False; kept, not dropped)\n",
+              _md_table(outside.reindex(columns=["layer", "id", "name", "geocode_level", "matched"]))]
     return "\n".join(parts)
+
+
+def _basis_table(layers: dict[str, gpd.GeoDataFrame], col: str) -> pd.DataFrame:
+    rows = [{"layer": n, **g[col].value_counts().to_dict()} for n, g in layers.items() if col in g.columns]
+    df = pd.DataFrame(rows)
+    return df.fillna(0).astype({c: int for c in df.columns if c != "layer"}) if len(df) else df
+
+
+_COUNTY_RULE = """
+`county` is the legal county (one of the 10 of the base `counties` layer) or empty; `county_text` keeps the table's
+words. `county_basis`: `text` (the county cell names one county: 柳城 → 柳城县, 融水 → 融水苗族自治县, via the gazetteer's
+aliases), `located_point` (the cell is empty or names a new district, and the feature is located at a landmark,
+village, township, or at the seat of the one county its place lies in: the county polygon holding its point), `none` (`county_note` says why: a new
+district located only at its representative point, the city, outside Liuzhou, a line), `base_township`
+(townships_plan). A new district named by the text (柳东新区, 柳州高新区, 北部生态新区, 阳和工业新区) is in `new_district`.
+"""
+
+_STATUS_RULE = """
+`status_zh` is the word the status was read from, `status_basis` where it came from: `status_zh` (the table's cell),
+`description` (a vocabulary word right before the row's name in its description), `section` (a word the plan gives
+for the whole list, listed with its quote under `sections` in layers/sources/status_words.yaml), `none` (no word:
+status unknown). The rule of the classes is at the top of status_words.yaml.
+"""
 
 
 _SITES_RULE = """
