@@ -3,7 +3,7 @@
 Every verb that writes files:
 
 * writes where ``-o`` says, and refuses to replace an existing file unless
-  ``--overwrite`` is given (checked before any work starts);
+  ``--overwrite`` is given (checked before any input is read);
 * writes atomically: a failed run leaves no partial file behind;
 * appends a record of the run (inputs with SHA-256 and CRS, parameters,
   outputs with SHA-256, package versions, UTC time) to ``manifest.json`` in
@@ -13,10 +13,17 @@ Every verb that writes files:
 
 LAYER arguments take a shipped layer name (``lzgis layers``), ``structure:NAME``
 (``lzgis structures``), or a file: GeoPackage (``file.gpkg:layer`` picks a layer),
-GeoJSON, Shapefile, CSV/Excel with lon/lat columns.
+GeoJSON, Shapefile, CSV/Excel with lon/lat columns.  The text encoding of a
+CSV/TXT or Shapefile input is detected (byte-order mark, else UTF-8, else GBK;
+a Shapefile's .cpg) or given with ``--input-encoding`` (``--encoding`` is the
+encoding of the *output*).  Rows are named by spreadsheet row number (header =
+row 1); the analyses (buffer, nearest, within, matrix) refuse a table row with
+a blank coordinate cell, naming it, while export and map keep it without
+geometry, with a warning.
 
 Exit status: 0 success; 2 bad input or usage (missing file, unknown layer or
-column, unreadable encoding, existing output), with one line
+column, unreadable encoding, existing output, a bad option value such as
+``-k 0`` or ``--distance-m -5``), with one line
 ``lzgis: error: <reason>`` on stderr; 1 an unexpected internal error (a bug:
 set ``LZGIS_DEBUG=1`` for the traceback); 130 interrupted.
 """
@@ -118,6 +125,10 @@ class _Group(click.Group):
             warnings.showwarning = show
             try:
                 return super().invoke(ctx)
+            except click.exceptions.UsageError as exc:  # a bad option value: one line, not the usage text
+                verb = exc.ctx.info_name if exc.ctx is not None and exc.ctx.parent is not None else None
+                hint = f" (see 'lzgis {verb} -h')" if verb else " (see 'lzgis -h')"
+                raise Failure(f"{exc.format_message()}{hint}") from exc
             except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
             except (GisError, FileNotFoundError, FileExistsError, IsADirectoryError, UnicodeError) as exc:
@@ -142,6 +153,34 @@ def _output_options(*, default: str | None = None, help_text: str = "Output file
         return fn
 
     return decorate
+
+
+def _input_encoding_option(fn: Callable) -> Callable:
+    return click.option(
+        "--input-encoding", metavar="CODEC", callback=_check_codec,
+        help="Text encoding of the CSV/TXT and Shapefile inputs of this command (e.g. utf-16, gb18030, big5); "
+             "default: detected (byte-order mark, else UTF-8, else GBK; a Shapefile's .cpg).",
+    )(fn)
+
+
+def _check_codec(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import codecs
+
+    if value is None:
+        return None
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding {value!r}; give a codec name such as utf-8, gbk, gb18030, "
+                                 "utf-16 or big5.") from None
+    return value
+
+
+def _distance_option(value: float | None, *, name: str) -> float | None:
+    """Refuse a NaN/infinite/negative distance before any input is read."""
+    from ._validate import distance
+
+    return None if value is None else distance(value, name=name)
 
 
 def _table_suffix(path: Path, *, verb: str) -> None:
@@ -176,8 +215,13 @@ def _structure_file(name: str) -> Path | None:
     return None
 
 
-def _load(spec: str, *, run: Run, state: State, role: str) -> gpd.GeoDataFrame:
-    """A LAYER argument as a GeoDataFrame: shipped layer, structure:NAME, or a file (recorded in the run)."""
+def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None = None,
+          need_positions: bool = True) -> gpd.GeoDataFrame:
+    """A LAYER argument as a GeoDataFrame: shipped layer, structure:NAME, or a file (recorded in the run).
+
+    ``need_positions``: a table row with a blank coordinate cell is refused (analyses), else kept
+    without geometry with a warning (export).
+    """
     from .readers import read_vector
 
     if spec.startswith("structure:"):
@@ -194,7 +238,8 @@ def _load(spec: str, *, run: Run, state: State, role: str) -> gpd.GeoDataFrame:
         path, layer = Path(spec.rsplit(":", 1)[0]), spec.rsplit(":", 1)[1]
     if path.exists():
         state.step(f"reading {path} ({role})")
-        gdf = read_vector(path, layer=layer)
+        gdf = read_vector(path, layer=layer, encoding=encoding,
+                          missing_coordinates="error" if need_positions else "keep")
         source = gdf.attrs.get("source", {})
         run.add_input(spec, kind="file", path=path, crs=gdf.crs, features=len(gdf), role=role,
                       layer=source.get("layer"), encoding=source.get("encoding"))
@@ -363,10 +408,11 @@ def structure_cmd(state: State, name: str, variant: str | None, fmt: str | None,
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile (.cpg) and CSV output.")
 @click.option("--layer-name", help="Layer name in a GeoPackage / sheet name in Excel (default: the file stem).")
+@_input_encoding_option
 @_output_options()
 @click.pass_obj
-def export_cmd(state: State, layer: str, fmt: str | None, encoding: str, layer_name: str | None, output: Path,
-               overwrite: bool, as_json: bool) -> None:
+def export_cmd(state: State, layer: str, fmt: str | None, encoding: str, layer_name: str | None,
+               input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
     """Export LAYER to GeoPackage, GeoJSON, Shapefile, CSV or Excel.
 
     \b
@@ -374,10 +420,10 @@ def export_cmd(state: State, layer: str, fmt: str | None, encoding: str, layer_n
     lzgis export townships -o 乡镇.shp --encoding gbk   # for partners on GBK software
     """
     run = _new_run("export", {"layer": layer, "format": fmt, "encoding": encoding, "layer_name": layer_name,
-                              "output": output, "overwrite": overwrite})
+                              "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
     planned = _planned_outputs(output, fmt)
     _check_outputs(planned, overwrite=overwrite)
-    gdf = _load(layer, run=run, state=state, role="layer")
+    gdf = _load(layer, run=run, state=state, role="layer", encoding=input_encoding, need_positions=False)
     _write(gdf, output, run, state, overwrite=overwrite, fmt=fmt, layer=layer_name, encoding=encoding)
     _finish(run, planned[0].parent, state, as_json=as_json, summary={"rows": len(gdf)},
             lines=[f"{layer}: {len(gdf)} features"])
@@ -438,10 +484,11 @@ def _record_shipped_inputs(run: Run) -> None:
 @click.option("--layer", "layer_names", multiple=True, help="A shipped layer to draw (repeatable).")
 @click.option("--structure", "structure_name", help="A planning structure to draw (see `lzgis structures`).")
 @click.option("--title", default="柳州市空间规划图", show_default=True, help="Map title.")
+@_input_encoding_option
 @_output_options(help_text="The HTML file to write.")
 @click.pass_obj
 def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], structure_name: str | None,
-            title: str, output: Path, overwrite: bool, as_json: bool) -> None:
+            title: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
     """Make one offline web map with shipped layers, a structure and your own files."""
     from .readers import read_vector
     from .webmap import make_map, save_map
@@ -449,14 +496,21 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
     if output.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"map: -o {output.name}: a web map is an HTML file; name it *.html.")
     run = _new_run("map", {"add": [str(p) for p in add], "layers": list(layer_names), "structure": structure_name,
-                           "title": title, "output": output, "overwrite": overwrite})
+                           "title": title, "input_encoding": input_encoding, "output": output,
+                           "overwrite": overwrite})
     _check_outputs([output], overwrite=overwrite)
-    for path in add:  # fail on a bad file before the slow map build
-        gdf = read_vector(path)
+    added: list[Any] = []
+    for i, path in enumerate(add):  # fail on a bad file before the slow map build
+        state.step(f"reading {path} (added layer)")
+        gdf = read_vector(path, encoding=input_encoding)
         source = gdf.attrs.get("source", {})
         run.add_input(str(path), kind="file", path=path, crs=gdf.crs, features=len(gdf),
                       encoding=source.get("encoding"))
-    layers = [_load(name, run=run, state=state, role="layer") for name in layer_names]
+        added.append((gdf, i))
+    layers: list[Any] = [_load(name, run=run, state=state, role="layer") for name in layer_names]
+    if input_encoding is not None:  # make_map re-reads `add` files with detection; hand it what was read
+        layers += [_user_layer(gdf, path, i) for (gdf, i), path in zip(added, add)]
+        add = ()
     structure = None
     if structure_name:
         structure = _load(f"structure:{structure_name}", run=run, state=state, role="structure")
@@ -465,6 +519,16 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
     save_map(fmap, output)
     run.add_output(output)
     _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + len(add)}, lines=[])
+
+
+def _user_layer(gdf: gpd.GeoDataFrame, path: Path, i: int) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """A file read by the CLI, drawn like a ``make_map(add=...)`` file (title, user group, palette colour)."""
+    from ._mapstyle import map_styles
+
+    styles = map_styles()
+    palette = styles["user_palette"]
+    return gdf.to_crs("EPSG:4326"), {"title": path.stem, "source": path.name, "group": styles["user_group"],
+                                     "style": {"color": palette[i % len(palette)]}}
 
 
 @cli.command("geocode")
@@ -480,11 +544,12 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
 @click.option("--sheet", default="0", show_default=True, help="Excel sheet name or number.")
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
+@_input_encoding_option
 @_output_options(help_text="Geocoded layer (.gpkg, .geojson, .shp, .csv, .xlsx); a <name>.report.csv is written beside it.")
 @click.pass_obj
 def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, name_col: str | None,
                 place_col: str | None, county_col: str | None, lon_col: str | None, lat_col: str | None, sheet: str,
-                encoding: str, output: Path, overwrite: bool, as_json: bool) -> None:
+                encoding: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
     """Geocode a CSV or Excel table of projects by place names (and coordinates, if any).
 
     Every row is kept: rows that could not be placed have no geometry and a reason
@@ -494,7 +559,8 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
 
     run = _new_run("geocode", {"table": table, "overrides": overrides, "datum": datum, "name_col": name_col,
                                "place_col": place_col, "county_col": county_col, "lon_col": lon_col,
-                               "lat_col": lat_col, "sheet": sheet, "output": output, "overwrite": overwrite})
+                               "lat_col": lat_col, "sheet": sheet, "input_encoding": input_encoding,
+                               "output": output, "overwrite": overwrite})
     if not table.is_file():
         raise InputError(f"{table}: file not found (relative to {Path.cwd()}).")
     if overrides is not None and not overrides.is_file():
@@ -504,9 +570,11 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
     _check_outputs([*planned, report_path], overwrite=overwrite)
     state.step(f"geocoding {table}")
     sheet_arg: str | int = int(sheet) if sheet.isdigit() else sheet
-    gdf, report = geocode_table(table, name_col=name_col, place_col=place_col, lon_col=lon_col, lat_col=lat_col,
+    source, decoded_as = _geocode_source(table, input_encoding)
+    gdf, report = geocode_table(source, name_col=name_col, place_col=place_col, lon_col=lon_col, lat_col=lat_col,
                                 county_col=county_col, datum=datum, overrides=overrides, sheet=sheet_arg)
-    run.add_input(str(table), kind="table", path=table, features=len(gdf), encoding=report.attrs.get("encoding"))
+    run.add_input(str(table), kind="table", path=table, features=len(gdf),
+                  encoding=decoded_as or report.attrs.get("encoding"))
     if overrides is not None:
         run.add_input(str(overrides), kind="overrides", path=overrides)
     _write(gdf, output, run, state, overwrite=overwrite, encoding=encoding)
@@ -519,14 +587,41 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
                    "levels: " + ", ".join(f"{k} {v}" for k, v in levels.items())])
 
 
+def _geocode_source(table: Path, encoding: str | None) -> tuple[Path | pd.DataFrame, str | None]:
+    """The table for geocode_table: the path itself, or its rows decoded here.
+
+    Decoded here when --input-encoding is given or the file starts with a UTF-16/UTF-32
+    byte-order mark (geocode_table detects UTF-8 and GBK/GB18030 only).
+    """
+    import codecs
+    import io
+
+    import pandas as pd
+
+    if table.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return table, None
+    if encoding is None:
+        with open(table, "rb") as f:
+            head = f.read(4)
+        if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
+            return table, None
+    from .readers import decode_text
+
+    text, label = decode_text(table, encoding)
+    sep = "\t" if table.suffix.lower() == ".tsv" or ("\t" in text.split("\n", 1)[0]
+                                                      and "," not in text.split("\n", 1)[0]) else ","
+    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=object, keep_default_na=False, na_values=[""])
+    return frame, label
+
+
 def _distances(text: str) -> list[float]:
     try:
         values = [float(v) for v in text.replace("，", ",").split(",") if v.strip()]
     except ValueError:
         raise InputError(f"--distances {text!r}: give metres separated by commas, e.g. 1000,3000,5000.") from None
-    if not values:
-        raise InputError("--distances: give at least one distance in metres, e.g. 1000,3000,5000.")
-    return values
+    from ._validate import distances
+
+    return distances(values, name="--distances")
 
 
 @cli.command("buffer")
@@ -538,10 +633,11 @@ def _distances(text: str) -> list[float]:
 @click.option("--disks", is_flag=True, help="Full disks 0-d instead of rings (d1-d2).")
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
+@_input_encoding_option
 @_output_options()
 @click.pass_obj
 def buffer_cmd(state: State, layer: str, distances: str, dissolve: str, by: str | None, disks: bool, encoding: str,
-               output: Path, overwrite: bool, as_json: bool) -> None:
+               input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
     """Buffer rings (0-d1, d1-d2, …) around the features of LAYER, with areas.
 
     \b
@@ -551,10 +647,11 @@ def buffer_cmd(state: State, layer: str, distances: str, dissolve: str, by: str 
 
     radii = _distances(distances)
     run = _new_run("buffer", {"layer": layer, "distances_m": radii, "dissolve": dissolve, "by": by,
-                              "rings": not disks, "output": output, "overwrite": overwrite})
+                              "rings": not disks, "input_encoding": input_encoding, "output": output,
+                              "overwrite": overwrite})
     planned = _planned_outputs(output)
     _check_outputs(planned, overwrite=overwrite)
-    gdf = _load(layer, run=run, state=state, role="layer")
+    gdf = _load(layer, run=run, state=state, role="layer", encoding=input_encoding)
     state.step(f"buffering {len(gdf)} features at {', '.join(f'{r:g}' for r in radii)} m")
     result = buffer_rings(gdf, radii, rings=not disks, dissolve=dissolve, by=by)
     _write(result, output, run, state, overwrite=overwrite, encoding=encoding)
@@ -573,6 +670,9 @@ def _pair_table(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, result: pd
     out.insert(1, "target_name", [None if _missing(i) else target_labels[targets.index.get_loc(i)]
                                   for i in out[target_col]])
     geometry = [origins.geometry.loc[i] for i in out[origin_col]]
+    for column in out.columns:  # nullable booleans (within_uncertainty): NA as an empty cell in every format
+        if str(out[column].dtype) == "boolean":
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
     return gpd.GeoDataFrame(out.reset_index(drop=True), geometry=geometry, crs=origins.crs)
 
 
@@ -592,23 +692,28 @@ def _missing(value: Any) -> bool:
 @click.option("--max-distance-m", type=click.FloatRange(min=0), help="Ignore targets farther than this (metres).")
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
+@_input_encoding_option
 @_output_options(help_text="Result table (.csv, .xlsx) or layer of origins (.gpkg, .geojson, .shp).")
 @click.pass_obj
 def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m: float | None, encoding: str,
-                output: Path, overwrite: bool, as_json: bool) -> None:
+                input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
     """The nearest TARGETS of every feature of ORIGINS, geodesic dist_m.
+
+    With -k 1, n_tied says how many targets are equally near (within 1 mm); when it
+    is 2 or more the first of them in TARGETS was chosen: rerun with -k to list them.
 
     \b
     lzgis nearest townships railway_stations -o 最近车站.csv
     """
     from .proximity import nearest
 
+    max_distance_m = _distance_option(max_distance_m, name="--max-distance-m")
     run = _new_run("nearest", {"origins": origins, "targets": targets, "k": k, "max_distance_m": max_distance_m,
-                               "output": output, "overwrite": overwrite})
+                               "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
     planned = _planned_outputs(output)
     _check_outputs(planned, overwrite=overwrite)
-    o = _load(origins, run=run, state=state, role="origins")
-    t = _load(targets, run=run, state=state, role="targets")
+    o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
+    t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
     state.step(f"nearest: {len(o)} origins × {len(t)} targets")
     result = nearest(o, t, k=k, max_distance_m=max_distance_m)
     if k == 1:
@@ -630,19 +735,21 @@ def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m
 @click.option("--distance-m", required=True, type=click.FloatRange(min=0), help="Radius in metres.")
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
+@_input_encoding_option
 @_output_options(help_text="Result table (.csv, .xlsx) or layer (.gpkg, .geojson, .shp), one row per pair.")
 @click.pass_obj
-def within_cmd(state: State, origins: str, targets: str, distance_m: float, encoding: str, output: Path,
-               overwrite: bool, as_json: bool) -> None:
+def within_cmd(state: State, origins: str, targets: str, distance_m: float, encoding: str,
+               input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
     """Every (origin, target) pair closer than --distance-m metres (geodesic)."""
     from .proximity import within
 
+    distance_m = _distance_option(distance_m, name="--distance-m")
     run = _new_run("within", {"origins": origins, "targets": targets, "distance_m": distance_m,
-                              "output": output, "overwrite": overwrite})
+                              "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
     planned = _planned_outputs(output)
     _check_outputs(planned, overwrite=overwrite)
-    o = _load(origins, run=run, state=state, role="origins")
-    t = _load(targets, run=run, state=state, role="targets")
+    o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
+    t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
     state.step(f"within {distance_m:g} m: {len(o)} origins × {len(t)} targets")
     result = within(o, t, distance_m)
     table = _pair_table(o, t, result, origin_col="origin_index", target_col="target_index")
@@ -654,19 +761,22 @@ def within_cmd(state: State, origins: str, targets: str, distance_m: float, enco
 @cli.command("matrix")
 @click.argument("origins")
 @click.argument("targets")
+@_input_encoding_option
 @_output_options(help_text="The matrix as a table (.csv or .xlsx): one row per origin, one column per target.")
 @click.pass_obj
-def matrix_cmd(state: State, origins: str, targets: str, output: Path, overwrite: bool, as_json: bool) -> None:
+def matrix_cmd(state: State, origins: str, targets: str, input_encoding: str | None, output: Path, overwrite: bool,
+               as_json: bool) -> None:
     """Origin-destination matrix of geodesic distances in metres."""
     import pandas as pd
 
     from .proximity import od_matrix
 
     _table_suffix(output, verb="matrix")
-    run = _new_run("matrix", {"origins": origins, "targets": targets, "output": output, "overwrite": overwrite})
+    run = _new_run("matrix", {"origins": origins, "targets": targets, "input_encoding": input_encoding,
+                              "output": output, "overwrite": overwrite})
     _check_outputs([output], overwrite=overwrite)
-    o = _load(origins, run=run, state=state, role="origins")
-    t = _load(targets, run=run, state=state, role="targets")
+    o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
+    t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
     state.step(f"matrix: {len(o)} × {len(t)} distances")
     matrix = od_matrix(o, t)
     columns = _unique(_labels(t))

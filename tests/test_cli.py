@@ -278,3 +278,116 @@ def test_installed_script_exit_status_and_json(tmp_path):
     assert (tmp_path / "区县.geojson").read_text(encoding="utf-8").count('"type": "Feature"') == 10
     usage = subprocess.run([str(LZGIS), "nearest", "townships"], capture_output=True, text=True, encoding="utf-8")
     assert usage.returncode == 2 and "Missing argument 'TARGETS'" in usage.stderr
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["nearest", "townships", "railway_stations", "-k", "0"], ["'-k'", "0 is not in the range x>=1", "lzgis nearest -h"]),
+    (["within", "townships", "railway_stations", "--distance-m", "-5"], ["'--distance-m'", "-5"]),
+    (["within", "townships", "railway_stations", "--distance-m", "nan"], ["--distance-m", "finite"]),
+    (["nearest", "townships", "railway_stations", "--max-distance-m", "inf"], ["--max-distance-m", "finite"]),
+    (["buffer", "townships", "--distances", "1000,-5"], ["--distances", "-5"]),
+    (["buffer", "townships", "--distances", "3000,1000"], ["--distances", "increasing"]),
+    (["nearest", "townships", "railway_stations", "--input-encoding", "utf-99"], ["unknown encoding 'utf-99'"]),
+])
+def test_bad_option_values_are_one_line_errors_before_any_input_is_read(tmp_path, args, fragments):
+    result = invoke(*args, "-o", str(tmp_path / "r.csv"))
+    assert_one_line_error(result, *fragments)
+    assert result.stderr.count("\n") == 1 and "Usage:" not in result.stderr  # nothing loaded, no usage text
+    assert files(tmp_path) == []
+
+
+def _writing_verbs(tmp_path: Path) -> dict[str, tuple[list[str], Path]]:
+    origins, targets = write_inputs(tmp_path)
+    table = tmp_path / "项目.csv"
+    table.write_text("项目名称,建设地点\n鹿寨物流园,鹿寨镇\n", encoding="utf-8")
+    out = tmp_path / "out"
+    return {
+        "structure": (["structure", "一主三新", "-o", str(out / "s.geojson")], out / "s.geojson"),
+        "export": (["export", str(origins), "-o", str(out / "e.gpkg")], out / "e.gpkg"),
+        "maps": (["maps", "-o", str(out)], out / "01_counties.html"),
+        "map": (["map", "--add", str(origins), "-o", str(out / "m.html")], out / "m.html"),
+        "geocode": (["geocode", str(table), "-o", str(out / "g.gpkg")], out / "g.report.csv"),
+        "buffer": (["buffer", str(origins), "--distances", "1000", "-o", str(out / "b.gpkg")], out / "b.gpkg"),
+        "nearest": (["nearest", str(origins), str(targets), "-o", str(out / "n.csv")], out / "n.csv"),
+        "within": (["within", str(origins), str(targets), "--distance-m", "9000", "-o", str(out / "w.csv")],
+                   out / "w.csv"),
+        "matrix": (["matrix", str(origins), str(targets), "-o", str(out / "x.csv")], out / "x.csv"),
+        "run": (["run", "-o", str(out)], out / "analysis_townships_nearest_logistics.csv"),
+    }
+
+
+@pytest.mark.parametrize("verb", ["structure", "export", "maps", "map", "geocode", "buffer", "nearest", "within",
+                                  "matrix", "run"])
+def test_existing_output_fails_fast_before_reading_any_input(tmp_path, verb):
+    args, existing = _writing_verbs(tmp_path)[verb]
+    if verb == "maps":
+        from gis.maps_default import default_map_specs
+
+        existing = existing.with_name(default_map_specs()[0]["file"])
+    existing.parent.mkdir(parents=True, exist_ok=True)
+    existing.write_text("mine", encoding="utf-8")
+    result = invoke(*args)
+    assert_one_line_error(result, f"{existing} already exists", "--overwrite")
+    # the error is the only thing on stderr: no 'reading …', 'loading …', 'building …', 'geocoding …' step ran
+    assert result.stderr.splitlines() == [line for line in result.stderr.splitlines() if "error" in line]
+    assert existing.read_text(encoding="utf-8") == "mine" and files(existing.parent) == [existing.name]
+
+
+def test_utf16_tables_are_read_and_other_encodings_given_with_input_encoding(tmp_path):
+    origins, targets = write_inputs(tmp_path)
+    utf16 = tmp_path / "镇.csv"  # Excel's "Unicode text": UTF-16 with a byte-order mark, tab separated
+    utf16.with_suffix(".txt").write_bytes(ORIGINS.to_csv(index=False, sep="\t").encode("utf-16"))
+    result = invoke("-q", "nearest", str(utf16.with_suffix(".txt")), str(targets), "-o", str(tmp_path / "a.csv"))
+    assert result.exit_code == 0, result.output
+    assert read_vector(tmp_path / "a.csv")["origin_name"].tolist() == ["雒容镇", "洛埠镇"]
+
+    utf16.write_bytes(ORIGINS.to_csv(index=False).encode("utf-16-le"))  # no BOM: not detectable
+    result = invoke("nearest", str(utf16), str(targets), "-o", str(tmp_path / "b.csv"))
+    assert_one_line_error(result, "neither UTF-8", "--input-encoding")
+    assert "(--encoding)" not in result.stderr
+    targets.write_bytes(TARGETS.to_csv(index=False).encode("utf-16-le"))  # --input-encoding applies to both
+    result = invoke("-q", "nearest", str(utf16), str(targets), "--input-encoding", "utf-16-le",
+                    "-o", str(tmp_path / "b.csv"))
+    assert result.exit_code == 0, result.output
+    run = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["runs"][-1]
+    assert run["inputs"][0]["encoding"] == "UTF-16-LE" and run["parameters"]["input_encoding"] == "utf-16-le"
+
+    for verb in ("export", "buffer", "within", "matrix", "map", "geocode"):
+        assert "--input-encoding" in invoke(verb, "--help").output
+
+    table = tmp_path / "项目.csv"
+    table.write_bytes("项目名称,建设地点\n鹿寨物流园,鹿寨镇\n".encode("utf-16"))
+    result = invoke("-q", "geocode", str(table), "-o", str(tmp_path / "g" / "g.gpkg"), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == {"matched": 1}
+    big5 = tmp_path / "big5.csv"
+    big5.write_bytes("name,lon,lat\n鹿寨站,109.7397,24.4728\n".encode("big5"))
+    result = invoke("-q", "map", "--add", str(big5), "--input-encoding", "big5", "-o", str(tmp_path / "m.html"))
+    assert result.exit_code == 0, result.output
+    assert "鹿寨站" in (tmp_path / "m.html").read_text(encoding="utf-8")
+
+
+def test_blank_longitude_cell_is_named_by_spreadsheet_row(tmp_path):
+    _, targets = write_inputs(tmp_path)
+    origins = tmp_path / "镇.csv"
+    origins.write_text("名称,经度,纬度\n雒容镇,109.6153,24.4131\n洛埠镇,,24.5192\n", encoding="utf-8")
+    result = invoke("nearest", str(origins), str(targets), "-o", str(tmp_path / "n.csv"))
+    assert_one_line_error(result, "镇.csv: row 3 (spreadsheet numbering: header = row 1) has a blank '经度'",
+                          "Fill in the coordinates")
+    assert not (tmp_path / "n.csv").exists()
+    result = invoke("-q", "export", str(origins), "-o", str(tmp_path / "e.gpkg"))  # export keeps the row
+    assert result.exit_code == 0
+    assert "row 3 (spreadsheet numbering: header = row 1) has a blank '经度'" in result.stderr
+    assert read_vector(tmp_path / "e.gpkg").geometry.isna().tolist() == [False, True]
+
+
+def test_nearest_reports_ties_and_unknown_uncertainty(tmp_path):
+    origins, _ = write_inputs(tmp_path)
+    targets = tmp_path / "t.csv"  # two projects placed at the same county seat, one without precision_m
+    targets.write_text("name,lon,lat,precision_m\n甲,109.7397,24.4728,\n乙,109.7397,24.4728,\n丙,109.3968,24.3122,50\n",
+                       encoding="utf-8")
+    result = invoke("-q", "nearest", str(origins), str(targets), "-o", str(tmp_path / "n.csv"))
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "n.csv", keep_default_na=False)
+    assert table["target_name"].tolist() == ["甲", "甲"] and table["n_tied"].tolist() == [2, 2]
+    assert table["within_uncertainty"].tolist() == ["", ""]  # unknown, not False
