@@ -311,10 +311,10 @@ def decode_text(path: str | os.PathLike, encoding: str | None = None) -> tuple[s
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.txt"
-    >>> _ = p.write_bytes("名称\t经度\n柳州站\t109.43\n".encode("utf-16"))
+    >>> _ = p.write_bytes("名称\\t经度\\n柳州站\\t109.43\\n".encode("utf-16"))
     >>> text, label = decode_text(p)
     >>> text.splitlines()[1], label
-    ('柳州站\t109.43', 'UTF-16')
+    ('柳州站\\t109.43', 'UTF-16')
     """
     path = Path(path)
     data = path.read_bytes()
