@@ -146,10 +146,27 @@ def export(
     elif fmt == "shp":
         _write_shapefile(frame, path, encoding=encoding, overwrite=overwrite)
     elif fmt == "csv":
-        _write_csv(frame, path, encoding=encoding)
+        _write_csv(_nullable_as_objects(frame), path, encoding=encoding)
     else:
-        _write_xlsx(frame, path, sheet=name)
+        _write_xlsx(_nullable_as_objects(frame), path, sheet=name)
     return path
+
+
+def _nullable_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pandas nullable columns (boolean, Int64 …) as plain values with None for <NA>, so tables get empty cells.
+
+    >>> t = pd.DataFrame({"ok": pd.array([True, None], dtype="boolean")})
+    >>> _nullable_as_objects(t)["ok"].tolist()
+    [True, None]
+    """
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if isinstance(series.dtype, pd.api.extensions.ExtensionDtype) and series.dtype.kind in "biuf" \
+                and series.isna().any():
+            values = series.astype(object)
+            out[column] = values.where(series.notna(), None)
+    return out
 
 
 def output_paths(path: str | os.PathLike, *, format: str | None = None) -> list[Path]:

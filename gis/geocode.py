@@ -357,7 +357,8 @@ def read_table(path_or_df: str | os.PathLike | pd.DataFrame, *, sheet: str | int
                 encoding = "gb18030"
             except UnicodeDecodeError as exc:
                 raise InputError(f"{path}: is neither UTF-8 nor GBK/GB18030 text (byte {exc.start}). "
-                                 "Save it as UTF-8 CSV or as .xlsx.") from exc
+                                 "Name its encoding (lzgis geocode --input-encoding ENC), or save it as "
+                                 "UTF-8 CSV or as .xlsx.") from exc
     text = data.decode(encoding)
     return pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False, na_values=[""]), encoding
 

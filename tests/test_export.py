@@ -370,3 +370,22 @@ def test_empty_text_survives_csv_and_shapefile(tmp_path):
     back = read_vector(out)
     assert back["备注"].tolist() == ["", "有", ""]
     assert back["说明"].isna().tolist() == [True, True, False]
+
+
+def test_nullable_columns_from_analyses_write_empty_cells(tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    import gis
+
+    towns = gpd.GeoDataFrame({"name": ["甲", "乙"], "precision_m": [100.0, None]},
+                             geometry=[Point(109.40, 24.30), Point(109.50, 24.40)], crs="EPSG:4326")
+    hubs = gpd.GeoDataFrame({"name": ["站"], "precision_m": [50.0]}, geometry=[Point(109.41, 24.31)], crs="EPSG:4326")
+    result = gis.nearest(towns, hubs)
+    assert result["within_uncertainty"].isna().tolist() == [False, True]
+    for suffix in ("xlsx", "csv"):
+        out = gis.export(result, tmp_path / f"r.{suffix}")
+        back = pd.read_excel(out) if suffix == "xlsx" else pd.read_csv(out, encoding="utf-8-sig")
+        assert back["within_uncertainty"].isna().tolist() == [False, True]
+        assert bool(back["within_uncertainty"].iloc[0]) == bool(result["within_uncertainty"].iloc[0])

@@ -499,7 +499,8 @@ def _facility_stop(p: str, log_ids: list[str], facilities: tuple[dict[str, Any],
     if f is None:
         return None
     g = f.geometry
-    return _Stop(p, g.x, g.y, f["geocode_level"], float(f["precision_m"]), "facility", f.get("county") or None, True,
+    return _Stop(p, g.x, g.y, f["geocode_level"], float(f["precision_m"]), f"facility({f['geocode_level']})",
+                 f.get("county") or None, True,
                  "facility", f"the logistics feature {f['id']} {f['name']} ({f['geocode_level']}; {f.get('geocode_basis', '')})",
                  str(f["id"]))
 
