@@ -216,22 +216,54 @@ MAP_JS = r"""
       if (rec.pane) { out.pane = rec.pane; }
       return out;
     }
+    function shapeIcon(html, d, dx, dy) {
+      return L.divIcon({ className: "lz-shape", html: html, iconSize: [d, d], iconAnchor: [d / 2 - dx, d / 2 - dy],
+        tooltipAnchor: [d / 2, 0], popupAnchor: [0, -d / 2] });
+    }
+    // Greedy screen-space placement: each symbol keeps its point if free, else takes the first free slot on
+    // rings around it, so no symbol hides another at any zoom.
+    function declutter() {
+      var placed = [];
+      records.forEach(function (rec) {
+        if (!rec.shape || !map.hasLayer(rec.group)) { return; }
+        rec.features.forEach(function (m) {
+          var s = m.lzShape, p = map.latLngToLayerPoint(m.getLatLng()), best = null;
+          if (!s) { return; }
+          for (var ring = 0; ring < 8 && !best; ring++) {
+            var n = ring === 0 ? 1 : 6 * ring;
+            for (var j = 0; j < n && !best; j++) {
+              var a = 2 * Math.PI * j / n, dx = Math.round(ring * s.d * Math.cos(a)), dy = Math.round(ring * s.d * Math.sin(a));
+              var free = placed.every(function (q) {
+                var gap = (q.d + s.d) / 2 - 1;
+                return Math.abs(q.x - p.x - dx) >= gap || Math.abs(q.y - p.y - dy) >= gap;
+              });
+              if (free) { best = [dx, dy]; }
+            }
+          }
+          best = best || [0, 0];
+          placed.push({ x: p.x + best[0], y: p.y + best[1], d: s.d });
+          if (!m.lzOffset || m.lzOffset[0] !== best[0] || m.lzOffset[1] !== best[1]) {
+            m.lzOffset = best;
+            m.setIcon(shapeIcon(s.html, s.d, best[0], best[1]));
+          }
+        });
+      });
+    }
+
     function build(rec) {
       rec.features = [];
-      rec.seen = {};
       rec.geo = L.geoJSON(null, {
         coordsToLatLng: toLatLng,
         style: function (f) { return styleOf(rec, f); },
         pane: rec.pane || "overlayPane",
         pointToLayer: function (f, ll) {
           if (rec.shape) {
-            // symbols at one place (several towns at one seat) are set side by side on screen; the point stays put
+            // symbols that would hide each other are moved apart on screen by declutter(); the point stays put
             var st = featureStyle(rec, f), r = st.radius || 7, d = Math.ceil(2 * r + 4);
-            var key = ll.lat + "," + ll.lng, n = rec.seen[key] || 0, dx = n * (d - 2);
-            rec.seen[key] = n + 1;
-            return L.marker(ll, { icon: L.divIcon({ className: "lz-shape", html: shapeSvg(rec.shape, st, r, d, d),
-              iconSize: [d, d], iconAnchor: [d / 2 - dx, d / 2], tooltipAnchor: [d / 2, 0], popupAnchor: [0, -d / 2] }),
+            var m = L.marker(ll, { icon: shapeIcon(shapeSvg(rec.shape, st, r, d, d), d, 0, 0),
               pane: rec.pane || "markerPane" });
+            m.lzShape = { html: shapeSvg(rec.shape, st, r, d, d), d: d };
+            return m;
           }
           var s = styleOf(rec, f); s.fillOpacity = featureStyle(rec, f).fill_opacity == null ? 0.85 : featureStyle(rec, f).fill_opacity;
           s.weight = Math.min(s.weight, 2);
@@ -314,6 +346,7 @@ MAP_JS = r"""
       if (datum === state.datum) { return; }
       state.datum = datum;
       records.forEach(function (rec) { rec.group.removeLayer(rec.geo); build(rec); });
+      declutter();
       banner.style.display = datum === "gcj02" ? "block" : "none";
       box.setAttribute("data-lz-datum", datum);
     });
@@ -422,6 +455,8 @@ MAP_JS = r"""
       if (cfg.layers[k].fit && rec.features.length) { bounds.extend(rec.geo.getBounds()); }
     });
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20] }); }
+    declutter();
+    map.on("zoomend overlayadd overlayremove", declutter);
 
     window.lzState = { map: map, state: state, records: records, control: control, bases: bases, wgs2gcj: wgs2gcj };
     window.lzReadyMs = performance.now();
