@@ -24,6 +24,8 @@ What makes the page safe to hand to anyone:
 
 from __future__ import annotations
 
+import hashlib
+
 import html
 import json
 import math
@@ -564,6 +566,9 @@ def make_map(
     config_json = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
     # The feature collections are already JSON text; splice them in without re-encoding.
     data_json = "[" + ",".join(s["data"] for s in specs) + "]"
+    # folium names the map element with a random uuid; derive it from the content so a rebuild of
+    # unchanged data gives a byte-identical file (reviewable diffs of maps/).
+    fmap._id = hashlib.sha256((config_json + data_json).encode("utf-8")).hexdigest()[:32]
     script = (
         f"(function(){{var cfg={config_json};var data={data_json};"
         "cfg.layers.forEach(function(l,i){l.data=data[i];});"

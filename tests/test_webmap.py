@@ -381,3 +381,14 @@ def test_township_map_styles_tags_and_shows_every_characteristic_town(chromium, 
         assert all(page.evaluate(centre_on_top)), "symbols hide each other after zooming out"
         assert len(on_top) == len(gis.load_layer("characteristic_towns")) == 19 and all(on_top)
     assert log.blocked == [] and log.console_errors == [] and log.page_errors == []
+
+
+def test_same_inputs_give_a_byte_identical_map_and_different_inputs_a_different_one():
+    towns = gpd.GeoDataFrame({"name": ["雒容镇"]}, geometry=[Point(109.60, 24.41)], crs="EPSG:4326")
+    first = webmap.map_html(webmap.make_map([towns], title="复现"))
+    assert first == webmap.map_html(webmap.make_map([towns], title="复现"))
+    moved = towns.set_geometry([Point(109.61, 24.41)])
+    other = webmap.map_html(webmap.make_map([moved], title="复现"))
+    assert other != first
+    ids = re.findall(r'id="(map_[0-9a-f]+)"', first)
+    assert ids and ids != re.findall(r'id="(map_[0-9a-f]+)"', other)
