@@ -43,7 +43,7 @@ REGISTRY: dict[str, CRSInfo] = {
         CRSInfo("EPSG:4490", "CGCS2000", "lon/lat of Chinese official data; axis order is "
                 "lat-first, so direct pyproj calls pass always_xy=True"),
         CRSInfo("EPSG:4545", "CGCS2000 / 3-degree GK CM 108E", "default analysis CRS: the "
-                "zone of the central city's core and the western counties (< 600 ppm scale error over the city)"),
+                "zone of the central city's core and the western counties (scale error under 700 ppm over the municipality, 250 ppm at the centre)"),
         CRSInfo("EPSG:4546", "CGCS2000 / 3-degree GK CM 111E", "the zone east of 109.5E: 柳东新区, "
                 "鹿寨县 and the eastern edge"),
         CRSInfo("EPSG:4524", "CGCS2000 / 3-degree GK zone 36", "as 4545 with zone-prefixed "

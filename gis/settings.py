@@ -7,7 +7,7 @@ analysis_crs : str
     Default ``"EPSG:4545"`` (CGCS2000 / 3-degree Gauss-Kruger CM 108E).  The
     municipality spans 108.59-110.18E; zone 36 (CM 108E) holds the central
     city's historic core (109.4E), all of the western counties and most
-    of the population, and its scale error stays under 600 ppm over the whole
+    of the population, and its scale error stays under 700 ppm over the whole
     extent (250 ppm at the city centre).  Distances reported as ``dist_m`` are
     corrected to the geodesic, so the residual scale error only affects
     buffers and planar areas.  EPSG:4508 (6-degree, CM 111E) is the
