@@ -9,8 +9,9 @@ analysis_crs : str
     city's historic core (109.4E), all of the western counties and most
     of the population, and its scale error stays under 700 ppm over the whole
     extent (250 ppm at the city centre).  Distances reported as ``dist_m`` are
-    corrected to the geodesic, so the residual scale error only affects
-    buffers and planar areas.  EPSG:4508 (6-degree, CM 111E) is the
+    corrected to the geodesic, buffer radii are scaled by the local scale
+    factor and areas are ellipsoidal, so the zone choice leaves only metre-level
+    effects (a buffer around a long east-west line).  EPSG:4508 (6-degree, CM 111E) is the
     alternative if one zone must hold everything with a standard code; it
     scales up to 800 ppm at the western edge.
 layers_dir : pathlib.Path or None
