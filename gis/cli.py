@@ -570,11 +570,10 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
     _check_outputs([*planned, report_path], overwrite=overwrite)
     state.step(f"geocoding {table}")
     sheet_arg: str | int = int(sheet) if sheet.isdigit() else sheet
-    source, decoded_as = _geocode_source(table, input_encoding)
-    gdf, report = geocode_table(source, name_col=name_col, place_col=place_col, lon_col=lon_col, lat_col=lat_col,
-                                county_col=county_col, datum=datum, overrides=overrides, sheet=sheet_arg)
-    run.add_input(str(table), kind="table", path=table, features=len(gdf),
-                  encoding=decoded_as or report.attrs.get("encoding"))
+    gdf, report = geocode_table(table, name_col=name_col, place_col=place_col, lon_col=lon_col, lat_col=lat_col,
+                                county_col=county_col, datum=datum, overrides=overrides, sheet=sheet_arg,
+                                encoding=input_encoding)
+    run.add_input(str(table), kind="table", path=table, features=len(gdf), encoding=report.attrs["encoding"])
     if overrides is not None:
         run.add_input(str(overrides), kind="overrides", path=overrides)
     _write(gdf, output, run, state, overwrite=overwrite, encoding=encoding)
@@ -585,33 +584,6 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
             summary={"rows": len(report), "status": status, "geocode_level": levels},
             lines=[f"{len(report)} rows: " + ", ".join(f"{k} {v}" for k, v in status.items()),
                    "levels: " + ", ".join(f"{k} {v}" for k, v in levels.items())])
-
-
-def _geocode_source(table: Path, encoding: str | None) -> tuple[Path | pd.DataFrame, str | None]:
-    """The table for geocode_table: the path itself, or its rows decoded here.
-
-    Decoded here when --input-encoding is given or the file starts with a UTF-16/UTF-32
-    byte-order mark (geocode_table detects UTF-8 and GBK/GB18030 only).
-    """
-    import codecs
-    import io
-
-    import pandas as pd
-
-    if table.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return table, None
-    if encoding is None:
-        with open(table, "rb") as f:
-            head = f.read(4)
-        if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
-            return table, None
-    from .readers import decode_text
-
-    text, label = decode_text(table, encoding)
-    sep = "\t" if table.suffix.lower() == ".tsv" or ("\t" in text.split("\n", 1)[0]
-                                                      and "," not in text.split("\n", 1)[0]) else ","
-    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=object, keep_default_na=False, na_values=[""])
-    return frame, label
 
 
 def _distances(text: str) -> list[float]:

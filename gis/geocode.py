@@ -6,7 +6,8 @@
 named in the same text (or the ``county`` argument) and otherwise reports them
 as ambiguous with their candidates; it never guesses.
 
-:func:`geocode_table` runs over a CSV (UTF-8, UTF-8 with BOM or GBK/GB18030)
+:func:`geocode_table` runs over a CSV (read by :func:`gis.readers.read_table`:
+UTF-8, UTF-16/32 by BOM, GBK, or the ``encoding=`` given, e.g. GB18030 or Big5)
 or Excel table of projects: every row ends up ``matched``, ``ambiguous`` or
 ``unmatched`` in the report, none is dropped.  Rows that carry coordinates keep
 them (converted from their datum to WGS-84; out-of-area and swapped lon/lat
@@ -35,7 +36,6 @@ report, whatever its own coordinates or place text say.
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,6 +50,7 @@ from . import datum as _datum
 from ._errors import GeocodeError, InputError
 from .crs import LIUZHOU_BOUNDS, in_liuzhou
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
+from .readers import read_table as read_any_table
 
 STATUSES = ("matched", "ambiguous", "unmatched")
 #: Which column of a table row decided its point (the report's ``decided_by``).
@@ -327,40 +328,21 @@ def _finest(gaz: Gazetteer, placeable: list[Place],
 
 
 # --------------------------------------------------------------------------- tables
-def read_table(path_or_df: str | os.PathLike | pd.DataFrame, *, sheet: str | int = 0) -> tuple[pd.DataFrame, str]:
-    """Read a CSV or Excel table; return it and the encoding used ("utf-8", "utf-8-sig", "gb18030", "excel").
+def read_table(path_or_df: str | os.PathLike | pd.DataFrame, *, sheet: str | int = 0,
+               encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Read a CSV or Excel table with every value kept as text; return it and the encoding that decoded it.
 
-    CSV bytes are tried as UTF-8 (with or without BOM) first, then GB18030
-    (a superset of GBK and GB2312); the encoding is reported, never silently guessed
-    beyond these.
+    A thin layer over :func:`gis.readers.read_table` (``as_text=True``): CSV is
+    decoded by its byte-order mark, else as UTF-8, else GBK with a warning,
+    or with ``encoding`` when given (``"gb18030"`` for characters beyond GBK).
+    The label is that of :func:`gis.readers.decode_text` (``"UTF-8"``,
+    ``"GBK"``, ``"UTF-16"`` …), ``"excel"`` for a workbook, ``"dataframe"``
+    for a DataFrame (copied).
     """
     if isinstance(path_or_df, pd.DataFrame):
         return path_or_df.copy(), "dataframe"
-    path = Path(path_or_df)
-    if not path.exists():
-        raise InputError(f"{path}: file not found.")
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        from ._errors import require
-
-        require("openpyxl", extra="excel", feature="reading Excel tables")
-        return pd.read_excel(path, sheet_name=sheet, dtype=object), "excel"
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    else:
-        try:
-            data.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            try:
-                data.decode("gb18030")
-                encoding = "gb18030"
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{path}: is neither UTF-8 nor GBK/GB18030 text (byte {exc.start}). "
-                                 "Name its encoding (lzgis geocode --input-encoding ENC), or save it as "
-                                 "UTF-8 CSV or as .xlsx.") from exc
-    text = data.decode(encoding)
-    return pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False, na_values=[""]), encoding
+    df = read_any_table(path_or_df, sheet=sheet, encoding=encoding, as_text=True)
+    return df, df.attrs["source"]["encoding"] or "excel"
 
 
 def _pick(columns: list[str], given: str | None, candidates: tuple[str, ...], *, what: str, where: str,
@@ -513,6 +495,7 @@ def geocode_table(
     datum: str = "wgs84",
     overrides: str | os.PathLike | pd.DataFrame | list[dict] | None = None,
     sheet: str | int = 0,
+    encoding: str | None = None,
     gazetteer: Gazetteer | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Geocode a table of projects; every row is accounted for.
@@ -520,8 +503,9 @@ def geocode_table(
     Parameters
     ----------
     path_or_df
-        A CSV (UTF-8, UTF-8-BOM, GBK/GB18030: detected and reported) or Excel
-        file, or a DataFrame.
+        A CSV (by its byte-order mark, else UTF-8, else GBK: detected and
+        reported, see :func:`gis.readers.read_table`) or Excel file, or a DataFrame.
+        Values are read as text (coordinates keep their written decimals).
     name_col, place_col, lon_col, lat_col, county_col, anchor_col
         Column names; by default recognised among the usual Chinese headers
         (项目名称/名称, 建设地点/地点/地址, 经度, 纬度, 县区 …).  A name or a place
@@ -532,6 +516,11 @@ def geocode_table(
     overrides
         Overrides file or records (see the module docstring); wins over
         everything else.
+    sheet
+        Excel sheet name or number.
+    encoding
+        Text encoding of a CSV file (a Python codec name: ``"gb18030"``,
+        ``"big5"``, ``"utf-16-le"`` …); default ``None`` detects it.
 
     Returns
     -------
@@ -548,7 +537,7 @@ def geocode_table(
         file was read.
     """
     gaz = gazetteer or default_gazetteer()
-    df, encoding = read_table(path_or_df, sheet=sheet)
+    df, encoding = read_table(path_or_df, sheet=sheet, encoding=encoding)
     where = str(path_or_df) if not isinstance(path_or_df, pd.DataFrame) else "table"
     cols = [str(c) for c in df.columns]
     df.columns = cols

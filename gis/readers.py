@@ -458,7 +458,7 @@ def _separator(text: str, suffix: str) -> str:
     return ","
 
 
-def _parse_csv(text: str, *, sep: str, path: Path) -> pd.DataFrame:
+def _parse_csv(text: str, *, sep: str, path: Path, as_text: bool = False) -> pd.DataFrame:
     rows, numbers = _csv_cells(text, sep, path)
     if not rows:
         raise InputError(f"{path}: is empty; it needs a header row.")
@@ -477,7 +477,9 @@ def _parse_csv(text: str, *, sep: str, path: Path) -> pd.DataFrame:
         cells = [r[j] for r in rows[1:]]
         values = pd.Series([c[0] for c in cells], dtype=object)
         quoted = any(q and v != "" for v, q in cells)
-        if quoted:  # written as text: stays text ("" is empty text, a bare empty cell is missing)
+        if as_text:
+            columns[name] = values.where(pd.Series([v != "" or q for v, q in cells], dtype=bool), None)
+        elif quoted:  # written as text: stays text ("" is empty text, a bare empty cell is missing)
             missing = pd.Series([v == "" and not q for v, q in cells], dtype=bool)
             present = values[~missing]
             if len(present) and present.map(lambda v: bool(_ISO_DATETIME.match(v))).all():
@@ -504,6 +506,7 @@ def read_table(
     *,
     sheet: str | int | None = None,
     encoding: str | None = None,
+    as_text: bool = False,
 ) -> pd.DataFrame:
     """Read a CSV/TSV or Excel table without losing leading zeros or Chinese text.
 
@@ -522,6 +525,9 @@ def read_table(
     encoding : str, optional
         The text encoding of a CSV/TXT file (any Python codec name: ``"utf-16"``,
         ``"gb18030"``, ``"big5"`` …); default ``None`` detects it as above.
+    as_text : bool, default False
+        Keep every value as the text written (``"109.410"`` keeps its decimals,
+        Excel numbers become their ``str``); empty cells are ``None``.
 
     Returns
     -------
@@ -548,18 +554,18 @@ def read_table(
     if suffix == ".xls":
         raise InputError(f"{path}: the old .xls format is not read; save it as .xlsx (Excel 2007+) or CSV.")
     if suffix in (".xlsx", ".xlsm"):
-        table, label = _read_excel(path, sheet), "xlsx"
+        table = _read_excel(path, sheet, as_text=as_text)
         source = {"path": str(path), "format": "xlsx", "layer": table.attrs.pop("sheet"), "encoding": None}
     else:
         text, label = decode_text(path, encoding)
-        table = _parse_csv(text, sep=_separator(text, suffix), path=path)
+        table = _parse_csv(text, sep=_separator(text, suffix), path=path, as_text=as_text)
         source = {"path": str(path), "format": suffix.lstrip("."), "layer": None, "encoding": label}
     source["row_numbers"] = table.attrs.pop("row_numbers", None)
     table.attrs["source"] = source
     return table
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+def _read_excel(path: Path, sheet: str | int | None, *, as_text: bool = False) -> pd.DataFrame:
     openpyxl = require("openpyxl", extra="excel", feature="reading Excel tables")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -589,7 +595,11 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
     row_numbers = _compact_row_numbers([int(i) + 2 for i in table.index])
     table = table.reset_index(drop=True)
     for column in table.columns:
-        table[column] = _typed_excel_column(table[column])
+        if as_text:
+            cells = [None if v is None or v != v else str(v) for v in table[column]]
+            table[column] = pd.Series(cells, index=table.index, dtype=object)
+        else:
+            table[column] = _typed_excel_column(table[column])
     table.attrs["sheet"] = name
     table.attrs["row_numbers"] = row_numbers
     return table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -145,7 +146,7 @@ def test_table_accounts_for_every_row(utf8):
     src = pd.read_csv(DATA / "projects_utf8.csv", encoding="utf-8")
     assert len(src) >= 20 and len(report) == len(src) == len(gdf)
     assert list(report["row"]) == list(src.index) and set(report["status"]) <= set(STATUSES)
-    assert report.attrs["encoding"] == "utf-8"
+    assert report.attrs["encoding"] == "UTF-8"
     # exactly the rows with a point are matched
     assert (gdf.geometry.notna() == (report["status"] == "matched").to_numpy()).all()
     by_name = report.set_index("name")
@@ -188,8 +189,12 @@ def test_gbk_and_excel_give_the_same_report(utf8):
     gbk_bytes = (DATA / "projects_gbk.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         gbk_bytes.decode("utf-8")
-    for path, enc in ((DATA / "projects_gbk.csv", "gb18030"), (DATA / "projects.xlsx", "excel")):
-        _, rep = geocode_table(path)
+    for path, enc in ((DATA / "projects_gbk.csv", "GBK"), (DATA / "projects.xlsx", "excel")):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _, rep = geocode_table(path)
+        assert [str(w.message) for w in caught] == (["projects_gbk.csv: is not UTF-8 (line 1); decoded as GBK."]
+                                                    if enc == "GBK" else [])
         assert rep.attrs["encoding"] == enc
         pd.testing.assert_series_equal(rep["status"], ref["status"])
         pd.testing.assert_series_equal(rep["name"], ref["name"])
@@ -200,7 +205,24 @@ def test_utf8_bom_is_detected(tmp_path):
     p = tmp_path / "bom.csv"
     p.write_bytes("项目名称,建设地点\n甲,融水县和睦镇\n".encode("utf-8-sig"))
     df, enc = read_table(p)
-    assert enc == "utf-8-sig" and list(df.columns) == ["项目名称", "建设地点"]
+    assert enc == "UTF-8" and list(df.columns) == ["项目名称", "建设地点"]
+
+
+def test_table_values_stay_text_and_named_encodings_are_used(tmp_path):
+    # Big5 is never detected: encoding= names it; written decimals decide the precision
+    p = tmp_path / "big5.csv"
+    p.write_bytes("項目名稱,經度,緯度,區號\n甲,109.410,24.310,0772\n".encode("big5"))
+    with pytest.raises(InputError, match="neither UTF-8"):
+        geocode_table(p)
+    gdf, rep = geocode_table(p, encoding="big5", name_col="項目名稱", lon_col="經度", lat_col="緯度")
+    assert rep.attrs["encoding"] == "BIG5" and gdf.loc[0, "區號"] == "0772" and gdf.loc[0, "經度"] == "109.410"
+    assert rep.loc[0, "precision_m"] == coordinate_precision_m("109.410", "24.310")
+    assert rep.loc[0, "precision_m"] == pytest.approx(_cell_radius_m(109.41, 24.31, 3), rel=0.01)
+    # UTF-16 with a byte-order mark (Excel's "Unicode text") is detected
+    p16 = tmp_path / "u16.txt"
+    p16.write_bytes("项目名称\t建设地点\n甲\t融水县和睦镇\n".encode("utf-16"))
+    _, rep16 = geocode_table(p16)
+    assert rep16.attrs["encoding"] == "UTF-16" and rep16.loc[0, "place"] == "融水县和睦镇"
 
 
 @pytest.mark.parametrize("src", ["gcj02", "bd09"])

@@ -243,6 +243,21 @@ def test_excel_sheets(tmp_path):
     assert gdf["代码"].tolist() == ["0772"] and gdf.geometry.iloc[0].x == 109.425
     with pytest.raises(InputError, match="has no sheet '表1'; its sheets are 说明, 点位"):
         read_table(tmp_path / "a.xlsx", sheet="表1")
+    ws.append(["鹿寨站", None, 24.47, 450223])
+    book.save(tmp_path / "a.xlsx")
+    text = read_table(tmp_path / "a.xlsx", sheet="点位", as_text=True)
+    assert text.to_dict("list") == {"名称": ["柳州站", "鹿寨站"], "经度": ["109.425", None],
+                                    "纬度": ["24.3267", "24.47"], "代码": ["0772", "450223"]}
+
+
+def test_as_text_keeps_what_was_written(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes('名称,经度,代码,备注\n柳州站,109.410,0772,""\n鹿寨站,,450223,\n'.encode("utf-16"))
+    typed, text = read_table(path), read_table(path, as_text=True)
+    assert typed["经度"].tolist()[0] == 109.41 and typed["代码"].tolist() == ["0772", "450223"]
+    assert text.to_dict("list") == {"名称": ["柳州站", "鹿寨站"], "经度": ["109.410", None],
+                                    "代码": ["0772", "450223"], "备注": ["", None]}
+    assert text.attrs["source"]["encoding"] == "UTF-16"
 
 
 def test_foreign_shapefile_with_gbk_cpg_variants(tmp_path):
