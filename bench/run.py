@@ -24,6 +24,8 @@ import time
 import warnings
 from pathlib import Path
 
+from _machine import cpu_model  # bench/ is on sys.path when a script here runs
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -84,14 +86,7 @@ def paired(kernel, public, repeat: int) -> tuple[float, float]:
 
 
 def machine() -> list[str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         blas_s = f"{blas.get('name')} {blas.get('version')}"

@@ -187,6 +187,20 @@ def _raise(path: Path, problems: list[str]) -> None:
         raise StructureError(f"structure file {path}: {len(problems)} problem(s):\n{lines}")
 
 
+def _key_problems(mapping: dict[str, Any], required: tuple[str, ...],
+                  optional: tuple[str, ...], *, where: str) -> list[str]:
+    """Missing required keys and unknown keys of one mapping, each with its fix."""
+    problems = []
+    missing = [k for k in required if mapping.get(k) in (None, "", [])]
+    if missing:
+        problems.append(f"{where}: missing key(s) {', '.join(missing)}; add them")
+    unknown = sorted(set(mapping) - set(required) - set(optional))
+    if unknown:
+        problems.append(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: "
+                        f"{', '.join([*required, *optional])}")
+    return problems
+
+
 def _element_problems(index: int, element: Any, gaz: gpd.GeoDataFrame) -> tuple[list[str], list[list[int]]]:
     """Problems of one element and the gazetteer positions of each of its members."""
     if not isinstance(element, dict):
@@ -195,13 +209,7 @@ def _element_problems(index: int, element: Any, gaz: gpd.GeoDataFrame) -> tuple[
     if element.get("name"):
         where += f" ({element['name']})"
     problems = []
-    missing = [k for k in _ELEMENT_REQUIRED if element.get(k) in (None, "", [])]
-    if missing:
-        problems.append(f"{where}: missing key(s) {', '.join(missing)}; add them")
-    unknown = sorted(set(element) - set(_ELEMENT_REQUIRED) - set(_ELEMENT_OPTIONAL))
-    if unknown:
-        problems.append(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: "
-                        f"{', '.join(_ELEMENT_REQUIRED + _ELEMENT_OPTIONAL)}")
+    problems += _key_problems(element, _ELEMENT_REQUIRED, _ELEMENT_OPTIONAL, where=where)
     geometry = element.get("geometry")
     if geometry is not None and geometry not in GEOMETRY_TYPES:
         problems.append(f"{where}: unknown geometry {geometry!r}; use one of {', '.join(GEOMETRY_TYPES)}")
@@ -286,13 +294,7 @@ def validate_structure_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         _raise(path, [f"the file must be a mapping with keys {', '.join(_STRUCTURE_REQUIRED)}"])
     problems = []
-    missing = [k for k in _STRUCTURE_REQUIRED if data.get(k) in (None, "", [])]
-    if missing:
-        problems.append(f"structure: missing key(s) {', '.join(missing)}; add them")
-    unknown = sorted(set(data) - set(_STRUCTURE_REQUIRED) - set(_STRUCTURE_OPTIONAL))
-    if unknown:
-        problems.append(f"structure: unknown key(s) {', '.join(unknown)}; allowed: "
-                        f"{', '.join(_STRUCTURE_REQUIRED + _STRUCTURE_OPTIONAL)}")
+    problems += _key_problems(data, _STRUCTURE_REQUIRED, _STRUCTURE_OPTIONAL, where="structure")
     if not isinstance(data.get("default", False), bool):
         problems.append("structure: default must be true or false")
     style = data.get("style")
