@@ -13,7 +13,8 @@ What makes the page safe to hand to anyone:
   (:mod:`gis._assets`); the default basemap fetches nothing.  OpenStreetMap,
   Tianditu and Gaode tiles are only requested when a user switches to them;
 - *escaped*: every attribute value, column name, layer title and text that
-  reaches the page is HTML-escaped here, in Python;
+  reaches the page is HTML-escaped here, in Python, and reaches folium's Jinja
+  rendering only as a value, never as template source (:mod:`gis._html`);
 - *GCJ-02 aware*: Gaode tiles are drawn in GCJ-02, so while the Gaode basemap
   is active the overlays are shifted to GCJ-02 for display (with the same
   closed form as :func:`gis.datum.wgs84_to_gcj02`) and a notice says so;
@@ -40,7 +41,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import _assets
+from . import _assets, _html
 from ._errors import InputError, require
 from ._io import atomic_write
 from ._mapstyle import map_styles, resolve_basemaps
@@ -486,8 +487,6 @@ def make_map(
         Write it with :func:`save_map`; every asset is inlined.
     """
     folium = require("folium", extra="maps", feature="web maps")
-    from branca.element import Element, MacroElement
-    from jinja2 import Template
 
     styles = map_styles()
     texts = styles["texts"]
@@ -569,33 +568,21 @@ def make_map(
     # folium names the map element with a random uuid; derive it from the content so a rebuild of
     # unchanged data gives a byte-identical file (reviewable diffs of maps/).
     fmap._id = hashlib.sha256((config_json + data_json).encode("utf-8")).hexdigest()[:32]
-    script = (
-        f"(function(){{var cfg={config_json};var data={data_json};"
-        "cfg.layers.forEach(function(l,i){l.data=data[i];});"
-        "lzMap(%s,cfg);})();"
-    )
+    # User text is data: it is spliced in by concatenation (never %-formatting or str.format) and
+    # reaches Jinja only as the *value* of ``this.code`` / ``this.html``, never as template source.
+    script_head = f"(function(){{var cfg={config_json};var data={data_json};"
+    script_tail = "cfg.layers.forEach(function(l,i){l.data=data[i];});lzMap("
 
-    class _OfflineMap(MacroElement):
-        _template = Template(
-            "{% macro script(this, kwargs) %}" + "{{ this.code }}" + "{% endmacro %}"
-        )
-
-        def __init__(self, code: str):
-            super().__init__()
-            self._name = "LzOfflineMap"
-            self.code = code
-
-        def render(self, **kwargs):
-            self.code = _assets.safe_inline_script(script % self._parent.get_name())
-            super().render(**kwargs)
+    def _script(map_name: str) -> str:
+        return _assets.safe_inline_script(script_head + script_tail + map_name + ",cfg);})();")
 
     header = (
         f"<title>{_esc(title)}</title>\n"
         f"<style>{_assets.leaflet_css()}</style>\n<style>{_assets.MAP_CSS}</style>\n"
         f"<script>{_assets.leaflet_js()}</script>\n<script>{_assets.safe_inline_script(_assets.MAP_JS)}</script>\n"
     )
-    fmap.get_root().header.add_child(Element(header), name="lz_assets", index=0)
-    fmap.add_child(_OfflineMap(""), name="lz_offline_map")
+    fmap.get_root().header.add_child(_html.raw_element(header, name="LzAssets"), name="lz_assets", index=0)
+    fmap.add_child(_html.map_script(_script), name="lz_offline_map")
     fmap.lz_layers = [s["title"] for s in specs]  # the (escaped) overlay titles, for checks and tests
     return fmap
 
