@@ -44,6 +44,27 @@ def as_frame(obj: object, *, layer: str) -> gpd.GeoDataFrame:
     )
 
 
+def unique_index(gdf: pd.DataFrame, *, layer: str) -> None:
+    """Refuse an index with repeated values: analysis results are keyed by it.
+
+    >>> import pandas as pd
+    >>> unique_index(pd.DataFrame({"a": [1, 2]}, index=[7, 7]), layer="origins")
+    Traceback (most recent call last):
+    ...
+    gis._errors.InputError: origins: the index repeats the value(s) 7; ...
+    """
+    if gdf.index.is_unique:
+        return
+    repeated = gdf.index[gdf.index.duplicated()].unique()
+    shown = ", ".join(map(repr, list(repeated[:_MAX_ROWS_SHOWN])))
+    more = f" and {len(repeated) - _MAX_ROWS_SHOWN} more" if len(repeated) > _MAX_ROWS_SHOWN else ""
+    raise InputError(
+        f"{layer}: the index repeats the value(s) {shown}{more}; results are keyed by the index, so those rows "
+        "could not be told apart. Renumber it first: gdf.reset_index(drop=True) (or gdf.reset_index() to keep "
+        "the old index as a column)."
+    )
+
+
 def _check_coordinates_match_crs(gdf: gpd.GeoDataFrame, *, layer: str) -> None:
     """Refuse lon/lat numbers labelled with a projected CRS, and metres labelled as degrees."""
     if gdf.crs is None or len(gdf) == 0:
@@ -114,6 +135,7 @@ def prepare(obj: object, *, layer: str, allow_empty_layer: bool = False) -> gpd.
     gis._errors.CRSError: origins: has no CRS and its coordinates ...
     """
     gdf = as_frame(obj, layer=layer)
+    unique_index(gdf, layer=layer)
     if len(gdf) == 0 and allow_empty_layer:
         if gdf.crs is None:
             return gdf.set_crs(_crs.analysis_crs())
@@ -227,6 +249,7 @@ def layer(obj: object, *, name: str, allow_empty_layer: bool = True) -> Layer:
     with :func:`prepare`.
     """
     gdf = as_frame(obj, layer=name)
+    unique_index(gdf, layer=name)
     prec = precision(gdf, layer=name)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     if len(gdf) and (shapely.get_type_id(geoms) == POINT).all():

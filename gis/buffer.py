@@ -96,6 +96,21 @@ def _scaled_buffer(geoms: np.ndarray, distance_m: float | np.ndarray, *, crs: py
     return shapely.buffer(geoms, np.asarray(distance_m, dtype=float) * k, quad_segs=quad_segs)
 
 
+def _check_buffer_limit(dist: Sequence[float]) -> None:
+    """Refuse distances beyond :data:`gis.settings.max_buffer_m` (the analysis CRS cannot hold them)."""
+    from . import settings
+
+    limit = float(settings.max_buffer_m)
+    too_far = [d for d in dist if d > limit]
+    if too_far:
+        raise InputError(
+            f"distances_m: {too_far[-1]:g} m is beyond what a buffer in the analysis CRS "
+            f"{settings.analysis_crs} can represent: at most {limit:g} m ({limit / 1000:g} km), where its boundary "
+            "stays within 0.1 % of the geodesic distance (the error grows with the square of the distance). "
+            "Use distances up to that (gis.settings.max_buffer_m)."
+        )
+
+
 def buffer_rings(
     gdf: gpd.GeoDataFrame,
     distances_m: float | Sequence[float],
@@ -142,6 +157,7 @@ def buffer_rings(
     [78.5, 235.6]
     """
     dist = _validate.distances(distances_m, name="distances_m")
+    _check_buffer_limit(dist)
     if dissolve not in ("none", "ring", "group"):
         raise InputError(f"dissolve: must be 'none', 'ring' or 'group', got {dissolve!r}.")
     if dissolve == "group" and by is None:

@@ -4,10 +4,19 @@ Every verb that writes files:
 
 * writes where ``-o`` says, and refuses to replace an existing file unless
   ``--overwrite`` is given (checked before any input is read);
-* writes atomically: a failed run leaves no partial file behind;
+* writes all or nothing: outputs are written under hidden names
+  (``.lzgis-tmp-*``) and published together with the run's manifest entry, so
+  a failure (disk full, read-only folder, a bad value, Ctrl-C, even ``kill
+  -9``) leaves the previous files as they were; a second run creating the same
+  output meanwhile gets a clear error; leftovers of killed runs are removed by
+  the next run into that folder;
 * appends a record of the run (inputs with SHA-256 and CRS, parameters,
   outputs with SHA-256, package versions, UTC time) to ``manifest.json`` in
-  the output folder (:mod:`gis.manifest`);
+  the output folder, under a lock, paths relative to that folder
+  (``--absolute-paths`` for absolute ones) (:mod:`gis.manifest`);
+* CSV outputs neutralise text cells a spreadsheet would run as a formula
+  (leading ``=``, ``+``, ``-``, ``@``, tab, CR get a ``'``); ``--csv-formulas
+  keep`` writes them raw;
 * reports progress and warnings on stderr (``-q`` silences progress) and a
   summary on stdout, as JSON with ``--json``.
 
@@ -23,7 +32,8 @@ geometry, with a warning.
 
 Exit status: 0 success; 2 bad input or usage (missing file, unknown layer or
 column, unreadable encoding, existing output, a bad option value such as
-``-k 0`` or ``--distance-m -5``), with one line
+``-k 0`` or ``--distance-m -5``, a disk that is full, read-only or not
+writable), with one line
 ``lzgis: error: <reason>`` on stderr; 1 an unexpected internal error (a bug:
 set ``LZGIS_DEBUG=1`` for the traceback); 130 interrupted.
 """
@@ -34,9 +44,7 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import sys
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +52,7 @@ from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 import click
 
-from ._errors import GisError, InputError
+from ._errors import CRSError, GisError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -88,6 +96,21 @@ class State:
 
     quiet: bool = False
     notes: list[str] = field(default_factory=list)
+    absolute_paths: bool = False
+    csv_formulas: str = "neutralise"
+    input_crs: str | None = None
+    make_valid: bool = False
+    labels: dict[str, str] = field(default_factory=dict)  # layer role (origins, gdf …) -> the file as given
+    staging: Any = None  # gis._io.Staging of this run's outputs
+    overwrite: bool = False
+
+    def stage(self) -> Any:
+        """The Staging of this run's outputs (created on first use)."""
+        if self.staging is None:
+            from ._io import Staging
+
+            self.staging = Staging()
+        return self.staging
 
     def step(self, message: str) -> None:
         if not self.quiet:
@@ -132,20 +155,96 @@ class _Group(click.Group):
             except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
             except (GisError, FileNotFoundError, FileExistsError, IsADirectoryError, UnicodeError) as exc:
-                raise Failure(str(exc)) from exc
+                raise Failure(_cli_words(_os_text(exc), state)) from exc
             except KeyboardInterrupt:
-                click.echo("lzgis: interrupted; nothing was written for the unfinished step.", err=True)
+                click.echo("lzgis: interrupted; nothing was written.", err=True)
                 ctx.exit(130)
+            except OSError as exc:
+                from ._io import is_write_error, write_error
+
+                if is_write_error(exc):
+                    raise Failure(str(write_error(exc, exc.filename or "the output"))) from exc
+                if os.environ.get("LZGIS_DEBUG"):
+                    raise
+                raise InternalFailure(f"{type(exc).__name__}: {exc}") from exc
             except Exception as exc:
                 if os.environ.get("LZGIS_DEBUG"):
                     raise
                 raise InternalFailure(f"{type(exc).__name__}: {exc}") from exc
+            finally:
+                if state.staging is not None:
+                    state.staging.discard()
+
+
+def _os_text(exc: BaseException) -> str:
+    """An error's message without the ``[Errno 17]`` prefix of OSError."""
+    if isinstance(exc, OSError) and not isinstance(exc, GisError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename and str(exc.filename) not in exc.strerror \
+            else str(exc.strerror)
+    return str(exc)
+
+
+#: Library wording (Python calls) -> command-line wording, applied to error messages shown by ``lzgis``.
+_CLI_WORDS: list[tuple[str, str]] = [
+    (r"(?:[Cc]all |[Ss]et it (?:first )?with |declare it: |with )?gdf\.set_crs\(\s*'?(EPSG:[0-9<>a-z]+)'?"
+     r"(?:,\s*allow_override=True)?\s*\)", r"declare it with --input-crs \1"),
+    (r"(?:[Cc]all |[Ss]et it (?:first )?with |with )?gdf\.set_crs\(\.\.\.\)(?:, then reproject with "
+     r"gis\.to_analysis_crs\(gdf\))?", "declare it with --input-crs EPSG:<code>"),
+    (r"repair them with gdf\.make_valid\(\) or gdf\.buffer\(0\)", "repair them with --make-valid"),
+    (r"\(drop them with gdf\[~gdf\.geometry\.is_empty\]\)", "(fill in or delete those rows)"),
+    (r"\b([a-z]+)_col=(?:\.\.\.)?", lambda m: f"--{m.group(1)}-col "),
+    (r"overwrite=True \(--overwrite on the command line\)", "--overwrite"),
+    (r"--overwrite \(overwrite=True\)", "--overwrite"),
+    (r"encoding=\.\.\. in Python, --input-encoding on the command line", "--input-encoding"),
+    (r"(?:pass )?(?:the right )?encoding=\.\.\. \(--input-encoding\)", "pass --input-encoding"),
+    (r"\(gis\.geocode_table, `lzgis geocode`\)", "(`lzgis geocode`)"),
+    (r"\(`lzgis geocode`, gis\.geocode_table\)", "(`lzgis geocode`)"),
+    (r"export with encoding='utf-8'", "export with --encoding utf-8"),
+]
+
+
+def _cli_words(message: str, state: State | None = None) -> str:
+    """A library message in the words of the command line: options instead of Python calls, files not ``gdf``.
+
+    >>> _cli_words("origins: has no CRS. Set it with gdf.set_crs(...).", State(labels={"origins": "a.csv"}))
+    'a.csv (origins): has no CRS. declare it with --input-crs EPSG:<code>.'
+    >>> _cli_words("no name column. Name it with name_col=...")
+    'no name column. Name it with --name-col'
+    """
+    import re
+
+    for pattern, replacement in _CLI_WORDS:
+        message = re.sub(pattern, replacement, message)
+    for role, spec in (state.labels.items() if state is not None else ()):
+        prefix = f"{role}:"
+        if message.startswith(prefix) and spec != role:
+            message = f"{spec} ({role}):" + message[len(prefix):]
+            break
+    return message.replace("  ", " ").strip()
 
 
 # ---------------------------------------------------------------- shared options and helpers
 
+def _set_state(name: str) -> Callable:
+    """An option callback storing the value on the invocation's State (no new function parameter)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            setattr(ctx.ensure_object(State), name, value)
+        return value
+
+    return callback
+
+
 def _output_options(*, default: str | None = None, help_text: str = "Output file; the format follows its suffix.") -> Callable:
     def decorate(fn: Callable) -> Callable:
+        fn = click.option("--csv-formulas", type=click.Choice(["neutralise", "keep"]), default="neutralise",
+                          show_default=True, expose_value=False, callback=_set_state("csv_formulas"),
+                          help="CSV text cells starting with = + - @ tab CR: prefixed with ' so a spreadsheet "
+                               "shows them as text (neutralise), or written raw (keep).")(fn)
+        fn = click.option("--absolute-paths", is_flag=True, expose_value=False, callback=_set_state("absolute_paths"),
+                          help="Record absolute paths (and the working folder) in manifest.json instead of "
+                               "paths relative to it.")(fn)
         fn = click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")(fn)
         fn = click.option("--overwrite", is_flag=True, help="Replace existing outputs (refused otherwise).")(fn)
         fn = click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), required=default is None,
@@ -156,6 +255,32 @@ def _output_options(*, default: str | None = None, help_text: str = "Output file
 
 
 def _input_encoding_option(fn: Callable) -> Callable:
+    """--input-encoding, --input-crs and --make-valid: how to read the input files of a verb."""
+    fn = click.option("--make-valid", is_flag=True, expose_value=False, callback=_set_state("make_valid"),
+                      help="Repair invalid polygons of the input files (shapely make_valid), with a warning "
+                           "naming the rows; refused otherwise.")(fn)
+    fn = click.option("--input-crs", metavar="CRS", expose_value=False, callback=_check_crs,
+                      help="CRS of input files that declare none (e.g. EPSG:4326 for lon/lat, EPSG:4545 for "
+                           "CGCS2000 3-degree GK CM 108E); a file that declares another CRS is refused.")(fn)
+    return _input_encoding_only_option(fn)
+
+
+def _check_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    import pyproj
+
+    try:
+        crs = pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError:
+        raise click.BadParameter(f"{value!r} is not a CRS; give an EPSG code such as EPSG:4326 or EPSG:4545.") \
+            from None
+    code = crs.to_epsg()
+    ctx.ensure_object(State).input_crs = f"EPSG:{code}" if code else crs.to_wkt()
+    return value
+
+
+def _input_encoding_only_option(fn: Callable) -> Callable:
     return click.option(
         "--input-encoding", metavar="CODEC", callback=_check_codec,
         help="Text encoding of the CSV/TXT and Shapefile inputs of this command (e.g. utf-16, gb18030, big5); "
@@ -189,14 +314,29 @@ def _table_suffix(path: Path, *, verb: str) -> None:
 
 
 def _check_outputs(paths: list[Path], *, overwrite: bool) -> None:
-    from .manifest import check_manifest_folder
+    """Before any input is read: refuse the manifest as an output, an unwritable folder, existing outputs.
 
+    Also removes the temporary files that killed runs left in the output folders.
+    """
+    from ._io import check_writable, clean_stale
+    from .manifest import MANIFEST_NAME, check_manifest_folder
+
+    for p in paths:
+        if p.name == MANIFEST_NAME or p.name.startswith(".lzgis-tmp-"):
+            raise InputError(f"-o {p}: {p.name} is the run record of its folder (or a temporary name); "
+                             "choose another output name.")
+    for folder in dict.fromkeys(p.parent for p in paths):
+        check_writable(folder)
+        clean_stale(folder)
     if not overwrite:
         existing = [p for p in paths if p.exists()]
         if existing:
             raise InputError(f"{existing[0]} already exists; choose another -o or pass --overwrite to replace it.")
-    for folder in {p.parent for p in paths}:
+    for folder in dict.fromkeys(p.parent for p in paths):
         check_manifest_folder(folder)
+    state = click.get_current_context().find_object(State)
+    if state is not None:
+        state.overwrite = overwrite
 
 
 def _planned_outputs(path: Path, fmt: str | None = None) -> list[Path]:
@@ -224,6 +364,9 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
     """
     from .readers import read_vector
 
+    state.labels.setdefault(role, spec)
+    if role == "layer":
+        state.labels.setdefault("gdf", spec)
     if spec.startswith("structure:"):
         from .structure import structure
 
@@ -238,8 +381,9 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
         path, layer = Path(spec.rsplit(":", 1)[0]), spec.rsplit(":", 1)[1]
     if path.exists():
         state.step(f"reading {path} ({role})")
-        gdf = read_vector(path, layer=layer, encoding=encoding,
+        gdf = read_vector(path, layer=layer, encoding=encoding, crs=state.input_crs if _is_table(path) else None,
                           missing_coordinates="error" if need_positions else "keep")
+        gdf = _declared(gdf, spec, state, need_positions=need_positions)
         source = gdf.attrs.get("source", {})
         run.add_input(spec, kind="file", path=path, crs=gdf.crs, features=len(gdf), role=role,
                       layer=source.get("layer"), encoding=source.get("encoding"))
@@ -258,15 +402,83 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
     return gdf
 
 
+def _is_table(path: Path) -> bool:
+    return path.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+
+
+def _declared(gdf: gpd.GeoDataFrame, spec: str, state: State, *, need_positions: bool) -> gpd.GeoDataFrame:
+    """Apply --input-crs and --make-valid to a file just read; report rows without geometry."""
+    import numpy as np
+    import pyproj
+    import shapely
+
+    from .readers import describe_rows
+
+    if state.input_crs is not None:
+        if gdf.crs is None:
+            gdf = gdf.set_crs(state.input_crs)
+        elif pyproj.CRS.from_user_input(gdf.crs) != pyproj.CRS.from_user_input(state.input_crs):
+            raise CRSError(f"{spec}: declares {gdf.crs.to_string()} itself, not --input-crs {state.input_crs}; "
+                           "drop --input-crs (it is for files without a CRS) or fix the file.")
+    elif gdf.crs is None:
+        raise CRSError(f"{spec}: has no CRS, so its coordinates cannot be placed. Declare it with --input-crs "
+                       "EPSG:4326 (lon/lat) or the EPSG code of its projected CRS (e.g. EPSG:4545).")
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    rows = _row_numbers(gdf)
+    if missing.any() and not need_positions:
+        where = describe_rows([rows[i] for i in np.flatnonzero(missing)])
+        if not gdf.attrs.get("source", {}).get("format") in ("csv", "tsv", "txt", "xlsx"):  # tables warned already
+            state.warn(f"{spec}: {where} {'has' if missing.sum() == 1 else 'have'} no geometry; kept without "
+                       "a position (drawn nowhere, counted in the table).")
+    present = ~missing
+    invalid = np.zeros(len(gdf), dtype=bool)
+    invalid[present] = ~shapely.is_valid(geoms[present])
+    if invalid.any() and state.make_valid:
+        gdf = gdf.copy()
+        fixed = shapely.make_valid(geoms[invalid])
+        column = gdf.geometry.name
+        gdf.loc[gdf.index[invalid], column] = fixed
+        state.warn(f"{spec}: repaired {int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
+                   f"with --make-valid ({describe_rows([rows[i] for i in np.flatnonzero(invalid)])}).")
+    elif invalid.any():
+        first = shapely.is_valid_reason(geoms[invalid][:1])[0]
+        raise InputError(f"{spec}: {describe_rows([rows[i] for i in np.flatnonzero(invalid)])} "
+                         f"{'has an invalid geometry' if invalid.sum() == 1 else 'have invalid geometries'} "
+                         f"(first: {first}); repair them with --make-valid, or fix the file.")
+    return gdf
+
+
+def _row_numbers(gdf: gpd.GeoDataFrame) -> list[int]:
+    """Spreadsheet row numbers (header = row 1) of a table read from a file; feature numbers (1-based) else."""
+    from .readers import spreadsheet_rows
+
+    try:
+        return list(spreadsheet_rows(gdf, list(range(len(gdf)))))
+    except Exception:  # pragma: no cover - defensive: a frame without row bookkeeping
+        return [i + 2 for i in range(len(gdf))]
+
+
 def _new_run(verb: str, parameters: dict[str, Any]) -> Run:
     from .manifest import Run
 
-    return Run(verb, {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()})
+    state = click.get_current_context().find_object(State)
+    return Run(verb, {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()},
+               absolute_paths=bool(state and state.absolute_paths))
 
 
 def _finish(run: Run, folder: Path, state: State, *, as_json: bool, summary: dict[str, Any], lines: list[str]) -> None:
+    from ._io import folder_lock
+
     run.notes.extend(state.notes)
-    manifest = run.write(folder)
+    with folder_lock(folder):  # outputs and their record appear together, or neither does
+        published = state.stage().commit(overwrite=state.overwrite)
+        try:
+            manifest = run.write(folder)
+        except BaseException:
+            published.rollback()
+            raise
+        published.done()
     summary = {"verb": run.verb, **summary, "outputs": [str(p) for p in run.outputs],
                "manifest": str(manifest), "notes": state.notes}
     if as_json:
@@ -281,10 +493,15 @@ def _finish(run: Run, folder: Path, state: State, *, as_json: bool, summary: dic
 
 def _write(data: pd.DataFrame, output: Path, run: Run, state: State, *, overwrite: bool, fmt: str | None = None,
            layer: str | None = None, encoding: str = "utf-8") -> Path:
-    from .export import export
+    from .export import export, output_paths
 
     state.step(f"writing {output}")
-    path = export(data, output, format=fmt, layer=layer, encoding=encoding, overwrite=overwrite)
+    staging = state.stage()
+    staged = export(data, staging.path(output), format=fmt, layer=layer, encoding=encoding, overwrite=overwrite,
+                    csv_formulas=state.csv_formulas)
+    path = output.parent / staged.name  # the suffix export may have added
+    for part in output_paths(path, format=fmt):  # every file of the output (Shapefile parts) is published
+        staging.adopt(staged.parent / part.name, part)
     run.add_output(path, crs=getattr(data, "crs", None), rows=len(data))
     return path
 
@@ -446,18 +663,13 @@ def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool) -> lis
     _check_outputs([folder / spec["file"] for spec in specs], overwrite=overwrite)
     _record_shipped_inputs(run)
     state.step(f"building {len(specs)} default maps into {folder} (this takes a while)")
-    folder.mkdir(parents=True, exist_ok=True)
-    # Build into a temporary folder and move the maps in only when all are built: no half-built set.
-    staging = Path(tempfile.mkdtemp(prefix=".lzgis-maps-", dir=folder))
-    try:
-        built = build_default_maps(staging)
-        paths = []
-        for path in built:
-            target = folder / path.name
-            os.replace(path, target)
-            paths.append(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    # Build into the run's staging folder; the maps are published with the other outputs and the record.
+    staging = state.stage()
+    paths = []
+    for path in build_default_maps(staging.folder(folder)):
+        target = folder / path.name
+        staging.adopt(path, target)
+        paths.append(target)
     for path in paths:
         run.add_output(path)
     return paths
@@ -490,7 +702,6 @@ def _record_shipped_inputs(run: Run) -> None:
 def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], structure_name: str | None,
             title: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
     """Make one offline web map with shipped layers, a structure and your own files."""
-    from .readers import read_vector
     from .webmap import make_map, save_map
 
     if output.suffix.lower() not in (".html", ".htm"):
@@ -501,22 +712,19 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
     _check_outputs([output], overwrite=overwrite)
     added: list[Any] = []
     for i, path in enumerate(add):  # fail on a bad file before the slow map build
-        state.step(f"reading {path} (added layer)")
-        gdf = read_vector(path, encoding=input_encoding)
-        source = gdf.attrs.get("source", {})
-        run.add_input(str(path), kind="file", path=path, crs=gdf.crs, features=len(gdf),
-                      encoding=source.get("encoding"))
-        added.append((gdf, i))
+        if not path.is_file():
+            raise InputError(f"--add {path}: file not found (relative to {Path.cwd()}).")
+        gdf = _load(str(path), run=run, state=state, role="added layer", encoding=input_encoding,
+                    need_positions=False)
+        added.append(_user_layer(gdf, path, i))
     layers: list[Any] = [_load(name, run=run, state=state, role="layer") for name in layer_names]
-    if input_encoding is not None:  # make_map re-reads `add` files with detection; hand it what was read
-        layers += [_user_layer(gdf, path, i) for (gdf, i), path in zip(added, add)]
-        add = ()
+    layers += added  # drawn like make_map(add=...) files, from what was read and checked here
     structure = None
     if structure_name:
         structure = _load(f"structure:{structure_name}", run=run, state=state, role="structure")
     state.step(f"building the map {output}")
-    fmap = make_map(layers, title=title, structure=structure, add=[str(p) for p in add])
-    save_map(fmap, output)
+    fmap = make_map(layers, title=title, structure=structure)
+    save_map(fmap, state.stage().path(output))
     run.add_output(output)
     _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + len(add)}, lines=[])
 
@@ -544,7 +752,7 @@ def _user_layer(gdf: gpd.GeoDataFrame, path: Path, i: int) -> tuple[gpd.GeoDataF
 @click.option("--sheet", default="0", show_default=True, help="Excel sheet name or number.")
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
-@_input_encoding_option
+@_input_encoding_only_option
 @_output_options(help_text="Geocoded layer (.gpkg, .geojson, .shp, .csv, .xlsx); a <name>.report.csv is written beside it.")
 @click.pass_obj
 def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, name_col: str | None,

@@ -37,6 +37,8 @@ report, whatever its own coordinates or place text say.
 from __future__ import annotations
 
 import os
+import unicodedata
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -51,6 +53,7 @@ from ._errors import GeocodeError, InputError
 from .crs import LIUZHOU_BOUNDS, in_liuzhou
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
 from .readers import read_table as read_any_table
+from .readers import spreadsheet_rows
 
 STATUSES = ("matched", "ambiguous", "unmatched")
 #: Which column of a table row decided its point (the report's ``decided_by``).
@@ -391,8 +394,16 @@ def read_overrides(path: str | os.PathLike | pd.DataFrame | list[dict],
             problems.append(f"entry {i}: no name")
             continue
         if "lon" in row and "lat" in row:
+            lon, lat = _num(row["lon"]), _num(row["lat"])
+            if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                problems.append(f"entry {i} ({name}): lon {row['lon']!r}, lat {row['lat']!r} are not a valid position "
+                                "(decimal degrees, lon -180..180, lat -90..90)")
+                continue
+            if not bool(in_liuzhou([lon], [lat], margin_deg=0.5)[0]):
+                swapped = " (lat and lon swapped?)" if bool(in_liuzhou([lat], [lon])[0]) else ""
+                problems.append(f"entry {i} ({name}): {lon:g}, {lat:g} lies outside Liuzhou{swapped}")
+                continue
             try:
-                lon, lat = float(row["lon"]), float(row["lat"])
                 d = row.get("datum", "wgs84")
                 lo, la = _datum.convert([lon], [lat], src=d, dst="wgs84")
             except (ValueError, _datum.DatumError) as exc:
@@ -421,7 +432,7 @@ def _num(v: Any) -> float | None:
     if v is None:
         return None
     try:
-        f = float(str(v).strip())
+        f = float(unicodedata.normalize("NFKC", str(v)).strip().replace("−", "-"))
     except ValueError:
         return None
     return f if np.isfinite(f) else None
@@ -528,17 +539,24 @@ def geocode_table(
         The input rows (same index, all columns) with a point geometry
         (None unless matched) and ``geocode_status``, ``geocode_level``,
         ``precision_m``, ``geocode_method``, ``geocode_decided_by``; and the report, one row per
-        input row: ``row``, ``name``, ``place``, ``status``, ``method``
+        input row: ``row`` (its spreadsheet row, header = row 1), ``name``, ``place``, ``status``, ``method``
         (override / coordinates / gazetteer), ``decided_by`` (the column that
         decided: override / coordinates / anchor / place / place+name / name /
         county, empty when not matched), ``geocode_level``,
         ``precision_m``, ``lon``, ``lat``, ``matched``, ``candidates``,
-        ``flags``, ``reason``.  ``report.attrs["encoding"]`` says how the
+        ``flags`` (``swapped_corrected``, ``out_of_area``, ``bad_coordinates``: a coordinate cell is
+        written but unreadable (text, NaN, inf, one of the pair empty, a formula without a saved value)
+        and the row was placed by its text or not at all; ``gcj02_suspected``: the table's coordinates
+        sit where GCJ-02 ones of the places its text names would, with a warning), ``reason``.  ``report.attrs["encoding"]`` says how the
         file was read.
     """
     gaz = gazetteer or default_gazetteer()
     df, encoding = read_table(path_or_df, sheet=sheet, encoding=encoding)
     where = str(path_or_df) if not isinstance(path_or_df, pd.DataFrame) else "table"
+    row_numbers = spreadsheet_rows(df, list(range(len(df))))
+    formula_rows: dict[int, list[str]] = {}
+    for r, c, t in df.attrs.get("formula_cells", []):
+        formula_rows.setdefault(r, []).append(f"{c} {t}")
     cols = [str(c) for c in df.columns]
     df.columns = cols
     place_c = _pick(cols, place_col, PLACE_COLUMNS, what="place", where=where, required=False)
@@ -561,13 +579,14 @@ def geocode_table(
         return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
 
     records = []
-    for idx, row in df.iterrows():
+    for position, (idx, row) in enumerate(df.iterrows()):
         name, place, county = cell(row, name_c), cell(row, place_c), cell(row, county_c) or None
-        rec = {"row": idx, "name": name, "place": place, "status": "unmatched", "method": "gazetteer",
+        rec = {"row": row_numbers[position], "name": name, "place": place, "status": "unmatched", "method": "gazetteer",
                "decided_by": "", "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
                "candidates": "", "flags": "", "reason": ""}
         key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None)
         lon, lat = _num(row[lon_c]) if lon_c else None, _num(row[lat_c]) if lat_c else None
+        bad_cells = _bad_coordinate_cells(row, lon_c, lat_c, lon, lat) + formula_rows.get(rec["row"], [])
         if key is not None:
             o = ovr[key]
             rec.update(status="matched", method="override", decided_by="override", geocode_level=o["geocode_level"],
@@ -577,6 +596,7 @@ def geocode_table(
             lon, lat, flags = check_coordinates(lon, lat)
             wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
             lon_text, lat_text = (row[lat_c], row[lon_c]) if "swapped_corrected" in flags else (row[lon_c], row[lat_c])
+            rec["_datum"] = d
             rec.update(status="matched", method="coordinates", decided_by="coordinates", geocode_level="landmark",
                        precision_m=coordinate_precision_m(lon_text, lat_text),
                        lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
@@ -588,7 +608,25 @@ def geocode_table(
             rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
                        precision_m=r.precision_m, lon=r.lon,
                        lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
+        if bad_cells and key is None:
+            rec["flags"] = ";".join(f for f in (rec["flags"], "bad_coordinates") if f)
+            rec["reason"] = (f"coordinate cells unreadable ({'; '.join(bad_cells)}), so "
+                             + ("placed by its text instead: " if rec["status"] == "matched" else "")
+                             + rec["reason"])
+        if rec["method"] == "coordinates" and (name or place):
+            text = _geocode_row(name, place, cell(row, anchor_c), county, gaz)
+            if text.status == "matched" and text.precision_m is not None:
+                rec["_text"] = (text.lon, text.lat, float(text.precision_m))
         records.append(rec)
+    _flag_gcj02(records, where=where)
+    bad_rows = [rec["row"] for rec in records if "bad_coordinates" in rec["flags"]]
+    if bad_rows:
+        warnings.warn(f"{where}: {len(bad_rows)} row(s) have coordinate cells that cannot be read "
+                      f"(rows {', '.join(map(str, bad_rows[:10]))}{' …' if len(bad_rows) > 10 else ''}, "
+                      "spreadsheet numbering); see their reason in the report.", UserWarning, stacklevel=2)
+    for rec in records:
+        rec.pop("_text", None)
+        rec.pop("_datum", None)
     report = pd.DataFrame(records, columns=["row", "name", "place", "status", "method", "decided_by", "geocode_level",
                                             "precision_m", "lon", "lat", "matched", "candidates", "flags", "reason"])
     report.attrs["encoding"] = encoding
@@ -601,6 +639,67 @@ def geocode_table(
     out["geocode_decided_by"] = report["decided_by"].to_numpy()
     out.attrs["encoding"] = encoding
     return out, report
+
+
+def _bad_coordinate_cells(row: pd.Series, lon_c: str | None, lat_c: str | None, lon: float | None,
+                          lat: float | None) -> list[str]:
+    """The coordinate cells of a row that are written but cannot be used (text, NaN, inf, one of the pair empty)."""
+    if lon_c is None or lat_c is None:
+        return []
+    written = {c: not (row[c] is None or (isinstance(row[c], float) and np.isnan(row[c])) or str(row[c]).strip() == "")
+               for c in (lon_c, lat_c)}
+    if not any(written.values()):
+        return []
+    bad = []
+    for column, value in ((lon_c, lon), (lat_c, lat)):
+        if value is None:
+            bad.append(f"{column} {row[column]!r} is not a finite number" if written[column] else f"{column} is empty")
+    return bad
+
+
+#: Rows needed before a table's coordinates are judged to be GCJ-02 rather than what it declares.
+_GCJ_MIN_ROWS = 3
+
+
+def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
+    """Flag a table whose WGS-84 coordinates sit where GCJ-02 ones would: ~550 m from the places its text names.
+
+    For each row with coordinates declared WGS-84/CGCS2000 and a place found from its text, compare the
+    displacement (coordinates − text place) with the GCJ-02 offset at that place.  The table is flagged
+    when the mean displacement is closer to the GCJ-02 offset than to zero by more than twice its standard
+    error (the text places' precision); each agreeing row gets the flag ``gcj02_suspected``.
+    """
+    rows = [r for r in records if r.get("_text") and r.get("_datum") in ("wgs84", "cgcs2000")]
+    if len(rows) < _GCJ_MIN_ROWS:
+        return
+    lon0, lat0 = np.array([r["_text"][0] for r in rows]), np.array([r["_text"][1] for r in rows])
+    prec = np.array([r["_text"][2] for r in rows])
+    glon, glat = _datum.convert(lon0, lat0, src="wgs84", dst="gcj02")
+    mx = 111320.0 * np.cos(np.radians(lat0))
+    my = 110574.0
+    disp = np.column_stack([(np.array([r["lon"] for r in rows]) - lon0) * mx,
+                            (np.array([r["lat"] for r in rows]) - lat0) * my])
+    off = np.column_stack([(np.asarray(glon) - lon0) * mx, (np.asarray(glat) - lat0) * my])
+    mean_disp, mean_off = disp.mean(axis=0), off.mean(axis=0)
+    se = float(np.sqrt(np.sum((prec / 2) ** 2)) / len(rows))  # precision_m is a radius of ~2 sigma
+    to_gcj, to_zero = float(np.hypot(*(mean_disp - mean_off))), float(np.hypot(*mean_disp))
+    if not (to_gcj < to_zero and to_zero - to_gcj > 2 * se and to_gcj < 0.5 * float(np.hypot(*mean_off))):
+        return
+    agreeing = []
+    for r, d, o in zip(rows, disp, off):
+        if np.hypot(*(d - o)) < np.hypot(*d):
+            r["flags"] = ";".join(f for f in (r["flags"], "gcj02_suspected") if f)
+            r["reason"] += ("; these coordinates sit where GCJ-02 (Amap/Tencent) coordinates of the place its text "
+                            "names would: if they were copied from 高德/腾讯 maps, declare the datum gcj02")
+            agreeing.append(r["row"])
+    bearing = float(np.degrees(np.arctan2(mean_disp[0], mean_disp[1]))) % 360
+    warnings.warn(
+        f"{where}: the coordinates of {len(rows)} rows sit on average {to_zero:.0f} m from the places their text "
+        f"names, towards {bearing:.0f}° (the GCJ-02 offset here is {np.hypot(*mean_off):.0f} m towards "
+        f"{float(np.degrees(np.arctan2(mean_off[0], mean_off[1]))) % 360:.0f}°): they look like GCJ-02 (Amap/Tencent) "
+        f"coordinates declared WGS-84. Rows {', '.join(map(str, agreeing[:10]))} are flagged gcj02_suspected; "
+        "if they were copied from 高德/腾讯 maps, declare it (--datum gcj02, datum='gcj02' or a 坐标系 column).",
+        UserWarning, stacklevel=3)
 
 
 def _name_counties(name: str, gaz: Gazetteer) -> list[Place]:
