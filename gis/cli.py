@@ -56,6 +56,7 @@ from ._errors import CRSError, GisError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
 
     from .manifest import Run
@@ -506,16 +507,42 @@ def _write(data: pd.DataFrame, output: Path, run: Run, state: State, *, overwrit
     return path
 
 
+#: Columns that name features, in order of preference: ``name`` (shipped layers), then the
+#: geocoder's list (项目名称, 名称, 项目, 工程名称 …), then ``title``.
+_LABEL_FALLBACK = ("title", "标题")
+
+
 def _label_column(gdf: pd.DataFrame) -> str | None:
-    for name in ("name", "名称", "title"):
-        if name in gdf.columns:
-            return name
+    """The column that names the features: ``name``, else the usual Chinese name columns, else ``title``."""
+    from .geocode import NAME_COLUMNS
+    from .gazetteer import normalise_text
+
+    columns = {}
+    for column in gdf.columns:
+        if column != getattr(gdf, "_geometry_column_name", None):
+            columns.setdefault(normalise_text(str(column)).lower(), column)
+    for candidate in ("name", *NAME_COLUMNS, *_LABEL_FALLBACK):
+        found = columns.get(normalise_text(candidate).lower())
+        if found is not None:
+            return found
     return None
 
 
-def _labels(gdf: pd.DataFrame) -> list[str]:
+def _labels(gdf: pd.DataFrame) -> np.ndarray:
+    """One text label per row, built once: the label column (blank cells: the index label), else the index."""
+    import numpy as np
+    import pandas as pd
+
     column = _label_column(gdf)
-    return [str(v) for v in (gdf[column] if column else gdf.index)]
+    index_labels = np.asarray(gdf.index.astype(str), dtype=object)
+    if column is None:
+        return index_labels
+    values = gdf[column]
+    text = values.astype(str).to_numpy(dtype=object)
+    blank = values.isna().to_numpy() | (pd.Series(text).str.strip() == "").to_numpy()
+    if blank.any():
+        text[blank] = index_labels[blank]
+    return text
 
 
 def _print_table(table: pd.DataFrame, *, as_json: bool) -> None:
@@ -711,32 +738,34 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
                            "overwrite": overwrite})
     _check_outputs([output], overwrite=overwrite)
     added: list[Any] = []
-    for i, path in enumerate(add):  # fail on a bad file before the slow map build
+    for path in add:  # fail on a bad file before the slow map build
         if not path.is_file():
             raise InputError(f"--add {path}: file not found (relative to {Path.cwd()}).")
         gdf = _load(str(path), run=run, state=state, role="added layer", encoding=input_encoding,
                     need_positions=False)
-        added.append(_user_layer(gdf, path, i))
+        added.append(_user_layer(gdf, path))
     layers: list[Any] = [_load(name, run=run, state=state, role="layer") for name in layer_names]
-    layers += added  # drawn like make_map(add=...) files, from what was read and checked here
+    n_added = len(add)
     structure = None
     if structure_name:
         structure = _load(f"structure:{structure_name}", run=run, state=state, role="structure")
     state.step(f"building the map {output}")
-    fmap = make_map(layers, title=title, structure=structure)
+    # each file is read once: make_map gets the frames read and checked above (as read_user_layer gives them)
+    fmap = make_map(layers, title=title, structure=structure, add=added)
     save_map(fmap, state.stage().path(output))
     run.add_output(output)
-    _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + len(add)}, lines=[])
+    _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + n_added}, lines=[])
 
 
-def _user_layer(gdf: gpd.GeoDataFrame, path: Path, i: int) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """A file read by the CLI, drawn like a ``make_map(add=...)`` file (title, user group, palette colour)."""
-    from ._mapstyle import map_styles
+def _user_layer(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """A file read by the CLI as :func:`gis.webmap.read_user_layer` gives it: EPSG:4326, titled by its name."""
+    if gdf.crs is None:
+        from .crs import detect_crs
 
-    styles = map_styles()
-    palette = styles["user_palette"]
-    return gdf.to_crs("EPSG:4326"), {"title": path.stem, "source": path.name, "group": styles["user_group"],
-                                     "style": {"color": palette[i % len(palette)]}}
+        gdf = gdf.set_crs(detect_crs(gdf, layer=str(path)))
+    gdf = gdf.to_crs("EPSG:4326")
+    gdf.attrs["layer"] = {"title": path.stem, "source": path.name}
+    return gdf
 
 
 @cli.command("geocode")
@@ -839,21 +868,115 @@ def buffer_cmd(state: State, layer: str, distances: str, dissolve: str, by: str 
             lines=[f"{len(result)} {'disks' if disks else 'rings'}"])
 
 
-def _pair_table(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, result: pd.DataFrame, *,
-                origin_col: str, target_col: str) -> gpd.GeoDataFrame:
-    """Result rows with origin and target labels, and the origin geometry."""
+def _positional(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` indexed 0..n-1 (only geometry and ``precision_m`` when it is not already): the analyses then
+    answer in positions, which map back to labels, names and rows by one ``take`` each."""
     import geopandas as gpd
+    import pandas as pd
 
-    out = result.copy()
-    out.insert(0, "origin_name", [_labels(origins)[origins.index.get_loc(i)] for i in out[origin_col]])
-    target_labels = _labels(targets)
-    out.insert(1, "target_name", [None if _missing(i) else target_labels[targets.index.get_loc(i)]
-                                  for i in out[target_col]])
-    geometry = [origins.geometry.loc[i] for i in out[origin_col]]
-    for column in out.columns:  # nullable booleans (within_uncertainty): NA as an empty cell in every format
-        if str(out[column].dtype) == "boolean":
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry=geometry, crs=origins.crs)
+    index = gdf.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return gdf
+    data = {"precision_m": gdf["precision_m"].to_numpy()} if "precision_m" in gdf.columns else {}
+    return gpd.GeoDataFrame(data, geometry=gdf.geometry.values, crs=gdf.crs)
+
+
+def _positions(values: Any) -> np.ndarray:
+    """Result positions (labels of a positional layer) as int64, -1 where there is none."""
+    import numpy as np
+    import pandas as pd
+
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64, copy=False)
+    return pd.to_numeric(pd.Series(array, dtype=object)).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _pair_table(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, result: pd.DataFrame, *,
+                origin_col: str, target_col: str, origin_columns: bool = False) -> gpd.GeoDataFrame:
+    """Result rows with origin and target labels, and the origin geometry; linear in the rows.
+
+    ``result`` comes from an analysis of :func:`_positional` layers, so ``origin_col`` and
+    ``target_col`` hold positions (missing where no target); they are replaced by the layers' own
+    index labels.  Labels are built once per layer (:func:`_labels`) and gathered by position.
+    ``origin_columns``: append the origins' own columns (``origin_`` prefixed where a name is taken),
+    for outputs that are a layer of origins.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+    opos = _positions(result[origin_col])
+    tpos = _positions(result[target_col])
+    found = tpos >= 0
+    tsafe = np.where(found, tpos, 0)
+    target_names = _labels(targets)[tsafe] if len(targets) else np.full(len(tpos), None, dtype=object)
+    target_index = np.asarray(targets.index, dtype=object)[tsafe] if len(targets) else \
+        np.full(len(tpos), None, dtype=object)
+    if not found.all():
+        target_names = target_names.astype(object)
+        target_names[~found] = None
+        target_index[~found] = None
+    target_index_col: Any = target_index
+    if found.all() and len(targets) and targets.index.dtype.kind in "iu":
+        target_index_col = targets.index.to_numpy()[tpos]
+    columns: dict[str, Any] = {"origin_name": _labels(origins)[opos], "target_name": target_names}
+    for column in result.columns:
+        if column == origin_col:
+            columns[column] = origins.index.to_numpy()[opos]
+        elif column == target_col:
+            columns[column] = target_index_col
+        elif str(result[column].dtype) == "boolean":  # nullable (within_uncertainty): NA as an empty cell
+            values = result[column]
+            columns[column] = values.astype(object).where(values.notna(), None).to_numpy()
+        else:
+            columns[column] = result[column].to_numpy()
+    if origin_columns:
+        geometry_name = origins.geometry.name
+        for column in origins.columns:
+            if column == geometry_name:
+                continue
+            name = str(column)
+            while name in columns:
+                name = f"origin_{name}"
+            columns[name] = origins[column].to_numpy()[opos]
+    out = pd.DataFrame(columns, copy=False)
+    return gpd.GeoDataFrame(out, geometry=origins.geometry.values.take(opos), crs=origins.crs)
+
+
+def _proximity_layers(origins: str, targets: str, *, run: Run, state: State, input_encoding: str | None,
+                      max_target_precision_m: float | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Origins and targets read once; targets located worse than ``--max-target-precision-m`` dropped.
+
+    Warns when most targets (of those kept) are placed only by their county or city.
+    """
+    import numpy as np
+    import pandas as pd
+
+    o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
+    t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
+    if max_target_precision_m is not None:
+        if "precision_m" not in t.columns:
+            raise InputError(f"--max-target-precision-m: the targets {targets} have no precision_m column, so how "
+                             "precisely they are located is unknown; drop the option or add the column.")
+        precision = pd.to_numeric(t["precision_m"], errors="coerce").to_numpy(dtype=float)
+        keep = precision <= max_target_precision_m
+        unknown = int(np.isnan(precision).sum())
+        state.step(f"{int(keep.sum())} of {len(t)} targets are located to {max_target_precision_m:g} m or better"
+                   + (f" ({unknown} without precision_m)" if unknown else "") + "; the others are not targets")
+        if not keep.any():
+            state.warn(f"no target of {targets} is located to {max_target_precision_m:g} m or better "
+                       "(--max-target-precision-m); every origin is left without one.")
+        if not keep.all():
+            t = t[keep]
+    if "geocode_level" in t.columns and len(t):
+        coarse = t["geocode_level"].isin(["county", "city"]).to_numpy()
+        if coarse.sum() * 2 > len(t):
+            state.warn(f"{int(coarse.sum())} of {len(t)} targets in {targets} are placed only by their county or "
+                       "city (geocode_level county/city), so distances to them are uncertain by kilometres "
+                       "(see target_precision_m); --max-target-precision-m 5000 keeps those located to a "
+                       "township or better.")
+    return o, t
 
 
 def _missing(value: Any) -> bool:
@@ -865,18 +988,33 @@ def _missing(value: Any) -> bool:
         return False
 
 
+def _max_target_precision_option(fn: Callable) -> Callable:
+    return click.option(
+        "--max-target-precision-m", type=click.FloatRange(min=0), metavar="METRES",
+        help="Only targets located at least this precisely (their precision_m) count; e.g. 5000 keeps those "
+             "placed at a township or better and leaves out those known only by their county or city.",
+    )(fn)
+
+
+def _is_layer_output(output: Path) -> bool:
+    """A spatial output (GeoPackage, GeoJSON, Shapefile) is a layer of origins: it keeps their columns."""
+    return output.suffix.lower() in (".gpkg", ".geojson", ".json", ".shp")
+
+
 @cli.command("nearest")
 @click.argument("origins")
 @click.argument("targets")
 @click.option("-k", "k", type=click.IntRange(min=1), default=1, show_default=True, help="How many nearest targets.")
 @click.option("--max-distance-m", type=click.FloatRange(min=0), help="Ignore targets farther than this (metres).")
+@_max_target_precision_option
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
 @_output_options(help_text="Result table (.csv, .xlsx) or layer of origins (.gpkg, .geojson, .shp).")
 @click.pass_obj
-def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m: float | None, encoding: str,
-                input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
+def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m: float | None,
+                max_target_precision_m: float | None, encoding: str, input_encoding: str | None, output: Path,
+                overwrite: bool, as_json: bool) -> None:
     """The nearest TARGETS of every feature of ORIGINS, geodesic dist_m.
 
     With -k 1, n_tied says how many targets are equally near (within 1 mm); when it
@@ -888,19 +1026,22 @@ def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m
     from .proximity import nearest
 
     max_distance_m = _distance_option(max_distance_m, name="--max-distance-m")
+    max_target_precision_m = _distance_option(max_target_precision_m, name="--max-target-precision-m")
     run = _new_run("nearest", {"origins": origins, "targets": targets, "k": k, "max_distance_m": max_distance_m,
+                               "max_target_precision_m": max_target_precision_m,
                                "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
     planned = _planned_outputs(output)
     _check_outputs(planned, overwrite=overwrite)
-    o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
-    t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
+    o, t = _proximity_layers(origins, targets, run=run, state=state, input_encoding=input_encoding,
+                             max_target_precision_m=max_target_precision_m)
     state.step(f"nearest: {len(o)} origins × {len(t)} targets")
-    result = nearest(o, t, k=k, max_distance_m=max_distance_m)
+    result = nearest(_positional(o), _positional(t), k=k, max_distance_m=max_distance_m)
     if k == 1:
         result = result.rename_axis("origin_index").reset_index()
     else:
         result = result.reset_index()
-    table = _pair_table(o, t, result, origin_col="origin_index", target_col="target_index")
+    table = _pair_table(o, t, result, origin_col="origin_index", target_col="target_index",
+                        origin_columns=_is_layer_output(output))
     _write(table, output, run, state, overwrite=overwrite, encoding=encoding)
     reached = int(table["dist_m"].notna().sum())
     _finish(run, planned[0].parent, state, as_json=as_json,
@@ -913,26 +1054,30 @@ def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m
 @click.argument("origins")
 @click.argument("targets")
 @click.option("--distance-m", required=True, type=click.FloatRange(min=0), help="Radius in metres.")
+@_max_target_precision_option
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
 @_output_options(help_text="Result table (.csv, .xlsx) or layer (.gpkg, .geojson, .shp), one row per pair.")
 @click.pass_obj
-def within_cmd(state: State, origins: str, targets: str, distance_m: float, encoding: str,
-               input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
+def within_cmd(state: State, origins: str, targets: str, distance_m: float, max_target_precision_m: float | None,
+               encoding: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
     """Every (origin, target) pair closer than --distance-m metres (geodesic)."""
     from .proximity import within
 
     distance_m = _distance_option(distance_m, name="--distance-m")
+    max_target_precision_m = _distance_option(max_target_precision_m, name="--max-target-precision-m")
     run = _new_run("within", {"origins": origins, "targets": targets, "distance_m": distance_m,
+                              "max_target_precision_m": max_target_precision_m,
                               "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
     planned = _planned_outputs(output)
     _check_outputs(planned, overwrite=overwrite)
-    o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
-    t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
+    o, t = _proximity_layers(origins, targets, run=run, state=state, input_encoding=input_encoding,
+                             max_target_precision_m=max_target_precision_m)
     state.step(f"within {distance_m:g} m: {len(o)} origins × {len(t)} targets")
-    result = within(o, t, distance_m)
-    table = _pair_table(o, t, result, origin_col="origin_index", target_col="target_index")
+    result = within(_positional(o), _positional(t), distance_m)
+    table = _pair_table(o, t, result, origin_col="origin_index", target_col="target_index",
+                        origin_columns=_is_layer_output(output))
     _write(table, output, run, state, overwrite=overwrite, encoding=encoding)
     _finish(run, planned[0].parent, state, as_json=as_json, summary={"rows": len(table), "pairs": len(table)},
             lines=[f"{len(table)} pairs within {distance_m:g} m"])
@@ -1010,7 +1155,7 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
         state.step(f"{int(located.sum())} of {len(hubs)} logistics nodes are located to {max_precision_m:g} m "
                    "or better; the others (known only to their county or city) are not targets")
         hubs = hubs[located.to_numpy()].reset_index(drop=True)
-        result = nearest(towns, hubs).rename_axis("origin_index").reset_index()
+        result = nearest(_positional(towns), hubs).rename_axis("origin_index").reset_index()
         table = _pair_table(towns, hubs, result, origin_col="origin_index", target_col="target_index")
         keep = [c for c in ("county",) if c in towns.columns]
         for column in keep:
