@@ -8,7 +8,8 @@ Layers of the package (imports only go downwards):
 
 1. data: :mod:`gis.crs`, :mod:`gis.datum`, :mod:`gis.layers`, :mod:`gis.structure`,
    :mod:`gis.gazetteer`, :mod:`gis.geocode`
-2. analysis: :mod:`gis.buffer`, :mod:`gis.proximity`, :mod:`gis.coverage`, :mod:`gis.network`
+2. analysis: :mod:`gis.buffer`, :mod:`gis.proximity`, :mod:`gis.coverage`, :mod:`gis.network`,
+   :mod:`gis.review`, :mod:`gis.siting`
 3. presentation: :mod:`gis.webmap`, :mod:`gis.export`
 4. faces: :mod:`gis.cli`
 """
@@ -57,6 +58,11 @@ _LAZY = {
     "isochrones": "network",
     "nearest_by_time": "network",
     "travel_times": "network",
+    "review": "review",
+    "footprints": "review",
+    "compare_options": "siting",
+    "site_suitability": "siting",
+    "candidate_grid": "siting",
     # presentation
     "make_map": "webmap",
     "save_map": "webmap",
@@ -73,9 +79,10 @@ __all__ = sorted(
 # otherwise rebind ``gis.<name>`` to the module and shadow the function.
 from .export import export  # noqa: E402
 from .geocode import geocode  # noqa: E402
+from .review import review  # noqa: E402
 from .structure import structure  # noqa: E402
 
-del _LAZY["export"], _LAZY["geocode"], _LAZY["structure"]
+del _LAZY["export"], _LAZY["geocode"], _LAZY["structure"], _LAZY["review"]
 
 
 def __getattr__(name: str) -> Any:
