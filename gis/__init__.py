@@ -66,6 +66,8 @@ _LAZY = {
     # presentation
     "make_map": "webmap",
     "save_map": "webmap",
+    "review_map": "review_maps",
+    "site_map": "review_maps",
     "export": "export",
 }
 
