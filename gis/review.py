@@ -161,12 +161,12 @@ def _numbers(gdf: pd.DataFrame, column: str, *, layer: str, what: str, positive:
     problems = []
     if len(bad_text):
         sample = ", ".join(repr(str(v)) for v in raw.iloc[bad_text[:3]])
-        problems.append(f"{_where(gdf, bad_text)} hold text that is not a number ({sample})")
+        problems.append(f"{_where(gdf, bad_text)}: text, not a number ({sample})")
     low = np.flatnonzero(np.isfinite(values) & ((values <= 0) if positive else (values < 0)))
     if len(low):
         sample = ", ".join(f"{v:g}" for v in values[low[:3]])
         need = "greater than 0 (leave the cell blank when unknown)" if positive else "0 or more"
-        problems.append(f"{_where(gdf, low)} are {'not positive' if positive else 'negative'} ({sample}); "
+        problems.append(f"{_where(gdf, low)}: {'not positive' if positive else 'negative'} ({sample}); "
                         f"{what} must be {need}")
     if problems:
         raise InputError(f"{layer}: column {column!r} ({what}): " + "; ".join(problems) + ".")
@@ -218,19 +218,19 @@ def _check_geometry(gdf: gpd.GeoDataFrame, *, layer: str, allowed: tuple[str, ..
     problems = []
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
-        problems.append(f"{_where(gdf, np.flatnonzero(missing))} have no geometry (fill in the position or "
+        problems.append(f"{_where(gdf, np.flatnonzero(missing))}: no geometry (fill in the position or "
                         "delete the rows)")
     types = np.array([g.geom_type if g is not None else "" for g in geoms])
     wrong = ~missing & ~np.isin(types, allowed)
     if wrong.any():
         kinds = ", ".join(sorted(set(types[wrong])))
-        problems.append(f"{_where(gdf, np.flatnonzero(wrong))} are {kinds}, not {' / '.join(allowed)} ({fix})")
+        problems.append(f"{_where(gdf, np.flatnonzero(wrong))}: {kinds}, not {' / '.join(allowed)} ({fix})")
     ok = ~missing & ~wrong
     invalid = np.zeros(len(geoms), dtype=bool)
     invalid[ok] = ~shapely.is_valid(geoms[ok])
     if invalid.any():
         first = shapely.is_valid_reason(geoms[np.flatnonzero(invalid)[0]])
-        problems.append(f"{_where(gdf, np.flatnonzero(invalid))} have invalid polygons (first: {first}); repair "
+        problems.append(f"{_where(gdf, np.flatnonzero(invalid))}: invalid polygons (first: {first}); repair "
                         "them (QGIS: Fix geometries; geopandas: gdf.make_valid())")
     if problems:
         raise InputError(f"{layer}: " + "; ".join(problems) + ".")

@@ -216,14 +216,14 @@ def compare_options(
         One row per option, ordered by project then rank: ``project``,
         ``option``, ``row``, ``footprint_basis``, ``footprint_ha``,
         ``precision_m``; per zone class ``<class>_ha`` and ``<class>_verdict``;
-        ``avoid_ha``, ``avoid_may_touch`` (avoided classes the option may
-        touch); ``county``, ``structure_element``, ``structure_role``;
+        ``avoid_ha``, ``avoid_touched`` (how many avoided classes the option
+        occupies or may touch: verdict not ``clear``; counts points without area too); ``county``, ``structure_element``, ``structure_role``;
         ``node_name``, ``node_dist_m``, ``node_precision_m``, ``corridor_name``,
         ``corridor_dist_m``, ``corridor_precision_m`` (distances from the
         footprint's centre; the target's ``precision_m`` says how well the
         plans place it);
         ``seat_name``, ``drive_min`` (when roads); ``rank`` within the project.
-        Ranking: ``avoid_ha`` ascending, then ``avoid_may_touch``, then
+        Ranking: ``avoid_ha`` ascending, then ``avoid_touched``, then
         ``node_dist_m``, then ``corridor_dist_m`` (stated in ``attrs["ranking"]``).
         ``attrs["notes"]`` says what was skipped and why.
     """
@@ -258,12 +258,12 @@ def compare_options(
             avoid_ha += np.nan_to_num(part["area_ha"].to_numpy(dtype=float))
             avoid_touch += (part["verdict"].to_numpy() != "clear").astype(int)
     table["avoid_ha"] = avoid_ha
-    table["avoid_may_touch"] = avoid_touch
+    table["avoid_touched"] = avoid_touch
     centres = _centres(fp)
     table["county"] = _county_of(centres)
     elements = _elements(structure)
     table["structure_element"], table["structure_role"] = _element_of(centres, elements)
-    keys = ["avoid_ha", "avoid_may_touch"]
+    keys = ["avoid_ha", "avoid_touched"]
     for label, targets in (("node", nodes), ("corridor", corridors)):
         if targets is None:
             notes.append(f"{label} distances: skipped (none given).")

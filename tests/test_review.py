@@ -236,3 +236,141 @@ def test_lines_as_projects_are_refused():
     zones = zones_frame([("农田", box(X0, Y0, X0 + 100, Y0 + 100))])
     with pytest.raises(InputError, match="LineString, not Point"):
         review(g, zones, zone_field="类型")
+
+
+# ---------------------------------------------------------------- lzgis review / lzgis site
+
+
+OPTIONS_CSV = """项目,方案,用地面积(亩),precision_m,经度,纬度
+示例物流园,方案A,300,50,109.6604,24.4058
+示例物流园,方案B,300,50,109.5910,24.4013
+示例物流园,方案C,300,50,109.6950,24.4330
+示例冷库,方案A,,50,109.6012,24.4600
+"""
+
+
+def _invoke(*args: str):
+    from click.testing import CliRunner
+
+    from gis.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def _one_error(result, *fragments: str) -> str:
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("lzgis: error:")]
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+def test_cli_review_workbook_map_and_manifest(tmp_path):
+    import json
+
+    import openpyxl
+
+    from gis.readers import read_vector
+
+    table = tmp_path / "方案.csv"
+    table.write_text(OPTIONS_CSV, encoding="utf-8")
+    out = tmp_path / "out" / "审查.xlsx"
+    res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "--option-field", "方案",
+                  "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.parent.iterdir()) == ["manifest.json", "审查.html", "审查.xlsx"]
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["汇总", "明细", "方案比选", "说明"]
+    for ws in book.worksheets:  # every sheet says the zones are synthetic
+        assert any("示例" in str(c.value) and "虚构" in str(c.value) for row in ws.iter_rows(max_row=3) for c in row)
+    summary = [dict(zip([c.value for c in book["汇总"][1]], [c.value for c in row])) for row in book["汇总"].iter_rows(min_row=2)]
+    assert [r["row"] for r in summary] == [2, 3, 4, 5]  # every input row, by spreadsheet row
+    expect = review(read_vector(table), gis.load_layer("zones_example"), zone_field="类型", option_field="方案")
+    a = expect[(expect["option"] == "方案A") & (expect["project"] == "示例物流园")].set_index("zone_class")
+    assert summary[0]["永久基本农田_area_ha"] == pytest.approx(a.loc["永久基本农田", "area_ha"])
+    assert summary[0]["永久基本农田_verdict"] == "占用" and summary[0]["verdict"] == "inside"
+    notes = {r[0].value: r[1].value for r in book["说明"].iter_rows(min_row=2)}
+    assert "10000/15" in notes["面积单位"] and "EPSG:4545" in notes["分析坐标系"]
+    page = (out.parent / "审查.html").read_text(encoding="utf-8")
+    assert "示例" in page and "非真实三区三线" in page
+    run = json.loads((out.parent / "manifest.json").read_text(encoding="utf-8"))["runs"][-1]
+    assert run["verb"] == "review" and {i["name"] for i in run["inputs"]} == {str(table), "zones_example"}
+    assert {o["path"] for o in run["outputs"]} == {"审查.xlsx", "审查.html"} and all(o["sha256"] for o in run["outputs"])
+
+
+def test_cli_review_csv_and_geopackage(tmp_path):
+    import pyogrio
+
+    table = tmp_path / "方案.csv"
+    table.write_text(OPTIONS_CSV, encoding="utf-8")
+    res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "--no-map",
+                  "-o", str(tmp_path / "r.csv"))
+    assert res.exit_code == 0, res.output
+    rows = (tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 1 + 4 * 3 and not (tmp_path / "r.html").exists()
+    res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "-o", str(tmp_path / "r.gpkg"))
+    assert res.exit_code == 0, res.output
+    assert [name for name, _ in pyogrio.list_layers(tmp_path / "r.gpkg")] == ["审查结果", "用地", "明细"]
+
+
+def test_cli_review_bad_input_names_row_and_field_and_writes_nothing(tmp_path):
+    table = tmp_path / "方案.csv"
+    table.write_text(OPTIONS_CSV.replace(",300,50,109.5910", ",约300,50,109.5910"), encoding="utf-8")
+    out = tmp_path / "out"
+    res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "-o", str(out / "r.xlsx"))
+    _one_error(res, "row 3 (spreadsheet numbering", "用地面积(亩)", "约300")
+    table.write_text(OPTIONS_CSV, encoding="utf-8")
+    res = _invoke("review", str(tmp_path / "方案.csv"), "--zones", "zones_example", "--zone-field", "分区", "-o",
+                  str(out / "r.xlsx"))
+    _one_error(res, "no column '分区'")
+    table.write_text(OPTIONS_CSV.replace("示例物流园,方案B", ",方案B"), encoding="utf-8")
+    res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "--option-field", "方案",
+                  "-o", str(out / "r.xlsx"))
+    _one_error(res, "'项目' (project id) is blank in row 3")
+    # zones without CRS: a Shapefile without its .prj
+    shp = tmp_path / "zones.shp"
+    gis.load_layer("zones_example").to_file(shp, encoding="utf-8")
+    shp.with_suffix(".prj").unlink()
+    res = _invoke("review", str(tmp_path / "方案.csv"), "--zones", str(shp), "-o", str(out / "r.xlsx"))
+    _one_error(res, "has no CRS")
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_review_gcj02_zones_are_converted_and_said(tmp_path):
+    import openpyxl
+
+    from gis.datum import convert_gdf
+
+    zones = convert_gdf(gis.load_layer("zones_example"), src="wgs84", dst="gcj02")
+    path = tmp_path / "zones_gcj.geojson"
+    zones.to_file(path)
+    table = tmp_path / "方案.csv"
+    table.write_text(OPTIONS_CSV, encoding="utf-8")
+    res = _invoke("review", str(table), "--zones", str(path), "--zone-field", "类型", "--zones-datum", "gcj02",
+                  "--no-map", "-o", str(tmp_path / "r.xlsx"))
+    assert res.exit_code == 0, res.output
+    assert "GCJ-02" in res.stderr and "gis.datum" in res.stderr
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert any("GCJ-02" in str(r[1].value) for r in book["说明"].iter_rows(min_row=2))
+    first = [c.value for c in book["汇总"][2]]
+    header = [c.value for c in book["汇总"][1]]
+    assert first[header.index("永久基本农田_verdict")] == "占用"  # converted back onto the WGS-84 positions
+
+
+def test_cli_site_grid_ranked_with_map(tmp_path):
+    out = tmp_path / "候选.csv"
+    res = _invoke("site", "--grid", "城中区", "--spacing-m", "1500", "--near", "logistics:5000",
+                  "--exclude", "zones_example:类型=生态保护红线", "--inside", "中心城区", "--weight", "logistics=2",
+                  "-o", str(out))
+    assert res.exit_code == 0, res.output
+    import pandas as pd
+
+    t = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(t["rank"]) == list(range(1, len(t) + 1)) and len(t) > 10
+    for column in ("logistics_dist_m", "logistics_pass", "生态保护红线_dist_m", "中心城区_depth_m", "score"):
+        assert column in t.columns
+    assert (t["logistics_pass"] == (t["logistics_dist_m"] <= 5000)).all()
+    assert (out.with_suffix(".html")).exists()
+    res = _invoke("site", "--grid", "城中区", "--near", "logistics", "-o", str(tmp_path / "x.csv"))
+    _one_error(res, "--near 'logistics': give LAYER:LIMIT")
