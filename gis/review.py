@@ -516,10 +516,14 @@ def review(
         members = np.flatnonzero(zone_class == cls)
         zc = zgeom[members]
         tree = shapely.STRtree(zc)
-        near_idx, gap = tree.query_nearest(probe, return_distance=True, all_matches=False)
-        dist_plane = np.full(n, np.inf)
-        dist_plane[near_idx[0]] = gap
         fi, zi = tree.query(fgeom, predicate="intersects")
+        # the gap to the nearest zone of the class: 0 where the footprint meets one, else measured
+        dist_plane = np.full(n, np.inf)
+        dist_plane[fi] = 0.0
+        apart = np.flatnonzero((dist_plane > 0) | (basis == "disk_from_area"))  # a disk's gap is from its centre
+        if len(apart):
+            near_idx, gap = tree.query_nearest(probe[apart], return_distance=True, all_matches=False)
+            dist_plane[apart[near_idx[0]]] = gap
         if by_feature:
             pieces = shapely.intersection(fgeom[fi], zc[zi])
             area = geodesic_area(pieces, crs)
@@ -538,10 +542,14 @@ def review(
         piece[fi[single]] = shapely.intersection(fgeom[fi[single]], zc[zi[single]])
         multi = fi[~single]
         if len(multi):
+            # one union per footprint, vectorised: the pieces in a (footprints x most pieces) grid padded with None
             starts = np.flatnonzero(np.r_[True, multi[1:] != multi[:-1]])
             parts = shapely.intersection(fgeom[multi], zc[zi[~single]])
-            for s, e in zip(starts, np.r_[starts[1:], len(multi)]):
-                piece[multi[s]] = shapely.union_all(parts[s:e])
+            group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(multi)]))
+            slot = np.arange(len(multi)) - starts[group]
+            grid = np.full((len(starts), int(slot.max()) + 1), None, dtype=object)
+            grid[group, slot] = parts
+            piece[multi[starts]] = shapely.union_all(grid, axis=1)
         has = np.array([g is not None for g in piece])
         area = np.zeros(n)
         if has.any():
