@@ -114,12 +114,16 @@ def _is_table(gdf: pd.DataFrame) -> bool:
 
 
 def _where(gdf: pd.DataFrame, positions: np.ndarray | Sequence[int]) -> str:
-    """Rows at ``positions`` as a user sees them: spreadsheet rows of a table, else index labels."""
+    """Rows at ``positions`` as a user sees them: spreadsheet rows of a table, features of a file, else index labels."""
     positions = [int(p) for p in positions]
     if _is_table(gdf):
         from .readers import describe_rows, spreadsheet_rows
 
         return describe_rows(spreadsheet_rows(gdf, positions))
+    if gdf.attrs.get("source", {}).get("path"):  # a vector file: its features in file order
+        shown = ", ".join(str(p + 1) for p in positions[:10])
+        more = f" and {len(positions) - 10} more" if len(positions) > 10 else ""
+        return f"{'feature' if len(positions) == 1 else 'features'} {shown}{more} (in file order, first = 1)"
     labels = [repr(gdf.index[p]) for p in positions[:10]]
     more = f" and {len(positions) - 10} more" if len(positions) > 10 else ""
     return f"{'row' if len(positions) == 1 else 'rows'} {', '.join(labels)}{more} (index labels)"
