@@ -8,7 +8,8 @@ Layers of the package (imports only go downwards):
 
 1. data: :mod:`gis.crs`, :mod:`gis.datum`, :mod:`gis.layers`, :mod:`gis.structure`,
    :mod:`gis.gazetteer`, :mod:`gis.geocode`
-2. analysis: :mod:`gis.buffer`, :mod:`gis.proximity`, :mod:`gis.coverage`, :mod:`gis.network`
+2. analysis: :mod:`gis.buffer`, :mod:`gis.proximity`, :mod:`gis.coverage`, :mod:`gis.network`,
+   :mod:`gis.review`, :mod:`gis.siting`
 3. presentation: :mod:`gis.webmap`, :mod:`gis.export`
 4. faces: :mod:`gis.cli`
 """
@@ -59,9 +60,16 @@ _LAZY = {
     "isochrones": "network",
     "nearest_by_time": "network",
     "travel_times": "network",
+    "review": "review",
+    "footprints": "review",
+    "compare_options": "siting",
+    "site_suitability": "siting",
+    "candidate_grid": "siting",
     # presentation
     "make_map": "webmap",
     "save_map": "webmap",
+    "review_map": "review_maps",
+    "site_map": "review_maps",
     "export": "export",
 }
 
@@ -74,7 +82,7 @@ __all__ = sorted(
 # A function named like its own module (gis.export, gis.geocode, gis.structure) is the function, not
 # the module: a property of the package's module class, loaded on first use (so ``import gis`` and
 # ``lzgis --help`` import no geopandas), which ignores the import system binding the submodule there.
-_SHADOWED = ("export", "geocode", "structure")
+_SHADOWED = ("export", "geocode", "review", "structure")
 for _name in _SHADOWED:
     del _LAZY[_name]
 
