@@ -42,7 +42,7 @@ import pandas as pd
 import shapely
 
 from . import _validate
-from ._errors import InputError
+from ._errors import GisError, InputError
 from .crs import analysis_crs, to_analysis_crs
 from .proximity import nearest
 from .review import _frame, _labels, _scale, footprints, review, row_numbers
@@ -86,14 +86,21 @@ def _roads(roads: Any, notes: list[str]):
     if roads is None:
         notes.append("drive times: no road network given; skipped.")
         return None
-    if isinstance(roads, str) and roads == "auto":
+    auto = isinstance(roads, str) and roads == "auto"
+    if auto:
         if "roads" not in catalog():
             notes.append("drive times: no shipped 'roads' layer; skipped (pass roads=<lines> to compute them).")
             return None
         roads = "roads"
     lines = _layer(roads, where="roads")
     kwargs = {} if "mode" in lines.columns else {"speed_kmh_by": "speed_kmh"}
-    net = travel_network(lines, **kwargs)
+    try:
+        net = travel_network(lines, **kwargs)
+    except GisError as exc:
+        if not auto:
+            raise
+        notes.append(f"drive times: the shipped 'roads' layer could not be made a network ({exc}); skipped.")
+        return None
     notes.append(f"drive times: on {len(lines)} road lines"
                  + (" (schematic lines among them: indicative)" if net.schematic else "") + ".")
     return net
