@@ -200,6 +200,8 @@ _CLI_WORDS: list[tuple[str, str]] = [
     (r"\(gis\.geocode_table, `lzgis geocode`\)", "(`lzgis geocode`)"),
     (r"\(`lzgis geocode`, gis\.geocode_table\)", "(`lzgis geocode`)"),
     (r"export with encoding='utf-8'", "export with --encoding utf-8"),
+    (r"^distances_m:", "--distances:"),
+    (r" \(gis\.settings\.max_buffer_m\)", ""),
 ]
 
 
