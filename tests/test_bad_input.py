@@ -210,7 +210,9 @@ def test_map_add_reports_features_without_geometry(tmp_path):
     path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     result = invoke("map", "--add", str(path), "-o", str(tmp_path / "m.html"))
     assert result.exit_code == 0, result.output
-    assert "mine.geojson: row 3 (spreadsheet numbering: header = row 1) has no geometry" in result.stderr
+    assert "mine.geojson: feature 2 (in file order, from 1) has no geometry" in result.stderr
+    line = error_line(invoke("buffer", str(path), "--distances", "1000", "-o", str(tmp_path / "b.gpkg")))
+    assert "feature 2 (in file order, from 1) has no geometry" in line
 
 
 # ---------------------------------------------------------------- 13.7 the words of the command line
@@ -240,7 +242,7 @@ def test_invalid_polygons_name_make_valid(tmp_path):
     gpd.GeoDataFrame({"名称": ["ok", "bowtie"]}, geometry=[Point(109.4, 24.3).buffer(0.01), bowtie],
                      crs="EPSG:4326").to_file(path)
     line = error_line(invoke("buffer", str(path), "--distances", "1000", "-o", str(tmp_path / "b.gpkg")))
-    assert "row 3" in line and "--make-valid" in line and "gdf" not in line
+    assert "feature 2 (in file order" in line and "--make-valid" in line and "gdf" not in line
     ok = invoke("buffer", str(path), "--distances", "1000", "--make-valid", "-o", str(tmp_path / "b.gpkg"))
     assert ok.exit_code == 0, ok.output
     assert "repaired 1 invalid geometry with --make-valid" in ok.stderr
