@@ -220,7 +220,8 @@ def test_map_add_reports_features_without_geometry(tmp_path):
 def test_a_file_without_crs_names_input_crs(tmp_path):
     path = tmp_path / "nocrs.gpkg"
     frame = gpd.GeoDataFrame({"名称": ["a", "b"]}, geometry=[Point(109.4, 24.3), Point(109.6, 24.4)])
-    pyogrio.write_dataframe(frame, path)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        pyogrio.write_dataframe(frame, path)
     assert read_vector(path).crs is None
     line = error_line(invoke("buffer", str(path), "--distances", "1000", "-o", str(tmp_path / "b.gpkg")))
     assert "--input-crs" in line and "set_crs" not in line and "gdf" not in line and str(path) in line
