@@ -370,6 +370,7 @@ def atomic_write(path: str | os.PathLike, *, suffix: str | None = None, overwrit
         if is_write_error(exc):
             raise write_error(exc, path) from exc
         raise
+    clean_stale(path.parent)
     name = path.name if suffix is None else path.stem + suffix
     tmp = temp_path(path.parent, name)
     try:

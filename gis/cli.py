@@ -201,6 +201,8 @@ _CLI_WORDS: list[tuple[str, str]] = [
     (r"\(gis\.geocode_table, `lzgis geocode`\)", "(`lzgis geocode`)"),
     (r"\(`lzgis geocode`, gis\.geocode_table\)", "(`lzgis geocode`)"),
     (r"export with encoding='utf-8'", "export with --encoding utf-8"),
+    (r"^distances_m:", "--distances:"),
+    (r" \(gis\.settings\.max_buffer_m\)", ""),
 ]
 
 
@@ -426,12 +428,23 @@ def _declared(gdf: gpd.GeoDataFrame, spec: str, state: State, *, need_positions:
                        "EPSG:4326 (lon/lat) or the EPSG code of its projected CRS (e.g. EPSG:4545).")
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    table = gdf.attrs.get("source", {}).get("format") in ("csv", "tsv", "txt", "xlsx", "xlsm")
     rows = _row_numbers(gdf)
-    if missing.any() and not need_positions:
-        where = describe_rows([rows[i] for i in np.flatnonzero(missing)])
-        if not gdf.attrs.get("source", {}).get("format") in ("csv", "tsv", "txt", "xlsx"):  # tables warned already
-            state.warn(f"{spec}: {where} {'has' if missing.sum() == 1 else 'have'} no geometry; kept without "
-                       "a position (drawn nowhere, counted in the table).")
+
+    def describe(mask: np.ndarray) -> str:
+        if table:
+            return describe_rows([rows[i] for i in np.flatnonzero(mask)])
+        numbers = [str(i + 1) for i in np.flatnonzero(mask)]
+        more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
+        return f"feature{'s' if len(numbers) > 1 else ''} {', '.join(numbers[:10])}{more} (in file order, from 1)"
+
+    if missing.any() and not table:  # tables: the reader has warned about / refused blank coordinates by row
+        verb = "has" if missing.sum() == 1 else "have"
+        if need_positions:
+            raise InputError(f"{spec}: {describe(missing)} {verb} no geometry, so no position to measure from. "
+                             "Give them a geometry or delete them.")
+        state.warn(f"{spec}: {describe(missing)} {verb} no geometry; kept without a position (drawn nowhere, "
+                   "counted in the table).")
     present = ~missing
     invalid = np.zeros(len(gdf), dtype=bool)
     invalid[present] = ~shapely.is_valid(geoms[present])
@@ -441,10 +454,10 @@ def _declared(gdf: gpd.GeoDataFrame, spec: str, state: State, *, need_positions:
         column = gdf.geometry.name
         gdf.loc[gdf.index[invalid], column] = fixed
         state.warn(f"{spec}: repaired {int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
-                   f"with --make-valid ({describe_rows([rows[i] for i in np.flatnonzero(invalid)])}).")
+                   f"with --make-valid ({describe(invalid)}).")
     elif invalid.any():
         first = shapely.is_valid_reason(geoms[invalid][:1])[0]
-        raise InputError(f"{spec}: {describe_rows([rows[i] for i in np.flatnonzero(invalid)])} "
+        raise InputError(f"{spec}: {describe(invalid)} "
                          f"{'has an invalid geometry' if invalid.sum() == 1 else 'have invalid geometries'} "
                          f"(first: {first}); repair them with --make-valid, or fix the file.")
     return gdf

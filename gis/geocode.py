@@ -397,8 +397,10 @@ def read_overrides(path: str | os.PathLike | pd.DataFrame | list[dict],
         if "lon" in row and "lat" in row:
             lon, lat = _num(row["lon"]), _num(row["lat"])
             if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                swapped = lon is not None and lat is not None and bool(in_liuzhou([lat], [lon])[0])
                 problems.append(f"entry {i} ({name}): lon {row['lon']!r}, lat {row['lat']!r} are not a valid position "
-                                "(decimal degrees, lon -180..180, lat -90..90)")
+                                "(decimal degrees, lon -180..180, lat -90..90)"
+                                + (" (lat and lon swapped?)" if swapped else ""))
                 continue
             if not bool(in_liuzhou([lon], [lat], margin_deg=0.5)[0]):
                 swapped = " (lat and lon swapped?)" if bool(in_liuzhou([lat], [lon])[0]) else ""

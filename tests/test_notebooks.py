@@ -165,3 +165,37 @@ def test_05_siting_and_compliance_review(kernel_dir, tmp_path, monkeypatch):
         assert (tmp_path / produced).exists(), produced
     page = (tmp_path / "05_review.html").read_text(encoding="utf-8")
     assert "示例" in page and "非真实三区三线" in page
+
+
+def _planner_table(kind: str, folder: Path) -> Path:
+    """The sample as a planner might hold it: GBK CSV without the 坐标系 column, or Excel.
+
+    (UTF-16 tables go through the same ``read_table`` as GBK ones: tests/test_readers.py.)
+    """
+    import pandas as pd
+
+    table = pd.read_csv(NOTEBOOKS / "data" / "projects_sample.csv", encoding="utf-8", dtype=str)
+    if kind == "gbk-no-datum":
+        path = folder / "我的项目.csv"
+        table.drop(columns=["坐标系"]).to_csv(path, index=False, encoding="gbk")
+    else:
+        path = folder / "我的项目.xlsx"
+        table.to_excel(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["gbk-no-datum", "xlsx"])
+def test_04_runs_on_a_planners_own_table(kind, kernel_dir, tmp_path, monkeypatch):
+    table = _planner_table(kind, tmp_path)
+    monkeypatch.setenv("LZGIS_TABLE", str(table))
+    out = tmp_path / "out"
+    nb, r = run_notebook("04_bring_your_own_projects", kernel_dir, out, monkeypatch)
+    with open(NOTEBOOKS / "data" / "projects_sample.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert r["table"] == table.name and r["rows"] == len(rows) and r["first_row"] == 2
+    assert r["encoding"] == {"gbk-no-datum": "GBK", "xlsx": "excel"}[kind]
+    # without a 坐标系 column the copied GCJ-02 row is taken as WGS-84 (one row: too few to judge the table)
+    assert r["gcj02_rows"] == (0 if kind == "gbk-no-datum" else 1)
+    assert r["before"] == r["after"] == {"matched": len(rows) - 2, "ambiguous": 1, "unmatched": 1}  # no overrides
+    assert (out / "04_geocode_report.csv").exists()
