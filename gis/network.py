@@ -522,6 +522,59 @@ def _direct_m(o: _validate.Layer, t: _validate.Layer, crs: pyproj.CRS) -> np.nda
     return geodesic_distance(o.xy[oi, 0], o.xy[oi, 1], t.xy[ti, 0], t.xy[ti, 1], crs).reshape(len(o), len(t))
 
 
+_NO_LEGS = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+
+
+def _search(net: TravelNetwork, legs: tuple, n_src: int, limit: float, *, min_only: bool = False):
+    """Dijkstra from ``n_src`` virtual sources joined by ``legs`` on the fixed network.
+
+    Returns minutes to every network node, ``(n_src, n)``; with ``min_only`` one multi-source search:
+    ``(minutes (n,), source of each node (n,), -1 where unreached)``.
+    """
+    n = net.n_nodes
+    graph = _with_access(net, legs, _NO_LEGS, n_src, 0)
+    idx = n + np.arange(n_src)
+    if min_only:
+        d, _, src = dijkstra(graph, directed=True, indices=idx, limit=limit, min_only=True, return_predecessors=True)
+        src = np.where(src[:n] >= n, src[:n] - n, -1)
+        return d[:n], src
+    out = np.empty((n_src, n))
+    block = max(1, 8_000_000 // max(graph.shape[0], 1))
+    for s in range(0, n_src, block):
+        out[s:s + block] = dijkstra(graph, directed=True, indices=idx[s:s + block], limit=limit)[:, :n]
+    return out
+
+
+def _legs_min(values: np.ndarray, legs: tuple, n_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per point, the minimum over its legs of ``values[..., node] + minutes``, and the leg it came from.
+
+    ``values`` is ``(k, n)`` or ``(n,)``; returns ``(k, n_points)`` (inf for a point without legs) and the
+    chosen leg positions (-1 without legs).
+    """
+    p, nd, m = legs
+    two_d = values.ndim == 2
+    vals = values if two_d else values[None, :]
+    out = np.full((vals.shape[0], n_points), np.inf)
+    arg = np.full((vals.shape[0], n_points), -1, dtype=np.int64)
+    if len(p):
+        starts = np.r_[0, np.flatnonzero(np.diff(p)) + 1]
+        pts = p[starts]
+        block = max(1, 8_000_000 // len(p))
+        for s in range(0, vals.shape[0], block):
+            cand = vals[s:s + block][:, nd] + m[None, :]
+            best = np.minimum.reduceat(cand, starts, axis=1)
+            out[s:s + block, pts] = best
+            if not two_d:  # which leg: the first reaching the minimum within the point's run
+                hit = np.where(cand == np.repeat(best, np.diff(np.r_[starts, len(p)]), axis=1),
+                               np.arange(len(p))[None, :], len(p))
+                arg[s:s + block, pts] = np.minimum.reduceat(hit, starts, axis=1)
+    return (out, arg) if two_d else (out[0], arg[0])
+
+
+def _uncertainty_min(po: np.ndarray, pt: np.ndarray, speed_kmh: float) -> np.ndarray:
+    return (po + pt) / (speed_kmh * 1000.0 / 60.0)
+
+
 def travel_times(
     network: TravelNetwork,
     origins: gpd.GeoDataFrame,
@@ -529,12 +582,16 @@ def travel_times(
     *,
     access_speed_kmh: float = 30.0,
     access_radius_m: float = 5000.0,
+    long: bool = False,
 ) -> pd.DataFrame:
     """Origin-destination travel times in minutes (rows ``origins.index``, columns ``targets.index``).
 
     A trip is an access leg from the origin to a node, the quickest path on
     the network, and an access leg to the target; or, when quicker, the whole
-    way at access speed.
+    way at access speed.  The network is undirected, so the search runs from
+    the smaller side: one Dijkstra per target when there are fewer targets,
+    on the network plus one virtual node per searched point (the graph does
+    not grow with the other side).
 
     Parameters
     ----------
@@ -546,7 +603,13 @@ def travel_times(
         Speed off the network, along the geodesic (km/h).
     access_radius_m : float, default 5000
         Every node within this distance (plane metres of the analysis CRS) is
-        an access node; beyond it, only the nearest node of each line.
+        an access node; beyond it, only the nearest node of each line (each
+        connected piece of a road network).
+    long : bool, default False
+        Return one row per pair instead of a matrix: ``origin_index``,
+        ``target_index``, ``minutes``, ``origin_precision_m``,
+        ``target_precision_m`` and ``uncertainty_min``: the two positions'
+        uncertainty (``precision_m``, NaN if unknown) as minutes at access speed.
 
     Examples
     --------
@@ -556,33 +619,41 @@ def travel_times(
     ...     geometry=[LineString([(109.2, 24.3), (109.4, 24.3)])], crs="EPSG:4326")
     >>> net = travel_network(road, speed_kmh_by="speed")
     >>> a = gpd.GeoDataFrame(geometry=[Point(109.2, 24.3)], crs="EPSG:4326")
-    >>> b = gpd.GeoDataFrame(geometry=[Point(109.4, 24.3)], crs="EPSG:4326")
+    >>> b = gpd.GeoDataFrame({"precision_m": [500.0]}, geometry=[Point(109.4, 24.3)], crs="EPSG:4326")
     >>> round(float(travel_times(net, a, b).iloc[0, 0]), 1)  # 20.3 km at 60 km/h
     20.3
+    >>> travel_times(net, a, b, long=True)["uncertainty_min"].tolist()  # 500 m at 30 km/h; a's is unknown
+    [nan]
     """
     speed = _validate.distance(access_speed_kmh, name="access_speed_kmh", allow_zero=False)
     radius = _validate.distance(access_radius_m, name="access_radius_m")
     o = _validate.layer(origins, name="origins")
     t = _validate.layer(targets, name="targets")
-    if len(o) == 0 or len(t) == 0:
-        return pd.DataFrame(np.zeros((len(o), len(t))), index=o.index, columns=t.index)
-    if o.xy is None or t.xy is None:
+    if len(o) and len(t) and (o.xy is None or t.xy is None):
         name = "origins" if o.xy is None else "targets"
         raise InputError(f"{name}: must be points for travel times (use centroids: gdf.centroid).")
-    direct_m = _direct_m(o, t, network.crs)
-    # a leg as long as the longest direct trip from (to) that point cannot be part of a quicker trip
-    legs_o = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=direct_m.max(axis=1))
-    legs_t = _access_legs(network, t, access_speed_kmh=speed, access_radius_m=radius, reach_m=direct_m.max(axis=0))
-    graph = _with_access(network, legs_o, legs_t, len(o), len(t))
-    n = network.n_nodes
-    direct = direct_m / (speed * 1000.0 / 60.0)
-    out = np.empty((len(o), len(t)))
-    block = max(1, 4_000_000 // graph.shape[0])
-    for s in range(0, len(o), block):
-        rows = np.arange(s, min(s + block, len(o)))
-        dist = dijkstra(graph, directed=True, indices=n + rows, limit=float(direct[rows].max()))
-        out[rows] = np.minimum(dist[:, n + len(o):], direct[rows])
-    return pd.DataFrame(out, index=o.index, columns=t.index)
+    out = np.zeros((len(o), len(t)))
+    if len(o) and len(t):
+        direct_m = _direct_m(o, t, network.crs)
+        direct = direct_m / (speed * 1000.0 / 60.0)
+        small_is_t = len(t) <= len(o)
+        small, big = (t, o) if small_is_t else (o, t)
+        d_sb = direct.T if small_is_t else direct  # (n_small, n_big)
+        dm_sb = direct_m.T if small_is_t else direct_m
+        # a leg as long as the longest direct trip from (to) that point cannot be part of a quicker trip
+        legs_s = _access_legs(network, small, access_speed_kmh=speed, access_radius_m=radius, reach_m=dm_sb.max(axis=1))
+        legs_b = _access_legs(network, big, access_speed_kmh=speed, access_radius_m=radius, reach_m=dm_sb.max(axis=0))
+        d_nodes = _search(network, legs_s, len(small), float(direct.max()))
+        via, _ = _legs_min(d_nodes, legs_b, len(big))
+        res = np.minimum(via, d_sb)
+        out = res.T if small_is_t else res
+    if not long:
+        return pd.DataFrame(out, index=o.index, columns=t.index)
+    oi, ti = np.repeat(np.arange(len(o)), len(t)), np.tile(np.arange(len(t)), len(o))
+    po, pt = o.precision_m[oi], t.precision_m[ti]
+    return pd.DataFrame({"origin_index": o.index.take(oi), "target_index": t.index.take(ti), "minutes": out.ravel(),
+                         "origin_precision_m": po, "target_precision_m": pt,
+                         "uncertainty_min": _uncertainty_min(po, pt, speed)})
 
 
 def isochrones(
@@ -695,6 +766,23 @@ def isochrones(
     return out if out.crs == out_crs else out.to_crs(out_crs)
 
 
+def _nearest_direct(o: _validate.Layer, t: _validate.Layer, crs: pyproj.CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Geodesically nearest target of every origin (ties: the first target): ``(position, metres)``."""
+    tree = cKDTree(t.xy)
+    plane, _ = tree.query(o.xy, k=1)
+    # the plane distance is within the analysis CRS's scale error of the geodesic one: every candidate
+    # within that slack is checked geodesically
+    cand = tree.query_ball_point(o.xy, r=plane * (1 + 2e-3) + 1e-6)
+    counts = np.fromiter((len(c) for c in cand), dtype=np.int64, count=len(o))
+    oi = np.repeat(np.arange(len(o)), counts)
+    ti = np.fromiter((k for c in cand for k in sorted(c)), dtype=np.int64, count=int(counts.sum()))
+    d = geodesic_distance(o.xy[oi, 0], o.xy[oi, 1], t.xy[ti, 0], t.xy[ti, 1], crs)
+    order = np.lexsort((ti, d, oi))
+    first = np.r_[True, oi[order][1:] != oi[order][:-1]]
+    pick = order[first]
+    return ti[pick], d[pick]
+
+
 def nearest_by_time(
     network: TravelNetwork,
     origins: gpd.GeoDataFrame,
@@ -703,13 +791,61 @@ def nearest_by_time(
     access_speed_kmh: float = 30.0,
     access_radius_m: float = 5000.0,
 ) -> pd.DataFrame:
-    """The quickest-to-reach target of every origin: ``target_index`` and ``minutes``, aligned to origins.
+    """The quickest-to-reach target of every origin, aligned to origins.
 
-    Trips as in :func:`travel_times`.  Ties go to the target that comes first in ``targets``.
+    Trips as in :func:`travel_times`, found with ONE multi-source search from
+    all targets (the network is undirected), so the cost hardly grows with the
+    number of origins or targets.  When two targets are equally quick, which one
+    is named is not specified.
+
+    Returns
+    -------
+    DataFrame
+        ``target_index``, ``minutes``, ``direct`` (True when the quickest trip is
+        the whole way at access speed), ``origin_precision_m``,
+        ``target_precision_m`` and ``uncertainty_min``: both positions'
+        uncertainty as minutes at access speed (NaN where unknown); a
+        difference between two targets smaller than it may not be real.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString, Point
+    >>> road = gpd.GeoDataFrame({"speed": [60.0]},
+    ...     geometry=[LineString([(109.2, 24.3), (109.4, 24.3)])], crs="EPSG:4326")
+    >>> net = travel_network(road, speed_kmh_by="speed")
+    >>> o = gpd.GeoDataFrame(geometry=[Point(109.2, 24.3)], crs="EPSG:4326")
+    >>> t = gpd.GeoDataFrame({"name": ["road end", "off road"]},
+    ...     geometry=[Point(109.4, 24.3), Point(109.2, 24.42)], crs="EPSG:4326").set_index("name")
+    >>> r = nearest_by_time(net, o, t)
+    >>> r["target_index"].iloc[0], round(float(r["minutes"].iloc[0]), 1)  # 20.3 km by road beats 13.3 km off it
+    ('road end', 20.3)
     """
-    tt = travel_times(network, origins, targets, access_speed_kmh=access_speed_kmh, access_radius_m=access_radius_m)
-    if tt.shape[1] == 0:
-        return pd.DataFrame({"target_index": [None] * len(tt), "minutes": np.nan}, index=tt.index)
-    j = np.argmin(tt.to_numpy(), axis=1)
-    return pd.DataFrame({"target_index": tt.columns.take(j), "minutes": tt.to_numpy()[np.arange(len(tt)), j]},
-                        index=tt.index)
+    speed = _validate.distance(access_speed_kmh, name="access_speed_kmh", allow_zero=False)
+    radius = _validate.distance(access_radius_m, name="access_radius_m")
+    o = _validate.layer(origins, name="origins")
+    t = _validate.layer(targets, name="targets")
+    if len(o) == 0 or len(t) == 0:
+        return pd.DataFrame({"target_index": [None] * len(o), "minutes": np.nan, "direct": False,
+                             "origin_precision_m": o.precision_m, "target_precision_m": np.nan,
+                             "uncertainty_min": np.nan}, index=o.index)
+    if o.xy is None or t.xy is None:
+        name = "origins" if o.xy is None else "targets"
+        raise InputError(f"{name}: must be points for travel times (use centroids: gdf.centroid).")
+    mpm = speed * 1000.0 / 60.0
+    j_direct, d_direct = _nearest_direct(o, t, network.crs)
+    direct = d_direct / mpm
+    # no trip can beat an origin's direct trip to its nearest target: legs beyond it are useless
+    legs_t = _access_legs(network, t, access_speed_kmh=speed, access_radius_m=radius,
+                          reach_m=np.full(len(t), d_direct.max()))
+    legs_o = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=d_direct)
+    d_nodes, src = _search(network, legs_t, len(t), float(direct.max()), min_only=True)
+    via, leg = _legs_min(d_nodes, legs_o, len(o))
+    j_via = np.where(leg >= 0, src[legs_o[1][np.maximum(leg, 0)]], -1)
+    use_net = (via < direct) & (j_via >= 0)
+    j = np.where(use_net, j_via, j_direct)
+    minutes = np.where(use_net, via, direct)
+    pt = t.precision_m[j]
+    return pd.DataFrame({"target_index": t.index.take(j), "minutes": minutes, "direct": ~use_net,
+                         "origin_precision_m": o.precision_m, "target_precision_m": pt,
+                         "uncertainty_min": _uncertainty_min(o.precision_m, pt, speed)}, index=o.index)
