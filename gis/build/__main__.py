@@ -1,4 +1,4 @@
-"""``python -m gis.build {base,plans,all}``: rebuild the shipped layers from ``../shared`` and pinned packages."""
+"""``python -m gis.build {base,network,plans,all}``: rebuild the shipped layers from ``../shared`` and pinned packages."""
 
 from __future__ import annotations
 
@@ -33,8 +33,16 @@ def _build_plans(shared: Path, out: Path) -> None:
     print(f"unlocated rows: {len(result['unlocated'])}; report: {out / 'plans' / 'build_report.md'}")
 
 
+def _build_network(shared: Path, out: Path) -> None:
+    from . import transport
+
+    report = transport.build(shared, out)["report"]
+    print("network layers written to", out / "base", "; ".join(f"{k}: {v['kept_edges']} edges" for k, v in report.items()))
+
+
 def _build_all(shared: Path, out: Path) -> None:
     _build_base(shared, out)
+    _build_network(shared, out)
     try:
         plans = importlib.import_module(".plans", __package__)
     except ModuleNotFoundError as exc:
@@ -60,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the layers/ folder to write into (default: the repository's layers/)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("base", help="city, counties, townships, villages, stations, airport, rivers")
+    sub.add_parser("network", help="roads and railways from the OSM-derived graphs (needs the base layers)")
     sub.add_parser("plans", help="the plan layers from layers/sources (and the gazetteer inputs from the shared folder)")
     sub.add_parser("all", help="base, then the plan layers if gis.build.plans exists")
     sub.add_parser("examples", help="the synthetic example zones of the siting review (layers/examples)")
@@ -70,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not shared.is_dir():
         parser.error(f"shared input folder {shared} does not exist; pass --shared or set LZGIS_SHARED")
-    {"base": _build_base, "plans": _build_plans, "all": _build_all}[args.command](shared, args.out)
+    {"base": _build_base, "network": _build_network, "plans": _build_plans,
+     "all": _build_all}[args.command](shared, args.out)
     return 0
 
 
