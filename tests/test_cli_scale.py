@@ -174,7 +174,7 @@ def test_geocode_table_rows_that_repeat_are_geocoded_alike(tmp_path):
     rows = [("鹿寨物流园", "鹿寨镇", ""), ("柳城糖厂", "", "柳城县"), ("某项目", "不存在的地方", "")]
     frame = pd.DataFrame([rows[i % 3] for i in range(30)], columns=["项目名称", "建设地点", "县区"])
     _, report = gis.geocode_table(frame)
-    assert report["row"].tolist() == list(range(30))
+    assert report["row"].tolist() == list(range(2, 32))  # spreadsheet rows: header = row 1
     for i, row in enumerate(rows):  # each distinct row alone gives what it gives in the table
         _, alone = gis.geocode_table(pd.DataFrame([row], columns=["项目名称", "建设地点", "县区"]))
         want = plain(alone.drop(columns="row").iloc[0].tolist())
