@@ -159,7 +159,7 @@ def test_empty_status_is_derived_only_from_the_text(built):
     for name, gdf in result["layers"].items():
         if name == "townships_plan":
             continue
-        assert set(gdf["status_basis"]) <= {"status_zh", "description", "section", "none"}, name
+        assert set(gdf["status_basis"]) <= {"status_zh", "description", "section", "same_as", "none"}, name
         assert ((gdf["status_basis"] == "none") == (gdf["status_zh"].fillna("") == "")).all(), name
 
 
@@ -370,8 +370,14 @@ def test_primary_counts_each_entity_once(built):
         prim = gdf[gdf["primary"]]
         keys = prim["name"].map(plans.name_key)
         assert not keys.duplicated().any(), (name, sorted(keys[keys.duplicated()]))
-        # exactly one primary per group of rows of this layer sharing a name key
-        for key, grp in gdf.groupby(gdf["name"].map(plans.name_key)):
+        # exactly one primary per group of rows of this layer sharing a name key or listed in same_as.yaml
+        group = dict(zip(gdf["id"], gdf["name"].map(plans.name_key)))
+        for entry in plans.explicit_links():
+            present = [i for i in entry["ids"] if i in group]
+            for i in present[1:]:
+                old, new = group[i], group[present[0]]
+                group = {k: (new if v == old else v) for k, v in group.items()}
+        for key, grp in gdf.groupby(gdf["id"].map(group)):
             assert grp["primary"].sum() == 1, (name, key)
             if len(grp) > 1:  # and they name each other
                 for _, r in grp.iterrows():
@@ -384,7 +390,12 @@ def test_primary_counts_each_entity_once(built):
     # the finer geocode wins over the first source: 滨江智谷 (county) over 柳州市滨江智谷 (city)
     assert proj.loc["HT-P-018", "primary"] and not proj.loc["URB-P-033", "primary"]
     sites = result["layers"]["corridor_sites"]
-    assert (~sites["primary"]).sum() == 4
+    # 4 by name (机场联络道, 通用机场 …) and the explicit 湘桂铁路柳州枢纽 (3 rows) and 梅林航电枢纽 (3 rows)
+    assert (~sites["primary"]).sum() == 8
+    cor = result["layers"]["corridors"].set_index("id")
+    for a, b in (("EXP-4-2-12", "URB-C-072"), ("EXP-4-2-04", "URB-C-065"), ("CE-C-005", "URB-C-061")):
+        assert b in cor.loc[a, "same_as"] and a in cor.loc[b, "same_as"]
+        assert cor.loc[[a, b], "primary"].sum() == 1
     # a siding and a berth serving one terminal are two works, both primary
     s = sites.set_index("id")
     assert s.loc["WAT-4-3-06", "primary"] and s.loc["RAIL-4-1-04a", "primary"]

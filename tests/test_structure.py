@@ -27,6 +27,10 @@ EXPECTED_ROLES = {
     ("一核三区多组团", None): {"核": 1, "区": 3, "组团": 3},
     ("主体功能区", None): {"城市主城区": 1, "重点开发区": 1, "农产品主产区": 1, "生态功能区": 1},
     ("县域产业区域分工", None): {"核": 1, "三角": 1, "带": 1},
+    ("一核二园三基地", None): {"核": 1, "园": 2, "基地": 3},
+    ("国家物流枢纽两大片区", None): {"片区": 2},
+    ("南向北联东融西合", None): {"轴": 4},
+    ("四大整车基地", None): {"基地": 4},
 }
 LIUZHOU = ["450202", "450203", "450204", "450205", "450206",  # the five districts first
            "450222", "450223", "450224", "450225", "450226"]
@@ -65,7 +69,7 @@ def test_every_shipped_structure_is_listed_and_loads_with_the_counts_of_the_text
         assert gdf.geometry.is_valid.all() and not gdf.geometry.is_empty.any()
         assert (gdf["member_count"] >= 1).all()
         assert gdf["quote"].str.len().gt(0).all() and gdf["section"].str.len().gt(0).all()
-        assert set(gdf["geometry_basis"]) <= {"admin_boundary", "township_seat", "schematic"}
+        assert set(gdf["geometry_basis"]) <= {"admin_boundary", "township_seat", "schematic", "plan_feature"}
 
 
 def test_default_variant_is_the_urbanisation_plan_and_gis_structure_stays_callable():
@@ -169,13 +173,15 @@ def test_a_town_run_by_a_new_district_counts_once_in_the_new_district(towns):
     gdf = structure("一主三新").set_index("element_id")
     assigned = structure_townships("一主三新").set_index("name")
     for town, element in [("雒容镇", "xin_liudong"), ("洛埠镇", "xin_liudong"),
-                          ("沙塘镇", "xin_yanghe"), ("石碑坪镇", "xin_yanghe")]:
+                          ("沙塘镇", "xin_yanghe"), ("石碑坪镇", "xin_yanghe"), ("阳和街道", "xin_yanghe")]:
         assert assigned.at[town, "element_id"] == element
     liudong = gdf.geometry["xin_liudong"]
     assert liudong.geom_type == "MultiPoint" and gdf.at["xin_liudong", "geometry_basis"] == "township_seat"
-    # independent count: townships of the four old districts minus the four run by new districts
+    # 阳和工业新区 lies at 阳和 (阳和街道, 鱼峰区): the text's 三新 include it
+    assert gdf.at["xin_yanghe", "members"].count("阳和街道") == 1 and gdf.at["xin_yanghe", "township_count"] == 3
+    # independent count: townships of the four old districts minus the four run by new districts and 阳和街道
     old = towns["county_adcode"].isin(["450202", "450203", "450204", "450205"])
-    assert gdf.at["zhu", "township_count"] == old.sum() - towns["managing_district"].notna().sum()
+    assert gdf.at["zhu", "township_count"] == old.sum() - towns["managing_district"].notna().sum() - 1
     assert gdf.at["xin_liujiang", "township_count"] == (towns["county_adcode"] == "450206").sum()
     # every township of the central city counts in exactly one element
     central = assigned[assigned["county_adcode"].isin(LIUZHOU[:5])]

@@ -619,8 +619,8 @@ def share_status(layers: dict[str, gpd.GeoDataFrame], groups: list[list[tuple[st
 
     The rule (``_STATUS_SHARE_RULE``): the most advanced state any source reports wins (existing > under_construction >
     planned > reserve > unknown); a tie goes to the first row in source order.  ``status`` and ``status_zh`` become that
-    state and the word it was read from, ``status_from`` the row that said it (empty: the row's own word),
-    ``status_own`` / ``status_zh_own`` keep the row's own reading, and ``status_by_source`` lists every row's word:
+    state and the word it was read from, ``status_from`` the row that said it (empty: the row's own word; else
+    ``status_basis`` is ``same_as``), ``status_own`` / ``status_zh_own`` / ``status_basis_own`` keep the row's own reading, and ``status_by_source`` lists every row's word:
     ``id（source）：word → class``.
     """
     for name in LINKED_LAYERS:
@@ -629,6 +629,7 @@ def share_status(layers: dict[str, gpd.GeoDataFrame], groups: list[list[tuple[st
             continue
         gdf["status_own"] = gdf["status"]
         gdf["status_zh_own"] = gdf["status_zh"]
+        gdf["status_basis_own"] = gdf["status_basis"]
         gdf["status_from"] = ""
         gdf["status_by_source"] = [f"{i}（{_short_source(f)}）：{f['status_zh'] or '—'} → {f['status']}"
                                    for i, (_, f) in zip(gdf["id"], gdf.iterrows())]
@@ -648,6 +649,7 @@ def share_status(layers: dict[str, gpd.GeoDataFrame], groups: list[list[tuple[st
                 gdf.at[k, "status"] = layers[bn].at[bk, "status_own"]
                 gdf.at[k, "status_zh"] = layers[bn].at[bk, "status_zh_own"]
                 gdf.at[k, "status_from"] = bi
+                gdf.at[k, "status_basis"] = "same_as"
 
 
 @dataclass(frozen=True)
@@ -1043,6 +1045,49 @@ def mark_primary(gdf: gpd.GeoDataFrame, *, gazetteer: Gazetteer | None = None,
     return out
 
 
+_CLAUSE = re.compile(r"(?<=[；;])\s*|(?<=[.。])\s+(?=[A-Za-z(（\u4e00-\u9fff])|(?<=\.)(?=[\u4e00-\u9fff])")
+_ASCII_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
+#: Latin words that are names or units in a Chinese clause, not English prose.
+_NOT_ENGLISH = {"KD", "JIT", "AI", "RRT", "RCEP", "CEPA", "LOG", "URB", "CE", "HT", "CH", "RAIL", "EXP", "HWY", "WAT",
+                "AIR", "PIPE", "RD", "AX", "OCR", "GDP", "km", "mu", "m²", "MW", "kV", "TEU", "LNG", "IT", "EPC",
+                "PPP", "B", "II", "III", "IV", "ASEAN", "G", "S", "Y", "DC", "AGV", "VR", "AR", "IDC", "CBD"}
+
+
+def split_description(text: Any) -> tuple[str, str]:
+    """The Chinese description and the internal (English) transcriber notes of a source description.
+
+    The text is cut into clauses at ；/; and at a full stop followed by a space or a Chinese character; a clause with
+    an English word (a Latin word of two letters or more that is not upper case — codes such as KD, LOG, RRT — nor a
+    unit such as km) is a transcriber note.  Chinese clauses are joined with "；", notes with "; ".
+
+    Examples
+    --------
+    >>> split_description("附件 柳南区表 序号1；总建筑面积约69.15万m²；87.5亿元 is the base part only (LOG-S-001)")
+    ('附件 柳南区表 序号1；总建筑面积约69.15万m²', '87.5亿元 is the base part only (LOG-S-001)')
+    >>> split_description("中欧班列常态化运行")
+    ('中欧班列常态化运行', '')
+    """
+    zh, en = [], []
+    for clause in _CLAUSE.split(_clean(text)):
+        c = clause.strip().strip("；;").strip()
+        if not c:
+            continue
+        words = [w for w in _ASCII_WORD.findall(c) if not w.isupper() and w not in _NOT_ENGLISH]
+        (en if words else zh).append(c)
+    return "；".join(zh), "; ".join(en)
+
+
+def chinese_descriptions(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy whose ``description`` holds only the Chinese clauses; English notes move to ``note_internal``."""
+    out = gdf.copy()
+    if "description" not in out.columns:
+        return out
+    parts = [split_description(d) for d in out["description"]]
+    out["description"] = [p[0] for p in parts]
+    out["note_internal"] = [p[1] for p in parts]
+    return out
+
+
 def _write(gdf: gpd.GeoDataFrame, path: Path) -> None:
     gdf = gdf.copy()
     for col in gdf.columns:
@@ -1093,6 +1138,8 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
     explicit = explicit_links(root)
     links, groups = _same_as(layers, unlocated, gaz, explicit)
     shared = share_locations(layers, unlocated, groups)
+    if (shared["was"] == "unlocated").any():  # rows that became features take their links like the others
+        links, groups = _same_as(layers, unlocated, gaz, explicit)
     share_status(layers, groups)
     counties = load_layer("counties", root=root)
     city = shapely.union_all(load_layer("city", root=root).geometry.values)
@@ -1108,7 +1155,7 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
     for name in LINKED_LAYERS:
         layers[name] = mark_primary(layers[name], gazetteer=gaz, explicit=explicit)
     for name, gdf in list(layers.items()):
-        layers[name] = gdf.drop(columns=[c for c in gdf.columns if c.startswith("_")])
+        layers[name] = chinese_descriptions(gdf.drop(columns=[c for c in gdf.columns if c.startswith("_")]))
         _write(layers[name], plans / f"{name}.geojson")
     un = pd.DataFrame(unlocated.rows, columns=["table", "row", "id", "name", "place", "reason", "candidates"])
     write_text(plans / "unlocated.md", "# Plan rows that could not be located\n\n"
@@ -1197,7 +1244,8 @@ district located only at its representative point, the city, outside Liuzhou, a 
 _STATUS_RULE = """
 `status_zh` is the word the status was read from, `status_basis` where it came from: `status_zh` (the table's cell),
 `description` (a vocabulary word right before the row's name in its description), `section` (a word the plan gives
-for the whole list, listed with its quote under `sections` in layers/sources/status_words.yaml), `none` (no word:
+for the whole list, listed with its quote under `sections` in layers/sources/status_words.yaml), `same_as` (another
+row naming the same entity reports a more advanced state: see "One status per entity"), `none` (no word:
 status unknown). The rule of the classes is at the top of status_words.yaml.
 """
 
