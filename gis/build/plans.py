@@ -4,7 +4,7 @@ Every row of every source table ends either in a layer or in
 ``layers/plans/unlocated.md`` with its reason; ``build_report.md`` gives the
 counts per layer and per ``geocode_level``.
 
-- ``projects_*.csv``, ``logistics_*.csv``, ``characteristic_towns_*.csv`` →
+- ``projects_*.csv``, ``logistics_*.csv``, ``characteristic_towns_*.csv``, ``facilities_*.csv`` →
   points geocoded with :func:`gis.geocode.geocode` (``anchor`` first, then
   ``place``; the name breaks ties and stands in for an empty or unknown place;
   ``geocode_decided_by`` says which), status mapped from ``status_zh``;
@@ -46,7 +46,7 @@ from ..gazetteer import LEVEL_RANK, Gazetteer, Place, normalise_text
 from ..geocode import GeocodeResult, _geocode_row, geocode
 from ..layers import catalog, layers_dir, load_layer, read_yaml
 
-POINT_LAYERS = ("projects", "logistics", "characteristic_towns")
+POINT_LAYERS = ("projects", "logistics", "characteristic_towns", "facilities")
 STATUS_CLASSES = ("existing", "under_construction", "planned", "reserve", "unknown")
 RIVER_WATERWAYS = ("柳江", "融江", "都柳江")
 #: A port farther than this from the river centre line is not put on it.
@@ -385,9 +385,9 @@ def name_key(name: Any) -> str:
 
 _PAREN = re.compile(r"\(([^()]*)\)$")  # a trailing bracket: another name of the whole
 #: Layers whose features are linked by ``same_as`` (the point layers, the corridor lines and the corridor sites).
-LINKED_LAYERS = ("projects", "logistics", "characteristic_towns", "corridors", "corridor_sites")
+LINKED_LAYERS = ("projects", "logistics", "characteristic_towns", "facilities", "corridors", "corridor_sites")
 #: Layers of points whose linked rows share the best location (:func:`share_locations`).
-POINT_LINKED = ("projects", "logistics", "characteristic_towns", "corridor_sites")
+POINT_LINKED = ("projects", "logistics", "characteristic_towns", "facilities", "corridor_sites")
 #: The order of the status classes: the most advanced state a source reports wins (:func:`share_status`).
 STATUS_ORDER = {"existing": 4, "under_construction": 3, "planned": 2, "reserve": 1, "unknown": 0}
 
@@ -1143,7 +1143,7 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
     share_status(layers, groups)
     counties = load_layer("counties", root=root)
     city = shapely.union_all(load_layer("city", root=root).geometry.values)
-    for name in ("projects", "logistics", "characteristic_towns", "corridors"):
+    for name in ("projects", "logistics", "characteristic_towns", "facilities", "corridors"):
         layers[name] = assign_counties(layers[name], counties, city, gaz=gaz)
     log = layers["logistics"]
     by_id = {str(i): {c: str(v) for c, v in zip(("county", "county_basis", "new_district", "county_note"), vals)}
