@@ -414,11 +414,13 @@ def entity_keys(name: Any, gaz: Gazetteer | None = None) -> set[str]:
 def explicit_links(root: str | Path | None = None) -> list[dict[str, Any]]:
     """The hand-checked links of ``<root>/sources/same_as.yaml``: rows naming one work under different spellings.
 
-    Each entry is ``{ids: [...], reason: "..."}``; a malformed entry raises :class:`gis.LayerError` naming it.
+    Each entry is ``{ids: [...], reason: "..."}`` (one entity) or ``{distinct: [a, b], reason: "..."}`` (two rows whose
+    names agree but which the text shows to be different things: never linked by their name); a malformed entry raises
+    :class:`gis.LayerError` naming it.
 
     Examples
     --------
-    >>> any({"EXP-4-2-12", "URB-C-072"} <= set(e["ids"]) for e in explicit_links())
+    >>> any({"EXP-4-2-12", "URB-C-072"} <= set(e.get("ids", [])) for e in explicit_links())
     True
     """
     path = Path(root if root is not None else layers_dir()) / "sources" / "same_as.yaml"
@@ -427,12 +429,14 @@ def explicit_links(root: str | Path | None = None) -> list[dict[str, Any]]:
     data = read_yaml(path) or []
     problems = []
     for k, e in enumerate(data if isinstance(data, list) else [None]):
-        if not isinstance(e, dict) or not isinstance(e.get("ids"), list) or len(e["ids"]) < 2 \
+        ids = e.get("ids", e.get("distinct")) if isinstance(e, dict) else None
+        if not isinstance(ids, list) or len(ids) < 2 or ("ids" in e) == ("distinct" in e) \
                 or not str(e.get("reason") or "").strip():
-            problems.append(f"entry {k + 1}: give `ids` (two or more row ids) and `reason`")
+            problems.append(f"entry {k + 1}: give `ids` (two or more row ids) or `distinct` (two ids), and `reason`")
     if problems:
         raise LayerError(f"{path}: " + "; ".join(problems) + "; fix the entries (see layers/sources/README.md)")
-    return [{"ids": [str(i) for i in e["ids"]], "reason": str(e["reason"]).strip()} for e in data]
+    return [{"ids" if "ids" in e else "distinct": [str(i) for i in e.get("ids", e.get("distinct"))],
+             "reason": str(e["reason"]).strip()} for e in data]
 
 
 class _Groups:
@@ -480,7 +484,9 @@ def _same_as(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated", gaz: 
             members.append((r["id"], r["table"], "unlocated", r["name"]))
             keys.append(entity_keys(r["name"], gaz))
     index = {m[0]: i for i, m in enumerate(members)}
-    missing = [i for e in explicit or [] for i in e["ids"] if i not in index]
+    missing = [i for e in explicit or [] for i in e.get("ids", e.get("distinct", [])) if i not in index]
+    apart = {frozenset((index[a], index[b])) for e in explicit or [] if "distinct" in e
+             for a in e["distinct"] for b in e["distinct"] if a != b}
     if missing:
         raise LayerError(f"layers/sources/same_as.yaml names rows that no source table has: {', '.join(missing)}; "
                          "correct the ids")
@@ -491,7 +497,8 @@ def _same_as(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated", gaz: 
             if k.startswith("alias:"):
                 continue
             if k in first:
-                entity.join(i, first[k])
+                if frozenset((i, first[k])) not in apart:
+                    entity.join(i, first[k])
             else:
                 first[k] = i
     # a bracketed other name links only to a row whose own name it is (not 铁路专用线 to 铁路专用线)
@@ -500,7 +507,7 @@ def _same_as(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated", gaz: 
             if k.startswith("alias:") and k[6:] in first:
                 entity.join(i, first[k[6:]])
     for e in explicit or []:
-        for a, b in zip(e["ids"][:-1], e["ids"][1:]):
+        for a, b in zip(e.get("ids", [])[:-1], e.get("ids", [])[1:]):
             entity.join(index[a], index[b])
     for g in entity.groups():
         for a, b in zip(g[:-1], g[1:]):
@@ -1029,10 +1036,13 @@ def mark_primary(gdf: gpd.GeoDataFrame, *, gazetteer: Gazetteer | None = None,
         return i
 
     keys = [{x[6:] if x.startswith("alias:") else x for x in entity_keys(nm, gazetteer)} for nm in out["name"]]
-    pairs = {frozenset((a, b)) for e in explicit or [] for a in e["ids"] for b in e["ids"] if a != b}
+    pairs = {frozenset((a, b)) for e in explicit or [] for a in e.get("ids", []) for b in e.get("ids", []) if a != b}
+    apart = {frozenset((a, b)) for e in explicit or [] for a in e.get("distinct", []) for b in e.get("distinct", [])
+             if a != b}
     for k, s in enumerate(out["same_as"].fillna("") if "same_as" in out.columns else [""] * len(ids)):
         for other in filter(None, str(s).split("; ")):
-            if other in pos and (keys[k] & keys[pos[other]] or frozenset((ids[k], other)) in pairs):
+            if other in pos and frozenset((ids[k], other)) not in apart and \
+                    (keys[k] & keys[pos[other]] or frozenset((ids[k], other)) in pairs):
                 parent[root(k)] = root(pos[other])
     key = list(_finest(out)) if len(out) else []
     best: dict[int, int] = {}
