@@ -14,6 +14,9 @@ and builds one geometry per element:
 * ``line``: a schematic axis through the ordered member places (``schematic``);
   a county member stands at its centroid.
 
+Members may also name plan features by id (``{feature: LOG-T-001, layer: logistics}``): the element is then
+those features' own points or lines (``geometry_basis: plan_feature``), e.g. the 柳州铁路港 “一核二园三基地”.
+
 A township counts in exactly one *territory* element of a structure (polygon
 elements, and point groups marked ``territory: true`` such as the new districts
 柳东新区 / 北部生态新区, which have no polygon of their own): the element that
