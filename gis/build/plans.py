@@ -296,7 +296,7 @@ SITE_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("airport_works", ("机场", "联络道")),
     ("pipeline", ("管道", "管网")),
     ("interchange", ("互通", "立交")),
-    ("bridge", ("大桥",)),
+    ("bridge", ("大桥", "复线桥", "二桥", "三桥")),
     ("bypass", ("绕城", "北环", "南环", "环路", "过境")),
     ("road_network", ("路网",)),
     ("urban_transit", ("轨道交通", "捷运")),
