@@ -99,3 +99,13 @@ def test_existing_water_works_the_logistics_plan_relies_on_are_rows() -> None:
     assert "新圩至红花枢纽段II级航道工程" in corridors
     for other in ("柳州站站房扩建工程", "动车存车场", "城市全闭环快速环线"):
         assert other in names and _sq(other) in text
+
+
+@needs_seeds
+def test_county_cold_chain_centres_of_chapter_5_are_rows() -> None:
+    line = _sq(_lines(F002)[578])
+    counties = re.search(r"加快建设((?:[^、，。]+、)*[^、，。]+?)等县级产地冷链集配中心", line).group(1).split("、")
+    assert counties == ["融安", "融水", "三江"]
+    rows = _rows("logistics_county_coldchain.csv")
+    assert [r["name"] for r in rows] == [f"{c}县级产地冷链集配中心" for c in counties]
+    assert all(r["source_line"] == "579" and r["county"].startswith(c) for r, c in zip(rows, counties))
