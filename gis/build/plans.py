@@ -18,6 +18,13 @@ counts per layer and per ``geocode_level``.
   positions of their ports (``"river_centreline"``); everything else is a
   straight line through the places (``"schematic"``).
 
+Rows of different tables naming one entity are linked (``same_as``: names, gazetteer
+landmarks, ``sources/same_as.yaml``); they share the best location any of them has
+(:func:`share_locations`), one status by one rule with every source's word kept
+(:func:`share_status`), and ``primary`` marks one row per entity and layer
+(:func:`mark_primary`).  ``description`` keeps the Chinese clauses of the source's
+description; English transcriber notes go to ``note_internal`` (:func:`split_description`).
+
 Run ``python -m gis.build.plans [SHARED_DIR]`` (build; with the shared folder the
 gazetteer inputs of :mod:`gis.build.external` are rebuilt too) or
 ``python -m gis.build.plans --summary`` (counts per layer and geocode_level).
@@ -420,7 +427,7 @@ def explicit_links(root: str | Path | None = None) -> list[dict[str, Any]]:
 
     Examples
     --------
-    >>> any({"EXP-4-2-12", "URB-C-072"} <= set(e.get("ids", [])) for e in explicit_links())
+    >>> any({"EXP-4-2-11", "URB-C-074"} <= set(e.get("ids", [])) for e in explicit_links())
     True
     """
     path = Path(root if root is not None else layers_dir()) / "sources" / "same_as.yaml"
