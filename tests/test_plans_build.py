@@ -455,7 +455,8 @@ def test_one_status_per_entity_keeps_every_sources_word(built):
         for i, f in by_id.iterrows():
             # every row's own word is listed, and the shared status is the most advanced one listed
             assert f"{i}（" in f["status_by_source"], i
-            listed = re.findall(r"→ (\w+)", f["status_by_source"])
+            zh = plans.status_words_zh()
+            listed = [{v: k for k, v in zh.items()}[w] for w in re.findall(r"（(\w+)）(?:；|$)", f["status_by_source"])]
             assert f["status"] == max(listed, key=order.get), i
             assert order[f["status"]] >= order[f["status_own"]]
             assert (f["status_from"] != "") == (f["status"] != f["status_own"]), i

@@ -628,15 +628,28 @@ def _short_source(f: Any) -> str:
     return str(f.get("section") or "").split("·")[0] or str(f.get("source_file") or "")
 
 
+def status_words_zh() -> dict[str, str]:
+    """The Chinese word of each status class (``status_zh`` of ``layers/map_styles.yaml``), for user text.
+
+    Examples
+    --------
+    >>> status_words_zh()["under_construction"]
+    '在建'
+    """
+    return {str(k): str(v) for k, v in ((read_yaml(layers_dir() / "map_styles.yaml") or {}).get("status_zh") or {}).items()}
+
+
 def share_status(layers: dict[str, gpd.GeoDataFrame], groups: list[list[tuple[str, str]]]) -> None:
     """One status per entity, by one rule, keeping every source's word.
 
     The rule (``_STATUS_SHARE_RULE``): the most advanced state any source reports wins (existing > under_construction >
     planned > reserve > unknown); a tie goes to the first row in source order.  ``status`` and ``status_zh`` become that
     state and the word it was read from, ``status_from`` the row that said it (empty: the row's own word; else
-    ``status_basis`` is ``same_as``), ``status_own`` / ``status_zh_own`` / ``status_basis_own`` keep the row's own reading, and ``status_by_source`` lists every row's word:
-    ``id（source）：word → class``.
+    ``status_basis`` is ``same_as``), ``status_own`` / ``status_zh_own`` / ``status_basis_own`` keep the row's own
+    reading, and ``status_by_source`` lists every row's word with its class in Chinese (user text):
+    ``id（source）：word（class）``, e.g. ``EXP-4-2-05（物流规划）：续建（在建）``.
     """
+    zh = status_words_zh()
     for name in LINKED_LAYERS:
         gdf = layers.get(name)
         if gdf is None or not len(gdf):
@@ -645,7 +658,7 @@ def share_status(layers: dict[str, gpd.GeoDataFrame], groups: list[list[tuple[st
         gdf["status_zh_own"] = gdf["status_zh"]
         gdf["status_basis_own"] = gdf["status_basis"]
         gdf["status_from"] = ""
-        gdf["status_by_source"] = [f"{i}（{_short_source(f)}）：{f['status_zh'] or '—'} → {f['status']}"
+        gdf["status_by_source"] = [f"{i}（{_short_source(f)}）：{f['status_zh'] or '—'}（{zh.get(f['status'], f['status'])}）"
                                    for i, (_, f) in zip(gdf["id"], gdf.iterrows())]
     for group in groups:
         rows = [(n, i, layers[n].index[layers[n]["id"].astype(str) == i][0]) for n, i in group
