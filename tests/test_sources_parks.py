@@ -97,6 +97,10 @@ def test_existing_water_works_the_logistics_plan_relies_on_are_rows() -> None:
     dams = set(re.findall(r"(落久水利枢纽|大藤峡水利枢纽|红花水电站|长洲船闸)", text))
     assert dams == {"落久水利枢纽", "大藤峡水利枢纽", "红花水电站", "长洲船闸"} and dams <= names
     assert "新圩至红花枢纽段II级航道工程" in corridors
+    keys = {"id", "name", "mode", "places", "status_zh", "length_km", "investment_yi", "description", "source_file",
+            "section", "source_line", "quote"}
+    for c in yaml.safe_load((SOURCES / "corridors_existing_infrastructure.yaml").read_text(encoding="utf-8")):
+        assert set(c) <= keys and _sq(c["quote"]) in _sq(_lines(c["source_file"])[c["source_line"] - 1])
     for other in ("柳州站站房扩建工程", "动车存车场", "城市全闭环快速环线"):
         assert other in names and _sq(other) in text
 
