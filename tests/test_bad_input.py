@@ -136,6 +136,13 @@ def test_swapped_lat_lon_is_refused_for_analyses_with_the_geocoders_hint(tmp_pat
     assert "projected" not in line
 
 
+def test_swapped_points_in_a_geojson_are_named_as_swapped(tmp_path):
+    path = tmp_path / "swapped.geojson"
+    gpd.GeoDataFrame({"名称": ["柳州站"]}, geometry=[Point(24.3122, 109.3968)], crs="EPSG:4326").to_file(path)
+    line = error_line(invoke("nearest", str(path), "railway_stations", "-o", str(tmp_path / "n.csv")))
+    assert "lat and lon look swapped" in line and "projected" not in line and str(path) in line
+
+
 def test_infinite_coordinates_are_named_by_row(tmp_path):
     path = tmp_path / "o.csv"
     path.write_text("名称,lon,lat\n雒容镇,109.6153,24.4131\n洛埠镇,inf,24.5192\n", encoding="utf-8")
@@ -230,8 +237,8 @@ def test_a_file_without_crs_names_input_crs(tmp_path):
     declared = tmp_path / "declared.gpkg"
     pyogrio.write_dataframe(frame.set_crs("EPSG:4326"), declared)
     line = error_line(invoke("buffer", str(declared), "--distances", "1000", "--input-crs", "EPSG:4545",
-                             "-o", str(tmp_path / "c.gpkg")))
-    assert "declares EPSG:4326 itself" in line
+                             "-o", str(tmp_path / "c.gpkg")))  # relabelled (warned), then refused: degrees
+    assert "look like degrees" in line and "declare it with --input-crs EPSG:4326" in line and "gdf" not in line
     line = error_line(invoke("buffer", str(path), "--distances", "1000", "--input-crs", "nonsense",
                              "-o", str(tmp_path / "d.gpkg")))
     assert "--input-crs" in line and "not a CRS" in line
