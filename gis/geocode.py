@@ -46,6 +46,7 @@ from typing import Any, Iterable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import Point
 
 from . import datum as _datum
@@ -573,51 +574,39 @@ def geocode_table(
     default_datum = _datum.normalise_datum(datum)
     ovr = read_overrides(overrides, gazetteer=gaz) if overrides is not None else {}
 
-    def cell(row, col):
+    def texts(col: str | None) -> list[str]:
+        """One column as stripped text, "" for a missing cell: read once, not row by row."""
         if col is None:
-            return ""
-        v = row[col]
-        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+            return [""] * len(df)
+        return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in df[col].tolist()]
 
+    def raw(col: str | None) -> list[Any]:
+        return df[col].tolist() if col is not None else [None] * len(df)
+
+    # rows that say the same thing are geocoded once (tables repeat places, counties and whole rows)
+    memo: dict[tuple, dict[str, Any]] = {}
     records = []
-    for position, (idx, row) in enumerate(df.iterrows()):
-        name, place, county = cell(row, name_c), cell(row, place_c), cell(row, county_c) or None
-        rec = {"row": row_numbers[position], "name": name, "place": place, "status": "unmatched", "method": "gazetteer",
-               "decided_by": "", "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
-               "candidates": "", "flags": "", "reason": ""}
-        key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None)
-        lon, lat = _num(row[lon_c]) if lon_c else None, _num(row[lat_c]) if lat_c else None
-        bad_cells = _bad_coordinate_cells(row, lon_c, lat_c, lon, lat) + formula_rows.get(rec["row"], [])
-        if key is not None:
-            o = ovr[key]
-            rec.update(status="matched", method="override", decided_by="override", geocode_level=o["geocode_level"],
-                       precision_m=o["precision_m"], lon=o["lon"], lat=o["lat"], reason=f"override for {key}: {o['reason']}")
-        elif lon is not None and lat is not None:
-            d = _datum.normalise_datum(cell(row, datum_c) or default_datum, where=f"{where} row {idx} datum")
-            lon, lat, flags = check_coordinates(lon, lat)
-            wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
-            lon_text, lat_text = (row[lat_c], row[lon_c]) if "swapped_corrected" in flags else (row[lon_c], row[lat_c])
-            rec["_datum"] = d
-            rec.update(status="matched", method="coordinates", decided_by="coordinates", geocode_level="landmark",
-                       precision_m=coordinate_precision_m(lon_text, lat_text),
-                       lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
-                       reason=f"coordinates of the table ({d} → wgs84)"
-                       + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
-                       + ("; outside the municipality of Liuzhou: check them" if "out_of_area" in flags else ""))
-        else:
-            r = _geocode_row(name, place, cell(row, anchor_c), county, gaz)
-            rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
-                       precision_m=r.precision_m, lon=r.lon,
-                       lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
-        if bad_cells and key is None:
+    columns = zip(row_numbers, texts(name_c), texts(place_c), texts(county_c), texts(anchor_c), texts(datum_c),
+                  raw(lon_c), raw(lat_c))
+    for row_number, name, place, county_text, anchor, datum_text, lon_cell, lat_cell in columns:
+        key = (name, place, county_text, anchor, datum_text, lon_cell, lat_cell)
+        try:
+            done = memo.get(key)
+        except TypeError:  # an unhashable cell (a list in a DataFrame): no reuse
+            key, done = None, None
+        if done is None:
+            done = _table_record(row_number, name, place, county_text or None, anchor, datum_text, lon_cell,
+                                 lat_cell, lon_c=lon_c, lat_c=lat_c, ovr=ovr, default_datum=default_datum,
+                                 where=where, gaz=gaz)
+            if key is not None:
+                memo[key] = done
+        rec = {"row": row_number, **done}
+        formula = formula_rows.get(row_number, [])
+        if formula and rec["method"] != "override":
             rec["flags"] = ";".join(f for f in (rec["flags"], "bad_coordinates") if f)
-            rec["reason"] = (f"coordinate cells unreadable ({'; '.join(bad_cells)}), so "
+            rec["reason"] = (f"coordinate cells unreadable ({'; '.join(formula)}), so "
                              + ("placed by its text instead: " if rec["status"] == "matched" else "")
                              + rec["reason"])
-        if rec["method"] == "coordinates" and (name or place):
-            text = _geocode_row(name, place, cell(row, anchor_c), county, gaz)
-            if text.status == "matched" and text.precision_m is not None:
-                rec["_text"] = (text.lon, text.lat, float(text.precision_m))
         records.append(rec)
     _flag_gcj02(records, where=where)
     bad_rows = [rec["row"] for rec in records if "bad_coordinates" in rec["flags"]]
@@ -631,7 +620,11 @@ def geocode_table(
     report = pd.DataFrame(records, columns=["row", "name", "place", "status", "method", "decided_by", "geocode_level",
                                             "precision_m", "lon", "lat", "matched", "candidates", "flags", "reason"])
     report.attrs["encoding"] = encoding
-    geoms = [Point(lo, la) if st == "matched" else None for lo, la, st in zip(report["lon"], report["lat"], report["status"])]
+    matched = (report["status"] == "matched").to_numpy()
+    geoms = np.full(len(report), None, dtype=object)
+    if matched.any():
+        geoms[matched] = shapely.points(report["lon"].to_numpy(dtype=float)[matched],
+                                        report["lat"].to_numpy(dtype=float)[matched])
     out = gpd.GeoDataFrame(df.copy(), geometry=geoms, crs="EPSG:4326")
     out["geocode_status"] = report["status"].to_numpy()
     out["geocode_level"] = report["geocode_level"].to_numpy()
@@ -642,19 +635,19 @@ def geocode_table(
     return out, report
 
 
-def _bad_coordinate_cells(row: pd.Series, lon_c: str | None, lat_c: str | None, lon: float | None,
+def _bad_coordinate_cells(cells: dict[str, Any], lon_c: str | None, lat_c: str | None, lon: float | None,
                           lat: float | None) -> list[str]:
     """The coordinate cells of a row that are written but cannot be used (text, NaN, inf, one of the pair empty)."""
     if lon_c is None or lat_c is None:
         return []
-    written = {c: not (row[c] is None or (isinstance(row[c], float) and np.isnan(row[c])) or str(row[c]).strip() == "")
-               for c in (lon_c, lat_c)}
+    written = {c: not (v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "")
+               for c, v in cells.items()}
     if not any(written.values()):
         return []
     bad = []
     for column, value in ((lon_c, lon), (lat_c, lat)):
         if value is None:
-            bad.append(f"{column} {row[column]!r} is not a finite number" if written[column] else f"{column} is empty")
+            bad.append(f"{column} {cells[column]!r} is not a finite number" if written[column] else f"{column} is empty")
     return bad
 
 
@@ -701,6 +694,55 @@ def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
         f"coordinates declared WGS-84. Rows {', '.join(map(str, agreeing[:10]))} are flagged gcj02_suspected; "
         "if they were copied from 高德/腾讯 maps, declare it (--datum gcj02, datum='gcj02' or a 坐标系 column).",
         UserWarning, stacklevel=3)
+
+
+def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: str, datum_text: str,
+                  lon_cell: Any, lat_cell: Any, *, lon_c: str | None, lat_c: str | None,
+                  ovr: dict[str, dict[str, Any]], default_datum: str, where: str,
+                  gaz: Gazetteer) -> dict[str, Any]:
+    """The report fields (all but ``row``) of one table row: override, else coordinates, else the gazetteer.
+
+    Private keys ``_datum`` and ``_text`` (the place its text names) feed the GCJ-02 check and are
+    removed by the caller.
+    """
+    rec = {"name": name, "place": place, "status": "unmatched", "method": "gazetteer",
+           "decided_by": "", "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
+           "candidates": "", "flags": "", "reason": ""}
+    key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None)
+    lon, lat = _num(lon_cell), _num(lat_cell)
+    if key is not None:
+        o = ovr[key]
+        rec.update(status="matched", method="override", decided_by="override", geocode_level=o["geocode_level"],
+                   precision_m=o["precision_m"], lon=o["lon"], lat=o["lat"], reason=f"override for {key}: {o['reason']}")
+    elif lon is not None and lat is not None:
+        d = _datum.normalise_datum(datum_text or default_datum, where=f"{where} row {idx} datum")
+        lon, lat, flags = check_coordinates(lon, lat)
+        wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
+        lon_text, lat_text = (lat_cell, lon_cell) if "swapped_corrected" in flags else (lon_cell, lat_cell)
+        rec["_datum"] = d
+        rec.update(status="matched", method="coordinates", decided_by="coordinates", geocode_level="landmark",
+                   precision_m=coordinate_precision_m(lon_text, lat_text),
+                   lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
+                   reason=f"coordinates of the table ({d} → wgs84)"
+                   + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
+                   + ("; outside the municipality of Liuzhou: check them" if "out_of_area" in flags else ""))
+    else:
+        r = _geocode_row(name, place, anchor, county, gaz)
+        rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
+                   precision_m=r.precision_m, lon=r.lon,
+                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
+    bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell} if lon_c and lat_c else {}, lon_c, lat_c,
+                                      lon, lat)
+    if bad_cells and key is None:
+        rec["flags"] = ";".join(f for f in (rec["flags"], "bad_coordinates") if f)
+        rec["reason"] = (f"coordinate cells unreadable ({'; '.join(bad_cells)}), so "
+                         + ("placed by its text instead: " if rec["status"] == "matched" else "")
+                         + rec["reason"])
+    if rec["method"] == "coordinates" and (name or place):
+        text = _geocode_row(name, place, anchor, county, gaz)
+        if text.status == "matched" and text.precision_m is not None:
+            rec["_text"] = (text.lon, text.lat, float(text.precision_m))
+    return rec
 
 
 def _name_counties(name: str, gaz: Gazetteer) -> list[Place]:

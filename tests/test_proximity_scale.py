@@ -1,0 +1,83 @@
+"""The fast paths of proximity at scale against brute-force geodesics (pyproj.Geod): within in chunks of origins
+(several chunks, a reservation that falls short and grows, the radius band), k-nearest, and the point-file path."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+
+import gis
+import gis.proximity as proximity
+
+GEOD = pyproj.Geod(ellps="GRS80")
+
+
+def geod_matrix(olon, olat, tlon, tlat) -> np.ndarray:
+    n, m = len(olon), len(tlon)
+    return GEOD.inv(np.repeat(olon, m), np.repeat(olat, m), np.tile(tlon, n), np.tile(tlat, n))[2].reshape(n, m)
+
+
+def frame(lon, lat, **columns) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def expected_pairs(d: np.ndarray, radius: float) -> pd.DataFrame:
+    oi, ti = np.nonzero(d <= radius)
+    want = pd.DataFrame({"o": oi, "t": ti, "s": d[oi, ti]})
+    return want.sort_values(["o", "s", "t"], kind="stable").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def sparse_and_dense():
+    """Even origins lie far from every target, odd ones among them (brute force for the odd ones only)."""
+    rng = np.random.default_rng(5)
+    n, m = 8192, 120
+    olon = np.where(np.arange(n) % 2 == 0, 110.15, rng.uniform(109.3, 109.5, n))
+    olat = np.where(np.arange(n) % 2 == 0, 25.95, rng.uniform(24.2, 24.4, n))
+    tlon, tlat = rng.uniform(109.3, 109.5, m), rng.uniform(24.2, 24.4, m)
+    d = np.full((n, m), np.inf)
+    d[1::2] = geod_matrix(olon[1::2], olat[1::2], tlon, tlat)
+    assert geod_matrix(olon[:1], olat[:1], tlon, tlat).min() > 100_000
+    return olon, olat, tlon, tlat, d
+
+
+@pytest.mark.parametrize("chunk_pairs", [64, 1 << 16])
+def test_within_in_chunks_matches_brute_force_in_order(monkeypatch, sparse_and_dense, chunk_pairs):
+    """The sampled estimate (every other origin) falls short, so the reservation grows; small chunks cut
+    the origins into many pieces."""
+    monkeypatch.setattr(proximity, "_WITHIN_CHUNK_PAIRS", chunk_pairs)
+    olon, olat, tlon, tlat, d = sparse_and_dense
+    radius = 3000.0
+    got = gis.within(frame(olon, olat), frame(tlon, tlat), radius)
+    want = expected_pairs(d, radius)
+    assert len(got) == len(want)
+    assert (got["origin_index"].to_numpy() == want["o"].to_numpy()).all()
+    assert np.allclose(got["dist_m"], want["s"], rtol=1e-6, atol=1e-6)
+    # targets tied within a micrometre may be listed in either order; otherwise the same target
+    same = got["target_index"].to_numpy() == want["t"].to_numpy()
+    assert same.mean() > 0.999 and np.allclose(d[got["origin_index"], got["target_index"]], got["dist_m"], rtol=1e-6)
+    unsorted = gis.within(frame(olon, olat), frame(tlon, tlat), radius, sort=False)
+    assert sorted(zip(unsorted["origin_index"], unsorted["target_index"])) == sorted(zip(want["o"], want["t"]))
+
+
+def test_within_radius_band_decided_geodesically():
+    """Pairs whose plane and geodesic lengths fall on either side of the radius are decided by the geodesic."""
+    crs = gis.analysis_crs()
+    fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    inv = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    rng = np.random.default_rng(9)
+    # targets 10 km east of each origin, far from the central meridian where the scale factor is largest
+    olon, olat = rng.uniform(109.9, 110.1, 500), rng.uniform(24.0, 25.5, 500)
+    x, y = fwd.transform(olon, olat)
+    tlon, tlat = inv.transform(np.asarray(x) + rng.uniform(9990, 10010, 500), np.asarray(y))
+    d = GEOD.inv(olon, olat, tlon, tlat)[2]
+    radius = float(np.median(d))
+    plane = np.hypot(np.asarray(fwd.transform(tlon, tlat)[0]) - x, 0)
+    assert ((plane <= radius) != (d <= radius)).any()  # the band is populated: plane alone would be wrong
+    got = gis.within(frame(olon, olat), frame(tlon, tlat).set_index(np.arange(500) + 10_000), radius)
+    pairs = set(zip(got["origin_index"], got["target_index"] - 10_000))
+    assert {(i, i) for i in np.flatnonzero(d <= radius)} <= pairs
+    assert all(d[i] <= radius + 1e-3 for i, j in pairs if i == j)
