@@ -85,6 +85,12 @@ def _check_bounds_match_crs(crs: object, bounds: tuple, *, layer: str) -> None:
             "If they are lon/lat, declare it: gdf.set_crs('EPSG:4326', allow_override=True)."
         )
     if crs.is_geographic and (abs(minx) > 360.0 or abs(maxx) > 360.0 or abs(miny) > 90.0 or abs(maxy) > 90.0):
+        if bool(_crs.in_liuzhou([miny, maxy], [minx, maxx], margin_deg=0.5).all()):
+            raise CRSError(
+                f"{layer}: its x values ({minx:.6g}..{maxx:.6g}) are latitudes and its y values "
+                f"({miny:.6g}..{maxy:.6g}) longitudes of Liuzhou: lat and lon look swapped. Write x = longitude, "
+                "y = latitude (GeoJSON: [lon, lat]); `lzgis geocode` corrects swapped table rows and flags them."
+            )
         raise CRSError(
             f"{layer}: declares the geographic CRS {crs.to_string()} (degrees), but its coordinates "
             f"(x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}) are not degrees. Declare the projected "

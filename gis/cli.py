@@ -221,7 +221,7 @@ def _cli_words(message: str, state: State | None = None) -> str:
     for role, spec in (state.labels.items() if state is not None else ()):
         prefix = f"{role}:"
         if message.startswith(prefix) and spec != role:
-            message = f"{spec} ({role}):" + message[len(prefix):]
+            message = f"{spec} ({'layer' if role == 'gdf' else role}):" + message[len(prefix):]
             break
     return message.replace("  ", " ").strip()
 
@@ -263,8 +263,9 @@ def _input_encoding_option(fn: Callable) -> Callable:
                       help="Repair invalid polygons of the input files (shapely make_valid), with a warning "
                            "naming the rows; refused otherwise.")(fn)
     fn = click.option("--input-crs", metavar="CRS", expose_value=False, callback=_check_crs,
-                      help="CRS of input files that declare none (e.g. EPSG:4326 for lon/lat, EPSG:4545 for "
-                           "CGCS2000 3-degree GK CM 108E); a file that declares another CRS is refused.")(fn)
+                      help="CRS of the input files' coordinates (e.g. EPSG:4326 for lon/lat, EPSG:4545 for "
+                           "CGCS2000 3-degree GK CM 108E): declares it for files that have none, and replaces a "
+                           "wrong one, with a warning (the coordinates are relabelled, not transformed).")(fn)
     return _input_encoding_only_option(fn)
 
 
@@ -421,8 +422,9 @@ def _declared(gdf: gpd.GeoDataFrame, spec: str, state: State, *, need_positions:
         if gdf.crs is None:
             gdf = gdf.set_crs(state.input_crs)
         elif pyproj.CRS.from_user_input(gdf.crs) != pyproj.CRS.from_user_input(state.input_crs):
-            raise CRSError(f"{spec}: declares {gdf.crs.to_string()} itself, not --input-crs {state.input_crs}; "
-                           "drop --input-crs (it is for files without a CRS) or fix the file.")
+            state.warn(f"{spec}: declares {gdf.crs.to_string()}, replaced by --input-crs {state.input_crs} as asked "
+                       "(the coordinates are relabelled, not transformed).")
+            gdf = gdf.set_crs(state.input_crs, allow_override=True)
     elif gdf.crs is None:
         raise CRSError(f"{spec}: has no CRS, so its coordinates cannot be placed. Declare it with --input-crs "
                        "EPSG:4326 (lon/lat) or the EPSG code of its projected CRS (e.g. EPSG:4545).")

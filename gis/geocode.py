@@ -402,10 +402,8 @@ def read_overrides(path: str | os.PathLike | pd.DataFrame | list[dict],
                                 "(decimal degrees, lon -180..180, lat -90..90)"
                                 + (" (lat and lon swapped?)" if swapped else ""))
                 continue
-            if not bool(in_liuzhou([lon], [lat], margin_deg=0.5)[0]):
-                swapped = " (lat and lon swapped?)" if bool(in_liuzhou([lat], [lon])[0]) else ""
-                problems.append(f"entry {i} ({name}): {lon:g}, {lat:g} lies outside Liuzhou{swapped}")
-                continue
+            outside = "" if bool(in_liuzhou([lon], [lat], margin_deg=0.5)[0]) else \
+                "; outside the municipality of Liuzhou: check it"
             try:
                 d = row.get("datum", "wgs84")
                 lo, la = _datum.convert([lon], [lat], src=d, dst="wgs84")
@@ -416,7 +414,8 @@ def read_overrides(path: str | os.PathLike | pd.DataFrame | list[dict],
             precision = declared if declared is not None else coordinate_precision_m(row["lon"], row["lat"])
             out[name] = {"lon": float(lo[0]), "lat": float(la[0]), "geocode_level": row.get("geocode_level", "landmark"),
                          "precision_m": precision,
-                         "reason": f"override point ({d}); precision {'declared' if declared is not None else 'from its decimals'}"}
+                         "reason": f"override point ({d}); precision "
+                                   f"{'declared' if declared is not None else 'from its decimals'}{outside}"}
         elif "anchor" in row:
             r = geocode(str(row["anchor"]), county=row.get("county"), gazetteer=gaz)
             if r.status != "matched":

@@ -89,8 +89,8 @@ def test_override_positions_outside_the_valid_range_are_refused():
     with pytest.raises(InputError, match=r"entry 1 \(某站\): lon 24.3, lat 109.4 are not a valid position.*"
                                          r"\(lat and lon swapped\?\)"):
         read_overrides([{"name": "某站", "lon": 24.3, "lat": 109.4}])
-    with pytest.raises(InputError, match=r"entry 1 \(北京\): 116.4, 39.9 lies outside Liuzhou"):
-        read_overrides([{"name": "北京", "lon": 116.4, "lat": 39.9}])
+    far = read_overrides([{"name": "北京", "lon": 116.4, "lat": 39.9}])  # valid, kept, and said to lie outside
+    assert far["北京"]["reason"].endswith("outside the municipality of Liuzhou: check it")
     ok = read_overrides([{"name": "某站", "lon": "１０９．４", "lat": "２４．３"}])  # full-width: NFKC
     assert (ok["某站"]["lon"], ok["某站"]["lat"]) == (109.4, 24.3)
 
@@ -134,6 +134,13 @@ def test_swapped_lat_lon_is_refused_for_analyses_with_the_geocoders_hint(tmp_pat
     line = error_line(invoke("nearest", str(path), "railway_stations", "-o", str(tmp_path / "n.csv")))
     assert "row 3 (spreadsheet numbering" in line and "look swapped" in line and "lzgis geocode" in line
     assert "projected" not in line
+
+
+def test_swapped_points_in_a_geojson_are_named_as_swapped(tmp_path):
+    path = tmp_path / "swapped.geojson"
+    gpd.GeoDataFrame({"名称": ["柳州站"]}, geometry=[Point(24.3122, 109.3968)], crs="EPSG:4326").to_file(path)
+    line = error_line(invoke("nearest", str(path), "railway_stations", "-o", str(tmp_path / "n.csv")))
+    assert "lat and lon look swapped" in line and "projected" not in line and str(path) in line
 
 
 def test_infinite_coordinates_are_named_by_row(tmp_path):
@@ -230,8 +237,8 @@ def test_a_file_without_crs_names_input_crs(tmp_path):
     declared = tmp_path / "declared.gpkg"
     pyogrio.write_dataframe(frame.set_crs("EPSG:4326"), declared)
     line = error_line(invoke("buffer", str(declared), "--distances", "1000", "--input-crs", "EPSG:4545",
-                             "-o", str(tmp_path / "c.gpkg")))
-    assert "declares EPSG:4326 itself" in line
+                             "-o", str(tmp_path / "c.gpkg")))  # relabelled (warned), then refused: degrees
+    assert "look like degrees" in line and "declare it with --input-crs EPSG:4326" in line and "gdf" not in line
     line = error_line(invoke("buffer", str(path), "--distances", "1000", "--input-crs", "nonsense",
                              "-o", str(tmp_path / "d.gpkg")))
     assert "--input-crs" in line and "not a CRS" in line
