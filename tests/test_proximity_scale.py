@@ -81,3 +81,20 @@ def test_within_radius_band_decided_geodesically():
     pairs = set(zip(got["origin_index"], got["target_index"] - 10_000))
     assert {(i, i) for i in np.flatnonzero(d <= radius)} <= pairs
     assert all(d[i] <= radius + 1e-3 for i, j in pairs if i == j)
+
+
+@pytest.mark.parametrize("limit", [None, 4000.0])
+def test_k_nearest_in_chunks_matches_brute_force(monkeypatch, sparse_and_dense, limit):
+    monkeypatch.setattr(proximity, "_NEARESTK_CHUNK", 1000)  # 9 chunks, the last one short
+    olon, olat, tlon, tlat, d = sparse_and_dense
+    rows = np.arange(1, 8192, 2)[:4000]  # origins among the targets
+    got = gis.nearest(frame(olon[rows], olat[rows]), frame(tlon, tlat), k=5, max_distance_m=limit)
+    dd = d[rows]
+    want = np.argsort(dd, axis=1, kind="stable")[:, :5]
+    wd = np.take_along_axis(dd, want, axis=1)
+    keep = np.ones_like(wd, dtype=bool) if limit is None else wd <= limit
+    assert len(got) == int(keep.sum())
+    assert (got.index.get_level_values("origin_index").to_numpy() == np.nonzero(keep)[0]).all()
+    assert (got.index.get_level_values("rank").to_numpy() == (np.nonzero(keep)[1] + 1)).all()
+    assert np.allclose(got["dist_m"], wd[keep], rtol=1e-6)
+    assert (got["target_index"].to_numpy() == want[keep]).mean() > 0.999  # ties within 1 mm may swap
