@@ -146,9 +146,12 @@ def nearest(
 
     Parameters
     ----------
-    origins, targets : GeoDataFrame
+    origins, targets : GeoDataFrame or path
         Any geometry types, any CRS (reprojected to the analysis CRS).  An
-        optional ``precision_m`` column is carried into the result.
+        optional ``precision_m`` column is carried into the result.  The path
+        of a GeoParquet file of points is read as coordinates, without
+        building a geometry per row (:mod:`gis.pointfile`), and indexed as
+        the file stores it.
     k : int, default 1
         How many nearest targets.  If ``k`` exceeds the number of targets, all
         of them are returned, with a warning.
@@ -642,8 +645,9 @@ def within(
 
     Parameters
     ----------
-    origins, targets : GeoDataFrame
+    origins, targets : GeoDataFrame or path
         Any geometry types, any CRS.  An empty layer gives an empty result.
+        A GeoParquet path as in :func:`nearest`.
     distance_m : float
         The radius in metres (>= 0).  Lines and polygons count as within when
         their closest points are.
