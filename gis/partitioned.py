@@ -21,6 +21,12 @@ once.  They run on whichever dask scheduler is active: threads by default, a
 code.  On one machine this pays only once the in-memory call would not fit
 in memory (``bench/dask.md``); below that, use :func:`gis.nearest`.
 
+A GeoParquet path whose metadata declares only points (and no
+``npartitions``) is read file by file, or row group by row group for one
+file, as coordinates (:func:`gis.pointfile.read_points`): no shapely point is
+built for an origin, which is most of the cost of reading them; a part that
+holds anything else is read with geopandas and checked as usual.
+
 Input checks run when the result is computed, partition by partition; an
 error names ``origins`` and the offending rows as the in-memory call does.
 
