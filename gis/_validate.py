@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ import shapely
 
 from . import crs as _crs
 from ._errors import CRSError, InputError
+from .pointfile import PointTable, read_points
 
 POINT, LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON = 0, 1, 3, 4, 5, 6
 _MAX_ROWS_SHOWN = 5
@@ -241,6 +243,34 @@ class Layer:
         return self.extent
 
 
+def _read_path(path: str | os.PathLike, *, name: str) -> PointTable | gpd.GeoDataFrame:
+    where = os.fspath(path)
+    if not os.path.isfile(where):
+        raise InputError(f"{name}: no such file {where!r}; pass a GeoDataFrame or the path of a GeoParquet file.")
+    if not where.lower().endswith((".parquet", ".geoparquet")):
+        raise InputError(f"{name}: {where!r} is not a GeoParquet file (*.parquet); read other files with "
+                         "gis.readers.read_vector and pass the GeoDataFrame.")
+    points = read_points(where, columns=["precision_m"])
+    return points if points is not None else gpd.read_parquet(where)
+
+
+def _point_table_layer(points: PointTable, *, name: str) -> Layer:
+    prec = precision(points.data, layer=name)
+    coords = points.xy
+    if len(coords) == 0:
+        return Layer(name, points.index, prec, None, gpd.GeoDataFrame(geometry=[], crs=_crs.analysis_crs()))
+    if not np.isfinite(coords).all():
+        check_geometries(points.to_geodataframe(), layer=name)  # raises, naming the rows
+    extent = _xy_bounds(coords)
+    _check_bounds_match_crs(points.crs, tuple(extent), layer=name)
+    target = _crs.analysis_crs()
+    if points.crs != target:
+        x, y = _transformer(points.crs, target).transform(coords[:, 0], coords[:, 1])
+        coords = np.column_stack([x, y])
+        extent = _xy_bounds(coords)
+    return Layer(name, points.index, prec, coords, None, extent)
+
+
 def _xy_bounds(xy: np.ndarray) -> np.ndarray:
     # column by column: ``xy.min(axis=0)`` on an (n, 2) array is some 20x slower
     x, y = xy[:, 0], xy[:, 1]
@@ -252,8 +282,14 @@ def layer(obj: object, *, name: str, allow_empty_layer: bool = True) -> Layer:
 
     Point layers are reduced to a coordinate array (one pass over the
     geometries, reprojected with pyproj if needed); any other layer is checked
-    with :func:`prepare`.
+    with :func:`prepare`.  A GeoParquet path or a :class:`gis.pointfile.PointTable`
+    of points gives its coordinates without building geometries; a GeoParquet
+    file of other geometries is read with geopandas.
     """
+    if isinstance(obj, (str, os.PathLike)):
+        obj = _read_path(obj, name=name)
+    if isinstance(obj, PointTable):
+        return _point_table_layer(obj, name=name)
     gdf = as_frame(obj, layer=name)
     unique_index(gdf, layer=name)
     prec = precision(gdf, layer=name)

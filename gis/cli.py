@@ -1034,6 +1034,8 @@ def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m
 
     With -k 1, n_tied says how many targets are equally near (within 1 mm); when it
     is 2 or more the first of them in TARGETS was chosen: rerun with -k to list them.
+    Origins and targets are named from their name column (name, 项目名称, 名称 …); a
+    .gpkg/.geojson/.shp output keeps the origins' own columns.
 
     \b
     lzgis nearest townships railway_stations -o 最近车站.csv
@@ -1077,7 +1079,10 @@ def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m
 @click.pass_obj
 def within_cmd(state: State, origins: str, targets: str, distance_m: float, max_target_precision_m: float | None,
                encoding: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
-    """Every (origin, target) pair closer than --distance-m metres (geodesic)."""
+    """Every (origin, target) pair closer than --distance-m metres (geodesic).
+
+    Named as in `lzgis nearest`; a .gpkg/.geojson/.shp output keeps the origins' own columns.
+    """
     from .proximity import within
 
     distance_m = _distance_option(distance_m, name="--distance-m")

@@ -146,9 +146,12 @@ def nearest(
 
     Parameters
     ----------
-    origins, targets : GeoDataFrame
+    origins, targets : GeoDataFrame or path
         Any geometry types, any CRS (reprojected to the analysis CRS).  An
-        optional ``precision_m`` column is carried into the result.
+        optional ``precision_m`` column is carried into the result.  The path
+        of a GeoParquet file of points is read as coordinates, without
+        building a geometry per row (:mod:`gis.pointfile`), and indexed as
+        the file stores it.
     k : int, default 1
         How many nearest targets.  If ``k`` exceeds the number of targets, all
         of them are returned, with a warning.
@@ -223,7 +226,8 @@ def nearest(
     if not keep.all():
         origin_pos, rank, pos, dist, tie, pt = (a[keep] for a in (origin_pos, rank, pos, dist, tie, pt))
     if o.index.is_unique:  # build from codes: factorising millions of labels is the slow part
-        idx = pd.MultiIndex(levels=[o.index, np.arange(1, k_eff + 1)], codes=[origin_pos, rank - 1],
+        rank_code = rank - 1
+        idx = pd.MultiIndex(levels=[o.index, np.arange(1, k_eff + 1)], codes=[origin_pos, rank_code],
                             names=["origin_index", "rank"], verify_integrity=False)
     else:
         idx = pd.MultiIndex.from_arrays([o.index.take(origin_pos), rank], names=["origin_index", "rank"])
@@ -475,25 +479,54 @@ def _rank_candidates(
     return opos[keep], rank[keep], tpos[keep], s[keep], tie[keep]
 
 
+#: Origins per chunk of :func:`_nearestk_points`: its (origins, candidates) work arrays stay in cache
+#: (on large inputs, touching fresh memory costs more than the arithmetic).
+_NEARESTK_CHUNK = 1 << 15
+
+
 def _nearestk_points(
     oxy: np.ndarray, txy: np.ndarray, k: int, crs: pyproj.CRS, k_hi: float, limit: float | None
 ) -> tuple[np.ndarray, ...]:
-    """k nearest between point layers: query k + 1 plane candidates, widen where the proof fails.
+    """k nearest between point layers, chunk by chunk of origins (:func:`_nearestk_chunk`)."""
+    n = len(oxy)
+    tree = cKDTree(txy)
+    step = max(1, n // 4096)
+    tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
+    pos = np.empty((n, k), dtype=np.int64)
+    dist = np.empty((n, k))
+    tie = np.empty((n, k), dtype=bool)
+    for a in range(0, n, _NEARESTK_CHUNK):
+        b = min(n, a + _NEARESTK_CHUNK)
+        _nearestk_chunk(oxy[a:b], txy, tree, k, crs, tm, k_hi, limit, pos[a:b], dist[a:b], tie[a:b])
+    # in the dtypes a MultiIndex keeps its codes in (no conversion of millions of codes later)
+    origin_pos = np.repeat(np.arange(n, dtype=_code_dtype(n)), k)
+    rank = np.tile(np.arange(1, k + 1, dtype=_code_dtype(k + 1)), n)
+    return origin_pos, rank, pos.ravel(), dist.ravel(), tie.ravel()
+
+
+def _code_dtype(n: int) -> type:
+    """The integer dtype pandas keeps the codes of a level with ``n`` labels in."""
+    return np.int8 if n < 2**7 else np.int16 if n < 2**15 else np.int32 if n < 2**31 else np.int64
+
+
+def _nearestk_chunk(
+    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: Any, k_hi: float,
+    limit: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
+) -> None:
+    """k nearest of some origins: query k + 1 plane candidates, widen where the proof fails.
 
     Works on (origins, candidates) matrices: each row is re-ranked by geodesic
     distance (ties by target position), and is final when its last plane
-    candidate is too far to beat the k-th geodesic one.
+    candidate is too far to beat the k-th geodesic one.  Writes every row of
+    ``pos`` (-1 where no target), ``dist`` (NaN there) and ``tie``.
     """
     n, m = len(oxy), len(txy)
-    tree = cKDTree(txy)
     ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
-    pos = np.full((n, k), -1, dtype=np.int64)
-    dist = np.full((n, k), np.nan)
-    tie = np.zeros((n, k), dtype=bool)
+    pos[:] = -1
+    dist[:] = np.nan
+    tie[:] = False
     todo = np.arange(n)
     q = min(k + 1, m)
-    step = max(1, n // 4096)
-    tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
     first = True  # the first round covers every origin: slices instead of index arrays
     while todo.size:
         d, j = tree.query(oxy if first else oxy[todo], k=q, workers=-1, distance_upper_bound=ub)
@@ -544,9 +577,6 @@ def _nearestk_points(
         todo = todo[~proven]
         q = min(2 * q, m)
         first = False
-    origin_pos = np.repeat(np.arange(n), k)
-    rank = np.tile(np.arange(1, k + 1), n)
-    return origin_pos, rank, pos.ravel(), dist.ravel(), tie.ravel()
 
 
 def _nearestk_general(
@@ -615,8 +645,9 @@ def within(
 
     Parameters
     ----------
-    origins, targets : GeoDataFrame
+    origins, targets : GeoDataFrame or path
         Any geometry types, any CRS.  An empty layer gives an empty result.
+        A GeoParquet path as in :func:`nearest`.
     distance_m : float
         The radius in metres (>= 0).  Lines and polygons count as within when
         their closest points are.

@@ -81,3 +81,85 @@ def test_within_radius_band_decided_geodesically():
     pairs = set(zip(got["origin_index"], got["target_index"] - 10_000))
     assert {(i, i) for i in np.flatnonzero(d <= radius)} <= pairs
     assert all(d[i] <= radius + 1e-3 for i, j in pairs if i == j)
+
+
+@pytest.mark.parametrize("limit", [None, 4000.0])
+def test_k_nearest_in_chunks_matches_brute_force(monkeypatch, sparse_and_dense, limit):
+    monkeypatch.setattr(proximity, "_NEARESTK_CHUNK", 1000)  # 9 chunks, the last one short
+    olon, olat, tlon, tlat, d = sparse_and_dense
+    rows = np.arange(1, 8192, 2)[:4000]  # origins among the targets
+    got = gis.nearest(frame(olon[rows], olat[rows]), frame(tlon, tlat), k=5, max_distance_m=limit)
+    dd = d[rows]
+    want = np.argsort(dd, axis=1, kind="stable")[:, :5]
+    wd = np.take_along_axis(dd, want, axis=1)
+    keep = np.ones_like(wd, dtype=bool) if limit is None else wd <= limit
+    assert len(got) == int(keep.sum())
+    assert (got.index.get_level_values("origin_index").to_numpy() == np.nonzero(keep)[0]).all()
+    assert (got.index.get_level_values("rank").to_numpy() == (np.nonzero(keep)[1] + 1)).all()
+    assert np.allclose(got["dist_m"], wd[keep], rtol=1e-6)
+    assert (got["target_index"].to_numpy() == want[keep]).mean() > 0.999  # ties within 1 mm may swap
+
+
+@pytest.fixture(scope="module")
+def point_files(tmp_path_factory):
+    """2,000 points with a string index and precision_m, as WKB and GeoArrow GeoParquet; 60 targets."""
+    folder = tmp_path_factory.mktemp("pointfiles")
+    rng = np.random.default_rng(21)
+    lon, lat = rng.uniform(108.8, 110.0, 2000), rng.uniform(24.0, 25.8, 2000)
+    gdf = frame(lon, lat, precision_m=rng.choice([np.nan, 30.0, 800.0], 2000))
+    gdf.index = pd.Index([f"h{i}" for i in range(2000)], name="home")
+    gdf.to_parquet(folder / "wkb.parquet")
+    gdf.to_parquet(folder / "arrow.parquet", geometry_encoding="geoarrow")
+    gdf.reset_index(drop=True).to_parquet(folder / "groups.parquet", row_group_size=600)  # 4 row groups
+    targets = frame(rng.uniform(108.8, 110.0, 60), rng.uniform(24.0, 25.8, 60))
+    return folder, gdf, targets
+
+
+@pytest.mark.parametrize("name", ["wkb", "arrow"])
+def test_geoparquet_points_read_as_coordinates_give_the_same_answers(point_files, name):
+    from gis.pointfile import read_points
+
+    folder, gdf, targets = point_files
+    path = folder / f"{name}.parquet"
+    points = read_points(path)
+    assert points is not None and points.index.equals(gdf.index)
+    assert np.array_equal(points.xy, np.column_stack([gdf.geometry.x, gdf.geometry.y]))
+    pd.testing.assert_frame_equal(gis.nearest(path, targets), gis.nearest(gdf, targets))
+    pd.testing.assert_frame_equal(gis.nearest(str(path), targets, k=3), gis.nearest(gdf, targets, k=3))
+    pd.testing.assert_frame_equal(gis.within(path, targets, 20_000), gis.within(gdf, targets, 20_000))
+    d = geod_matrix(gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy(),
+                    targets.geometry.x.to_numpy(), targets.geometry.y.to_numpy())
+    got = gis.nearest(path, targets)
+    assert (got["target_index"].to_numpy() == d.argmin(axis=1)).all()
+    assert np.allclose(got["dist_m"], d.min(axis=1), rtol=1e-6)
+
+
+def test_geoparquet_of_other_geometries_or_empty_points_takes_the_checked_path(tmp_path, point_files):
+    from gis.pointfile import read_points
+
+    _, gdf, targets = point_files
+    lines = gpd.GeoDataFrame(geometry=[gpd.points_from_xy([109.0], [24.5])[0].buffer(0.01).exterior],
+                             crs="EPSG:4326")
+    lines.to_parquet(tmp_path / "lines.parquet")
+    assert read_points(tmp_path / "lines.parquet") is None
+    assert len(gis.within(tmp_path / "lines.parquet", targets, 50_000)) == len(gis.within(lines, targets, 50_000))
+    empty = gdf.iloc[:5].copy()
+    empty.loc["h3", "geometry"] = gpd.points_from_xy([np.nan], [np.nan])[0]
+    empty.to_parquet(tmp_path / "empty.parquet")
+    with pytest.raises(gis.InputError, match="origins: rows 'h3' have no geometry"):
+        gis.nearest(tmp_path / "empty.parquet", targets)
+    with pytest.raises(gis.InputError, match="GeoParquet"):
+        gis.nearest(tmp_path / "points.csv", targets)
+
+
+def test_partitioned_reads_row_groups_as_coordinates(point_files):
+    pytest.importorskip("dask_geopandas")
+    from gis import partitioned
+
+    folder, gdf, targets = point_files
+    path = folder / "groups.parquet"
+    lazy = partitioned.nearest(path, targets)
+    assert lazy.npartitions == 4
+    pd.testing.assert_frame_equal(lazy.compute(), gis.nearest(gdf.reset_index(drop=True), targets))
+    got = partitioned.within(path, targets, 15_000).compute().reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, gis.within(gdf.reset_index(drop=True), targets, 15_000))
