@@ -656,6 +656,30 @@ def travel_times(
                          "uncertainty_min": _uncertainty_min(po, pt, speed)})
 
 
+def _capsules(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray, *, k: int) -> np.ndarray:
+    """Convex hulls of pairs of disks ``(c0, r0)``, ``(c1, r1)`` as polygons, built in one vectorised pass.
+
+    Each hull is the back arc of disk 0, the front arc of disk 1 (``k`` segments each) and the two outer
+    tangents; where one disk holds the other, the bigger disk.
+    """
+    d = np.hypot(c1[:, 0] - c0[:, 0], c1[:, 1] - c0[:, 1])
+    theta = np.arctan2(c1[:, 1] - c0[:, 1], c1[:, 0] - c0[:, 0])
+    alpha = np.arccos(np.clip((r0 - r1) / np.where(d > 0, d, 1.0), -1.0, 1.0))[:, None]
+    s = np.linspace(0.0, 1.0, k + 1)[None, :]
+    a0 = theta[:, None] + alpha + s * (2 * np.pi - 2 * alpha)  # back arc of disk 0
+    a1 = theta[:, None] - alpha + s * (2 * alpha)  # front arc of disk 1
+    xs = np.concatenate([c0[:, :1] + r0[:, None] * np.cos(a0), c1[:, :1] + r1[:, None] * np.cos(a1)], axis=1)
+    ys = np.concatenate([c0[:, 1:] + r0[:, None] * np.sin(a0), c1[:, 1:] + r1[:, None] * np.sin(a1)], axis=1)
+    nested = (d + np.minimum(r0, r1) <= np.maximum(r0, r1))[:, None]
+    big0 = (r0 >= r1)[:, None]
+    cb, rb = np.where(big0, c0, c1), np.where(big0[:, 0], r0, r1)[:, None]
+    full = theta[:, None] + np.linspace(0.0, 2 * np.pi, 2 * k + 2, endpoint=False)[None, :]
+    xs = np.where(nested, cb[:, :1] + rb * np.cos(full), xs)
+    ys = np.where(nested, cb[:, 1:] + rb * np.sin(full), ys)
+    ring = np.stack([xs, ys], axis=-1)
+    return shapely.polygons(np.concatenate([ring, ring[:, :1]], axis=1))
+
+
 def isochrones(
     network: TravelNetwork,
     origins: gpd.GeoDataFrame,
@@ -664,13 +688,15 @@ def isochrones(
     access_speed_kmh: float = 30.0,
     access_radius_m: float = 5000.0,
     quad_segs: int = 8,
+    covers: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Areas reachable within given travel times, e.g. the 半小时经济圈 of 柳城 and 鹿寨.
 
-    Each reached piece of an edge contributes the area reachable from it at
+    The polygon is the reached parts of the network plus an access band: each
+    reached piece of an edge contributes the area reachable from it at
     ``access_speed_kmh`` with the time left (a tapering corridor, the convex
-    hull of a disk at its start and its far end), and the origin a disk of
-    the whole time at access speed.  Origins join the network as in
+    hull of a disk at its start and its far end), and the origin a disk of the
+    whole time at access speed.  Origins join the network as in
     :func:`travel_times`.
 
     Parameters
@@ -687,13 +713,16 @@ def isochrones(
         Every node within this distance of an origin is an access node; beyond
         it, only the nearest node of each line.
     quad_segs : int, default 8
-        Segments per quarter circle of the disks.
+        Segments per quarter circle of the disks; each arc of a corridor gets as many.
+    covers : GeoDataFrame, optional
+        Points to count inside each polygon (e.g. the township seats): adds
+        ``n_covered`` and ``covered`` (their ``name``, else index labels, joined by "、").
 
     Returns
     -------
     GeoDataFrame
         In the origins' CRS, one row per origin and time: ``origin_index``,
-        ``minutes``, ``area_km2``, ``schematic``.
+        ``minutes``, ``area_km2`` (ellipsoidal), ``schematic``.
 
     Examples
     --------
@@ -711,21 +740,24 @@ def isochrones(
     times = _validate.distances(minutes, name="minutes")
     speed = _validate.distance(access_speed_kmh, name="access_speed_kmh", allow_zero=False)
     radius = _validate.distance(access_radius_m, name="access_radius_m")
+    if not isinstance(quad_segs, (int, np.integer)) or quad_segs < 1:
+        raise InputError(f"quad_segs: must be a positive whole number, got {quad_segs!r}.")
     src = _validate.as_frame(origins, layer="origins")
     o = _validate.layer(src, name="origins", allow_empty_layer=True)
     out_crs = src.crs if src.crs is not None else network.crs
     if len(o) == 0:
-        return gpd.GeoDataFrame({"origin_index": [], "minutes": [], "area_km2": [], "schematic": []},
-                                geometry=[], crs=out_crs)
+        empty = gpd.GeoDataFrame({"origin_index": [], "minutes": [], "area_km2": [], "schematic": []},
+                                 geometry=[], crs=out_crs)
+        return empty if covers is None else empty.assign(n_covered=[], covered=[])
+    if o.xy is None:
+        raise InputError("origins: must be points for isochrones (use centroids: gdf.centroid).")
     access = speed * 1000.0 / 60.0  # metres per minute
     reach = np.full(len(o), max(times) * access)
     legs = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=reach)
-    graph = _with_access(network, legs, (np.zeros(0, int), np.zeros(0, int), np.zeros(0)), len(o), 0)
-    n = network.n_nodes
-    dist = dijkstra(graph, directed=True, indices=n + np.arange(len(o)), limit=max(times))[:, :n]
+    dist = _search(network, legs, len(o), max(times))
     e = network.edges
     u, v = e["u"].to_numpy(), e["v"].to_numpy()
-    length, ev, schem = e["length_m"].to_numpy(), e["speed_kmh"].to_numpy() * 1000.0 / 60.0, e["schematic"].to_numpy()
+    road, ev, schem = e["road_m"].to_numpy(), e["speed_kmh"].to_numpy() * 1000.0 / 60.0, e["schematic"].to_numpy()
     nxy = network.nodes_xy
     tm = tm_scale(network.crs, nxy[:, 0], nxy[:, 1])
     rows = []
@@ -735,24 +767,24 @@ def isochrones(
             used_schematic = False
             # the origin itself, reached at access speed
             pieces.append(shapely.buffer(shapely.points(o.xy[i]), max(budget * access, 1.0), quad_segs=quad_segs))
-            for a, b in ((u, v), (v, u)):
-                left = budget - dist[i, a]
-                reach_e = left > 0
+            la, lb = budget - dist[i, u], budget - dist[i, v]
+            t_e = road / ev
+            for a, b, left, other in ((u, v, la, lb), (v, u, lb, la)):
+                # the piece from the end with less time left is inside the piece from the other end when
+                # that end was reached along this edge (other <= left - t_e): drawn once
+                reach_e = (left > 0) & ~((other > 0) & (left <= other - t_e + 1e-9) & (left < other))
                 if not reach_e.any():
                     continue
-                frac = np.minimum(left[reach_e] * ev[reach_e] / length[reach_e], 1.0)
+                frac = np.minimum(left[reach_e] * ev[reach_e] / road[reach_e], 1.0)
                 start = nxy[a[reach_e]]
                 end = start + (nxy[b[reach_e]] - start) * frac[:, None]
-                left_end = left[reach_e] - frac * length[reach_e] / ev[reach_e]
+                left_end = left[reach_e] - frac * road[reach_e] / ev[reach_e]
                 r0 = np.maximum(left[reach_e] * access, 1.0)
                 r1 = np.maximum(left_end * access, 1.0)
                 if tm is not None:  # geodesic metres -> plane metres
                     r0 = r0 / inverse_scale(tm, start[:, 0])
                     r1 = r1 / inverse_scale(tm, end[:, 0])
-                hulls = shapely.convex_hull(shapely.union(
-                    shapely.buffer(shapely.points(start), r0, quad_segs=quad_segs),
-                    shapely.buffer(shapely.points(end), r1, quad_segs=quad_segs)))
-                pieces.append(hulls)
+                pieces.append(_capsules(start, r0, end, r1, k=quad_segs))
                 used_schematic |= bool(schem[reach_e].any())
             geom = shapely.union_all(np.concatenate([np.atleast_1d(p) for p in pieces]))
             rows.append((src.index[i], budget, geom, used_schematic))
@@ -763,6 +795,19 @@ def isochrones(
         "area_km2": geodesic_area(geoms, network.crs) / 1e6,
         "schematic": [r[3] for r in rows],
     }, geometry=geoms, crs=network.crs)
+    if covers is not None:
+        pts = _validate.layer(covers, name="covers")
+        if len(pts) and pts.xy is None:
+            raise InputError("covers: must be points (e.g. the township seats).")
+        labels = (covers["name"].astype(str).to_numpy() if "name" in covers.columns
+                  else np.asarray(covers.index.astype(str)))
+        tree = shapely.STRtree(geoms)
+        hit_p, hit_g = tree.query(shapely.points(pts.xy), predicate="intersects") if len(pts) else \
+            (np.zeros(0, int), np.zeros(0, int))
+        order = np.lexsort((hit_p, hit_g))
+        hit_p, hit_g = hit_p[order], hit_g[order]
+        out["n_covered"] = np.bincount(hit_g, minlength=len(out))
+        out["covered"] = ["、".join(labels[hit_p[hit_g == g]]) for g in range(len(out))]
     return out if out.crs == out_crs else out.to_crs(out_crs)
 
 
