@@ -886,7 +886,9 @@ def nearest_by_time(
     legs_o = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=d_direct)
     d_nodes, src = _search(network, legs_t, len(t), float(direct.max()), min_only=True)
     via, leg = _legs_min(d_nodes, legs_o, len(o))
-    j_via = np.where(leg >= 0, src[legs_o[1][np.maximum(leg, 0)]], -1)
+    j_via = np.full(len(o), -1)
+    has = leg >= 0
+    j_via[has] = src[legs_o[1][leg[has]]]
     use_net = (via < direct) & (j_via >= 0)
     j = np.where(use_net, j_via, j_direct)
     minutes = np.where(use_net, via, direct)
