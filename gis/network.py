@@ -766,7 +766,10 @@ def isochrones(
             pieces = []
             used_schematic = False
             # the origin itself, reached at access speed
-            pieces.append(shapely.buffer(shapely.points(o.xy[i]), max(budget * access, 1.0), quad_segs=quad_segs))
+            disk_r = max(budget * access, 1.0)
+            if tm is not None:
+                disk_r = disk_r / float(inverse_scale(tm, o.xy[i:i + 1, 0])[0])
+            pieces.append(shapely.buffer(shapely.points(o.xy[i]), disk_r, quad_segs=quad_segs))
             la, lb = budget - dist[i, u], budget - dist[i, v]
             t_e = road / ev
             for a, b, left, other in ((u, v, la, lb), (v, u, lb, la)):
@@ -784,7 +787,10 @@ def isochrones(
                 if tm is not None:  # geodesic metres -> plane metres
                     r0 = r0 / inverse_scale(tm, start[:, 0])
                     r1 = r1 / inverse_scale(tm, end[:, 0])
-                pieces.append(_capsules(start, r0, end, r1, k=quad_segs))
+                # a piece inside the origin's disk adds nothing (both its disks inside the disk's inscribed circle)
+                inner = disk_r * np.cos(np.pi / (4 * quad_segs))
+                outside = (np.hypot(*(start - o.xy[i]).T) + r0 > inner) | (np.hypot(*(end - o.xy[i]).T) + r1 > inner)
+                pieces.append(_capsules(start[outside], r0[outside], end[outside], r1[outside], k=quad_segs))
                 used_schematic |= bool(schem[reach_e].any())
             geom = shapely.union_all(np.concatenate([np.atleast_1d(p) for p in pieces]))
             rows.append((src.index[i], budget, geom, used_schematic))

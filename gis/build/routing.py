@@ -52,12 +52,15 @@ class Graph:
         self.matrix = csr_matrix((np.r_[w, w], (np.r_[inv[:, 0], inv[:, 1]], np.r_[inv[:, 1], inv[:, 0]])), shape=(n, n))
         self.tree = cKDTree(self.xy)
 
+    max_detour = np.inf
+
     def path(self, a: int, b: int) -> list[int] | None:
-        """Nodes of the shortest path from ``a`` to ``b`` (None if they are not connected)."""
+        """Nodes of the shortest path from ``a`` to ``b``; None if they are not connected, or only by a path more
+        than ``max_detour`` times their straight distance (a gap in the graph, not the line's way)."""
         if a == b:
             return [a]
-        _, pred = dijkstra(self.matrix, indices=a, return_predecessors=True)
-        if pred[b] < 0:
+        dist, pred = dijkstra(self.matrix, indices=a, return_predecessors=True)
+        if pred[b] < 0 or dist[b] > self.max_detour * max(float(np.hypot(*(self.xy[b] - self.xy[a]))), 1.0):
             return None
         out = [b]
         while out[-1] != a:
@@ -130,6 +133,20 @@ def _route(stops_m: np.ndarray, graph: Graph, max_snap: np.ndarray) -> tuple[np.
         pieces.append(seg)
 
     node = node.copy()
+    # an intermediate place the path between its neighbours already passes (within its snap distance) is passed
+    # there, not forced through its own nearest node (which may lie on a side branch)
+    keep = [0]
+    for i in range(1, last):
+        j = i + 1
+        if near[keep[-1]] and near[i] and near[j]:
+            through = graph.path(int(node[keep[-1]]), int(node[j]))
+            if through is not None and len(through) > 1 and \
+                    shapely.distance(shapely.points(stops_m[i]), LineString(graph.xy[through])) <= max_snap[i]:
+                continue
+        keep.append(i)
+    keep.append(last)
+    if len(keep) < len(stops_m):
+        return _route(stops_m[keep], graph, max_snap[keep])
     # an end place off the graph is reached from the nearest node CONNECTED to the next (previous) place
     for end, other in ((0, 1), (last, last - 1)):
         if not near[end] and near[other]:
@@ -149,9 +166,21 @@ def _route(stops_m: np.ndarray, graph: Graph, max_snap: np.ndarray) -> tuple[np.
         add(graph.xy[path], True)
         if not near[i + 1]:
             add(np.array([graph.xy[node[i + 1]], stops_m[i + 1]]), False)
-    coords = np.concatenate(pieces)
-    keep = np.r_[True, (np.diff(coords, axis=0) != 0).any(axis=1)]
-    return coords[keep], (on_graph / total if total > 0 else 0.0)
+    return _drop_spurs(np.concatenate(pieces)), (on_graph / total if total > 0 else 0.0)
+
+
+def _drop_spurs(coords: np.ndarray) -> np.ndarray:
+    """Remove repeated vertices and out-and-back spurs (… a, b, a … → … a …): a place whose nearest node lies on a
+    side branch is passed where the branch leaves the line, so the line never runs over itself."""
+    stack: list[tuple[float, float]] = []
+    for p in map(tuple, coords):
+        if stack and stack[-1] == p:
+            continue
+        if len(stack) >= 2 and stack[-2] == p:
+            stack.pop()
+            continue
+        stack.append(p)
+    return np.array(stack)
 
 
 def route_corridors(lines: gpd.GeoDataFrame, *, root: Path, shared_dir: Path | None,
@@ -164,6 +193,8 @@ def route_corridors(lines: gpd.GeoDataFrame, *, root: Path, shared_dir: Path | N
     """
     data = rules(root)
     graphs = _graphs(shared_dir, root)
+    for g in graphs.values():
+        g.max_detour = float(data.get("max_detour", np.inf))
     to_m = transformer("EPSG:4326", _CRS_M)
     to_ll = transformer(_CRS_M, "EPSG:4326")
     via = {str(i): e for e in data.get("via") or [] for i in e["ids"]}
