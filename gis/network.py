@@ -208,10 +208,44 @@ def _class_detour(table: str, detour_factor: float | Mapping[str, float] | None)
     return per, default
 
 
+def _speeds_of(col: pd.Series, table: str, default_speeds: Mapping[str, float] | None,
+               detour_factor: float | Mapping[str, float] | None, name: str, column: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(speed, detour, group, keep)`` of the rows of one column read through one table of the speed model."""
+    keep = np.ones(len(col), dtype=bool)
+    detour_per, detour_default = _class_detour(table, detour_factor)
+    if table == "numeric":
+        speed = col.to_numpy(dtype=float)
+        return speed, np.full(len(col), detour_default), col.astype(str).to_numpy(), keep
+    lookup = _speed_table(table, default_speeds)
+    values = col.astype(str).where(col.notna(), None)
+    unknown = sorted(set(values.dropna()) - set(lookup))
+    if table == "osm_highway" and default_speeds is None:
+        keep = values.isin(list(lookup)).to_numpy()
+    elif unknown or values.isna().any():
+        raise InputError(
+            f"{name}: column {column!r} has values with no speed: {unknown or ['<missing>']}. "
+            f"Known: {sorted(lookup)}. Pass default_speeds={{...}} with a km/h value for each."
+        )
+    speed = values.map(lookup).to_numpy(dtype=float)
+    detour = values.map(detour_per).fillna(detour_default).to_numpy(dtype=float)
+    group = np.full(len(col), "road", dtype=object) if table in _ROAD_TABLES else values.to_numpy(dtype=object)
+    return speed, detour, group, keep
+
+
 def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Mapping[str, float] | None,
             detour_factor: float | Mapping[str, float] | None, name: str
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str, str]:
-    """``(speed, detour, group, keep, table, column)`` per row; rows not kept are not roads for driving."""
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], list[str]]:
+    """``(speed, detour, group, keep, tables, notes)`` per row; rows not kept are not roads for driving.
+
+    Without ``speed_kmh_by`` each row takes the first of :data:`SPEED_COLUMNS` it has a value in, so a layer
+    made of roads (``road_class``) and plan corridors (``mode``) works as it is.
+    """
+    n = len(gdf)
+    speed, detour = np.full(n, np.nan), np.ones(n)
+    group, keep = np.full(n, "", dtype=object), np.ones(n, dtype=bool)
+    used: list[str] = []
+    notes: list[str] = []
     if speed_kmh_by is None:
         found = [(c, t) for c, t in SPEED_COLUMNS if c in gdf.columns]
         found = [(c, t) for c, t in found if t != "numeric" or pd.api.types.is_numeric_dtype(gdf[c])]
@@ -221,48 +255,47 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
                 f"{name}: no speed information: none of the columns {', '.join(c for c, _ in SPEED_COLUMNS)} is "
                 f"there (its columns: {cols}). Add a km/h column and pass speed_kmh_by=<column>, or a class column "
                 "(OpenStreetMap highway=*, 等级 with 高速公路/国道/…), see gis.network.speed_model().")
-        column, table = found[0]
-    else:
-        column = speed_kmh_by
-        col = _validate.column(gdf, column, layer=name, purpose="speeds in km/h, or classes to look up")
-        table = "numeric" if pd.api.types.is_numeric_dtype(col) else \
-            next((t for c, t in SPEED_COLUMNS if c == column and t != "numeric"), "modes")
-    col = gdf[column]
-    keep = np.ones(len(gdf), dtype=bool)
-    if table == "numeric":
-        speed = col.to_numpy(dtype=float)
-        group = col.astype(str).to_numpy()
-        detour_per, detour_default = _class_detour(table, detour_factor)
-        detour = np.full(len(gdf), detour_default)
-    else:
-        lookup = _speed_table(table, default_speeds)
-        values = col.astype(str).where(col.notna(), None)
-        unknown = sorted(set(values.dropna()) - set(lookup))
-        if table == "osm_highway" and default_speeds is None:
-            keep = values.isin(list(lookup)).to_numpy()
-        elif unknown or values.isna().any():
+        todo = np.ones(n, dtype=bool)
+        for column, table in found:
+            rows = todo & gdf[column].notna().to_numpy()
+            if not rows.any():
+                continue
+            todo &= ~rows
+            used.append(f"{column} ({table})")
+            speed[rows], detour[rows], group[rows], keep[rows] = _speeds_of(
+                gdf.loc[rows, column], table, default_speeds, detour_factor, name, column)
+            if not keep[rows].all():
+                left = gdf.loc[rows & ~keep, column].astype(str).value_counts()
+                notes.append(f"{int((rows & ~keep).sum())} lines left out ({column} not a road for driving: "
+                             + ", ".join(f"{k} {v}" for k, v in left.items()) + ")")
+        if todo.any():
             raise InputError(
-                f"{name}: column {column!r} has values with no speed: {unknown or ['<missing>']}. "
-                f"Known: {sorted(lookup)}. Pass default_speeds={{...}} with a km/h value for each."
-            )
-        speed = values.map(lookup).to_numpy(dtype=float)
-        detour_per, detour_default = _class_detour(table, detour_factor)
-        detour = values.map(detour_per).fillna(detour_default).to_numpy(dtype=float)
-        group = np.full(len(gdf), "road", dtype=object) if table in _ROAD_TABLES else values.to_numpy()
+                f"{name}: rows {list(gdf.index[todo][:5])} ({int(todo.sum())} in all) have no value in any of the "
+                f"speed columns {', '.join(c for c, _ in found)}. Fill them, or drop those rows.")
+    else:
+        col = _validate.column(gdf, speed_kmh_by, layer=name, purpose="speeds in km/h, or classes to look up")
+        table = "numeric" if pd.api.types.is_numeric_dtype(col) else \
+            next((t for c, t in SPEED_COLUMNS if c == speed_kmh_by and t != "numeric"), "modes")
+        used.append(f"{speed_kmh_by} ({table})")
+        speed, detour, group, keep = _speeds_of(col, table, default_speeds, detour_factor, name, speed_kmh_by)
+        if not keep.all():
+            left = gdf.loc[~keep, speed_kmh_by].astype(str).value_counts()
+            notes.append(f"{int((~keep).sum())} lines left out ({speed_kmh_by} not a road for driving: "
+                         + ", ".join(f"{k} {v}" for k, v in left.items()) + ")")
     bad = keep & (~np.isfinite(speed) | (speed <= 0))
     if bad.any():
         raise InputError(
             f"{name}: speeds must be positive km/h; rows {list(gdf.index[bad][:5])} have {list(speed[bad][:5])} "
-            f"(column {column!r}). Fix or drop those rows."
+            f"({', '.join(used)}). Fix or drop those rows."
         )
     if not np.isfinite(detour).all() or (detour < 1.0).any():
         raise InputError(f"{name}: detour_factor must be 1 or more (a road is never shorter than its chord).")
     chord_bases = [str(b) for b in speed_model()["chord_bases"]]
     is_chord = gdf["geometry_basis"].astype(str).isin(chord_bases).to_numpy() if "geometry_basis" in gdf.columns \
-        else np.zeros(len(gdf), dtype=bool)
+        else np.zeros(n, dtype=bool)
     if detour_factor is None:
         detour = np.where(is_chord, detour, 1.0)
-    return speed, detour, group, keep, table, column
+    return speed, detour, group, keep, used, notes
 
 
 def _check_lines(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
@@ -317,8 +350,9 @@ def travel_network(
         ``.osm`` / ``.osm.pbf`` extract, see :func:`read_roads`).
     speed_kmh_by : str, optional
         A numeric column (km/h) or a text column of classes looked up in ``default_speeds`` or the speed
-        model.  Default: the first of :data:`SPEED_COLUMNS` present (``speed_kmh``, ``road_class``,
-        ``highway``, ``fclass``, ``mode``, ``等级``, ``class``).  Its values are the lines' *modes* for
+        model.  Default: for each row, the first of :data:`SPEED_COLUMNS` it has a value in (``speed_kmh``,
+        ``road_class``, ``highway``, ``fclass``, ``mode``, ``等级``, ``class``), so the shipped roads and the plan
+        corridors can be combined in one layer.  Its values are the lines' *modes* for
         transfers; road classes all count as one mode, ``road``.  OSM ``highway`` values the model does
         not list (footway, path, construction …) are not driven on: those lines are left out and counted
         in ``notes``.
@@ -361,19 +395,14 @@ def travel_network(
     src = _validate.as_frame(lines, layer="lines")
     name = str(src.attrs.get("source", {}).get("path") or "lines")
     _check_lines(src, name)
-    speeds, detour, group, keep, table, column = _speeds(src, speed_kmh_by, default_speeds, detour_factor, name)
-    notes = []
-    if not keep.all():
-        left = src.loc[~keep, column].astype(str).value_counts()
-        notes.append(f"{int((~keep).sum())} lines left out ({column} not a road for driving: "
-                     + ", ".join(f"{k} {v}" for k, v in left.items()) + ")")
-        if not keep.any():
-            raise InputError(f"{name}: none of its {len(src)} lines is a road for driving (column {column!r}: "
-                             f"{', '.join(left.index[:8])}). Known: {sorted(_speed_table(table, None))}.")
+    speeds, detour, group, keep, used, notes = _speeds(src, speed_kmh_by, default_speeds, detour_factor, name)
+    if not keep.any():
+        raise InputError(f"{name}: none of its {len(src)} lines is a road for driving ({'; '.join(notes)}). "
+                         f"Known: {sorted(_speed_table('osm_highway', None))}; or pass default_speeds={{...}}.")
     gdf = _validate.prepare(src[keep] if not keep.all() else src, layer=name)
     speeds, detour, group = speeds[keep], detour[keep], group[keep]
     if join_lines is None:
-        join_lines = table in _ROAD_TABLES or {"u", "v"} <= set(src.columns)
+        join_lines = any(f"({t})" in u for u in used for t in _ROAD_TABLES) or {"u", "v"} <= set(src.columns)
     snap = _validate.distance(snap_m, name="snap_m", allow_zero=False)
     reach = _validate.distance(transfer_m, name="transfer_m")
     t_speed = _validate.distance(transfer_speed_kmh, name="transfer_speed_kmh", allow_zero=False)
@@ -433,7 +462,7 @@ def travel_network(
     w = np.maximum(w_all[sel], _EPS_MIN)
     graph = csr_matrix((np.r_[w, w], (np.r_[a[sel], b[sel]], np.r_[b[sel], a[sel]])), shape=(n, n))
     return TravelNetwork(nodes_xy, edges, graph, bool(schem.any()), gdf.crs, transfers, line_nodes, line_starts,
-                         joined=bool(join_lines), speeds_from=f"{column} ({table})", notes=notes)
+                         joined=bool(join_lines), speeds_from=" + ".join(used), notes=notes)
 
 
 def _transfers(nodes_xy: np.ndarray, node_of: np.ndarray, mode_of: np.ndarray, crs: pyproj.CRS, *,
