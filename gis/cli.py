@@ -1150,8 +1150,11 @@ def _unique(labels: list[str]) -> list[str]:
 def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_precision_m: float) -> None:
     """The main job: build the default maps and the township → nearest logistics node table.
 
-    Writes <folder>/*.html and <folder>/analysis_townships_nearest_logistics.csv
-    (each township's nearest located node of the 物流 layers with dist_m), and the manifest.
+    Writes <folder>/*.html, <folder>/analysis_townships_nearest_logistics.csv
+    (each township's nearest located node of the 物流 layers with dist_m), the service areas on the roads
+    (analysis_service_areas.csv, service_areas.geojson: 半小时/一小时经济圈 of 中心城区, 柳城, 鹿寨), the drive
+    times of every township seat to its quickest county seat and logistics node (analysis_drive_times.csv),
+    and the manifest.
     """
     import geopandas as gpd
     import pandas as pd
@@ -1160,8 +1163,10 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
     from .proximity import nearest
 
     analysis = output / "analysis_townships_nearest_logistics.csv"
+    areas_csv, areas_geo = output / "analysis_service_areas.csv", output / "service_areas.geojson"
+    drive_csv = output / "analysis_drive_times.csv"
     run = _new_run("run", {"output": output, "overwrite": overwrite, "max_precision_m": max_precision_m})
-    _check_outputs([analysis], overwrite=overwrite)
+    _check_outputs([analysis, areas_csv, areas_geo, drive_csv], overwrite=overwrite)
     paths = _build_maps(output, run, state, overwrite=overwrite)
     hub_layers = [n for n, e in catalog().items() if e.get("group") == "物流"]
     summary: dict[str, Any] = {"maps": len(paths)}
@@ -1190,6 +1195,22 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
                      f"located to {max_precision_m:g} m or better: {table['dist_m'].median() / 1000:.1f} km")
     else:
         state.warn("no 物流 (logistics) layer or no townships layer is shipped; the analysis table was skipped.")
+    if {"roads", "townships", "county_seats"} <= set(catalog()):
+        from .maps_default import drive_times, service_areas
+
+        state.step("service areas (半小时/一小时经济圈) on the roads (layers/network/service_areas.yaml)")
+        areas = service_areas()
+        _write(areas.drop(columns="geometry"), areas_csv, run, state, overwrite=overwrite)
+        _write(areas, areas_geo, run, state, overwrite=overwrite)
+        state.step("drive times from every township seat to its quickest county seat and logistics node")
+        times = drive_times()
+        _write(times, drive_csv, run, state, overwrite=overwrite)
+        summary["service_areas"] = len(areas)
+        summary["drive_time_county_seat_minutes_median"] = float(times["county_seat_minutes"].median())
+        lines.append(f"service areas: {len(areas)} ({', '.join(areas['name'])}); median drive time from a township "
+                     f"seat to its county seat {times['county_seat_minutes'].median():.0f} min on the roads")
+    else:
+        state.warn("no roads layer is shipped; the service areas and drive times were skipped.")
     _finish(run, output, state, as_json=as_json, summary=summary, lines=lines)
 
 

@@ -208,10 +208,44 @@ def _class_detour(table: str, detour_factor: float | Mapping[str, float] | None)
     return per, default
 
 
+def _speeds_of(col: pd.Series, table: str, default_speeds: Mapping[str, float] | None,
+               detour_factor: float | Mapping[str, float] | None, name: str, column: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(speed, detour, group, keep)`` of the rows of one column read through one table of the speed model."""
+    keep = np.ones(len(col), dtype=bool)
+    detour_per, detour_default = _class_detour(table, detour_factor)
+    if table == "numeric":
+        speed = col.to_numpy(dtype=float)
+        return speed, np.full(len(col), detour_default), col.astype(str).to_numpy(), keep
+    lookup = _speed_table(table, default_speeds)
+    values = col.astype(str).where(col.notna(), None)
+    unknown = sorted(set(values.dropna()) - set(lookup))
+    if table == "osm_highway" and default_speeds is None:
+        keep = values.isin(list(lookup)).to_numpy()
+    elif unknown or values.isna().any():
+        raise InputError(
+            f"{name}: column {column!r} has values with no speed: {unknown or ['<missing>']}. "
+            f"Known: {sorted(lookup)}. Pass default_speeds={{...}} with a km/h value for each."
+        )
+    speed = values.map(lookup).to_numpy(dtype=float)
+    detour = values.map(detour_per).fillna(detour_default).to_numpy(dtype=float)
+    group = np.full(len(col), "road", dtype=object) if table in _ROAD_TABLES else values.to_numpy(dtype=object)
+    return speed, detour, group, keep
+
+
 def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Mapping[str, float] | None,
             detour_factor: float | Mapping[str, float] | None, name: str
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str, str]:
-    """``(speed, detour, group, keep, table, column)`` per row; rows not kept are not roads for driving."""
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], list[str]]:
+    """``(speed, detour, group, keep, tables, notes)`` per row; rows not kept are not roads for driving.
+
+    Without ``speed_kmh_by`` each row takes the first of :data:`SPEED_COLUMNS` it has a value in, so a layer
+    made of roads (``road_class``) and plan corridors (``mode``) works as it is.
+    """
+    n = len(gdf)
+    speed, detour = np.full(n, np.nan), np.ones(n)
+    group, keep = np.full(n, "", dtype=object), np.ones(n, dtype=bool)
+    used: list[str] = []
+    notes: list[str] = []
     if speed_kmh_by is None:
         found = [(c, t) for c, t in SPEED_COLUMNS if c in gdf.columns]
         found = [(c, t) for c, t in found if t != "numeric" or pd.api.types.is_numeric_dtype(gdf[c])]
@@ -221,48 +255,47 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
                 f"{name}: no speed information: none of the columns {', '.join(c for c, _ in SPEED_COLUMNS)} is "
                 f"there (its columns: {cols}). Add a km/h column and pass speed_kmh_by=<column>, or a class column "
                 "(OpenStreetMap highway=*, 等级 with 高速公路/国道/…), see gis.network.speed_model().")
-        column, table = found[0]
-    else:
-        column = speed_kmh_by
-        col = _validate.column(gdf, column, layer=name, purpose="speeds in km/h, or classes to look up")
-        table = "numeric" if pd.api.types.is_numeric_dtype(col) else \
-            next((t for c, t in SPEED_COLUMNS if c == column and t != "numeric"), "modes")
-    col = gdf[column]
-    keep = np.ones(len(gdf), dtype=bool)
-    if table == "numeric":
-        speed = col.to_numpy(dtype=float)
-        group = col.astype(str).to_numpy()
-        detour_per, detour_default = _class_detour(table, detour_factor)
-        detour = np.full(len(gdf), detour_default)
-    else:
-        lookup = _speed_table(table, default_speeds)
-        values = col.astype(str).where(col.notna(), None)
-        unknown = sorted(set(values.dropna()) - set(lookup))
-        if table == "osm_highway" and default_speeds is None:
-            keep = values.isin(list(lookup)).to_numpy()
-        elif unknown or values.isna().any():
+        todo = np.ones(n, dtype=bool)
+        for column, table in found:
+            rows = todo & gdf[column].notna().to_numpy()
+            if not rows.any():
+                continue
+            todo &= ~rows
+            used.append(f"{column} ({table})")
+            speed[rows], detour[rows], group[rows], keep[rows] = _speeds_of(
+                gdf.loc[rows, column], table, default_speeds, detour_factor, name, column)
+            if not keep[rows].all():
+                left = gdf.loc[rows & ~keep, column].astype(str).value_counts()
+                notes.append(f"{int((rows & ~keep).sum())} lines left out ({column} not a road for driving: "
+                             + ", ".join(f"{k} {v}" for k, v in left.items()) + ")")
+        if todo.any():
             raise InputError(
-                f"{name}: column {column!r} has values with no speed: {unknown or ['<missing>']}. "
-                f"Known: {sorted(lookup)}. Pass default_speeds={{...}} with a km/h value for each."
-            )
-        speed = values.map(lookup).to_numpy(dtype=float)
-        detour_per, detour_default = _class_detour(table, detour_factor)
-        detour = values.map(detour_per).fillna(detour_default).to_numpy(dtype=float)
-        group = np.full(len(gdf), "road", dtype=object) if table in _ROAD_TABLES else values.to_numpy()
+                f"{name}: rows {list(gdf.index[todo][:5])} ({int(todo.sum())} in all) have no value in any of the "
+                f"speed columns {', '.join(c for c, _ in found)}. Fill them, or drop those rows.")
+    else:
+        col = _validate.column(gdf, speed_kmh_by, layer=name, purpose="speeds in km/h, or classes to look up")
+        table = "numeric" if pd.api.types.is_numeric_dtype(col) else \
+            next((t for c, t in SPEED_COLUMNS if c == speed_kmh_by and t != "numeric"), "modes")
+        used.append(f"{speed_kmh_by} ({table})")
+        speed, detour, group, keep = _speeds_of(col, table, default_speeds, detour_factor, name, speed_kmh_by)
+        if not keep.all():
+            left = gdf.loc[~keep, speed_kmh_by].astype(str).value_counts()
+            notes.append(f"{int((~keep).sum())} lines left out ({speed_kmh_by} not a road for driving: "
+                         + ", ".join(f"{k} {v}" for k, v in left.items()) + ")")
     bad = keep & (~np.isfinite(speed) | (speed <= 0))
     if bad.any():
         raise InputError(
             f"{name}: speeds must be positive km/h; rows {list(gdf.index[bad][:5])} have {list(speed[bad][:5])} "
-            f"(column {column!r}). Fix or drop those rows."
+            f"({', '.join(used)}). Fix or drop those rows."
         )
     if not np.isfinite(detour).all() or (detour < 1.0).any():
         raise InputError(f"{name}: detour_factor must be 1 or more (a road is never shorter than its chord).")
     chord_bases = [str(b) for b in speed_model()["chord_bases"]]
     is_chord = gdf["geometry_basis"].astype(str).isin(chord_bases).to_numpy() if "geometry_basis" in gdf.columns \
-        else np.zeros(len(gdf), dtype=bool)
+        else np.zeros(n, dtype=bool)
     if detour_factor is None:
         detour = np.where(is_chord, detour, 1.0)
-    return speed, detour, group, keep, table, column
+    return speed, detour, group, keep, used, notes
 
 
 def _check_lines(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
@@ -317,8 +350,9 @@ def travel_network(
         ``.osm`` / ``.osm.pbf`` extract, see :func:`read_roads`).
     speed_kmh_by : str, optional
         A numeric column (km/h) or a text column of classes looked up in ``default_speeds`` or the speed
-        model.  Default: the first of :data:`SPEED_COLUMNS` present (``speed_kmh``, ``road_class``,
-        ``highway``, ``fclass``, ``mode``, ``等级``, ``class``).  Its values are the lines' *modes* for
+        model.  Default: for each row, the first of :data:`SPEED_COLUMNS` it has a value in (``speed_kmh``,
+        ``road_class``, ``highway``, ``fclass``, ``mode``, ``等级``, ``class``), so the shipped roads and the plan
+        corridors can be combined in one layer.  Its values are the lines' *modes* for
         transfers; road classes all count as one mode, ``road``.  OSM ``highway`` values the model does
         not list (footway, path, construction …) are not driven on: those lines are left out and counted
         in ``notes``.
@@ -361,19 +395,14 @@ def travel_network(
     src = _validate.as_frame(lines, layer="lines")
     name = str(src.attrs.get("source", {}).get("path") or "lines")
     _check_lines(src, name)
-    speeds, detour, group, keep, table, column = _speeds(src, speed_kmh_by, default_speeds, detour_factor, name)
-    notes = []
-    if not keep.all():
-        left = src.loc[~keep, column].astype(str).value_counts()
-        notes.append(f"{int((~keep).sum())} lines left out ({column} not a road for driving: "
-                     + ", ".join(f"{k} {v}" for k, v in left.items()) + ")")
-        if not keep.any():
-            raise InputError(f"{name}: none of its {len(src)} lines is a road for driving (column {column!r}: "
-                             f"{', '.join(left.index[:8])}). Known: {sorted(_speed_table(table, None))}.")
+    speeds, detour, group, keep, used, notes = _speeds(src, speed_kmh_by, default_speeds, detour_factor, name)
+    if not keep.any():
+        raise InputError(f"{name}: none of its {len(src)} lines is a road for driving ({'; '.join(notes)}). "
+                         f"Known: {sorted(_speed_table('osm_highway', None))}; or pass default_speeds={{...}}.")
     gdf = _validate.prepare(src[keep] if not keep.all() else src, layer=name)
     speeds, detour, group = speeds[keep], detour[keep], group[keep]
     if join_lines is None:
-        join_lines = table in _ROAD_TABLES or {"u", "v"} <= set(src.columns)
+        join_lines = any(f"({t})" in u for u in used for t in _ROAD_TABLES) or {"u", "v"} <= set(src.columns)
     snap = _validate.distance(snap_m, name="snap_m", allow_zero=False)
     reach = _validate.distance(transfer_m, name="transfer_m")
     t_speed = _validate.distance(transfer_speed_kmh, name="transfer_speed_kmh", allow_zero=False)
@@ -433,7 +462,7 @@ def travel_network(
     w = np.maximum(w_all[sel], _EPS_MIN)
     graph = csr_matrix((np.r_[w, w], (np.r_[a[sel], b[sel]], np.r_[b[sel], a[sel]])), shape=(n, n))
     return TravelNetwork(nodes_xy, edges, graph, bool(schem.any()), gdf.crs, transfers, line_nodes, line_starts,
-                         joined=bool(join_lines), speeds_from=f"{column} ({table})", notes=notes)
+                         joined=bool(join_lines), speeds_from=" + ".join(used), notes=notes)
 
 
 def _transfers(nodes_xy: np.ndarray, node_of: np.ndarray, mode_of: np.ndarray, crs: pyproj.CRS, *,
@@ -656,6 +685,30 @@ def travel_times(
                          "uncertainty_min": _uncertainty_min(po, pt, speed)})
 
 
+def _capsules(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray, *, k: int) -> np.ndarray:
+    """Convex hulls of pairs of disks ``(c0, r0)``, ``(c1, r1)`` as polygons, built in one vectorised pass.
+
+    Each hull is the back arc of disk 0, the front arc of disk 1 (``k`` segments each) and the two outer
+    tangents; where one disk holds the other, the bigger disk.
+    """
+    d = np.hypot(c1[:, 0] - c0[:, 0], c1[:, 1] - c0[:, 1])
+    theta = np.arctan2(c1[:, 1] - c0[:, 1], c1[:, 0] - c0[:, 0])
+    alpha = np.arccos(np.clip((r0 - r1) / np.where(d > 0, d, 1.0), -1.0, 1.0))[:, None]
+    s = np.linspace(0.0, 1.0, k + 1)[None, :]
+    a0 = theta[:, None] + alpha + s * (2 * np.pi - 2 * alpha)  # back arc of disk 0
+    a1 = theta[:, None] - alpha + s * (2 * alpha)  # front arc of disk 1
+    xs = np.concatenate([c0[:, :1] + r0[:, None] * np.cos(a0), c1[:, :1] + r1[:, None] * np.cos(a1)], axis=1)
+    ys = np.concatenate([c0[:, 1:] + r0[:, None] * np.sin(a0), c1[:, 1:] + r1[:, None] * np.sin(a1)], axis=1)
+    nested = (d + np.minimum(r0, r1) <= np.maximum(r0, r1))[:, None]
+    big0 = (r0 >= r1)[:, None]
+    cb, rb = np.where(big0, c0, c1), np.where(big0[:, 0], r0, r1)[:, None]
+    full = theta[:, None] + np.linspace(0.0, 2 * np.pi, 2 * k + 2, endpoint=False)[None, :]
+    xs = np.where(nested, cb[:, :1] + rb * np.cos(full), xs)
+    ys = np.where(nested, cb[:, 1:] + rb * np.sin(full), ys)
+    ring = np.stack([xs, ys], axis=-1)
+    return shapely.polygons(np.concatenate([ring, ring[:, :1]], axis=1))
+
+
 def isochrones(
     network: TravelNetwork,
     origins: gpd.GeoDataFrame,
@@ -664,13 +717,15 @@ def isochrones(
     access_speed_kmh: float = 30.0,
     access_radius_m: float = 5000.0,
     quad_segs: int = 8,
+    covers: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Areas reachable within given travel times, e.g. the 半小时经济圈 of 柳城 and 鹿寨.
 
-    Each reached piece of an edge contributes the area reachable from it at
+    The polygon is the reached parts of the network plus an access band: each
+    reached piece of an edge contributes the area reachable from it at
     ``access_speed_kmh`` with the time left (a tapering corridor, the convex
-    hull of a disk at its start and its far end), and the origin a disk of
-    the whole time at access speed.  Origins join the network as in
+    hull of a disk at its start and its far end), and the origin a disk of the
+    whole time at access speed.  Origins join the network as in
     :func:`travel_times`.
 
     Parameters
@@ -687,13 +742,16 @@ def isochrones(
         Every node within this distance of an origin is an access node; beyond
         it, only the nearest node of each line.
     quad_segs : int, default 8
-        Segments per quarter circle of the disks.
+        Segments per quarter circle of the disks; each arc of a corridor gets as many.
+    covers : GeoDataFrame, optional
+        Points to count inside each polygon (e.g. the township seats): adds
+        ``n_covered`` and ``covered`` (their ``name``, else index labels, joined by "、").
 
     Returns
     -------
     GeoDataFrame
         In the origins' CRS, one row per origin and time: ``origin_index``,
-        ``minutes``, ``area_km2``, ``schematic``.
+        ``minutes``, ``area_km2`` (ellipsoidal), ``schematic``.
 
     Examples
     --------
@@ -711,21 +769,24 @@ def isochrones(
     times = _validate.distances(minutes, name="minutes")
     speed = _validate.distance(access_speed_kmh, name="access_speed_kmh", allow_zero=False)
     radius = _validate.distance(access_radius_m, name="access_radius_m")
+    if not isinstance(quad_segs, (int, np.integer)) or quad_segs < 1:
+        raise InputError(f"quad_segs: must be a positive whole number, got {quad_segs!r}.")
     src = _validate.as_frame(origins, layer="origins")
     o = _validate.layer(src, name="origins", allow_empty_layer=True)
     out_crs = src.crs if src.crs is not None else network.crs
     if len(o) == 0:
-        return gpd.GeoDataFrame({"origin_index": [], "minutes": [], "area_km2": [], "schematic": []},
-                                geometry=[], crs=out_crs)
+        empty = gpd.GeoDataFrame({"origin_index": [], "minutes": [], "area_km2": [], "schematic": []},
+                                 geometry=[], crs=out_crs)
+        return empty if covers is None else empty.assign(n_covered=[], covered=[])
+    if o.xy is None:
+        raise InputError("origins: must be points for isochrones (use centroids: gdf.centroid).")
     access = speed * 1000.0 / 60.0  # metres per minute
     reach = np.full(len(o), max(times) * access)
     legs = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=reach)
-    graph = _with_access(network, legs, (np.zeros(0, int), np.zeros(0, int), np.zeros(0)), len(o), 0)
-    n = network.n_nodes
-    dist = dijkstra(graph, directed=True, indices=n + np.arange(len(o)), limit=max(times))[:, :n]
+    dist = _search(network, legs, len(o), max(times))
     e = network.edges
     u, v = e["u"].to_numpy(), e["v"].to_numpy()
-    length, ev, schem = e["length_m"].to_numpy(), e["speed_kmh"].to_numpy() * 1000.0 / 60.0, e["schematic"].to_numpy()
+    road, ev, schem = e["road_m"].to_numpy(), e["speed_kmh"].to_numpy() * 1000.0 / 60.0, e["schematic"].to_numpy()
     nxy = network.nodes_xy
     tm = tm_scale(network.crs, nxy[:, 0], nxy[:, 1])
     rows = []
@@ -734,25 +795,31 @@ def isochrones(
             pieces = []
             used_schematic = False
             # the origin itself, reached at access speed
-            pieces.append(shapely.buffer(shapely.points(o.xy[i]), max(budget * access, 1.0), quad_segs=quad_segs))
-            for a, b in ((u, v), (v, u)):
-                left = budget - dist[i, a]
-                reach_e = left > 0
+            disk_r = max(budget * access, 1.0)
+            if tm is not None:
+                disk_r = disk_r / float(inverse_scale(tm, o.xy[i:i + 1, 0])[0])
+            pieces.append(shapely.buffer(shapely.points(o.xy[i]), disk_r, quad_segs=quad_segs))
+            la, lb = budget - dist[i, u], budget - dist[i, v]
+            t_e = road / ev
+            for a, b, left, other in ((u, v, la, lb), (v, u, lb, la)):
+                # the piece from the end with less time left is inside the piece from the other end when
+                # that end was reached along this edge (other <= left - t_e): drawn once
+                reach_e = (left > 0) & ~((other > 0) & (left <= other - t_e + 1e-9) & (left < other))
                 if not reach_e.any():
                     continue
-                frac = np.minimum(left[reach_e] * ev[reach_e] / length[reach_e], 1.0)
+                frac = np.minimum(left[reach_e] * ev[reach_e] / road[reach_e], 1.0)
                 start = nxy[a[reach_e]]
                 end = start + (nxy[b[reach_e]] - start) * frac[:, None]
-                left_end = left[reach_e] - frac * length[reach_e] / ev[reach_e]
+                left_end = left[reach_e] - frac * road[reach_e] / ev[reach_e]
                 r0 = np.maximum(left[reach_e] * access, 1.0)
                 r1 = np.maximum(left_end * access, 1.0)
                 if tm is not None:  # geodesic metres -> plane metres
                     r0 = r0 / inverse_scale(tm, start[:, 0])
                     r1 = r1 / inverse_scale(tm, end[:, 0])
-                hulls = shapely.convex_hull(shapely.union(
-                    shapely.buffer(shapely.points(start), r0, quad_segs=quad_segs),
-                    shapely.buffer(shapely.points(end), r1, quad_segs=quad_segs)))
-                pieces.append(hulls)
+                # a piece inside the origin's disk adds nothing (both its disks inside the disk's inscribed circle)
+                inner = disk_r * np.cos(np.pi / (4 * quad_segs))
+                outside = (np.hypot(*(start - o.xy[i]).T) + r0 > inner) | (np.hypot(*(end - o.xy[i]).T) + r1 > inner)
+                pieces.append(_capsules(start[outside], r0[outside], end[outside], r1[outside], k=quad_segs))
                 used_schematic |= bool(schem[reach_e].any())
             geom = shapely.union_all(np.concatenate([np.atleast_1d(p) for p in pieces]))
             rows.append((src.index[i], budget, geom, used_schematic))
@@ -763,6 +830,19 @@ def isochrones(
         "area_km2": geodesic_area(geoms, network.crs) / 1e6,
         "schematic": [r[3] for r in rows],
     }, geometry=geoms, crs=network.crs)
+    if covers is not None:
+        pts = _validate.layer(covers, name="covers")
+        if len(pts) and pts.xy is None:
+            raise InputError("covers: must be points (e.g. the township seats).")
+        labels = (covers["name"].astype(str).to_numpy() if "name" in covers.columns
+                  else np.asarray(covers.index.astype(str)))
+        tree = shapely.STRtree(geoms)
+        hit_p, hit_g = tree.query(shapely.points(pts.xy), predicate="intersects") if len(pts) else \
+            (np.zeros(0, int), np.zeros(0, int))
+        order = np.lexsort((hit_p, hit_g))
+        hit_p, hit_g = hit_p[order], hit_g[order]
+        out["n_covered"] = np.bincount(hit_g, minlength=len(out))
+        out["covered"] = ["、".join(labels[hit_p[hit_g == g]]) for g in range(len(out))]
     return out if out.crs == out_crs else out.to_crs(out_crs)
 
 
@@ -841,7 +921,9 @@ def nearest_by_time(
     legs_o = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=d_direct)
     d_nodes, src = _search(network, legs_t, len(t), float(direct.max()), min_only=True)
     via, leg = _legs_min(d_nodes, legs_o, len(o))
-    j_via = np.where(leg >= 0, src[legs_o[1][np.maximum(leg, 0)]], -1)
+    j_via = np.full(len(o), -1)
+    has = leg >= 0
+    j_via[has] = src[legs_o[1][leg[has]]]
     use_net = (via < direct) & (j_via >= 0)
     j = np.where(use_net, j_via, j_direct)
     minutes = np.where(use_net, via, direct)

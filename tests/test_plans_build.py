@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import shapely
 import pandas as pd
 import pytest
 import yaml
@@ -25,7 +26,7 @@ REQUIRED = ["name", "category", "county", "status", "status_zh", "source_file", 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("layers")
-    for sub in ("base", "catalog", "gazetteer", "sources"):
+    for sub in ("base", "catalog", "gazetteer", "sources", "network"):
         shutil.copytree(layers_dir() / sub, root / sub)
     result = plans.build(None, root)
     return root, result
@@ -184,7 +185,17 @@ def test_built_status_follows_the_vocabulary(built):
 def test_corridor_geometry_basis_is_honest(built):
     root, result = built
     cor = result["layers"]["corridors"]
-    assert set(cor["geometry_basis"]) <= {"railway_stations", "river_centreline", "schematic"}
+    assert set(cor["geometry_basis"]) <= {"railway_stations", "river_centreline", "schematic", "rail_graph",
+                                          "road_graph"}
+    # a line on the graph (built here without the shared folder: on the shipped roads / railways) has every vertex
+    # at a node of that graph, except the far end of a straight leg to a place off the graph
+    for basis, layer in (("rail_graph", "railways"), ("road_graph", "roads")):
+        nodes = shapely.get_coordinates(load_layer(layer, root=root).geometry.values)
+        for _, c in cor[cor["geometry_basis"] == basis].iterrows():
+            xy = np.asarray(c.geometry.coords)
+            d = np.array([np.hypot(nodes[:, 0] - x, nodes[:, 1] - y).min() for x, y in xy])
+            assert (d[1:-1] < 2e-6).all() and (d < 2e-6).sum() >= 2, c["name"]
+            assert c["existing_basis"] and 0 < c["graph_share"] <= 1
     stations = load_layer("railway_stations", root=root)
     to_m = transformer("EPSG:4326", analysis_crs())
     spts = np.array([to_m.transform(p.x, p.y) for p in stations.geometry])
