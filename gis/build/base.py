@@ -78,6 +78,24 @@ def _village_containment(villages: gpd.GeoDataFrame, counties: gpd.GeoDataFrame)
     return out
 
 
+def _extent_report(towns: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Median claimed radius of the points (their own precision) against the median estimated extent."""
+    own = towns[towns["geocode_level"] == "township"]
+    return {
+        "townships_with_cell": int(len(own)),
+        "township_point_precision_median_m": float(own["precision_m"].median()),
+        "township_extent_median_m": float(own["extent_m"].median()),
+        "township_equal_area_radius_median_m": float(own["equal_area_radius_m"].astype(float).median()),
+        "township_cell_radius_median_m": float(own["cell_radius_m"].astype(float).median()),
+        "township_farthest_village_median_m": float(own["farthest_village_m"].dropna().astype(float).median()),
+        "township_extent_min_m": int(own["extent_m"].min()), "township_extent_max_m": int(own["extent_m"].max()),
+        "villages": int(len(villages)),
+        "village_point_precision_median_m": float(villages["precision_m"].median()),
+        "village_extent_median_m": float(villages["extent_m"].median()),
+        "village_extent_p90_m": float(villages["extent_m"].quantile(0.9)),
+    }
+
+
 def _file_sizes(folder: Path, names: list[str]) -> dict[str, int]:
     """Sizes of the files this build wrote (other builds may share the folder)."""
     return {f"{n}.geojson": (folder / f"{n}.geojson").stat().st_size for n in names}
@@ -109,6 +127,8 @@ def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
     counties_web = _boundaries.build_counties_web(counties)
     neighbours = _boundaries.build_neighbours()
     towns = _townships.build_townships(data_dir, counties)
+    towns.townships, towns.villages, township_areas = _townships.estimate_extents(towns.townships, towns.villages,
+                                                                                  counties)
     seats = _seats.build_county_seats(data_dir, counties, towns.townships)
     stations, station_report = _features.build_railway_stations(data_dir, city, counties, neighbours)
     airports, airport_areas, airport_report = _features.build_airports(data_dir)
@@ -116,7 +136,7 @@ def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
 
     layers = {
         "city": city, "counties": counties, "counties_web": counties_web, "neighbours": neighbours,
-        "townships": towns.townships, "county_seats": seats, "villages": towns.villages, "railway_stations": stations,
+        "townships": towns.townships, "township_areas": township_areas, "county_seats": seats, "villages": towns.villages, "railway_stations": stations,
         "airports": airports, "airport_areas": airport_areas, "rivers": rivers,
     }
     for name, gdf in layers.items():
@@ -131,6 +151,7 @@ def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
         "townships": towns.report,
         "county_seats": _seat_report(seats, counties),
         "township_points_outside_county": _containment(towns.townships, counties),
+        "extents": _extent_report(towns.townships, towns.villages),
         "village_points_outside_county": _village_containment(towns.villages, counties),
         "railway_stations": station_report,
         "airports": airport_report,
@@ -167,6 +188,27 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
                          (f"{v:.1f}" if isinstance(v, float) else str(v)))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _extent_text(e: dict[str, Any]) -> str:
+    return (
+        "`precision_m` means: the thing lies within this radius of the point.  A township point (its Amap area "
+        "centre) locates the *seat*; a facility known only by its township lies anywhere in the township, so the "
+        "gazetteer, `geocode` and the plan layers use the township's `extent_m`.  No township boundaries exist in the "
+        "inputs: `extent_m` is estimated from the Voronoi cells of the township points of each county, clipped to "
+        "the county polygon (layer `township_areas`, 乡镇范围(估算)), as the cell's circumscribed radius, or the "
+        "farthest own village point if farther.  Villages: the same among the village points of each county.\n\n"
+        f"| what | median (m) |\n|---|---|\n"
+        f"| township point precision (claimed before) | {e['township_point_precision_median_m']:.0f} |\n"
+        f"| township extent_m (claimed now) | {e['township_extent_median_m']:.0f} |\n"
+        f"| township cell circumscribed radius | {e['township_cell_radius_median_m']:.0f} |\n"
+        f"| township cell equal-area radius | {e['township_equal_area_radius_median_m']:.0f} |\n"
+        f"| township farthest own village point (cross-check) | {e['township_farthest_village_median_m']:.0f} |\n"
+        f"| village point precision (claimed before) | {e['village_point_precision_median_m']:.0f} |\n"
+        f"| village extent_m (claimed now; p90 {e['village_extent_p90_m']:.0f}) | {e['village_extent_median_m']:.0f} |\n"
+        f"\n{e['townships_with_cell']} townships have a cell (the others sit at a county-level fallback and keep "
+        f"its county-scale precision); township extents range {e['township_extent_min_m']}–"
+        f"{e['township_extent_max_m']} m.\n")
 
 
 def render_report(r: dict[str, Any]) -> str:
@@ -226,6 +268,8 @@ def render_report(r: dict[str, Any]) -> str:
            "\n### Township points outside their legal county polygon\n\n",
            _table(r["township_points_outside_county"],
                   ["code", "name", "county", "dist_m", "falls_in", "location_basis", "precision_m"]),
+           "\n## Extents of townships and villages (estimates; layer `township_areas`)\n\n",
+           _extent_text(r["extents"]),
            "\n## County seats\n\n",
            "Amap district centre of each county row of the 2016 snapshot (the seat of the county government), "
            "converted GCJ-02 → WGS-84; the gazetteer places county-level names there.  The seat town is the nearest "
