@@ -344,7 +344,9 @@ def test_county_is_canonical_and_says_where_it_came_from(built):
     assert t["county"] == "鱼峰区" and t["county_basis"] == "located_point"
     # an empty county cell is filled from the located township (太阳村镇 → 柳南区)
     assert proj.loc["CE-P-121", ["county", "county_basis"]].tolist() == ["柳南区", "located_point"]
-    assert proj.loc["CE-P-001", "county"] == "" and "city" in proj.loc["CE-P-001", "county_note"]
+    assert proj.loc["CE-P-002", "county"] == "" and "city" in proj.loc["CE-P-002", "county_note"]
+    # CE-P-001 was city-level too until OpenStreetMap placed it (中国电信柳州云计算数据中心, in 鱼峰区)
+    assert proj.loc["CE-P-001", ["county", "county_basis", "osm_id"]].tolist() == ["鱼峰区", "located_point", "1158968486"]
 
 
 def test_features_outside_the_municipality_are_kept_and_reported(built):

