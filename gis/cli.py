@@ -580,10 +580,12 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
     _write(report, report_path, run, state, overwrite=overwrite)
     status = report["status"].value_counts().to_dict()
     levels = report["geocode_level"].fillna("(none)").value_counts().to_dict()
+    outside = int(report["flags"].fillna("").str.contains("outside_liuzhou").sum())
     _finish(run, planned[0].parent, state, as_json=as_json,
-            summary={"rows": len(report), "status": status, "geocode_level": levels},
+            summary={"rows": len(report), "status": status, "geocode_level": levels, "outside_liuzhou": outside},
             lines=[f"{len(report)} rows: " + ", ".join(f"{k} {v}" for k, v in status.items()),
-                   "levels: " + ", ".join(f"{k} {v}" for k, v in levels.items())])
+                   "levels: " + ", ".join(f"{k} {v}" for k, v in levels.items()),
+                   *([f"outside Liuzhou (flag outside_liuzhou): {outside}"] if outside else [])])
 
 
 def _distances(text: str) -> list[float]:

@@ -2,7 +2,9 @@
 
 Built from the shipped layers (``city``, ``counties``, ``county_seats``, ``townships``,
 ``villages``, ``railway_stations``, ``airports``, ``rivers``, ``neighbours``,
-``external_places``) plus the data in ``layers/gazetteer/``:
+``external_places``, ``external_admin`` (provinces, prefectures and counties
+outside Liuzhou), ``osm_landmarks`` (named OpenStreetMap sites)) plus the data
+in ``layers/gazetteer/``:
 
 - ``aliases.yaml``: short forms, variants, the new districts (柳东新区,
   北部生态新区 / 阳和工业新区), OCR slips of the seeds (雉容 for 雒容) and the
@@ -12,9 +14,15 @@ Built from the shipped layers (``city``, ``counties``, ``county_seats``, ``towns
   documented point or at an anchor place of the gazetteer, never invented.
 
 A :class:`Place` has one point (WGS-84), a ``geocode_level`` (landmark /
-village / township / county / city) and a ``precision_m``: the radius within
-which the named thing lies.  :meth:`Gazetteer.find` returns every place name
-in free Chinese text by leftmost-longest match.
+village / township / county / city / province) and a ``precision_m``: the
+radius within which the named thing lies.  For an area that is its extent: a
+township's estimated extent (``townships.extent_m``, from the ``township_areas``
+cells), a village's (``villages.extent_m``), a county's or an outside unit's
+farthest boundary point; for an OpenStreetMap landmark the radius of its kind
+(``osm_kinds.yaml``).  Provinces are context only (no point).
+:meth:`Gazetteer.find` returns every place name in free Chinese text by
+leftmost-longest match, with the guard, place-token and river rules of
+``aliases.yaml``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,11 @@
 "柳州市柳东新区雒容镇某路") with the project's gazetteer
 (:mod:`gis.gazetteer`), resolves names shared by several places with a county
 named in the same text (or the ``county`` argument) and otherwise reports them
-as ambiguous with their candidates; it never guesses.
+as ambiguous with their candidates; it never guesses.  A text naming a
+province, prefecture or county outside Liuzhou is placed there or reported
+(``outside=True``), never at a Liuzhou namesake.  ``precision_m`` is the radius
+within which the named thing lies (a township's estimated extent, not its
+seat's accuracy; see :mod:`gis.gazetteer`).
 
 :func:`geocode_table` runs over a CSV (read by :func:`gis.readers.read_table`:
 UTF-8, UTF-16/32 by BOM, GBK, or the ``encoding=`` given, e.g. GB18030 or Big5)
@@ -16,6 +20,11 @@ place column is primary; the project name is read only to break a tie between
 the candidates of an ambiguous place (a county or town it names) or when the
 place is empty or names no known place; the report's ``decided_by`` says which
 column decided and ``matched`` entries read from the name start with ``name:``.
+A landmark the name names (an OpenStreetMap site, ``osm_id`` in the report)
+refines a coarser place or anchor when it lies within that place's radius and
+its kind fits the feature (``layers/gazetteer/osm_kinds.yaml``); this is
+``decided_by="place+name"``.  A county the address names beats a town the
+project name repeats.
 
 Overrides file
 --------------
@@ -797,8 +806,9 @@ def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Ga
         # (a) a county (or a town's county) named in the project name breaks the tie
         given = [c for c in gaz.lookup(county or "") if c.kind in ("county", "new_district", "city", "external")]
         # a county the address itself names beats a town the project name repeats
-        given = given or [p for m in gaz.find(place) if len(m.places) == 1 for p in m.places
-                          if p.kind in ("county", "new_district", "external")][:1]
+        named = list({p.name: p for m in gaz.find(place) if len(m.places) == 1 for p in m.places
+                      if p.kind in ("county", "new_district", "external")}.values())
+        given = given or (named if len(named) == 1 else [])
         tried = []
         for area in _name_counties(name_text, gaz):
             if given and not (area.name == given[0].name or _consistent(area, given[0])):

@@ -48,6 +48,7 @@ def test_suite_through_the_cli(tmp_path):
     result = CliRunner().invoke(cli, ["geocode", str(SUITE), "--place-col", "地址", "--county-col", "县区",
                                       "-o", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert f"outside Liuzhou (flag outside_liuzhou): {int((CASES['expect_outside'] == '1').sum())}" in result.output
     report = pd.read_csv(tmp_path / "suite.report.csv", dtype=str, keep_default_na=False)
     assert len(report) == len(CASES)  # every row accounted for
     for case, (_, row) in zip(CASES.to_dict("records"), report.iterrows()):

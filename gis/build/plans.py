@@ -1025,7 +1025,7 @@ def _moves_report(moves: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame],
                              "features_after": len(b), "median_after_m": b.median()})
     parts += ["\n### Median claimed precision per level, before → after\n", _md_table(pd.DataFrame(prec))]
     moved = moves[moves["dist_m"].fillna(0) >= 1]
-    parts += [f"\n### Features that moved ({len(moved)}), from the previous point to the new one\n",
+    parts += [f"\n### Features that moved ({len(moved)}), from the previous point to the new one (why: the names that placed it, before → after)\n",
               _md_table(moved[["layer", "id", "name", "level_before", "level_after", "dist_m", "why"]])]
     other = moves[~moves.index.isin(moved.index) & moves["dist_m"].isna()]
     if len(other):
