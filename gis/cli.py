@@ -773,9 +773,10 @@ def _unique(labels: list[str]) -> list[str]:
 @cli.command("run")
 @_output_options(default="maps", help_text="Folder for the maps and the analysis table.")
 @click.pass_obj
-@click.option("--max-precision-m", type=click.FloatRange(min=0, min_open=True), default=5000.0, show_default=True,
-              help="Only logistics nodes located at least this precisely count as targets (5000 m keeps "
-                   "township-level and better; nodes known only to their county are left out).")
+@click.option("--max-precision-m", type=click.FloatRange(min=0, min_open=True), default=22000.0, show_default=True,
+              help="Only logistics nodes located at least this precisely count as targets (22000 m keeps "
+                   "township-level and better, township extents reaching 21.4 km; nodes known only to a county "
+                   "other than 城中区 (11 km) or to the city are left out).")
 def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_precision_m: float) -> None:
     """The main job: build the default maps and the township → nearest logistics node table.
 
