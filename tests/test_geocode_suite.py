@@ -119,3 +119,42 @@ def test_name_names_a_landmark_inside_the_place_and_kind_must_fit():
     assert second["osm_id"] == "" and second["geocode_level"] == "county"
     # 宝骏基地 lies in 鱼峰区 (柳东), not in 柳城县 named by the address: not used
     assert third["osm_id"] == "" and third["geocode_level"] == "county" and "not used" in third["reason"]
+
+
+def test_county_in_the_address_beats_a_town_in_the_project_name():
+    # 三合村 is a village of 融水镇 and of 安太乡 (both 融水) and of 沙塘镇 (柳北区): the name's 沙塘镇 cannot pick one
+    df = pd.DataFrame({"项目名称": ["沙塘镇三合村道路硬化"], "建设地点": ["融水县三合村"]})
+    _, rep = gis.geocode_table(df)
+    r = rep.iloc[0]
+    assert r["status"] == "ambiguous" and "柳北区" not in r["matched"]
+    assert "county given (column or address) is 融水苗族自治县: not used" in r["reason"]
+    assert set(r["candidates"].split("; ")) >= {"三合村 (融水苗族自治县 融水镇)", "三合村 (融水苗族自治县 安太乡)"}
+
+
+def test_plan_features_claim_at_least_their_area_and_their_township_extent():
+    towns = gis.load_layer("townships")
+    seat = {(round(g.x, 6), round(g.y, 6)): e for g, e in zip(towns.geometry, towns["extent_m"])}
+    checked_area = checked_town = 0
+    for layer in ("projects", "logistics", "characteristic_towns"):
+        g = gis.load_layer(layer)
+        for _, f in g.iterrows():
+            for col, m2 in (("area_mu", 10000 / 15), ("area_km2", 1e6)):
+                if col in g.columns and pd.notna(f[col]) and f[col] > 0:
+                    assert f["precision_m"] >= (f[col] * m2 / 3.141592653589793) ** 0.5 - 1, (layer, f["id"])
+                    checked_area += 1
+            key = (round(f.geometry.x, 6), round(f.geometry.y, 6))
+            if f["geocode_level"] == "township" and key in seat:
+                assert f["precision_m"] >= seat[key], (layer, f["id"])
+                checked_town += 1
+    assert checked_area > 10 and checked_town > 20
+
+
+def test_plan_build_report_lists_moves_and_osm_counts():
+    from gis.layers import layers_dir
+
+    text = (layers_dir() / "plans" / "build_report.md").read_text(encoding="utf-8")
+    assert "Features that moved" in text and "OpenStreetMap landmarks" in text and "county-level" in text
+    logistics = gis.load_layer("logistics")
+    osm = logistics[logistics["osm_id"].fillna("") != ""]
+    ids = set(gis.load_layer("osm_landmarks")["osm_id"])
+    assert len(osm) >= 2 and set(osm["osm_id"]) <= ids  # every cited element is a shipped landmark

@@ -1008,7 +1008,7 @@ def compare_builds(previous: dict[str, gpd.GeoDataFrame], layers: dict[str, gpd.
 
 def _moves_report(moves: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame],
                   previous: dict[str, gpd.GeoDataFrame]) -> str:
-    parts = ["\n## What changed since the previous build\n",
+    parts = ["\n## What changed since the previous build (the layers in layers/plans before this build)\n",
              "`precision_m` means: the feature lies within this radius of its point. Features known by their township "
              "carry the township's estimated extent (base layer `township_areas`), by their village the village's, "
              "a site with a stated area at least its equal-area radius, an OpenStreetMap landmark the radius of its "
