@@ -518,6 +518,7 @@ class _Stop:
     kind: str
     reason: str
     same_as: str = ""
+    osm_id: str = ""
 
 
 def _facilities(layer: gpd.GeoDataFrame | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -543,7 +544,7 @@ def _facility_stop(p: str, log_ids: list[str], facilities: tuple[dict[str, Any],
     return _Stop(p, g.x, g.y, f["geocode_level"], float(f["precision_m"]), f"facility({f['geocode_level']})",
                  f.get("county") or None, True,
                  "facility", f"the logistics feature {f['id']} {f['name']} ({f['geocode_level']}; {f.get('geocode_basis', '')})",
-                 str(f["id"]))
+                 str(f["id"]), osm_id=str(f.get("osm_id") or ""))
 
 
 def _context_counties(item: dict, gaz: Gazetteer, stops: list[_Stop]) -> set[str]:
@@ -586,7 +587,7 @@ def _place_stop(p: str, mode: str, gaz: Gazetteer, facilities, log_ids: list[str
         if fac is None or LEVEL_RANK[res.geocode_level] <= LEVEL_RANK[fac.level]:
             county = res.place if kind == "new_district" else res.county
             return _Stop(p, res.lon, res.lat, res.geocode_level, float(res.precision_m or 0), res.geocode_level,
-                         county, inside if kind != "river" else False, kind, res.reason), res
+                         county, inside if kind != "river" else False, kind, res.reason, osm_id=res.osm_id), res
     return fac, res
 
 
@@ -662,7 +663,7 @@ def _corridors(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated, root: P
                     sites.append({**common, "county": "", "_place_kind": s.kind, "_place": s.surface, "_place_county": s.county or "",
                                   "_facility": s.same_as if s.kind == "facility" else "", "site_kind": site_kind(name),
                                   "place": s.surface, "geometry_basis": "site",
-                                  "geocode_level": s.level, "precision_m": s.precision_m,
+                                  "geocode_level": s.level, "precision_m": s.precision_m, "osm_id": s.osm_id,
                                   "matched": " → ".join(f"{x.surface}:{x.basis}" for x in stops),
                                   "geocode_basis": f"{where}: {s.reason}", "same_as": "; ".join(same),
                                   "geometry": Point(s.lon, s.lat)})
