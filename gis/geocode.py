@@ -277,7 +277,8 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
     if areas:
         kept = []
         for m in matches:
-            weak = m.via == "short" or all(p.kind == "village" for p in m.places)
+            # a short form, a village or an OSM landmark outside the area the text names is a namesake
+            weak = m.via == "short" or all(p.kind in ("village", "osm") for p in m.places)
             if weak and not any(_consistent(p, k) for p in m.places for k in areas):
                 notes.append(f"{m.surface} (short for {'、'.join(p.label() for p in m.places)}) is not in "
                              f"{'、'.join(k.name for k in areas)}: not read as a place")

@@ -10,6 +10,7 @@ shops, housing estates …) are never kept.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +38,16 @@ def landmark_kind(name: str, fclass: str, rules: dict[str, Any]) -> str | None:
     >>> rules = read_yaml(layers_dir() / "gazetteer" / "osm_kinds.yaml")
     >>> landmark_kind("柳州港官塘作业区", "industrial", rules), landmark_kind("西鹅小学", "school", rules)
     ('port', None)
+    >>> landmark_kind("国家汽车质量检验中心(广西)", "industrial", rules)
+    'centre'
     """
     if fclass not in rules.get("fclass", []):
         return None
+    bare = re.sub(r"\([^()]*\)$", "", name)  # 国家汽车质量检验中心(广西): the kind is in the name before the brackets
     for kind, rule in (rules.get("kinds") or {}).items():
         if rule.get("of_fclass") and fclass not in rule["of_fclass"]:
             continue
-        if (name.endswith(tuple(rule.get("ends", []))) or any(w in name for w in rule.get("contains", []))
+        if (bare.endswith(tuple(rule.get("ends", []))) or any(w in name for w in rule.get("contains", []))
                 or fclass in rule.get("fclass_only", [])):
             return kind
     return None
