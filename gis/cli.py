@@ -832,10 +832,12 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
     _write(report, report_path, run, state, overwrite=overwrite)
     status = report["status"].value_counts().to_dict()
     levels = report["geocode_level"].fillna("(none)").value_counts().to_dict()
+    outside = int(report["flags"].fillna("").str.contains("outside_liuzhou").sum())
     _finish(run, planned[0].parent, state, as_json=as_json,
-            summary={"rows": len(report), "status": status, "geocode_level": levels},
+            summary={"rows": len(report), "status": status, "geocode_level": levels, "outside_liuzhou": outside},
             lines=[f"{len(report)} rows: " + ", ".join(f"{k} {v}" for k, v in status.items()),
-                   "levels: " + ", ".join(f"{k} {v}" for k, v in levels.items())])
+                   "levels: " + ", ".join(f"{k} {v}" for k, v in levels.items()),
+                   *([f"outside Liuzhou (flag outside_liuzhou): {outside}"] if outside else [])])
 
 
 def _distances(text: str) -> list[float]:
@@ -1144,9 +1146,10 @@ def _unique(labels: list[str]) -> list[str]:
 @cli.command("run")
 @_output_options(default="maps", help_text="Folder for the maps and the analysis table.")
 @click.pass_obj
-@click.option("--max-precision-m", type=click.FloatRange(min=0, min_open=True), default=5000.0, show_default=True,
-              help="Only logistics nodes located at least this precisely count as targets (5000 m keeps "
-                   "township-level and better; nodes known only to their county are left out).")
+@click.option("--max-precision-m", type=click.FloatRange(min=0, min_open=True), default=22000.0, show_default=True,
+              help="Only logistics nodes located at least this precisely count as targets (22000 m keeps "
+                   "township-level and better, township extents reaching 21.4 km; nodes known only to a county "
+                   "other than 城中区 (11 km) or to the city are left out).")
 def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_precision_m: float) -> None:
     """The main job: build the default maps and the township → nearest logistics node table.
 

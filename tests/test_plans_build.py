@@ -321,7 +321,9 @@ def test_same_entity_in_two_tables_is_linked_never_dropped(built):
             assert i in links[t], (i, t)
     assert "WAT-4-3-05" in links["LOG-S-022"]  # the terminal's works, named in their description
     text = result["same_as"]["rows"].str.cat(sep="\n")
-    assert "LOG-S-012" in text and "CE-P-005 (projects_county_economy.csv, unlocated)" in text
+    # unlocated rows take part; CE-P-005 (国家汽车质量检验中心（广西）二期) was one until OpenStreetMap placed it
+    assert "LOG-S-012" in text and "CE-P-004 (projects_county_economy.csv, unlocated)" in text
+    assert "CE-P-005 (projects_county_economy.csv, projects)" in text
 
 
 CANONICAL = {"城中区", "鱼峰区", "柳南区", "柳北区", "柳江区", "柳城县", "鹿寨县", "融安县", "融水苗族自治县", "三江侗族自治县"}
@@ -355,7 +357,9 @@ def test_county_is_canonical_and_says_where_it_came_from(built):
     assert t["county"] == "鱼峰区" and t["county_basis"] == "located_point"
     # an empty county cell is filled from the located township (太阳村镇 → 柳南区)
     assert proj.loc["CE-P-121", ["county", "county_basis"]].tolist() == ["柳南区", "located_point"]
-    assert proj.loc["CE-P-001", "county"] == "" and "city" in proj.loc["CE-P-001", "county_note"]
+    assert proj.loc["CE-P-002", "county"] == "" and "city" in proj.loc["CE-P-002", "county_note"]
+    # CE-P-001 was city-level too until OpenStreetMap placed it (中国电信柳州云计算数据中心, in 鱼峰区)
+    assert proj.loc["CE-P-001", ["county", "county_basis", "osm_id"]].tolist() == ["鱼峰区", "located_point", "1158968486"]
 
 
 def test_features_outside_the_municipality_are_kept_and_reported(built):

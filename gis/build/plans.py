@@ -42,6 +42,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from shapely.geometry import LineString, Point
 from shapely.ops import substring
@@ -210,8 +211,9 @@ def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
                 continue
             feat = dict(r)
             here = gaz.lookup(res.place or "")
-            feat.update(**_status_fields(r, vocab, root), geocode_level=res.geocode_level,
-                        precision_m=res.precision_m, matched="; ".join(res.matched), geocode_basis=res.reason,
+            precision, basis = area_precision(res.precision_m, r.get("area_mu"), r.get("area_km2"), res.reason)
+            feat.update(**_status_fields(r, vocab, root), geocode_level=res.geocode_level, osm_id=res.osm_id,
+                        precision_m=precision, matched="; ".join(res.matched), geocode_basis=basis,
                         geocode_decided_by=res.decided_by, _place_kind=here[0].kind if here else "",
                         _place=res.place or "", _place_county=here[0].county if here else "",
                         source_table=path.name, source_row=i + 2, geometry=Point(res.lon, res.lat))
@@ -222,6 +224,42 @@ def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
         if col in gdf.columns:
             gdf[col] = pd.to_numeric(gdf[col].replace("", np.nan), errors="coerce")
     return gdf, total
+
+
+#: Square metres per unit of a stated area.
+_M2 = {"area_mu": 10000.0 / 15.0, "area_km2": 1e6}
+
+
+def area_precision(precision_m: float | None, area_mu: Any = None, area_km2: Any = None,
+                   basis: str = "") -> tuple[float | None, str]:
+    """The precision of a feature whose plan states its area: at least the radius of a circle of that area.
+
+    A site of 4.2 km² cannot lie within 200 m of a point: whatever placed it, the
+    claimed radius is raised to the equal-area radius sqrt(A/π), and the basis says so.
+
+    Examples
+    --------
+    >>> area_precision(200.0, area_km2="4.2")[0]   # sqrt(4.2e6 / pi) = 1156.2 m
+    1157.0
+    >>> area_precision(5000.0, area_mu="300")[0]
+    5000.0
+    """
+    areas = []
+    for col, v in (("area_mu", area_mu), ("area_km2", area_km2)):
+        try:
+            f = float(str(v).strip()) if v not in (None, "") else float("nan")
+        except ValueError:
+            f = float("nan")
+        if np.isfinite(f) and f > 0:
+            areas.append((f * _M2[col], col, f))
+    if not areas or precision_m is None:
+        return precision_m, basis
+    m2, col, f = max(areas)
+    radius = float(np.ceil(np.sqrt(m2 / np.pi)))
+    if radius <= precision_m:
+        return precision_m, basis
+    unit = "亩" if col == "area_mu" else "km²"
+    return radius, f"{basis}; precision raised to the equal-area radius of its stated area ({f:g} {unit}: {radius:.0f} m)"
 
 
 def _townships_plan(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
@@ -251,6 +289,9 @@ def _townships_plan(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
             tags.setdefault(hit.iloc[0]["code"], []).append({**r, "source_table": path.name, "source_row": str(i + 2)})
     out = towns[["code", "name", "kind", "county", "county_adcode", "managing_district", "geocode_level",
                  "precision_m", "geometry"]].copy()
+    if "extent_m" in towns.columns:  # a tag names the township (the unit), not its seat: its estimated extent
+        out["seat_precision_m"] = out["precision_m"]
+        out["precision_m"] = np.maximum(towns["extent_m"].astype(float), towns["precision_m"].astype(float))
     out["tags"] = [("、".join(dict.fromkeys(t["tag"] for t in tags.get(c, []))) or "") for c in out["code"]]
     out["n_tags"] = [len(tags.get(c, [])) for c in out["code"]]
     out["detail"] = ["；".join(t["detail"] for t in tags.get(c, []) if t.get("detail")) for c in out["code"]]
@@ -694,6 +735,7 @@ class _Stop:
     kind: str
     reason: str
     same_as: str = ""
+    osm_id: str = ""
 
 
 def _facilities(layer: gpd.GeoDataFrame | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -719,7 +761,7 @@ def _facility_stop(p: str, log_ids: list[str], facilities: tuple[dict[str, Any],
     return _Stop(p, g.x, g.y, f["geocode_level"], float(f["precision_m"]), f"facility({f['geocode_level']})",
                  f.get("county") or None, True,
                  "facility", f"the logistics feature {f['id']} {f['name']} ({f['geocode_level']}; {f.get('geocode_basis', '')})",
-                 str(f["id"]))
+                 str(f["id"]), osm_id=str(f.get("osm_id") or ""))
 
 
 def _context_counties(item: dict, gaz: Gazetteer, stops: list[_Stop]) -> set[str]:
@@ -762,7 +804,7 @@ def _place_stop(p: str, mode: str, gaz: Gazetteer, facilities, log_ids: list[str
         if fac is None or LEVEL_RANK[res.geocode_level] <= LEVEL_RANK[fac.level]:
             county = res.place if kind == "new_district" else res.county
             return _Stop(p, res.lon, res.lat, res.geocode_level, float(res.precision_m or 0), res.geocode_level,
-                         county, inside if kind != "river" else False, kind, res.reason), res
+                         county, inside if kind != "river" else False, kind, res.reason, osm_id=res.osm_id), res
     return fac, res
 
 
@@ -838,7 +880,7 @@ def _corridors(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated, root: P
                     sites.append({**common, "county": "", "_place_kind": s.kind, "_place": s.surface, "_place_county": s.county or "",
                                   "_facility": s.same_as if s.kind == "facility" else "", "site_kind": site_kind(name),
                                   "place": s.surface, "geometry_basis": "site",
-                                  "geocode_level": s.level, "precision_m": s.precision_m,
+                                  "geocode_level": s.level, "precision_m": s.precision_m, "osm_id": s.osm_id,
                                   "matched": " → ".join(f"{x.surface}:{x.basis}" for x in stops),
                                   "geocode_basis": f"{where}: {s.reason}", "same_as": "; ".join(same),
                                   "geometry": Point(s.lon, s.lat)})
@@ -1154,6 +1196,8 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
         build_village_register(shared_dir, root)
     gaz = gazetteer or Gazetteer.from_layers(root=root)
     src, plans = root / "sources", root / "plans"
+    previous = {n: gpd.read_file(plans / f"{n}.geojson", engine="pyogrio") for n in (*POINT_LAYERS, "corridor_sites")
+                if (plans / f"{n}.geojson").exists()}
     unlocated = _Unlocated()
     vocab = status_vocabulary(root)
     layers: dict[str, gpd.GeoDataFrame] = {}
@@ -1198,9 +1242,103 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
                "Generated by `python -m gis.build.plans`. Row numbers are file lines (CSV, header = 1) or "
                "list positions (YAML, from 1). Fix a row with an `anchor` in its source table, or add the place "
                "to `layers/gazetteer/`.\n\n" + _md_table(un))
+    moves = compare_builds(previous, layers)
     write_text(plans / "build_report.md", _report(layers, totals, un, links, shared)
-               + report_markdown(layers["corridors"]))
+               + report_markdown(layers["corridors"]) + _moves_report(moves, layers, previous))
     return {"layers": layers, "unlocated": un, "totals": totals, "same_as": links, "shared_locations": shared}
+
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def compare_builds(previous: dict[str, gpd.GeoDataFrame], layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """Every point feature whose position, level or precision changed since the previous build (joined by ``id``)."""
+    rows = []
+    for name, old in previous.items():
+        new = layers.get(name)
+        if new is None or "id" not in old.columns or "id" not in new.columns:
+            continue
+        o = old.drop_duplicates("id").set_index("id")
+        n = new.drop_duplicates("id").set_index("id")
+        for ident in sorted(set(o.index) | set(n.index)):
+            a = o.loc[ident] if ident in o.index else None
+            b = n.loc[ident] if ident in n.index else None
+            rec = {"layer": name, "id": ident, "name": (b if b is not None else a)["name"],
+                   "level_before": None if a is None else a["geocode_level"],
+                   "level_after": None if b is None else b["geocode_level"],
+                   "precision_before_m": None if a is None else float(a["precision_m"]),
+                   "precision_after_m": None if b is None else float(b["precision_m"]),
+                   "dist_m": None, "why": ""}
+            if a is not None and b is not None:
+                rec["dist_m"] = round(float(_GEOD.inv(a.geometry.x, a.geometry.y, b.geometry.x, b.geometry.y)[2]), 1)
+                if rec["dist_m"] < 1 and rec["level_before"] == rec["level_after"] and \
+                        rec["precision_before_m"] == rec["precision_after_m"]:
+                    continue
+                rec["why"] = f"{a.get('matched', '')} → {b.get('matched', '')}"
+                if b.get("osm_id"):
+                    rec["why"] += f" (OSM {b['osm_id']})"
+            elif b is None:
+                rec["why"] = "now unlocated (see unlocated.md)"
+            else:
+                rec["why"] = f"newly located: {b.get('matched', '')}"
+            rows.append(rec)
+    return pd.DataFrame(rows, columns=["layer", "id", "name", "level_before", "level_after", "precision_before_m",
+                                       "precision_after_m", "dist_m", "why"])
+
+
+def _moves_report(moves: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame],
+                  previous: dict[str, gpd.GeoDataFrame]) -> str:
+    parts = ["\n## What changed since the previous build (the layers in layers/plans before this build)\n",
+             "`precision_m` means: the feature lies within this radius of its point. Features known by their township "
+             "carry the township's estimated extent (base layer `township_areas`), by their village the village's, "
+             "a site with a stated area at least its equal-area radius, an OpenStreetMap landmark the radius of its "
+             "kind (`layers/gazetteer/osm_kinds.yaml`).\n"]
+    prec = []
+    for n, g in layers.items():
+        if n not in previous or "precision_m" not in g.columns:
+            continue
+        for level in ("landmark", "village", "township"):
+            a = previous[n].loc[previous[n]["geocode_level"] == level, "precision_m"].astype(float)
+            b = g.loc[g["geocode_level"] == level, "precision_m"].astype(float)
+            if len(a) or len(b):
+                prec.append({"layer": n, "level": level, "features_before": len(a), "median_before_m": a.median(),
+                             "features_after": len(b), "median_after_m": b.median()})
+    parts += ["\n### Median claimed precision per level, before → after\n", _md_table(pd.DataFrame(prec))]
+    moved = moves[moves["dist_m"].fillna(0) >= 1]
+    parts += [f"\n### Features that moved ({len(moved)}), from the previous point to the new one (why: the names that placed it, before → after)\n",
+              _md_table(moved[["layer", "id", "name", "level_before", "level_after", "dist_m", "why"]])]
+    other = moves[~moves.index.isin(moved.index) & moves["dist_m"].isna()]
+    if len(other):
+        parts += ["\n### Features located or unlocated since the previous build\n",
+                  _md_table(other[["layer", "id", "name", "level_before", "level_after", "why"]])]
+    osm = [{"layer": n, "features": len(g), "osm_landmarks": int((g["osm_id"].fillna("") != "").sum()),
+            "county_level": int((g["geocode_level"] == "county").sum())}
+           for n, g in layers.items() if "osm_id" in g.columns]
+    parts += ["\n### Plan features placed on OpenStreetMap landmarks, and those still at county level\n",
+              _md_table(pd.DataFrame(osm))]
+    why = []
+    for n in POINT_LAYERS:
+        g = layers.get(n)
+        if g is None or not len(g):
+            continue
+        c = g[g["geocode_level"] == "county"]
+        for reason, k in _county_reasons(c).value_counts().items():
+            why.append({"layer": n, "why county-level": reason, "features": int(k)})
+    parts += ["\nWhy the county-level features stay county-level:\n", _md_table(pd.DataFrame(why))]
+    return "\n".join(parts)
+
+
+def _county_reasons(c: gpd.GeoDataFrame) -> pd.Series:
+    def one(r) -> str:
+        if r.get("geocode_decided_by") == "county":
+            return "only the county column (or the county the text names) places it"
+        m = str(r.get("matched", ""))
+        if any(k in m for k in ("新区", "高新区")):
+            return "the text names a new district only (no boundary: placed at its member towns' point)"
+        if "→" in m and ("镇" in m or "乡" in m):
+            return "a town falls back to its county (no point of its own)"
+        return "the place or name names only a county; no town, village or landmark inside it"
+    return c.apply(one, axis=1) if len(c) else pd.Series(dtype=str)
 
 
 def _counts(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
