@@ -321,7 +321,7 @@ def test_same_entity_in_two_tables_is_linked_never_dropped(built):
             assert i in links[t], (i, t)
     assert "WAT-4-3-05" in links["LOG-S-022"]  # the terminal's works, named in their description
     text = result["same_as"]["rows"].str.cat(sep="\n")
-    # unlocated rows take part (an upgrade of 柳北高速 listed by two plans, neither drawable); CE-P-005
+    # unlocated rows take part (the “千里西江”黄金旅游走廊 of two plans, which name no place on it); CE-P-005
     # (国家汽车质量检验中心（广西）二期) and CE-P-004 (广西工业设计城) were such rows until OpenStreetMap placed the
     # first and the shared location the second
     assert "LOG-S-012" in text
