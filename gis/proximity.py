@@ -495,9 +495,13 @@ def _nearestk_points(
     pos = np.empty((n, k), dtype=np.int64)
     dist = np.empty((n, k))
     tie = np.empty((n, k), dtype=bool)
+    # the first k + 1 plane candidates of every origin in one threaded query, as the kernel would
+    ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
+    d_all, j_all = tree.query(oxy, k=min(k + 1, len(txy)), workers=-1, distance_upper_bound=ub)
     for a in range(0, n, _NEARESTK_CHUNK):
         b = min(n, a + _NEARESTK_CHUNK)
-        _nearestk_chunk(oxy[a:b], txy, tree, k, crs, tm, k_hi, limit, pos[a:b], dist[a:b], tie[a:b])
+        _nearestk_chunk(oxy[a:b], txy, tree, k, crs, tm, k_hi, limit, pos[a:b], dist[a:b], tie[a:b],
+                        first=(d_all[a:b], j_all[a:b]))
     # in the dtypes a MultiIndex keeps its codes in (no conversion of millions of codes later)
     origin_pos = np.repeat(np.arange(n, dtype=_code_dtype(n)), k)
     rank = np.tile(np.arange(1, k + 1, dtype=_code_dtype(k + 1)), n)
@@ -512,13 +516,15 @@ def _code_dtype(n: int) -> type:
 def _nearestk_chunk(
     oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: Any, k_hi: float,
     limit: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
+    first: tuple[np.ndarray, np.ndarray],
 ) -> None:
     """k nearest of some origins: query k + 1 plane candidates, widen where the proof fails.
 
     Works on (origins, candidates) matrices: each row is re-ranked by geodesic
     distance (ties by target position), and is final when its last plane
     candidate is too far to beat the k-th geodesic one.  Writes every row of
-    ``pos`` (-1 where no target), ``dist`` (NaN there) and ``tie``.
+    ``pos`` (-1 where no target), ``dist`` (NaN there) and ``tie``.  ``first``: the
+    (distances, targets) of the first k + 1 plane candidates of these origins.
     """
     n, m = len(oxy), len(txy)
     ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
@@ -527,18 +533,22 @@ def _nearestk_chunk(
     tie[:] = False
     todo = np.arange(n)
     q = min(k + 1, m)
-    first = True  # the first round covers every origin: slices instead of index arrays
+    rounds = 0  # the first round covers every origin: slices instead of index arrays
     while todo.size:
-        d, j = tree.query(oxy if first else oxy[todo], k=q, workers=-1, distance_upper_bound=ub)
+        first_round = rounds == 0
+        if first_round:
+            d, j = first
+        else:
+            d, j = tree.query(oxy[todo], k=q, workers=-1, distance_upper_bound=ub)
         d, j = d.reshape(len(todo), q), j.reshape(len(todo), q)
         valid = np.isfinite(d)
         all_valid = bool(valid.all())
         jj = j if all_valid else np.where(valid, j, 0)
-        ox = (oxy[:, 0] if first else oxy[todo, 0])[:, None]
+        ox = (oxy[:, 0] if first_round else oxy[todo, 0])[:, None]
         s = None if tm is None else geodesic_from_plane(d if all_valid else np.where(valid, d, 0.0), ox,
                                                         txy[jj, 0], tm)
         if s is None:
-            s = geodesic_distance(ox, (oxy[:, 1] if first else oxy[todo, 1])[:, None], txy[jj, 0], txy[jj, 1], crs)
+            s = geodesic_distance(ox, (oxy[:, 1] if first_round else oxy[todo, 1])[:, None], txy[jj, 0], txy[jj, 1], crs)
         if not all_valid:
             s[~valid] = np.inf
         if limit is not None:
@@ -565,7 +575,7 @@ def _nearestk_chunk(
         tie_k = np.zeros(sk.shape, dtype=bool)
         tie_k[:, : close.shape[1]] |= close[:, :k]
         tie_k[:, 1:] |= close[:, : k - 1]
-        rows = slice(None) if first else todo
+        rows = slice(None) if first_round else todo
         w = sk.shape[1]
         if limit is None and all_valid:
             pos[rows, :w], dist[rows, :w], tie[rows, :w] = jj[:, :k], sk, tie_k
@@ -576,7 +586,7 @@ def _nearestk_chunk(
             tie[rows, :w] = tie_k & fin
         todo = todo[~proven]
         q = min(2 * q, m)
-        first = False
+        rounds += 1
 
 
 def _nearestk_general(
