@@ -249,9 +249,9 @@ def test_run_builds_maps_and_the_analysis_table(tmp_path):
     assert sum(n.endswith(".html") for n in names) == json.loads(result.stdout)["maps"] >= 1
     table = read_vector(out / "analysis_townships_nearest_logistics.csv")
     assert len(table) == 118
-    # brute force for every township over the shipped logistics nodes located to 5 km or better
+    # brute force for every township over the shipped logistics nodes located to 22 km or better (the default)
     hubs = pd.concat([gis.load_layer(n) for n, e in gis.layers.catalog().items() if e["group"] == "物流"])
-    hubs = hubs[hubs["precision_m"] <= 5000]
+    hubs = hubs[hubs["precision_m"] <= 22000]
     assert 0 < len(hubs) and json.loads(result.stdout)["targets"] == len(hubs)
     assert (hubs.geom_type == "Point").all()
     towns = gis.load_layer("townships")

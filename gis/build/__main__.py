@@ -54,6 +54,12 @@ def _build_all(shared: Path, out: Path) -> None:
     print(f"plan layers written to {out}")
 
 
+def _build_examples(shared: Path, out: Path) -> None:
+    from . import examples
+
+    print(f"example zones (synthetic, 示例) written to {examples.build(out)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gis.build", description=__doc__)
     parser.add_argument("--shared", type=Path, default=None,
@@ -65,8 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("network", help="roads and railways from the OSM-derived graphs (needs the base layers)")
     sub.add_parser("plans", help="the plan layers from layers/sources (and the gazetteer inputs from the shared folder)")
     sub.add_parser("all", help="base, then the plan layers if gis.build.plans exists")
+    sub.add_parser("examples", help="the synthetic example zones of the siting review (layers/examples)")
     args = parser.parse_args(argv)
     shared = args.shared or default_shared_dir()
+    if args.command == "examples":  # built from the shipped layers only
+        _build_examples(shared, args.out)
+        return 0
     if not shared.is_dir():
         parser.error(f"shared input folder {shared} does not exist; pass --shared or set LZGIS_SHARED")
     {"base": _build_base, "network": _build_network, "plans": _build_plans,
