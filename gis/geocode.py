@@ -739,6 +739,8 @@ def _bad_coordinate_cells(cells: dict[str, Any], lon_c: str | None, lat_c: str |
 
 #: Rows needed before a table's coordinates are judged to be GCJ-02 rather than what it declares.
 _GCJ_MIN_ROWS = 3
+#: Floor of the standard error of the mean displacement (m): coordinates rounded to 1e-4 degree scatter ~5 m.
+_GCJ_MIN_SE_M = 5.0
 
 
 def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
@@ -747,13 +749,12 @@ def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
     For each row with coordinates declared WGS-84/CGCS2000 and a place found from its text, compare the
     displacement (coordinates − text place) with the GCJ-02 offset at that place.  The table is flagged
     when the mean displacement is closer to the GCJ-02 offset than to zero by more than twice its standard
-    error (the text places' precision); each agreeing row gets the flag ``gcj02_suspected``.
+    error (from the rows' own scatter about the mean); each agreeing row gets the flag ``gcj02_suspected``.
     """
     rows = [r for r in records if r.get("_text") and r.get("_datum") in ("wgs84", "cgcs2000")]
     if len(rows) < _GCJ_MIN_ROWS:
         return
     lon0, lat0 = np.array([r["_text"][0] for r in rows]), np.array([r["_text"][1] for r in rows])
-    prec = np.array([r["_text"][2] for r in rows])
     glon, glat = _datum.convert(lon0, lat0, src="wgs84", dst="gcj02")
     mx = 111320.0 * np.cos(np.radians(lat0))
     my = 110574.0
@@ -761,7 +762,11 @@ def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
                             (np.array([r["lat"] for r in rows]) - lat0) * my])
     off = np.column_stack([(np.asarray(glon) - lon0) * mx, (np.asarray(glat) - lat0) * my])
     mean_disp, mean_off = disp.mean(axis=0), off.mean(axis=0)
-    se = float(np.sqrt(np.sum((prec / 2) ** 2)) / len(rows))  # precision_m is a radius of ~2 sigma
+    # The standard error of the mean displacement, from the rows' own scatter about it: precision_m is only an
+    # upper radius (a facility anywhere in its township claims ~13 km), so a table of precise points is judged by
+    # how tightly its displacements agree, and a scattered table needs many rows before it is flagged.
+    resid = disp - mean_disp
+    se = max(float(np.sqrt(np.sum(resid ** 2) / max(len(rows) - 1, 1) / len(rows))), _GCJ_MIN_SE_M)
     to_gcj, to_zero = float(np.hypot(*(mean_disp - mean_off))), float(np.hypot(*mean_disp))
     if not (to_gcj < to_zero and to_zero - to_gcj > 2 * se and to_gcj < 0.5 * float(np.hypot(*mean_off))):
         return
