@@ -52,6 +52,14 @@ def test_stations_are_nodes_of_the_rail_graph():
     luzhai = stations[stations["name"] == "鹿寨"].geometry.iloc[0]
     verts = shapely.get_coordinates(rail.geometry.values)
     assert np.hypot(verts[:, 0] - luzhai.x, verts[:, 1] - luzhai.y).min() < 1e-6  # the station is a vertex
+    # the layer drives as it is: mode railway at the model's speed, chords lengthened by the chord detour factor
+    net = gis.travel_network(rail)
+    model = speed_model()
+    e = net.edges.iloc[0]
+    row = rail.loc[e["source_index"]]
+    expect = leg(row.geometry.coords[0], row.geometry.coords[-1]) * model["chord_detour_factor"] \
+        / (model["modes"]["railway"] / 0.06)
+    assert net.joined and e["minutes"] == pytest.approx(expect, rel=1e-6)
 
 
 def test_default_speed_model_on_the_roads(roads):

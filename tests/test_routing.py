@@ -103,3 +103,18 @@ def test_network_source_rows_quote_their_lines():
             assert place in line or re.sub("站$", "", place) in e["description"], (e["id"], place)
         if e["status_zh"]:
             assert e["status_zh"] in line
+
+
+def test_liujiang_channels_named_without_end_points_follow_the_river(corridors):
+    rows = corridors[corridors["name"].isin(["柳江航道通航能力提升", "柳江黄金水道"])]
+    assert len(rows) == 2 and (rows["geometry_basis"] == "river_centreline").all()
+    rivers = gis.to_analysis_crs(gis.load_layer("rivers"))
+    river = rivers[rivers["name"].isin(["柳江", "融江"])].union_all()
+    city = gis.to_analysis_crs(gis.load_layer("city")).union_all()
+    towns = gis.to_analysis_crs(gis.load_layer("townships")).set_index("name")
+    for geom in gis.to_analysis_crs(rows).geometry:
+        assert river.buffer(1.0).contains(geom) and city.buffer(1.0).contains(geom)
+        # it begins where the 柳江 begins (凤山, 柳城县) and runs through the city for about 100 km
+        ends = [shapely.Point(geom.coords[0]), shapely.Point(geom.coords[-1])]
+        assert min(e.distance(towns.geometry["凤山镇"]) for e in ends) < 3000
+        assert 80_000 < geom.length < 150_000

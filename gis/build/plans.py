@@ -885,6 +885,16 @@ def _corridors(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated, root: P
                                   "geocode_basis": f"{where}: {s.reason}", "same_as": "; ".join(same),
                                   "geometry": Point(s.lon, s.lat)})
                     continue
+            if not places and mode == "waterway" and "柳江" in name:  # a 柳江 channel named without end points
+                from .routing import liujiang_channel
+
+                channel, how = liujiang_channel(root)
+                if channel is not None:
+                    rows.append({**common, "county": "", "located_places": "柳江", "unlocated_places": "",
+                                 "geometry_basis": "river_centreline", "geocode_level": "city",
+                                 "precision_m": 1000.0, "matched": f"柳江:{how}", "same_as": "",
+                                 "geometry": channel})
+                    continue
             if len(coords) < 2:
                 if not places:
                     why = "the text names no place of it"

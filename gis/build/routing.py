@@ -293,3 +293,46 @@ def report_markdown(report: pd.DataFrame) -> str:
     head = "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
     body = "".join("| " + " | ".join("" if pd.isna(v) else str(v) for v in r) + " |\n" for r in table.itertuples(index=False))
     return "\n".join(parts) + "\n" + head + body
+
+
+#: Where the 柳江 begins: the 融江 and the 龙江 meet at 凤山 (柳城县); upstream of it the river is the 融江.
+LIUJIANG_SOURCE_TOWNSHIP = "凤山镇"
+
+
+def liujiang_channel(root: Path) -> tuple[LineString | None, str]:
+    """The 柳江 inside the municipality, as a lon/lat line, and how it was drawn.
+
+    Natural Earth names the river through the central city 融江 and starts its 柳江 at 109.493E; locally the 柳江
+    begins at 凤山 (柳城县), where the 融江 meets the 龙江.  The line is the Natural Earth 融江 + 柳江 centre line
+    from the point nearest 凤山镇 downstream, cut to the municipality.
+    """
+    try:
+        rivers = load_layer("rivers", root=root)
+        towns = load_layer("townships", root=root)
+        city = shapely.union_all(load_layer("city", root=root).geometry.values)
+    except LayerError:
+        return None, ""
+    to_m = transformer("EPSG:4326", _CRS_M)
+    to_ll = transformer(_CRS_M, "EPSG:4326")
+    parts = rivers[rivers["name"].isin(["融江", "柳江"])].to_crs(_CRS_M).geometry.values
+    line = shapely.line_merge(shapely.union_all(parts))
+    seat = towns[towns["name"] == LIUJIANG_SOURCE_TOWNSHIP]
+    if line.geom_type != "LineString" or len(seat) != 1:
+        return None, ""
+    liu = rivers[rivers["name"] == "柳江"].to_crs(_CRS_M).geometry.values[0]
+    start = line.project(shapely.Point(to_m.transform(seat.geometry.x.iloc[0], seat.geometry.y.iloc[0])))
+    ends = [shapely.get_point(liu, 0), shapely.get_point(liu, -1)]
+    # the downstream end of the 柳江 is the end of its line farther from 凤山
+    down = max((line.project(e) for e in ends), key=lambda p: abs(p - start))
+    from shapely.ops import substring
+
+    reach = substring(line, min(start, down), max(start, down))
+    city_m = shapely.transform(city, lambda c: np.column_stack(to_m.transform(c[:, 0], c[:, 1])))
+    inside = shapely.line_merge(shapely.intersection(reach, city_m))
+    if inside.is_empty:
+        return None, ""
+    geom = shapely.transform(inside, lambda c: np.column_stack(to_ll.transform(c[:, 0], c[:, 1])))
+    if geom.geom_type == "MultiLineString":  # keep the longest piece: one line per corridor row
+        geom = max(geom.geoms, key=lambda g: g.length)
+    return geom, ("the 柳江 inside 柳州市: Natural Earth 融江 + 柳江 centre line from 凤山 (where the 柳江 begins) "
+                  "downstream, cut to the municipality")

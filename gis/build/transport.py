@@ -137,7 +137,7 @@ def _join_stations(rail: gpd.GeoDataFrame, stations: gpd.GeoDataFrame) -> tuple[
     return out, join
 
 
-def _finish(edges: gpd.GeoDataFrame, city: shapely.Geometry, kind: str) -> gpd.GeoDataFrame:
+def _finish(edges: gpd.GeoDataFrame, city: shapely.Geometry) -> gpd.GeoDataFrame:
     g = edges.geometry.values
     xy = shapely.get_coordinates(g).reshape(-1, 2, 2)
     _, _, length = _GEOD.inv(xy[:, 0, 0], xy[:, 0, 1], xy[:, 1, 0], xy[:, 1, 1])
@@ -173,12 +173,13 @@ def build(shared_dir: str | Path, out_dir: str | Path) -> dict[str, Any]:
         else:
             stations = load_layer("railway_stations", root=out)
             edges, join = _join_stations(clipped, stations)
+            edges["mode"] = "railway"  # conventional and high-speed lines alike: the source does not tell them apart
             rep["stations"] = len(stations)
             rep["stations_joined"] = len(join)
             rep["stations_not_joined"] = sorted(set(stations["name"].dropna()) - set(join["station"].dropna()))
             rep["station_dist_m_max"] = round(float(join["dist_m"].max()), 1)
             rep["station_dist_m_median"] = round(float(join["dist_m"].median()), 1)
-        edges = _finish(edges, city, name)
+        edges = _finish(edges, city)
         rep["in_municipality_edges"] = int(edges["in_municipality"].sum())
         rep["km_chord"] = round(float(edges["chord_m"].sum()) / 1000, 1)
         rep["km_chord_in_municipality"] = round(float(edges.loc[edges["in_municipality"], "chord_m"].sum()) / 1000, 1)
