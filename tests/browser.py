@@ -4,7 +4,7 @@ Every request that is not ``file:`` or ``data:`` is aborted and recorded, so a
 test sees exactly what a page tried to fetch.  Console errors, page errors
 and dialogs (``alert``) are recorded too.
 
-Use the ``chromium`` fixture (import it into a test module) and
+Use the ``chromium`` fixture (defined once for the session in ``conftest.py``; never import it into a test module) and
 :func:`open_page`.
 """
 

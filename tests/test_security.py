@@ -26,7 +26,7 @@ from shapely.geometry import Point
 from gis import webmap
 from gis.cli import cli
 
-from browser import chromium, open_page  # noqa: F401  (chromium is a fixture)
+from browser import open_page  # the chromium fixture is in conftest.py
 
 # Quote-free, so HTML escaping leaves it intact: on a page built as template source it calls
 # os.mkdir("generate_lorem_ipsum") in the working directory (this is what the exploit did).
@@ -141,7 +141,7 @@ def hostile_page(tmp_path_factory):
 
 
 @pytest.mark.browser
-def test_hostile_text_shows_literally_and_nothing_runs(chromium, hostile_page):  # noqa: F811
+def test_hostile_text_shows_literally_and_nothing_runs(chromium, hostile_page):
     path, title = hostile_page
     with open_page(chromium, path) as (page, log):
         assert page.title() == title

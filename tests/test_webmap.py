@@ -16,7 +16,7 @@ from gis import datum, webmap
 from gis._errors import InputError
 from gis.maps_default import build_default_maps, default_map_specs
 
-from browser import chromium, open_page  # noqa: F401  (chromium is a fixture)
+from browser import open_page  # the chromium fixture is in conftest.py
 
 XSS_NAME = '<img src=x onerror="window.__xss=1;alert(1)">'
 XSS_CATEGORY = "<script>window.__xss=2</script>"
@@ -132,7 +132,7 @@ def test_unknown_basemap_is_refused():
 
 
 @pytest.mark.browser
-def test_map_opens_offline_with_layers_legend_and_controls(chromium, test_map):  # noqa: F811
+def test_map_opens_offline_with_layers_legend_and_controls(chromium, test_map):
     with open_page(chromium, test_map) as (page, log):
         titles = _titles(page)
         assert titles[0] == "区县界(简化)"  # the administrative basemap first
@@ -164,7 +164,7 @@ def test_map_opens_offline_with_layers_legend_and_controls(chromium, test_map): 
 
 
 @pytest.mark.browser
-def test_chinese_text_renders_with_a_cjk_font(chromium, test_map):  # noqa: F811
+def test_chinese_text_renders_with_a_cjk_font(chromium, test_map):
     with open_page(chromium, test_map) as (page, _log):
         cdp = page.context.new_cdp_session(page)
         cdp.send("DOM.enable")
@@ -177,7 +177,7 @@ def test_chinese_text_renders_with_a_cjk_font(chromium, test_map):  # noqa: F811
 
 
 @pytest.mark.browser
-def test_injected_markup_stays_text(chromium, test_map):  # noqa: F811
+def test_injected_markup_stays_text(chromium, test_map):
     with open_page(chromium, test_map) as (page, log):
         page.evaluate("""lzState.records.filter(r => r.features.length < 30)
                          .forEach(r => r.features.forEach(f => { f.openTooltip(); f.openPopup(); }))""")
@@ -195,7 +195,7 @@ def test_injected_markup_stays_text(chromium, test_map):  # noqa: F811
 
 
 @pytest.mark.browser
-def test_search_finds_and_opens_a_feature(chromium, test_map):  # noqa: F811
+def test_search_finds_and_opens_a_feature(chromium, test_map):
     with open_page(chromium, test_map) as (page, log):
         page.fill(".lz-search input", "雒容")
         page.click(".lz-search li")
@@ -204,7 +204,7 @@ def test_search_finds_and_opens_a_feature(chromium, test_map):  # noqa: F811
 
 
 @pytest.mark.browser
-def test_gaode_shift_only_with_gaode(chromium, test_map):  # noqa: F811
+def test_gaode_shift_only_with_gaode(chromium, test_map):
     gcj_lon, gcj_lat = (float(v) for v in datum.wgs84_to_gcj02(*KNOWN))
     where = "lzState.records.find(r => r.title === '测试点层').features[0].getLatLng()"
     with open_page(chromium, test_map) as (page, log):
@@ -239,7 +239,7 @@ def default_maps(tmp_path_factory):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_default_maps_open_offline(chromium, default_maps):  # noqa: F811
+def test_default_maps_open_offline(chromium, default_maps):
     specs = {s["file"]: s for s in default_map_specs()}
     assert sorted(p.name for p in default_maps) == sorted(specs)
     for path in default_maps:
@@ -320,7 +320,7 @@ def test_corridor_buffers_lie_within_the_city(default_maps):
 
 
 @pytest.mark.browser
-def test_corridor_map_groups_axes_apart_and_fades_outside(chromium, default_maps):  # noqa: F811
+def test_corridor_map_groups_axes_apart_and_fades_outside(chromium, default_maps):
     path = next(p for p in default_maps if p.name == "corridors.html")
     with open_page(chromium, path, width=1400, height=900) as (page, log):
         layers = page.evaluate("""lzState.records.map(r => ({title: r.title, group: r.group.lzHead,
@@ -352,7 +352,7 @@ def test_corridor_map_groups_axes_apart_and_fades_outside(chromium, default_maps
 
 
 @pytest.mark.browser
-def test_township_map_styles_tags_and_shows_every_characteristic_town(chromium, default_maps):  # noqa: F811
+def test_township_map_styles_tags_and_shows_every_characteristic_town(chromium, default_maps):
     path = next(p for p in default_maps if p.name == "townships.html")
     with open_page(chromium, path, width=1400, height=900) as (page, log):
         towns = gis.load_layer("townships_plan")
