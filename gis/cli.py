@@ -443,14 +443,15 @@ def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool) -> lis
     from .maps_default import build_default_maps, default_map_specs
 
     specs = default_map_specs()
-    _check_outputs([folder / spec["file"] for spec in specs], overwrite=overwrite)
+    _check_outputs([folder / name for spec in specs
+                    for name in (spec["file"], str(Path(spec["file"]).with_suffix(".pdf")))], overwrite=overwrite)
     _record_shipped_inputs(run)
-    state.step(f"building {len(specs)} default maps into {folder} (this takes a while)")
+    state.step(f"building {len(specs)} default maps (HTML and A3 PDF) into {folder} (this takes a while)")
     folder.mkdir(parents=True, exist_ok=True)
     # Build into a temporary folder and move the maps in only when all are built: no half-built set.
     staging = Path(tempfile.mkdtemp(prefix=".lzgis-maps-", dir=folder))
     try:
-        built = build_default_maps(staging)
+        built = build_default_maps(staging, print_formats=("pdf",))
         paths = []
         for path in built:
             target = folder / path.name
@@ -484,20 +485,25 @@ def _record_shipped_inputs(run: Run) -> None:
 @click.option("--layer", "layer_names", multiple=True, help="A shipped layer to draw (repeatable).")
 @click.option("--structure", "structure_name", help="A planning structure to draw (see `lzgis structures`).")
 @click.option("--title", default="柳州市空间规划图", show_default=True, help="Map title.")
+@click.option("--paper", type=click.Choice(["A4", "A3", "A2", "A1"], case_sensitive=False), default="A3",
+              show_default=True, help="Paper size of a PDF/PNG map.")
+@click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape",
+              show_default=True, help="Page orientation of a PDF/PNG map.")
 @_input_encoding_option
-@_output_options(help_text="The HTML file to write.")
+@_output_options(help_text="The file to write: *.html (offline web map), *.pdf or *.png (print-ready map).")
 @click.pass_obj
 def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], structure_name: str | None,
-            title: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
-    """Make one offline web map with shipped layers, a structure and your own files."""
+            title: str, paper: str, orientation: str, input_encoding: str | None, output: Path, overwrite: bool,
+            as_json: bool) -> None:
+    """Make one map with shipped layers, a structure and your own files: offline HTML, or PDF/PNG to print."""
     from .readers import read_vector
     from .webmap import make_map, save_map
 
-    if output.suffix.lower() not in (".html", ".htm"):
-        raise InputError(f"map: -o {output.name}: a web map is an HTML file; name it *.html.")
+    if output.suffix.lower() not in (".html", ".htm", ".pdf", ".png"):
+        raise InputError(f"map: -o {output.name}: name the output *.html (web map), *.pdf or *.png (print map).")
     run = _new_run("map", {"add": [str(p) for p in add], "layers": list(layer_names), "structure": structure_name,
                            "title": title, "input_encoding": input_encoding, "output": output,
-                           "overwrite": overwrite})
+                           "overwrite": overwrite, "paper": paper.upper(), "orientation": orientation})
     _check_outputs([output], overwrite=overwrite)
     added: list[Any] = []
     for i, path in enumerate(add):  # fail on a bad file before the slow map build
@@ -516,7 +522,7 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
         structure = _load(f"structure:{structure_name}", run=run, state=state, role="structure")
     state.step(f"building the map {output}")
     fmap = make_map(layers, title=title, structure=structure, add=[str(p) for p in add])
-    save_map(fmap, output)
+    save_map(fmap, output, paper=paper.upper(), orientation=orientation)
     run.add_output(output)
     _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + len(add)}, lines=[])
 
@@ -524,11 +530,11 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
 def _user_layer(gdf: gpd.GeoDataFrame, path: Path, i: int) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """A file read by the CLI, drawn like a ``make_map(add=...)`` file (title, user group, palette colour)."""
     from ._mapstyle import map_styles
+    from .webmap import _data_title
 
     styles = map_styles()
-    palette = styles["user_palette"]
-    return gdf.to_crs("EPSG:4326"), {"title": path.stem, "source": path.name, "group": styles["user_group"],
-                                     "style": {"color": palette[i % len(palette)]}}
+    return gdf.to_crs("EPSG:4326"), {"title": _data_title(path, None) or path.stem, "source": path.name,
+                                     "group": styles["user_group"], "user": True}
 
 
 @cli.command("geocode")

@@ -297,6 +297,8 @@ def _derived(row: Mapping[str, Any], key: str, styles: Mapping[str, Any]) -> Any
     if key == "status":
         return get("status_zh") or styles["status_zh"].get(get("status"), get("status"))
     if key == "source":
+        if get("plan_title") and get("section") and not str(get("section")).startswith(str(get("plan_title"))):
+            return f"{get('plan_title')}{get('section')}"
         if get("source_file") or get("section"):
             return cite(get("source_file"), get("section"))[0]
         return get("source")
@@ -505,8 +507,16 @@ def _structure_layers(structure: Any, styles: Mapping[str, Any]) -> list[tuple[g
         raise InputError(f"structure: expected a structure name or a GeoDataFrame, got {type(structure).__name__}.")
     meta = dict(gdf.attrs.get("structure", {}) or gdf.attrs.get("layer", {}) or {})
     group = f"{styles['structure_group']}:{meta['name']}" if meta.get("name") else styles["structure_group"]
-    credit = {"source": " ".join(str(meta[k]) for k in ("source_file", "section") if meta.get(k)) or None,
-              "attribution": meta.get("title")}
+    credit: dict[str, Any] = {"attribution": meta.get("title")}
+    citation = cite(meta.get("source_file"), meta.get("section"))[0] if meta.get("source_file") else ""
+    plans = _TITLE.findall(citation)
+    if plans:
+        credit["plans"] = plans[:1]
+        # an element's section ("第二篇 第三章 …") belongs to the structure's plan, not to the whole 公报 file
+        if "section" in gdf.columns:
+            gdf = gdf.assign(plan_title=plans[0])
+    elif meta.get("source_file"):
+        credit["source"] = " ".join(str(meta[k]) for k in ("source_file", "section") if meta.get(k))
     if "role" not in gdf.columns:
         return [(gdf, {"title": meta.get("title") or group, "group": group, **credit})]
     roles = styles["structure_roles"]
@@ -747,7 +757,7 @@ def make_map(
         gdf, info = _as_layer(item, where=f"layers[{i}]")
         preset = layer_styles.get(info.get("layer_style") or info.get("name")) or {}
         info = {**preset, **info, "style": {**dict(info.get("style") or {}), **dict(preset.get("style") or {})}}
-        overlays.append((gdf, info, not info.get("group")))
+        overlays.append((gdf, info, not info.get("group") or bool(info.get("user"))))
     # keep each group's layers together in the layer control and legend (first appearance decides the order)
     group_order = list(dict.fromkeys(str(info.get("group")) for _, info, _ in overlays))
     overlays.sort(key=lambda e: group_order.index(str(e[1].get("group"))))
@@ -758,7 +768,8 @@ def make_map(
         info.setdefault("group", styles["user_group"])
         entries.append((gdf, info, True))
 
-    specs, credits = [], []
+    specs: list[dict[str, Any]] = []
+    by_content: dict[str, list[str]] = {}
     for i, (gdf, info, all_fields) in enumerate(entries):
         if all_fields and not (info.get("style") or {}).get("color"):
             # a user layer: the palette colour farthest from every colour already drawn
@@ -771,16 +782,19 @@ def make_map(
         # open on the administrative basemap, not on whatever reaches farthest (corridors run to Guangzhou)
         spec["fit"] = bool(info.get("fit")) if base_items else True
         specs.append(spec)
-        plans = _plan_titles_of(gdf)
+        plans = info.get("plans") or _plan_titles_of(gdf)
         parts = [info.get(k) for k in ("attribution", "source") if info.get(k)]
         if plans:
             parts = [texts.get("plan_basis", "依据{titles}").format(titles="、".join(plans))] + parts[:1]
         if parts:
-            line = f"{info.get('title', '')}:{';'.join(str(p) for p in parts)}" + (
-                f"({info['licence']})" if info.get("licence") else "")
-            if _esc(line) not in credits:
-                credits.append(_esc(line))
+            content = ";".join(str(p) for p in parts) + (f"({info['licence']})" if info.get("licence") else "")
+            by_content.setdefault(content, [])
+            if str(info.get("title", "")) not in by_content[content]:
+                by_content[content].append(str(info.get("title", "")))
+    # one line per source: the layers it stands for, then the source and its licence
+    credits = [_esc(f"{'、'.join(t for t in titles if t)}:{content}") for content, titles in by_content.items()]
 
+    layer_credits = list(credits)
     bases, notes = resolve_basemaps(basemaps)
     for b in bases[1:]:
         attribution = "; ".join(t["attribution"] for t in b["tiles"] if t.get("attribution"))
@@ -822,7 +836,7 @@ def make_map(
         "attribution_prefix": _esc(f"Leaflet {_assets.LEAFLET_VERSION}"),
         **{k: _esc(texts[k]) for k in ("legend_title", "credits_title", "search_placeholder", "search_none",
                                         "fullscreen_text", "fullscreen_label", "gcj02_notice", "north",
-                                        "status_filter", "county_filter", "county_all", "place_count", "place_same",
+                                        "status_filter", "county_filter", "county_all", "place_count", "place_same", "place_one",
                                         "place_range", "back_to_list")},
     }
     config_json = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
@@ -849,7 +863,7 @@ def make_map(
     fmap.lz_layers = [s["title"] for s in specs]  # the (escaped) overlay titles, for checks and tests
     # what the print renderer (gis.printmap) draws: the same layers, styles, labels and credits
     fmap.lz_print = {"title": title, "note": note, "date": date, "specs": specs, "labels": labels,
-                     "credits": credits, "styles": styles}
+                     "credits": layer_credits, "styles": styles}
     return fmap
 
 

@@ -138,7 +138,7 @@ def test_map_opens_offline_with_layers_legend_and_controls(chromium, test_map): 
         assert titles[0] == "区县界(简化)"  # the administrative basemap first
         for expected in ["都市圈", "核心", "两翼", "组团", "支点(重点小城镇)", "测试点层", "通道", "我的&lt;i&gt;图层"]:
             assert expected in titles
-        control = page.inner_text(".leaflet-control-layers")
+        control = page.text_content(".leaflet-control-layers")  # collapsed when there are many layers
         legend = page.inner_text(".lz-legend")
         for text in ["行政区划底图(离线)", "OpenStreetMap(在线)", "高德地图(在线, GCJ-02)", "测试点层", "我的<i>图层"]:
             assert text in control
@@ -152,10 +152,15 @@ def test_map_opens_offline_with_layers_legend_and_controls(chromium, test_map): 
         dashes = page.evaluate("""lzState.records.find(r => r.title === '通道').features
                                   .map(f => [f.feature.properties.name, f.options.dashArray])""")
         assert dict(dashes) == {"柳州—鹿寨通道": "8 6", "柳江航道": None}
-        # popup attributes in Chinese
+        # a point placed only to its township is a hollow symbol saying so; its popup lists it, and a click
+        # on the name shows its attributes in Chinese, the source by document title with the seed file as reference
         page.evaluate("lzState.records.find(r => r.title === '测试点层').features[0].openPopup()")
         popup = page.inner_text(".leaflet-popup-content")
-        for text in ["名称", "测试点", "类别", "物流园区", "状态", "新建", "来源章节", "专栏3-1",
+        assert "测试点(仅定位到乡镇)" in popup and "约 1.5 千米 范围内" in popup
+        page.click(".leaflet-popup-content [data-lz-i='0']")
+        popup = page.inner_text(".leaflet-popup-content")
+        for text in ["名称", "测试点", "类别", "物流园区", "状态", "新建", "来源(文件与章节)",
+                     "《柳州市人民政府公报》2024年第10期 专栏3-1", "原文(种子文件)", "002_cea03bdf2b5fe175.txt",
                      "定位质量", "乡镇驻地定位(约 1.5 千米)"]:
             assert text in popup
         page.screenshot(path=str(test_map.with_suffix(".png")))
@@ -211,6 +216,7 @@ def test_gaode_shift_only_with_gaode(chromium, test_map):  # noqa: F811
         p = page.evaluate(where)
         assert (p["lng"], p["lat"]) == pytest.approx(KNOWN, abs=1e-9)
         assert not page.is_visible(".lz-banner")
+        page.hover(".leaflet-control-layers")  # the layer control opens on hover (collapsed: many layers)
         page.locator(".leaflet-control-layers-base label", has_text="高德地图").click()
         p = page.evaluate(where)
         assert (p["lng"], p["lat"]) == pytest.approx((gcj_lon, gcj_lat), abs=1e-9)
@@ -379,7 +385,11 @@ def test_township_map_styles_tags_and_shows_every_characteristic_town(chromium, 
         page.evaluate("lzState.map.setZoom(lzState.map.getZoom() - 1, {animate: false})")
         page.wait_for_timeout(300)
         assert all(page.evaluate(centre_on_top)), "symbols hide each other after zooming out"
-        assert len(on_top) == len(gis.load_layer("characteristic_towns")) == 19 and all(on_top)
+        # towns the plan puts at one seat share one counted symbol; every town is in exactly one symbol
+        members = page.evaluate("""lzState.records.find(r => r.title === '特色小镇').features
+                                   .map(f => f.lzMembers ? f.lzMembers.length : 1)""")
+        assert len(on_top) == len(members) and sum(members) == len(gis.load_layer("characteristic_towns")) == 19
+        assert all(on_top)
     assert log.blocked == [] and log.console_errors == [] and log.page_errors == []
 
 

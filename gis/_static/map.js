@@ -191,7 +191,9 @@
       var first = feats[0].properties, n = feats.length;
       var radius = Math.max.apply(null, feats.map(function (f) { return f.properties._p || 0; }));
       var label;
-      if (hollow && first._pl != null) {
+      if (hollow && n === 1) {
+        label = fill(cfg.place_one, { name: first.name || "", level: first._lv });
+      } else if (hollow && first._pl) {
         label = fill(cfg.place_count, { place: first._pl, n: n, what: rec.title, level: first._lv });
       } else {
         label = fill(cfg.place_same, { place: first._pl || first.name || "", n: n, what: rec.title });
@@ -246,6 +248,7 @@
     function build(rec) {
       rec.features = [];
       rec.items = [];
+      var byFeature = new Map();
       var feats = rec.data.features.filter(passes), plain = [];
       if (rec.kind === "point" && rec.honest) {
         var groups = {}, order = [];
@@ -285,20 +288,31 @@
           return L.circleMarker(ll, s);
         },
         onEachFeature: function (f, layer) {
-          rec.features.push(layer);
+          byFeature.set(f, layer);
           layer.lzRecord = rec;
-          rec.items.push({ name: f.properties.name, layer: layer, i: null });
           if (!rec.interactive) { return; }
           if (f.properties.name != null) { layer.bindTooltip(f.properties.name, { sticky: rec.kind !== "point" }); }
           layer.bindPopup(popupHtml(rec, f.properties), { maxWidth: 360 });
         }
       });
       rec.geo.addData({ type: "FeatureCollection", features: plain });
+      var members = new Map();
       rec.aggregates.forEach(function (a) {
         var m = aggregate(rec, a[1], toLatLng(a[1][0].geometry.coordinates), a[0]);
         rec.geo.addLayer(m);
-        rec.features.push(m);
-        a[1].forEach(function (f, i) { rec.items.push({ name: f.properties.name, layer: m, i: i }); });
+        a[1].forEach(function (f, i) { members.set(f, [m, i]); });
+      });
+      // features (and counted symbols, at their first member) and search items in the data's order
+      var seen = new Set();
+      feats.forEach(function (f) {
+        var layer = byFeature.get(f), agg = members.get(f);
+        if (layer) {
+          rec.features.push(layer);
+          rec.items.push({ name: f.properties.name, layer: layer, i: null });
+        } else if (agg) {
+          if (!seen.has(agg[0])) { seen.add(agg[0]); rec.features.push(agg[0]); }
+          rec.items.push({ name: f.properties.name, layer: agg[0], i: agg[1] });
+        }
       });
       rec.group.addLayer(rec.geo);
     }
@@ -400,10 +414,9 @@
     labelLayers.sort(function (a, b) { return b.lzLabel.p - a.lzLabel.p; });
     var labelGroup = L.layerGroup(labelLayers).addTo(map);
     var OFFSETS = [[0, 0], [0, -1], [0, 1], [1, 0], [-1, 0], [1, -1], [-1, -1], [1, 1], [-1, 1], [0, -2], [0, 2],
-      [2, 0], [-2, 0]];
+      [2, 0], [-2, 0], [2, -2], [-2, -2], [2, 2], [-2, 2], [0, -3], [0, 3], [3, 0], [-3, 0]];
     function placeLabels() {
       var z = map.getZoom(), placed = [];
-      var blockers = [];
       labelLayers.forEach(function (m) {
         var el = m.getElement(), span = el && el.firstChild;
         if (!span) { return; }
@@ -411,12 +424,15 @@
         el.style.display = "";
         span.style.transform = "translate(-50%,-50%)";
         var w = span.offsetWidth, h = span.offsetHeight, p = map.latLngToContainerPoint(m.getLatLng()), ok = null;
-        for (var k = 0; k < OFFSETS.length && !ok; k++) {
+        var must = m.lzLabel.p >= 9, best = null;  // districts/counties and structure elements are always named
+        for (var k = 0; k < (must ? OFFSETS.length : 13) && !ok; k++) {
           var dx = OFFSETS[k][0] * (w / 2 + 6), dy = OFFSETS[k][1] * (h * 0.8 + 2);
           var r = { l: p.x + dx - w / 2, r: p.x + dx + w / 2, t: p.y + dy - h / 2, b: p.y + dy + h / 2 };
-          var free = placed.concat(blockers).every(function (q) { return r.r < q.l || r.l > q.r || r.b < q.t || r.t > q.b; });
-          if (free) { ok = [dx, dy, r]; }
+          var hits = placed.filter(function (q) { return !(r.r < q.l || r.l > q.r || r.b < q.t || r.t > q.b); }).length;
+          if (!best || hits < best[3]) { best = [dx, dy, r, hits]; }
+          if (!hits) { ok = [dx, dy, r]; }
         }
+        if (!ok && must) { ok = best; }
         if (!ok) { el.style.display = "none"; return; }
         span.style.transform = "translate(calc(-50% + " + ok[0] + "px),calc(-50% + " + ok[1] + "px))";
         placed.push(ok[2]);
