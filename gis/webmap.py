@@ -573,7 +573,8 @@ def _labels(structure_parts: Sequence[tuple[gpd.GeoDataFrame, dict[str, Any]]],
                 continue
             name = str(row.name)
             point = row.geometry.geom_type in ("Point", "MultiPoint")
-            text = name if point else f"{name}({rule.get('label', row.role)})"
+            word = str(rule.get("label", row.role))
+            text = name if point or name.endswith(word) else f"{name}({word})"
             element_names.add(name)
             lon, lat = _anchor(row.geometry)
             out.append({"t": _esc(text), "ll": [lon, lat], "p": int(rule.get("priority", 5)),
@@ -836,7 +837,7 @@ def make_map(
         "attribution_prefix": _esc(f"Leaflet {_assets.LEAFLET_VERSION}"),
         **{k: _esc(texts[k]) for k in ("legend_title", "credits_title", "search_placeholder", "search_none",
                                         "fullscreen_text", "fullscreen_label", "gcj02_notice", "north",
-                                        "status_filter", "county_filter", "county_all", "place_count", "place_same", "place_one",
+                                        "status_filter", "county_filter", "county_all", "place_count", "place_same", "place_one", "place_near",
                                         "place_range", "back_to_list")},
     }
     config_json = json.dumps(config, ensure_ascii=False, separators=(",", ":"))

@@ -142,9 +142,9 @@
       var placed = [];
       records.forEach(function (rec) {
         if (!map.hasLayer(rec.group)) { return; }
-        rec.features.forEach(function (m) {
+        rec.features.concat(rec.clusters || []).forEach(function (m) {
           var s = m.lzShape, p, best = null;
-          if (!s) { return; }
+          if (!s || !rec.geo.hasLayer(m)) { return; }
           p = map.latLngToLayerPoint(m.getLatLng());
           for (var ring = 0; ring < 8 && !best; ring++) {
             var n = ring === 0 ? 1 : 6 * ring;
@@ -166,10 +166,12 @@
         });
       });
     }
-    function passes(f) {
+    // A layer with a county field shows, while a county is chosen, only that county's features (those known
+    // only to the city are hidden too); layers without it (boundaries, rivers) are not filtered.
+    function passes(rec, f) {
       var p = f.properties;
       if (p._st != null && !state.status[p._st]) { return false; }
-      if (state.county && p._co != null && p._co !== state.county) { return false; }
+      if (state.county && rec.hasCounty && p._co !== state.county) { return false; }
       return true;
     }
 
@@ -186,12 +188,14 @@
     // Features of one point layer that share a spot (or are known only to a township, county or the city)
     // become one counted symbol listing them: stacked symbols cannot be clicked, and a county-level
     // project drawn as a precise dot would claim a place the plan does not give.
-    function aggregate(rec, feats, ll, key) {
-      var hollow = feats.every(function (f) { return f.properties._g; });
+    function aggregate(rec, feats, ll, key, near) {
+      var hollow = !near && feats.every(function (f) { return f.properties._g; });
       var first = feats[0].properties, n = feats.length;
       var radius = Math.max.apply(null, feats.map(function (f) { return f.properties._p || 0; }));
       var label;
-      if (hollow && n === 1) {
+      if (near) {
+        label = fill(cfg.place_near, { n: n, what: rec.title });
+      } else if (hollow && n === 1) {
         label = fill(cfg.place_one, { name: first.name || "", level: first._lv });
       } else if (hollow && first._pl) {
         label = fill(cfg.place_count, { place: first._pl, n: n, what: rec.title, level: first._lv });
@@ -245,11 +249,43 @@
       }
     }
 
+    // Point symbols that fall on (almost) one pixel at this zoom are shown as one counted symbol listing them;
+    // zooming in separates them again.  Recomputed after every zoom.
+    var NEAR_PX = 5, NEAR_MIN = 3;
+    function screenMerge() {
+      records.forEach(function (rec) {
+        (rec.clusters || []).forEach(function (c) { rec.geo.removeLayer(c); c.lzHidden.forEach(function (l) { rec.geo.addLayer(l); }); });
+        rec.clusters = [];
+        if (rec.kind !== "point" || rec.shape || !map.hasLayer(rec.group)) { return; }
+        var groups = [];
+        rec.features.forEach(function (layer) {
+          if (layer.lzMembers || !layer.getLatLng) { return; }
+          var p = map.latLngToLayerPoint(layer.getLatLng()), g = null;
+          for (var k = 0; k < groups.length && !g; k++) {
+            if (Math.abs(groups[k].p.x - p.x) <= NEAR_PX && Math.abs(groups[k].p.y - p.y) <= NEAR_PX) { g = groups[k]; }
+          }
+          if (!g) { g = { p: p, layers: [] }; groups.push(g); }
+          g.layers.push(layer);
+        });
+        groups.forEach(function (g) {
+          if (g.layers.length < NEAR_MIN) { return; }
+          var c = aggregate(rec, g.layers.map(function (l) { return l.feature; }), g.layers[0].getLatLng(), null, true);
+          c.lzHidden = g.layers;
+          c.lzNear = true;
+          g.layers.forEach(function (l) { rec.geo.removeLayer(l); });
+          rec.geo.addLayer(c);
+          rec.clusters.push(c);
+        });
+      });
+    }
+
     function build(rec) {
       rec.features = [];
       rec.items = [];
+      rec.clusters = [];
       var byFeature = new Map();
-      var feats = rec.data.features.filter(passes), plain = [];
+      if (rec.hasCounty == null) { rec.hasCounty = rec.data.features.some(function (f) { return f.properties._co != null; }); }
+      var feats = rec.data.features.filter(function (f) { return passes(rec, f); }), plain = [];
       if (rec.kind === "point" && rec.honest) {
         var groups = {}, order = [];
         feats.forEach(function (f) {
@@ -390,6 +426,7 @@
 
     function rebuildAll() {
       records.forEach(function (rec) { rec.group.removeLayer(rec.geo); build(rec); });
+      screenMerge();
       declutter();
       placeLabels();
     }
@@ -516,6 +553,7 @@
           if (p > 0) { zoom = Math.min(zoom, map.getBoundsZoom(ll.toBounds(2 * p))); }
           map.setView(ll, zoom, { animate: false });
         } else { map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false }); }
+        if (!rec.geo.hasLayer(layer)) { map.setView(layer.getLatLng(), map.getZoom() + 3, { animate: false }); }
         layer.openPopup();
         if (item.i != null && layer.getPopup()) { layer.getPopup().setContent(layer.lzDetail(item.i)); wirePopup(layer, layer.getPopup()); }
       }
@@ -602,9 +640,10 @@
       if (cfg.layers[k].fit && rec.geo.getLayers().length) { bounds.extend(rec.geo.getBounds()); }
     });
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], animate: false }); }
+    screenMerge();
     declutter();
     placeLabels();
-    map.on("zoomend overlayadd overlayremove", declutter);
+    map.on("zoomend overlayadd overlayremove", function () { screenMerge(); declutter(); });
 
     window.lzState = { map: map, state: state, records: records, control: control, bases: bases, wgs2gcj: wgs2gcj,
       labels: labelLayers, placeLabels: placeLabels };
