@@ -6,6 +6,8 @@ only reads them and fills in the Tianditu key from the environment.
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -83,7 +85,15 @@ def resolve_basemaps(names: Sequence[str]) -> tuple[list[dict[str, Any]], list[s
 
 def plan_titles() -> dict[str, dict[str, Any]]:
     """The plan documents by seed file (``layers/plan_titles.yaml``): title, issuer, per-section titles."""
-    data = read_yaml(layers_dir() / "plan_titles.yaml") or {}
+    path = layers_dir() / "plan_titles.yaml"
+    return copy.deepcopy(_plan_titles(str(path), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _plan_titles(path: str, _mtime: int) -> dict[str, dict[str, Any]]:
+    from pathlib import Path
+
+    data = read_yaml(Path(path)) or {}
     files = data.get("files")
     if not isinstance(files, dict):
         raise LayerError("layers/plan_titles.yaml must hold files: {seed file: {title, issuer, sections}}.")

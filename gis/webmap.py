@@ -300,7 +300,7 @@ def _derived(row: Mapping[str, Any], key: str, styles: Mapping[str, Any]) -> Any
         if get("plan_title") and get("section") and not str(get("section")).startswith(str(get("plan_title"))):
             return f"{get('plan_title')}{get('section')}"
         if get("source_file") or get("section"):
-            return cite(get("source_file"), get("section"))[0]
+            return cite(get("source_file"), get("section"), titles=styles.get("_plan_titles"))[0]
         return get("source")
     if key == "source_ref":
         return get("source_file")
@@ -732,6 +732,7 @@ def make_map(
     folium = require("folium", extra="maps", feature="web maps")
 
     styles = map_styles()
+    styles["_plan_titles"] = plan_titles()
     texts = styles["texts"]
     entries: list[tuple[gpd.GeoDataFrame, dict[str, Any], bool]] = []
     base_items = _base_layers(base, styles)
