@@ -3,9 +3,14 @@
 :func:`make_map` draws the administrative polygons (the offline basemap), a
 planning structure (core / wings / clusters / nodes), any shipped layer or
 GeoDataFrame (plan layers, analysis results) and user files over each other,
-with a grouped layer control in Chinese, Chinese popups, a legend, search by
-name, a scale bar, full screen, a title and a note of sources and licences.
-:func:`save_map` writes it.
+with a grouped layer control in Chinese, Chinese popups, a legend of what is drawn,
+search by name, filters by status and county, permanent labels that avoid one another,
+a scale bar, a north arrow, full screen, a title, the map's date and a note of sources
+and licences (plan documents by title, ``layers/plan_titles.yaml``).  Points placed only
+to a township, county or the city are drawn as hollow counted symbols (one per place,
+listing them); areas lie under lines, lines under points, and unfilled outlines catch no
+clicks.  :func:`save_map` writes it as HTML, or as a print-ready PDF/PNG
+(:mod:`gis.printmap`).
 
 What makes the page safe to hand to anyone:
 
