@@ -436,7 +436,9 @@ def maps_cmd(state: State, output: Path, overwrite: bool, as_json: bool) -> None
     """Build the default web maps (self-contained HTML) into a folder."""
     run = _new_run("maps", {"output": output, "overwrite": overwrite})
     paths = _build_maps(output, run, state, overwrite=overwrite)
-    _finish(run, output, state, as_json=as_json, summary={"maps": len(paths)}, lines=[f"built {len(paths)} maps"])
+    n_html, n_pdf = (sum(p.suffix == s for p in paths) for s in (".html", ".pdf"))
+    _finish(run, output, state, as_json=as_json, summary={"maps": n_html, "pdfs": n_pdf},
+            lines=[f"built {n_html} maps (HTML) and their {n_pdf} A3 PDFs"])
 
 
 def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool) -> list[Path]:
@@ -797,8 +799,9 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
     _check_outputs([analysis], overwrite=overwrite)
     paths = _build_maps(output, run, state, overwrite=overwrite)
     hub_layers = [n for n, e in catalog().items() if e.get("group") == "物流"]
-    summary: dict[str, Any] = {"maps": len(paths)}
-    lines = [f"built {len(paths)} maps"]
+    n_html, n_pdf = (sum(p.suffix == s for p in paths) for s in (".html", ".pdf"))
+    summary: dict[str, Any] = {"maps": n_html, "pdfs": n_pdf}
+    lines = [f"built {n_html} maps (HTML) and their {n_pdf} A3 PDFs"]
     if "townships" in catalog() and hub_layers:
         state.step(f"nearest logistics node for every township ({', '.join(hub_layers)})")
         towns = load_layer("townships")
