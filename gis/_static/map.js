@@ -593,7 +593,7 @@
         }
         if (cfg.filters.counties.length) {
           html += "<div><b>" + cfg.county_filter + '</b> <select><option value="">' + cfg.county_all + "</option>" +
-            cfg.filters.counties.map(function (c) { return '<option value="' + c + '">' + c + "</option>"; }).join("") +
+            cfg.filters.counties.map(function (c, k) { return '<option value="' + k + '">' + c + "</option>"; }).join("") +
             "</select></div>";
         }
         div.innerHTML = html;
@@ -607,8 +607,8 @@
         var sel = div.querySelector("select");
         if (sel) {
           sel.addEventListener("change", function () {
-            var opt = sel.options[sel.selectedIndex];
-            state.county = opt.value ? opt.textContent : "";
+            // the county as the features carry it (both are the same escaped text)
+            state.county = sel.value === "" ? "" : cfg.filters.counties[Number(sel.value)];
             rebuildAll();
             if (legendDiv) { legendDiv.innerHTML = legendHtml(); }
           });
