@@ -453,26 +453,42 @@
     var OFFSETS = [[0, 0], [0, -1], [0, 1], [1, 0], [-1, 0], [1, -1], [-1, -1], [1, 1], [-1, 1], [0, -2], [0, 2],
       [2, 0], [-2, 0], [2, -2], [-2, -2], [2, 2], [-2, 2], [0, -3], [0, 3], [3, 0], [-3, 0]];
     function placeLabels() {
-      var z = map.getZoom(), placed = [];
+      var z = map.getZoom(), placed = [], todo = [];
+      // write visibility first, then read every size once (sizes are cached: the text never changes), then
+      // place: no layout is forced between a write and a read
       labelLayers.forEach(function (m) {
-        var el = m.getElement(), span = el && el.firstChild;
-        if (!span) { return; }
-        if (z < m.lzLabel.z) { el.style.display = "none"; return; }
-        el.style.display = "";
-        span.style.transform = "translate(-50%,-50%)";
-        var w = span.offsetWidth, h = span.offsetHeight, p = map.latLngToContainerPoint(m.getLatLng()), ok = null;
+        var el = m.getElement();
+        if (!el || !el.firstChild) { return; }
+        var on = z >= m.lzLabel.z;
+        el.style.display = on ? "" : "none";
+        if (on) { todo.push(m); }
+      });
+      todo.forEach(function (m) {
+        if (!m.lzSize) { var span = m.getElement().firstChild; m.lzSize = [span.offsetWidth, span.offsetHeight]; }
+      });
+      var moves = [];
+      todo.forEach(function (m) {
+        var w = m.lzSize[0], h = m.lzSize[1], p = map.latLngToContainerPoint(m.getLatLng()), ok = null;
         var must = m.lzLabel.p >= 9, best = null;  // districts/counties and structure elements are always named
         for (var k = 0; k < (must ? OFFSETS.length : 13) && !ok; k++) {
           var dx = OFFSETS[k][0] * (w / 2 + 6), dy = OFFSETS[k][1] * (h * 0.8 + 2);
           var r = { l: p.x + dx - w / 2, r: p.x + dx + w / 2, t: p.y + dy - h / 2, b: p.y + dy + h / 2 };
-          var hits = placed.filter(function (q) { return !(r.r < q.l || r.l > q.r || r.b < q.t || r.t > q.b); }).length;
+          var hits = 0;
+          for (var q = 0; q < placed.length; q++) {
+            var o = placed[q];
+            if (!(r.r < o.l || r.l > o.r || r.b < o.t || r.t > o.b)) { hits += 1; }
+          }
           if (!best || hits < best[3]) { best = [dx, dy, r, hits]; }
           if (!hits) { ok = [dx, dy, r]; }
         }
         if (!ok && must) { ok = best; }
+        moves.push([m, ok]);
+        if (ok) { placed.push(ok[2]); }
+      });
+      moves.forEach(function (mv) {
+        var el = mv[0].getElement(), ok = mv[1];
         if (!ok) { el.style.display = "none"; return; }
-        span.style.transform = "translate(calc(-50% + " + ok[0] + "px),calc(-50% + " + ok[1] + "px))";
-        placed.push(ok[2]);
+        el.firstChild.style.transform = "translate(calc(-50% + " + ok[0] + "px),calc(-50% + " + ok[1] + "px))";
       });
     }
     map.on("zoomend moveend", placeLabels);
