@@ -819,7 +819,8 @@ def make_map(
         center = [float((b[:, 1].min() + b[:, 3].max()) / 2), float((b[:, 0].min() + b[:, 2].max()) / 2)]
     else:
         center = [24.33, 109.42]
-    fmap = folium.Map(location=center, zoom_start=9, tiles=None, attribution_control=False)
+    fmap = folium.Map(location=center, zoom_start=9, tiles=None, attribution_control=False, zoom_snap=0.25,
+                      zoom_delta=0.5)
     fmap.default_js = []
     fmap.default_css = []
 

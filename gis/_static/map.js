@@ -655,7 +655,17 @@
     records.forEach(function (rec, k) {
       if (cfg.layers[k].fit && rec.geo.getLayers().length) { bounds.extend(rec.geo.getBounds()); }
     });
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], animate: false }); }
+    // open on the whole area in the space the controls and the legend leave free
+    if (bounds.isValid()) {
+      var left = 20, right = 20, top = 20, size = map.getSize();
+      document.querySelectorAll(".leaflet-top.leaflet-left .leaflet-control").forEach(function (c) {
+        left = Math.max(left, c.offsetWidth + 20); });
+      if (legendDiv && legendDiv.offsetWidth < size.x / 2) { right = legendDiv.offsetWidth + 20; }
+      var headEl = box.querySelector(".lz-head");
+      if (headEl) { top = headEl.offsetHeight + 20; }
+      if (size.x - left - right < 360) { left = right = 20; }  // a narrow window: use all of it
+      map.fitBounds(bounds, { paddingTopLeft: [left, top], paddingBottomRight: [right, 20], animate: false });
+    }
     screenMerge();
     declutter();
     placeLabels();
