@@ -439,7 +439,7 @@ _PROBE = """(() => {
         const q = at(0.5), x = box.left + q.x, y = box.top + q.y; if (!inside(x, y)) return;
         // a thin or dashed stroke (gaps catch no clicks): probe along the segment, within a pixel of it
         let got = what(x, y);
-        for (const t of [0.3, 0.35, 0.4, 0.45, 0.55, 0.6, 0.65, 0.7]) {
+        for (let t = 0.05; t < 0.96; t += 0.05) {
           for (const d of [[0, 0], [0.5, 0.5], [-0.5, -0.5]]) {
             if (got !== "polygon") break; const u = at(t); got = what(box.left + u.x + d[0], box.top + u.y + d[1]); } }
         lines.push({x, y, layer: r.title, got}); }
