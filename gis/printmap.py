@@ -152,6 +152,8 @@ class _Page:
         from .settings import analysis_crs
 
         specs = [s for s in self.info["specs"] if s.get("show", True)]
+        if not specs:
+            raise InputError("print map: the map shows no layer; add a layer (or a structure) to print.")
         self.drawn = []
         fit = [s for s in specs if s.get("fit")] or specs
         boxes = np.array([s["_print"]["geoms"].to_crs(analysis_crs).total_bounds for s in fit])

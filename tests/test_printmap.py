@@ -136,3 +136,10 @@ def test_lzgis_maps_writes_a_pdf_beside_each_html(tmp_path):
         assert (out / spec["file"]).exists() and pdf.exists()
         text = re.sub(r"\s+", "", _pdftotext(pdf))
         assert re.sub(r"\s+", "", spec["title"]) in text and "审图号" in text and "图例" in text
+
+
+def test_an_empty_map_is_not_printed(tmp_path):
+    empty = webmap.make_map([], base=[])
+    with pytest.raises(InputError, match="no layer"):
+        webmap.save_map(empty, tmp_path / "空.pdf")
+    assert list(tmp_path.iterdir()) == []
