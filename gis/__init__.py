@@ -8,7 +8,8 @@ Layers of the package (imports only go downwards):
 
 1. data: :mod:`gis.crs`, :mod:`gis.datum`, :mod:`gis.layers`, :mod:`gis.structure`,
    :mod:`gis.gazetteer`, :mod:`gis.geocode`
-2. analysis: :mod:`gis.buffer`, :mod:`gis.proximity`, :mod:`gis.coverage`, :mod:`gis.network`
+2. analysis: :mod:`gis.buffer`, :mod:`gis.proximity`, :mod:`gis.coverage`, :mod:`gis.network`,
+   :mod:`gis.review`, :mod:`gis.siting`
 3. presentation: :mod:`gis.webmap`, :mod:`gis.export`
 4. faces: :mod:`gis.cli`
 """
@@ -16,6 +17,8 @@ Layers of the package (imports only go downwards):
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 from . import settings
@@ -57,9 +60,16 @@ _LAZY = {
     "isochrones": "network",
     "nearest_by_time": "network",
     "travel_times": "network",
+    "review": "review",
+    "footprints": "review",
+    "compare_options": "siting",
+    "site_suitability": "siting",
+    "candidate_grid": "siting",
     # presentation
     "make_map": "webmap",
     "save_map": "webmap",
+    "review_map": "review_maps",
+    "site_map": "review_maps",
     "export": "export",
 }
 
@@ -69,13 +79,39 @@ __all__ = sorted(
 )
 
 
-# A function named like its own module is bound eagerly: importing the submodule anywhere would
-# otherwise rebind ``gis.<name>`` to the module and shadow the function.
-from .export import export  # noqa: E402
-from .geocode import geocode  # noqa: E402
-from .structure import structure  # noqa: E402
+# A function named like its own module (gis.export, gis.geocode, gis.structure) is the function, not
+# the module: a property of the package's module class, loaded on first use (so ``import gis`` and
+# ``lzgis --help`` import no geopandas), which ignores the import system binding the submodule there.
+_SHADOWED = ("export", "geocode", "review", "structure")
+for _name in _SHADOWED:
+    del _LAZY[_name]
 
-del _LAZY["export"], _LAZY["geocode"], _LAZY["structure"]
+
+def _function_named_like_module(name: str) -> property:
+    def get(self: types.ModuleType) -> Any:
+        override = self.__dict__.get(f"_set_{name}")
+        if override is not None:
+            return override
+        return getattr(importlib.import_module(f".{name}", __name__), name)
+
+    def set_(self: types.ModuleType, value: Any) -> None:
+        if not isinstance(value, types.ModuleType):  # an assignment by the user (e.g. a test's monkeypatch)
+            self.__dict__[f"_set_{name}"] = value
+
+    def delete(self: types.ModuleType) -> None:
+        self.__dict__.pop(f"_set_{name}", None)
+
+    return property(get, set_, delete, doc=f"gis.{name}.{name}")
+
+
+class _Package(types.ModuleType):
+    pass
+
+
+for _name in _SHADOWED:
+    setattr(_Package, _name, _function_named_like_module(_name))
+sys.modules[__name__].__class__ = _Package
+del _name
 
 
 def __getattr__(name: str) -> Any:

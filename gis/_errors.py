@@ -35,6 +35,17 @@ class InputError(GisError, ValueError):
     """User input (a file, a column, a parameter) is invalid."""
 
 
+class WriteError(GisError, OSError):
+    """An output cannot be written: disk full, read-only file system, no permission.
+
+    Nothing was written (or the previous files were kept); ``errno`` is the
+    operating system's code.
+    """
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 class MissingDependencyError(GisError, ImportError):
     """An optional dependency is not installed."""
 

@@ -257,6 +257,10 @@ def scale_bounds(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> tuple[float, 
     return float(np.nanmin(lo)) - 0.1 * spread - 1e-3, float(np.nanmax(hi)) + 0.1 * spread + 1e-3
 
 
+#: Polygons per chunk of :func:`geodesic_area` (its temporaries: some ten arrays per vertex).
+_AREA_CHUNK = 1 << 13
+
+
 def geodesic_area(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
     """Ellipsoidal area (m²) of polygons given in a projected CRS, vectorised.
 
@@ -270,6 +274,9 @@ def geodesic_area(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
 
     geoms = np.asarray(geoms, dtype=object)
     crs = _require_projected_crs(crs, operation="geodesic_area")
+    if len(geoms) > _AREA_CHUNK:  # the per-vertex work arrays of a chunk, not of every polygon at once
+        return np.concatenate([geodesic_area(geoms[a: a + _AREA_CHUNK], crs)
+                               for a in range(0, len(geoms), _AREA_CHUNK)])
     area = shapely.area(geoms)
     out = np.zeros(len(geoms), dtype=float)
     poly = (area > 0) & ~shapely.is_missing(geoms)

@@ -1,21 +1,358 @@
-"""Small file helpers shared by the build, the exports and the CLI."""
+"""Small file helpers shared by the build, the exports and the CLI: all-or-nothing writes.
+
+Every file is written under a temporary name in its own folder (prefix
+``.lzgis-tmp-``), then published by a rename or a hard link, so a reader never
+sees half a file:
+
+* :func:`atomic_write` -- one file; with ``overwrite=False`` the target is
+  created *exclusively* (a hard link, which fails if another writer got there
+  first), never replaced.
+* :func:`publish` -- a set of files (Shapefile parts, a table and its report):
+  every target gets its new content or, if any step fails, every target keeps
+  its previous content (or stays absent).
+* :class:`Staging` -- the CLI's run: outputs are written into a hidden staging
+  folder and published together with the run's manifest entry.
+* :func:`folder_lock` -- an exclusive lock (``flock``) on a folder, held while a
+  set of files is published and the manifest is appended to.
+
+Temporary names carry the writing process (``<host>-<pid>-<start time>``), so
+:func:`clean_stale` can remove the leftovers of a process that was killed
+(``kill -9``, power loss) without touching those of a run still going.
+
+Disk-full, read-only and permission errors become :class:`gis._errors.WriteError`
+with one line naming the file and the fix (:func:`write_error`).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import os
-import tempfile
+import secrets
+import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from ._errors import WriteError
+
+#: Prefix of every temporary file or folder this package creates beside its outputs.
+TEMP_PREFIX = ".lzgis-tmp-"
+#: errno values that mean "this place cannot be written" (reported as WriteError, not as a bug).
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+_REASONS = {errno.ENOSPC: "no space left on the device (disk full)",
+            errno.EDQUOT: "disk quota exceeded",
+            errno.EFBIG: "file too large for this file system",
+            errno.EROFS: "the file system is read-only",
+            errno.EACCES: "permission denied",
+            errno.EPERM: "operation not permitted"}
+
+
+# ---------------------------------------------------------------- errors
+
+def write_error(exc: OSError, path: str | os.PathLike) -> WriteError:
+    """A one-line :class:`WriteError` for a failed write of ``path``.
+
+    Examples
+    --------
+    >>> str(write_error(OSError(errno.ENOSPC, "No space left on device"), "out/a.csv"))  # doctest: +ELLIPSIS
+    'cannot write out/a.csv: no space left on the device (disk full). Nothing was written...'
+    """
+    reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    fix = {errno.ENOSPC: "free some space or write to another disk",
+           errno.EDQUOT: "free some space or write to another disk",
+           errno.EFBIG: "write to another file system (or GeoPackage instead of Shapefile)",
+           errno.EROFS: "write to a folder on a writable disk (-o)"}.get(
+        exc.errno or 0, "write to a folder you may write to (-o), or change its permissions")
+    error = WriteError(exc.errno or errno.EIO,
+                       f"cannot write {path}: {reason}. Nothing was written; {fix}.")
+    return error
+
+
+def is_write_error(exc: BaseException) -> bool:
+    """True for an OSError meaning the place cannot be written (disk full, read-only, no permission)."""
+    return isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS
+
+
+# ---------------------------------------------------------------- temporary names
+
+def _host_tag() -> str:
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def _start_time(pid: int) -> str | None:
+    """The start time of process ``pid`` (clock ticks since boot) from /proc, or None where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    try:
+        return stat.rsplit(")", 1)[1].split()[19]
+    except IndexError:  # pragma: no cover - malformed /proc entry
+        return None
+
+
+_OWN_TAG: str | None = None
+
+
+def _own_tag() -> str:
+    global _OWN_TAG
+    pid = os.getpid()
+    if _OWN_TAG is None or _OWN_TAG.split("-")[1] != str(pid):  # recomputed after a fork
+        _OWN_TAG = f"{_host_tag()}-{pid}-{_start_time(pid) or 0}"
+    return _OWN_TAG
+
+
+def temp_path(folder: str | os.PathLike, name: str) -> Path:
+    """A fresh temporary path in ``folder`` that ends with ``name`` (drivers pick the format from the suffix).
+
+    Examples
+    --------
+    >>> p = temp_path("out", "a.gpkg")
+    >>> p.name.startswith(TEMP_PREFIX) and p.name.endswith("-a.gpkg")
+    True
+    """
+    return Path(folder) / f"{TEMP_PREFIX}{_own_tag()}-{secrets.token_hex(4)}-{name}"
+
+
+def _owner_alive(entry_name: str) -> bool:
+    """Whether the process that made a temporary entry may still be running (unknown owners count as alive)."""
+    parts = entry_name[len(TEMP_PREFIX):].split("-")
+    if len(parts) < 4 or not parts[1].isdigit():
+        return True
+    host, pid, start = parts[0], int(parts[1]), parts[2]
+    if host != _host_tag():
+        return True  # another machine's run on a shared folder: not ours to judge
+    if pid == os.getpid() and start == str(_start_time(pid) or 0):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # the process exists (someone else's)
+    now = _start_time(pid)
+    return now is None or start == "0" or now == start  # a new process reusing the pid is not the owner
+
+
+def clean_stale(folder: str | os.PathLike) -> list[Path]:
+    """Remove temporary files and folders left in ``folder`` by processes that no longer run.
+
+    Only entries named with :data:`TEMP_PREFIX` whose writer (host, pid and
+    start time are in the name) is gone are removed; a run still writing keeps
+    its files.  Returns the removed paths.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / f"{TEMP_PREFIX}{_host_tag()}-999999999-1-abcd-x.csv").write_text("half")
+    >>> [p.name.endswith("x.csv") for p in clean_stale(d)], list(d.iterdir())
+    ([True], [])
+    """
+    folder = Path(folder)
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIX) or _owner_alive(entry.name):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except FileNotFoundError:
+            pass  # another run cleaned it first
+        except OSError:
+            continue  # not ours to remove (permissions); leave it
+        removed.append(entry)
+    return removed
+
+
+def check_writable(folder: str | os.PathLike) -> None:
+    """Refuse early, before any heavy work, a folder that cannot be written (read-only, no permission).
+
+    The nearest existing folder is probed by creating and removing a temporary
+    file (``os.access`` is not enough: root passes it on a read-only mount).
+    """
+    folder = Path(folder)
+    probe_dir = folder
+    while not probe_dir.exists() and probe_dir != probe_dir.parent:
+        probe_dir = probe_dir.parent
+    if not probe_dir.is_dir():
+        raise WriteError(errno.ENOTDIR, f"cannot write into {folder}: {probe_dir} is a file, not a folder.")
+    probe = temp_path(probe_dir, "probe")
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        if is_write_error(exc):
+            raise write_error(exc, folder) from exc
+        raise
+    os.close(fd)
+    probe.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- locking
+
+_LOCKS: dict[tuple[int, int], list] = {}
+_LOCKS_GUARD = threading.Lock()
+
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, *, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
+def folder_lock(folder: str | os.PathLike, *, timeout_s: float = 600.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (re-entrant in one process) while publishing into it.
+
+    Uses ``flock`` on the folder itself, so no lock file is left behind.  Where
+    ``fcntl`` is missing (Windows) the block runs unlocked.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    key = (os.fstat(fd).st_dev, os.fstat(fd).st_ino)
+    with _LOCKS_GUARD:
+        held = _LOCKS.get(key)
+        if held is not None and held[0] == threading.get_ident():
+            held[1] += 1
+            reentrant = True
+        else:
+            reentrant = False
+    if reentrant:
+        os.close(fd)
+        try:
+            yield
+        finally:
+            with _LOCKS_GUARD:
+                _LOCKS[key][1] -= 1
+        return
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise WriteError(errno.EBUSY, f"{folder}: another run has held its lock for {timeout_s:g} s; "
+                                     "wait for it to finish or write into another folder.") from None
+                time.sleep(0.02)
+        with _LOCKS_GUARD:
+            _LOCKS[key] = [threading.get_ident(), 1]
+        try:
+            yield
+        finally:
+            with _LOCKS_GUARD:
+                _LOCKS.pop(key, None)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------- publishing
+
+class Published:
+    """The result of :func:`publish`: :meth:`rollback` restores the previous state, :meth:`done` keeps the new."""
+
+    def __init__(self) -> None:
+        self._undo: list[tuple[Path, Path | None]] = []  # (target, backup or None when it did not exist)
+
+    def rollback(self) -> None:
+        """Put every target back as it was before :func:`publish`."""
+        for target, backup in reversed(self._undo):
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    os.replace(backup, target)
+        self._undo.clear()
+
+    def done(self) -> None:
+        """Keep the new files and drop the backups of the old ones."""
+        for _, backup in self._undo:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    backup.unlink(missing_ok=True)
+        self._undo.clear()
+
+
+def _link_new(src: Path, dst: Path) -> None:
+    """Create ``dst`` from ``src`` exclusively (FileExistsError if it exists), then drop ``src``."""
+    try:
+        os.link(src, dst)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        if os.path.lexists(dst):  # no hard links here (FAT, some network shares): check, then rename
+            raise FileExistsError(errno.EEXIST, "File exists", str(dst)) from None
+        os.replace(src, dst)
+        return
+    src.unlink()
+
+
+def publish(pairs: list[tuple[Path, Path]], *, overwrite: bool) -> Published:
+    """Move every ``(temporary, target)`` pair into place, all or none.
+
+    Without ``overwrite`` each target is created exclusively: if any exists
+    (another run wrote it meanwhile), the ones already placed are removed and
+    :class:`FileExistsError` is raised.  With ``overwrite`` the previous files
+    are kept as backups until the caller calls :meth:`Published.done` (or
+    :meth:`Published.rollback` to restore them).  Call under
+    :func:`folder_lock` when other processes may publish the same targets.
+    """
+    published = Published()
+    try:
+        for src, dst in pairs:
+            dst = Path(dst)
+            if overwrite and os.path.lexists(dst):
+                backup = temp_path(dst.parent, "old-" + dst.name)
+                try:
+                    os.link(dst, backup)
+                except OSError:
+                    shutil.copy2(dst, backup)
+                try:
+                    os.replace(src, dst)
+                except BaseException:
+                    backup.unlink(missing_ok=True)
+                    raise
+                published._undo.append((dst, backup))
+            else:
+                _link_new(Path(src), dst)
+                published._undo.append((dst, None))
+    except BaseException as exc:
+        published.rollback()
+        if isinstance(exc, FileExistsError):
+            raise FileExistsError(
+                errno.EEXIST, f"{exc.filename or dst} already exists (another run may have just written it); "
+                "choose another output or pass --overwrite (overwrite=True) to replace it"
+            ) from None
+        if is_write_error(exc):
+            raise write_error(exc, dst) from exc
+        raise
+    return published
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, *, suffix: str | None = None, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
 
     The temporary file keeps ``path``'s suffix (drivers such as GDAL pick the
-    format from it).  On error the temporary file is removed and ``path`` is
-    left as it was.
+    format from it) and does not exist yet (writers that refuse to overwrite
+    create it themselves).  On error the temporary file is removed and ``path``
+    is left as it was.  With ``overwrite=False`` an existing ``path`` (even one
+    created meanwhile by another process) is never replaced: FileExistsError.
+    Disk-full and permission errors become :class:`WriteError`.
 
     Examples
     --------
@@ -27,21 +364,100 @@ def atomic_write(path: str | os.PathLike, *, suffix: str | None = None) -> Itera
     '柳州'
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix or path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # let writers that refuse to overwrite create it themselves
     try:
-        yield tmp
-        os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if is_write_error(exc):
+            raise write_error(exc, path) from exc
+        raise
+    clean_stale(path.parent)
+    name = path.name if suffix is None else path.stem + suffix
+    tmp = temp_path(path.parent, name)
+    try:
+        try:
+            yield tmp
+        except OSError as exc:
+            if is_write_error(exc):
+                raise write_error(exc, path) from exc
+            raise
+        publish([(tmp, path)], overwrite=overwrite).done()
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):
+            if tmp.is_dir():
+                shutil.rmtree(tmp)
+            else:
+                tmp.unlink(missing_ok=True)
 
 
-def write_text(path: str | os.PathLike, text: str) -> Path:
+def write_text(path: str | os.PathLike, text: str, *, overwrite: bool = True) -> Path:
     """Write UTF-8 text atomically and return the path."""
-    with atomic_write(path) as tmp:
+    with atomic_write(path, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+class Staging:
+    """Outputs of one run, written under hidden names and published together.
+
+    :meth:`path` gives the temporary path an output is written to; :meth:`commit`
+    publishes them all (all or none); :meth:`discard` removes whatever is left.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> s = Staging()
+    >>> _ = s.path(d / "a.csv").write_text("1")
+    >>> _ = s.path(d / "a.report.csv").write_text("2")
+    >>> s.commit(overwrite=False).done(); s.discard()
+    >>> sorted(p.name for p in d.iterdir())
+    ['a.csv', 'a.report.csv']
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+        self._targets: dict[Path, Path] = {}  # target -> temporary path
+
+    def folder(self, target_folder: str | os.PathLike) -> Path:
+        """The (hidden) staging folder for outputs in ``target_folder``, created on first use."""
+        target_folder = Path(target_folder)
+        key = target_folder.resolve() if target_folder.exists() else target_folder.absolute()
+        if key not in self._folders:
+            try:
+                target_folder.mkdir(parents=True, exist_ok=True)
+                staging = temp_path(target_folder, "run")
+                staging.mkdir()
+            except OSError as exc:
+                if is_write_error(exc):
+                    raise write_error(exc, target_folder) from exc
+                raise
+            self._folders[key] = staging
+        return self._folders[key]
+
+    def path(self, target: str | os.PathLike) -> Path:
+        """Where to write ``target`` now (same file name, in the staging folder)."""
+        target = Path(target)
+        staged = self.folder(target.parent) / target.name
+        self._targets[target] = staged
+        return staged
+
+    def adopt(self, staged: str | os.PathLike, target: str | os.PathLike) -> None:
+        """Publish the already written ``staged`` file (inside a staging folder) as ``target``."""
+        self._targets[Path(target)] = Path(staged)
+
+    def targets(self) -> list[Path]:
+        return list(self._targets)
+
+    def commit(self, *, overwrite: bool) -> Published:
+        """Publish every staged file that exists (all or none); see :func:`publish`."""
+        pairs = [(src, dst) for dst, src in self._targets.items() if src.exists()]
+        published = publish(pairs, overwrite=overwrite)
+        self._targets.clear()
+        return published
+
+    def discard(self) -> None:
+        """Remove the staging folders and anything left in them."""
+        for staging in self._folders.values():
+            shutil.rmtree(staging, ignore_errors=True)
+        self._folders.clear()
+        self._targets.clear()

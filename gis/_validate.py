@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ import shapely
 
 from . import crs as _crs
 from ._errors import CRSError, InputError
+from .pointfile import PointTable, read_points
 
 POINT, LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON = 0, 1, 3, 4, 5, 6
 _MAX_ROWS_SHOWN = 5
@@ -44,6 +46,27 @@ def as_frame(obj: object, *, layer: str) -> gpd.GeoDataFrame:
     )
 
 
+def unique_index(gdf: pd.DataFrame, *, layer: str) -> None:
+    """Refuse an index with repeated values: analysis results are keyed by it.
+
+    >>> import pandas as pd
+    >>> unique_index(pd.DataFrame({"a": [1, 2]}, index=[7, 7]), layer="origins")
+    Traceback (most recent call last):
+    ...
+    gis._errors.InputError: origins: the index repeats the value(s) 7; ...
+    """
+    if gdf.index.is_unique:
+        return
+    repeated = gdf.index[gdf.index.duplicated()].unique()
+    shown = ", ".join(map(repr, list(repeated[:_MAX_ROWS_SHOWN])))
+    more = f" and {len(repeated) - _MAX_ROWS_SHOWN} more" if len(repeated) > _MAX_ROWS_SHOWN else ""
+    raise InputError(
+        f"{layer}: the index repeats the value(s) {shown}{more}; results are keyed by the index, so those rows "
+        "could not be told apart. Renumber it first: gdf.reset_index(drop=True) (or gdf.reset_index() to keep "
+        "the old index as a column)."
+    )
+
+
 def _check_coordinates_match_crs(gdf: gpd.GeoDataFrame, *, layer: str) -> None:
     """Refuse lon/lat numbers labelled with a projected CRS, and metres labelled as degrees."""
     if gdf.crs is None or len(gdf) == 0:
@@ -64,6 +87,12 @@ def _check_bounds_match_crs(crs: object, bounds: tuple, *, layer: str) -> None:
             "If they are lon/lat, declare it: gdf.set_crs('EPSG:4326', allow_override=True)."
         )
     if crs.is_geographic and (abs(minx) > 360.0 or abs(maxx) > 360.0 or abs(miny) > 90.0 or abs(maxy) > 90.0):
+        if bool(_crs.in_liuzhou([miny, maxy], [minx, maxx], margin_deg=0.5).all()):
+            raise CRSError(
+                f"{layer}: its x values ({minx:.6g}..{maxx:.6g}) are latitudes and its y values "
+                f"({miny:.6g}..{maxy:.6g}) longitudes of Liuzhou: lat and lon look swapped. Write x = longitude, "
+                "y = latitude (GeoJSON: [lon, lat]); `lzgis geocode` corrects swapped table rows and flags them."
+            )
         raise CRSError(
             f"{layer}: declares the geographic CRS {crs.to_string()} (degrees), but its coordinates "
             f"(x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}) are not degrees. Declare the projected "
@@ -114,6 +143,7 @@ def prepare(obj: object, *, layer: str, allow_empty_layer: bool = False) -> gpd.
     gis._errors.CRSError: origins: has no CRS and its coordinates ...
     """
     gdf = as_frame(obj, layer=layer)
+    unique_index(gdf, layer=layer)
     if len(gdf) == 0 and allow_empty_layer:
         if gdf.crs is None:
             return gdf.set_crs(_crs.analysis_crs())
@@ -213,6 +243,34 @@ class Layer:
         return self.extent
 
 
+def _read_path(path: str | os.PathLike, *, name: str) -> PointTable | gpd.GeoDataFrame:
+    where = os.fspath(path)
+    if not os.path.isfile(where):
+        raise InputError(f"{name}: no such file {where!r}; pass a GeoDataFrame or the path of a GeoParquet file.")
+    if not where.lower().endswith((".parquet", ".geoparquet")):
+        raise InputError(f"{name}: {where!r} is not a GeoParquet file (*.parquet); read other files with "
+                         "gis.readers.read_vector and pass the GeoDataFrame.")
+    points = read_points(where, columns=["precision_m"])
+    return points if points is not None else gpd.read_parquet(where)
+
+
+def _point_table_layer(points: PointTable, *, name: str) -> Layer:
+    prec = precision(points.data, layer=name)
+    coords = points.xy
+    if len(coords) == 0:
+        return Layer(name, points.index, prec, None, gpd.GeoDataFrame(geometry=[], crs=_crs.analysis_crs()))
+    if not np.isfinite(coords).all():
+        check_geometries(points.to_geodataframe(), layer=name)  # raises, naming the rows
+    extent = _xy_bounds(coords)
+    _check_bounds_match_crs(points.crs, tuple(extent), layer=name)
+    target = _crs.analysis_crs()
+    if points.crs != target:
+        x, y = _transformer(points.crs, target).transform(coords[:, 0], coords[:, 1])
+        coords = np.column_stack([x, y])
+        extent = _xy_bounds(coords)
+    return Layer(name, points.index, prec, coords, None, extent)
+
+
 def _xy_bounds(xy: np.ndarray) -> np.ndarray:
     # column by column: ``xy.min(axis=0)`` on an (n, 2) array is some 20x slower
     x, y = xy[:, 0], xy[:, 1]
@@ -224,9 +282,16 @@ def layer(obj: object, *, name: str, allow_empty_layer: bool = True) -> Layer:
 
     Point layers are reduced to a coordinate array (one pass over the
     geometries, reprojected with pyproj if needed); any other layer is checked
-    with :func:`prepare`.
+    with :func:`prepare`.  A GeoParquet path or a :class:`gis.pointfile.PointTable`
+    of points gives its coordinates without building geometries; a GeoParquet
+    file of other geometries is read with geopandas.
     """
+    if isinstance(obj, (str, os.PathLike)):
+        obj = _read_path(obj, name=name)
+    if isinstance(obj, PointTable):
+        return _point_table_layer(obj, name=name)
     gdf = as_frame(obj, layer=name)
+    unique_index(gdf, layer=name)
     prec = precision(gdf, layer=name)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     if len(gdf) and (shapely.get_type_id(geoms) == POINT).all():

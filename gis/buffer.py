@@ -96,6 +96,21 @@ def _scaled_buffer(geoms: np.ndarray, distance_m: float | np.ndarray, *, crs: py
     return shapely.buffer(geoms, np.asarray(distance_m, dtype=float) * k, quad_segs=quad_segs)
 
 
+def _check_buffer_limit(dist: Sequence[float]) -> None:
+    """Refuse distances beyond :data:`gis.settings.max_buffer_m` (the analysis CRS cannot hold them)."""
+    from . import settings
+
+    limit = float(settings.max_buffer_m)
+    too_far = [d for d in dist if d > limit]
+    if too_far:
+        raise InputError(
+            f"distances_m: {too_far[-1]:g} m is beyond what a buffer in the analysis CRS "
+            f"{settings.analysis_crs} can represent: at most {limit:g} m ({limit / 1000:g} km), where its boundary "
+            "stays within 0.1 % of the geodesic distance (the error grows with the square of the distance). "
+            "Use distances up to that (gis.settings.max_buffer_m)."
+        )
+
+
 def buffer_rings(
     gdf: gpd.GeoDataFrame,
     distances_m: float | Sequence[float],
@@ -142,6 +157,7 @@ def buffer_rings(
     [78.5, 235.6]
     """
     dist = _validate.distances(distances_m, name="distances_m")
+    _check_buffer_limit(dist)
     if dissolve not in ("none", "ring", "group"):
         raise InputError(f"dissolve: must be 'none', 'ring' or 'group', got {dissolve!r}.")
     if dissolve == "group" and by is None:
@@ -157,7 +173,6 @@ def buffer_rings(
         out_crs = proj.crs
     geoms = np.asarray(proj.geometry.values, dtype=object)
     n, r = len(geoms), len(dist)
-    disks = _scaled_buffer(np.tile(geoms, r), np.repeat(dist, n), crs=proj.crs, quad_segs=quad_segs).reshape(r, n)
 
     groups: dict[int, np.ndarray] = {}
     if dissolve == "ring":
@@ -166,17 +181,23 @@ def buffer_rings(
         codes, labels = pd.factorize(proj[by], sort=False)
         groups = {g: np.flatnonzero(codes == g) for g in range(len(labels))}
 
+    def level(i: int) -> np.ndarray:
+        """The disks (merged per group) at distance i: made one distance at a time, so that at most two
+        distances' disks are held besides the rings (memory: a small multiple of the result)."""
+        disks = _scaled_buffer(geoms, dist[i], crs=proj.crs, quad_segs=quad_segs)
+        if dissolve == "none":
+            return disks
+        # one union per group and distance, not per feature
+        return np.array([shapely.union_all(disks[members]) for members in groups.values()], dtype=object)
+
     rows_geom, rows_key, rows_inner, rows_outer = [], [], [], []
-    if dissolve == "none":
-        merged = disks  # (r, n)
-        group_ids = np.arange(n)
-    else:  # one union per group and distance, not per feature
-        group_ids = np.array(list(groups))
-        merged = np.array([[shapely.union_all(disks[i, members]) for members in groups.values()]
-                           for i in range(r)], dtype=object).reshape(r, len(groups))
+    group_ids = np.arange(n) if dissolve == "none" else np.array(list(groups))
+    previous = None
     for i, outer in enumerate(dist):
         inner = dist[i - 1] if (rings and i > 0) else 0.0
-        g = shapely.difference(merged[i], merged[i - 1]) if (rings and i > 0) else merged[i]
+        current = level(i)
+        g = shapely.difference(current, previous) if (rings and i > 0) else current
+        previous = current
         rows_geom.append(g)
         rows_key.append(group_ids)
         rows_inner.append(np.full(len(group_ids), inner))

@@ -4,10 +4,19 @@ Every verb that writes files:
 
 * writes where ``-o`` says, and refuses to replace an existing file unless
   ``--overwrite`` is given (checked before any input is read);
-* writes atomically: a failed run leaves no partial file behind;
+* writes all or nothing: outputs are written under hidden names
+  (``.lzgis-tmp-*``) and published together with the run's manifest entry, so
+  a failure (disk full, read-only folder, a bad value, Ctrl-C, even ``kill
+  -9``) leaves the previous files as they were; a second run creating the same
+  output meanwhile gets a clear error; leftovers of killed runs are removed by
+  the next run into that folder;
 * appends a record of the run (inputs with SHA-256 and CRS, parameters,
   outputs with SHA-256, package versions, UTC time) to ``manifest.json`` in
-  the output folder (:mod:`gis.manifest`);
+  the output folder, under a lock, paths relative to that folder
+  (``--absolute-paths`` for absolute ones) (:mod:`gis.manifest`);
+* CSV outputs neutralise text cells a spreadsheet would run as a formula
+  (leading ``=``, ``+``, ``-``, ``@``, tab, CR get a ``'``); ``--csv-formulas
+  keep`` writes them raw;
 * reports progress and warnings on stderr (``-q`` silences progress) and a
   summary on stdout, as JSON with ``--json``.
 
@@ -23,7 +32,8 @@ geometry, with a warning.
 
 Exit status: 0 success; 2 bad input or usage (missing file, unknown layer or
 column, unreadable encoding, existing output, a bad option value such as
-``-k 0`` or ``--distance-m -5``), with one line
+``-k 0`` or ``--distance-m -5``, a disk that is full, read-only or not
+writable), with one line
 ``lzgis: error: <reason>`` on stderr; 1 an unexpected internal error (a bug:
 set ``LZGIS_DEBUG=1`` for the traceback); 130 interrupted.
 """
@@ -34,9 +44,7 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import sys
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,10 +52,11 @@ from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 import click
 
-from ._errors import GisError, InputError
+from ._errors import CRSError, GisError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
 
     from .manifest import Run
@@ -88,6 +97,21 @@ class State:
 
     quiet: bool = False
     notes: list[str] = field(default_factory=list)
+    absolute_paths: bool = False
+    csv_formulas: str = "neutralise"
+    input_crs: str | None = None
+    make_valid: bool = False
+    labels: dict[str, str] = field(default_factory=dict)  # layer role (origins, gdf …) -> the file as given
+    staging: Any = None  # gis._io.Staging of this run's outputs
+    overwrite: bool = False
+
+    def stage(self) -> Any:
+        """The Staging of this run's outputs (created on first use)."""
+        if self.staging is None:
+            from ._io import Staging
+
+            self.staging = Staging()
+        return self.staging
 
     def step(self, message: str) -> None:
         if not self.quiet:
@@ -132,20 +156,98 @@ class _Group(click.Group):
             except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
             except (GisError, FileNotFoundError, FileExistsError, IsADirectoryError, UnicodeError) as exc:
-                raise Failure(str(exc)) from exc
+                raise Failure(_cli_words(_os_text(exc), state)) from exc
             except KeyboardInterrupt:
-                click.echo("lzgis: interrupted; nothing was written for the unfinished step.", err=True)
+                click.echo("lzgis: interrupted; nothing was written.", err=True)
                 ctx.exit(130)
+            except OSError as exc:
+                from ._io import is_write_error, write_error
+
+                if is_write_error(exc):
+                    raise Failure(str(write_error(exc, exc.filename or "the output"))) from exc
+                if os.environ.get("LZGIS_DEBUG"):
+                    raise
+                raise InternalFailure(f"{type(exc).__name__}: {exc}") from exc
             except Exception as exc:
                 if os.environ.get("LZGIS_DEBUG"):
                     raise
                 raise InternalFailure(f"{type(exc).__name__}: {exc}") from exc
+            finally:
+                if state.staging is not None:
+                    state.staging.discard()
+
+
+def _os_text(exc: BaseException) -> str:
+    """An error's message without the ``[Errno 17]`` prefix of OSError."""
+    if isinstance(exc, OSError) and not isinstance(exc, GisError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename and str(exc.filename) not in exc.strerror \
+            else str(exc.strerror)
+    return str(exc)
+
+
+#: Library wording (Python calls) -> command-line wording, applied to error messages shown by ``lzgis``.
+_CLI_WORDS: list[tuple[str, str]] = [
+    (r"(?:[Cc]all |[Ss]et it (?:first )?with |declare it: |with )?gdf\.set_crs\(\s*'?(EPSG:[0-9<>a-z]+)'?"
+     r"(?:,\s*allow_override=True)?\s*\)", r"declare it with --input-crs \1"),
+    (r"(?:[Cc]all |[Ss]et it (?:first )?with |with )?gdf\.set_crs\(\.\.\.\)(?:, then reproject with "
+     r"gis\.to_analysis_crs\(gdf\))?", "declare it with --input-crs EPSG:<code>"),
+    (r"repair them with gdf\.make_valid\(\) or gdf\.buffer\(0\)", "repair them with --make-valid"),
+    (r"\(drop them with gdf\[~gdf\.geometry\.is_empty\]\)", "(fill in or delete those rows)"),
+    (r"\b([a-z]+)_col=(?:\.\.\.)?", lambda m: f"--{m.group(1)}-col "),
+    (r"overwrite=True \(--overwrite on the command line\)", "--overwrite"),
+    (r"--overwrite \(overwrite=True\)", "--overwrite"),
+    (r"encoding=\.\.\. in Python, --input-encoding on the command line", "--input-encoding"),
+    (r"(?:pass )?(?:the right )?encoding=\.\.\. \(--input-encoding\)", "pass --input-encoding"),
+    (r"\(gis\.geocode_table, `lzgis geocode`\)", "(`lzgis geocode`)"),
+    (r"\(`lzgis geocode`, gis\.geocode_table\)", "(`lzgis geocode`)"),
+    (r"export with encoding='utf-8'", "export with --encoding utf-8"),
+    (r"^distances_m:", "--distances:"),
+    (r" \(gis\.settings\.max_buffer_m\)", ""),
+]
+
+
+def _cli_words(message: str, state: State | None = None) -> str:
+    """A library message in the words of the command line: options instead of Python calls, files not ``gdf``.
+
+    >>> _cli_words("origins: has no CRS. Set it with gdf.set_crs(...).", State(labels={"origins": "a.csv"}))
+    'a.csv (origins): has no CRS. declare it with --input-crs EPSG:<code>.'
+    >>> _cli_words("no name column. Name it with name_col=...")
+    'no name column. Name it with --name-col'
+    """
+    import re
+
+    for pattern, replacement in _CLI_WORDS:
+        message = re.sub(pattern, replacement, message)
+    for role, spec in (state.labels.items() if state is not None else ()):
+        prefix = f"{role}:"
+        if message.startswith(prefix) and spec != role:
+            message = f"{spec} ({'layer' if role == 'gdf' else role}):" + message[len(prefix):]
+            break
+    return message.replace("  ", " ").strip()
 
 
 # ---------------------------------------------------------------- shared options and helpers
 
+def _set_state(name: str) -> Callable:
+    """An option callback storing the value on the invocation's State (no new function parameter)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            setattr(ctx.ensure_object(State), name, value)
+        return value
+
+    return callback
+
+
 def _output_options(*, default: str | None = None, help_text: str = "Output file; the format follows its suffix.") -> Callable:
     def decorate(fn: Callable) -> Callable:
+        fn = click.option("--csv-formulas", type=click.Choice(["neutralise", "keep"]), default="neutralise",
+                          show_default=True, expose_value=False, callback=_set_state("csv_formulas"),
+                          help="CSV text cells starting with = + - @ tab CR: prefixed with ' so a spreadsheet "
+                               "shows them as text (neutralise), or written raw (keep).")(fn)
+        fn = click.option("--absolute-paths", is_flag=True, expose_value=False, callback=_set_state("absolute_paths"),
+                          help="Record absolute paths (and the working folder) in manifest.json instead of "
+                               "paths relative to it.")(fn)
         fn = click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")(fn)
         fn = click.option("--overwrite", is_flag=True, help="Replace existing outputs (refused otherwise).")(fn)
         fn = click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), required=default is None,
@@ -156,6 +258,33 @@ def _output_options(*, default: str | None = None, help_text: str = "Output file
 
 
 def _input_encoding_option(fn: Callable) -> Callable:
+    """--input-encoding, --input-crs and --make-valid: how to read the input files of a verb."""
+    fn = click.option("--make-valid", is_flag=True, expose_value=False, callback=_set_state("make_valid"),
+                      help="Repair invalid polygons of the input files (shapely make_valid), with a warning "
+                           "naming the rows; refused otherwise.")(fn)
+    fn = click.option("--input-crs", metavar="CRS", expose_value=False, callback=_check_crs,
+                      help="CRS of the input files' coordinates (e.g. EPSG:4326 for lon/lat, EPSG:4545 for "
+                           "CGCS2000 3-degree GK CM 108E): declares it for files that have none, and replaces a "
+                           "wrong one, with a warning (the coordinates are relabelled, not transformed).")(fn)
+    return _input_encoding_only_option(fn)
+
+
+def _check_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    import pyproj
+
+    try:
+        crs = pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError:
+        raise click.BadParameter(f"{value!r} is not a CRS; give an EPSG code such as EPSG:4326 or EPSG:4545.") \
+            from None
+    code = crs.to_epsg()
+    ctx.ensure_object(State).input_crs = f"EPSG:{code}" if code else crs.to_wkt()
+    return value
+
+
+def _input_encoding_only_option(fn: Callable) -> Callable:
     return click.option(
         "--input-encoding", metavar="CODEC", callback=_check_codec,
         help="Text encoding of the CSV/TXT and Shapefile inputs of this command (e.g. utf-16, gb18030, big5); "
@@ -189,14 +318,29 @@ def _table_suffix(path: Path, *, verb: str) -> None:
 
 
 def _check_outputs(paths: list[Path], *, overwrite: bool) -> None:
-    from .manifest import check_manifest_folder
+    """Before any input is read: refuse the manifest as an output, an unwritable folder, existing outputs.
 
+    Also removes the temporary files that killed runs left in the output folders.
+    """
+    from ._io import check_writable, clean_stale
+    from .manifest import MANIFEST_NAME, check_manifest_folder
+
+    for p in paths:
+        if p.name == MANIFEST_NAME or p.name.startswith(".lzgis-tmp-"):
+            raise InputError(f"-o {p}: {p.name} is the run record of its folder (or a temporary name); "
+                             "choose another output name.")
+    for folder in dict.fromkeys(p.parent for p in paths):
+        check_writable(folder)
+        clean_stale(folder)
     if not overwrite:
         existing = [p for p in paths if p.exists()]
         if existing:
             raise InputError(f"{existing[0]} already exists; choose another -o or pass --overwrite to replace it.")
-    for folder in {p.parent for p in paths}:
+    for folder in dict.fromkeys(p.parent for p in paths):
         check_manifest_folder(folder)
+    state = click.get_current_context().find_object(State)
+    if state is not None:
+        state.overwrite = overwrite
 
 
 def _planned_outputs(path: Path, fmt: str | None = None) -> list[Path]:
@@ -224,6 +368,9 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
     """
     from .readers import read_vector
 
+    state.labels.setdefault(role, spec)
+    if role == "layer":
+        state.labels.setdefault("gdf", spec)
     if spec.startswith("structure:"):
         from .structure import structure
 
@@ -238,8 +385,9 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
         path, layer = Path(spec.rsplit(":", 1)[0]), spec.rsplit(":", 1)[1]
     if path.exists():
         state.step(f"reading {path} ({role})")
-        gdf = read_vector(path, layer=layer, encoding=encoding,
+        gdf = read_vector(path, layer=layer, encoding=encoding, crs=state.input_crs if _is_table(path) else None,
                           missing_coordinates="error" if need_positions else "keep")
+        gdf = _declared(gdf, spec, state, need_positions=need_positions)
         source = gdf.attrs.get("source", {})
         run.add_input(spec, kind="file", path=path, crs=gdf.crs, features=len(gdf), role=role,
                       layer=source.get("layer"), encoding=source.get("encoding"))
@@ -258,15 +406,95 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
     return gdf
 
 
+def _is_table(path: Path) -> bool:
+    return path.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+
+
+def _declared(gdf: gpd.GeoDataFrame, spec: str, state: State, *, need_positions: bool) -> gpd.GeoDataFrame:
+    """Apply --input-crs and --make-valid to a file just read; report rows without geometry."""
+    import numpy as np
+    import pyproj
+    import shapely
+
+    from .readers import describe_rows
+
+    if state.input_crs is not None:
+        if gdf.crs is None:
+            gdf = gdf.set_crs(state.input_crs)
+        elif pyproj.CRS.from_user_input(gdf.crs) != pyproj.CRS.from_user_input(state.input_crs):
+            state.warn(f"{spec}: declares {gdf.crs.to_string()}, replaced by --input-crs {state.input_crs} as asked "
+                       "(the coordinates are relabelled, not transformed).")
+            gdf = gdf.set_crs(state.input_crs, allow_override=True)
+    elif gdf.crs is None:
+        raise CRSError(f"{spec}: has no CRS, so its coordinates cannot be placed. Declare it with --input-crs "
+                       "EPSG:4326 (lon/lat) or the EPSG code of its projected CRS (e.g. EPSG:4545).")
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    table = gdf.attrs.get("source", {}).get("format") in ("csv", "tsv", "txt", "xlsx", "xlsm")
+    rows = _row_numbers(gdf)
+
+    def describe(mask: np.ndarray) -> str:
+        if table:
+            return describe_rows([rows[i] for i in np.flatnonzero(mask)])
+        numbers = [str(i + 1) for i in np.flatnonzero(mask)]
+        more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
+        return f"feature{'s' if len(numbers) > 1 else ''} {', '.join(numbers[:10])}{more} (in file order, from 1)"
+
+    if missing.any() and not table:  # tables: the reader has warned about / refused blank coordinates by row
+        verb = "has" if missing.sum() == 1 else "have"
+        if need_positions:
+            raise InputError(f"{spec}: {describe(missing)} {verb} no geometry, so no position to measure from. "
+                             "Give them a geometry or delete them.")
+        state.warn(f"{spec}: {describe(missing)} {verb} no geometry; kept without a position (drawn nowhere, "
+                   "counted in the table).")
+    present = ~missing
+    invalid = np.zeros(len(gdf), dtype=bool)
+    invalid[present] = ~shapely.is_valid(geoms[present])
+    if invalid.any() and state.make_valid:
+        gdf = gdf.copy()
+        fixed = shapely.make_valid(geoms[invalid])
+        column = gdf.geometry.name
+        gdf.loc[gdf.index[invalid], column] = fixed
+        state.warn(f"{spec}: repaired {int(invalid.sum())} invalid geometr{'y' if invalid.sum() == 1 else 'ies'} "
+                   f"with --make-valid ({describe(invalid)}).")
+    elif invalid.any():
+        first = shapely.is_valid_reason(geoms[invalid][:1])[0]
+        raise InputError(f"{spec}: {describe(invalid)} "
+                         f"{'has an invalid geometry' if invalid.sum() == 1 else 'have invalid geometries'} "
+                         f"(first: {first}); repair them with --make-valid, or fix the file.")
+    return gdf
+
+
+def _row_numbers(gdf: gpd.GeoDataFrame) -> list[int]:
+    """Spreadsheet row numbers (header = row 1) of a table read from a file; feature numbers (1-based) else."""
+    from .readers import spreadsheet_rows
+
+    try:
+        return list(spreadsheet_rows(gdf, list(range(len(gdf)))))
+    except Exception:  # pragma: no cover - defensive: a frame without row bookkeeping
+        return [i + 2 for i in range(len(gdf))]
+
+
 def _new_run(verb: str, parameters: dict[str, Any]) -> Run:
     from .manifest import Run
 
-    return Run(verb, {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()})
+    state = click.get_current_context().find_object(State)
+    return Run(verb, {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()},
+               absolute_paths=bool(state and state.absolute_paths))
 
 
 def _finish(run: Run, folder: Path, state: State, *, as_json: bool, summary: dict[str, Any], lines: list[str]) -> None:
+    from ._io import folder_lock
+
     run.notes.extend(state.notes)
-    manifest = run.write(folder)
+    with folder_lock(folder):  # outputs and their record appear together, or neither does
+        published = state.stage().commit(overwrite=state.overwrite)
+        try:
+            manifest = run.write(folder)
+        except BaseException:
+            published.rollback()
+            raise
+        published.done()
     summary = {"verb": run.verb, **summary, "outputs": [str(p) for p in run.outputs],
                "manifest": str(manifest), "notes": state.notes}
     if as_json:
@@ -281,24 +509,55 @@ def _finish(run: Run, folder: Path, state: State, *, as_json: bool, summary: dic
 
 def _write(data: pd.DataFrame, output: Path, run: Run, state: State, *, overwrite: bool, fmt: str | None = None,
            layer: str | None = None, encoding: str = "utf-8") -> Path:
-    from .export import export
+    from .export import export, output_paths
 
     state.step(f"writing {output}")
-    path = export(data, output, format=fmt, layer=layer, encoding=encoding, overwrite=overwrite)
+    staging = state.stage()
+    staged = export(data, staging.path(output), format=fmt, layer=layer, encoding=encoding, overwrite=overwrite,
+                    csv_formulas=state.csv_formulas)
+    path = output.parent / staged.name  # the suffix export may have added
+    for part in output_paths(path, format=fmt):  # every file of the output (Shapefile parts) is published
+        staging.adopt(staged.parent / part.name, part)
     run.add_output(path, crs=getattr(data, "crs", None), rows=len(data))
     return path
 
 
+#: Columns that name features, in order of preference: ``name`` (shipped layers), then the
+#: geocoder's list (项目名称, 名称, 项目, 工程名称 …), then ``title``.
+_LABEL_FALLBACK = ("title", "标题")
+
+
 def _label_column(gdf: pd.DataFrame) -> str | None:
-    for name in ("name", "名称", "title"):
-        if name in gdf.columns:
-            return name
+    """The column that names the features: ``name``, else the usual Chinese name columns, else ``title``."""
+    from .geocode import NAME_COLUMNS
+    from .gazetteer import normalise_text
+
+    columns = {}
+    for column in gdf.columns:
+        if column != getattr(gdf, "_geometry_column_name", None):
+            columns.setdefault(normalise_text(str(column)).lower(), column)
+    for candidate in ("name", *NAME_COLUMNS, *_LABEL_FALLBACK):
+        found = columns.get(normalise_text(candidate).lower())
+        if found is not None:
+            return found
     return None
 
 
-def _labels(gdf: pd.DataFrame) -> list[str]:
+def _labels(gdf: pd.DataFrame) -> np.ndarray:
+    """One text label per row, built once: the label column (blank cells: the index label), else the index."""
+    import numpy as np
+    import pandas as pd
+
     column = _label_column(gdf)
-    return [str(v) for v in (gdf[column] if column else gdf.index)]
+    index_labels = np.asarray(gdf.index.astype(str), dtype=object)
+    if column is None:
+        return index_labels
+    values = gdf[column]
+    text = values.astype(str).to_numpy(dtype=object)
+    blank = values.isna().to_numpy() | (pd.Series(text).str.strip() == "").to_numpy()
+    if blank.any():
+        text[blank] = index_labels[blank]
+    return text
 
 
 def _print_table(table: pd.DataFrame, *, as_json: bool) -> None:
@@ -449,18 +708,13 @@ def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool) -> lis
                     for name in (spec["file"], str(Path(spec["file"]).with_suffix(".pdf")))], overwrite=overwrite)
     _record_shipped_inputs(run)
     state.step(f"building {len(specs)} default maps (HTML and A3 PDF) into {folder} (this takes a while)")
-    folder.mkdir(parents=True, exist_ok=True)
-    # Build into a temporary folder and move the maps in only when all are built: no half-built set.
-    staging = Path(tempfile.mkdtemp(prefix=".lzgis-maps-", dir=folder))
-    try:
-        built = build_default_maps(staging, print_formats=("pdf",))
-        paths = []
-        for path in built:
-            target = folder / path.name
-            os.replace(path, target)
-            paths.append(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    # Build into the run's staging folder; the maps are published with the other outputs and the record.
+    staging = state.stage()
+    paths = []
+    for path in build_default_maps(staging.folder(folder), print_formats=("pdf",)):
+        target = folder / path.name
+        staging.adopt(path, target)
+        paths.append(target)
     for path in paths:
         run.add_output(path)
     return paths
@@ -498,7 +752,6 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
             title: str, paper: str, orientation: str, input_encoding: str | None, output: Path, overwrite: bool,
             as_json: bool) -> None:
     """Make one map with shipped layers, a structure and your own files: offline HTML, or PDF/PNG to print."""
-    from .readers import read_vector
     from .webmap import make_map, save_map
 
     if output.suffix.lower() not in (".html", ".htm", ".pdf", ".png"):
@@ -508,35 +761,37 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
                            "overwrite": overwrite, "paper": paper.upper(), "orientation": orientation})
     _check_outputs([output], overwrite=overwrite)
     added: list[Any] = []
-    for i, path in enumerate(add):  # fail on a bad file before the slow map build
-        state.step(f"reading {path} (added layer)")
-        gdf = read_vector(path, encoding=input_encoding)
-        source = gdf.attrs.get("source", {})
-        run.add_input(str(path), kind="file", path=path, crs=gdf.crs, features=len(gdf),
-                      encoding=source.get("encoding"))
-        added.append((gdf, i))
+    for path in add:  # fail on a bad file before the slow map build
+        if not path.is_file():
+            raise InputError(f"--add {path}: file not found (relative to {Path.cwd()}).")
+        gdf = _load(str(path), run=run, state=state, role="added layer", encoding=input_encoding,
+                    need_positions=False)
+        added.append(_user_layer(gdf, path))
     layers: list[Any] = [_load(name, run=run, state=state, role="layer") for name in layer_names]
-    if input_encoding is not None:  # make_map re-reads `add` files with detection; hand it what was read
-        layers += [_user_layer(gdf, path, i) for (gdf, i), path in zip(added, add)]
-        add = ()
+    n_added = len(add)
     structure = None
     if structure_name:
         structure = _load(f"structure:{structure_name}", run=run, state=state, role="structure")
     state.step(f"building the map {output}")
-    fmap = make_map(layers, title=title, structure=structure, add=[str(p) for p in add])
-    save_map(fmap, output, paper=paper.upper(), orientation=orientation)
+    # each file is read once: make_map gets the frames read and checked above (as read_user_layer gives them)
+    fmap = make_map(layers, title=title, structure=structure, add=added)
+    save_map(fmap, state.stage().path(output), paper=paper.upper(), orientation=orientation)
     run.add_output(output)
-    _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + len(add)}, lines=[])
+    _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + n_added}, lines=[])
 
 
-def _user_layer(gdf: gpd.GeoDataFrame, path: Path, i: int) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """A file read by the CLI, drawn like a ``make_map(add=...)`` file (title, user group, palette colour)."""
-    from ._mapstyle import map_styles
+def _user_layer(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """A file read by the CLI as :func:`gis.webmap.read_user_layer` gives it: EPSG:4326, titled from its data
+    (a GeoJSON's name, a GeoPackage layer's description) or else by its file name."""
     from .webmap import _data_title
 
-    styles = map_styles()
-    return gdf.to_crs("EPSG:4326"), {"title": _data_title(path, None) or path.stem, "source": path.name,
-                                     "group": styles["user_group"], "user": True}
+    if gdf.crs is None:
+        from .crs import detect_crs
+
+        gdf = gdf.set_crs(detect_crs(gdf, layer=str(path)))
+    gdf = gdf.to_crs("EPSG:4326")
+    gdf.attrs["layer"] = {"title": _data_title(path, None) or path.stem, "source": path.name}
+    return gdf
 
 
 @cli.command("geocode")
@@ -552,7 +807,7 @@ def _user_layer(gdf: gpd.GeoDataFrame, path: Path, i: int) -> tuple[gpd.GeoDataF
 @click.option("--sheet", default="0", show_default=True, help="Excel sheet name or number.")
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
-@_input_encoding_option
+@_input_encoding_only_option
 @_output_options(help_text="Geocoded layer (.gpkg, .geojson, .shp, .csv, .xlsx); a <name>.report.csv is written beside it.")
 @click.pass_obj
 def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, name_col: str | None,
@@ -588,10 +843,12 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
     _write(report, report_path, run, state, overwrite=overwrite)
     status = report["status"].value_counts().to_dict()
     levels = report["geocode_level"].fillna("(none)").value_counts().to_dict()
+    outside = int(report["flags"].fillna("").str.contains("outside_liuzhou").sum())
     _finish(run, planned[0].parent, state, as_json=as_json,
-            summary={"rows": len(report), "status": status, "geocode_level": levels},
+            summary={"rows": len(report), "status": status, "geocode_level": levels, "outside_liuzhou": outside},
             lines=[f"{len(report)} rows: " + ", ".join(f"{k} {v}" for k, v in status.items()),
-                   "levels: " + ", ".join(f"{k} {v}" for k, v in levels.items())])
+                   "levels: " + ", ".join(f"{k} {v}" for k, v in levels.items()),
+                   *([f"outside Liuzhou (flag outside_liuzhou): {outside}"] if outside else [])])
 
 
 def _distances(text: str) -> list[float]:
@@ -639,21 +896,115 @@ def buffer_cmd(state: State, layer: str, distances: str, dissolve: str, by: str 
             lines=[f"{len(result)} {'disks' if disks else 'rings'}"])
 
 
-def _pair_table(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, result: pd.DataFrame, *,
-                origin_col: str, target_col: str) -> gpd.GeoDataFrame:
-    """Result rows with origin and target labels, and the origin geometry."""
+def _positional(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` indexed 0..n-1 (only geometry and ``precision_m`` when it is not already): the analyses then
+    answer in positions, which map back to labels, names and rows by one ``take`` each."""
     import geopandas as gpd
+    import pandas as pd
 
-    out = result.copy()
-    out.insert(0, "origin_name", [_labels(origins)[origins.index.get_loc(i)] for i in out[origin_col]])
-    target_labels = _labels(targets)
-    out.insert(1, "target_name", [None if _missing(i) else target_labels[targets.index.get_loc(i)]
-                                  for i in out[target_col]])
-    geometry = [origins.geometry.loc[i] for i in out[origin_col]]
-    for column in out.columns:  # nullable booleans (within_uncertainty): NA as an empty cell in every format
-        if str(out[column].dtype) == "boolean":
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry=geometry, crs=origins.crs)
+    index = gdf.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return gdf
+    data = {"precision_m": gdf["precision_m"].to_numpy()} if "precision_m" in gdf.columns else {}
+    return gpd.GeoDataFrame(data, geometry=gdf.geometry.values, crs=gdf.crs)
+
+
+def _positions(values: Any) -> np.ndarray:
+    """Result positions (labels of a positional layer) as int64, -1 where there is none."""
+    import numpy as np
+    import pandas as pd
+
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64, copy=False)
+    return pd.to_numeric(pd.Series(array, dtype=object)).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _pair_table(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, result: pd.DataFrame, *,
+                origin_col: str, target_col: str, origin_columns: bool = False) -> gpd.GeoDataFrame:
+    """Result rows with origin and target labels, and the origin geometry; linear in the rows.
+
+    ``result`` comes from an analysis of :func:`_positional` layers, so ``origin_col`` and
+    ``target_col`` hold positions (missing where no target); they are replaced by the layers' own
+    index labels.  Labels are built once per layer (:func:`_labels`) and gathered by position.
+    ``origin_columns``: append the origins' own columns (``origin_`` prefixed where a name is taken),
+    for outputs that are a layer of origins.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+    opos = _positions(result[origin_col])
+    tpos = _positions(result[target_col])
+    found = tpos >= 0
+    tsafe = np.where(found, tpos, 0)
+    target_names = _labels(targets)[tsafe] if len(targets) else np.full(len(tpos), None, dtype=object)
+    target_index = np.asarray(targets.index, dtype=object)[tsafe] if len(targets) else \
+        np.full(len(tpos), None, dtype=object)
+    if not found.all():
+        target_names = target_names.astype(object)
+        target_names[~found] = None
+        target_index[~found] = None
+    target_index_col: Any = target_index
+    if found.all() and len(targets) and targets.index.dtype.kind in "iu":
+        target_index_col = targets.index.to_numpy()[tpos]
+    columns: dict[str, Any] = {"origin_name": _labels(origins)[opos], "target_name": target_names}
+    for column in result.columns:
+        if column == origin_col:
+            columns[column] = origins.index.to_numpy()[opos]
+        elif column == target_col:
+            columns[column] = target_index_col
+        elif str(result[column].dtype) == "boolean":  # nullable (within_uncertainty): NA as an empty cell
+            values = result[column]
+            columns[column] = values.astype(object).where(values.notna(), None).to_numpy()
+        else:
+            columns[column] = result[column].to_numpy()
+    if origin_columns:
+        geometry_name = origins.geometry.name
+        for column in origins.columns:
+            if column == geometry_name:
+                continue
+            name = str(column)
+            while name in columns:
+                name = f"origin_{name}"
+            columns[name] = origins[column].to_numpy()[opos]
+    out = pd.DataFrame(columns, copy=False)
+    return gpd.GeoDataFrame(out, geometry=origins.geometry.values.take(opos), crs=origins.crs)
+
+
+def _proximity_layers(origins: str, targets: str, *, run: Run, state: State, input_encoding: str | None,
+                      max_target_precision_m: float | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Origins and targets read once; targets located worse than ``--max-target-precision-m`` dropped.
+
+    Warns when most targets (of those kept) are placed only by their county or city.
+    """
+    import numpy as np
+    import pandas as pd
+
+    o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
+    t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
+    if max_target_precision_m is not None:
+        if "precision_m" not in t.columns:
+            raise InputError(f"--max-target-precision-m: the targets {targets} have no precision_m column, so how "
+                             "precisely they are located is unknown; drop the option or add the column.")
+        precision = pd.to_numeric(t["precision_m"], errors="coerce").to_numpy(dtype=float)
+        keep = precision <= max_target_precision_m
+        unknown = int(np.isnan(precision).sum())
+        state.step(f"{int(keep.sum())} of {len(t)} targets are located to {max_target_precision_m:g} m or better"
+                   + (f" ({unknown} without precision_m)" if unknown else "") + "; the others are not targets")
+        if not keep.any():
+            state.warn(f"no target of {targets} is located to {max_target_precision_m:g} m or better "
+                       "(--max-target-precision-m); every origin is left without one.")
+        if not keep.all():
+            t = t[keep]
+    if "geocode_level" in t.columns and len(t):
+        coarse = t["geocode_level"].isin(["county", "city"]).to_numpy()
+        if coarse.sum() * 2 > len(t):
+            state.warn(f"{int(coarse.sum())} of {len(t)} targets in {targets} are placed only by their county or "
+                       "city (geocode_level county/city), so distances to them are uncertain by kilometres "
+                       "(see target_precision_m); --max-target-precision-m 5000 keeps those located to a "
+                       "township or better.")
+    return o, t
 
 
 def _missing(value: Any) -> bool:
@@ -665,22 +1016,39 @@ def _missing(value: Any) -> bool:
         return False
 
 
+def _max_target_precision_option(fn: Callable) -> Callable:
+    return click.option(
+        "--max-target-precision-m", type=click.FloatRange(min=0), metavar="METRES",
+        help="Only targets located at least this precisely (their precision_m) count; e.g. 5000 keeps those "
+             "placed at a township or better and leaves out those known only by their county or city.",
+    )(fn)
+
+
+def _is_layer_output(output: Path) -> bool:
+    """A spatial output (GeoPackage, GeoJSON, Shapefile) is a layer of origins: it keeps their columns."""
+    return output.suffix.lower() in (".gpkg", ".geojson", ".json", ".shp")
+
+
 @cli.command("nearest")
 @click.argument("origins")
 @click.argument("targets")
 @click.option("-k", "k", type=click.IntRange(min=1), default=1, show_default=True, help="How many nearest targets.")
 @click.option("--max-distance-m", type=click.FloatRange(min=0), help="Ignore targets farther than this (metres).")
+@_max_target_precision_option
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
 @_output_options(help_text="Result table (.csv, .xlsx) or layer of origins (.gpkg, .geojson, .shp).")
 @click.pass_obj
-def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m: float | None, encoding: str,
-                input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
+def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m: float | None,
+                max_target_precision_m: float | None, encoding: str, input_encoding: str | None, output: Path,
+                overwrite: bool, as_json: bool) -> None:
     """The nearest TARGETS of every feature of ORIGINS, geodesic dist_m.
 
     With -k 1, n_tied says how many targets are equally near (within 1 mm); when it
     is 2 or more the first of them in TARGETS was chosen: rerun with -k to list them.
+    Origins and targets are named from their name column (name, 项目名称, 名称 …); a
+    .gpkg/.geojson/.shp output keeps the origins' own columns.
 
     \b
     lzgis nearest townships railway_stations -o 最近车站.csv
@@ -688,19 +1056,22 @@ def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m
     from .proximity import nearest
 
     max_distance_m = _distance_option(max_distance_m, name="--max-distance-m")
+    max_target_precision_m = _distance_option(max_target_precision_m, name="--max-target-precision-m")
     run = _new_run("nearest", {"origins": origins, "targets": targets, "k": k, "max_distance_m": max_distance_m,
+                               "max_target_precision_m": max_target_precision_m,
                                "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
     planned = _planned_outputs(output)
     _check_outputs(planned, overwrite=overwrite)
-    o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
-    t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
+    o, t = _proximity_layers(origins, targets, run=run, state=state, input_encoding=input_encoding,
+                             max_target_precision_m=max_target_precision_m)
     state.step(f"nearest: {len(o)} origins × {len(t)} targets")
-    result = nearest(o, t, k=k, max_distance_m=max_distance_m)
+    result = nearest(_positional(o), _positional(t), k=k, max_distance_m=max_distance_m)
     if k == 1:
         result = result.rename_axis("origin_index").reset_index()
     else:
         result = result.reset_index()
-    table = _pair_table(o, t, result, origin_col="origin_index", target_col="target_index")
+    table = _pair_table(o, t, result, origin_col="origin_index", target_col="target_index",
+                        origin_columns=_is_layer_output(output))
     _write(table, output, run, state, overwrite=overwrite, encoding=encoding)
     reached = int(table["dist_m"].notna().sum())
     _finish(run, planned[0].parent, state, as_json=as_json,
@@ -713,26 +1084,33 @@ def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m
 @click.argument("origins")
 @click.argument("targets")
 @click.option("--distance-m", required=True, type=click.FloatRange(min=0), help="Radius in metres.")
+@_max_target_precision_option
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
 @_output_options(help_text="Result table (.csv, .xlsx) or layer (.gpkg, .geojson, .shp), one row per pair.")
 @click.pass_obj
-def within_cmd(state: State, origins: str, targets: str, distance_m: float, encoding: str,
-               input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
-    """Every (origin, target) pair closer than --distance-m metres (geodesic)."""
+def within_cmd(state: State, origins: str, targets: str, distance_m: float, max_target_precision_m: float | None,
+               encoding: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
+    """Every (origin, target) pair closer than --distance-m metres (geodesic).
+
+    Named as in `lzgis nearest`; a .gpkg/.geojson/.shp output keeps the origins' own columns.
+    """
     from .proximity import within
 
     distance_m = _distance_option(distance_m, name="--distance-m")
+    max_target_precision_m = _distance_option(max_target_precision_m, name="--max-target-precision-m")
     run = _new_run("within", {"origins": origins, "targets": targets, "distance_m": distance_m,
+                              "max_target_precision_m": max_target_precision_m,
                               "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
     planned = _planned_outputs(output)
     _check_outputs(planned, overwrite=overwrite)
-    o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
-    t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
+    o, t = _proximity_layers(origins, targets, run=run, state=state, input_encoding=input_encoding,
+                             max_target_precision_m=max_target_precision_m)
     state.step(f"within {distance_m:g} m: {len(o)} origins × {len(t)} targets")
-    result = within(o, t, distance_m)
-    table = _pair_table(o, t, result, origin_col="origin_index", target_col="target_index")
+    result = within(_positional(o), _positional(t), distance_m)
+    table = _pair_table(o, t, result, origin_col="origin_index", target_col="target_index",
+                        origin_columns=_is_layer_output(output))
     _write(table, output, run, state, overwrite=overwrite, encoding=encoding)
     _finish(run, planned[0].parent, state, as_json=as_json, summary={"rows": len(table), "pairs": len(table)},
             lines=[f"{len(table)} pairs within {distance_m:g} m"])
@@ -779,14 +1157,18 @@ def _unique(labels: list[str]) -> list[str]:
 @cli.command("run")
 @_output_options(default="maps", help_text="Folder for the maps and the analysis table.")
 @click.pass_obj
-@click.option("--max-precision-m", type=click.FloatRange(min=0, min_open=True), default=5000.0, show_default=True,
-              help="Only logistics nodes located at least this precisely count as targets (5000 m keeps "
-                   "township-level and better; nodes known only to their county are left out).")
+@click.option("--max-precision-m", type=click.FloatRange(min=0, min_open=True), default=22000.0, show_default=True,
+              help="Only logistics nodes located at least this precisely count as targets (22000 m keeps "
+                   "township-level and better, township extents reaching 21.4 km; nodes known only to a county "
+                   "other than 城中区 (11 km) or to the city are left out).")
 def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_precision_m: float) -> None:
     """The main job: build the default maps and the township → nearest logistics node table.
 
-    Writes <folder>/*.html and <folder>/analysis_townships_nearest_logistics.csv
-    (each township's nearest located node of the 物流 layers with dist_m), and the manifest.
+    Writes <folder>/*.html, <folder>/analysis_townships_nearest_logistics.csv
+    (each township's nearest located node of the 物流 layers with dist_m), the service areas on the roads
+    (analysis_service_areas.csv, service_areas.geojson: 半小时/一小时经济圈 of 中心城区, 柳城, 鹿寨), the drive
+    times of every township seat to its quickest county seat and logistics node (analysis_drive_times.csv),
+    and the manifest.
     """
     import geopandas as gpd
     import pandas as pd
@@ -795,8 +1177,10 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
     from .proximity import nearest
 
     analysis = output / "analysis_townships_nearest_logistics.csv"
+    areas_csv, areas_geo = output / "analysis_service_areas.csv", output / "service_areas.geojson"
+    drive_csv = output / "analysis_drive_times.csv"
     run = _new_run("run", {"output": output, "overwrite": overwrite, "max_precision_m": max_precision_m})
-    _check_outputs([analysis], overwrite=overwrite)
+    _check_outputs([analysis, areas_csv, areas_geo, drive_csv], overwrite=overwrite)
     paths = _build_maps(output, run, state, overwrite=overwrite)
     hub_layers = [n for n, e in catalog().items() if e.get("group") == "物流"]
     n_html, n_pdf = (sum(p.suffix == s for p in paths) for s in (".html", ".pdf"))
@@ -811,7 +1195,7 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
         state.step(f"{int(located.sum())} of {len(hubs)} logistics nodes are located to {max_precision_m:g} m "
                    "or better; the others (known only to their county or city) are not targets")
         hubs = hubs[located.to_numpy()].reset_index(drop=True)
-        result = nearest(towns, hubs).rename_axis("origin_index").reset_index()
+        result = nearest(_positional(towns), hubs).rename_axis("origin_index").reset_index()
         table = _pair_table(towns, hubs, result, origin_col="origin_index", target_col="target_index")
         keep = [c for c in ("county",) if c in towns.columns]
         for column in keep:
@@ -826,7 +1210,412 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
                      f"located to {max_precision_m:g} m or better: {table['dist_m'].median() / 1000:.1f} km")
     else:
         state.warn("no 物流 (logistics) layer or no townships layer is shipped; the analysis table was skipped.")
+    if {"roads", "townships", "county_seats"} <= set(catalog()):
+        from .maps_default import drive_times, service_areas
+
+        state.step("service areas (半小时/一小时经济圈) on the roads (layers/network/service_areas.yaml)")
+        areas = service_areas()
+        _write(areas.drop(columns="geometry"), areas_csv, run, state, overwrite=overwrite)
+        _write(areas, areas_geo, run, state, overwrite=overwrite)
+        state.step("drive times from every township seat to its quickest county seat and logistics node")
+        times = drive_times()
+        _write(times, drive_csv, run, state, overwrite=overwrite)
+        summary["service_areas"] = len(areas)
+        summary["drive_time_county_seat_minutes_median"] = float(times["county_seat_minutes"].median())
+        lines.append(f"service areas: {len(areas)} ({', '.join(areas['name'])}); median drive time from a township "
+                     f"seat to its county seat {times['county_seat_minutes'].median():.0f} min on the roads")
+    else:
+        state.warn("no roads layer is shipped; the service areas and drive times were skipped.")
     _finish(run, output, state, as_json=as_json, summary=summary, lines=lines)
+
+
+# ---------------------------------------------------------------- siting and compliance review
+
+_REVIEW_SUFFIXES = (".xlsx", ".csv", ".gpkg")
+
+
+def _pdf_supported() -> bool:
+    """Whether gis.save_map prints PDF (it says so in its docstring once a print backend exists)."""
+    from .webmap import save_map
+
+    return ".pdf" in (save_map.__doc__ or "").lower()
+
+
+def _stage_outputs(state: State, folder: Path) -> Path:
+    """The run's staging folder for ``folder`` (published with the manifest entry by :func:`_finish`)."""
+    return state.stage().folder(folder)
+
+
+def _move_staged(staged: list[tuple[Path, Path]], run: Run, crs: dict[Path, Any], state: State) -> None:
+    for tmp, target in staged:
+        state.stage().adopt(tmp, target)
+        run.add_output(target, crs=crs.get(target))
+
+
+def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any, *, comparison: Any,
+                   zone_field: str | None, zone_name: str | None, inputs: list[tuple[str, Any, str]],
+                   parameters: dict[str, Any], notes: list[str], example: bool) -> dict[str, Any]:
+    """The workbook's sheets: 汇总 (per project row), 明细 (per overlap with a zone feature), 说明, [方案比选]."""
+    import pandas as pd
+
+    from . import __version__
+    from .review import MU_M2, _BASIS_ZH, _VERDICTS_ZH
+    from .review_maps import worst_verdicts
+
+    tag = "示例：管控分区为虚构，非真实三区三线" if example else None
+    classes = result.attrs["review"]["zone_classes"]
+    first = result.drop_duplicates("source_index").set_index("source_index")
+    summary = pd.DataFrame({"row": first["row"], "project": first["project"]})
+    if "option" in first.columns:
+        summary["option"] = first["option"]
+    label = _label_column(projects)
+    if label and label not in ("project",):
+        summary["name"] = [str(v) for v in projects[label].reindex(summary.index)]
+    summary["footprint_basis"] = [_BASIS_ZH[b] for b in first["footprint_basis"]]
+    summary["estimate"] = first["estimate"]
+    for column in ("footprint_ha", "footprint_mu", "precision_m"):
+        summary[column] = first[column]
+    for cls in classes:
+        part = result[result["zone_class"] == cls].set_index("source_index")
+        summary[f"{cls}_area_ha"] = part["area_ha"]
+        summary[f"{cls}_area_mu"] = part["area_mu"]
+        summary[f"{cls}_share_pct"] = part["share_pct"]
+        summary[f"{cls}_verdict"] = part["verdict_zh"]
+    worst = worst_verdicts(result)
+    summary["verdict"] = worst["verdict"]
+    summary["verdict_zh"] = [_VERDICTS_ZH[v] for v in worst["verdict"].reindex(summary.index)]
+    summary["zone_classes_touched"] = worst["classes"]
+    summary = summary.reset_index()
+    if tag:
+        summary.insert(0, "示例数据", tag)
+    detail = pd.DataFrame(details.drop(columns=details.geometry.name))
+    if zone_name is not None and len(detail):
+        detail.insert(detail.columns.get_loc("zone_index") + 1, "zone_name",
+                      [str(zones.at[i, zone_name]) for i in detail["zone_index"]])
+    detail["footprint_basis"] = [_BASIS_ZH[b] for b in detail["footprint_basis"]]
+    if tag:
+        detail.insert(0, "示例数据", tag)
+    info: list[tuple[str, Any]] = []
+    if tag:
+        info.append(("示例数据", tag + "。示例仅用于演示方法，不得用于真实审查。"))
+    info += [("工具", f"liuzhou-gis {__version__} lzgis review")]
+    for name, crs, what in inputs:
+        info.append((f"输入：{what}", f"{name}（坐标系 {crs}）"))
+    info += [
+        ("项目行数", f"{len(projects)}（每一行都在汇总表中出现，每个分区类别一列）"),
+        ("分区要素数", f"{len(zones)}；分区类别：{'、'.join(classes)}"),
+        ("分析坐标系", result.attrs["review"]["analysis_crs"] + "（面积为椭球面积，距离为测地线距离）"),
+    ]
+    info += [(f"参数 {k}", "" if v is None else str(v)) for k, v in parameters.items()]
+    info += [
+        ("面积单位", f"公顷 (ha)；亩 = 10000/15 m² ≈ {MU_M2:.2f} m²；1 公顷 = 15 亩"),
+        ("方法：用地", "面要素按原范围；带用地面积的点按等面积圆估算（estimate = True）；无面积的点只判断位置"),
+        ("方法：重叠", "同一类别的分区先合并（并集），同一地块在一个类别内只计一次；不同类别可重叠"),
+        ("结论：占用 inside", "在位置精度 precision_m 内的任何可能位置都与该类分区重叠"),
+        ("结论：可能涉及 may_touch", "只有部分可能位置重叠，或按现有信息无法证明必然重叠"),
+        ("结论：不涉及 clear", "在 precision_m 内的任何可能位置都不与该类分区重叠"),
+        ("明细", "每个项目行与每个分区要素的重叠；同类分区互相重叠时，明细面积之和可大于汇总面积"),
+    ]
+    if comparison is not None:
+        info.append(("方案比选排序", comparison.attrs.get("ranking", "")))
+    info += [("说明", n) for n in notes]
+    sheets = {"汇总": summary, "明细": detail}
+    if comparison is not None:
+        comp = pd.DataFrame(comparison)
+        if tag:
+            comp.insert(0, "示例数据", tag)
+        sheets["方案比选"] = comp
+    sheets["说明"] = pd.DataFrame(info, columns=["项目", "内容"])
+    return sheets
+
+
+@cli.command("review")
+@click.argument("projects")
+@click.option("--zones", required=True, help="The control zones: a file (.gpkg[:layer], .shp, .geojson, CSV with WKT) "
+                                             "or a shipped layer (zones_example is a synthetic example).")
+@click.option("--zone-field", help="Zone class column, e.g. 类型 (生态保护红线 / 永久基本农田 …); default: one class.")
+@click.option("--option-field", help="Option column (方案): compare the options of each project (sheet 方案比选).")
+@click.option("--project-field", help="Project id column (default: project, 项目, 项目名称, name or 名称).")
+@click.option("--area-field", help="Stated area column of points (default: recognised, e.g. 用地面积(亩), area_ha).")
+@click.option("--area-unit", type=click.Choice(["mu", "ha", "km2", "m2"]), help="Unit of --area-field if its name "
+                                                                                 "does not say.")
+@click.option("--zones-datum", type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
+              help="Datum of lon/lat zones: gcj02 (Amap) / bd09 (Baidu) are converted to WGS-84, and the report says so.")
+@click.option("--projects-datum", type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
+              help="Datum of lon/lat projects (as --zones-datum).")
+@click.option("--roads", help="Road lines for drive times to the county seat in 方案比选 (default: a shipped roads "
+                              "layer if there is one, else skipped).")
+@click.option("--no-map", is_flag=True, help="Do not write the HTML map beside the output.")
+@_input_encoding_option
+@_output_options(help_text="review.xlsx (sheets 汇总 / 明细 / 说明 [/ 方案比选]), or .csv (per project row × zone "
+                           "class) or .gpkg (layers 审查结果, 用地, 明细); the map <name>.html is written beside it.")
+@click.pass_obj
+def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, option_field: str | None,
+               project_field: str | None, area_field: str | None, area_unit: str | None, zones_datum: str | None,
+               projects_datum: str | None, roads: str | None, no_map: bool, input_encoding: str | None, output: Path,
+               overwrite: bool, as_json: bool) -> None:
+    """Compliance review (合规性审查): hectares of each zone class each project (option) occupies, with verdicts.
+
+    \b
+    lzgis review 方案.csv --zones 三区三线.gpkg --zone-field 类型 --option-field 方案 -o 审查.xlsx
+    lzgis review 方案.csv --zones zones_example --zone-field 类型 -o 示例审查.xlsx   # synthetic example zones
+
+    Verdicts respect each project's precision_m: inside (every possible position overlaps),
+    may_touch (some do), clear (none). Points with a stated area (用地面积(亩), area_ha …) become
+    equal-area disks (estimate); points without one get the position check only.
+    """
+    import geopandas as gpd
+
+    from .review import footprints, review
+    from .review_maps import is_example, review_map
+    from .webmap import save_map
+
+    suffix = output.suffix.lower()
+    if suffix not in _REVIEW_SUFFIXES:
+        raise InputError(f"review: -o {output.name}: name the output *.xlsx (workbook), *.csv or *.gpkg.")
+    run = _new_run("review", {"projects": projects, "zones": zones, "zone_field": zone_field,
+                              "option_field": option_field, "project_field": project_field, "area_field": area_field,
+                              "area_unit": area_unit, "zones_datum": zones_datum, "projects_datum": projects_datum,
+                              "roads": roads, "map": not no_map, "input_encoding": input_encoding, "output": output,
+                              "overwrite": overwrite})
+    html = output.with_suffix(".html")
+    pdf = output.with_suffix(".pdf") if (not no_map and _pdf_supported()) else None
+    planned = [output] + ([] if no_map else [html]) + ([pdf] if pdf else [])
+    _check_outputs(planned, overwrite=overwrite)
+    p = _load(projects, run=run, state=state, role="projects", encoding=input_encoding)
+    z = _load(zones, run=run, state=state, role="zones", encoding=input_encoding)
+    state.step(f"reviewing {len(p)} project rows against {len(z)} zone features")
+    kwargs = dict(zone_field=zone_field, option_field=option_field, project_field=project_field,
+                  area_field=area_field, area_unit=area_unit, projects_datum=projects_datum, zones_datum=zones_datum)
+    result = review(p, z, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the same warnings as the first call
+        details = review(p, z, by_feature=True, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # review() has warned already
+        fp = footprints(p, area_field=area_field, area_unit=area_unit, datum=projects_datum)
+    comparison = None
+    if option_field is not None:
+        from .siting import compare_options
+
+        state.step("comparing the options of each project (方案比选)")
+        comparison = compare_options(p, z, option_field=option_field, zone_field=zone_field,
+                                     project_field=project_field, area_field=area_field, area_unit=area_unit,
+                                     zones_datum=zones_datum, roads="auto" if roads is None else roads)
+    notes = list(result.attrs["review"]["notes"]) + ([] if comparison is None else comparison.attrs["notes"])
+    for note in notes:
+        if _one_line(note) in state.notes:
+            continue
+        if "declared" in note:  # a datum conversion: say it on stderr too
+            state.warn(note)
+        else:
+            state.notes.append(_one_line(note))
+    example = is_example(z)
+    if example:
+        state.warn(f"{zones}: these zones are a synthetic example (示例), not real 三区三线; every sheet and the map "
+                   "say so.")
+    zone_name = _label_column(z)
+    inputs = [(projects, getattr(p.crs, "to_string", lambda: None)(), "项目/方案"),
+              (zones, getattr(z.crs, "to_string", lambda: None)(), "管控分区")]
+    folder = output.parent
+    staging = _stage_outputs(state, folder)
+    staged: list[tuple[Path, Path]] = []
+    crs_of: dict[Path, Any] = {}
+    tmp = staging / output.name
+    if suffix == ".xlsx":
+        from ._workbook import write_workbook
+
+        sheets = _review_sheets(result, details, fp, p, z, comparison=comparison, zone_field=zone_field,
+                                zone_name=zone_name, inputs=inputs, parameters=run.parameters, notes=notes,
+                                example=example)
+        state.step(f"writing {output}")
+        write_workbook(sheets, tmp)
+    elif suffix == ".csv":
+        from .export import export
+
+        table = result.drop(columns=result.geometry.name)
+        if example:
+            table.insert(0, "示例数据", "示例：管控分区为虚构，非真实三区三线")
+        export(table, tmp)
+    else:
+        import pyogrio
+
+        layers = {"审查结果": result, "用地": gpd.GeoDataFrame(fp.drop(columns="scale_k"), crs=fp.crs),
+                  "明细": details}
+        for name, layer in layers.items():
+            layer = layer.to_crs("EPSG:4326")
+            if example:
+                layer.insert(0, "示例数据", "示例：管控分区为虚构，非真实三区三线")
+            pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG")
+        crs_of[output] = "EPSG:4326"
+    staged.append((tmp, output))
+    if not no_map:
+        state.step(f"drawing the map {html}")
+        labels = p[[c for c in dict.fromkeys([_label_column(p), result.attrs["review"]["project_field"],
+                                              option_field]) if c]]
+        fmap = review_map(result, fp, z, zone_field=zone_field, labels=labels)
+        save_map(fmap, staging / html.name)
+        staged.append((staging / html.name, html))
+        if pdf is not None:
+            save_map(fmap, staging / pdf.name)
+            staged.append((staging / pdf.name, pdf))
+    _move_staged(staged, run, crs_of, state)
+    counts = result.drop_duplicates("source_index").shape[0]
+    verdicts = result["verdict"].value_counts().to_dict()
+    _finish(run, folder, state, as_json=as_json,
+            summary={"projects": counts, "zone_classes": result.attrs["review"]["zone_classes"],
+                     "verdicts": verdicts, "example_zones": example},
+            lines=[f"{counts} project rows × {len(result.attrs['review']['zone_classes'])} zone classes: "
+                   + ", ".join(f"{k} {v}" for k, v in verdicts.items())])
+
+
+def _criterion(spec: str, *, option: str, minutes: bool) -> tuple[str, str, float | str]:
+    """``LAYER:LIMIT`` (metres, or minutes as ``30min``) → (label, layer, limit)."""
+    if ":" not in spec:
+        raise InputError(f"{option} {spec!r}: give LAYER:LIMIT, e.g. logistics:10000 (metres)"
+                         + (" or logistics:30min" if minutes else "") + ".")
+    layer, limit = spec.rsplit(":", 1)
+    text = limit.strip().lower()
+    if minutes and text.endswith("min"):
+        try:
+            float(text[:-3])
+        except ValueError:
+            raise InputError(f"{option} {spec!r}: {limit!r} is not a number of minutes.") from None
+        return Path(layer).stem, layer, f"{text[:-3]} min"
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{option} {spec!r}: {limit!r} is not a distance in metres.") from None
+    from ._validate import distance
+
+    return Path(layer).stem, layer, distance(value, name=option)
+
+
+def _polygons(spec: str, *, run: Run, state: State, role: str, encoding: str | None) -> tuple[str, Any]:
+    """A county, a polygon element of the default structure, or a layer; ``LAYER:FIELD=VALUE`` keeps matching rows."""
+    from .layers import load_layer
+    from .siting import DEFAULT_STRUCTURE
+    from .structure import structure
+
+    counties = load_layer("counties")
+    hit = counties[(counties["name"] == spec) | (counties["short_name"] == spec)]
+    if len(hit):
+        run.add_input(spec, kind="county", crs="EPSG:4326", features=1, role=role)
+        return spec, hit
+    elements = structure(DEFAULT_STRUCTURE)
+    hit = elements[(elements["name"] == spec) & elements.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if len(hit):
+        run.add_input(f"structure:{DEFAULT_STRUCTURE}:{spec}", kind="structure", crs="EPSG:4326", features=1,
+                      role=role)
+        return spec, hit
+    where = None
+    if "=" in spec and ":" in spec:
+        spec, where = spec.rsplit(":", 1)
+    gdf = _load(spec, run=run, state=state, role=role, encoding=encoding)
+    label = Path(spec).stem
+    if where is not None:
+        field, value = where.split("=", 1)
+        if field not in gdf.columns:
+            raise InputError(f"{role} {spec}: has no column {field!r}; its columns are "
+                             f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}.")
+        gdf = gdf[gdf[field].astype(str) == value]
+        if gdf.empty:
+            raise InputError(f"{role} {spec}: no row has {field} = {value!r}.")
+        label = value
+    return label, gdf
+
+
+@cli.command("site")
+@click.argument("candidates", required=False)
+@click.option("--grid", help="Instead of CANDIDATES: a grid over a county (柳城县 / 柳城), a polygon element of "
+                             "一核两翼三组团多支点 (中心城区) or a polygon file.")
+@click.option("--spacing-m", type=click.FloatRange(min=0, min_open=True), default=2000.0, show_default=True,
+              help="Grid spacing in metres (with --grid).")
+@click.option("--near", multiple=True, help="LAYER:METRES (or LAYER:30min with --roads): within that of the nearest "
+                                            "feature. Repeatable.")
+@click.option("--far-from", multiple=True, help="LAYER:METRES: farther than that from every feature. Repeatable.")
+@click.option("--exclude", multiple=True, help="Polygons to stay out of: a layer or file, LAYER:FIELD=VALUE for some "
+                                               "rows (zones_example:类型=生态保护红线). Repeatable.")
+@click.option("--inside", "inside_", multiple=True, help="Polygons to lie in: a county, a structure element "
+                                                         "(中心城区) or a layer. Repeatable.")
+@click.option("--weight", multiple=True, help="LABEL=W: weight of a criterion in the score (default 1). Labels are "
+                                              "the layer names / values shown in the table.")
+@click.option("--roads", help="Road lines (layer or file) for limits in minutes.")
+@click.option("--no-map", is_flag=True, help="Do not write the HTML map beside the output.")
+@_input_encoding_option
+@_output_options(help_text="Ranked table (.csv, .xlsx) or layer (.gpkg, .geojson); the map <name>.html beside it.")
+@click.pass_obj
+def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: float, near: tuple[str, ...],
+             far_from: tuple[str, ...], exclude: tuple[str, ...], inside_: tuple[str, ...], weight: tuple[str, ...],
+             roads: str | None, no_map: bool, input_encoding: str | None, output: Path, overwrite: bool,
+             as_json: bool) -> None:
+    """Site suitability: score candidate points by criteria, rank them, map them.
+
+    \b
+    lzgis site --grid 柳城县 --spacing-m 2000 --near logistics:15000 --near railway_stations:10000 \
+        --exclude zones_example:类型=生态保护红线 --inside 柳城县 -o 候选.csv
+    """
+    from .review_maps import site_map
+    from .siting import candidate_grid, site_suitability
+    from .webmap import save_map
+
+    if (candidates is None) == (grid is None):
+        raise InputError("site: give either CANDIDATES (a file or layer of points) or --grid AREA, not both or none.")
+    run = _new_run("site", {"candidates": candidates, "grid": grid, "spacing_m": spacing_m, "near": list(near),
+                            "far_from": list(far_from), "exclude": list(exclude), "inside": list(inside_),
+                            "weight": list(weight), "roads": roads, "map": not no_map,
+                            "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
+    near_spec = [_criterion(s, option="--near", minutes=True) for s in near]
+    far_spec = [_criterion(s, option="--far-from", minutes=False) for s in far_from]
+    weights: dict[str, float] = {}
+    for item in weight:
+        label, _, value = item.partition("=")
+        try:
+            weights[label] = float(value)
+        except ValueError:
+            raise InputError(f"--weight {item!r}: give LABEL=NUMBER, e.g. logistics=2.") from None
+    planned = _planned_outputs(output)
+    html = planned[0].with_suffix(".html")
+    if planned[0].suffix.lower() == ".html":
+        raise InputError("site: -o names the table; the map is written beside it as <name>.html.")
+    _check_outputs(planned + ([] if no_map else [html]), overwrite=overwrite)
+    if grid is not None:
+        label, area = _polygons(grid, run=run, state=state, role="grid area", encoding=input_encoding)
+        state.step(f"candidates: a {spacing_m:g} m grid over {label}")
+        cands = candidate_grid(area, spacing_m=spacing_m)
+    else:
+        cands = _load(candidates, run=run, state=state, role="candidates", encoding=input_encoding)
+    near_arg = {lbl: (_load(layer, run=run, state=state, role=f"near {lbl}", encoding=input_encoding), limit)
+                for lbl, layer, limit in near_spec}
+    far_arg = {lbl: (_load(layer, run=run, state=state, role=f"far from {lbl}", encoding=input_encoding), limit)
+               for lbl, layer, limit in far_spec}
+    excl = dict(_polygons(s, run=run, state=state, role="exclude", encoding=input_encoding) for s in exclude)
+    ins = dict(_polygons(s, run=run, state=state, role="inside", encoding=input_encoding) for s in inside_)
+    roads_gdf = None if roads is None else _load(roads, run=run, state=state, role="roads", encoding=input_encoding)
+    state.step(f"scoring {len(cands)} candidates")
+    ranked = site_suitability(cands, near=near_arg or None, far_from=far_arg or None, exclude=excl or None,
+                              inside=ins or None, weights=weights or None, roads=roads_gdf)
+    for text in ranked.attrs["criteria"]:
+        state.notes.append(f"criterion {text}")
+    folder = planned[0].parent
+    staging = _stage_outputs(state, folder)
+    from .export import export
+
+    tmp = export(ranked, staging / output.name, csv_formulas=state.csv_formulas)
+    staged = [(tmp, output)]
+    if not no_map:
+        context = [(g, {"title": f"排除：{lbl}", "group": "评价条件", "style": {"color": "#b2182b"}})
+                   for lbl, g in excl.items()]
+        context += [(g, {"title": f"范围：{lbl}", "group": "评价条件", "style": {"color": "#2166ac",
+                                                                           "fill_opacity": 0.05}})
+                    for lbl, g in ins.items()]
+        save_map(site_map(ranked, context=context), staging / html.name)
+        staged.append((staging / html.name, html))
+    _move_staged(staged, run, {output: getattr(ranked, "crs", None)}, state)
+    n_ok = int(ranked["all_pass"].sum())
+    _finish(run, folder, state, as_json=as_json,
+            summary={"candidates": len(ranked), "all_pass": n_ok, "criteria": ranked.attrs["criteria"]},
+            lines=[f"{len(ranked)} candidates; {n_ok} pass every criterion"] + list(ranked.attrs["criteria"]))
 
 
 def main(argv: list[str] | None = None) -> int:

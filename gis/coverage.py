@@ -22,7 +22,7 @@ from . import _validate
 from ._errors import InputError
 from ._geodesic import geodesic_area as _geodesic_area
 from ._geodesic import geodesic_distance
-from .buffer import _scaled_buffer
+from .buffer import _check_buffer_limit, _scaled_buffer
 from .crs import require_projected
 
 
@@ -129,6 +129,7 @@ def _merged_zones(zones: gpd.GeoDataFrame, by: str | None, distance_m: float | N
     codes, uniq = pd.factorize(labels, sort=False)
     geoms = np.asarray(zones.geometry.values, dtype=object)
     if distance_m is not None:
+        _check_buffer_limit([distance_m])
         geoms = _scaled_buffer(geoms, distance_m, crs=zones.crs)
     merged = np.array([shapely.union_all(geoms[codes == g]) for g in range(len(uniq))], dtype=object)
     return pd.Index(uniq, name=by or zones.index.name), merged

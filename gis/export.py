@@ -53,7 +53,7 @@ import pandas as pd
 import shapely
 
 from ._errors import CRSError, InputError, require
-from ._io import atomic_write
+from ._io import atomic_write, folder_lock, is_write_error, publish, temp_path, write_error
 
 FORMATS = ("gpkg", "geojson", "shp", "csv", "xlsx")
 _SUFFIX_FORMAT = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp",
@@ -79,6 +79,7 @@ def export(
     layer: str | None = None,
     encoding: str = "utf-8",
     overwrite: bool = False,
+    csv_formulas: str = "neutralise",
 ) -> Path:
     """Write a layer or a table to a file that reads back with the same names, values and geometry.
 
@@ -97,7 +98,16 @@ def export(
         Text encoding of Shapefile (written to the ``.cpg``) and CSV.
         UTF-8 CSV carries a BOM.
     overwrite : bool
-        Replace an existing file (for a Shapefile: any of its parts).
+        Replace an existing file (for a Shapefile: any of its parts).  Without
+        it the file is created exclusively: if another process creates it
+        meanwhile, FileExistsError, and nothing is replaced.
+    csv_formulas : {"neutralise", "keep"}
+        CSV only: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or
+        carriage return would run as a formula when the file is opened in a
+        spreadsheet (CSV injection); ``"neutralise"`` (the default) writes it
+        with a leading apostrophe ``'``, as OWASP recommends; ``"keep"``
+        writes the raw text (``--csv-formulas keep``).  Numbers (``-5``) are
+        never changed; Excel output always stores text as text.
 
     Returns
     -------
@@ -136,19 +146,22 @@ def export(
             f"export {path.name}: the layer has no CRS, so its coordinates cannot be written faithfully. "
             "Set it first with gdf.set_crs('EPSG:4326') (lon/lat) or the EPSG code of its projected CRS."
         )
+    if csv_formulas not in ("neutralise", "keep"):
+        raise InputError(f"export: csv_formulas must be 'neutralise' or 'keep', got {csv_formulas!r}.")
     _check_free(path, fmt, overwrite=overwrite)
     name = layer or path.stem
     frame = _with_index_columns(data)
     if fmt == "gpkg":
-        _write_gpkg(frame, path, layer=name)
+        _write_gpkg(frame, path, layer=name, overwrite=overwrite)
     elif fmt == "geojson":
-        _write_geojson(frame, path)
+        _write_geojson(frame, path, overwrite=overwrite)
     elif fmt == "shp":
         _write_shapefile(frame, path, encoding=encoding, overwrite=overwrite)
     elif fmt == "csv":
-        _write_csv(_nullable_as_objects(frame), path, encoding=encoding)
+        _write_csv(_nullable_as_objects(frame), path, encoding=encoding, overwrite=overwrite,
+                   neutralise=csv_formulas == "neutralise")
     else:
-        _write_xlsx(_nullable_as_objects(frame), path, sheet=name)
+        _write_xlsx(_nullable_as_objects(frame), path, sheet=name, overwrite=overwrite)
     return path
 
 
@@ -280,20 +293,53 @@ def _check_text_values(frame: pd.DataFrame, path: Path, *, codec: str, label: st
     _raise_problems(path, problems, "Fix those values, or export to GeoPackage (.gpkg), which has neither limit.")
 
 
-def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, *, layer: str) -> None:
+def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, *, layer: str, overwrite: bool) -> None:
     import pyogrio
 
-    with atomic_write(path) as tmp:
+    with atomic_write(path, overwrite=overwrite) as tmp, _gdal_errors(tmp, path):
         pyogrio.write_dataframe(frame, tmp, layer=layer, driver="GPKG")
 
 
-def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
+def _write_geojson(frame: gpd.GeoDataFrame, path: Path, *, overwrite: bool) -> None:
     import pyogrio
 
     frame = frame.to_crs("EPSG:4326")
-    with atomic_write(path) as tmp:
+    with atomic_write(path, overwrite=overwrite) as tmp, _gdal_errors(tmp, path):
         pyogrio.write_dataframe(frame, tmp, driver="GeoJSON",
                                 layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"})
+
+
+class _gdal_errors:
+    """GDAL reports a full disk or a refused write as its own error; turn those into WriteError."""
+
+    def __init__(self, tmp: Path, path: Path) -> None:
+        self.tmp, self.path = tmp, path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or isinstance(exc, (InputError, OSError)) or not isinstance(exc, Exception):
+            return False
+        import errno
+
+        text = str(exc).lower()
+        code = None
+        if "no space left" in text or "disk full" in text:
+            code = errno.ENOSPC
+        elif "read-only file system" in text:
+            code = errno.EROFS
+        elif "permission denied" in text:
+            code = errno.EACCES
+        else:
+            try:
+                if shutil.disk_usage(self.tmp.parent).free < 1 << 20:
+                    code = errno.ENOSPC  # GDAL's message rarely says why; a full disk is why
+            except OSError:
+                pass
+        if code is None:
+            return False
+        raise write_error(OSError(code, os.strerror(code)), self.path) from exc
 
 
 # ---------------------------------------------------------------- Shapefile
@@ -406,24 +452,33 @@ def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, over
 
     codec, label = _codec(encoding)
     out, sidecar = _shapefile_frame(frame, path, codec=codec, label=label)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmpdir = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", dir=path.parent))
+    tmpdir = temp_path(path.parent, "shp")
     try:
-        tmp = tmpdir / path.name
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*Normalized/laundered field name.*")
-            pyogrio.write_dataframe(out, tmp, driver="ESRI Shapefile", encoding=label)
-        sidecar.to_csv(_shapefile_part(tmp, ".fields.csv"), index=False, encoding="utf-8-sig")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmpdir.mkdir()
+            tmp = tmpdir / path.name
+            with warnings.catch_warnings(), _gdal_errors(tmp, path):
+                warnings.filterwarnings("ignore", message=".*Normalized/laundered field name.*")
+                pyogrio.write_dataframe(out, tmp, driver="ESRI Shapefile", encoding=label)
+            sidecar.to_csv(_shapefile_part(tmp, ".fields.csv"), index=False, encoding="utf-8-sig")
+        except OSError as exc:
+            if is_write_error(exc):
+                raise write_error(exc, path) from exc
+            raise
         written = {part: _shapefile_part(tmp, part) for part in SHAPEFILE_PARTS}
         missing = [p.name for p in written.values() if not p.exists()]
         if missing:  # pragma: no cover - GDAL always writes them
             raise InputError(f"export {path.name}: GDAL did not write {', '.join(missing)}.")
-        if overwrite:
-            for part in _STALE_SHAPEFILE_PARTS:
-                _shapefile_part(path, part).unlink(missing_ok=True)
-        # All parts exist complete in the temp folder; the renames below cannot half-fail on one filesystem.
-        for part, src in written.items():
-            os.replace(src, _shapefile_part(path, part))
+        # All parts exist complete in the temp folder; they are published together (all or none), under the
+        # folder's lock so that two writers never interleave their parts.
+        with folder_lock(path.parent):
+            published = publish([(src, _shapefile_part(path, part)) for part, src in written.items()],
+                                overwrite=overwrite)
+            if overwrite:
+                for part in _STALE_SHAPEFILE_PARTS:
+                    _shapefile_part(path, part).unlink(missing_ok=True)
+            published.done()
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
@@ -479,20 +534,39 @@ def _same_coordinates(column: pd.Series, values: np.ndarray, *, tolerance_deg: f
     return bool(np.all(both_missing | (np.abs(numbers - values) <= tolerance_deg)))
 
 
-def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str) -> None:
+def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str, overwrite: bool = False,
+               neutralise: bool = True) -> None:
     codec, label = _codec(encoding)
     table = table_for_export(frame)
     if codec == "gbk":
         _check_text_values(table, path, codec="gbk", label="GBK")
-    with atomic_write(path) as tmp:
+    with atomic_write(path, overwrite=overwrite) as tmp:
         with open(tmp, "w", encoding="utf-8-sig" if codec == "utf-8" else "gbk", newline="") as fh:
-            fh.write(",".join(_csv_cell(str(c)) for c in table.columns) + "\r\n")
+            fh.write(",".join(_csv_cell(str(c), neutralise=neutralise) for c in table.columns) + "\r\n")
             for values in table.itertuples(index=False, name=None):
-                fh.write(",".join(_csv_cell(v) for v in values) + "\r\n")
+                fh.write(",".join(_csv_cell(v, neutralise=neutralise) for v in values) + "\r\n")
 
 
-def _csv_cell(value: Any) -> str:
-    """RFC 4180 cell: text quoted (so "450204" stays text, "" stays empty text), numbers bare, missing empty."""
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """Text a spreadsheet would run as a formula, prefixed with ``'`` so that it shows as text.
+
+    Examples
+    --------
+    >>> neutralise_formula("=SUM(A1:A9)"), neutralise_formula("-1+1"), neutralise_formula("柳州")
+    ("'=SUM(A1:A9)", "'-1+1", '柳州')
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_cell(value: Any, *, neutralise: bool = False) -> str:
+    """RFC 4180 cell: text quoted (so "450204" stays text, "" stays empty text), numbers bare, missing empty.
+
+    With ``neutralise``, text that a spreadsheet would run as a formula gets a leading ``'``; numbers never do.
+    """
     if value is None or value is pd.NaT:
         return ""
     if isinstance(value, (bool, np.bool_)):
@@ -504,6 +578,8 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, (_dt.datetime, _dt.date)):
         value = value.isoformat()
     text = str(value)
+    if neutralise:
+        text = neutralise_formula(text)
     return '"' + text.replace('"', '""') + '"'
 
 
@@ -523,7 +599,7 @@ def _excel_value(value: Any) -> Any:
     return value
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str) -> None:
+def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str, overwrite: bool = False) -> None:
     openpyxl = require("openpyxl", extra="excel", feature="Excel export")
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -566,5 +642,5 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str) -> None:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, not a formula
     ws.freeze_panes = "A2"
-    with atomic_write(path) as tmp:
+    with atomic_write(path, overwrite=overwrite) as tmp:
         book.save(tmp)

@@ -2,7 +2,9 @@
 
 Built from the shipped layers (``city``, ``counties``, ``county_seats``, ``townships``,
 ``villages``, ``railway_stations``, ``airports``, ``rivers``, ``neighbours``,
-``external_places``) plus the data in ``layers/gazetteer/``:
+``external_places``, ``external_admin`` (provinces, prefectures and counties
+outside Liuzhou), ``osm_landmarks`` (named OpenStreetMap sites)) plus the data
+in ``layers/gazetteer/``:
 
 - ``aliases.yaml``: short forms, variants, the new districts (柳东新区,
   北部生态新区 / 阳和工业新区), OCR slips of the seeds (雉容 for 雒容) and the
@@ -12,9 +14,15 @@ Built from the shipped layers (``city``, ``counties``, ``county_seats``, ``towns
   documented point or at an anchor place of the gazetteer, never invented.
 
 A :class:`Place` has one point (WGS-84), a ``geocode_level`` (landmark /
-village / township / county / city) and a ``precision_m``: the radius within
-which the named thing lies.  :meth:`Gazetteer.find` returns every place name
-in free Chinese text by leftmost-longest match.
+village / township / county / city / province) and a ``precision_m``: the
+radius within which the named thing lies.  For an area that is its extent: a
+township's estimated extent (``townships.extent_m``, from the ``township_areas``
+cells), a village's (``villages.extent_m``), a county's or an outside unit's
+farthest boundary point; for an OpenStreetMap landmark the radius of its kind
+(``osm_kinds.yaml``).  Provinces are context only (no point).
+:meth:`Gazetteer.find` returns every place name in free Chinese text by
+leftmost-longest match, with the guard, place-token and river rules of
+``aliases.yaml``.
 """
 
 from __future__ import annotations
@@ -37,11 +45,11 @@ from .crs import in_liuzhou, transformer
 from ._errors import LayerError
 from .layers import layers_dir, load_layer, read_yaml
 
-LEVELS = ("landmark", "village", "township", "county", "city")
+LEVELS = ("landmark", "village", "township", "county", "city", "province")
 #: How specific each geocode_level is (smaller is more specific).
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 _BASE_LAYERS = ("city", "counties", "county_seats", "townships", "villages", "railway_stations", "airports",
-                "rivers", "neighbours", "external_places")
+                "rivers", "neighbours", "external_places", "external_admin", "osm_landmarks")
 _RIVER_NAMES_ZH = {"Liu": "柳江", "Rong": "融江", "Duliu": "都柳江", "Hongshui": "红水河",
                    "Xun": "浔江", "Yu": "郁江", "You": "右江", "Quan": "黔江", "Xiang": "湘江",
                    "Yuan": "沅江"}
@@ -82,6 +90,11 @@ class Place:
     source: str = ""
     #: For a new district: the townships (and new districts) it covers; a place is in it if it is one of them or lies in one.
     members: tuple[str, ...] = ()
+    #: Outside Liuzhou: the administrative units containing the place (province, prefecture).
+    within: tuple[str, ...] = ()
+    #: OpenStreetMap landmarks: the element id and the landmark kind (port, logistics, power …, see osm_kinds.yaml).
+    osm_id: str = ""
+    category: str = ""
 
     @property
     def has_point(self) -> bool:
@@ -130,6 +143,19 @@ class Gazetteer:
     missing_layers: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
     short_not_before: tuple[str, ...] = ()
+    #: Words that contain a place name but name no place (一汽解放, 沿江路 …): no match inside them.
+    guard_words: tuple[str, ...] = ()
+    #: Words after a bare short form that make it a place (片区, 工业园 …); see aliases.yaml ``place_tokens``.
+    token_after: tuple[str, ...] = ()
+    token_before: tuple[str, ...] = ()
+    token_separators: str = ""
+    #: River names that are also short forms of districts, and the words that make them the river.
+    river_after: tuple[str, ...] = ()
+    river_before: tuple[str, ...] = ()
+    #: Names of the units containing the municipality (广西壮族自治区, 中国): they never contradict a place in Liuzhou.
+    city_within: tuple[str, ...] = ()
+    #: Which OSM landmark kinds may place a feature, by the words of its name (osm_kinds.yaml ``compatible``).
+    osm_compatible: tuple[dict, ...] = ()
 
     # -- building ---------------------------------------------------------
     def add(self, place: Place) -> int:
@@ -167,15 +193,62 @@ class Gazetteer:
     def _lengths(self) -> list[int]:
         return sorted({len(s) for s in self.index}, reverse=True)
 
+    def _guards(self, text: str) -> list[tuple[int, int]]:
+        spans = []
+        for w in self.guard_words:
+            start = text.find(w)
+            while start >= 0:
+                spans.append((start, start + len(w)))
+                start = text.find(w, start + 1)
+        return spans
+
+    def _is_token(self, text: str, i: int, j: int, prev: Match | None) -> bool:
+        """Whether the bare short form ``text[i:j]`` stands as a place: delimited, after an area, or before a place word."""
+        seps = self.token_separators
+        before = i == 0 or text[i - 1] in seps or (text[i - 1].isascii() and text[i - 1].isalnum()) or \
+            text[:i].endswith(self.token_before) or (
+            prev is not None and prev.end == i and any(p.kind in ("county", "new_district", "city", "external")
+                                                       for p in prev.places))
+        after = j == len(text) or text[j] in seps or (text[j].isascii() and text[j].isalnum()) or \
+            text[j:].startswith(self.token_after)
+        return before and after
+
+    def _admin_short_ok(self, text: str, i: int, j: int, entries, prev: Match | None) -> bool:
+        if not self._is_token(text, i, j, prev) and not text[j:].startswith(("市", "县", "州", "省", "地区")):
+            return False
+        for p, via in entries:
+            if via != "short_admin_county":
+                return True
+            for w in p.within:  # its prefecture or province named too
+                stem = w
+                for suffix in ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "苗族侗族自治州", "布依族苗族自治州",
+                               "自治州", "省", "市"):
+                    if w.endswith(suffix) and len(w) - len(suffix) >= 2:
+                        stem = w[: -len(suffix)]
+                        break
+                if stem in text[:i]:
+                    return True
+        return False
+
     def find(self, text: str) -> list[Match]:
         """Every place name in ``text``, leftmost-longest, in reading order.
+
+        Guard words (``aliases.yaml``: 一汽解放, 沿江路 …) hide the place names inside
+        them.  A township's bare short form (解放 for 解放街道) is a place only as a
+        token: delimited (start, end, 、，/ …) or right after a county or district
+        name, and followed by a delimiter or a place word (片区, 工业园 …); a river name
+        that is also a district's short form (柳江) followed by a river word (航道,
+        两岸 …) or after 沿/跨 is the river.
 
         Examples
         --------
         >>> [m.surface for m in default_gazetteer().find("柳州市柳东新区雒容镇某路")]
         ['柳州市柳东新区', '雒容镇']
+        >>> [m.surface for m in default_gazetteer().find("一汽解放柳州基地")]
+        ['柳州']
         """
         text = normalise_text(text)
+        guards = self._guards(text)
         out: list[Match] = []
         i, n = 0, len(text)
         while i < n:
@@ -184,13 +257,27 @@ class Gazetteer:
                     continue
                 surface = text[i:i + length]
                 if surface in self.index:
+                    j = i + length
+                    if any(a < j and i < b and not (i <= a and b <= j and (b - a) < length) for a, b in guards):
+                        continue  # inside a guard word (a longer place name containing it still counts)
                     entries = self.lookup_entries(surface)
-                    if (self.short_not_before and all(v == "short" and p.kind == "township" for p, v in entries)
-                            and text[i + length:].startswith(self.short_not_before)):
+                    short_town = all(v == "short" and p.kind == "township" for p, v in entries)
+                    if short_town and self.short_not_before and text[j:].startswith(self.short_not_before):
                         continue
+                    if short_town and not self._is_token(text, i, j, out[-1] if out else None):
+                        continue
+                    if all(v.startswith("short_admin") for _, v in entries) and not self._admin_short_ok(
+                            text, i, j, entries, out[-1] if out else None):
+                        continue
+                    rivers = [self.places[k] for k, _ in self.index[surface] if self.places[k].kind == "river"]
+                    if rivers and entries[0][0].kind != "river" and (
+                            text[j:].startswith(self.river_after) or text[:i].endswith(self.river_before)):
+                        out.append(Match(i, j, surface, tuple(rivers), "river_context"))
+                        i = j
+                        break
                     vias = sorted({via for _, via in entries})
-                    out.append(Match(i, i + length, surface, tuple(p for p, _ in entries), ";".join(vias)))
-                    i += length
+                    out.append(Match(i, j, surface, tuple(p for p, _ in entries), ";".join(vias)))
+                    i = j
                     break
             else:
                 i += 1
@@ -208,8 +295,18 @@ class Gazetteer:
         """Build the gazetteer from the layers under ``root`` (default: the installed layers)."""
         root = Path(root) if root is not None else layers_dir()
         rules = read_yaml(root / "gazetteer" / "aliases.yaml")
+        tokens = rules.get("place_tokens") or {}
+        rivers = rules.get("river_context") or {}
         gaz = cls(kind_priority=tuple(rules.get("kind_priority", [])),
-                  short_not_before=tuple(rules.get("short_form_not_before", [])))
+                  short_not_before=tuple(rules.get("short_form_not_before", [])),
+                  guard_words=tuple(normalise_text(w) for w in rules.get("guard_words", [])),
+                  token_after=tuple(tokens.get("after", [])), token_before=tuple(tokens.get("before", [])),
+                  token_separators=str(tokens.get("separators", "")),
+                  river_after=tuple(rivers.get("after", [])), river_before=tuple(rivers.get("before", [])),
+                  city_within=tuple((rules.get("city") or {}).get("within", [])))
+        kinds_path = root / "gazetteer" / "osm_kinds.yaml"
+        if kinds_path.exists():
+            gaz.osm_compatible = tuple((read_yaml(kinds_path) or {}).get("compatible", []))
         layers: dict[str, gpd.GeoDataFrame] = {}
         missing = []
         for name in _BASE_LAYERS:
@@ -282,6 +379,7 @@ class _Builder:
         self.airports()
         self.rivers()
         self.external()
+        self.osm_landmarks()
         self.landmarks()
         self.variants()
         self.ocr_slips()
@@ -367,15 +465,19 @@ class _Builder:
             geom = row.geometry
             has = geom is not None and not geom.is_empty
             precision = _val(row, prec_col) or self.defaults.get("township")
+            extent = _val(row, "extent_m") if "extent_m" in gdf.columns else None
             district = _val(row, dist_col)
             note = _val(row, basis_col)
+            basis = (f"point of the townships layer ({note})" if note else "point of the townships layer") \
+                if has else "no point in the townships layer"
+            if has and extent is not None and float(extent) > float(precision):
+                basis += (f"; precision = the township's estimated extent ({float(extent) / 1000:.1f} km, "
+                          f"township_areas; the point itself is good to {float(precision):.0f} m)")
+                precision = float(extent)
             idx = self.gaz.add(Place(
                 name, "township", _val(row, level_col) or "township", geom.x if has else None,
                 geom.y if has else None, float(precision) if has else None, county=_val(row, county_col),
-                township=name, district=district or None,
-                basis=(f"point of the townships layer ({note})" if note else "point of the townships layer")
-                if has else "no point in the townships layer",
-                source="townships"))
+                township=name, district=district or None, basis=basis, source="townships"))
             self.gaz.name(name, idx)
             short = _strip(name, self.short.get("township", []))
             if short:
@@ -467,12 +569,18 @@ class _Builder:
             geom = row.geometry
             has = geom is not None and not geom.is_empty
             town = _val(row, town_col)
+            precision = float(_val(row, prec_col) or self.defaults.get("village", 1000))
+            extent = _val(row, "extent_m") if "extent_m" in gdf.columns else None
+            basis = "village point of the villages layer" if has else "no point in the villages layer"
+            if has and extent is not None and float(extent) > precision:
+                basis += (f"; precision = the village's estimated extent ({float(extent) / 1000:.1f} km: "
+                          f"{_val(row, 'extent_basis') or 'villages layer'})")
+                precision = float(extent)
             idx = self.gaz.add(Place(
                 name, "village", "village", geom.x if has else None, geom.y if has else None,
-                float(_val(row, prec_col) or self.defaults.get("village", 1000)) if has else None,
+                precision if has else None,
                 county=_val(row, county_col), township=town, district=dist_by_town.get(town),
-                basis="village point of the villages layer" if has else "no point in the villages layer",
-                source="villages"))
+                basis=basis, source="villages"))
             self.gaz.name(name, idx)
             self.gaz.name(full, idx)
             for suffix, repl in (self.short.get("village") or {}).items():
@@ -568,7 +676,10 @@ class _Builder:
 
     def external(self) -> None:
         seen: set[str] = set()
-        for layer in ("external_places", "neighbours"):
+        admin = self.layers.get("external_admin")
+        within_of = {} if admin is None else {r["name"]: tuple(w for w in str(_val(r, "within") or "").split("|") if w)
+                                              for _, r in admin.iterrows()}
+        for layer in ("external_places", "neighbours", "external_admin"):
             gdf = self.layers.get(layer)
             if gdf is None:
                 continue
@@ -578,6 +689,8 @@ class _Builder:
                 if not name or name in seen or geom is None or geom.is_empty:
                     continue
                 seen.add(name)
+                if layer == "external_admin" and len(name) < 3:
+                    continue  # 城区, 郊区, 矿区 of other cities: generic words, not names
                 if geom.geom_type == "Point":
                     pt = geom
                     precision = float(_val(row, "precision_m") or 20000)
@@ -585,16 +698,48 @@ class _Builder:
                     pt = geom.representative_point()
                     precision = _hausdorff_m(pt, geom, self.to_m)
                 level = _val(row, "geocode_level") or _val(row, "level") or ("county" if str(name).endswith(("县", "区")) else "city")
-                idx = self.gaz.add(Place(name, "external", level, pt.x, pt.y, round(precision),
-                                         county=name, basis=str(_val(row, "basis") or f"{layer} layer"),
-                                         source=layer))
+                placeable = level != "province"  # a province is context, never a point
+                idx = self.gaz.add(Place(name, "external", level, pt.x if placeable else None,
+                                         pt.y if placeable else None, round(precision) if placeable else None,
+                                         county=name, basis=str(_val(row, "basis") or f"{layer} layer")
+                                         + ("" if placeable else "; a province: the gazetteer gives it no point"),
+                                         source=layer, within=within_of.get(name, ())))
                 self.gaz.name(name, idx)
+                # short forms: never of a 区 (城区, 江南区 … are common names), and never one the municipality uses
                 short = (_val(row, "short_name") if "short_name" in gdf.columns else None) or _strip(
-                    name, ["苗族侗族自治州", "壮族自治区", "自治州", "自治县", "市", "县", "区", "省"])
+                    name, ["苗族侗族自治州", "布依族苗族自治州", "壮族苗族自治州", "自治州", "各族自治县", "水族自治县",
+                           "瑶族自治县", "苗族自治县", "侗族自治县", "壮族自治县", "仫佬族自治县", "毛南族自治县",
+                           "土家族苗族自治县", "苗族侗族自治县", "自治县", "市", "县", "省",
+                           *(["区"] if layer != "external_admin" else [])])
+                if short and name.endswith(("自治县", "自治州")):  # 三都县, 黔南州: the unit's kind kept
+                    written = short + name[-1]
+                    if written not in self.gaz.index:
+                        self.gaz.name(written, idx, via="short")
+                if short and layer == "external_admin" and (name.endswith("区") or short in self.gaz.index):
+                    short = None
                 if short:
-                    self.gaz.name(short, idx, via="short")
+                    # the bulk units are read by a short form only as a token, a county's only with its prefecture
+                    # or province named too (新兴 in 新兴工业园 is not 新兴县 of 云浮市)
+                    via = "short" if layer != "external_admin" else f"short_admin_{level}"
+                    self.gaz.name(short, idx, via=via)
                 for v in str(_val(row, "variants") or "").split("|"):
                     self.gaz.name(v, idx, via="variant")
+
+    def osm_landmarks(self) -> None:
+        """Named OpenStreetMap landmarks (layer ``osm_landmarks``): kind "osm", level landmark, the kind's radius."""
+        gdf = self.layers.get("osm_landmarks")
+        if gdf is None:
+            return
+        for _, row in gdf.iterrows():
+            geom = row.geometry
+            idx = self.gaz.add(Place(
+                row["name"], "osm", "landmark", geom.x, geom.y, float(row["precision_m"]), county=_val(row, "county"),
+                basis=str(_val(row, "basis") or "OpenStreetMap point"),
+                source=f"osm_landmarks: OpenStreetMap osm_id {row['osm_id']} (© OpenStreetMap contributors, ODbL)",
+                osm_id=str(row["osm_id"]), category=str(_val(row, "landmark_kind") or "")))
+            self.gaz.name(row["name"], idx)
+            for v in str(_val(row, "variants") or "").split("|"):
+                self.gaz.name(v, idx, via="variant")
 
     def landmarks(self) -> None:
         path = self.root / "gazetteer" / "landmarks.csv"

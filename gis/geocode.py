@@ -4,7 +4,11 @@
 "柳州市柳东新区雒容镇某路") with the project's gazetteer
 (:mod:`gis.gazetteer`), resolves names shared by several places with a county
 named in the same text (or the ``county`` argument) and otherwise reports them
-as ambiguous with their candidates; it never guesses.
+as ambiguous with their candidates; it never guesses.  A text naming a
+province, prefecture or county outside Liuzhou is placed there or reported
+(``outside=True``), never at a Liuzhou namesake.  ``precision_m`` is the radius
+within which the named thing lies (a township's estimated extent, not its
+seat's accuracy; see :mod:`gis.gazetteer`).
 
 :func:`geocode_table` runs over a CSV (read by :func:`gis.readers.read_table`:
 UTF-8, UTF-16/32 by BOM, GBK, or the ``encoding=`` given, e.g. GB18030 or Big5)
@@ -16,6 +20,11 @@ place column is primary; the project name is read only to break a tie between
 the candidates of an ambiguous place (a county or town it names) or when the
 place is empty or names no known place; the report's ``decided_by`` says which
 column decided and ``matched`` entries read from the name start with ``name:``.
+A landmark the name names (an OpenStreetMap site, ``osm_id`` in the report)
+refines a coarser place or anchor when it lies within that place's radius and
+its kind fits the feature (``layers/gazetteer/osm_kinds.yaml``); this is
+``decided_by="place+name"``.  A county the address names beats a town the
+project name repeats.
 
 Overrides file
 --------------
@@ -37,6 +46,8 @@ report, whatever its own coordinates or place text say.
 from __future__ import annotations
 
 import os
+import unicodedata
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -44,6 +55,8 @@ from typing import Any, Iterable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+import pyproj
 from shapely.geometry import Point
 
 from . import datum as _datum
@@ -51,6 +64,9 @@ from ._errors import GeocodeError, InputError
 from .crs import LIUZHOU_BOUNDS, in_liuzhou
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
 from .readers import read_table as read_any_table
+from .readers import spreadsheet_rows
+
+_GEOD = pyproj.Geod(ellps="WGS84")
 
 STATUSES = ("matched", "ambiguous", "unmatched")
 #: Which column of a table row decided its point (the report's ``decided_by``).
@@ -88,6 +104,10 @@ class GeocodeResult:
     reason: str = ""
     basis: str = ""
     decided_by: str = ""
+    #: The text names a place outside the municipality of Liuzhou (the point, if any, is there).
+    outside: bool = False
+    #: The OpenStreetMap element the point comes from (an ``osm_landmarks`` place), else "".
+    osm_id: str = ""
 
     @property
     def point(self) -> Point | None:
@@ -110,6 +130,8 @@ def _consistent(place: Place, ctx: Place) -> bool:
         # places without township detail (stations, landmarks) count as inside if in a member county
         return place.kind not in ("township", "village", "county", "new_district") and not place.township and \
             bool(ctx.county) and place.county in ctx.county.split("、")
+    if ctx.kind == "external" and place.kind == "external":
+        return ctx.name in place.within
     if ctx.kind in ("county", "external"):
         return ctx.name in (place.county, place.district) or (
             place.county is not None and ctx.name in place.county.split("、"))
@@ -128,6 +150,8 @@ def _inside(inner: Place, outer: Place) -> bool | None:
         return True
     if outer.kind == "city":
         return inner.kind != "city" and inner.in_liuzhou
+    if outer.kind == "external" and inner.kind == "external":
+        return outer.name in inner.within
     if outer.kind in ("county", "new_district", "external"):
         return inner.name != outer.name and _consistent(inner, outer)
     if outer.kind == "township" and inner.kind not in (*_AREA_KINDS, "township", "river"):
@@ -135,6 +159,54 @@ def _inside(inner: Place, outer: Place) -> bool | None:
             return inner.township == outer.name and (not inner.county or not outer.county or inner.county == outer.county)
         return None if inner.county in (None, outer.county) else False
     return False
+
+
+#: Characters between two names that make them a route or a list (桂林至柳州), not an address (青海省西宁市城中区).
+_ROUTE_CHARS = set("至到—-、,;/和与及~～")
+
+
+def _namesake(gaz: Gazetteer, m: Match, outside: list[Match], text: str) -> bool:
+    """Whether a Liuzhou name is only a namesake in an address outside Liuzhou.
+
+    True when an outside unit comes before it in the text with no route or list
+    character in between (广东省东莞市长安镇, 青海省西宁市城中区).  The municipality
+    itself (柳州) is never a namesake.
+    """
+    if any(p.kind == "city" for p in m.places):
+        return False
+    for e in outside:
+        if e.end <= m.start and not (_ROUTE_CHARS & set(text[e.end:m.start])):
+            return True
+    return False
+
+
+def _outside(raw: str, gaz: Gazetteer, matches: list[Match], outside: list[Match], notes: list[str]) -> GeocodeResult:
+    """A text naming a unit outside Liuzhou and no area of Liuzhou: placed at the finest outside unit, or reported.
+
+    Liuzhou places the text also names (a town sharing its name with one in the
+    named county) are namesakes and are not used; the result says so.
+    """
+    outer = list({id(p): p for m in outside for p in m.places}.values())
+    # the finest unit: one that no other named unit lies in; all named units must nest
+    inner = [p for p in outer if not any(q is not p and p.name in q.within for q in outer)]
+    namesakes = [m for m in matches if m not in outside]
+    if namesakes:
+        notes = [*notes, f"{'、'.join(m.surface for m in namesakes)}: namesake(s) in Liuzhou, not used (the text names "
+                 f"{'、'.join(p.name for p in outer)}, outside Liuzhou)"]
+    matched = tuple(p.name for p in outer)
+    reason_tail = "; ".join(notes)
+    if len(inner) != 1 or not all(q is inner[0] or q.name in inner[0].within for q in outer):
+        return GeocodeResult(raw, "ambiguous", matched=matched, candidates=tuple(p.label() for p in inner),
+                             reason="; ".join(x for x in ("the text names places outside Liuzhou that are not one "
+                                                           "inside the other", reason_tail) if x), outside=True)
+    p = inner[0]
+    if not p.has_point:
+        return GeocodeResult(raw, "unmatched", matched=matched, reason="; ".join(
+            x for x in (f"outside Liuzhou: the text names only {p.name} ({p.geocode_level}), which is given no point",
+                        reason_tail) if x), outside=True)
+    return GeocodeResult(raw, "matched", p.lon, p.lat, p.geocode_level, p.precision_m, p.name, p.name, matched, (),
+                         "; ".join(x for x in (f"outside Liuzhou: {p.name} ({p.geocode_level}; {p.basis})", reason_tail)
+                                   if x), p.basis, outside=True)
 
 
 def _context(gaz: Gazetteer, matches: list[Match], county: str | None) -> tuple[list[Place], list[str]]:
@@ -190,12 +262,27 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
     gaz = gazetteer or default_gazetteer()
     raw = "" if text is None else str(text)
     matches = gaz.find(raw)
-    ctx, notes = _context(gaz, matches, county)
+    notes: list[str] = []
+    rivers = [m for m in matches if m.via == "river_context"]
+    if rivers:
+        notes.append("、".join(dict.fromkeys(m.surface for m in rivers)) + ": a river here (a river word follows or "
+                     "precedes it), not a place")
+        matches = [m for m in matches if m not in rivers]
+    # units that contain the municipality (广西) say nothing about where in it
+    parents = [m for m in matches if all(p.name in gaz.city_within for p in m.places)]
+    matches = [m for m in matches if m not in parents]
+    outside = [m for m in matches if m.places and all(p.kind == "external" for p in m.places)]
+    if outside and not (county and any(p.in_liuzhou for p in gaz.lookup(county))) and all(
+            _namesake(gaz, m, outside, normalise_text(raw)) for m in matches if m not in outside):
+        return _outside(raw, gaz, matches, outside, notes)
+    ctx, more = _context(gaz, matches, county)
+    notes += more
     areas = [k for k in ctx if k.kind != "city"]
     if areas:
         kept = []
         for m in matches:
-            weak = m.via == "short" or all(p.kind == "village" for p in m.places)
+            # a short form, a village or an OSM landmark outside the area the text names is a namesake
+            weak = m.via == "short" or all(p.kind in ("village", "osm") for p in m.places)
             if weak and not any(_consistent(p, k) for p in m.places for k in areas):
                 notes.append(f"{m.surface} (short for {'、'.join(p.label() for p in m.places)}) is not in "
                              f"{'、'.join(k.name for k in areas)}: not read as a place")
@@ -236,7 +323,8 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
         if unused:
             reason += f"; not used for the point: {'、'.join(unused)}"
         return GeocodeResult(raw, "matched", place.lon, place.lat, place.geocode_level, place.precision_m,
-                             place.name, place.county, tuple(deciding), tuple(candidates), reason, place.basis)
+                             place.name, place.county, tuple(deciding), tuple(candidates), reason, place.basis,
+                             outside=not place.in_liuzhou, osm_id=place.osm_id)
 
     placeable = list({id(p): p for _, p in resolved if p.has_point}.values())
     unplaceable = [(m, p) for m, p in resolved if not p.has_point]
@@ -391,8 +479,16 @@ def read_overrides(path: str | os.PathLike | pd.DataFrame | list[dict],
             problems.append(f"entry {i}: no name")
             continue
         if "lon" in row and "lat" in row:
+            lon, lat = _num(row["lon"]), _num(row["lat"])
+            if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                swapped = lon is not None and lat is not None and bool(in_liuzhou([lat], [lon])[0])
+                problems.append(f"entry {i} ({name}): lon {row['lon']!r}, lat {row['lat']!r} are not a valid position "
+                                "(decimal degrees, lon -180..180, lat -90..90)"
+                                + (" (lat and lon swapped?)" if swapped else ""))
+                continue
+            outside = "" if bool(in_liuzhou([lon], [lat], margin_deg=0.5)[0]) else \
+                "; outside the municipality of Liuzhou: check it"
             try:
-                lon, lat = float(row["lon"]), float(row["lat"])
                 d = row.get("datum", "wgs84")
                 lo, la = _datum.convert([lon], [lat], src=d, dst="wgs84")
             except (ValueError, _datum.DatumError) as exc:
@@ -402,7 +498,8 @@ def read_overrides(path: str | os.PathLike | pd.DataFrame | list[dict],
             precision = declared if declared is not None else coordinate_precision_m(row["lon"], row["lat"])
             out[name] = {"lon": float(lo[0]), "lat": float(la[0]), "geocode_level": row.get("geocode_level", "landmark"),
                          "precision_m": precision,
-                         "reason": f"override point ({d}); precision {'declared' if declared is not None else 'from its decimals'}"}
+                         "reason": f"override point ({d}); precision "
+                                   f"{'declared' if declared is not None else 'from its decimals'}{outside}"}
         elif "anchor" in row:
             r = geocode(str(row["anchor"]), county=row.get("county"), gazetteer=gaz)
             if r.status != "matched":
@@ -421,7 +518,7 @@ def _num(v: Any) -> float | None:
     if v is None:
         return None
     try:
-        f = float(str(v).strip())
+        f = float(unicodedata.normalize("NFKC", str(v)).strip().replace("−", "-"))
     except ValueError:
         return None
     return f if np.isfinite(f) else None
@@ -528,17 +625,26 @@ def geocode_table(
         The input rows (same index, all columns) with a point geometry
         (None unless matched) and ``geocode_status``, ``geocode_level``,
         ``precision_m``, ``geocode_method``, ``geocode_decided_by``; and the report, one row per
-        input row: ``row``, ``name``, ``place``, ``status``, ``method``
+        input row: ``row`` (its spreadsheet row, header = row 1), ``name``, ``place``, ``status``, ``method``
         (override / coordinates / gazetteer), ``decided_by`` (the column that
         decided: override / coordinates / anchor / place / place+name / name /
         county, empty when not matched), ``geocode_level``,
         ``precision_m``, ``lon``, ``lat``, ``matched``, ``candidates``,
-        ``flags``, ``reason``.  ``report.attrs["encoding"]`` says how the
+        ``flags`` (``outside_liuzhou``: the text names a place outside Liuzhou; ``swapped_corrected``,
+        ``out_of_area``, ``bad_coordinates``: a coordinate cell is written but unreadable (text, NaN, inf,
+        one of the pair empty, a formula without a saved value) and the row was placed by its text or not
+        at all; ``gcj02_suspected``: the table's coordinates sit where GCJ-02 ones of the places its text
+        names would, with a warning), ``reason``, ``osm_id`` (the OpenStreetMap element of an OSM landmark,
+        else empty).  ``report.attrs["encoding"]`` says how the
         file was read.
     """
     gaz = gazetteer or default_gazetteer()
     df, encoding = read_table(path_or_df, sheet=sheet, encoding=encoding)
     where = str(path_or_df) if not isinstance(path_or_df, pd.DataFrame) else "table"
+    row_numbers = spreadsheet_rows(df, list(range(len(df))))
+    formula_rows: dict[int, list[str]] = {}
+    for r, c, t in df.attrs.get("formula_cells", []):
+        formula_rows.setdefault(r, []).append(f"{c} {t}")
     cols = [str(c) for c in df.columns]
     df.columns = cols
     place_c = _pick(cols, place_col, PLACE_COLUMNS, what="place", where=where, required=False)
@@ -554,45 +660,57 @@ def geocode_table(
     default_datum = _datum.normalise_datum(datum)
     ovr = read_overrides(overrides, gazetteer=gaz) if overrides is not None else {}
 
-    def cell(row, col):
+    def texts(col: str | None) -> list[str]:
+        """One column as stripped text, "" for a missing cell: read once, not row by row."""
         if col is None:
-            return ""
-        v = row[col]
-        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+            return [""] * len(df)
+        return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in df[col].tolist()]
 
+    def raw(col: str | None) -> list[Any]:
+        return df[col].tolist() if col is not None else [None] * len(df)
+
+    # rows that say the same thing are geocoded once (tables repeat places, counties and whole rows)
+    memo: dict[tuple, dict[str, Any]] = {}
     records = []
-    for idx, row in df.iterrows():
-        name, place, county = cell(row, name_c), cell(row, place_c), cell(row, county_c) or None
-        rec = {"row": idx, "name": name, "place": place, "status": "unmatched", "method": "gazetteer",
-               "decided_by": "", "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
-               "candidates": "", "flags": "", "reason": ""}
-        key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None)
-        lon, lat = _num(row[lon_c]) if lon_c else None, _num(row[lat_c]) if lat_c else None
-        if key is not None:
-            o = ovr[key]
-            rec.update(status="matched", method="override", decided_by="override", geocode_level=o["geocode_level"],
-                       precision_m=o["precision_m"], lon=o["lon"], lat=o["lat"], reason=f"override for {key}: {o['reason']}")
-        elif lon is not None and lat is not None:
-            d = _datum.normalise_datum(cell(row, datum_c) or default_datum, where=f"{where} row {idx} datum")
-            lon, lat, flags = check_coordinates(lon, lat)
-            wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
-            lon_text, lat_text = (row[lat_c], row[lon_c]) if "swapped_corrected" in flags else (row[lon_c], row[lat_c])
-            rec.update(status="matched", method="coordinates", decided_by="coordinates", geocode_level="landmark",
-                       precision_m=coordinate_precision_m(lon_text, lat_text),
-                       lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
-                       reason=f"coordinates of the table ({d} → wgs84)"
-                       + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
-                       + ("; outside the municipality of Liuzhou: check them" if "out_of_area" in flags else ""))
-        else:
-            r = _geocode_row(name, place, cell(row, anchor_c), county, gaz)
-            rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
-                       precision_m=r.precision_m, lon=r.lon,
-                       lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
+    columns = zip(row_numbers, texts(name_c), texts(place_c), texts(county_c), texts(anchor_c), texts(datum_c),
+                  raw(lon_c), raw(lat_c))
+    for row_number, name, place, county_text, anchor, datum_text, lon_cell, lat_cell in columns:
+        key = (name, place, county_text, anchor, datum_text, lon_cell, lat_cell)
+        try:
+            done = memo.get(key)
+        except TypeError:  # an unhashable cell (a list in a DataFrame): no reuse
+            key, done = None, None
+        if done is None:
+            done = _table_record(row_number, name, place, county_text or None, anchor, datum_text, lon_cell,
+                                 lat_cell, lon_c=lon_c, lat_c=lat_c, ovr=ovr, default_datum=default_datum,
+                                 where=where, gaz=gaz)
+            if key is not None:
+                memo[key] = done
+        rec = {"row": row_number, **done}
+        formula = formula_rows.get(row_number, [])
+        if formula and rec["method"] != "override":
+            rec["flags"] = ";".join(f for f in (rec["flags"], "bad_coordinates") if f)
+            rec["reason"] = (f"coordinate cells unreadable ({'; '.join(formula)}), so "
+                             + ("placed by its text instead: " if rec["status"] == "matched" else "")
+                             + rec["reason"])
         records.append(rec)
+    _flag_gcj02(records, where=where)
+    bad_rows = [rec["row"] for rec in records if "bad_coordinates" in rec["flags"]]
+    if bad_rows:
+        warnings.warn(f"{where}: {len(bad_rows)} row(s) have coordinate cells that cannot be read "
+                      f"(rows {', '.join(map(str, bad_rows[:10]))}{' …' if len(bad_rows) > 10 else ''}, "
+                      "spreadsheet numbering); see their reason in the report.", UserWarning, stacklevel=2)
+    for rec in records:
+        rec.pop("_text", None)
+        rec.pop("_datum", None)
     report = pd.DataFrame(records, columns=["row", "name", "place", "status", "method", "decided_by", "geocode_level",
-                                            "precision_m", "lon", "lat", "matched", "candidates", "flags", "reason"])
+                                            "precision_m", "lon", "lat", "matched", "candidates", "flags", "reason", "osm_id"])
     report.attrs["encoding"] = encoding
-    geoms = [Point(lo, la) if st == "matched" else None for lo, la, st in zip(report["lon"], report["lat"], report["status"])]
+    matched = (report["status"] == "matched").to_numpy()
+    geoms = np.full(len(report), None, dtype=object)
+    if matched.any():
+        geoms[matched] = shapely.points(report["lon"].to_numpy(dtype=float)[matched],
+                                        report["lat"].to_numpy(dtype=float)[matched])
     out = gpd.GeoDataFrame(df.copy(), geometry=geoms, crs="EPSG:4326")
     out["geocode_status"] = report["status"].to_numpy()
     out["geocode_level"] = report["geocode_level"].to_numpy()
@@ -601,6 +719,176 @@ def geocode_table(
     out["geocode_decided_by"] = report["decided_by"].to_numpy()
     out.attrs["encoding"] = encoding
     return out, report
+
+
+def _bad_coordinate_cells(cells: dict[str, Any], lon_c: str | None, lat_c: str | None, lon: float | None,
+                          lat: float | None) -> list[str]:
+    """The coordinate cells of a row that are written but cannot be used (text, NaN, inf, one of the pair empty)."""
+    if lon_c is None or lat_c is None:
+        return []
+    written = {c: not (v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "")
+               for c, v in cells.items()}
+    if not any(written.values()):
+        return []
+    bad = []
+    for column, value in ((lon_c, lon), (lat_c, lat)):
+        if value is None:
+            bad.append(f"{column} {cells[column]!r} is not a finite number" if written[column] else f"{column} is empty")
+    return bad
+
+
+#: Rows needed before a table's coordinates are judged to be GCJ-02 rather than what it declares.
+_GCJ_MIN_ROWS = 3
+#: Floor of the standard error of the mean displacement (m): coordinates rounded to 1e-4 degree scatter ~5 m.
+_GCJ_MIN_SE_M = 5.0
+
+
+def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
+    """Flag a table whose WGS-84 coordinates sit where GCJ-02 ones would: ~550 m from the places its text names.
+
+    For each row with coordinates declared WGS-84/CGCS2000 and a place found from its text, compare the
+    displacement (coordinates − text place) with the GCJ-02 offset at that place.  The table is flagged
+    when the mean displacement is closer to the GCJ-02 offset than to zero by more than twice its standard
+    error (from the rows' own scatter about the mean); each agreeing row gets the flag ``gcj02_suspected``.
+    """
+    rows = [r for r in records if r.get("_text") and r.get("_datum") in ("wgs84", "cgcs2000")]
+    if len(rows) < _GCJ_MIN_ROWS:
+        return
+    lon0, lat0 = np.array([r["_text"][0] for r in rows]), np.array([r["_text"][1] for r in rows])
+    glon, glat = _datum.convert(lon0, lat0, src="wgs84", dst="gcj02")
+    mx = 111320.0 * np.cos(np.radians(lat0))
+    my = 110574.0
+    disp = np.column_stack([(np.array([r["lon"] for r in rows]) - lon0) * mx,
+                            (np.array([r["lat"] for r in rows]) - lat0) * my])
+    off = np.column_stack([(np.asarray(glon) - lon0) * mx, (np.asarray(glat) - lat0) * my])
+    mean_disp, mean_off = disp.mean(axis=0), off.mean(axis=0)
+    # The standard error of the mean displacement, from the rows' own scatter about it: precision_m is only an
+    # upper radius (a facility anywhere in its township claims ~13 km), so a table of precise points is judged by
+    # how tightly its displacements agree, and a scattered table needs many rows before it is flagged.
+    resid = disp - mean_disp
+    se = max(float(np.sqrt(np.sum(resid ** 2) / max(len(rows) - 1, 1) / len(rows))), _GCJ_MIN_SE_M)
+    to_gcj, to_zero = float(np.hypot(*(mean_disp - mean_off))), float(np.hypot(*mean_disp))
+    if not (to_gcj < to_zero and to_zero - to_gcj > 2 * se and to_gcj < 0.5 * float(np.hypot(*mean_off))):
+        return
+    agreeing = []
+    for r, d, o in zip(rows, disp, off):
+        if np.hypot(*(d - o)) < np.hypot(*d):
+            r["flags"] = ";".join(f for f in (r["flags"], "gcj02_suspected") if f)
+            r["reason"] += ("; these coordinates sit where GCJ-02 (Amap/Tencent) coordinates of the place its text "
+                            "names would: if they were copied from 高德/腾讯 maps, declare the datum gcj02")
+            agreeing.append(r["row"])
+    bearing = float(np.degrees(np.arctan2(mean_disp[0], mean_disp[1]))) % 360
+    warnings.warn(
+        f"{where}: the coordinates of {len(rows)} rows sit on average {to_zero:.0f} m from the places their text "
+        f"names, towards {bearing:.0f}° (the GCJ-02 offset here is {np.hypot(*mean_off):.0f} m towards "
+        f"{float(np.degrees(np.arctan2(mean_off[0], mean_off[1]))) % 360:.0f}°): they look like GCJ-02 (Amap/Tencent) "
+        f"coordinates declared WGS-84. Rows {', '.join(map(str, agreeing[:10]))} are flagged gcj02_suspected; "
+        "if they were copied from 高德/腾讯 maps, declare it (--datum gcj02, datum='gcj02' or a 坐标系 column).",
+        UserWarning, stacklevel=3)
+
+
+def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: str, datum_text: str,
+                  lon_cell: Any, lat_cell: Any, *, lon_c: str | None, lat_c: str | None,
+                  ovr: dict[str, dict[str, Any]], default_datum: str, where: str,
+                  gaz: Gazetteer) -> dict[str, Any]:
+    """The report fields (all but ``row``) of one table row: override, else coordinates, else the gazetteer.
+
+    Private keys ``_datum`` and ``_text`` (the place its text names) feed the GCJ-02 check and are
+    removed by the caller.
+    """
+    rec = {"name": name, "place": place, "status": "unmatched", "method": "gazetteer",
+           "decided_by": "", "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
+           "candidates": "", "flags": "", "reason": "", "osm_id": ""}
+    key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None)
+    lon, lat = _num(lon_cell), _num(lat_cell)
+    if key is not None:
+        o = ovr[key]
+        rec.update(status="matched", method="override", decided_by="override", geocode_level=o["geocode_level"],
+                   precision_m=o["precision_m"], lon=o["lon"], lat=o["lat"], reason=f"override for {key}: {o['reason']}")
+    elif lon is not None and lat is not None:
+        d = _datum.normalise_datum(datum_text or default_datum, where=f"{where} row {idx} datum")
+        lon, lat, flags = check_coordinates(lon, lat)
+        wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
+        lon_text, lat_text = (lat_cell, lon_cell) if "swapped_corrected" in flags else (lon_cell, lat_cell)
+        rec["_datum"] = d
+        rec.update(status="matched", method="coordinates", decided_by="coordinates", geocode_level="landmark",
+                   precision_m=coordinate_precision_m(lon_text, lat_text),
+                   lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
+                   reason=f"coordinates of the table ({d} → wgs84)"
+                   + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
+                   + ("; outside the municipality of Liuzhou: check them" if "out_of_area" in flags else ""))
+    else:
+        r = _geocode_row(name, place, anchor, county, gaz)
+        rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
+                   precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags="outside_liuzhou" if r.outside else "",
+                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
+    bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell} if lon_c and lat_c else {}, lon_c, lat_c,
+                                      lon, lat)
+    if bad_cells and key is None:
+        rec["flags"] = ";".join(f for f in (rec["flags"], "bad_coordinates") if f)
+        rec["reason"] = (f"coordinate cells unreadable ({'; '.join(bad_cells)}), so "
+                         + ("placed by its text instead: " if rec["status"] == "matched" else "")
+                         + rec["reason"])
+    if rec["method"] == "coordinates" and (name or place):
+        text = _geocode_row(name, place, anchor, county, gaz)
+        if text.status == "matched" and text.precision_m is not None:
+            rec["_text"] = (text.lon, text.lat, float(text.precision_m))
+    return rec
+
+
+def kind_compatible(name: str, place: Place, gaz: Gazetteer) -> tuple[bool, str]:
+    """Whether an OSM landmark of ``place.category`` may place the feature called ``name``.
+
+    The rules are data (``layers/gazetteer/osm_kinds.yaml`` ``compatible``): the
+    word groups of the feature's own name allow some landmark kinds; a name with
+    no such word allows every kind.  Places that are not OSM landmarks are
+    always compatible.
+
+    Examples
+    --------
+    >>> gaz = default_gazetteer()
+    >>> kind_compatible("柳州医药现代物流配送中心", gaz.lookup("柳州医药")[0], gaz)[0]
+    False
+    """
+    if place.kind != "osm":
+        return True, ""
+    groups = [g for g in gaz.osm_compatible if any(w in normalise_text(name) for w in g["words"])]
+    if not groups:
+        return True, ""
+    allowed = {k for g in groups for k in g["kinds"]}
+    if place.category in allowed:
+        return True, ""
+    words = "、".join(dict.fromkeys(w for g in groups for w in g["words"] if w in normalise_text(name)))
+    return False, f"a {place.category} cannot place a feature whose name says {words} (allowed: {'、'.join(sorted(allowed))})"
+
+
+def _landmark_in_name(name: str, by_place: GeocodeResult, gaz: Gazetteer, notes: list[str]) -> GeocodeResult | None:
+    """A landmark the project name names, lying within the area the place column gave: the finer point.
+
+    Only landmarks (OSM or documented) of a compatible kind, inside the place's
+    radius, and finer than it count.
+    """
+    if by_place.geocode_level in ("landmark",) or by_place.outside or by_place.lon is None:
+        return None
+    found = [p for m in gaz.find(name) if len(m.places) == 1 for p in m.places
+             if p.kind in ("osm", "landmark") and p.geocode_level == "landmark" and p.has_point]
+    for p in found:
+        ok, why = kind_compatible(name, p, gaz)
+        if not ok:
+            notes.append(f"the name names {p.name}: {why}; not used")
+            continue
+        _, _, d = _GEOD.inv(by_place.lon, by_place.lat, p.lon, p.lat)
+        if d > (by_place.precision_m or 0):
+            notes.append(f"the name names {p.name}, {d / 1000:.1f} km from {by_place.place} (outside its "
+                         f"{(by_place.precision_m or 0) / 1000:.1f} km): not used")
+            continue
+        src = f"OSM {p.osm_id}" if p.osm_id else p.source
+        return GeocodeResult(by_place.text, "matched", p.lon, p.lat, p.geocode_level, p.precision_m, p.name, p.county or by_place.county,
+                             (*by_place.matched, f"name:{p.name}"), (), "; ".join(
+                                 [*notes, f"the place gives {by_place.place} ({by_place.geocode_level}); the name names "
+                                  f"the landmark {p.name} ({src}), {d / 1000:.1f} km from it, within its radius",
+                                  p.basis]), p.basis, "place+name", osm_id=p.osm_id)
+    return None
 
 
 def _name_counties(name: str, gaz: Gazetteer) -> list[Place]:
@@ -641,20 +929,40 @@ def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Ga
     if anchor:
         r = geocode(anchor, county=county, gazetteer=gaz)
         if r.status == "matched":
-            return replace(r, decided_by="anchor")
+            # the anchor stands in for the site; a landmark the name names inside it is finer
+            finer = _landmark_in_name(name, r, gaz, notes) if name else None
+            return finer or replace(r, decided_by="anchor", reason="; ".join([*notes, r.reason]))
         notes.append(f"anchor {anchor!r} not located")
     name_text = name if name and normalise_text(name) != normalise_text(place) else ""
     by_place = geocode(place, county=county, gazetteer=gaz) if place else None
+    if by_place is not None and by_place.status == "matched" and by_place.osm_id and name:
+        lm = next(p for p in gaz.places if p.osm_id == by_place.osm_id)
+        ok, why = kind_compatible(name, lm, gaz)
+        if not ok:
+            notes.append(f"{lm.name} (OSM {lm.osm_id}) named in the place: {why}; not used")
+            rest = normalise_text(place)
+            for m in gaz.find(place):
+                if lm in m.places:
+                    rest = rest[:m.start] + "、" + rest[m.end:]
+            by_place = geocode(rest, county=county, gazetteer=gaz)
     if by_place is not None and by_place.status == "matched" and (by_place.matched or not name_text):
+        finer = _landmark_in_name(name_text, by_place, gaz, notes) if name_text else None
+        if finer is not None:
+            return finer
         return replace(by_place, decided_by="place" if by_place.matched else "county",
                        reason="; ".join([*notes, by_place.reason]))
     if by_place is not None and by_place.status == "ambiguous" and name_text:
         # (a) a county (or a town's county) named in the project name breaks the tie
         given = [c for c in gaz.lookup(county or "") if c.kind in ("county", "new_district", "city", "external")]
+        # a county the address itself names beats a town the project name repeats
+        named = list({p.name: p for m in gaz.find(place) if len(m.places) == 1 for p in m.places
+                      if p.kind in ("county", "new_district", "external")}.values())
+        given = given or (named if len(named) == 1 else [])
         tried = []
         for area in _name_counties(name_text, gaz):
             if given and not (area.name == given[0].name or _consistent(area, given[0])):
-                notes.append(f"the name names {area.name}, but the county given is {given[0].name}: not used")
+                notes.append(f"the name names {area.name}, but the county given (column or address) is "
+                             f"{given[0].name}: not used")
                 continue
             tried.append((area, geocode(place, county=area.name, gazetteer=gaz)))
         # every area the name names must pick the same place (鹿寨三江江口村 stays a tie)

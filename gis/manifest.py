@@ -16,8 +16,14 @@ overwritten)::
                "python": "3.11.9", "platform": "Linux-...",
                "started_utc": "2025-...Z", "finished_utc": "2025-...Z"}]}
 
-Output paths are relative to the manifest's folder, so the folder can be moved
-or sent as a whole.
+Input and output paths are relative to the manifest's folder (``../layers/...``),
+so the folder can be moved or sent as a whole and a committed manifest carries
+no machine paths; ``Run(absolute_paths=True)`` (``--absolute-paths``) records
+absolute paths and the working folder instead.
+
+Appending is done under an exclusive lock on the folder
+(:func:`gis._io.folder_lock`), so concurrent runs into one folder each leave
+their entry; the file is replaced atomically, never half-written.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError
-from ._io import write_text
+from ._io import folder_lock, write_text
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -97,15 +103,32 @@ def _utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def shown_path(path: str | os.PathLike, relative_to: str | os.PathLike | None) -> str:
+    """``path`` relative to the folder ``relative_to`` (POSIX slashes, ``..`` allowed), else absolute.
+
+    Examples
+    --------
+    >>> shown_path("/data/maps/a.html", "/data/maps"), shown_path("/data/layers/b.geojson", "/data/maps")
+    ('a.html', '../layers/b.geojson')
+    >>> shown_path("/data/a.csv", None)
+    '/data/a.csv'
+    """
+    path = Path(os.path.abspath(path))
+    if relative_to is None:
+        return str(path)
+    try:
+        return Path(os.path.relpath(path, os.path.abspath(relative_to))).as_posix()
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+
+
 def file_record(path: str | os.PathLike, *, relative_to: Path | None = None, **extra: Any) -> dict[str, Any]:
-    """``{"path", "sha256", "bytes", **extra}``; a Shapefile also lists its parts with their hashes."""
+    """``{"path", "sha256", "bytes", **extra}``; a Shapefile also lists its parts with their hashes.
+
+    ``path`` is shown relative to ``relative_to`` when given, else as given.
+    """
     path = Path(path)
-    shown = str(path)
-    if relative_to is not None:
-        try:
-            shown = path.resolve().relative_to(relative_to.resolve()).as_posix()
-        except ValueError:
-            shown = str(path.resolve())
+    shown = str(path) if relative_to is None else shown_path(path, relative_to)
     record: dict[str, Any] = {"path": shown, "sha256": sha256_file(path), "bytes": path.stat().st_size}
     if path.suffix.lower() == ".shp":
         parts = sorted(p for p in path.parent.glob(path.stem + ".*") if p != path and p.is_file())
@@ -138,6 +161,7 @@ class Run:
     output_extra: dict[Path, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     started_utc: str = field(default_factory=_utc_now)
+    absolute_paths: bool = False
 
     def add_input(self, name: str, *, kind: str, path: str | os.PathLike | None = None, crs: Any = None,
                   features: int | None = None, **extra: Any) -> None:
@@ -145,7 +169,7 @@ class Run:
         record: dict[str, Any] = {"name": name, "kind": kind}
         if path is not None and Path(path).is_file():
             record.update(file_record(path))
-            record["path"] = str(Path(path).resolve())
+            record["path"] = str(Path(path).resolve())  # shown relative to the manifest folder by record()
         record["crs"] = crs_label(crs)
         if features is not None:
             record["features"] = int(features)
@@ -160,29 +184,40 @@ class Run:
 
     def record(self, folder: Path) -> dict[str, Any]:
         """The manifest entry of this run, output paths relative to ``folder``."""
-        return {
+        relative_to = None if self.absolute_paths else folder
+        inputs = []
+        for entry in self.inputs:
+            entry = dict(entry)
+            if "path" in entry:
+                entry["path"] = shown_path(entry["path"], relative_to)
+            inputs.append(entry)
+        record = {
             "command": " ".join(["lzgis", *self.argv[1:]]) if self.argv else "lzgis " + self.verb,
-            "argv": list(self.argv),
+            "argv": ["lzgis", *self.argv[1:]] if self.argv else ["lzgis", self.verb],
             "verb": self.verb,
             "parameters": self.parameters,
-            "inputs": self.inputs,
-            "outputs": [file_record(p, relative_to=folder, **self.output_extra.get(p, {})) for p in self.outputs],
+            "inputs": inputs,
+            "outputs": [{**file_record(p, **self.output_extra.get(p, {})), "path": shown_path(p, relative_to)}
+                        for p in self.outputs],
             "notes": self.notes,
             "versions": package_versions(),
             "python": platform.python_version(),
             "platform": platform.platform(),
-            "cwd": str(Path.cwd()),
             "started_utc": self.started_utc,
             "finished_utc": _utc_now(),
         }
+        if self.absolute_paths:
+            record["cwd"] = str(Path.cwd())
+        return record
 
     def write(self, folder: str | os.PathLike) -> Path:
-        """Append this run to ``folder/manifest.json`` (atomically) and return its path."""
+        """Append this run to ``folder/manifest.json`` (atomically, under the folder's lock) and return its path."""
         folder = Path(folder)
         path = folder / MANIFEST_NAME
-        document = read_manifest(path) if path.exists() else {"manifest_version": MANIFEST_VERSION, "runs": []}
-        document["runs"].append(self.record(folder))
-        return write_text(path, json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+        with folder_lock(folder):
+            document = read_manifest(path) if path.exists() else {"manifest_version": MANIFEST_VERSION, "runs": []}
+            document["runs"].append(self.record(folder))
+            return write_text(path, json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def read_manifest(path: str | os.PathLike) -> dict[str, Any]:

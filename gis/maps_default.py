@@ -23,11 +23,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._errors import LayerError
 from ._mapstyle import map_styles
 from .crs import to_analysis_crs
 from .layers import catalog, load_layer
 
-__all__ = ["build_default_maps", "default_map_specs", "nearest_links", "split_by_area"]
+__all__ = ["build_default_maps", "default_map_specs", "drive_times", "nearest_links", "service_areas", "split_by_area"]
 
 INSIDE, OUTSIDE = "市域内", "市域外延伸段"
 
@@ -154,6 +155,77 @@ def nearest_links(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> gpd.G
     return out
 
 
+def _service_config() -> dict[str, Any]:
+    from .layers import layers_dir, read_yaml
+
+    return read_yaml(layers_dir() / "network" / "service_areas.yaml")
+
+
+def _origins(cfg: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    rows = []
+    for o in cfg["origins"]:
+        layer = load_layer(o["layer"])
+        hit = _filtered(layer, o)
+        if len(hit) != 1:
+            raise LayerError(f"layers/network/service_areas.yaml: origin {o['name']!r} matches {len(hit)} rows of "
+                             f"{o['layer']}; make its `where` match exactly one.")
+        rows.append(hit.assign(origin=o["name"])[["origin", "precision_m", "geometry"]])
+    return gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs="EPSG:4326").set_index("origin")
+
+
+def service_areas() -> gpd.GeoDataFrame:
+    """The 半小时 / 一小时 service areas of ``layers/network/service_areas.yaml`` on the shipped roads.
+
+    Returns
+    -------
+    GeoDataFrame
+        EPSG:4326, one row per origin and time: ``name`` (e.g. 柳城 30 分钟), ``origin``, ``minutes``,
+        ``area_km2``, ``n_covered`` / ``covered`` (the township seats inside), ``schematic`` and ``network``
+        (what the times were computed on).
+    """
+    from .network import isochrones, travel_network
+
+    cfg = _service_config()
+    net = travel_network(load_layer(cfg["network"]))
+    origins = _origins(cfg)
+    iso = isochrones(net, origins, list(cfg["minutes"]), access_speed_kmh=float(cfg["access_speed_kmh"]),
+                     covers=load_layer(cfg["covers"]))
+    iso = iso.rename(columns={"origin_index": "origin"})
+    iso.insert(0, "name", [f"{o} {m:g} 分钟" for o, m in zip(iso["origin"], iso["minutes"])])
+    iso["area_km2"] = iso["area_km2"].round(1)
+    iso["network"] = f"{cfg['network']} ({net.speeds_from}; layers/network/speeds.yaml)"
+    return iso
+
+
+def drive_times() -> pd.DataFrame:
+    """Every township seat to its quickest county seat and logistics node on the shipped roads.
+
+    Logistics nodes are those of the 物流 layers located to ``max_precision_m`` or better
+    (``layers/network/service_areas.yaml``).  ``*_uncertainty_min`` carries the positions' precision of both ends
+    as minutes at the access speed.
+    """
+    from .network import nearest_by_time, travel_network
+
+    cfg = _service_config()
+    dt = cfg["drive_times"]
+    net = travel_network(load_layer(cfg["network"]))
+    towns = load_layer(dt["origins"])
+    speed = float(cfg["access_speed_kmh"])
+    out = pd.DataFrame({"township": towns["name"], "county": towns.get("county")}, index=towns.index)
+    for target in dt["targets"]:
+        layers = [n for n, e in catalog().items() if e.get("group") == "物流"] if target == "logistics" else [target]
+        t = pd.concat([load_layer(n) for n in layers], ignore_index=True)
+        t = gpd.GeoDataFrame(t[t["precision_m"] <= float(dt["max_precision_m"])] if target == "logistics" else t,
+                             crs="EPSG:4326").reset_index(drop=True)
+        r = nearest_by_time(net, towns, t, access_speed_kmh=speed)
+        tag = "county_seat" if target == "county_seats" else target
+        out[f"to_{tag}"] = t["name"].to_numpy()[r["target_index"].astype(int).to_numpy()]
+        out[f"{tag}_minutes"] = r["minutes"].round(1)
+        out[f"{tag}_uncertainty_min"] = r["uncertainty_min"].round(1)
+        out[f"{tag}_direct"] = r["direct"]
+    return out
+
+
 def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]) -> list[tuple[gpd.GeoDataFrame, dict]]:
     styles = map_styles()
     known = catalog()
@@ -181,6 +253,17 @@ def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]
                 continue
             source = _filtered(pd.concat([load_layer(n) for n in members], ignore_index=True), analysis)
             out.extend(_buffer_bands(gpd.GeoDataFrame(source, crs="EPSG:4326"), analysis, info))
+        elif kind == "service_areas":
+            if not {"roads", "county_seats", "townships"} <= set(known):
+                notes.append(f"{title}: roads / county_seats / townships not shipped yet")
+                continue
+            iso = service_areas()
+            for k, minutes in enumerate(sorted(iso["minutes"].unique())):
+                band = iso[iso["minutes"] == minutes]
+                out.append((band, {**info, "title": f"{title}({minutes:g} 分钟)", "kind": "polygon", "z": "below",
+                                   "show": k == 0,
+                                   "style": {"color": ["#2171b5", "#6baed6", "#bdd7e7"][k % 3], "weight": 1,
+                                             "fill_opacity": 0.15}}))
         else:
             notes.append(f"{title}: unknown analysis kind {kind!r}")
     return out

@@ -21,6 +21,12 @@ once.  They run on whichever dask scheduler is active: threads by default, a
 code.  On one machine this pays only once the in-memory call would not fit
 in memory (``bench/dask.md``); below that, use :func:`gis.nearest`.
 
+A GeoParquet path whose metadata declares only points (and no
+``npartitions``) is read file by file, or row group by row group for one
+file, as coordinates (:func:`gis.pointfile.read_points`): no shapely point is
+built for an origin, which is most of the cost of reading them; a part that
+holds anything else is read with geopandas and checked as usual.
+
 Input checks run when the result is computed, partition by partition; an
 error names ``origins`` and the offending rows as the in-memory call does.
 
@@ -38,7 +44,8 @@ import pandas as pd
 
 from . import proximity
 from ._errors import InputError, require
-from ._validate import as_frame
+from ._validate import as_frame, distance
+from .pointfile import PointTable, parquet_parts, read_points
 from .crs import to_analysis_crs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,9 +121,66 @@ def partitions(
     return frame
 
 
+def _validate_distance(value: float | None) -> None:
+    if value is not None:
+        distance(value, name="max_distance_m")
+
+
 def _targets(targets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Targets checked and in the analysis CRS once, before they are sent to every partition."""
     return to_analysis_crs(as_frame(targets, layer="targets"), layer="targets")
+
+
+def _point_parts(origins: Any, npartitions: int | None) -> list[tuple[str, int | None]] | None:
+    """The parts of a GeoParquet dataset of points, read as coordinates (:mod:`gis.pointfile`); else None.
+
+    Used for a path given without ``npartitions`` whose GeoParquet metadata declares only points.
+    """
+    if npartitions is not None or not isinstance(origins, (str, os.PathLike)) or not os.path.exists(origins):
+        return None
+    import json
+
+    import pyarrow.parquet as pq
+
+    parts = parquet_parts(origins)
+    if not parts:
+        return None
+    schema = pq.read_schema(parts[0][0])
+    geo = json.loads((schema.metadata or {}).get(b"geo", b"{}") or b"{}")
+    info = geo.get("columns", {}).get(geo.get("primary_column"), {})
+    return parts if info.get("geometry_types") == ["Point"] else None
+
+
+def _read_part(part: tuple[str, int | None]) -> PointTable | gpd.GeoDataFrame:
+    """One file or row group as coordinates; with geopandas if it holds anything but finite 2D points."""
+    path, row_group = part
+    points = read_points(path, row_group=row_group)
+    if points is not None:
+        return points
+    gdf = gpd.read_parquet(path)
+    if row_group is None:
+        return gdf
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    before = sum(meta.row_group(i).num_rows for i in range(row_group))
+    return gdf.iloc[before: before + meta.row_group(row_group).num_rows]
+
+
+def _from_parts(parts: list[tuple[str, int | None]], kernel: Any, *args: Any) -> dd.DataFrame:
+    """A lazy frame of ``kernel(part, *args)`` over the parts, read as coordinates."""
+    import dask
+    import dask.dataframe as dd
+
+    first = _read_part(parts[0])
+    meta = kernel(first.iloc[:0] if isinstance(first, gpd.GeoDataFrame) else
+                  PointTable(first.xy[:0], first.crs, first.data.iloc[:0], first.source), *args)
+    tasks = [dask.delayed(_run_part)(part, kernel, *args) for part in parts]
+    return dd.from_delayed(tasks, meta=meta, verify_meta=False)
+
+
+def _run_part(part: tuple[str, int | None], kernel: Any, *args: Any) -> pd.DataFrame:
+    return kernel(_read_part(part), *args)
 
 
 def _nearest_partition(part: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, k: int,
@@ -190,6 +254,12 @@ def nearest(
     """
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise InputError(f"k: must be a positive integer (how many nearest targets), got {k!r}.")
+    points = _point_parts(origins, npartitions)
+    if points is not None:
+        _dask_geopandas()
+        t = _targets(targets)
+        _validate_distance(max_distance_m)
+        return _from_parts(points, _nearest_partition, t, k, max_distance_m)
     frame = partitions(origins, npartitions=npartitions)
     t = _targets(targets)
     meta = _nearest_partition(frame._meta, t, k, max_distance_m)  # also checks max_distance_m now
@@ -234,6 +304,11 @@ def within(
     MissingDependencyError
         dask-geopandas is not installed.
     """
+    points = _point_parts(origins, npartitions)
+    if points is not None:
+        _dask_geopandas()
+        t = _targets(targets)
+        return _from_parts(points, _within_partition, t, distance(distance_m, name="distance_m"), sort)
     frame = partitions(origins, npartitions=npartitions)
     t = _targets(targets)
     meta = _within_partition(frame._meta, t, distance_m, sort)  # also checks distance_m now

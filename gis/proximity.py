@@ -146,9 +146,12 @@ def nearest(
 
     Parameters
     ----------
-    origins, targets : GeoDataFrame
+    origins, targets : GeoDataFrame or path
         Any geometry types, any CRS (reprojected to the analysis CRS).  An
-        optional ``precision_m`` column is carried into the result.
+        optional ``precision_m`` column is carried into the result.  The path
+        of a GeoParquet file of points is read as coordinates, without
+        building a geometry per row (:mod:`gis.pointfile`), and indexed as
+        the file stores it.
     k : int, default 1
         How many nearest targets.  If ``k`` exceeds the number of targets, all
         of them are returned, with a warning.
@@ -223,7 +226,8 @@ def nearest(
     if not keep.all():
         origin_pos, rank, pos, dist, tie, pt = (a[keep] for a in (origin_pos, rank, pos, dist, tie, pt))
     if o.index.is_unique:  # build from codes: factorising millions of labels is the slow part
-        idx = pd.MultiIndex(levels=[o.index, np.arange(1, k_eff + 1)], codes=[origin_pos, rank - 1],
+        rank_code = rank - 1
+        idx = pd.MultiIndex(levels=[o.index, np.arange(1, k_eff + 1)], codes=[origin_pos, rank_code],
                             names=["origin_index", "rank"], verify_integrity=False)
     else:
         idx = pd.MultiIndex.from_arrays([o.index.take(origin_pos), rank], names=["origin_index", "rank"])
@@ -475,25 +479,54 @@ def _rank_candidates(
     return opos[keep], rank[keep], tpos[keep], s[keep], tie[keep]
 
 
+#: Origins per chunk of :func:`_nearestk_points`: its (origins, candidates) work arrays stay in cache
+#: (on large inputs, touching fresh memory costs more than the arithmetic).
+_NEARESTK_CHUNK = 1 << 15
+
+
 def _nearestk_points(
     oxy: np.ndarray, txy: np.ndarray, k: int, crs: pyproj.CRS, k_hi: float, limit: float | None
 ) -> tuple[np.ndarray, ...]:
-    """k nearest between point layers: query k + 1 plane candidates, widen where the proof fails.
+    """k nearest between point layers, chunk by chunk of origins (:func:`_nearestk_chunk`)."""
+    n = len(oxy)
+    tree = cKDTree(txy)
+    step = max(1, n // 4096)
+    tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
+    pos = np.empty((n, k), dtype=np.int64)
+    dist = np.empty((n, k))
+    tie = np.empty((n, k), dtype=bool)
+    for a in range(0, n, _NEARESTK_CHUNK):
+        b = min(n, a + _NEARESTK_CHUNK)
+        _nearestk_chunk(oxy[a:b], txy, tree, k, crs, tm, k_hi, limit, pos[a:b], dist[a:b], tie[a:b])
+    # in the dtypes a MultiIndex keeps its codes in (no conversion of millions of codes later)
+    origin_pos = np.repeat(np.arange(n, dtype=_code_dtype(n)), k)
+    rank = np.tile(np.arange(1, k + 1, dtype=_code_dtype(k + 1)), n)
+    return origin_pos, rank, pos.ravel(), dist.ravel(), tie.ravel()
+
+
+def _code_dtype(n: int) -> type:
+    """The integer dtype pandas keeps the codes of a level with ``n`` labels in."""
+    return np.int8 if n < 2**7 else np.int16 if n < 2**15 else np.int32 if n < 2**31 else np.int64
+
+
+def _nearestk_chunk(
+    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: Any, k_hi: float,
+    limit: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
+) -> None:
+    """k nearest of some origins: query k + 1 plane candidates, widen where the proof fails.
 
     Works on (origins, candidates) matrices: each row is re-ranked by geodesic
     distance (ties by target position), and is final when its last plane
-    candidate is too far to beat the k-th geodesic one.
+    candidate is too far to beat the k-th geodesic one.  Writes every row of
+    ``pos`` (-1 where no target), ``dist`` (NaN there) and ``tie``.
     """
     n, m = len(oxy), len(txy)
-    tree = cKDTree(txy)
     ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
-    pos = np.full((n, k), -1, dtype=np.int64)
-    dist = np.full((n, k), np.nan)
-    tie = np.zeros((n, k), dtype=bool)
+    pos[:] = -1
+    dist[:] = np.nan
+    tie[:] = False
     todo = np.arange(n)
     q = min(k + 1, m)
-    step = max(1, n // 4096)
-    tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
     first = True  # the first round covers every origin: slices instead of index arrays
     while todo.size:
         d, j = tree.query(oxy if first else oxy[todo], k=q, workers=-1, distance_upper_bound=ub)
@@ -544,9 +577,6 @@ def _nearestk_points(
         todo = todo[~proven]
         q = min(2 * q, m)
         first = False
-    origin_pos = np.repeat(np.arange(n), k)
-    rank = np.tile(np.arange(1, k + 1), n)
-    return origin_pos, rank, pos.ravel(), dist.ravel(), tie.ravel()
 
 
 def _nearestk_general(
@@ -615,8 +645,9 @@ def within(
 
     Parameters
     ----------
-    origins, targets : GeoDataFrame
+    origins, targets : GeoDataFrame or path
         Any geometry types, any CRS.  An empty layer gives an empty result.
+        A GeoParquet path as in :func:`nearest`.
     distance_m : float
         The radius in metres (>= 0).  Lines and polygons count as within when
         their closest points are.
@@ -655,28 +686,84 @@ def within(
         reach = (radius + TIE_TOLERANCE_M) * k_hi
         oxy, txy = o.xy, t.xy
         if oxy is not None and txy is not None:
-            pairs = cKDTree(oxy).sparse_distance_matrix(cKDTree(txy), reach, output_type="ndarray")
-            opos, tpos = pairs["i"], pairs["j"]
-            step = max(1, len(oxy) // 4096)
-            tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
-            s = None if tm is None else geodesic_from_plane(pairs["v"], oxy[opos, 0], txy[tpos, 0], tm,
-                                                            overwrite=True)
-            if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
-                s = geodesic_distance(oxy[opos, 0], oxy[opos, 1], txy[tpos, 0], txy[tpos, 1], crs)
+            opos, tpos, s = _within_points(oxy, txy, radius, reach, crs, k_lo=k_lo, sort=sort)
         else:
             og, tg = o.geoms(), t.geoms()
             opos, tpos = shapely.STRtree(tg).query(og, predicate="dwithin", distance=reach)
             s = _pair_distance(og[opos], tg[tpos], crs)
-        keep = s <= radius
-        if not keep.all():
-            opos, tpos, s = opos[keep], tpos[keep], s[keep]
-        if sort:
-            order = _pair_order(opos, tpos, s)
-            opos, tpos, s = opos[order], tpos[order], s[order]
-        else:
-            opos, tpos = np.ascontiguousarray(opos), np.ascontiguousarray(tpos)
+            keep = s <= radius
+            if not keep.all():
+                opos, tpos, s = opos[keep], tpos[keep], s[keep]
+            if sort:
+                order = _pair_order(opos, tpos, s)
+                opos, tpos, s = opos[order], tpos[order], s[order]
     cols = {"origin_index": _labels(o.index, opos), "target_index": _labels(t.index, tpos), "dist_m": s}
     return _result(None, cols, _gather(po, opos), _gather(pt, tpos))
+
+
+#: Pairs per chunk of origins in :func:`_within_points`: its work arrays stay in cache.
+_WITHIN_CHUNK_PAIRS = 1 << 16
+
+
+def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float, crs: pyproj.CRS, *,
+                   k_lo: float, sort: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of points within ``radius`` geodesic metres, in origin order, written once.
+
+    Origins are taken in chunks of consecutive positions.  Each chunk is one
+    ``cKDTree.sparse_distance_matrix`` against the targets' tree; its pairs are
+    corrected to geodesic lengths, filtered and (with ``sort``) ordered by
+    (origin, distance, target) while they are in cache, then written straight
+    into the result arrays.  Chunks come in origin order, so the pairs of all
+    origins are never sorted together, and no pair is copied twice.  The result
+    arrays are reserved for the number of pairs estimated from a sample of
+    origins (pages never written cost no memory) and grown if that falls short.
+    A plane length ``d`` has geodesic length at most ``d / k_lo``: chunks whose
+    longest pair is under ``radius * k_lo`` need no comparison with the radius.
+    """
+    n = len(oxy)
+    ttree = cKDTree(txy)
+    step = max(1, n // 4096)
+    tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
+    counts = ttree.query_ball_point(oxy[::step], reach, return_length=True)
+    per_origin = float(counts.mean()) if len(counts) else 0.0
+    chunk = int(min(n, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))
+    capacity = int(per_origin * n * 1.05) + 4096
+    out_i = np.empty(capacity, dtype=np.int64)
+    out_j = np.empty(capacity, dtype=np.int64)
+    out_s = np.empty(capacity)
+    filled = 0
+    inside = radius * k_lo  # every plane length up to this is within the radius geodesically
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        pairs = cKDTree(oxy[a:b], balanced_tree=False).sparse_distance_matrix(ttree, reach, output_type="ndarray")
+        if len(pairs) == 0:
+            continue
+        i, j, d = pairs["i"], pairs["j"], pairs["v"]
+        s = None if tm is None else geodesic_from_plane(d, oxy[a:b, 0][i], txy[j, 0], tm, overwrite=True)
+        if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
+            s = geodesic_distance(oxy[a + i, 0], oxy[a + i, 1], txy[j, 0], txy[j, 1], crs)
+        if d.max() > inside:
+            keep = s <= radius
+            if not keep.all():
+                i, j, s = i[keep], j[keep], s[keep]
+        k = len(s)
+        if filled + k > capacity:  # the sample underestimated: grow by half again
+            capacity = max(filled + k, capacity + capacity // 2)
+            out_i, out_j, out_s = (np.concatenate([v[:filled], np.empty(capacity - filled, dtype=v.dtype)])
+                                   for v in (out_i, out_j, out_s))
+        part = slice(filled, filled + k)
+        if sort:
+            order = _pair_order(i, j, s)
+            np.take(i, order, out=out_i[part])
+            np.take(j, order, out=out_j[part])
+            np.take(s, order, out=out_s[part])
+        else:
+            out_i[part], out_j[part], out_s[part] = i, j, s
+        out_i[part] += a
+        filled += k
+    if filled < capacity // 2:  # far fewer than estimated: do not hold the reservation
+        return out_i[:filled].copy(), out_j[:filled].copy(), out_s[:filled].copy()
+    return out_i[:filled], out_j[:filled], out_s[:filled]
 
 
 def _pair_order(opos: np.ndarray, tpos: np.ndarray, s: np.ndarray) -> np.ndarray:

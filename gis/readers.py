@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import unicodedata
 import warnings
 from pathlib import Path
 from typing import Any, Literal
@@ -587,6 +588,7 @@ def _read_excel(path: Path, sheet: str | int | None, *, as_text: bool = False) -
         rows = list(book[name].iter_rows(values_only=True))
     finally:
         book.close()
+    formulas = _unsaved_formulas(path, name, rows)
     if not rows:
         raise InputError(f"{path}: sheet {name!r} is empty; it needs a header row.")
     header = [str(h) if h is not None else f"column_{i + 1}" for i, h in enumerate(rows[0])]
@@ -602,7 +604,37 @@ def _read_excel(path: Path, sheet: str | int | None, *, as_text: bool = False) -
             table[column] = _typed_excel_column(table[column])
     table.attrs["sheet"] = name
     table.attrs["row_numbers"] = row_numbers
+    if formulas:
+        cells = [(row, header[col] if col < len(header) else f"column_{col + 1}", text) for row, col, text in formulas]
+        table.attrs["formula_cells"] = cells
+        shown = "; ".join(f"row {r} column {c!r}: {t}" for r, c, t in cells[:10])
+        more = f" and {len(cells) - 10} more" if len(cells) > 10 else ""
+        warnings.warn(
+            f"{path}: {len(cells)} formula cell(s) have no saved value ({shown}{more}; spreadsheet numbering); "
+            "they read as blank. The file was written by a program that does not compute formulas: open and "
+            "save it in Excel or WPS, or type the values.", UserWarning, stacklevel=4)
     return table
+
+
+def _unsaved_formulas(path: Path, sheet: str, values: list[tuple]) -> list[tuple[int, int, str]]:
+    """``(spreadsheet row, column position, formula)`` of formula cells whose saved value is missing."""
+    import openpyxl
+
+    blank = {(r, c) for r, row in enumerate(values) for c, v in enumerate(row) if v is None}
+    if not blank:
+        return []
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        found = []
+        for r, row in enumerate(book[sheet].iter_rows(values_only=True)):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and v.startswith("=") and (r, c) in blank:
+                    found.append((r + 1, c, v))
+                elif v is not None and type(v).__name__ in ("ArrayFormula", "DataTableFormula") and (r, c) in blank:
+                    found.append((r + 1, c, str(getattr(v, "text", v))))
+        return found
+    finally:
+        book.close()
 
 
 def _typed_excel_column(series: pd.Series) -> pd.Series:
@@ -703,19 +735,28 @@ def table_to_points(
             "(gis.geocode_table, `lzgis geocode`)."
         )
     coords = {}
+    problems = []
     for column in (lon_col, lat_col):
-        numbers = pd.to_numeric(table[column], errors="coerce")
-        bad = np.flatnonzero((numbers.isna() & table[column].notna()
-                              & (table[column].astype(str).str.strip() != "")).to_numpy())
-        if len(bad):
-            raise InputError(
-                f"{source}: column {column!r} holds non-numbers in {describe_rows(spreadsheet_rows(table, bad))}; "
-                "coordinates must be decimal numbers (e.g. 109.43, not 东经109°25′)."
-            )
-        coords[column] = numbers.astype(float)
+        values = table[column].map(lambda v: normalise_number(v) if isinstance(v, str) else v)
+        numbers = pd.to_numeric(values, errors="coerce").astype(float)
+        written = table[column].notna() & (table[column].astype(str).str.strip() != "")
+        bad = (numbers.isna() & written) | np.isinf(numbers)
+        if bad.any():
+            rows = spreadsheet_rows(table, np.flatnonzero(bad.to_numpy()))
+            shown = ", ".join(f"row {r}: {v!r}" for r, v in zip(rows, table[column][bad.to_numpy()][:5]))
+            problems.append(f"column {column!r} holds {len(rows)} value(s) that are not finite numbers ({shown}"
+                            f"{' …' if len(rows) > 5 else ''})")
+        coords[column] = numbers.where(~np.isinf(numbers))
+    if problems:
+        raise InputError(
+            f"{source}: " + "; ".join(problems) + " (spreadsheet numbering: header = row 1); coordinates must be "
+            "decimal numbers (e.g. 109.43, not 东经109°25′ or NaN)."
+        )
     x, y = coords[lon_col].to_numpy(), coords[lat_col].to_numpy()
     present = ~(np.isnan(x) | np.isnan(y))
     _report_blank(table, np.flatnonzero(~present), [lon_col, lat_col], source=source, how=missing_coordinates)
+    if crs is None and present.any():
+        _refuse_swapped(x, y, table, source=source, lon_col=lon_col, lat_col=lat_col)
     geoms = np.full(len(table), None, dtype=object)
     geoms[present] = shapely.points(x[present], y[present])
     rest = table.drop(columns=[lon_col, lat_col])
@@ -733,12 +774,42 @@ def table_to_points(
     return _apply_datum(gdf, datum, source)
 
 
+def normalise_number(text: str) -> str:
+    """A number as typed, NFKC-normalised: full-width digits and punctuation (１０９．４３, －５) become ASCII.
+
+    >>> normalise_number("１０９．４３"), normalise_number(" －５ ")
+    ('109.43', '-5')
+    """
+    return unicodedata.normalize("NFKC", text).strip().replace("−", "-")
+
+
+def _refuse_swapped(x: np.ndarray, y: np.ndarray, table: pd.DataFrame, *, source: str, lon_col: str,
+                    lat_col: str) -> None:
+    """Refuse rows whose lon/lat lie in Liuzhou only when read the other way round (latitude in the lon column)."""
+    from .crs import in_liuzhou
+
+    with np.errstate(invalid="ignore"):
+        swapped = ~in_liuzhou(x, y, margin_deg=0.5) & in_liuzhou(y, x, margin_deg=0.5)
+    if swapped.any():
+        rows = spreadsheet_rows(table, np.flatnonzero(swapped))
+        first = int(np.flatnonzero(swapped)[0])
+        raise InputError(
+            f"{source}: {describe_rows(rows)}: {lon_col!r} and {lat_col!r} look swapped "
+            f"({x[first]:g}, {y[first]:g} lies in Liuzhou only read as latitude, longitude). Swap those cells "
+            "(or the column names); `lzgis geocode` corrects such rows and flags them swapped_corrected."
+        )
+
+
 def _report_blank(table: pd.DataFrame, positions: np.ndarray, columns: list[str], *, source: str,
                   how: MissingCoordinates) -> None:
     """Warn about (``"keep"``) or refuse (``"error"``) rows with a blank coordinate cell."""
     if len(positions) == 0:
         return
     where = describe_rows(spreadsheet_rows(table, positions))
+    rows = set(spreadsheet_rows(table, positions))
+    formulas = [f"row {r} {c!r} {t}" for r, c, t in table.attrs.get("formula_cells", []) if c in columns and r in rows]
+    if formulas:
+        where += f" (formula cells without a saved value: {'; '.join(formulas[:5])})"
     cells = " or ".join(repr(str(c)) for c in columns)
     verb, pronoun = ("has", "it has") if len(positions) == 1 else ("have", "they have")
     if how == "error":

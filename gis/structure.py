@@ -14,6 +14,9 @@ and builds one geometry per element:
 * ``line``: a schematic axis through the ordered member places (``schematic``);
   a county member stands at its centroid.
 
+Members may also name plan features by id (``{feature: LOG-T-001, layer: logistics}``): the element is then
+those features' own points or lines (``geometry_basis: plan_feature``), e.g. the 柳州铁路港 “一核二园三基地”.
+
 A township counts in exactly one *territory* element of a structure (polygon
 elements, and point groups marked ``territory: true`` such as the new districts
 柳东新区 / 北部生态新区, which have no polygon of their own): the element that
@@ -47,10 +50,12 @@ from .layers import catalog, layers_dir, load_layer
 __all__ = ["structure", "list_structures", "validate_structure_file", "structure_townships"]
 
 GEOMETRY_TYPES = ("polygon", "point", "line")
-GEOMETRY_BASES = ("admin_boundary", "township_seat", "schematic")
-MEMBER_KINDS = ("adcode", "township", "place", "managed_by")
+GEOMETRY_BASES = ("admin_boundary", "township_seat", "schematic", "plan_feature")
+MEMBER_KINDS = ("adcode", "township", "place", "managed_by", "feature")
 #: Layers that members are resolved against, in this order.
 PLACE_LAYERS = ("townships", "counties", "neighbours", "villages", "railway_stations")
+#: Plan layers whose features a ``feature:`` member names by id (with ``layer:``); never searched by ``place:``.
+FEATURE_LAYERS = ("logistics", "projects", "corridors", "corridor_sites", "characteristic_towns")
 STYLE_KEYS = ("color", "fill_color", "weight", "dash", "opacity", "fill_opacity", "radius")
 
 _STRUCTURE_REQUIRED = ("name", "title", "source_file", "section", "description", "elements")
@@ -77,10 +82,12 @@ def _gazetteer(root: Path) -> gpd.GeoDataFrame:
             "precision_m"]
     known = catalog()
     frames = []
-    for layer in PLACE_LAYERS:
+    for layer in (*PLACE_LAYERS, *FEATURE_LAYERS):
         if layer not in known or not (root / known[layer]["file"]).exists():
             continue
         gdf = load_layer(layer)
+        if layer in FEATURE_LAYERS:  # a plan feature is named by its id
+            gdf = gdf.assign(code=gdf["id"], county_adcode=None, managing_district=None)
         table = pd.DataFrame({col: gdf[col] if col in gdf else None for col in keep}, index=gdf.index)
         for col in keep[:-1]:
             table[col] = table[col].astype("string")
@@ -132,10 +139,15 @@ def _resolve_member(member: Any, gaz: gpd.GeoDataFrame) -> tuple[list[int], str 
     mask = pd.Series(True, index=gaz.index)
     if "county" in member:
         mask &= _county_mask(gaz, member["county"])
+    if kind == "feature":
+        if member.get("layer") not in FEATURE_LAYERS:
+            return [], (f"member {member!r}: a feature member needs layer: one of {', '.join(FEATURE_LAYERS)}")
+    elif "layer" in member and member["layer"] not in PLACE_LAYERS:
+        return [], f"member {member!r}: layer must be one of {', '.join(PLACE_LAYERS)}"
     if "layer" in member:
-        if member["layer"] not in PLACE_LAYERS:
-            return [], f"member {member!r}: layer must be one of {', '.join(PLACE_LAYERS)}"
         mask &= gaz["layer"] == member["layer"]
+    else:
+        mask &= gaz["layer"].isin(PLACE_LAYERS)
 
     if kind == "adcode":
         pool = gaz["layer"].isin(_ADMIN_LAYERS)
@@ -150,9 +162,14 @@ def _resolve_member(member: Any, gaz: gpd.GeoDataFrame) -> tuple[list[int], str 
         pool = gaz["layer"] == "townships"
         hits = mask & pool & (gaz["managing_district"] == value)
         where, candidates = "townships.managing_district", gaz.loc[pool, "managing_district"]
+    elif kind == "feature":
+        pool = gaz["layer"] == member["layer"]
+        hits = mask & pool & (gaz["code"] == value)
+        where, candidates = f"the ids of plan layer {member['layer']}", gaz.loc[pool, "code"]
     else:  # place
+        mask &= gaz["layer"].isin(PLACE_LAYERS)
         hits = mask & ((gaz["name"] == value) | (gaz["short_name"] == value) | (gaz["name_zh"] == value))
-        where, candidates = "layers " + ", ".join(PLACE_LAYERS), gaz["name"]
+        where, candidates = "layers " + ", ".join(PLACE_LAYERS), gaz.loc[gaz["layer"].isin(PLACE_LAYERS), "name"]
     hits = hits.fillna(False)
     positions = list(np.flatnonzero(hits.to_numpy()))
     if not positions:
@@ -216,7 +233,7 @@ def _element_problems(index: int, element: Any, gaz: gpd.GeoDataFrame) -> tuple[
     basis = element.get("geometry_basis")
     if basis is not None and basis not in GEOMETRY_BASES:
         problems.append(f"{where}: unknown geometry_basis {basis!r}; use one of {', '.join(GEOMETRY_BASES)}")
-    if geometry == "line" and basis not in (None, "schematic"):
+    if geometry == "line" and basis not in (None, "schematic", "plan_feature"):
         problems.append(f"{where}: a line through named places is schematic; set geometry_basis: schematic")
     style = element.get("style")
     if style is not None and (not isinstance(style, dict) or set(style) - set(STYLE_KEYS)):
@@ -238,14 +255,23 @@ def _element_problems(index: int, element: Any, gaz: gpd.GeoDataFrame) -> tuple[
     repeated = [gaz.at[p, "name"] for p, n in Counter(flat).items() if n > 1]
     if repeated:
         problems.append(f"{where}: member(s) {', '.join(map(str, repeated))} listed twice; keep one")
-    if geometry == "line" and len(resolved) < 2:
+    features = [isinstance(m, dict) and "feature" in m for m in members or []]
+    if any(features) and not all(features):
+        problems.append(f"{where}: members are either all plan features (feature:) or none; split the element")
+    if geometry == "line" and len(resolved) < 2 and not all(features):
         problems.append(f"{where}: a line needs at least two ordered members")
+    if all(features) and features and basis != "plan_feature":
+        problems.append(f"{where}: the members are plan features; set geometry_basis: plan_feature")
+    if basis == "plan_feature" and not (all(features) and features):
+        problems.append(f"{where}: geometry_basis plan_feature needs feature: members")
     if flat and geometry in GEOMETRY_TYPES:
         kinds = set(gaz.geometry.iloc[flat].geom_type)
         polygonal = kinds <= {"Polygon", "MultiPolygon"}
         if geometry == "polygon" and not polygonal:
             problems.append(f"{where}: a polygon element needs county/district members (adcode), "
                             "but some members are points; use geometry: point, or name the counties")
+        if geometry == "line" and basis == "plan_feature" and not kinds <= {"LineString", "MultiLineString"}:
+            problems.append(f"{where}: a line element of plan features needs line features (layer corridors)")
         if geometry == "point" and not kinds <= {"Point"}:
             problems.append(f"{where}: a point element needs township/village/station members; "
                             "counties are polygons, use geometry: polygon")
@@ -374,6 +400,9 @@ def _element_geometry(element: dict[str, Any], gaz: gpd.GeoDataFrame) -> shapely
         return shapely.union_all(shapely.make_valid(geoms.to_numpy()))
     if kind == "point":
         return geoms.iloc[0] if len(geoms) == 1 else shapely.MultiPoint(list(geoms))
+    if element.get("geometry_basis") == "plan_feature":  # the plan's own lines, as they are drawn
+        lines = [g for geom in geoms for g in getattr(geom, "geoms", [geom])]
+        return lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)
     # line: one node per member, a county at its centroid (computed in the analysis CRS)
     nodes = gpd.GeoSeries(gaz.geometry.iloc[[ps[0] for ps in element["_positions"]]].values, crs="EPSG:4326")
     areas = nodes.geom_type != "Point"

@@ -692,7 +692,7 @@ def make_map(
     title: str = "柳州市空间规划图",
     note: str | None = None,
     structure: gpd.GeoDataFrame | str | None = None,
-    add: Sequence[str | os.PathLike] | None = None,
+    add: Sequence[str | os.PathLike | gpd.GeoDataFrame] | None = None,
     base: Sequence[Any] | None = None,
     basemaps: Sequence[str] = ("osm", "tianditu", "gaode"),
     simplify_m: float = 30.0,
@@ -716,9 +716,9 @@ def make_map(
     structure : str or GeoDataFrame, optional
         A planning structure (:func:`gis.structure` name or its GeoDataFrame with a ``role``
         column: core / wing / cluster / node …), drawn as one styled layer per role.
-    add : sequence of path-like, optional
+    add : sequence of path-like or GeoDataFrame, optional
         User files (GeoPackage, GeoJSON, Shapefile, CSV with lon/lat), drawn on top, each with
-        all its attributes in the popup.
+        all its attributes in the popup; or such a file already read by :func:`read_user_layer`.
     base : sequence, optional
         The administrative polygons drawn first as the offline basemap; by default the
         ``base_layers`` of ``layers/map_styles.yaml`` that are shipped.
@@ -770,7 +770,7 @@ def make_map(
     overlays.sort(key=lambda e: group_order.index(str(e[1].get("group"))))
     entries.extend(overlays)
     for path in add or []:
-        gdf = read_user_layer(path)
+        gdf = path if isinstance(path, gpd.GeoDataFrame) else read_user_layer(path)  # already read (lzgis map)
         info = dict(gdf.attrs["layer"])
         info.setdefault("group", styles["user_group"])
         entries.append((gdf, info, True))

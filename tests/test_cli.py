@@ -249,9 +249,9 @@ def test_run_builds_maps_and_the_analysis_table(tmp_path):
     assert sum(n.endswith(".html") for n in names) == json.loads(result.stdout)["maps"] >= 1
     table = read_vector(out / "analysis_townships_nearest_logistics.csv")
     assert len(table) == 118
-    # brute force for every township over the shipped logistics nodes located to 5 km or better
+    # brute force for every township over the shipped logistics nodes located to 22 km or better (the default)
     hubs = pd.concat([gis.load_layer(n) for n, e in gis.layers.catalog().items() if e["group"] == "物流"])
-    hubs = hubs[hubs["precision_m"] <= 5000]
+    hubs = hubs[hubs["precision_m"] <= 22000]
     assert 0 < len(hubs) and json.loads(result.stdout)["targets"] == len(hubs)
     assert (hubs.geom_type == "Point").all()
     towns = gis.load_layer("townships")
@@ -259,6 +259,22 @@ def test_run_builds_maps_and_the_analysis_table(tmp_path):
         x, y = towns.geometry.iloc[i].x, towns.geometry.iloc[i].y
         d = GEOD.inv([x] * len(hubs), [y] * len(hubs), hubs.geometry.x.to_numpy(), hubs.geometry.y.to_numpy())[2]
         assert table["dist_m"].iloc[i] == pytest.approx(d.min(), rel=1e-5)
+    # the service areas on the roads, and every township's drive time to its quickest county seat
+    areas = pd.read_csv(out / "analysis_service_areas.csv", encoding="utf-8-sig")
+    assert areas["name"].tolist() == [f"{o} {m} 分钟" for o in ("中心城区", "柳城", "鹿寨") for m in (30, 60)]
+    polys = gpd.read_file(out / "service_areas.geojson")
+    assert (polys.geom_type.isin(["Polygon", "MultiPolygon"])).all() and len(polys) == 6
+    seats = gis.load_layer("county_seats")
+    for _, a in polys.iterrows():
+        inside = towns[towns.intersects(a.geometry)]
+        assert a["n_covered"] == len(inside)
+        origin = {"中心城区": "城中区", "柳城": "柳城县", "鹿寨": "鹿寨县"}[a["origin"]]
+        assert a.geometry.contains(seats[seats["name"] == origin].geometry.iloc[0])
+    drive = pd.read_csv(out / "analysis_drive_times.csv", encoding="utf-8-sig")
+    net = gis.travel_network(gis.load_layer("roads"))
+    matrix = gis.travel_times(net, towns, seats)
+    assert len(drive) == 118
+    assert np.allclose(drive["county_seat_minutes"], matrix.min(axis=1).round(1), atol=0.051)
     assert_one_line_error(invoke("run", "-o", str(out)), "already exists")
 
 

@@ -33,7 +33,8 @@ def _at(r, towns, name):
 def test_port_area_is_placed_at_its_town_seat(towns):
     r = geocode("鹿寨港江口作业区")
     assert (r.status, r.place, r.geocode_level) == ("matched", "江口作业区", "township")
-    assert _at(r, towns, "江口乡") and r.precision_m == towns.loc["江口乡", "precision_m"]
+    # placed at the township: the port lies somewhere in it, so its precision is the township's estimated extent
+    assert _at(r, towns, "江口乡") and r.precision_m == towns.loc["江口乡", "extent_m"]
     assert r.county == "鹿寨县"
 
 
@@ -145,7 +146,7 @@ def test_table_accounts_for_every_row(utf8):
     gdf, report = utf8
     src = pd.read_csv(DATA / "projects_utf8.csv", encoding="utf-8")
     assert len(src) >= 20 and len(report) == len(src) == len(gdf)
-    assert list(report["row"]) == list(src.index) and set(report["status"]) <= set(STATUSES)
+    assert list(report["row"]) == [i + 2 for i in src.index]  # spreadsheet rows and set(report["status"]) <= set(STATUSES)
     assert report.attrs["encoding"] == "UTF-8"
     # exactly the rows with a point are matched
     assert (gdf.geometry.notna() == (report["status"] == "matched").to_numpy()).all()
@@ -376,7 +377,7 @@ def test_county_township_village_keeps_the_village(text, towns):
     r = geocode(text)
     # 和里村 has no point of its own: its township's seat, at township level, not the county (72 km)
     assert (r.status, r.place, r.geocode_level) == ("matched", "和里村", "township")
-    assert _at(r, towns, "良口乡") and r.precision_m == towns.loc["良口乡", "precision_m"]
+    assert _at(r, towns, "良口乡") and r.precision_m == towns.loc["良口乡", "extent_m"]
     assert r.matched[-1].startswith("和里村")
 
 
@@ -432,10 +433,12 @@ def test_new_district_precision_covers_its_members_and_its_counties(towns):
     assert geocode("柳东新区").precision_m > 30000  # was 6428: 官塘 (in 柳东新区, no point) ~11 km away was not covered
 
 
-def test_guantang_port_is_placed_at_the_district_and_says_why():
+def test_guantang_port_is_the_osm_landmark_inside_the_district():
+    # OpenStreetMap knows the port (osm_id 952705380); before it, the port sat at the new district's point
     r, d = geocode("柳州港官塘作业区"), geocode("柳东新区")
-    assert (r.lon, r.lat, r.precision_m, r.geocode_level) == (d.lon, d.lat, d.precision_m, "county")
-    assert "no point for 官塘" in r.reason and "百朋镇" in r.reason
+    assert (r.geocode_level, r.osm_id, r.precision_m) == ("landmark", "952705380", 1000)
+    assert GEOD.inv(r.lon, r.lat, d.lon, d.lat)[2] < d.precision_m  # inside the district's radius
+    assert "OpenStreetMap" in r.basis
 
 
 def test_yanghe_is_at_yanghe_not_in_the_northern_district(towns):
@@ -462,8 +465,8 @@ def test_text_naming_only_the_city_is_placed_at_the_county_given_without_claimin
     assert (r.place, r.matched) == ("柳东新区", ()) and "names only 柳州市" in r.reason
     rep = _rows([["东风柳州柳东新基地", "", "柳州高新区"],
                  ["柳南汽车汽配物流产业园", "潭中西路北侧，西与柳州市西山公墓接壤", "柳南区"]])
-    r = rep.loc["东风柳州柳东新基地"]
-    assert (r["matched"], r["decided_by"], r["geocode_level"]) == ("", "county", "county")
+    r = rep.loc["东风柳州柳东新基地"]  # the name names the OSM plant (in 柳东): the landmark, not the district's point
+    assert (r["decided_by"], r["geocode_level"], r["osm_id"]) == ("name", "landmark", "677335834")
     r = rep.loc["柳南汽车汽配物流产业园"]
     assert (r["matched"], r["decided_by"]) == ("name:柳南→柳南区", "county")
 

@@ -27,6 +27,7 @@ NAMES = [
     "02_buffers_and_coverage",
     "03_proximity_and_half_hour_circle",
     "04_bring_your_own_projects",
+    "05_siting_and_compliance_review",
 ]
 KERNEL = "liuzhou-gis-notebook-test"
 CELL_TIMEOUT_S = 300
@@ -149,3 +150,52 @@ def test_04_bring_your_own_projects(kernel_dir, tmp_path, monkeypatch):
     assert "九元山风电项目" in report and "unmatched" in report
     # the plan's wharf is placed by its name (鹿寨); the made-up 示例 row needed the override
     assert "柳州外贸码头（鹿寨江口口岸作业区）" in report and "place+name" in report
+
+
+@pytest.mark.slow
+def test_05_siting_and_compliance_review(kernel_dir, tmp_path, monkeypatch):
+    nb, r = run_notebook("05_siting_and_compliance_review", kernel_dir, tmp_path, monkeypatch)
+    assert r["options"] == 4 and r["rows"] == 4 * 3
+    assert r["zone_classes"] == ["城镇开发边界", "永久基本农田", "生态保护红线"]
+    # 方案A's 永久基本农田 hectares agree with pyproj.Geod on the intersection with the union of the two boxes
+    assert r["farm_ha_A"] == pytest.approx(r["farm_ha_A_geod"], rel=1e-3) and r["farm_ha_A"] > 50
+    assert r["rank"]["方案A"] == 3 and sorted(r["rank"].values()) == [1, 2, 3]  # A occupies 永久基本农田
+    assert 0 < r["all_pass"] < r["candidates"]
+    for produced in ("05_review.html", "05_sites.html", "05_review.xlsx"):
+        assert (tmp_path / produced).exists(), produced
+    page = (tmp_path / "05_review.html").read_text(encoding="utf-8")
+    assert "示例" in page and "非真实三区三线" in page
+
+
+def _planner_table(kind: str, folder: Path) -> Path:
+    """The sample as a planner might hold it: GBK CSV without the 坐标系 column, or Excel.
+
+    (UTF-16 tables go through the same ``read_table`` as GBK ones: tests/test_readers.py.)
+    """
+    import pandas as pd
+
+    table = pd.read_csv(NOTEBOOKS / "data" / "projects_sample.csv", encoding="utf-8", dtype=str)
+    if kind == "gbk-no-datum":
+        path = folder / "我的项目.csv"
+        table.drop(columns=["坐标系"]).to_csv(path, index=False, encoding="gbk")
+    else:
+        path = folder / "我的项目.xlsx"
+        table.to_excel(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["gbk-no-datum", "xlsx"])
+def test_04_runs_on_a_planners_own_table(kind, kernel_dir, tmp_path, monkeypatch):
+    table = _planner_table(kind, tmp_path)
+    monkeypatch.setenv("LZGIS_TABLE", str(table))
+    out = tmp_path / "out"
+    nb, r = run_notebook("04_bring_your_own_projects", kernel_dir, out, monkeypatch)
+    with open(NOTEBOOKS / "data" / "projects_sample.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert r["table"] == table.name and r["rows"] == len(rows) and r["first_row"] == 2
+    assert r["encoding"] == {"gbk-no-datum": "GBK", "xlsx": "excel"}[kind]
+    # without a 坐标系 column the copied GCJ-02 row is taken as WGS-84 (one row: too few to judge the table)
+    assert r["gcj02_rows"] == (0 if kind == "gbk-no-datum" else 1)
+    assert r["before"] == r["after"] == {"matched": len(rows) - 2, "ambiguous": 1, "unmatched": 1}  # no overrides
+    assert (out / "04_geocode_report.csv").exists()

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import shapely
 import pandas as pd
 import pytest
 import yaml
@@ -25,7 +26,7 @@ REQUIRED = ["name", "category", "county", "status", "status_zh", "source_file", 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("layers")
-    for sub in ("base", "catalog", "gazetteer", "sources"):
+    for sub in ("base", "catalog", "gazetteer", "sources", "network"):
         shutil.copytree(layers_dir() / sub, root / sub)
     result = plans.build(None, root)
     return root, result
@@ -159,7 +160,7 @@ def test_empty_status_is_derived_only_from_the_text(built):
     for name, gdf in result["layers"].items():
         if name == "townships_plan":
             continue
-        assert set(gdf["status_basis"]) <= {"status_zh", "description", "section", "none"}, name
+        assert set(gdf["status_basis"]) <= {"status_zh", "description", "section", "same_as", "none"}, name
         assert ((gdf["status_basis"] == "none") == (gdf["status_zh"].fillna("") == "")).all(), name
 
 
@@ -184,7 +185,17 @@ def test_built_status_follows_the_vocabulary(built):
 def test_corridor_geometry_basis_is_honest(built):
     root, result = built
     cor = result["layers"]["corridors"]
-    assert set(cor["geometry_basis"]) <= {"railway_stations", "river_centreline", "schematic"}
+    assert set(cor["geometry_basis"]) <= {"railway_stations", "river_centreline", "schematic", "rail_graph",
+                                          "road_graph"}
+    # a line on the graph (built here without the shared folder: on the shipped roads / railways) has every vertex
+    # at a node of that graph, except the far end of a straight leg to a place off the graph
+    for basis, layer in (("rail_graph", "railways"), ("road_graph", "roads")):
+        nodes = shapely.get_coordinates(load_layer(layer, root=root).geometry.values)
+        for _, c in cor[cor["geometry_basis"] == basis].iterrows():
+            xy = np.asarray(c.geometry.coords)
+            d = np.array([np.hypot(nodes[:, 0] - x, nodes[:, 1] - y).min() for x, y in xy])
+            assert (d[1:-1] < 2e-6).all() and (d < 2e-6).sum() >= 2, c["name"]
+            assert c["existing_basis"] and 0 < c["graph_share"] <= 1
     stations = load_layer("railway_stations", root=root)
     to_m = transformer("EPSG:4326", analysis_crs())
     spts = np.array([to_m.transform(p.x, p.y) for p in stations.geometry])
@@ -310,7 +321,9 @@ def test_same_entity_in_two_tables_is_linked_never_dropped(built):
             assert i in links[t], (i, t)
     assert "WAT-4-3-05" in links["LOG-S-022"]  # the terminal's works, named in their description
     text = result["same_as"]["rows"].str.cat(sep="\n")
-    assert "LOG-S-012" in text and "CE-P-005 (projects_county_economy.csv, unlocated)" in text
+    # unlocated rows take part; CE-P-005 (国家汽车质量检验中心（广西）二期) was one until OpenStreetMap placed it
+    assert "LOG-S-012" in text and "CE-P-004 (projects_county_economy.csv, unlocated)" in text
+    assert "CE-P-005 (projects_county_economy.csv, projects)" in text
 
 
 CANONICAL = {"城中区", "鱼峰区", "柳南区", "柳北区", "柳江区", "柳城县", "鹿寨县", "融安县", "融水苗族自治县", "三江侗族自治县"}
@@ -344,7 +357,9 @@ def test_county_is_canonical_and_says_where_it_came_from(built):
     assert t["county"] == "鱼峰区" and t["county_basis"] == "located_point"
     # an empty county cell is filled from the located township (太阳村镇 → 柳南区)
     assert proj.loc["CE-P-121", ["county", "county_basis"]].tolist() == ["柳南区", "located_point"]
-    assert proj.loc["CE-P-001", "county"] == "" and "city" in proj.loc["CE-P-001", "county_note"]
+    assert proj.loc["CE-P-002", "county"] == "" and "city" in proj.loc["CE-P-002", "county_note"]
+    # CE-P-001 was city-level too until OpenStreetMap placed it (中国电信柳州云计算数据中心, in 鱼峰区)
+    assert proj.loc["CE-P-001", ["county", "county_basis", "osm_id"]].tolist() == ["鱼峰区", "located_point", "1158968486"]
 
 
 def test_features_outside_the_municipality_are_kept_and_reported(built):
@@ -370,8 +385,17 @@ def test_primary_counts_each_entity_once(built):
         prim = gdf[gdf["primary"]]
         keys = prim["name"].map(plans.name_key)
         assert not keys.duplicated().any(), (name, sorted(keys[keys.duplicated()]))
-        # exactly one primary per group of rows of this layer sharing a name key
-        for key, grp in gdf.groupby(gdf["name"].map(plans.name_key)):
+        # exactly one primary per group of rows of this layer sharing a name key or listed in same_as.yaml
+        group = dict(zip(gdf["id"], gdf["name"].map(plans.name_key)))
+        for entry in plans.explicit_links():
+            present = [i for i in entry.get("ids", []) if i in group]
+            for i in present[1:]:
+                old, new = group[i], group[present[0]]
+                group = {k: (new if v == old else v) for k, v in group.items()}
+        apart = {i for e in plans.explicit_links() for i in e.get("distinct", [])}
+        for key, grp in gdf.groupby(gdf["id"].map(group)):
+            if set(grp["id"]) & apart:  # rows kept apart although their names agree
+                continue
             assert grp["primary"].sum() == 1, (name, key)
             if len(grp) > 1:  # and they name each other
                 for _, r in grp.iterrows():
@@ -384,7 +408,12 @@ def test_primary_counts_each_entity_once(built):
     # the finer geocode wins over the first source: 滨江智谷 (county) over 柳州市滨江智谷 (city)
     assert proj.loc["HT-P-018", "primary"] and not proj.loc["URB-P-033", "primary"]
     sites = result["layers"]["corridor_sites"]
-    assert (~sites["primary"]).sum() == 4
+    # 4 by name (机场联络道, 通用机场 …) and the explicit 湘桂铁路柳州枢纽 (3 rows) and 梅林航电枢纽 (3 rows)
+    assert (~sites["primary"]).sum() == 8
+    cor = result["layers"]["corridors"].set_index("id")
+    for a, b in (("EXP-4-2-12", "URB-C-072"), ("EXP-4-2-04", "URB-C-065"), ("CE-C-005", "URB-C-061")):
+        assert b in cor.loc[a, "same_as"] and a in cor.loc[b, "same_as"]
+        assert cor.loc[[a, b], "primary"].sum() == 1
     # a siding and a berth serving one terminal are two works, both primary
     s = sites.set_index("id")
     assert s.loc["WAT-4-3-06", "primary"] and s.loc["RAIL-4-1-04a", "primary"]
@@ -396,3 +425,72 @@ def test_load_layer_reads_another_layers_folder(built):
     assert len(own) == len(load_layer("corridor_sites")) and own.attrs["layer"]["title"] == "交通工程点位(规划)"
     with pytest.raises(LayerError, match="unknown layer"):
         load_layer("no_such_layer", root=root)
+
+
+def test_rows_of_one_entity_share_the_best_location(built):
+    """广西工业设计城: one row located (物流规划), others unlocated by their own text → all at that location."""
+    from pyproj import Geod
+
+    _, result = built
+    layers = result["layers"]
+    rows = pd.concat([layers[n].assign(layer=n) for n in ("projects", "logistics", "facilities")], ignore_index=True)
+    city = rows[rows["name"].isin(["广西工业设计城", "工业设计城"])].set_index("id")
+    assert {"LOG-S-028", "CE-P-004", "URB-P-032", "FAC-R-006", "PARK-014"} <= set(city.index)
+    best = city.loc["LOG-S-028"]
+    assert best["location_from"] == ""
+    for i in ("CE-P-004", "URB-P-032", "FAC-R-006", "PARK-014"):
+        f = city.loc[i]
+        assert f["location_from"] == "LOG-S-028" and f.geometry.equals(best.geometry), i
+        assert f["precision_m"] == best["precision_m"] and f["geocode_level"] == best["geocode_level"]
+    assert not result["unlocated"]["id"].isin(["CE-P-004", "URB-P-032", "FAC-R-006"]).any()
+    # a row that took another's location: the new point lies within its own old radius (brute force, pyproj.Geod)
+    geod = Geod(ellps="WGS84")
+    shared = result["shared_locations"]
+    moved = shared[shared["was"] != "unlocated"]
+    assert len(moved) >= 5
+    for _, m in moved.iterrows():
+        if m["now"].startswith("kept"):
+            continue
+        old_prec = float(m["was"].split()[1])
+        assert float(m["moved_m"]) <= old_prec, m["id"]
+    f = layers["projects"].set_index("id").loc["CE-P-065"]  # 西部陆海新通道柳州铁路港（西鹅铁路物流中心）
+    g = layers["logistics"].set_index("id").loc["LOG-T-001"]
+    assert f["location_from"] == "LOG-T-001"
+    assert geod.inv(f.geometry.x, f.geometry.y, g.geometry.x, g.geometry.y)[2] < 1
+
+
+def test_one_status_per_entity_keeps_every_sources_word(built):
+    _, result = built
+    order = plans.STATUS_ORDER
+    layers = result["layers"]
+    for name in plans.LINKED_LAYERS:
+        gdf = layers[name]
+        assert {"status_own", "status_zh_own", "status_from", "status_by_source"} <= set(gdf.columns), name
+        by_id = gdf.set_index("id")
+        for i, f in by_id.iterrows():
+            # every row's own word is listed, and the shared status is the most advanced one listed
+            assert f"{i}（" in f["status_by_source"], i
+            zh = plans.status_words_zh()
+            listed = [{v: k for k, v in zh.items()}[w] for w in re.findall(r"（(\w+)）(?:；|$)", f["status_by_source"])]
+            assert f["status"] == max(listed, key=order.get), i
+            assert order[f["status"]] >= order[f["status_own"]]
+            assert (f["status_from"] != "") == (f["status"] != f["status_own"]), i
+    cor = layers["corridors"].set_index("id")
+    # 桂林至柳城高速公路: 002 says 续建 (专栏4-2), 004 says 重点推进 → under construction, both words kept
+    f = cor.loc["URB-C-064"]
+    assert f["status"] == "under_construction" and f["status_zh"] == "续建" and f["status_from"] == "EXP-4-2-05"
+    assert f["status_own"] == "planned" and f["status_zh_own"] == "重点推进" and "重点推进" in f["status_by_source"]
+
+
+def test_user_text_is_chinese_and_notes_are_internal(built):
+    _, result = built
+    for name, gdf in result["layers"].items():
+        if "description" not in gdf.columns:
+            continue
+        assert "note_internal" in gdf.columns, name
+        for d in gdf["description"].fillna(""):
+            assert not re.search(r"\b[a-z]{2,}\b", d), (name, d)
+    log = result["layers"]["logistics"].set_index("id")
+    assert log.loc["LOG-T-001", "description"].startswith("附件 柳南区表 序号1")
+    assert "part only" in log.loc["LOG-T-001", "note_internal"]
+    assert plans.split_description("只有中文；") == ("只有中文", "")

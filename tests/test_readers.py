@@ -105,7 +105,8 @@ def read_table_from(tmp_path, text):
 
 def test_non_numeric_coordinates_name_the_rows(tmp_path):
     t = read_table_from(tmp_path, "name,lon,lat\nA,109.4,24.3\nB,东经109度,24.3\n")
-    with pytest.raises(InputError, match=r"column 'lon' holds non-numbers in row 3 \(spreadsheet numbering"):
+    with pytest.raises(InputError, match=r"column 'lon' holds 1 value\(s\) that are not finite numbers \(row 3: "
+                                         r"'东经109度'\) \(spreadsheet numbering"):
         table_to_points(t)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "layers" / "sources"
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("LZGIS_SHARED") or REPO.parent / "shared")
 SEED = SHARED / "seeds" / "002_cea03bdf2b5fe175.txt"
 TOWNSHIPS_JSON = SHARED / "data" / "townships" / "quhua_townships_4502.json"
 LOGISTICS_CSV = SOURCES / "logistics_logistics_plan.csv"

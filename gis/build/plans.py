@@ -4,7 +4,7 @@ Every row of every source table ends either in a layer or in
 ``layers/plans/unlocated.md`` with its reason; ``build_report.md`` gives the
 counts per layer and per ``geocode_level``.
 
-- ``projects_*.csv``, ``logistics_*.csv``, ``characteristic_towns_*.csv`` →
+- ``projects_*.csv``, ``logistics_*.csv``, ``characteristic_towns_*.csv``, ``facilities_*.csv`` →
   points geocoded with :func:`gis.geocode.geocode` (``anchor`` first, then
   ``place``; the name breaks ties and stands in for an empty or unknown place;
   ``geocode_decided_by`` says which), status mapped from ``status_zh``;
@@ -17,6 +17,13 @@ counts per layer and per ``geocode_level``.
   都柳江 waterways follow the Natural Earth centre line between the projected
   positions of their ports (``"river_centreline"``); everything else is a
   straight line through the places (``"schematic"``).
+
+Rows of different tables naming one entity are linked (``same_as``: names, gazetteer
+landmarks, ``sources/same_as.yaml``); they share the best location any of them has
+(:func:`share_locations`), one status by one rule with every source's word kept
+(:func:`share_status`), and ``primary`` marks one row per entity and layer
+(:func:`mark_primary`).  ``description`` keeps the Chinese clauses of the source's
+description; English transcriber notes go to ``note_internal`` (:func:`split_description`).
 
 Run ``python -m gis.build.plans [SHARED_DIR]`` (build; with the shared folder the
 gazetteer inputs of :mod:`gis.build.external` are rebuilt too) or
@@ -35,6 +42,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from shapely.geometry import LineString, Point
 from shapely.ops import substring
@@ -46,7 +54,7 @@ from ..gazetteer import LEVEL_RANK, Gazetteer, Place, normalise_text
 from ..geocode import GeocodeResult, _geocode_row, geocode
 from ..layers import catalog, layers_dir, load_layer, read_yaml
 
-POINT_LAYERS = ("projects", "logistics", "characteristic_towns")
+POINT_LAYERS = ("projects", "logistics", "characteristic_towns", "facilities")
 STATUS_CLASSES = ("existing", "under_construction", "planned", "reserve", "unknown")
 RIVER_WATERWAYS = ("柳江", "融江", "都柳江")
 #: A port farther than this from the river centre line is not put on it.
@@ -171,14 +179,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
 class _Unlocated:
     def __init__(self) -> None:
         self.rows: list[dict[str, str]] = []
+        #: id → (layer, feature fields without location) of unlocated point-table rows, for :func:`share_locations`
+        self.records: dict[str, tuple[str, dict[str, Any]]] = {}
 
-    def add(self, table: str, row: int, ident: str, name: str, place: str, reason: str, candidates: str = "") -> None:
+    def add(self, table: str, row: int, ident: str, name: str, place: str, reason: str, candidates: str = "",
+            *, layer: str = "", record: dict[str, Any] | None = None) -> None:
         self.rows.append({"table": table, "row": str(row), "id": ident, "name": name, "place": place,
                           "reason": reason, "candidates": candidates})
+        if record is not None and ident:
+            self.records[ident] = (layer, record)
+
+    def remove(self, ident: str) -> None:
+        self.rows = [r for r in self.rows if r["id"] != ident]
+        self.records.pop(ident, None)
 
 
 def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
-                 vocab: dict[str, str], root: Path) -> tuple[gpd.GeoDataFrame, int]:
+                 vocab: dict[str, str], root: Path, *, layer: str = "") -> tuple[gpd.GeoDataFrame, int]:
     rows, total = [], 0
     for path in files:
         df = _read_csv(path)
@@ -188,12 +205,15 @@ def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
             res = _geocode_row(r.get("name", ""), r.get("place", ""), r.get("anchor", ""), r.get("county") or None, gaz)
             if res.status != "matched":
                 unlocated.add(path.name, i + 2, r.get("id", ""), r.get("name", ""), r.get("place", ""),
-                              f"{res.status}: {res.reason}", "; ".join(res.candidates))
+                              f"{res.status}: {res.reason}", "; ".join(res.candidates), layer=layer,
+                              record={**r, **_status_fields(r, vocab, root), "source_table": path.name,
+                                      "source_row": i + 2, "_reason": f"{res.status}: {res.reason}"})
                 continue
             feat = dict(r)
             here = gaz.lookup(res.place or "")
-            feat.update(**_status_fields(r, vocab, root), geocode_level=res.geocode_level,
-                        precision_m=res.precision_m, matched="; ".join(res.matched), geocode_basis=res.reason,
+            precision, basis = area_precision(res.precision_m, r.get("area_mu"), r.get("area_km2"), res.reason)
+            feat.update(**_status_fields(r, vocab, root), geocode_level=res.geocode_level, osm_id=res.osm_id,
+                        precision_m=precision, matched="; ".join(res.matched), geocode_basis=basis,
                         geocode_decided_by=res.decided_by, _place_kind=here[0].kind if here else "",
                         _place=res.place or "", _place_county=here[0].county if here else "",
                         source_table=path.name, source_row=i + 2, geometry=Point(res.lon, res.lat))
@@ -204,6 +224,42 @@ def _point_layer(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
         if col in gdf.columns:
             gdf[col] = pd.to_numeric(gdf[col].replace("", np.nan), errors="coerce")
     return gdf, total
+
+
+#: Square metres per unit of a stated area.
+_M2 = {"area_mu": 10000.0 / 15.0, "area_km2": 1e6}
+
+
+def area_precision(precision_m: float | None, area_mu: Any = None, area_km2: Any = None,
+                   basis: str = "") -> tuple[float | None, str]:
+    """The precision of a feature whose plan states its area: at least the radius of a circle of that area.
+
+    A site of 4.2 km² cannot lie within 200 m of a point: whatever placed it, the
+    claimed radius is raised to the equal-area radius sqrt(A/π), and the basis says so.
+
+    Examples
+    --------
+    >>> area_precision(200.0, area_km2="4.2")[0]   # sqrt(4.2e6 / pi) = 1156.2 m
+    1157.0
+    >>> area_precision(5000.0, area_mu="300")[0]
+    5000.0
+    """
+    areas = []
+    for col, v in (("area_mu", area_mu), ("area_km2", area_km2)):
+        try:
+            f = float(str(v).strip()) if v not in (None, "") else float("nan")
+        except ValueError:
+            f = float("nan")
+        if np.isfinite(f) and f > 0:
+            areas.append((f * _M2[col], col, f))
+    if not areas or precision_m is None:
+        return precision_m, basis
+    m2, col, f = max(areas)
+    radius = float(np.ceil(np.sqrt(m2 / np.pi)))
+    if radius <= precision_m:
+        return precision_m, basis
+    unit = "亩" if col == "area_mu" else "km²"
+    return radius, f"{basis}; precision raised to the equal-area radius of its stated area ({f:g} {unit}: {radius:.0f} m)"
 
 
 def _townships_plan(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
@@ -233,6 +289,9 @@ def _townships_plan(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated,
             tags.setdefault(hit.iloc[0]["code"], []).append({**r, "source_table": path.name, "source_row": str(i + 2)})
     out = towns[["code", "name", "kind", "county", "county_adcode", "managing_district", "geocode_level",
                  "precision_m", "geometry"]].copy()
+    if "extent_m" in towns.columns:  # a tag names the township (the unit), not its seat: its estimated extent
+        out["seat_precision_m"] = out["precision_m"]
+        out["precision_m"] = np.maximum(towns["extent_m"].astype(float), towns["precision_m"].astype(float))
     out["tags"] = [("、".join(dict.fromkeys(t["tag"] for t in tags.get(c, []))) or "") for c in out["code"]]
     out["n_tags"] = [len(tags.get(c, [])) for c in out["code"]]
     out["detail"] = ["；".join(t["detail"] for t in tags.get(c, []) if t.get("detail")) for c in out["code"]]
@@ -285,7 +344,7 @@ SITE_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("airport_works", ("机场", "联络道")),
     ("pipeline", ("管道", "管网")),
     ("interchange", ("互通", "立交")),
-    ("bridge", ("大桥",)),
+    ("bridge", ("大桥", "复线桥", "二桥", "三桥")),
     ("bypass", ("绕城", "北环", "南环", "环路", "过境")),
     ("road_network", ("路网",)),
     ("urban_transit", ("轨道交通", "捷运")),
@@ -346,6 +405,7 @@ def alternative_groups(places: list[str], texts: list[str]) -> list[list[str]]:
 
 
 _CITY_INSERT = re.compile(r"\((?:广西)?柳州市?\)")
+_DASHES = re.compile(r"[—–－‐-]+")
 
 
 def name_key(name: Any) -> str:
@@ -359,7 +419,7 @@ def name_key(name: Any) -> str:
     >>> name_key("中国移动（柳州）数据中心") == name_key("中国移动 (柳州) 数据中心") == "中国移动数据中心"
     True
     """
-    key = _CITY_INSERT.sub("", normalise_text(name))
+    key = _DASHES.sub("-", _CITY_INSERT.sub("", normalise_text(name)))
     for prefix in ("广西柳州市", "广西柳州", "柳州市", "柳州"):
         if key.startswith(prefix) and len(key) - len(prefix) >= 4:
             key = key[len(prefix):]
@@ -372,8 +432,12 @@ def name_key(name: Any) -> str:
 
 
 _PAREN = re.compile(r"\(([^()]*)\)$")  # a trailing bracket: another name of the whole
-#: Layers whose features are linked by ``same_as`` (the point layers and the corridor sites).
-LINKED_LAYERS = ("projects", "logistics", "characteristic_towns", "corridor_sites")
+#: Layers whose features are linked by ``same_as`` (the point layers, the corridor lines and the corridor sites).
+LINKED_LAYERS = ("projects", "logistics", "characteristic_towns", "facilities", "corridors", "corridor_sites")
+#: Layers of points whose linked rows share the best location (:func:`share_locations`).
+POINT_LINKED = ("projects", "logistics", "characteristic_towns", "facilities", "corridor_sites")
+#: The order of the status classes: the most advanced state a source reports wins (:func:`share_status`).
+STATUS_ORDER = {"existing": 4, "under_construction": 3, "planned": 2, "reserve": 1, "unknown": 0}
 
 
 def entity_keys(name: Any, gaz: Gazetteer | None = None) -> set[str]:
@@ -395,10 +459,64 @@ def entity_keys(name: Any, gaz: Gazetteer | None = None) -> set[str]:
     return keys
 
 
-def _same_as(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated", gaz: Gazetteer) -> pd.DataFrame:
-    """Link rows naming one entity (shared :func:`entity_keys`); fill ``same_as`` of the linked layers; return the links.
+def explicit_links(root: str | Path | None = None) -> list[dict[str, Any]]:
+    """The hand-checked links of ``<root>/sources/same_as.yaml``: rows naming one work under different spellings.
 
-    Nothing is dropped: each row stays where it is and names the others (their ``id``).
+    Each entry is ``{ids: [...], reason: "..."}`` (one entity) or ``{distinct: [a, b], reason: "..."}`` (two rows whose
+    names agree but which the text shows to be different things: never linked by their name); a malformed entry raises
+    :class:`gis.LayerError` naming it.
+
+    Examples
+    --------
+    >>> any({"EXP-4-2-11", "URB-C-074"} <= set(e.get("ids", [])) for e in explicit_links())
+    True
+    """
+    path = Path(root if root is not None else layers_dir()) / "sources" / "same_as.yaml"
+    if not path.exists():
+        return []
+    data = read_yaml(path) or []
+    problems = []
+    for k, e in enumerate(data if isinstance(data, list) else [None]):
+        ids = e.get("ids", e.get("distinct")) if isinstance(e, dict) else None
+        if not isinstance(ids, list) or len(ids) < 2 or ("ids" in e) == ("distinct" in e) \
+                or not str(e.get("reason") or "").strip():
+            problems.append(f"entry {k + 1}: give `ids` (two or more row ids) or `distinct` (two ids), and `reason`")
+    if problems:
+        raise LayerError(f"{path}: " + "; ".join(problems) + "; fix the entries (see layers/sources/README.md)")
+    return [{"ids" if "ids" in e else "distinct": [str(i) for i in e.get("ids", e.get("distinct"))],
+             "reason": str(e["reason"]).strip()} for e in data]
+
+
+class _Groups:
+    """Union-find over row positions."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def root(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, a: int, b: int) -> None:
+        self.parent[self.root(a)] = self.root(b)
+
+    def groups(self) -> list[list[int]]:
+        out: dict[int, list[int]] = {}
+        for i in range(len(self.parent)):
+            out.setdefault(self.root(i), []).append(i)
+        return [g for g in out.values() if len(g) > 1]
+
+
+def _same_as(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated", gaz: Gazetteer,
+             explicit: list[dict[str, Any]] | None = None) -> tuple[pd.DataFrame, list[list[tuple[str, str]]]]:
+    """Link rows naming one entity; fill ``same_as`` of the linked layers; return the links and the entity groups.
+
+    Rows are linked when they share a key of :func:`entity_keys`, when ``layers/sources/same_as.yaml`` lists them
+    together, or (corridor sites) when their description names a ``LOG-*`` row.  The entity groups (returned as
+    ``[(layer, id), …]``, unlocated rows as layer ``"unlocated"``) leave out the last kind: a siding serving a terminal
+    is linked to it but is another work.  Nothing is dropped: each row stays where it is and names the others.
     """
     members: list[tuple[str, str, str, str]] = []  # (ref, table, where, name)
     keys: list[set[str]] = []
@@ -410,43 +528,44 @@ def _same_as(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated", gaz: 
             members.append((str(f["id"]), str(f["source_table"]), layer, str(f["name"])))
             keys.append(entity_keys(f["name"], gaz))
     for r in unlocated.rows:
-        if r["table"].endswith(".csv") and not r["table"].startswith("township_tags"):
+        if r["id"] and not r["table"].startswith("township_tags"):
             members.append((r["id"], r["table"], "unlocated", r["name"]))
             keys.append(entity_keys(r["name"], gaz))
-    parent = list(range(len(members)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    index = {m[0]: i for i, m in enumerate(members)}
+    missing = [i for e in explicit or [] for i in e.get("ids", e.get("distinct", [])) if i not in index]
+    apart = {frozenset((index[a], index[b])) for e in explicit or [] if "distinct" in e
+             for a in e["distinct"] for b in e["distinct"] if a != b}
+    if missing:
+        raise LayerError(f"layers/sources/same_as.yaml names rows that no source table has: {', '.join(missing)}; "
+                         "correct the ids")
+    entity, linked = _Groups(len(members)), _Groups(len(members))
     first: dict[str, int] = {}
     for i, ks in enumerate(keys):
         for k in ks:
             if k.startswith("alias:"):
                 continue
             if k in first:
-                parent[root(i)] = root(first[k])
+                if frozenset((i, first[k])) not in apart:
+                    entity.join(i, first[k])
             else:
                 first[k] = i
     # a bracketed other name links only to a row whose own name it is (not 铁路专用线 to 铁路专用线)
     for i, ks in enumerate(keys):
         for k in ks:
             if k.startswith("alias:") and k[6:] in first:
-                parent[root(i)] = root(first[k[6:]])
-    index = {m[0]: i for i, m in enumerate(members)}
+                entity.join(i, first[k[6:]])
+    for e in explicit or []:
+        for a, b in zip(e.get("ids", [])[:-1], e.get("ids", [])[1:]):
+            entity.join(index[a], index[b])
+    for g in entity.groups():
+        for a, b in zip(g[:-1], g[1:]):
+            linked.join(a, b)
     for i, target in named:
         if target in index:
-            parent[root(i)] = root(index[target])
-    groups: dict[int, list[int]] = {}
-    for i in range(len(members)):
-        groups.setdefault(root(i), []).append(i)
+            linked.join(i, index[target])
     links = {}
     rows = []
-    for g in groups.values():
-        if len(g) < 2:
-            continue
+    for g in linked.groups():
         for i in g:
             links[(members[i][2], members[i][0])] = [members[j][0] for j in g if j != i]
         rows.append({"entity": members[g[0]][3], "rows": "; ".join(f"{members[i][0]} ({members[i][1]}, "
@@ -459,7 +578,146 @@ def _same_as(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated", gaz: 
         gdf["same_as"] = ["; ".join(dict.fromkeys([*[x for x in str(o or "").split("; ") if x],
                                                    *links.get((layer, str(i)), [])]))
                           for o, i in zip(old.fillna(""), gdf["id"])]
-    return pd.DataFrame(rows, columns=["entity", "rows"])
+    groups = [[(members[i][2], members[i][0]) for i in g] for g in entity.groups()]
+    return pd.DataFrame(rows, columns=["entity", "rows"]), groups
+
+
+_GEOD = None
+
+
+def _dist_m(a: Point, b: Point) -> float:
+    global _GEOD
+    if _GEOD is None:
+        from pyproj import Geod
+
+        _GEOD = Geod(ellps="WGS84")
+    return float(_GEOD.inv(a.x, a.y, b.x, b.y)[2])
+
+
+_LOCATION_COLUMNS = ("geocode_level", "precision_m", "matched", "geocode_basis", "_place_kind", "_place",
+                     "_place_county")
+
+
+def share_locations(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated",
+                    groups: list[list[tuple[str, str]]]) -> pd.DataFrame:
+    """Give every point row of an entity group the best location any of its rows has; return what changed.
+
+    The best location is the finest ``geocode_level``, then the smallest ``precision_m``, then the first row.  A
+    located row takes it only when the best point lies within its own ``precision_m`` (the two say the same thing,
+    one more precisely); otherwise it keeps its own and the conflict is reported.  An unlocated row of a point table
+    becomes a feature of its layer at that location.  ``location_from`` names the row the location came from (empty:
+    its own geocode).  Lines are not changed.
+    """
+    for name in POINT_LINKED:
+        if name in layers and len(layers[name]):
+            layers[name]["location_from"] = ""
+    report = []
+    for group in groups:
+        located = [(n, i) for n, i in group if n in POINT_LINKED and n in layers and len(layers[n])
+                   and i in set(layers[n]["id"].astype(str))]
+        if not located:
+            continue
+        rows = {(n, i): layers[n].loc[layers[n]["id"].astype(str) == i].index[0] for n, i in located}
+
+        def rank(ni: tuple[str, str]) -> tuple[int, float]:
+            f = layers[ni[0]].loc[rows[ni]]
+            return LEVEL_RANK.get(f["geocode_level"], len(LEVEL_RANK)), float(f["precision_m"])
+
+        best = min(located, key=rank)
+        bf = layers[best[0]].loc[rows[best]]
+        for n, i in located:
+            if (n, i) == best or rank((n, i)) <= rank(best):
+                continue
+            gdf, k = layers[n], rows[(n, i)]
+            d = _dist_m(gdf.at[k, "geometry"], bf.geometry)
+            old = f"{gdf.at[k, 'geocode_level']} {float(gdf.at[k, 'precision_m']):.0f} m"
+            if d > float(gdf.at[k, "precision_m"]):
+                report.append({"id": i, "layer": n, "from": best[1], "moved_m": round(d),
+                               "was": old, "now": "kept (conflict: the finer row lies outside its radius)"})
+                continue
+            gdf.at[k, "geometry"] = bf.geometry
+            for col in _LOCATION_COLUMNS:
+                if col in gdf.columns:
+                    gdf.at[k, col] = bf.get(col, "")
+            gdf.at[k, "geocode_basis"] = f"same_as {best[1]}: {bf.get('geocode_basis', '')}"
+            gdf.at[k, "location_from"] = best[1]
+            report.append({"id": i, "layer": n, "from": best[1], "moved_m": round(d), "was": old,
+                           "now": f"{bf['geocode_level']} {float(bf['precision_m']):.0f} m"})
+        for n, i in group:
+            if n != "unlocated" or i not in unlocated.records:
+                continue
+            layer, rec = unlocated.records[i]
+            if layer not in POINT_LINKED or layer not in layers:
+                continue
+            feat = {**{c: v for c, v in rec.items() if c != "_reason"},
+                    **{c: bf.get(c, "") for c in _LOCATION_COLUMNS},
+                    "geocode_basis": f"same_as {best[1]}: {bf.get('geocode_basis', '')} (own geocode: {rec['_reason']})",
+                    "geocode_decided_by": "same_as", "location_from": best[1], "geometry": bf.geometry}
+            new = gpd.GeoDataFrame([feat], geometry="geometry", crs=layers[layer].crs)
+            for col in ("area_mu", "area_km2", "investment_yi"):
+                if col in new.columns:
+                    new[col] = pd.to_numeric(new[col].replace("", np.nan), errors="coerce")
+            layers[layer] = gpd.GeoDataFrame(pd.concat([layers[layer], new], ignore_index=True),
+                                             geometry="geometry", crs=layers[layer].crs)
+            unlocated.remove(i)
+            report.append({"id": i, "layer": layer, "from": best[1], "moved_m": "", "was": "unlocated",
+                           "now": f"{bf['geocode_level']} {float(bf['precision_m']):.0f} m"})
+    return pd.DataFrame(report, columns=["id", "layer", "from", "moved_m", "was", "now"])
+
+
+def _short_source(f: Any) -> str:
+    return str(f.get("section") or "").split("·")[0] or str(f.get("source_file") or "")
+
+
+def status_words_zh() -> dict[str, str]:
+    """The Chinese word of each status class (``status_zh`` of ``layers/map_styles.yaml``), for user text.
+
+    Examples
+    --------
+    >>> status_words_zh()["under_construction"]
+    '在建'
+    """
+    return {str(k): str(v) for k, v in ((read_yaml(layers_dir() / "map_styles.yaml") or {}).get("status_zh") or {}).items()}
+
+
+def share_status(layers: dict[str, gpd.GeoDataFrame], groups: list[list[tuple[str, str]]]) -> None:
+    """One status per entity, by one rule, keeping every source's word.
+
+    The rule (``_STATUS_SHARE_RULE``): the most advanced state any source reports wins (existing > under_construction >
+    planned > reserve > unknown); a tie goes to the first row in source order.  ``status`` and ``status_zh`` become that
+    state and the word it was read from, ``status_from`` the row that said it (empty: the row's own word; else
+    ``status_basis`` is ``same_as``), ``status_own`` / ``status_zh_own`` / ``status_basis_own`` keep the row's own
+    reading, and ``status_by_source`` lists every row's word with its class in Chinese (user text):
+    ``id（source）：word（class）``, e.g. ``EXP-4-2-05（物流规划）：续建（在建）``.
+    """
+    zh = status_words_zh()
+    for name in LINKED_LAYERS:
+        gdf = layers.get(name)
+        if gdf is None or not len(gdf):
+            continue
+        gdf["status_own"] = gdf["status"]
+        gdf["status_zh_own"] = gdf["status_zh"]
+        gdf["status_basis_own"] = gdf["status_basis"]
+        gdf["status_from"] = ""
+        gdf["status_by_source"] = [f"{i}（{_short_source(f)}）：{f['status_zh'] or '—'}（{zh.get(f['status'], f['status'])}）"
+                                   for i, (_, f) in zip(gdf["id"], gdf.iterrows())]
+    for group in groups:
+        rows = [(n, i, layers[n].index[layers[n]["id"].astype(str) == i][0]) for n, i in group
+                if n in layers and len(layers[n]) and (layers[n]["id"].astype(str) == i).any()]
+        if len(rows) < 2:
+            continue
+        words = [layers[n].at[k, "status_by_source"] for n, _, k in rows]
+        best = max(rows, key=lambda r: STATUS_ORDER.get(layers[r[0]].at[r[2], "status_own"], 0))
+        bn, bi, bk = best
+        for n, i, k in rows:
+            gdf = layers[n]
+            gdf.at[k, "status_by_source"] = "；".join(words)
+            if (n, i) != (bn, bi) and STATUS_ORDER.get(layers[bn].at[bk, "status_own"], 0) > \
+                    STATUS_ORDER.get(gdf.at[k, "status_own"], 0):
+                gdf.at[k, "status"] = layers[bn].at[bk, "status_own"]
+                gdf.at[k, "status_zh"] = layers[bn].at[bk, "status_zh_own"]
+                gdf.at[k, "status_from"] = bi
+                gdf.at[k, "status_basis"] = "same_as"
 
 
 @dataclass(frozen=True)
@@ -477,6 +735,7 @@ class _Stop:
     kind: str
     reason: str
     same_as: str = ""
+    osm_id: str = ""
 
 
 def _facilities(layer: gpd.GeoDataFrame | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -502,7 +761,7 @@ def _facility_stop(p: str, log_ids: list[str], facilities: tuple[dict[str, Any],
     return _Stop(p, g.x, g.y, f["geocode_level"], float(f["precision_m"]), f"facility({f['geocode_level']})",
                  f.get("county") or None, True,
                  "facility", f"the logistics feature {f['id']} {f['name']} ({f['geocode_level']}; {f.get('geocode_basis', '')})",
-                 str(f["id"]))
+                 str(f["id"]), osm_id=str(f.get("osm_id") or ""))
 
 
 def _context_counties(item: dict, gaz: Gazetteer, stops: list[_Stop]) -> set[str]:
@@ -545,7 +804,7 @@ def _place_stop(p: str, mode: str, gaz: Gazetteer, facilities, log_ids: list[str
         if fac is None or LEVEL_RANK[res.geocode_level] <= LEVEL_RANK[fac.level]:
             county = res.place if kind == "new_district" else res.county
             return _Stop(p, res.lon, res.lat, res.geocode_level, float(res.precision_m or 0), res.geocode_level,
-                         county, inside if kind != "river" else False, kind, res.reason), res
+                         county, inside if kind != "river" else False, kind, res.reason, osm_id=res.osm_id), res
     return fac, res
 
 
@@ -621,7 +880,7 @@ def _corridors(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated, root: P
                     sites.append({**common, "county": "", "_place_kind": s.kind, "_place": s.surface, "_place_county": s.county or "",
                                   "_facility": s.same_as if s.kind == "facility" else "", "site_kind": site_kind(name),
                                   "place": s.surface, "geometry_basis": "site",
-                                  "geocode_level": s.level, "precision_m": s.precision_m,
+                                  "geocode_level": s.level, "precision_m": s.precision_m, "osm_id": s.osm_id,
                                   "matched": " → ".join(f"{x.surface}:{x.basis}" for x in stops),
                                   "geocode_basis": f"{where}: {s.reason}", "same_as": "; ".join(same),
                                   "geometry": Point(s.lon, s.lat)})
@@ -660,7 +919,7 @@ def _corridors(files: list[Path], gaz: Gazetteer, unlocated: _Unlocated, root: P
                 "geocode_level": max((s.level for s in stops), key=LEVEL_RANK.__getitem__),
                 "precision_m": max(s.precision_m for s in stops),
                 "matched": " → ".join(f"{s.surface}:{s.basis}" for s in stops),
-                "same_as": "; ".join(dict.fromkeys(x.same_as for x in stops if x.same_as)),
+                "via_facilities": "; ".join(dict.fromkeys(x.same_as for x in stops if x.same_as)),
                 "geometry": geom,
             })
     empty = [*FEATURE_COLUMNS, "geometry_basis", "geometry"]
@@ -815,12 +1074,15 @@ def _finest(gdf: gpd.GeoDataFrame) -> pd.Series:
     return pd.Series(list(zip(rank, prec, gdf["source_file"].fillna(""), line, gdf["id"].astype(str))), index=gdf.index)
 
 
-def mark_primary(gdf: gpd.GeoDataFrame, *, gazetteer: Gazetteer | None = None) -> gpd.GeoDataFrame:
+def mark_primary(gdf: gpd.GeoDataFrame, *, gazetteer: Gazetteer | None = None,
+                 explicit: list[dict[str, Any]] | None = None) -> gpd.GeoDataFrame:
     """A copy with a boolean ``primary``: True for exactly one row of each ``same_as`` group within the layer.
 
     A group is the rows of this layer connected by ``same_as`` links between rows that name one entity (share a key
     of :func:`entity_keys`): links to other layers do not count (each layer keeps one row per entity), nor does a
-    corridor site's link to the logistics row it serves (a siding and a berth of one terminal stay two works).  The primary row is the one with the finest geocode (``geocode_level``, then
+    corridor site's link to the logistics row it serves (a siding and a berth of one terminal stay two works).  Rows
+    listed together in ``layers/sources/same_as.yaml`` (``explicit``, :func:`explicit_links`) are one entity too.
+    The primary row is the one with the finest geocode (``geocode_level``, then
     ``precision_m``), then the first source (``source_file``, ``source_line``), then the id.
     ``gdf[gdf["primary"]]`` counts each entity once.
     """
@@ -836,9 +1098,13 @@ def mark_primary(gdf: gpd.GeoDataFrame, *, gazetteer: Gazetteer | None = None) -
         return i
 
     keys = [{x[6:] if x.startswith("alias:") else x for x in entity_keys(nm, gazetteer)} for nm in out["name"]]
+    pairs = {frozenset((a, b)) for e in explicit or [] for a in e.get("ids", []) for b in e.get("ids", []) if a != b}
+    apart = {frozenset((a, b)) for e in explicit or [] for a in e.get("distinct", []) for b in e.get("distinct", [])
+             if a != b}
     for k, s in enumerate(out["same_as"].fillna("") if "same_as" in out.columns else [""] * len(ids)):
         for other in filter(None, str(s).split("; ")):
-            if other in pos and keys[k] & keys[pos[other]]:
+            if other in pos and frozenset((ids[k], other)) not in apart and \
+                    (keys[k] & keys[pos[other]] or frozenset((ids[k], other)) in pairs):
                 parent[root(k)] = root(pos[other])
     key = list(_finest(out)) if len(out) else []
     best: dict[int, int] = {}
@@ -848,6 +1114,49 @@ def mark_primary(gdf: gpd.GeoDataFrame, *, gazetteer: Gazetteer | None = None) -
             best[r] = k
     chosen = set(best.values())
     out["primary"] = [k in chosen for k in range(len(ids))]
+    return out
+
+
+_CLAUSE = re.compile(r"(?<=[；;])\s*|(?<=[.。])\s+(?=[A-Za-z(（\u4e00-\u9fff])|(?<=\.)(?=[\u4e00-\u9fff])")
+_ASCII_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
+#: Latin words that are names or units in a Chinese clause, not English prose.
+_NOT_ENGLISH = {"KD", "JIT", "AI", "RRT", "RCEP", "CEPA", "LOG", "URB", "CE", "HT", "CH", "RAIL", "EXP", "HWY", "WAT",
+                "AIR", "PIPE", "RD", "AX", "OCR", "GDP", "km", "mu", "m²", "MW", "kV", "TEU", "LNG", "IT", "EPC",
+                "PPP", "B", "II", "III", "IV", "ASEAN", "G", "S", "Y", "DC", "AGV", "VR", "AR", "IDC", "CBD"}
+
+
+def split_description(text: Any) -> tuple[str, str]:
+    """The Chinese description and the internal (English) transcriber notes of a source description.
+
+    The text is cut into clauses at ；/; and at a full stop followed by a space or a Chinese character; a clause with
+    an English word (a Latin word of two letters or more that is not upper case — codes such as KD, LOG, RRT — nor a
+    unit such as km) is a transcriber note.  Chinese clauses are joined with "；", notes with "; ".
+
+    Examples
+    --------
+    >>> split_description("附件 柳南区表 序号1；总建筑面积约69.15万m²；87.5亿元 is the base part only (LOG-S-001)")
+    ('附件 柳南区表 序号1；总建筑面积约69.15万m²', '87.5亿元 is the base part only (LOG-S-001)')
+    >>> split_description("中欧班列常态化运行")
+    ('中欧班列常态化运行', '')
+    """
+    zh, en = [], []
+    for clause in _CLAUSE.split(_clean(text)):
+        c = clause.strip().strip("；;").strip()
+        if not c:
+            continue
+        words = [w for w in _ASCII_WORD.findall(c) if not w.isupper() and w not in _NOT_ENGLISH]
+        (en if words else zh).append(c)
+    return "；".join(zh), "; ".join(en)
+
+
+def chinese_descriptions(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy whose ``description`` holds only the Chinese clauses; English notes move to ``note_internal``."""
+    out = gdf.copy()
+    if "description" not in out.columns:
+        return out
+    parts = [split_description(d) for d in out["description"]]
+    out["description"] = [p[0] for p in parts]
+    out["note_internal"] = [p[1] for p in parts]
     return out
 
 
@@ -887,21 +1196,34 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
         build_village_register(shared_dir, root)
     gaz = gazetteer or Gazetteer.from_layers(root=root)
     src, plans = root / "sources", root / "plans"
+    previous = {n: gpd.read_file(plans / f"{n}.geojson", engine="pyogrio") for n in (*POINT_LAYERS, "corridor_sites")
+                if (plans / f"{n}.geojson").exists()}
     unlocated = _Unlocated()
     vocab = status_vocabulary(root)
     layers: dict[str, gpd.GeoDataFrame] = {}
     totals: dict[str, int] = {}
     for name in POINT_LAYERS:
         files = sorted(src.glob(f"{name}_*.csv"))
-        layers[name], totals[name] = _point_layer(files, gaz, unlocated, vocab, root)
+        layers[name], totals[name] = _point_layer(files, gaz, unlocated, vocab, root, layer=name)
     layers["townships_plan"], totals["townships_plan"] = _townships_plan(
         sorted(src.glob("township_tags_*.csv")), gaz, unlocated, root)
     layers["corridors"], layers["corridor_sites"], totals["corridors"] = _corridors(
         sorted(src.glob("corridors_*.y*ml")), gaz, unlocated, root, vocab, layers["logistics"])
-    links = _same_as(layers, unlocated, gaz)
+    from .routing import report_markdown, route_corridors  # existing lines on the rail/road graph (gis/build/routing.py)
+
+    stops = _facilities(layers["logistics"])
+    layers["corridors"] = route_corridors(
+        layers["corridors"], root=root, shared_dir=Path(shared_dir) if shared_dir is not None else None,
+        locate=lambda p, mode: _place_stop(p, mode, gaz, stops, [], single=False)[0])
+    explicit = explicit_links(root)
+    links, groups = _same_as(layers, unlocated, gaz, explicit)
+    shared = share_locations(layers, unlocated, groups)
+    if (shared["was"] == "unlocated").any():  # rows that became features take their links like the others
+        links, groups = _same_as(layers, unlocated, gaz, explicit)
+    share_status(layers, groups)
     counties = load_layer("counties", root=root)
     city = shapely.union_all(load_layer("city", root=root).geometry.values)
-    for name in ("projects", "logistics", "characteristic_towns", "corridors"):
+    for name in ("projects", "logistics", "characteristic_towns", "facilities", "corridors"):
         layers[name] = assign_counties(layers[name], counties, city, gaz=gaz)
     log = layers["logistics"]
     by_id = {str(i): {c: str(v) for c, v in zip(("county", "county_basis", "new_district", "county_note"), vals)}
@@ -911,17 +1233,112 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
     tp["county_text"], tp["new_district"], tp["county_basis"], tp["county_note"] = "", "", "base_township", ""
     tp["in_municipality"] = [city.covers(g) for g in tp.geometry.values]
     for name in LINKED_LAYERS:
-        layers[name] = mark_primary(layers[name], gazetteer=gaz)
+        layers[name] = mark_primary(layers[name], gazetteer=gaz, explicit=explicit)
     for name, gdf in list(layers.items()):
-        layers[name] = gdf.drop(columns=[c for c in gdf.columns if c.startswith("_")])
+        layers[name] = chinese_descriptions(gdf.drop(columns=[c for c in gdf.columns if c.startswith("_")]))
         _write(layers[name], plans / f"{name}.geojson")
     un = pd.DataFrame(unlocated.rows, columns=["table", "row", "id", "name", "place", "reason", "candidates"])
     write_text(plans / "unlocated.md", "# Plan rows that could not be located\n\n"
                "Generated by `python -m gis.build.plans`. Row numbers are file lines (CSV, header = 1) or "
                "list positions (YAML, from 1). Fix a row with an `anchor` in its source table, or add the place "
                "to `layers/gazetteer/`.\n\n" + _md_table(un))
-    write_text(plans / "build_report.md", _report(layers, totals, un, links))
-    return {"layers": layers, "unlocated": un, "totals": totals, "same_as": links}
+    moves = compare_builds(previous, layers)
+    write_text(plans / "build_report.md", _report(layers, totals, un, links, shared)
+               + report_markdown(layers["corridors"]) + _moves_report(moves, layers, previous))
+    return {"layers": layers, "unlocated": un, "totals": totals, "same_as": links, "shared_locations": shared}
+
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def compare_builds(previous: dict[str, gpd.GeoDataFrame], layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """Every point feature whose position, level or precision changed since the previous build (joined by ``id``)."""
+    rows = []
+    for name, old in previous.items():
+        new = layers.get(name)
+        if new is None or "id" not in old.columns or "id" not in new.columns:
+            continue
+        o = old.drop_duplicates("id").set_index("id")
+        n = new.drop_duplicates("id").set_index("id")
+        for ident in sorted(set(o.index) | set(n.index)):
+            a = o.loc[ident] if ident in o.index else None
+            b = n.loc[ident] if ident in n.index else None
+            rec = {"layer": name, "id": ident, "name": (b if b is not None else a)["name"],
+                   "level_before": None if a is None else a["geocode_level"],
+                   "level_after": None if b is None else b["geocode_level"],
+                   "precision_before_m": None if a is None else float(a["precision_m"]),
+                   "precision_after_m": None if b is None else float(b["precision_m"]),
+                   "dist_m": None, "why": ""}
+            if a is not None and b is not None:
+                rec["dist_m"] = round(float(_GEOD.inv(a.geometry.x, a.geometry.y, b.geometry.x, b.geometry.y)[2]), 1)
+                if rec["dist_m"] < 1 and rec["level_before"] == rec["level_after"] and \
+                        rec["precision_before_m"] == rec["precision_after_m"]:
+                    continue
+                rec["why"] = f"{a.get('matched', '')} → {b.get('matched', '')}"
+                if b.get("osm_id"):
+                    rec["why"] += f" (OSM {b['osm_id']})"
+            elif b is None:
+                rec["why"] = "now unlocated (see unlocated.md)"
+            else:
+                rec["why"] = f"newly located: {b.get('matched', '')}"
+            rows.append(rec)
+    return pd.DataFrame(rows, columns=["layer", "id", "name", "level_before", "level_after", "precision_before_m",
+                                       "precision_after_m", "dist_m", "why"])
+
+
+def _moves_report(moves: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame],
+                  previous: dict[str, gpd.GeoDataFrame]) -> str:
+    parts = ["\n## What changed since the previous build (the layers in layers/plans before this build)\n",
+             "`precision_m` means: the feature lies within this radius of its point. Features known by their township "
+             "carry the township's estimated extent (base layer `township_areas`), by their village the village's, "
+             "a site with a stated area at least its equal-area radius, an OpenStreetMap landmark the radius of its "
+             "kind (`layers/gazetteer/osm_kinds.yaml`).\n"]
+    prec = []
+    for n, g in layers.items():
+        if n not in previous or "precision_m" not in g.columns:
+            continue
+        for level in ("landmark", "village", "township"):
+            a = previous[n].loc[previous[n]["geocode_level"] == level, "precision_m"].astype(float)
+            b = g.loc[g["geocode_level"] == level, "precision_m"].astype(float)
+            if len(a) or len(b):
+                prec.append({"layer": n, "level": level, "features_before": len(a), "median_before_m": a.median(),
+                             "features_after": len(b), "median_after_m": b.median()})
+    parts += ["\n### Median claimed precision per level, before → after\n", _md_table(pd.DataFrame(prec))]
+    moved = moves[moves["dist_m"].fillna(0) >= 1]
+    parts += [f"\n### Features that moved ({len(moved)}), from the previous point to the new one (why: the names that placed it, before → after)\n",
+              _md_table(moved[["layer", "id", "name", "level_before", "level_after", "dist_m", "why"]])]
+    other = moves[~moves.index.isin(moved.index) & moves["dist_m"].isna()]
+    if len(other):
+        parts += ["\n### Features located or unlocated since the previous build\n",
+                  _md_table(other[["layer", "id", "name", "level_before", "level_after", "why"]])]
+    osm = [{"layer": n, "features": len(g), "osm_landmarks": int((g["osm_id"].fillna("") != "").sum()),
+            "county_level": int((g["geocode_level"] == "county").sum())}
+           for n, g in layers.items() if "osm_id" in g.columns]
+    parts += ["\n### Plan features placed on OpenStreetMap landmarks, and those still at county level\n",
+              _md_table(pd.DataFrame(osm))]
+    why = []
+    for n in POINT_LAYERS:
+        g = layers.get(n)
+        if g is None or not len(g):
+            continue
+        c = g[g["geocode_level"] == "county"]
+        for reason, k in _county_reasons(c).value_counts().items():
+            why.append({"layer": n, "why county-level": reason, "features": int(k)})
+    parts += ["\nWhy the county-level features stay county-level:\n", _md_table(pd.DataFrame(why))]
+    return "\n".join(parts)
+
+
+def _county_reasons(c: gpd.GeoDataFrame) -> pd.Series:
+    def one(r) -> str:
+        if r.get("geocode_decided_by") == "county":
+            return "only the county column (or the county the text names) places it"
+        m = str(r.get("matched", ""))
+        if any(k in m for k in ("新区", "高新区")):
+            return "the text names a new district only (no boundary: placed at its member towns' point)"
+        if "→" in m and ("镇" in m or "乡" in m):
+            return "a town falls back to its county (no point of its own)"
+        return "the place or name names only a county; no town, village or landmark inside it"
+    return c.apply(one, axis=1) if len(c) else pd.Series(dtype=str)
 
 
 def _counts(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
@@ -934,7 +1351,7 @@ def _counts(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
 
 
 def _report(layers: dict[str, gpd.GeoDataFrame], totals: dict[str, int], un: pd.DataFrame,
-            links: pd.DataFrame) -> str:
+            links: pd.DataFrame, shared: pd.DataFrame | None = None) -> str:
     counts = _counts(layers)
     counts["source_rows"] = counts["layer"].map(lambda n: totals.get(n, "(see corridors)"))
     un_by = un["table"].value_counts().rename_axis("table").reset_index(name="unlocated") if len(un) else pd.DataFrame()
@@ -960,6 +1377,14 @@ def _report(layers: dict[str, gpd.GeoDataFrame], totals: dict[str, int], un: pd.
                   _md_table(pd.DataFrame(decided).reindex(columns=cols).fillna(0).astype({c: int for c in cols[1:]}))]
     parts += ["\n## Corridor places resolved beyond the gazetteer\n", _RESOLUTION_RULE]
     parts += ["\n## Rows naming the same entity (`same_as`)\n", _SAME_AS_RULE, _md_table(links)]
+    parts += ["\n## One location per entity (`location_from`)\n", _SHARE_RULE,
+              _md_table(shared if shared is not None else pd.DataFrame())]
+    conflicts = [(n, f) for n in LINKED_LAYERS if n in layers and "status_from" in layers[n].columns
+                 for _, f in layers[n].iterrows() if f["status_from"]]
+    parts += ["\n## One status per entity (`status_by_source`)\n", _STATUS_SHARE_RULE,
+              _md_table(pd.DataFrame([{"layer": n, "id": f["id"], "own": f"{f['status_zh_own'] or '—'} → {f['status_own']}",
+                                       "status": f"{f['status_zh']} → {f['status']}", "from": f["status_from"]}
+                                      for n, f in conflicts], columns=["layer", "id", "own", "status", "from"]))]
     named = [n for n in LINKED_LAYERS if n in layers and "primary" in layers[n].columns]
     parts += ["\n## Primary rows per layer (`gdf[gdf.primary]` counts each entity once)\n",
               _md_table(pd.DataFrame([{"layer": n, "features": len(layers[n]), "primary": int(layers[n]["primary"].sum()),
@@ -994,7 +1419,8 @@ district located only at its representative point, the city, outside Liuzhou, a 
 _STATUS_RULE = """
 `status_zh` is the word the status was read from, `status_basis` where it came from: `status_zh` (the table's cell),
 `description` (a vocabulary word right before the row's name in its description), `section` (a word the plan gives
-for the whole list, listed with its quote under `sections` in layers/sources/status_words.yaml), `none` (no word:
+for the whole list, listed with its quote under `sections` in layers/sources/status_words.yaml), `same_as` (another
+row naming the same entity reports a more advanced state: see "One status per entity"), `none` (no word:
 status unknown). The rule of the classes is at the top of status_words.yaml.
 """
 
@@ -1033,12 +1459,30 @@ it found.
 """
 
 
+_SHARE_RULE = """
+Rows linked as one entity (a shared name key, a gazetteer landmark, or `layers/sources/same_as.yaml`; not a corridor
+site's link to the facility it serves) share the best location any of them has: the finest `geocode_level`, then the
+smallest `precision_m`. A located row takes it only when the finer point lies within its own `precision_m` (otherwise
+it is listed here as a conflict and keeps its own); an unlocated row of a point table becomes a feature at that
+location (`geocode_decided_by = same_as`). `location_from` names the row the location came from. Lines keep theirs.
+"""
+
+_STATUS_SHARE_RULE = """
+One status per entity: the most advanced state any of its sources reports wins (existing > under_construction >
+planned > reserve > unknown) — the texts are of different dates, and a plan that reports works as built or under way
+records a later state than one that lists them as planned. `status` / `status_zh` are that state and its word,
+`status_from` the row that said it; `status_own` / `status_zh_own` keep the row's own reading, `status_by_source` every
+source's word. Rows whose status another source advanced:
+"""
+
 _SAME_AS_RULE = """
 Rows of the point tables and corridor sites that name one entity are linked, never merged or dropped: each keeps its
 own row and its `same_as` column lists the ids of the others. Two rows are linked when they share a key of
 `entity_keys`: the normalised name without a leading 柳州/柳州市/广西柳州 and a trailing 项目/工程/建设项目, a trailing bracketed
 other name of at least 5 characters (only when it is another row's own name), or the gazetteer landmark the name spells (鹿寨江口港作业区 = 鹿寨港区江口作业区).
-Corridor sites also name the `LOG-*` rows of their description. Unlocated rows take part (shown as "unlocated").
+Rows listed together in `layers/sources/same_as.yaml` (hand-checked spellings of one work, with the reason) are
+linked too. Corridor sites also name the `LOG-*` rows of their description. Corridor lines take part like the points
+(their `via_facilities` lists the logistics rows they pass). Unlocated rows take part (shown as "unlocated").
 """
 
 

@@ -1,0 +1,165 @@
+"""The fast paths of proximity at scale against brute-force geodesics (pyproj.Geod): within in chunks of origins
+(several chunks, a reservation that falls short and grows, the radius band), k-nearest, and the point-file path."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+
+import gis
+import gis.proximity as proximity
+
+GEOD = pyproj.Geod(ellps="GRS80")
+
+
+def geod_matrix(olon, olat, tlon, tlat) -> np.ndarray:
+    n, m = len(olon), len(tlon)
+    return GEOD.inv(np.repeat(olon, m), np.repeat(olat, m), np.tile(tlon, n), np.tile(tlat, n))[2].reshape(n, m)
+
+
+def frame(lon, lat, **columns) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def expected_pairs(d: np.ndarray, radius: float) -> pd.DataFrame:
+    oi, ti = np.nonzero(d <= radius)
+    want = pd.DataFrame({"o": oi, "t": ti, "s": d[oi, ti]})
+    return want.sort_values(["o", "s", "t"], kind="stable").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def sparse_and_dense():
+    """Even origins lie far from every target, odd ones among them (brute force for the odd ones only)."""
+    rng = np.random.default_rng(5)
+    n, m = 8192, 120
+    olon = np.where(np.arange(n) % 2 == 0, 110.15, rng.uniform(109.3, 109.5, n))
+    olat = np.where(np.arange(n) % 2 == 0, 25.95, rng.uniform(24.2, 24.4, n))
+    tlon, tlat = rng.uniform(109.3, 109.5, m), rng.uniform(24.2, 24.4, m)
+    d = np.full((n, m), np.inf)
+    d[1::2] = geod_matrix(olon[1::2], olat[1::2], tlon, tlat)
+    assert geod_matrix(olon[:1], olat[:1], tlon, tlat).min() > 100_000
+    return olon, olat, tlon, tlat, d
+
+
+@pytest.mark.parametrize("chunk_pairs", [64, 1 << 16])
+def test_within_in_chunks_matches_brute_force_in_order(monkeypatch, sparse_and_dense, chunk_pairs):
+    """The sampled estimate (every other origin) falls short, so the reservation grows; small chunks cut
+    the origins into many pieces."""
+    monkeypatch.setattr(proximity, "_WITHIN_CHUNK_PAIRS", chunk_pairs)
+    olon, olat, tlon, tlat, d = sparse_and_dense
+    radius = 3000.0
+    got = gis.within(frame(olon, olat), frame(tlon, tlat), radius)
+    want = expected_pairs(d, radius)
+    assert len(got) == len(want)
+    assert (got["origin_index"].to_numpy() == want["o"].to_numpy()).all()
+    assert np.allclose(got["dist_m"], want["s"], rtol=1e-6, atol=1e-6)
+    # targets tied within a micrometre may be listed in either order; otherwise the same target
+    same = got["target_index"].to_numpy() == want["t"].to_numpy()
+    assert same.mean() > 0.999 and np.allclose(d[got["origin_index"], got["target_index"]], got["dist_m"], rtol=1e-6)
+    unsorted = gis.within(frame(olon, olat), frame(tlon, tlat), radius, sort=False)
+    assert sorted(zip(unsorted["origin_index"], unsorted["target_index"])) == sorted(zip(want["o"], want["t"]))
+
+
+def test_within_radius_band_decided_geodesically():
+    """Pairs whose plane and geodesic lengths fall on either side of the radius are decided by the geodesic."""
+    crs = gis.analysis_crs()
+    fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    inv = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    rng = np.random.default_rng(9)
+    # targets 10 km east of each origin, far from the central meridian where the scale factor is largest
+    olon, olat = rng.uniform(109.9, 110.1, 500), rng.uniform(24.0, 25.5, 500)
+    x, y = fwd.transform(olon, olat)
+    tlon, tlat = inv.transform(np.asarray(x) + rng.uniform(9990, 10010, 500), np.asarray(y))
+    d = GEOD.inv(olon, olat, tlon, tlat)[2]
+    radius = float(np.median(d))
+    plane = np.hypot(np.asarray(fwd.transform(tlon, tlat)[0]) - x, 0)
+    assert ((plane <= radius) != (d <= radius)).any()  # the band is populated: plane alone would be wrong
+    got = gis.within(frame(olon, olat), frame(tlon, tlat).set_index(np.arange(500) + 10_000), radius)
+    pairs = set(zip(got["origin_index"], got["target_index"] - 10_000))
+    assert {(i, i) for i in np.flatnonzero(d <= radius)} <= pairs
+    assert all(d[i] <= radius + 1e-3 for i, j in pairs if i == j)
+
+
+@pytest.mark.parametrize("limit", [None, 4000.0])
+def test_k_nearest_in_chunks_matches_brute_force(monkeypatch, sparse_and_dense, limit):
+    monkeypatch.setattr(proximity, "_NEARESTK_CHUNK", 1000)  # 9 chunks, the last one short
+    olon, olat, tlon, tlat, d = sparse_and_dense
+    rows = np.arange(1, 8192, 2)[:4000]  # origins among the targets
+    got = gis.nearest(frame(olon[rows], olat[rows]), frame(tlon, tlat), k=5, max_distance_m=limit)
+    dd = d[rows]
+    want = np.argsort(dd, axis=1, kind="stable")[:, :5]
+    wd = np.take_along_axis(dd, want, axis=1)
+    keep = np.ones_like(wd, dtype=bool) if limit is None else wd <= limit
+    assert len(got) == int(keep.sum())
+    assert (got.index.get_level_values("origin_index").to_numpy() == np.nonzero(keep)[0]).all()
+    assert (got.index.get_level_values("rank").to_numpy() == (np.nonzero(keep)[1] + 1)).all()
+    assert np.allclose(got["dist_m"], wd[keep], rtol=1e-6)
+    assert (got["target_index"].to_numpy() == want[keep]).mean() > 0.999  # ties within 1 mm may swap
+
+
+@pytest.fixture(scope="module")
+def point_files(tmp_path_factory):
+    """2,000 points with a string index and precision_m, as WKB and GeoArrow GeoParquet; 60 targets."""
+    folder = tmp_path_factory.mktemp("pointfiles")
+    rng = np.random.default_rng(21)
+    lon, lat = rng.uniform(108.8, 110.0, 2000), rng.uniform(24.0, 25.8, 2000)
+    gdf = frame(lon, lat, precision_m=rng.choice([np.nan, 30.0, 800.0], 2000))
+    gdf.index = pd.Index([f"h{i}" for i in range(2000)], name="home")
+    gdf.to_parquet(folder / "wkb.parquet")
+    gdf.to_parquet(folder / "arrow.parquet", geometry_encoding="geoarrow")
+    gdf.reset_index(drop=True).to_parquet(folder / "groups.parquet", row_group_size=600)  # 4 row groups
+    targets = frame(rng.uniform(108.8, 110.0, 60), rng.uniform(24.0, 25.8, 60))
+    return folder, gdf, targets
+
+
+@pytest.mark.parametrize("name", ["wkb", "arrow"])
+def test_geoparquet_points_read_as_coordinates_give_the_same_answers(point_files, name):
+    from gis.pointfile import read_points
+
+    folder, gdf, targets = point_files
+    path = folder / f"{name}.parquet"
+    points = read_points(path)
+    assert points is not None and points.index.equals(gdf.index)
+    assert np.array_equal(points.xy, np.column_stack([gdf.geometry.x, gdf.geometry.y]))
+    pd.testing.assert_frame_equal(gis.nearest(path, targets), gis.nearest(gdf, targets))
+    pd.testing.assert_frame_equal(gis.nearest(str(path), targets, k=3), gis.nearest(gdf, targets, k=3))
+    pd.testing.assert_frame_equal(gis.within(path, targets, 20_000), gis.within(gdf, targets, 20_000))
+    d = geod_matrix(gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy(),
+                    targets.geometry.x.to_numpy(), targets.geometry.y.to_numpy())
+    got = gis.nearest(path, targets)
+    assert (got["target_index"].to_numpy() == d.argmin(axis=1)).all()
+    assert np.allclose(got["dist_m"], d.min(axis=1), rtol=1e-6)
+
+
+def test_geoparquet_of_other_geometries_or_empty_points_takes_the_checked_path(tmp_path, point_files):
+    from gis.pointfile import read_points
+
+    _, gdf, targets = point_files
+    lines = gpd.GeoDataFrame(geometry=[gpd.points_from_xy([109.0], [24.5])[0].buffer(0.01).exterior],
+                             crs="EPSG:4326")
+    lines.to_parquet(tmp_path / "lines.parquet")
+    assert read_points(tmp_path / "lines.parquet") is None
+    assert len(gis.within(tmp_path / "lines.parquet", targets, 50_000)) == len(gis.within(lines, targets, 50_000))
+    empty = gdf.iloc[:5].copy()
+    empty.loc["h3", "geometry"] = gpd.points_from_xy([np.nan], [np.nan])[0]
+    empty.to_parquet(tmp_path / "empty.parquet")
+    with pytest.raises(gis.InputError, match="origins: rows 'h3' have no geometry"):
+        gis.nearest(tmp_path / "empty.parquet", targets)
+    with pytest.raises(gis.InputError, match="GeoParquet"):
+        gis.nearest(tmp_path / "points.csv", targets)
+
+
+def test_partitioned_reads_row_groups_as_coordinates(point_files):
+    pytest.importorskip("dask_geopandas")
+    from gis import partitioned
+
+    folder, gdf, targets = point_files
+    path = folder / "groups.parquet"
+    lazy = partitioned.nearest(path, targets)
+    assert lazy.npartitions == 4
+    pd.testing.assert_frame_equal(lazy.compute(), gis.nearest(gdf.reset_index(drop=True), targets))
+    got = partitioned.within(path, targets, 15_000).compute().reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, gis.within(gdf.reset_index(drop=True), targets, 15_000))
