@@ -326,9 +326,10 @@
         onEachFeature: function (f, layer) {
           byFeature.set(f, layer);
           layer.lzRecord = rec;
+          // an outline catches no clicks, but search still opens its popup
+          layer.bindPopup(popupHtml(rec, f.properties), { maxWidth: 360 });
           if (!rec.interactive) { return; }
           if (f.properties.name != null) { layer.bindTooltip(f.properties.name, { sticky: rec.kind !== "point" }); }
-          layer.bindPopup(popupHtml(rec, f.properties), { maxWidth: 360 });
         }
       });
       rec.geo.addData({ type: "FeatureCollection", features: plain });
@@ -569,9 +570,15 @@
           if (p > 0) { zoom = Math.min(zoom, map.getBoundsZoom(ll.toBounds(2 * p))); }
           map.setView(ll, zoom, { animate: false });
         } else { map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false }); }
-        if (!rec.geo.hasLayer(layer)) { map.setView(layer.getLatLng(), map.getZoom() + 3, { animate: false }); }
+        var index = item.i;
+        if (!rec.geo.hasLayer(layer)) {  // drawn inside a symbol merging those that overlap at this zoom
+          var c = (rec.clusters || []).find(function (k) { return k.lzHidden.indexOf(layer) >= 0; });
+          if (c) { index = c.lzHidden.indexOf(layer); layer = c; }
+        }
         layer.openPopup();
-        if (item.i != null && layer.getPopup()) { layer.getPopup().setContent(layer.lzDetail(item.i)); wirePopup(layer, layer.getPopup()); }
+        if (index != null && layer.lzDetail && layer.getPopup()) {
+          layer.getPopup().setContent(layer.lzDetail(index)); wirePopup(layer, layer.getPopup());
+        }
       }
       input.addEventListener("input", function () {
         list.innerHTML = "";
