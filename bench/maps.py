@@ -35,17 +35,23 @@ def main() -> None:
         start = time.perf_counter()
         paths = build_default_maps(tmp)
         build_s = time.perf_counter() - start
+        start = time.perf_counter()
+        printed = [p for p in build_default_maps(Path(tmp) / "print", print_formats=("pdf",)) if p.suffix == ".pdf"]
+        print_s = time.perf_counter() - start - build_s  # the HTML maps again, then their A3 PDFs
+        pdf_kib = {p.with_suffix(".html").name: p.stat().st_size / 1024 for p in printed}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for path in paths:
-                times, features, layers = [], 0, 0
+                times, features, layers, symbols = [], 0, 0, 0
                 for _ in range(RUNS):
-                    with open_page(browser, path) as (page, log):
+                    with open_page(browser, path, width=1366, height=768) as (page, log):
                         times.append(page.evaluate("window.lzReadyMs"))
-                        features = page.evaluate("lzState.records.reduce((n, r) => n + r.features.length, 0)")
+                        features = page.evaluate("lzState.records.reduce((n, r) => n + r.data.features.length, 0)")
+                        symbols = page.evaluate("lzState.records.reduce((n, r) => n + r.features.length, 0)")
                         layers = page.evaluate("lzState.records.length")
                         assert not log.blocked, log.blocked
-                rows.append((path.name, path.stat().st_size, layers, features, statistics.median(times), max(times)))
+                rows.append((path.name, path.stat().st_size, layers, features, symbols, statistics.median(times),
+                             max(times), pdf_kib.get(path.name, 0)))
             browser.close()
 
     lines = [
@@ -54,13 +60,16 @@ def main() -> None:
         f"`python bench/maps.py` on {platform.machine()} / {platform.python_version()}, headless Debian Chromium, "
         f"network blocked, {RUNS} cold loads each (new browser context). Load time = navigation start until "
         "every layer, control and the legend are drawn (`window.lzReadyMs`). "
-        f"Building all maps took {build_s:.1f} s.",
+        f"Building all maps took {build_s:.1f} s; printing their A3 PDFs (matplotlib, no browser) "
+        f"{print_s:.1f} s more. Window 1366×768. Symbols = what is drawn after features at one spot (or known only "
+        "to their township, county or the city) are merged into counted symbols.",
         "",
-        "| map | size (KiB) | layers | features | load median (ms) | load max (ms) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| map | size (KiB) | layers | features | symbols | load median (ms) | load max (ms) | A3 PDF (KiB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, size, layers, features, median, worst in rows:
-        lines.append(f"| {name} | {size / 1024:.0f} | {layers} | {features} | {median:.0f} | {worst:.0f} |")
+    for name, size, layers, features, symbols, median, worst, pdf in rows:
+        lines.append(f"| {name} | {size / 1024:.0f} | {layers} | {features} | {symbols} | {median:.0f} | "
+                     f"{worst:.0f} | {pdf:.0f} |")
     text = "\n".join(lines) + "\n"
     (HERE / "maps.md").write_text(text, encoding="utf-8")
     print(text)

@@ -6,6 +6,8 @@ only reads them and fills in the Tianditu key from the environment.
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -79,3 +81,93 @@ def resolve_basemaps(names: Sequence[str]) -> tuple[list[dict[str, Any]], list[s
                 t["url"] = t["url"].replace("{key}", key)
         out.append({"id": name, "title": entry["title"], "datum": entry.get("datum", "wgs84"), "tiles": tiles})
     return out, notes
+
+
+def plan_titles() -> dict[str, dict[str, Any]]:
+    """The plan documents by seed file (``layers/plan_titles.yaml``): title, issuer, per-section titles."""
+    path = layers_dir() / "plan_titles.yaml"
+    return copy.deepcopy(_plan_titles(str(path), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _plan_titles(path: str, _mtime: int) -> dict[str, dict[str, Any]]:
+    from pathlib import Path
+
+    data = read_yaml(Path(path)) or {}
+    files = data.get("files")
+    if not isinstance(files, dict):
+        raise LayerError("layers/plan_titles.yaml must hold files: {seed file: {title, issuer, sections}}.")
+    return files
+
+
+def _split(text: Any) -> list[str]:
+    if text is None or (isinstance(text, float) and text != text):
+        return []
+    return [p.strip() for p in str(text).replace(";", "；").split("；") if p.strip()]
+
+
+def cite(source_file: Any, section: Any, *, titles: dict[str, dict[str, Any]] | None = None) -> tuple[str, str]:
+    """A feature's source as officials cite it: document title and section, and the seed file(s) as reference.
+
+    ``section`` may list several places separated by ``；``, each starting with the short name of the plan
+    (``物流规划·专栏5-1``); a file holding several plans gives each its own title.
+
+    Returns
+    -------
+    (citation, reference)
+        e.g. ``('《柳州市物流业发展“十四五”规划》专栏4-1', '002_cea03bdf2b5fe175.txt')``.
+
+    Examples
+    --------
+    >>> cite("002_cea03bdf2b5fe175.txt", "物流规划·专栏4-1；物流规划·第三章第一节")[0]
+    '《柳州市物流业发展“十四五”规划》专栏4-1、第三章第一节'
+    >>> cite("004_9db75a2811220992.txt", "柳州市新型城镇化规划（2021—2035年）第二篇")[0]
+    '《柳州市新型城镇化规划(2021—2035年)》第二篇'
+    >>> cite("unknown.txt", "第一章")
+    ('unknown.txt 第一章', 'unknown.txt')
+    """
+    titles = plan_titles() if titles is None else titles
+    files = _split(source_file)
+    parts = _split(section)
+    by_title: dict[str, list[str]] = {}
+
+    def add(title: str, rest: str) -> None:
+        by_title.setdefault(title, [])
+        rest = rest.strip(" ·")
+        if rest and rest not in by_title[title]:
+            by_title[title].append(rest)
+
+    for part in parts or [""]:
+        placed = False
+        for f in files:
+            entry = titles.get(f) or {}
+            head, _, tail = part.partition("·")
+            sections = entry.get("sections") or {}
+            if head in sections:
+                add(sections[head], tail)
+                placed = True
+            elif head in (entry.get("nicknames") or []):
+                add(entry["title"], tail)
+                placed = True
+            else:
+                for title in sections.values():
+                    bare = title.strip("《》")
+                    norm = part.replace("（", "(").replace("）", ")")
+                    if norm.startswith(bare):
+                        add(title, norm[len(bare):])
+                        placed = True
+                        break
+            if placed:
+                break
+        if not placed:
+            known = [titles[f]["title"] for f in files if f in titles]
+            if known and len(files) == 1:
+                add(known[0], part)
+            elif part or not known:
+                add(" ".join(files), part)
+            else:
+                for t in known:
+                    add(t, "")
+    citation = "；".join((t + (" " if not t.endswith("》") and not t.endswith(")") else "") + "、".join(r)).strip()
+                        for t, r in by_title.items())
+    return citation, "、".join(files)

@@ -695,20 +695,23 @@ def maps_cmd(state: State, output: Path, overwrite: bool, as_json: bool) -> None
     """Build the default web maps (self-contained HTML) into a folder."""
     run = _new_run("maps", {"output": output, "overwrite": overwrite})
     paths = _build_maps(output, run, state, overwrite=overwrite)
-    _finish(run, output, state, as_json=as_json, summary={"maps": len(paths)}, lines=[f"built {len(paths)} maps"])
+    n_html, n_pdf = (sum(p.suffix == s for p in paths) for s in (".html", ".pdf"))
+    _finish(run, output, state, as_json=as_json, summary={"maps": n_html, "pdfs": n_pdf},
+            lines=[f"built {n_html} maps (HTML) and their {n_pdf} A3 PDFs"])
 
 
 def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool) -> list[Path]:
     from .maps_default import build_default_maps, default_map_specs
 
     specs = default_map_specs()
-    _check_outputs([folder / spec["file"] for spec in specs], overwrite=overwrite)
+    _check_outputs([folder / name for spec in specs
+                    for name in (spec["file"], str(Path(spec["file"]).with_suffix(".pdf")))], overwrite=overwrite)
     _record_shipped_inputs(run)
-    state.step(f"building {len(specs)} default maps into {folder} (this takes a while)")
+    state.step(f"building {len(specs)} default maps (HTML and A3 PDF) into {folder} (this takes a while)")
     # Build into the run's staging folder; the maps are published with the other outputs and the record.
     staging = state.stage()
     paths = []
-    for path in build_default_maps(staging.folder(folder)):
+    for path in build_default_maps(staging.folder(folder), print_formats=("pdf",)):
         target = folder / path.name
         staging.adopt(path, target)
         paths.append(target)
@@ -738,19 +741,24 @@ def _record_shipped_inputs(run: Run) -> None:
 @click.option("--layer", "layer_names", multiple=True, help="A shipped layer to draw (repeatable).")
 @click.option("--structure", "structure_name", help="A planning structure to draw (see `lzgis structures`).")
 @click.option("--title", default="柳州市空间规划图", show_default=True, help="Map title.")
+@click.option("--paper", type=click.Choice(["A4", "A3", "A2", "A1"], case_sensitive=False), default="A3",
+              show_default=True, help="Paper size of a PDF/PNG map.")
+@click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape",
+              show_default=True, help="Page orientation of a PDF/PNG map.")
 @_input_encoding_option
-@_output_options(help_text="The HTML file to write.")
+@_output_options(help_text="The file to write: *.html (offline web map), *.pdf or *.png (print-ready map).")
 @click.pass_obj
 def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], structure_name: str | None,
-            title: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
-    """Make one offline web map with shipped layers, a structure and your own files."""
+            title: str, paper: str, orientation: str, input_encoding: str | None, output: Path, overwrite: bool,
+            as_json: bool) -> None:
+    """Make one map with shipped layers, a structure and your own files: offline HTML, or PDF/PNG to print."""
     from .webmap import make_map, save_map
 
-    if output.suffix.lower() not in (".html", ".htm"):
-        raise InputError(f"map: -o {output.name}: a web map is an HTML file; name it *.html.")
+    if output.suffix.lower() not in (".html", ".htm", ".pdf", ".png"):
+        raise InputError(f"map: -o {output.name}: name the output *.html (web map), *.pdf or *.png (print map).")
     run = _new_run("map", {"add": [str(p) for p in add], "layers": list(layer_names), "structure": structure_name,
                            "title": title, "input_encoding": input_encoding, "output": output,
-                           "overwrite": overwrite})
+                           "overwrite": overwrite, "paper": paper.upper(), "orientation": orientation})
     _check_outputs([output], overwrite=overwrite)
     added: list[Any] = []
     for path in add:  # fail on a bad file before the slow map build
@@ -767,19 +775,22 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
     state.step(f"building the map {output}")
     # each file is read once: make_map gets the frames read and checked above (as read_user_layer gives them)
     fmap = make_map(layers, title=title, structure=structure, add=added)
-    save_map(fmap, state.stage().path(output))
+    save_map(fmap, state.stage().path(output), paper=paper.upper(), orientation=orientation)
     run.add_output(output)
     _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + n_added}, lines=[])
 
 
 def _user_layer(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
-    """A file read by the CLI as :func:`gis.webmap.read_user_layer` gives it: EPSG:4326, titled by its name."""
+    """A file read by the CLI as :func:`gis.webmap.read_user_layer` gives it: EPSG:4326, titled from its data
+    (a GeoJSON's name, a GeoPackage layer's description) or else by its file name."""
+    from .webmap import _data_title
+
     if gdf.crs is None:
         from .crs import detect_crs
 
         gdf = gdf.set_crs(detect_crs(gdf, layer=str(path)))
     gdf = gdf.to_crs("EPSG:4326")
-    gdf.attrs["layer"] = {"title": path.stem, "source": path.name}
+    gdf.attrs["layer"] = {"title": _data_title(path, None) or path.stem, "source": path.name}
     return gdf
 
 
@@ -1172,8 +1183,9 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
     _check_outputs([analysis, areas_csv, areas_geo, drive_csv], overwrite=overwrite)
     paths = _build_maps(output, run, state, overwrite=overwrite)
     hub_layers = [n for n, e in catalog().items() if e.get("group") == "物流"]
-    summary: dict[str, Any] = {"maps": len(paths)}
-    lines = [f"built {len(paths)} maps"]
+    n_html, n_pdf = (sum(p.suffix == s for p in paths) for s in (".html", ".pdf"))
+    summary: dict[str, Any] = {"maps": n_html, "pdfs": n_pdf}
+    lines = [f"built {n_html} maps (HTML) and their {n_pdf} A3 PDFs"]
     if "townships" in catalog() and hub_layers:
         state.step(f"nearest logistics node for every township ({', '.join(hub_layers)})")
         towns = load_layer("townships")

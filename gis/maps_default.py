@@ -314,10 +314,13 @@ def _buffer_bands(source: gpd.GeoDataFrame, analysis: Mapping[str, Any], info: d
     return out
 
 
-def build_default_maps(out_dir: str | os.PathLike = "maps") -> list[Path]:
+def build_default_maps(out_dir: str | os.PathLike = "maps", *, print_formats: tuple[str, ...] = (),
+                       paper: str = "A3", orientation: str = "landscape") -> list[Path]:
     """Build the default web maps into ``out_dir`` and return their paths.
 
-    Each map is one self-contained HTML file (see :func:`gis.webmap.make_map`).
+    Each map is one self-contained HTML file (see :func:`gis.webmap.make_map`); with
+    ``print_formats=("pdf",)`` (or ``"png"``) each also gets its print-ready page beside it
+    (:func:`gis.printmap.print_map`, ISO ``paper`` and ``orientation``), listed after its HTML file.
     What was skipped (layers or analyses not shipped yet) is logged.
     """
     from .structure import structure as load_structure
@@ -339,6 +342,9 @@ def build_default_maps(out_dir: str | os.PathLike = "maps") -> list[Path]:
         layers += _analysis_layers(spec, names, skipped)
         fmap = make_map(layers, title=spec["title"], note=spec.get("note"), structure=structure)
         paths.append(save_map(fmap, out_dir / spec["file"]))
+        for fmt in print_formats:
+            paths.append(save_map(fmap, (out_dir / spec["file"]).with_suffix(f".{fmt}"), paper=paper,
+                                  orientation=orientation))
         if skipped:
             log.warning("%s: skipped (not shipped yet): %s", spec["file"], "; ".join(skipped))
     return paths

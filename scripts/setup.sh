@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up liuzhou-gis in ./.venv (idempotent). Usage: scripts/setup.sh [--test]
-#   --test  also install the test tools and the Debian packages the browser tests need
-#           (chromium, fonts-noto-cjk) when they are missing.
+#   --test  also install the test tools and the Debian packages the tests need
+#           (chromium, poppler-utils) when they are missing.  fonts-noto-cjk (Chinese text in the
+#           print maps) is installed for every run when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,14 +27,22 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# Debian packages: a CJK font for the print maps (PDF/PNG) of the main run and the tests; for the tests also
+# chromium (browser tests) and poppler-utils (pdftotext / pdfinfo read the printed maps back).
+need=()
+fonts=$(fc-list 2>/dev/null || true)
+case "$fonts" in *"Noto Sans CJK"*) ;; *) need+=(fonts-noto-cjk) ;; esac
 if [ "${1:-}" = "--test" ]; then
-  need=()
   [ -x /usr/bin/chromium ] || need+=(chromium)
-  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
-  if [ ${#need[@]} -gt 0 ]; then
+  command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian packages ${need[*]}" >&2
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "setup: please install ${need[*]} (no apt-get here); print maps need a CJK font" >&2
   fi
 fi

@@ -15,7 +15,8 @@ RANK = {
     "crs": 1, "datum": 1, "layers": 1, "readers": 1, "_validate": 1, "pointfile": 1,
     "structure": 2, "gazetteer": 2, "geocode": 3, "build": 3,
     "network": 4, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "siting": 7,
-    "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_workbook": 7, "manifest": 7, "webmap": 8, "maps_default": 9, "review_maps": 9,
+    "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_workbook": 7, "manifest": 7, "printmap": 7, "webmap": 8,
+    "maps_default": 9, "review_maps": 9,
     "cli": 10,
 }
 

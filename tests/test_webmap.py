@@ -84,7 +84,10 @@ def test_page_is_self_contained(test_map):
     assert "Leaflet 1.9.4" in page
     assert not any(cdn in page for cdn in ("unpkg.com", "jsdelivr", "cdnjs", "bootstrapcdn", "code.jquery"))
     # in the map's own configuration and data, the only URLs are the tile templates of the optional basemaps
-    own = page[page.index("var cfg="):]
+    # (credits may quote a source's web address as text: that is not fetched)
+    config = json.loads(re.search(r"var cfg=(\{.*?\});var data=", page).group(1))
+    config.pop("credits")
+    own = json.dumps(config, ensure_ascii=False) + page[page.index("var data="):]
     urls = set(re.findall(r"https?://[^\"'\s]+", own))
     assert urls == {"https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                     "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"}
@@ -138,7 +141,7 @@ def test_map_opens_offline_with_layers_legend_and_controls(chromium, test_map):
         assert titles[0] == "区县界(简化)"  # the administrative basemap first
         for expected in ["都市圈", "核心", "两翼", "组团", "支点(重点小城镇)", "测试点层", "通道", "我的&lt;i&gt;图层"]:
             assert expected in titles
-        control = page.inner_text(".leaflet-control-layers")
+        control = page.text_content(".leaflet-control-layers")  # collapsed when there are many layers
         legend = page.inner_text(".lz-legend")
         for text in ["行政区划底图(离线)", "OpenStreetMap(在线)", "高德地图(在线, GCJ-02)", "测试点层", "我的<i>图层"]:
             assert text in control
@@ -152,10 +155,15 @@ def test_map_opens_offline_with_layers_legend_and_controls(chromium, test_map):
         dashes = page.evaluate("""lzState.records.find(r => r.title === '通道').features
                                   .map(f => [f.feature.properties.name, f.options.dashArray])""")
         assert dict(dashes) == {"柳州—鹿寨通道": "8 6", "柳江航道": None}
-        # popup attributes in Chinese
+        # a point placed only to its township is a hollow symbol saying so; its popup lists it, and a click
+        # on the name shows its attributes in Chinese, the source by document title with the seed file as reference
         page.evaluate("lzState.records.find(r => r.title === '测试点层').features[0].openPopup()")
         popup = page.inner_text(".leaflet-popup-content")
-        for text in ["名称", "测试点", "类别", "物流园区", "状态", "新建", "来源章节", "专栏3-1",
+        assert "测试点(仅定位到乡镇)" in popup and "约 1.5 千米 范围内" in popup
+        page.click(".leaflet-popup-content [data-lz-i='0']")
+        popup = page.inner_text(".leaflet-popup-content")
+        for text in ["名称", "测试点", "类别", "物流园区", "状态", "新建", "来源(文件与章节)",
+                     "《柳州市人民政府公报》2024年第10期 专栏3-1", "原文(种子文件)", "002_cea03bdf2b5fe175.txt",
                      "定位质量", "乡镇驻地定位(约 1.5 千米)"]:
             assert text in popup
         page.screenshot(path=str(test_map.with_suffix(".png")))
@@ -211,6 +219,7 @@ def test_gaode_shift_only_with_gaode(chromium, test_map):
         p = page.evaluate(where)
         assert (p["lng"], p["lat"]) == pytest.approx(KNOWN, abs=1e-9)
         assert not page.is_visible(".lz-banner")
+        page.hover(".leaflet-control-layers")  # the layer control opens on hover (collapsed: many layers)
         page.locator(".leaflet-control-layers-base label", has_text="高德地图").click()
         p = page.evaluate(where)
         assert (p["lng"], p["lat"]) == pytest.approx((gcj_lon, gcj_lat), abs=1e-9)
@@ -249,7 +258,8 @@ def test_default_maps_open_offline(chromium, default_maps):
             for name in specs[path.name].get("layers", []):
                 assert gis.layers.layer_info(name)["title"] in titles
             assert page.inner_text(".lz-title") == specs[path.name]["title"]
-            assert page.locator(".lz-legend .lz-row").count() >= len(titles)
+            shown = page.evaluate("lzState.records.filter(r => lzState.map.hasLayer(r.group)).length")
+            assert page.locator(".lz-legend .lz-row").count() >= shown  # the legend lists what is drawn
             assert page.evaluate("lzState.records.every(r => r.features.length > 0)")
             page.screenshot(path=str(path.with_suffix(".png")))
         assert log.blocked == [], path.name
@@ -379,7 +389,11 @@ def test_township_map_styles_tags_and_shows_every_characteristic_town(chromium, 
         page.evaluate("lzState.map.setZoom(lzState.map.getZoom() - 1, {animate: false})")
         page.wait_for_timeout(300)
         assert all(page.evaluate(centre_on_top)), "symbols hide each other after zooming out"
-        assert len(on_top) == len(gis.load_layer("characteristic_towns")) == 19 and all(on_top)
+        # towns the plan puts at one seat share one counted symbol; every town is in exactly one symbol
+        members = page.evaluate("""lzState.records.find(r => r.title === '特色小镇').features
+                                   .map(f => f.lzMembers ? f.lzMembers.length : 1)""")
+        assert len(on_top) == len(members) and sum(members) == len(gis.load_layer("characteristic_towns")) == 19
+        assert all(on_top)
     assert log.blocked == [] and log.console_errors == [] and log.page_errors == []
 
 
@@ -392,3 +406,155 @@ def test_same_inputs_give_a_byte_identical_map_and_different_inputs_a_different_
     assert other != first
     ids = re.findall(r'id="(map_[0-9a-f]+)"', first)
     assert ids and ids != re.findall(r'id="(map_[0-9a-f]+)"', other)
+
+
+# ---------------------------------------------------------------- what you click is what you see (issue 11)
+
+# For every visible point symbol and a probe on every visible line: what is topmost at that pixel?
+# "area" means a polygon's fill caught the point; "ui" a control or the title (not the map's business).
+_PROBE = """(() => {
+  const map = lzState.map, box = map.getContainer().getBoundingClientRect();
+  const owner = new Map();
+  const shown = r => r.features.concat(r.clusters || []).filter(f => r.geo.hasLayer(f));
+  lzState.records.forEach(r => { if (!map.hasLayer(r.group)) return;
+    shown(r).forEach(f => { const el = f._path || f._icon; if (el) owner.set(el, r.kind); }); });
+  function what(x, y) {
+    const e = document.elementFromPoint(x, y);
+    if (!e) return "none";
+    if (e.closest('.leaflet-control-container, .lz-head, .leaflet-popup')) return "ui";
+    const sym = e.closest('.lz-shape');
+    if (sym) return owner.get(sym) || "point";
+    return owner.get(e) || (e.classList.contains('leaflet-container') ? "none" : e.tagName);
+  }
+  const inside = (x, y) => x > box.left + 2 && x < box.right - 2 && y > box.top + 2 && y < box.bottom - 2;
+  const points = [], lines = [];
+  lzState.records.forEach(r => { if (!map.hasLayer(r.group)) return;
+    shown(r).forEach(f => {
+      if (f._icon) { const b = f._icon.getBoundingClientRect(); const x = b.left + b.width / 2, y = b.top + b.height / 2;
+        if (inside(x, y)) points.push({x, y, layer: r.title, got: what(x, y)}); }
+      else if (f._path && r.kind === "point") { const p = map.latLngToContainerPoint(f.getLatLng());
+        const x = box.left + p.x, y = box.top + p.y; if (inside(x, y)) points.push({x, y, layer: r.title, got: what(x, y)}); }
+      else if (f._path && r.kind === "line" && f._parts && f._parts.length) {
+        const part = f._parts[0]; if (part.length < 2) return;
+        let px = 0; for (let k = 1; k < part.length; k++) px += part[k].distanceTo(part[k - 1]);
+        if (px < 6) return;  // shorter than its own end symbols: nothing to click
+        const a = part[Math.floor((part.length - 1) / 2)], b = part[Math.floor((part.length - 1) / 2) + 1];
+        const at = t => map.layerPointToContainerPoint(L.point(a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)));
+        const q = at(0.5), x = box.left + q.x, y = box.top + q.y; if (!inside(x, y)) return;
+        // a thin or dashed stroke (gaps catch no clicks): probe along the segment, within a pixel of it
+        let got = what(x, y);
+        for (let t = 0.05; t < 0.96; t += 0.05) {
+          for (const d of [[0, 0], [0.5, 0.5], [-0.5, -0.5]]) {
+            if (got !== "polygon") break; const u = at(t); got = what(box.left + u.x + d[0], box.top + u.y + d[1]); } }
+        lines.push({x, y, layer: r.title, got}); }
+    }); });
+  return {points, lines};
+})()"""
+
+
+def _stacks(points: list[dict], px: float = 2.0) -> int:
+    """The largest number of point symbols whose centres lie within ``px`` of one another (brute force)."""
+    best = 0
+    for p in points:
+        best = max(best, sum(abs(p["x"] - q["x"]) <= px and abs(p["y"] - q["y"]) <= px for q in points))
+    return best
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_default_maps_what_you_click_is_what_you_see(chromium, default_maps):  # noqa: F811
+    for path in (p for p in default_maps if p.suffix == ".html"):
+        with open_page(chromium, path, width=1366, height=768) as (page, log):
+            for view in ("opening", "central city"):
+                if view == "central city":
+                    page.evaluate("lzState.map.setView([24.33, 109.42], 12, {animate: false})")
+                    page.wait_for_timeout(200)
+                found = page.evaluate(_PROBE)
+                points, lines = found["points"], found["lines"]
+                assert points and lines, (path.name, view)
+                # no line or point is covered by an area's fill; points sit above lines
+                assert not [p for p in points if p["got"] in ("polygon", "line")], (path.name, view)
+                assert not [p for p in lines if p["got"] == "polygon"], (path.name, view)
+                # no five symbols stacked on one spot: they are merged into one counted symbol
+                assert _stacks(points) < 5, (path.name, view)
+            # unfilled outlines (the county outlines, the city boundary) catch no clicks
+            flags = page.evaluate("""lzState.records.filter(r => r.kind === 'polygon' && lzState.map.hasLayer(r.group)
+                                                       && r.features.length).map(r =>
+                [r.title, r.interactive, r.features.some(f => f._path && f._path.classList.contains('leaflet-interactive'))])""")
+            for title, interactive, any_interactive in flags:
+                assert interactive == any_interactive, title
+            assert dict((t, i) for t, i, _ in flags)["区县界(简化)"] is False
+        assert log.blocked == [] and log.page_errors == [] and log.console_errors == [], path.name
+
+
+@pytest.mark.browser
+def test_structure_map_names_counties_and_elements_with_permanent_labels(chromium, default_maps):  # noqa: F811
+    path = next(p for p in default_maps if p.name == "structure.html")
+    with open_page(chromium, path, width=1366, height=768) as (page, log):
+        shown = page.evaluate("""Array.from(document.querySelectorAll('.lz-label')).filter(e => e.style.display !== 'none')
+                                 .map(e => { const b = e.firstChild.getBoundingClientRect();
+                                   return [e.textContent, b.left, b.top, b.right, b.bottom]; })""")
+        texts = " ".join(t for t, *_ in shown)
+        for name in ["城中区", "鱼峰区", "柳南区", "柳北区", "柳江区", "柳城县", "鹿寨县", "融安县", "融水苗族自治县", "三江侗族自治县"]:
+            assert name in texts, name
+        for element in ["中心城区(核)", "鹿寨县(翼)", "柳城县(翼)", "融安县(组团)", "融水苗族自治县(组团)", "三江侗族自治县(组团)"]:
+            assert element in texts, element
+        # the labels are inside the window
+        assert all(0 <= l and r <= 1366 and 0 <= t and b <= 768 for _, l, t, r, b in shown)
+        # each 翼 and each 组团 has its own colour
+        colours = page.evaluate("""lzState.records.filter(r => r.title === '两翼' || r.title === '组团')
+                                   .map(r => r.features.map(f => f.options.fillColor))""")
+        assert all(len(set(c)) == len(c) > 1 for c in colours)
+        # 支点 are labelled at closer zoom, towns closer still
+        page.evaluate("lzState.map.setView([24.50, 109.60], 11, {animate: false})")
+        page.wait_for_timeout(200)
+        near = page.evaluate("""Array.from(document.querySelectorAll('.lz-label-node, .lz-label-town'))
+                                .filter(e => e.style.display !== 'none').map(e => e.textContent)""")
+        assert "雒容镇" in near
+        # the legend fits a 1366×768 screen, as do the controls
+        legend = page.evaluate("(() => { const b = document.querySelector('.lz-legend').getBoundingClientRect();"
+                               " return [b.top, b.bottom, b.left, b.right]; })()")
+        assert legend[0] >= 0 and legend[1] <= 768 and legend[2] >= 0 and legend[3] <= 1366
+        assert page.locator(".lz-north").count() == 1 and "制图日期" in page.inner_text(".lz-date")
+    assert log.page_errors == [] and log.console_errors == []
+
+
+@pytest.mark.browser
+def test_counted_symbols_filters_and_search_respect_precision(chromium, default_maps):  # noqa: F811
+    path = next(p for p in default_maps if p.name == "structure.html")
+    projects = gis.load_layer("projects")
+    luzhai = projects[(projects["county"] == "鹿寨县") & (projects["geocode_level"] == "county")]
+    with open_page(chromium, path, width=1366, height=768) as (page, log):
+        aggs = page.evaluate("""lzState.records.find(r => r.title === '规划项目').features.filter(f => f.lzMembers)
+                                .map(f => [f.feature.properties.name, f.lzMembers.length, f.lzRadius])""")
+        # hand-checked against the layer: one hollow symbol for all projects known only to 鹿寨县
+        hit = [a for a in aggs if a[0].startswith("鹿寨县 · ")]
+        assert hit and hit[0][1] == len(luzhai) and f"{len(luzhai)} 个规划项目仅定位到区县" in hit[0][0]
+        assert hit[0][2] == luzhai["precision_m"].max()
+        # every project is reachable: in a plain symbol or in exactly one counted symbol's list
+        n = page.evaluate("""lzState.records.find(r => r.title === '规划项目').features
+                             .reduce((s, f) => s + (f.lzMembers ? f.lzMembers.length : 1), 0)""")
+        assert n == len(projects)
+        # filter by status: only 在建 projects stay
+        page.evaluate("""document.querySelectorAll('.lz-filter [data-lz-st]').forEach(cb => {
+                           if (cb.parentNode.textContent.trim() !== '在建') cb.click(); })""")
+        n = page.evaluate("""lzState.records.find(r => r.title === '规划项目').features
+                             .reduce((s, f) => s + (f.lzMembers ? f.lzMembers.length : 1), 0)""")
+        assert n == int((projects["status"] == "under_construction").sum())
+        page.evaluate("""document.querySelectorAll('.lz-filter [data-lz-st]').forEach(cb => { if (!cb.checked) cb.click(); })""")
+        page.select_option(".lz-filter select", label="鹿寨县")
+        counties = page.evaluate("""lzState.records.find(r => r.title === '规划项目').features
+                                    .flatMap(f => (f.lzMembers || [f.feature]).map(m => m.properties._co))""")
+        assert set(counties) == {"鹿寨县"}
+        page.select_option(".lz-filter select", index=0)
+        # search never zooms closer than a feature's precision: a county-level project keeps the county in view
+        name = luzhai["name"].iloc[0]
+        page.fill(".lz-search input", name)
+        page.click(".lz-search li")
+        zoom = page.evaluate("lzState.map.getZoom()")
+        radius = float(luzhai["precision_m"].iloc[0])
+        span = page.evaluate("(() => { const b = lzState.map.getBounds(); return lzState.map.distance(b.getSouthWest(),"
+                             " L.latLng(b.getSouthWest().lat, b.getNorthEast().lng)); })()")
+        assert zoom < 13 and span >= radius, (zoom, span, radius)
+        assert name in page.inner_text(".leaflet-popup-content")
+    assert log.page_errors == [] and log.console_errors == []

@@ -1,0 +1,562 @@
+"""Print-ready 专题图: a map made by :func:`gis.webmap.make_map` as a PDF or PNG page, no browser needed.
+
+The page is drawn with matplotlib from the same layers, styles, labels and credits as the web map:
+title, date, the map in the analysis CRS (so the scale bar measures metres), a legend of what is
+drawn, a scale bar with its representative fraction, a north arrow, permanent labels of the
+districts/counties and the structure's elements (placed so they do not overlap), the data sources
+and licences, the coordinate system and the 审图号 caveat for unofficial boundaries.
+
+Text stays text: fonts are embedded as TrueType/OpenType subsets (``pdf.fonttype = 42``), so the PDF
+is searchable and its words can be selected.  The CJK font is found on the system (Debian
+``fonts-noto-cjk``; Source Han, WenQuanYi, SimHei or Microsoft YaHei also work).
+
+Points placed only to a township, county or the city are drawn as one hollow counted symbol per
+place, as on the web map.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._errors import InputError, MissingDependencyError, require
+from ._io import atomic_write
+
+__all__ = ["print_map", "PAPER_MM", "cjk_font"]
+
+PAPER_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0), "A2": (594.0, 420.0), "A1": (841.0, 594.0)}
+_CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
+                 "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "Noto Sans SC")
+_CJK_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+              "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+              "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+_MM = 1 / 25.4
+
+
+def cjk_font() -> str:
+    """The family name of a CJK font matplotlib can use; raises with the fix when there is none."""
+    require("matplotlib", extra="maps", feature="print maps (PDF/PNG)")
+    from matplotlib import font_manager
+
+    for path in _CJK_FILES:
+        if os.path.exists(path):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError):
+                pass
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for family in _CJK_FAMILIES:
+        if family in names:
+            return family
+    raise MissingDependencyError(
+        "print maps need a Chinese (CJK) font and none was found. Install one, e.g. on Debian/Ubuntu: "
+        "sudo apt-get install fonts-noto-cjk (scripts/setup.sh does this)."
+    )
+
+
+def _text(value: Any) -> str:
+    """Page text from the web map's configuration (which is HTML-escaped) back to plain text."""
+    return html.unescape(str(value)) if value is not None else ""
+
+
+def _merged(*styles: Mapping[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for st in styles:
+        out.update({k: v for k, v in (st or {}).items() if v is not None})
+    return out
+
+
+def _feature_style(spec: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+    st = dict(spec["style"])
+    if spec.get("classes") and props.get("_c") is not None:
+        st = _merged(st, spec["classes"][props["_c"]]["style"])
+    for k in props.get("_m") or []:
+        st = _merged(st, spec["marks"][k]["style"])
+    return st
+
+
+def _dashes(dash: Any, weight: float) -> tuple[float, tuple[float, ...]] | str:
+    if not dash:
+        return "solid"
+    nums = [float(x) for x in str(dash).replace(",", " ").split() if x]
+    scale = max(weight, 0.5)
+    return (0.0, tuple(n / scale for n in nums)) if nums else "solid"
+
+
+# label positions tried around the anchor, in half-widths (x) and heights (y)
+_OFFSETS = ((0, 0), (0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1), (0, -2), (0, 2),
+            (2, 0), (-2, 0), (2, -2), (-2, -2), (2, 2), (-2, 2), (0, -3), (0, 3), (3, 0), (-3, 0))
+_MARKERS = {None: "o", "circle": "o", "star": "*", "diamond": "D", "square": "s", "triangle": "^"}
+
+
+class _Page:
+    """One printed page: figure, map axes in the analysis CRS, legend and credits areas."""
+
+    def __init__(self, fmap: Any, *, paper: str, orientation: str):
+        plt = require("matplotlib.pyplot", extra="maps", feature="print maps (PDF/PNG)")
+        import matplotlib
+
+        self.info = getattr(fmap, "lz_print", None)
+        if not self.info:
+            raise InputError("save_map: only maps made by gis.make_map can be printed to PDF/PNG.")
+        paper = paper.upper()
+        if paper not in PAPER_MM:
+            raise InputError(f"paper={paper!r}; use one of {', '.join(PAPER_MM)}.")
+        if orientation not in ("landscape", "portrait"):
+            raise InputError(f"orientation={orientation!r}; use 'landscape' or 'portrait'.")
+        long_mm, short_mm = PAPER_MM[paper]
+        self.w_mm, self.h_mm = (long_mm, short_mm) if orientation == "landscape" else (short_mm, long_mm)
+        self.k = self.w_mm / 420.0 if orientation == "landscape" else self.h_mm / 420.0  # text scale vs A3
+        family = cjk_font()
+        matplotlib.rcParams.update({"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": [family],
+                                    "axes.unicode_minus": False, "svg.fonttype": "none"})
+        self.plt = plt
+        self.fig = plt.figure(figsize=(self.w_mm * _MM, self.h_mm * _MM))
+        self.styles = self.info["styles"]
+        self.texts = self.styles["texts"]
+        margin = 10.0
+        band = self._credit_layout(margin)
+        if orientation == "landscape":
+            legend_w = 100.0 * self.k
+            map_box = (margin, band, self.w_mm - 2 * margin - legend_w - 4, self.h_mm - band - 26 * self.k)
+            legend_box = (self.w_mm - margin - legend_w, band, legend_w, map_box[3])
+        else:
+            legend_h = 95.0 * self.k
+            map_box = (margin, band + legend_h + 4, self.w_mm - 2 * margin,
+                       self.h_mm - band - legend_h - 4 - 26 * self.k)
+            legend_box = (margin, band, self.w_mm - 2 * margin, legend_h)
+        self.map_box, self.legend_box = map_box, legend_box
+        self.ax = self.fig.add_axes(self._frac(map_box))
+        self.lax = self.fig.add_axes(self._frac(legend_box))
+        self.lax.set_axis_off()
+        self.lax.set_xlim(0, legend_box[2])
+        self.lax.set_ylim(0, legend_box[3])
+
+    def _frac(self, box: Sequence[float]) -> list[float]:
+        x, y, w, h = box
+        return [x / self.w_mm, y / self.h_mm, w / self.w_mm, h / self.h_mm]
+
+    def pt(self, size: float) -> float:
+        return size * self.k
+
+    # ------------------------------------------------------------ map
+
+    def draw_layers(self) -> None:
+        from .settings import analysis_crs
+
+        specs = [s for s in self.info["specs"] if s.get("show", True)]
+        if not specs:
+            raise InputError("print map: the map shows no layer; add a layer (or a structure) to print.")
+        self.drawn = []
+        fit = [s for s in specs if s.get("fit")] or specs
+        boxes = np.array([s["_print"]["geoms"].to_crs(analysis_crs).total_bounds for s in fit])
+        x0, y0, x1, y1 = boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()
+        self._extent(x0, y0, x1, y1)
+        order = {"polygon": 0, "line": 1, "point": 2}
+        for z, spec in sorted(enumerate(specs), key=lambda e: (0 if e[1].get("pane") == "below" else 1,
+                                                                 order.get(e[1]["kind"], 1), e[0])):
+            geoms = spec["_print"]["geoms"].to_crs(analysis_crs)
+            props = spec["_print"]["props"]
+            if spec["kind"] == "polygon":
+                self._polygons(spec, geoms, props, z)
+            elif spec["kind"] == "line":
+                self._lines(spec, geoms, props, z)
+            else:
+                self._points(spec, geoms, props, z)
+            self.drawn.append(spec)
+        self.ax.set_xticks([])
+        self.ax.set_yticks([])
+        for side in self.ax.spines.values():
+            side.set_linewidth(0.8)
+
+    def _extent(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        pad = 0.03 * max(x1 - x0, y1 - y0)
+        x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+        box_w, box_h = self.map_box[2], self.map_box[3]
+        if (x1 - x0) / (y1 - y0) < box_w / box_h:
+            extra = (y1 - y0) * box_w / box_h - (x1 - x0)
+            x0, x1 = x0 - extra / 2, x1 + extra / 2
+        else:
+            extra = (x1 - x0) * box_h / box_w - (y1 - y0)
+            y0, y1 = y0 - extra / 2, y1 + extra / 2
+        self.ax.set_xlim(x0, x1)
+        self.ax.set_ylim(y0, y1)
+        self.ax.set_aspect("equal", adjustable="box")
+        self.extent = (x0, y0, x1, y1)
+        self.m_per_mm = (x1 - x0) / box_w
+
+    def _polygons(self, spec, geoms, props, z) -> None:
+        from matplotlib.patches import PathPatch
+        from matplotlib.path import Path as MPath
+
+        for geom, p in zip(geoms, props):
+            st = _feature_style(spec, p)
+            polys = getattr(geom, "geoms", [geom])
+            for poly in polys:
+                if poly.geom_type != "Polygon" or poly.is_empty:
+                    continue
+                verts, codes = [], []
+                for ring in [poly.exterior, *poly.interiors]:
+                    c = np.asarray(ring.coords)
+                    verts.extend(c.tolist())
+                    codes.extend([MPath.MOVETO] + [MPath.LINETO] * (len(c) - 2) + [MPath.CLOSEPOLY])
+                fill_op = float(st.get("fill_opacity", 0.2) or 0)
+                weight = float(st.get("weight", 1.5)) * 0.5
+                patch = PathPatch(MPath(verts, codes), facecolor=st.get("fill_color") or st.get("color"),
+                                  alpha=None, edgecolor="none", zorder=z * 0.001 + 1, linewidth=0)
+                patch.set_facecolor(_rgba(st.get("fill_color") or st.get("color"), fill_op))
+                self.ax.add_patch(patch)
+                edge = PathPatch(MPath(verts, codes), facecolor="none",
+                                 edgecolor=_rgba(st.get("color"), float(st.get("opacity", 0.9) or 0.9)),
+                                 linewidth=weight, linestyle=_dashes(st.get("dash"), weight),
+                                 zorder=z * 0.001 + 1.5)
+                self.ax.add_patch(edge)
+
+    def _lines(self, spec, geoms, props, z) -> None:
+        for geom, p in zip(geoms, props):
+            st = _feature_style(spec, p)
+            weight = float(st.get("weight", 2)) * 0.45
+            dash = st.get("dash") or ("8 6" if p.get("_schematic") else None)
+            for line in getattr(geom, "geoms", [geom]):
+                c = np.asarray(line.coords)
+                if len(c) < 2:
+                    continue
+                self.ax.plot(c[:, 0], c[:, 1], color=_rgba(st.get("color"), float(st.get("opacity", 0.9) or 0.9)),
+                             linewidth=weight, linestyle=_dashes(dash, weight), zorder=z * 0.001 + 2,
+                             solid_capstyle="round")
+
+    def _points(self, spec, geoms, props, z) -> None:
+        groups: dict[tuple[float, float], list[int]] = {}
+        plain: list[int] = []
+        for i, (geom, p) in enumerate(zip(geoms, props)):
+            if geom.geom_type != "Point":
+                plain.append(i)
+                continue
+            groups.setdefault((round(geom.x, 1), round(geom.y, 1)), []).append(i)
+        aggregates = []
+        for key, members in groups.items():
+            if spec.get("honest") and (len(members) > 1 or props[members[0]].get("_g")):
+                aggregates.append((key, members))
+            else:
+                plain.extend(members)
+        marker = _MARKERS.get(spec.get("shape"), "o")
+        for i in plain:
+            st = _feature_style(spec, props[i])
+            for pt in getattr(geoms.iloc[i], "geoms", [geoms.iloc[i]]):
+                size = float(st.get("radius", 5)) * (2.2 if marker == "*" else 1.4) * self.k
+                self.ax.plot([pt.x], [pt.y], marker=marker, markersize=size, linestyle="none",
+                             markerfacecolor=_rgba(st.get("fill_color") or st.get("color"),
+                                                   float(st.get("fill_opacity", 0.85) or 0.85)),
+                             markeredgecolor=st.get("color", "#333333"),
+                             markeredgewidth=min(float(st.get("weight", 1)), 2.0) * 0.6, zorder=3 + z * 0.001)
+        self.has_aggregates = getattr(self, "has_aggregates", False) or bool(aggregates)
+        for (x, y), members in aggregates:
+            st = _feature_style(spec, props[members[0]])
+            colour = st.get("color") if st.get("color") not in (None, "#ffffff") else st.get("fill_color", "#555555")
+            hollow = all(props[i].get("_g") for i in members)
+            n = len(members)
+            size = (7 + 2.2 * math.log2(n)) * self.k if n > 1 else 5.5 * self.k
+            self.ax.plot([x], [y], marker=marker, markersize=size, linestyle="none",
+                         markerfacecolor=_rgba("#ffffff" if hollow else colour, 0.8 if hollow else 0.9),
+                         markeredgecolor=colour, markeredgewidth=1.1 * self.k, zorder=4 + z * 0.001)
+            if n > 1:
+                self.ax.text(x, y, str(n), ha="center", va="center", fontsize=self.pt(5.5), fontweight="bold",
+                             color=colour if hollow else "#ffffff", zorder=4.01 + z * 0.001)
+
+    def draw_labels(self) -> None:
+        """Permanent labels of counties and the structure (print-flagged), moved aside or left out on overlap."""
+        from pyproj import Transformer
+
+        from .settings import analysis_crs
+
+        to_xy = Transformer.from_crs("EPSG:4326", analysis_crs, always_xy=True)
+        renderer = self.fig.canvas.get_renderer()
+        placed: list[Any] = []
+        sizes = {"county": 9.5, "element": 8.5, "node": 6.0, "seat": 6.0, "town": 5.5}
+        colours = {"county": "#222222", "element": "#7b241c", "node": "#1f4e79"}
+        self.labelled: list[str] = []
+        x0, y0, x1, y1 = self.extent
+        for lb in sorted([lb for lb in self.info["labels"] if lb.get("pr")], key=lambda lb: -lb["p"]):
+            x, y = to_xy.transform(*lb["ll"])
+            if not (x0 <= x <= x1 and y0 <= y <= y1):
+                continue
+            size = self.pt(sizes.get(lb["c"], 6.0))
+            text = self.ax.text(x, y, _text(lb["t"]), fontsize=size, ha="center", va="center",
+                                color=colours.get(lb["c"], "#333333"),
+                                fontweight="bold" if lb["c"] in ("county", "element") else "normal", zorder=6)
+            import matplotlib.patheffects as pe
+
+            from matplotlib.transforms import offset_copy
+
+            ok = False
+            bb = text.get_window_extent(renderer)
+            w, h = bb.width, bb.height
+            must = lb["p"] >= 9  # districts/counties and the structure's elements are always named
+            best = None
+            for dx, dy in _OFFSETS if must else _OFFSETS[:11]:
+                text.set_transform(offset_copy(self.ax.transData, fig=self.fig, x=dx * (w / 2 + 4), y=dy * (h + 1),
+                                               units="dots"))
+                bb = text.get_window_extent(renderer)
+                hits = sum(bb.overlaps(q) for q in placed)
+                if best is None or hits < best[0]:
+                    best = (hits, dx, dy)
+                if not hits:
+                    ok = True
+                    break
+            if not ok and must:  # no free place: the position overlapping the fewest labels
+                text.set_transform(offset_copy(self.ax.transData, fig=self.fig, x=best[1] * (w / 2 + 4),
+                                               y=best[2] * (h + 1), units="dots"))
+                bb = text.get_window_extent(renderer)
+                ok = True
+            if ok:
+                # a white halo drawn as outlines under the label; the label itself stays text (searchable)
+                halo = self.ax.text(x, y, text.get_text(), fontsize=size, ha="center", va="center", color="white",
+                                    fontweight=text.get_fontweight(), zorder=5.9, transform=text.get_transform())
+                halo.set_path_effects([pe.withStroke(linewidth=2.2 * self.k, foreground="white")])
+                placed.append(bb.expanded(1.05, 1.1))
+                self.labelled.append(_text(lb["t"]))
+            else:
+                text.remove()
+
+    def draw_furniture(self) -> None:
+        """Scale bar with representative fraction, north arrow."""
+        x0, y0, x1, y1 = self.extent
+        width_m = (x1 - x0) * 0.22
+        step = 10 ** math.floor(math.log10(width_m))
+        for m in (5, 2, 1):
+            if m * step <= width_m:
+                length = m * step
+                break
+        n = 4
+        bx, by = x0 + (x1 - x0) * 0.03, y0 + (y1 - y0) * 0.035
+        bar_h = (y1 - y0) * 0.008
+        from matplotlib.patches import Rectangle
+
+        for i in range(n):
+            self.ax.add_patch(Rectangle((bx + i * length / n, by), length / n, bar_h,
+                                        facecolor="#000000" if i % 2 == 0 else "#ffffff", edgecolor="#000000",
+                                        linewidth=0.6, zorder=7))
+        unit, div = ("千米", 1000.0) if length >= 1000 else ("米", 1.0)
+        for i in (0, n // 2, n):
+            value = i * length / n / div
+            self.ax.text(bx + i * length / n, by + bar_h * 1.6, f"{value:g}", ha="center", va="bottom",
+                         fontsize=self.pt(7), zorder=7)
+        self.ax.text(bx + length + (x1 - x0) * 0.01, by + bar_h / 2, unit, ha="left", va="center",
+                     fontsize=self.pt(7), zorder=7)
+        scale = self.m_per_mm * 1000.0
+        nice = float(f"{scale:.2g}")
+        self.ax.text(bx, by - bar_h * 1.2, f"比例尺 1:{nice:,.0f}(按 {self.info_paper} 纸张)", ha="left", va="top",
+                     fontsize=self.pt(6.5), zorder=7)
+        # north arrow (grid north of the Gauss-Kruger zone; true north differs by under 1° here)
+        ax_ = self.ax
+        nx, ny = 0.955, 0.90
+        ax_.annotate("", xy=(nx, ny + 0.065), xytext=(nx, ny), xycoords="axes fraction",
+                     arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=1.0", "color": "#111111",
+                                 "linewidth": 1.6 * self.k}, zorder=8)
+        ax_.text(nx, ny - 0.012, self.texts.get("north", "北"), transform=ax_.transAxes, ha="center", va="top",
+                 fontsize=self.pt(11), fontweight="bold", zorder=8)
+
+    # ------------------------------------------------------------ around the map
+
+    def draw_title(self) -> None:
+        fig = self.fig
+        top = 1 - 8 * self.k / self.h_mm
+        fig.text(0.5, top, _text(self.info["title"]), ha="center", va="top", fontsize=self.pt(20), fontweight="bold")
+        if self.info.get("note"):
+            fig.text(0.5, top - 11.5 * self.k / self.h_mm, "\n".join(textwrap.wrap(_text(self.info["note"]), 110)),
+                     ha="center", va="top", fontsize=self.pt(7.5), color="#333333")
+        fig.text(1 - 10 / self.w_mm, top, self.texts["date"].format(date=self.info["date"]), ha="right", va="top",
+                 fontsize=self.pt(8), color="#333333")
+
+    def draw_legend(self) -> None:
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Rectangle
+
+        ax = self.lax
+        W, H = self.legend_box[2], self.legend_box[3]
+        ax.add_patch(Rectangle((0, 0), W, H, facecolor="white", edgecolor="#666666", linewidth=0.6, clip_on=False))
+        rows: list[tuple[str, Any, str]] = []  # (kind, style-or-None, text)
+        group = None
+        for spec in self.drawn:
+            if spec.get("legend") is False or not spec["_print"]["props"]:
+                continue
+            if spec["group"] != group:
+                group = spec["group"]
+                rows.append(("group", None, _text(group)))
+            kind, shape = spec["kind"], spec.get("shape")
+            if spec.get("classes"):
+                rows.append(("sub", None, _text(spec["title"])))
+                for c in spec["classes"]:
+                    rows.append((kind, (_merged(spec["style"], c["style"]), shape), _text(c["label"])))
+                for v in spec.get("variants") or []:
+                    rows.append((kind, (_merged(spec["style"], {"color": "#555555", "dash": "8 6" if v["schematic"]
+                                                                  else None}), shape), _text(v["note"])))
+            else:
+                variants = spec.get("variants") or [{"label": "", "schematic": bool(spec["style"].get("dash"))}]
+                for v in variants:
+                    st = _merged(spec["style"], {"dash": "8 6"} if v.get("schematic") else {})
+                    rows.append((kind, (st, shape), _text(spec["title"]) + _text(v.get("label", ""))))
+            for m in spec.get("marks") or []:
+                if m.get("legend", True):
+                    base = {} if kind == "polygon" else {"fill_color": "#ffffff"}
+                    rows.append((kind, (_merged(spec["style"], base, m["style"]), shape), _text(m["label"])))
+        if getattr(self, "has_aggregates", False):
+            honest = self.styles.get("honest_symbols") or {}
+            rows.append(("group", None, "符号"))
+            rows.append(("hollow", ({"color": "#555555"}, None), _text(honest.get("legend_hollow", ""))))
+            rows.append(("point", ({"color": "#333333", "fill_color": "#555555"}, None),
+                         _text(honest.get("legend_solid", ""))))
+        rows.insert(0, ("title", None, _text(self.texts["legend_title"])))
+        # lay rows out in as many columns as needed
+        fs = self.pt(7.0)
+        line_mm = fs * 0.3528 * 1.55
+        per_col = max(1, int((H - 4) / line_mm))
+        cols = max(1, math.ceil(len(rows) / per_col))
+        while cols > 1 and W / cols < 42 * self.k and fs > 4.5:
+            fs *= 0.9
+            line_mm = fs * 0.3528 * 1.55
+            per_col = max(1, int((H - 4) / line_mm))
+            cols = max(1, math.ceil(len(rows) / per_col))
+        col_w = W / cols
+        wrap = max(8, int((col_w - 12) / (fs * 0.3528)))
+        for k, (kind, st, text) in enumerate(rows):
+            col, r = divmod(k, per_col)
+            x, y = col * col_w + 2.5, H - 3 - (r + 0.5) * line_mm
+            label = text if len(text) <= wrap else text[: wrap - 1] + "…"
+            if kind == "title":
+                ax.text(x, y, label, fontsize=fs * 1.3, fontweight="bold", va="center")
+                continue
+            if kind in ("group", "sub"):
+                ax.text(x, y, label, fontsize=fs, fontweight="bold" if kind == "group" else "normal",
+                        color="#333333", va="center")
+                continue
+            style, shape = st
+            sx = x + 1
+            if kind == "polygon":
+                ax.add_patch(Rectangle((sx, y - line_mm * 0.3), 7, line_mm * 0.6,
+                                       facecolor=_rgba(style.get("fill_color") or style.get("color"),
+                                                       max(float(style.get("fill_opacity", 0.2) or 0), 0.12)),
+                                       edgecolor=style.get("color", "#333333"), linewidth=0.6,
+                                       linestyle=_dashes(style.get("dash"), 0.6)))
+            elif kind == "line":
+                weight = float(style.get("weight", 2)) * 0.45
+                ax.add_line(Line2D([sx, sx + 7], [y, y], color=_rgba(style.get("color"),
+                                                                   float(style.get("opacity", 0.9) or 0.9)),
+                                   linewidth=weight, linestyle=_dashes(style.get("dash"), weight)))
+            else:
+                hollow = kind == "hollow"
+                marker = _MARKERS.get(shape, "o")
+                ax.add_line(Line2D([sx + 3.5], [y], marker=marker, linestyle="none",
+                                   markersize=(6.5 if hollow else 4.2) * self.k * (1.5 if marker == "*" else 1),
+                                   markerfacecolor="#ffffff" if hollow else _rgba(style.get("fill_color")
+                                                                                  or style.get("color"), 0.9),
+                                   markeredgecolor=style.get("color", "#333333"), markeredgewidth=0.7))
+            ax.text(sx + 9, y, label, fontsize=fs, va="center")
+
+    def _credit_layout(self, margin: float) -> float:
+        """Wrap the sources into two columns under the map; return the height (mm) of that band."""
+        skip = {_text(self.texts[k]) for k in ("offline_note", "boundary_caveat") if k in self.texts}
+        lines = [_text(self.texts["print_sources"]) + ":"]
+        lines += [_text(c) for c in self.info["credits"] if _text(c) not in skip]
+        lines.append(_text(self.texts["print_crs"]) + "。制图:liuzhou-gis。" +
+                     self.texts["date"].format(date=self.info["date"]))
+        self.credit_fs = self.pt(5.0)
+        char_mm = self.credit_fs * 0.3528
+        col_w = (self.w_mm - 2 * margin) / 2 - 4
+        wrapped: list[str] = []
+        for line in lines:  # CJK glyphs are one em wide, Latin about half: wrap by measured width
+            wrapped += _wrap(line, col_w / char_mm) or [""]
+        half = math.ceil(len(wrapped) / 2)
+        self.credit_cols = [wrapped[:half], wrapped[half:]]
+        self.credit_margin = margin
+        caveat = _text(self.texts["boundary_caveat"])
+        self.caveat_lines = _wrap(caveat, (self.w_mm - 2 * margin) / (self.pt(6.0) * 0.3528))
+        line_mm = char_mm * 1.3
+        return 6.0 + len(self.caveat_lines) * self.pt(6.0) * 0.3528 * 1.35 + half * line_mm + 4.0
+
+    def draw_credits(self) -> None:
+        m = self.credit_margin
+        top = self.map_box[1] - 2.5
+        for k, col in enumerate(self.credit_cols):
+            self.fig.text((m + k * (self.w_mm - 2 * m) / 2) / self.w_mm, top / self.h_mm, "\n".join(col),
+                          ha="left", va="top", fontsize=self.credit_fs, linespacing=1.3, color="#333333")
+        self.fig.text(0.5, 4.0 / self.h_mm, "\n".join(self.caveat_lines), ha="center", va="bottom",
+                      fontsize=self.pt(6.0), color="#8a1c1c", linespacing=1.35)
+
+
+def _wrap(text: str, width_em: float) -> list[str]:
+    """Wrap mixed Chinese/Latin text to a width in ems (a CJK glyph is 1 em, other characters about 0.55)."""
+    out, line, used = [], "", 0.0
+    for ch in text:
+        w = 1.0 if ord(ch) > 0x2E80 else 0.62
+        if used + w > width_em and line:
+            out.append(line)
+            line, used = "", 0.0
+        line += ch
+        used += w
+    if line:
+        out.append(line)
+    return out
+
+
+def _rgba(colour: Any, alpha: float) -> tuple[float, float, float, float]:
+    from matplotlib.colors import to_rgba
+
+    try:
+        return to_rgba(colour or "#3366cc", alpha)
+    except ValueError:
+        return to_rgba("#3366cc", alpha)
+
+
+def print_map(fmap: Any, path: str | os.PathLike, *, paper: str = "A3", orientation: str = "landscape",
+              dpi: int = 200) -> Path:
+    """Write a map made by :func:`gis.webmap.make_map` as a print-ready PDF or PNG page (atomically).
+
+    Parameters
+    ----------
+    fmap
+        The map (``gis.make_map(...)``).
+    path
+        ``*.pdf`` (vector, text stays text) or ``*.png`` (raster at ``dpi``).
+    paper
+        ISO size ``A4``, ``A3`` (default), ``A2`` or ``A1``.
+    orientation
+        ``landscape`` (default) or ``portrait``.
+    dpi
+        PNG resolution (the PDF is vector; its symbols and text do not depend on it).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("pdf", "png"):
+        raise InputError(f"print map: {path.name}: name the file *.pdf or *.png.")
+    page = _Page(fmap, paper=paper, orientation=orientation)
+    page.info_paper = f"{paper.upper()}"
+    try:
+        page.draw_title()
+        page.draw_layers()
+        page.draw_furniture()
+        page.draw_labels()
+        page.draw_legend()
+        page.draw_credits()
+        meta = {"Title": _text(page.info["title"]), "Creator": "liuzhou-gis"}
+        if fmt == "pdf":
+            meta["CreationDate"] = None
+        else:
+            meta = {"Title": meta["Title"], "Software": "liuzhou-gis"}
+        with atomic_write(path) as tmp:
+            page.fig.savefig(tmp, format=fmt, dpi=dpi if fmt == "png" else 72, metadata=meta)
+    finally:
+        page.plt.close(page.fig)
+    return path
