@@ -1234,13 +1234,6 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
 _REVIEW_SUFFIXES = (".xlsx", ".csv", ".gpkg")
 
 
-def _pdf_supported() -> bool:
-    """Whether gis.save_map prints PDF (it says so in its docstring once a print backend exists)."""
-    from .webmap import save_map
-
-    return ".pdf" in (save_map.__doc__ or "").lower()
-
-
 def _stage_outputs(state: State, folder: Path) -> Path:
     """The run's staging folder for ``folder`` (published with the manifest entry by :func:`_finish`)."""
     return state.stage().folder(folder)
@@ -1379,7 +1372,7 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
                               "roads": roads, "map": not no_map, "input_encoding": input_encoding, "output": output,
                               "overwrite": overwrite})
     html = output.with_suffix(".html")
-    pdf = output.with_suffix(".pdf") if (not no_map and _pdf_supported()) else None
+    pdf = None if no_map else output.with_suffix(".pdf")  # the printed map beside the HTML (gis.printmap)
     planned = [output] + ([] if no_map else [html]) + ([pdf] if pdf else [])
     _check_outputs(planned, overwrite=overwrite)
     p = _load(projects, run=run, state=state, role="projects", encoding=input_encoding)

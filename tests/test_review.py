@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
+import subprocess
 
 import geopandas as gpd
 import numpy as np
@@ -279,7 +282,7 @@ def test_cli_review_workbook_map_and_manifest(tmp_path):
     res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "--option-field", "方案",
                   "-o", str(out))
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in out.parent.iterdir()) == ["manifest.json", "审查.html", "审查.xlsx"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["manifest.json", "审查.html", "审查.pdf", "审查.xlsx"]
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["汇总", "明细", "方案比选", "说明"]
     for ws in book.worksheets:  # every sheet says the zones are synthetic
@@ -296,7 +299,12 @@ def test_cli_review_workbook_map_and_manifest(tmp_path):
     assert "示例" in page and "非真实三区三线" in page
     run = json.loads((out.parent / "manifest.json").read_text(encoding="utf-8"))["runs"][-1]
     assert run["verb"] == "review" and {i["name"] for i in run["inputs"]} == {str(table), "zones_example"}
-    assert {o["path"] for o in run["outputs"]} == {"审查.xlsx", "审查.html"} and all(o["sha256"] for o in run["outputs"])
+    assert {o["path"] for o in run["outputs"]} == {"审查.xlsx", "审查.html", "审查.pdf"}
+    assert all(o["sha256"] for o in run["outputs"])
+    if shutil.which("pdftotext"):  # the printed map says the zones are an example, as text
+        text = subprocess.run(["pdftotext", str(out.parent / "审查.pdf"), "-"], capture_output=True, text=True,
+                              encoding="utf-8", check=True).stdout
+        assert "示例" in text
 
 
 def test_cli_review_csv_and_geopackage(tmp_path):
