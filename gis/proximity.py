@@ -539,7 +539,8 @@ def _nearestk_chunk(
         if first_round:
             d, j = first
         else:
-            d, j = tree.query(oxy[todo], k=q, workers=-1, distance_upper_bound=ub)
+            # the few origins a round leaves unproven: one thread (starting threads costs more)
+            d, j = tree.query(oxy[todo], k=q, workers=-1 if todo.size > 8192 else 1, distance_upper_bound=ub)
         d, j = d.reshape(len(todo), q), j.reshape(len(todo), q)
         valid = np.isfinite(d)
         all_valid = bool(valid.all())

@@ -199,3 +199,43 @@ def test_map_reads_an_added_csv_once(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert calls == [str(table)]
     assert "柳州站" in (tmp_path / "m.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("text", [
+    "", "\n", "a,b\n1,2\n", "a,b\r\n1,2\r\n", "a,b\r1,2\r", "a,b\n1,2", "a,b\n\n1,2\n\n\n", "a,b\n1,\n,2\n",
+    "a,b\n1,2,", "名称,经度\n柳州站,109.4\r\n\r\n鹿寨站,109.7", "a\tb\n1\t2\n",
+])
+def test_csv_without_quotes_splits_into_the_cells_the_full_parser_finds(text, tmp_path):
+    from gis.readers import _csv_cells, _quoted_csv_rows
+
+    sep = "\t" if "\t" in text else ","
+    rows = _quoted_csv_rows(text, sep, tmp_path / "t.csv")
+    kept = [(i + 1, r) for i, r in enumerate(rows) if r != [("", False)]]
+    assert _csv_cells(text, sep, tmp_path / "t.csv") == ([r for _, r in kept], [i for i, _ in kept])
+
+
+@pytest.mark.parametrize("values", [
+    ["1", "2", "30"], ["1", "2.5", "-3e4", ".5", "+7.", "inf"], ["1", "007"], ["0", "0.5", "-0.25"], ["-01"],
+    ["1", "x"], ["１２", "3"], ["2026-12-06T08:00:00", "2026-12-06T08:00:00.5"], ["2026-12-06", "1"],
+    ["12 ", "1"], ["1e", "2"], ["True", "False"], ["1\r", "2"], ["nan", "1"],
+])
+def test_column_types_inferred_by_one_scan_as_cell_by_cell(values):
+    import re
+
+    from gis import readers
+
+    got = readers._infer_column(pd.Series(values, dtype=object))
+    # the same decisions cell by cell, with the original patterns
+    number = all(readers._NUMBER.match(v) and not readers._LEADING_ZERO.match(v) for v in values)
+    integer = number and all(readers._INTEGER.match(v) for v in values)
+    iso = all(re.match(readers._ISO_DATETIME, v) for v in values)
+    if integer:
+        assert str(got.dtype) == "int64"
+    elif number:
+        assert str(got.dtype) == "float64"
+    elif values in (["True", "False"],):
+        assert str(got.dtype) == "bool"
+    elif iso:
+        assert "datetime" in str(got.dtype)
+    else:
+        assert got.tolist() == values
