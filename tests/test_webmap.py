@@ -462,7 +462,7 @@ def _stacks(points: list[dict], px: float = 2.0) -> int:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_default_maps_what_you_click_is_what_you_see(chromium, default_maps):  # noqa: F811
+def test_default_maps_what_you_click_is_what_you_see(chromium, default_maps):
     for path in (p for p in default_maps if p.suffix == ".html"):
         with open_page(chromium, path, width=1366, height=768) as (page, log):
             for view in ("opening", "central city"):
@@ -488,7 +488,7 @@ def test_default_maps_what_you_click_is_what_you_see(chromium, default_maps):  #
 
 
 @pytest.mark.browser
-def test_structure_map_names_counties_and_elements_with_permanent_labels(chromium, default_maps):  # noqa: F811
+def test_structure_map_names_counties_and_elements_with_permanent_labels(chromium, default_maps):
     path = next(p for p in default_maps if p.name == "structure.html")
     with open_page(chromium, path, width=1366, height=768) as (page, log):
         shown = page.evaluate("""Array.from(document.querySelectorAll('.lz-label')).filter(e => e.style.display !== 'none')
@@ -520,7 +520,7 @@ def test_structure_map_names_counties_and_elements_with_permanent_labels(chromiu
 
 
 @pytest.mark.browser
-def test_counted_symbols_filters_and_search_respect_precision(chromium, default_maps):  # noqa: F811
+def test_counted_symbols_filters_and_search_respect_precision(chromium, default_maps):
     path = next(p for p in default_maps if p.name == "structure.html")
     projects = gis.load_layer("projects")
     luzhai = projects[(projects["county"] == "鹿寨县") & (projects["geocode_level"] == "county")]
