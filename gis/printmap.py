@@ -170,7 +170,7 @@ class _Page:
                 self._lines(spec, geoms, props, z)
             else:
                 self._points(spec, geoms, props, z)
-            self.drawn.append(spec)
+        self.drawn = specs  # the legend keeps the layers' own order (groups stay together)
         self.ax.set_xticks([])
         self.ax.set_yticks([])
         for side in self.ax.spines.values():

@@ -457,10 +457,16 @@ def _layer_spec(
     fills = [style.get("fill_opacity", 0.2)] + [c["style"].get("fill_opacity", style.get("fill_opacity", 0.2))
                                                 for c in classes]
     interactive = not (kind == "polygon" and max(float(f or 0) for f in fills) <= 0.01)
+    # context geography (roads, railways, township areas, rivers): many features drawn as one canvas under the
+    # plan layers; it names places by its labels and catches no clicks (search still finds it)
+    context = bool(info.get("context"))
+    if context:
+        interactive = False
     return {
         "id": f"l{index}",
         "name": _esc(info.get("name") or ""),
         "interactive": interactive,
+        "context": context,
         "honest": not exempt,
         "_print": {"geoms": geoms, "props": print_props, "info": dict(info)},
         "title": _esc(title),
@@ -755,7 +761,7 @@ def make_map(
             preset = layer_styles.get(name) or {}
             info = {**info, **{k: v for k, v in preset.items() if k != "style"},
                     "style": {**dict(info.get("style") or {}), **dict(preset.get("style") or {})},
-                    "group": styles.get("context_group", "地理底图")}
+                    "group": styles.get("context_group", "地理底图"), "context": True}
             entries.append((gdf, info, False))
     structure_parts = _structure_layers(structure, styles) if structure is not None else []
     entries.extend((gdf, info, False) for gdf, info in structure_parts)

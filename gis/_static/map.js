@@ -96,10 +96,12 @@
     cfg.filters.status.forEach(function (s, k) { state.status[k] = true; });
 
     // Drawing order: areas < lines < points < symbols < labels, whatever order the layers come in.
-    [["lz-below", 390], ["lz-lines", 420], ["lz-points", 440], ["lz-halo", 445], ["lz-labels", 640]].forEach(function (p) {
+    // Context geography (one canvas, no clicks) lies over the areas and under the plan's lines and points.
+    [["lz-below", 390], ["lz-context", 405], ["lz-lines", 420], ["lz-points", 440], ["lz-halo", 445],
+      ["lz-labels", 640]].forEach(function (p) {
       var pane = map.createPane(p[0]);
       pane.style.zIndex = p[1];
-      if (p[0] === "lz-labels" || p[0] === "lz-halo") { pane.style.pointerEvents = "none"; }
+      if (p[0] === "lz-labels" || p[0] === "lz-halo" || p[0] === "lz-context") { pane.style.pointerEvents = "none"; }
     });
 
     function toLatLng(c) {
@@ -122,6 +124,7 @@
     }
     function paneOf(rec) {
       if (rec.pane) { return rec.pane; }
+      if (rec.context) { return "lz-context"; }
       return rec.kind === "line" ? "lz-lines" : rec.kind === "point" ? "lz-points" : "overlayPane";
     }
     function styleOf(rec, feature) {
@@ -304,7 +307,9 @@
         plain = feats;
         rec.aggregates = [];
       }
+      if (rec.context && !rec.renderer) { rec.renderer = L.canvas({ pane: paneOf(rec) }); }
       rec.geo = L.geoJSON(null, {
+        renderer: rec.renderer || undefined,
         coordsToLatLng: toLatLng,
         style: function (f) { return styleOf(rec, f); },
         pane: paneOf(rec),
@@ -375,7 +380,8 @@
     cfg.layers.forEach(function (spec) {
       var rec = { id: spec.id, title: spec.title, group: spec.group, kind: spec.kind, style: spec.style,
         fields: spec.fields, data: spec.data, group_layer: null, classes: spec.classes, marks: spec.marks,
-        shape: spec.shape, pane: null, interactive: spec.interactive !== false, honest: !!spec.honest };
+        shape: spec.shape, pane: null, interactive: spec.interactive !== false, honest: !!spec.honest,
+        context: !!spec.context };
       if (spec.pane === "below") { rec.pane = "lz-below"; }
       rec.group = L.featureGroup();
       rec.group.lzHead = spec.group !== lastGroup ? spec.group : null;
