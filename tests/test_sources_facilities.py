@@ -6,47 +6,26 @@ must be a row, and every row must point at a seed line that holds it.  A list ca
 from __future__ import annotations
 
 import csv
-import os
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCES = REPO / "layers" / "sources"
-SEEDS = Path(os.environ.get("LZGIS_SHARED") or REPO.parent / "shared") / "seeds"
-F004 = "004_9db75a2811220992.txt"
-HEADER = ["id", "name", "category", "type", "county", "place", "anchor", "status_zh", "role", "area_mu", "area_km2",
-          "investment_yi", "period", "description", "source_file", "section", "source_line"]
+from seedtext import F004, POINT_HEADER, SOURCES, needs_seeds, seed_lines, source_rows, squash
+
 FILES = ["facilities_urbanisation.csv", "projects_urbanisation_districts.csv"]
-
-needs_seeds = pytest.mark.skipif(not (SEEDS / F004).exists(), reason=f"seed texts not found at {SEEDS}")
-
-
-def _sq(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    with open(SOURCES / name, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _lines() -> list[str]:
-    return (SEEDS / F004).read_text(encoding="utf-8").split("\n")
 
 
 def _joined(first: int, last: int) -> str:
     """Lines first..last (1-based) squashed into one string (the seed breaks paragraphs at page ends)."""
-    return _sq("".join(_lines()[first - 1:last]))
+    return squash("".join(seed_lines(F004)[first - 1:last]))
 
 
 @pytest.mark.parametrize("name", FILES)
 def test_tables_follow_the_point_contract(name: str) -> None:
     with open(SOURCES / name, encoding="utf-8", newline="") as fh:
-        assert next(csv.reader(fh)) == HEADER
-    rows = _rows(name)
+        assert next(csv.reader(fh)) == POINT_HEADER
+    rows = source_rows(name)
     ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids)) and all(ids)
     vocab = yaml.safe_load((SOURCES / "status_words.yaml").read_text(encoding="utf-8"))["classes"]
@@ -69,27 +48,27 @@ def _printed(name: str) -> list[str]:
 @needs_seeds
 @pytest.mark.parametrize("name", FILES)
 def test_every_row_points_at_a_line_that_holds_it(name: str) -> None:
-    lines = _lines()
-    for r in _rows(name):
+    lines = seed_lines(F004)
+    for r in source_rows(name):
         n = int(r["source_line"])
-        text = _sq("".join(lines[n - 1:n + 2]))
-        own = any(_sq(f) in text for f in _printed(r["name"]))
+        text = squash("".join(lines[n - 1:n + 2]))
+        own = any(squash(f) in text for f in _printed(r["name"]))
         # a row named from a shared phrase (中欧、滨江、南部、雒容东部等片区) quotes the phrase in its description
         phrase = r["description"].split("：", 1)[-1].split("；")[0]
-        assert own or _sq(phrase) in text or _sq(r["name"].replace("片区", "")) in text, (r["id"], r["name"], n)
+        assert own or squash(phrase) in text or squash(r["name"].replace("片区", "")) in text, (r["id"], r["name"], n)
 
 
 def _names(*files: str) -> list[str]:
-    return [r["name"] for f in files for r in _rows(f)]
+    return [r["name"] for f in files for r in source_rows(f)]
 
 
 def _is_row(item: str, names: list[str]) -> bool:
-    item = _sq(item)
-    return any(item in _sq(n) or any(_sq(f) == item for f in _printed(n)) for n in names)
+    item = squash(item)
+    return any(item in squash(n) or any(squash(f) == item for f in _printed(n)) for n in names)
 
 
 @needs_seeds
-def test_zhuanlan_3_2_platforms_are_all_rows() -> None:
+def test_zhuanlan_3_2_platforms_are_allsource_rows() -> None:
     names = _names(FILES[0])
     block = _joined(450, 467)
     items = []
@@ -102,7 +81,7 @@ def test_zhuanlan_3_2_platforms_are_all_rows() -> None:
 
 
 @needs_seeds
-def test_zhuanlan_4_4_schools_are_all_rows() -> None:
+def test_zhuanlan_4_4_schools_are_allsource_rows() -> None:
     names = _names(FILES[0])
     block = _joined(620, 630)
     items = []
@@ -120,7 +99,7 @@ def test_zhuanlan_4_4_schools_are_all_rows() -> None:
 
 
 @needs_seeds
-def test_zhuanlan_3_3_and_chapter_9_colleges_and_hospitals_are_all_rows() -> None:
+def test_zhuanlan_3_3_and_chapter_9_colleges_and_hospitals_are_allsource_rows() -> None:
     names = _names(FILES[0])
     text = _joined(476, 492)
     colleges = set()
@@ -146,7 +125,7 @@ def test_zhuanlan_3_3_and_chapter_9_colleges_and_hospitals_are_all_rows() -> Non
 
 
 @needs_seeds
-def test_zhuanlan_4_6_elderly_care_projects_are_all_rows() -> None:
+def test_zhuanlan_4_6_elderly_care_projects_are_allsource_rows() -> None:
     names = _names(FILES[0])
     items = re.search(r"重点建设(.+?)等一批医养结合项目", _joined(689, 689)).group(1).split("、")
     assert len(items) == 7
@@ -155,7 +134,7 @@ def test_zhuanlan_4_6_elderly_care_projects_are_all_rows() -> None:
 
 
 @needs_seeds
-def test_chapter_4_areas_and_village_renewal_are_all_rows() -> None:
+def test_chapter_4_areas_and_village_renewal_are_allsource_rows() -> None:
     names = _names(*FILES, "projects_urbanisation.csv")
     text = _joined(263, 291)
     generic = {"存量片区", "老旧片区", "核心片区", "周边片区", "辖区老旧片区"}
@@ -169,7 +148,7 @@ def test_chapter_4_areas_and_village_renewal_are_all_rows() -> None:
                     areas.add(a)
     assert {"莲花立交桥东北", "西鹅", "河北半岛", "白露", "中欧", "滨江", "南部", "雒容东部", "北部", "沙塘", "石碑坪", "江湾",
             "葛婆庙", "进德"} <= areas
-    missing = [a for a in areas if not any(_sq(a) in _sq(n) for n in names)]
+    missing = [a for a in areas if not any(squash(a) in squash(n) for n in names)]
     assert not missing, missing
     villages = re.findall(r"推进([^，。]+?)城中村改造", text)[0].split("、") + re.findall(r"加强([^，。]+?)城中村改造", text)[0].split("、")
     assert villages == ["鸡喇村", "驾鹤村", "鹧鸪江村", "香兰"]
@@ -179,7 +158,7 @@ def test_chapter_4_areas_and_village_renewal_are_all_rows() -> None:
 
 
 @needs_seeds
-def test_named_roads_bridges_and_river_works_are_rows() -> None:
+def test_named_roads_bridges_and_river_works_aresource_rows() -> None:
     names = _names(*FILES)
     liujiang = _joined(291, 291)
     sides = re.search(r"和((?:[^、，。]+、)*[^、，。]+?)两侧等土地熟化", liujiang).group(1).split("、")
@@ -191,4 +170,4 @@ def test_named_roads_bridges_and_river_works_are_rows() -> None:
     bridges = re.search(r"重点推进(.+?)等工程建设", _joined(949, 949)).group(1).split("、")
     items = yaml.safe_load((SOURCES / "corridors_urbanisation_bridges.yaml").read_text(encoding="utf-8"))
     assert bridges == [c["name"] for c in items] == ["老堡大桥", "大埔融江复线桥", "柳城县城二桥"]
-    assert all(_sq(c["quote"]) in _joined(c["source_line"], c["source_line"]) for c in items)
+    assert all(squash(c["quote"]) in _joined(c["source_line"], c["source_line"]) for c in items)

@@ -6,43 +6,21 @@
 from __future__ import annotations
 
 import csv
-import os
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCES = REPO / "layers" / "sources"
-SEEDS = Path(os.environ.get("LZGIS_SHARED") or REPO.parent / "shared") / "seeds"
-F000, F001 = "000_2e2a98b042eb9d21.txt", "001_0de2ed12fe4eddd8.txt"
-F002, F004 = "002_cea03bdf2b5fe175.txt", "004_9db75a2811220992.txt"
-HEADER = ["id", "name", "category", "type", "county", "place", "anchor", "status_zh", "role", "area_mu", "area_km2",
-          "investment_yi", "period", "description", "source_file", "section", "source_line"]
+from seedtext import F000, F001, F002, F004, POINT_HEADER, SOURCES, needs_seeds, seed_lines, source_rows, squash
+
 FILES = ["projects_parks.csv", "projects_county_economy_villages.csv", "projects_existing_infrastructure.csv"]
-
-needs_seeds = pytest.mark.skipif(not (SEEDS / F004).exists(), reason=f"seed texts not found at {SEEDS}")
-
-
-def _sq(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    with open(SOURCES / name, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _lines(name: str) -> list[str]:
-    return (SEEDS / name).read_text(encoding="utf-8").split("\n")
 
 
 @pytest.mark.parametrize("name", FILES)
 def test_tables_follow_the_point_contract(name: str) -> None:
     with open(SOURCES / name, encoding="utf-8", newline="") as fh:
-        assert next(csv.reader(fh)) == HEADER
-    rows = _rows(name)
+        assert next(csv.reader(fh)) == POINT_HEADER
+    rows = source_rows(name)
     assert len({r["id"] for r in rows}) == len(rows)
     vocab = yaml.safe_load((SOURCES / "status_words.yaml").read_text(encoding="utf-8"))["classes"]
     words = {w for ws in vocab.values() for w in ws}
@@ -54,17 +32,17 @@ def test_tables_follow_the_point_contract(name: str) -> None:
 @needs_seeds
 @pytest.mark.parametrize("name", FILES)
 def test_every_row_points_at_a_line_that_holds_its_name(name: str) -> None:
-    for r in _rows(name):
-        line = _sq(_lines(r["source_file"])[int(r["source_line"]) - 1])
-        assert _sq(r["name"]) in line or _sq(r["name"]).removesuffix("工程") in line \
-            or _sq(r["name"].replace("经济开发区", "")) in line or "经开区" in line, (r["id"], r["name"])
+    for r in source_rows(name):
+        line = squash(seed_lines(r["source_file"])[int(r["source_line"]) - 1])
+        assert squash(r["name"]) in line or squash(r["name"]).removesuffix("工程") in line \
+            or squash(r["name"].replace("经济开发区", "")) in line or "经开区" in line, (r["id"], r["name"])
 
 
 @needs_seeds
-def test_annex_3_parks_of_every_district_are_rows() -> None:
-    lines = _lines(F004)
+def test_annex_3_parks_of_every_district_aresource_rows() -> None:
+    lines = seed_lines(F004)
     start = next(i for i, l in enumerate(lines) if l.startswith("## 县区、开发区重点产业园区和产业方向"))
-    rows = _rows("projects_parks.csv")
+    rows = source_rows("projects_parks.csv")
     expected = []
     for line in lines[start + 1:start + 14]:
         cells = line.split("\t")
@@ -77,22 +55,22 @@ def test_annex_3_parks_of_every_district_are_rows() -> None:
     # 000 / 001: the development areas they name
     names = {r["name"] for r in rows}
     assert "柳州国家高新区" in names and "河西柳州高新区" in names
-    assert "河西柳州高新区" in _lines(F001)[20] and "经开区" in _lines(F000)[314] and "柳江新城管委会" in _lines(F000)[323]
+    assert "河西柳州高新区" in seed_lines(F001)[20] and "经开区" in seed_lines(F000)[314] and "柳江新城管委会" in seed_lines(F000)[323]
 
 
 @needs_seeds
-def test_villages_of_chapter_1_are_rows() -> None:
-    text = _sq("".join(_lines(F002)[965:980]))
+def test_villages_of_chapter_1_aresource_rows() -> None:
+    text = squash("".join(seed_lines(F002)[965:980]))
     found = re.findall(r"(?<=[镇乡区县])([\u4e00-\u9fff]{2,3}?[村屯])(?=\d|获|列入|荣获|荣登|、|等)", text)
     found += re.findall(r"(程阳八寨)列入", text)
-    names = {r["name"] for r in _rows("projects_county_economy_villages.csv")}
+    names = {r["name"] for r in source_rows("projects_county_economy_villages.csv")}
     assert set(found) == names, (sorted(found), sorted(names))
 
 
 @needs_seeds
-def test_existing_water_works_the_logistics_plan_relies_on_are_rows() -> None:
-    text = _sq("".join(_lines(F002)[103:114]) + _lines(F002)[397])
-    names = {r["name"] for r in _rows("projects_existing_infrastructure.csv")}
+def test_existing_water_works_the_logistics_plan_relies_on_aresource_rows() -> None:
+    text = squash("".join(seed_lines(F002)[103:114]) + seed_lines(F002)[397])
+    names = {r["name"] for r in source_rows("projects_existing_infrastructure.csv")}
     corridors = {c["name"] for c in yaml.safe_load((SOURCES / "corridors_existing_infrastructure.yaml").read_text(encoding="utf-8"))}
     dams = set(re.findall(r"(落久水利枢纽|大藤峡水利枢纽|红花水电站|长洲船闸)", text))
     assert dams == {"落久水利枢纽", "大藤峡水利枢纽", "红花水电站", "长洲船闸"} and dams <= names
@@ -100,16 +78,16 @@ def test_existing_water_works_the_logistics_plan_relies_on_are_rows() -> None:
     keys = {"id", "name", "mode", "places", "status_zh", "length_km", "investment_yi", "description", "source_file",
             "section", "source_line", "quote"}
     for c in yaml.safe_load((SOURCES / "corridors_existing_infrastructure.yaml").read_text(encoding="utf-8")):
-        assert set(c) <= keys and _sq(c["quote"]) in _sq(_lines(c["source_file"])[c["source_line"] - 1])
+        assert set(c) <= keys and squash(c["quote"]) in squash(seed_lines(c["source_file"])[c["source_line"] - 1])
     for other in ("柳州站站房扩建工程", "动车存车场", "城市全闭环快速环线"):
-        assert other in names and _sq(other) in text
+        assert other in names and squash(other) in text
 
 
 @needs_seeds
-def test_county_cold_chain_centres_of_chapter_5_are_rows() -> None:
-    line = _sq(_lines(F002)[578])
+def test_county_cold_chain_centres_of_chapter_5_aresource_rows() -> None:
+    line = squash(seed_lines(F002)[578])
     counties = re.search(r"加快建设((?:[^、，。]+、)*[^、，。]+?)等县级产地冷链集配中心", line).group(1).split("、")
     assert counties == ["融安", "融水", "三江"]
-    rows = _rows("logistics_county_coldchain.csv")
+    rows = source_rows("logistics_county_coldchain.csv")
     assert [r["name"] for r in rows] == [f"{c}县级产地冷链集配中心" for c in counties]
     assert all(r["source_line"] == "579" and r["county"].startswith(c) for r, c in zip(rows, counties))
