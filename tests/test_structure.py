@@ -14,10 +14,10 @@ import gis
 from gis import StructureError
 from gis.structure import COLUMNS, list_structures, structure, structure_townships, validate_structure_file
 
-SEEDS = Path("/work/shared/seeds")
-S004 = SEEDS / "004_9db75a2811220992.txt"
-S002 = SEEDS / "002_cea03bdf2b5fe175.txt"
-needs_seeds = pytest.mark.skipif(not S004.exists(), reason="plan texts (/work/shared/seeds) not available")
+from seedtext import F002, F004, SEEDS, needs_seeds
+
+S004 = SEEDS / F004
+S002 = SEEDS / F002
 
 EXPECTED_ROLES = {
     ("一核两翼三组团多支点", "004"): {"圈": 1, "核": 1, "翼": 2, "组团": 3, "支点": 22},
