@@ -689,10 +689,7 @@ def geocode_table(
         rec = {"row": row_number, **done}
         formula = formula_rows.get(row_number, [])
         if formula and rec["method"] != "override":
-            rec["flags"] = ";".join(f for f in (rec["flags"], "bad_coordinates") if f)
-            rec["reason"] = (f"coordinate cells unreadable ({'; '.join(formula)}), so "
-                             + ("placed by its text instead: " if rec["status"] == "matched" else "")
-                             + rec["reason"])
+            _flag_unreadable(rec, formula)
         records.append(rec)
     _flag_gcj02(records, where=where)
     bad_rows = [rec["row"] for rec in records if "bad_coordinates" in rec["flags"]]
@@ -735,6 +732,14 @@ def _bad_coordinate_cells(cells: dict[str, Any], lon_c: str | None, lat_c: str |
         if value is None:
             bad.append(f"{column} {cells[column]!r} is not a finite number" if written[column] else f"{column} is empty")
     return bad
+
+
+def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
+    """Flag a report row ``bad_coordinates``: its coordinate ``cells`` (described) cannot be read."""
+    rec["flags"] = ";".join(f for f in (rec["flags"], "bad_coordinates") if f)
+    rec["reason"] = (f"coordinate cells unreadable ({'; '.join(cells)}), so "
+                     + ("placed by its text instead: " if rec["status"] == "matched" else "")
+                     + rec["reason"])
 
 
 #: Rows needed before a table's coordinates are judged to be GCJ-02 rather than what it declares.
@@ -825,10 +830,7 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
     bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell} if lon_c and lat_c else {}, lon_c, lat_c,
                                       lon, lat)
     if bad_cells and key is None:
-        rec["flags"] = ";".join(f for f in (rec["flags"], "bad_coordinates") if f)
-        rec["reason"] = (f"coordinate cells unreadable ({'; '.join(bad_cells)}), so "
-                         + ("placed by its text instead: " if rec["status"] == "matched" else "")
-                         + rec["reason"])
+        _flag_unreadable(rec, bad_cells)
     if rec["method"] == "coordinates" and (name or place):
         text = _geocode_row(name, place, anchor, county, gaz)
         if text.status == "matched" and text.precision_m is not None:
