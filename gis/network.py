@@ -114,6 +114,11 @@ _ROAD_TABLES = ("road_classes", "osm_highway", "road_class_words")
 OSM_SUFFIXES = (".osm", ".pbf")
 
 
+def _m_per_min(speed_kmh):
+    """A speed in km/h as metres per minute (scalar or array)."""
+    return speed_kmh * 1000.0 / 60.0
+
+
 @dataclass
 class TravelNetwork:
     """A graph in the analysis CRS: node coordinates, edges and a sparse matrix of minutes.
@@ -424,7 +429,7 @@ def travel_network(
     u, v, feat = u[ok], v[ok], feat[ok]
     length = geodesic_distance(nodes_xy[u, 0], nodes_xy[u, 1], nodes_xy[v, 0], nodes_xy[v, 1], gdf.crs)
     road_m = length * detour[feat]
-    minutes = road_m / (speeds[feat] * 1000.0 / 60.0)
+    minutes = road_m / _m_per_min(speeds[feat])
     edges = pd.DataFrame({"u": u, "v": v, "length_m": length, "road_m": road_m, "speed_kmh": speeds[feat],
                           "minutes": minutes, "schematic": schem[feat], "source_index": gdf.index.take(feat)})
     mode = pd.factorize(pd.Series(group, dtype=object).astype(str))[0]
@@ -487,7 +492,7 @@ def _transfers(nodes_xy: np.ndarray, node_of: np.ndarray, mode_of: np.ndarray, c
     i, j = i[~one_mode], j[~one_mode]
     length = geodesic_distance(nodes_xy[i, 0], nodes_xy[i, 1], nodes_xy[j, 0], nodes_xy[j, 1], crs)
     return pd.DataFrame({"u": i, "v": j, "length_m": length,
-                         "minutes": penalty_min + length / (speed_kmh * 1000.0 / 60.0)})
+                         "minutes": penalty_min + length / _m_per_min(speed_kmh)})
 
 
 def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh: float, access_radius_m: float,
@@ -528,7 +533,7 @@ def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh
     p, nd = key // len(nxy), key % len(nxy)
     dist = geodesic_distance(xy[p, 0], xy[p, 1], nxy[nd, 0], nxy[nd, 1], net.crs)
     keep = dist < reach_m[p]
-    return p[keep], nd[keep], dist[keep] / (access_speed_kmh * 1000.0 / 60.0)
+    return p[keep], nd[keep], dist[keep] / _m_per_min(access_speed_kmh)
 
 
 def _with_access(net: TravelNetwork, legs_from: tuple, legs_to: tuple, n_from: int, n_to: int) -> csr_matrix:
@@ -601,7 +606,7 @@ def _legs_min(values: np.ndarray, legs: tuple, n_points: int) -> tuple[np.ndarra
 
 
 def _uncertainty_min(po: np.ndarray, pt: np.ndarray, speed_kmh: float) -> np.ndarray:
-    return (po + pt) / (speed_kmh * 1000.0 / 60.0)
+    return (po + pt) / _m_per_min(speed_kmh)
 
 
 def travel_times(
@@ -664,7 +669,7 @@ def travel_times(
     out = np.zeros((len(o), len(t)))
     if len(o) and len(t):
         direct_m = _direct_m(o, t, network.crs)
-        direct = direct_m / (speed * 1000.0 / 60.0)
+        direct = direct_m / _m_per_min(speed)
         small_is_t = len(t) <= len(o)
         small, big = (t, o) if small_is_t else (o, t)
         d_sb = direct.T if small_is_t else direct  # (n_small, n_big)
@@ -780,13 +785,13 @@ def isochrones(
         return empty if covers is None else empty.assign(n_covered=[], covered=[])
     if o.xy is None:
         raise InputError("origins: must be points for isochrones (use centroids: gdf.centroid).")
-    access = speed * 1000.0 / 60.0  # metres per minute
+    access = _m_per_min(speed)
     reach = np.full(len(o), max(times) * access)
     legs = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=reach)
     dist = _search(network, legs, len(o), max(times))
     e = network.edges
     u, v = e["u"].to_numpy(), e["v"].to_numpy()
-    road, ev, schem = e["road_m"].to_numpy(), e["speed_kmh"].to_numpy() * 1000.0 / 60.0, e["schematic"].to_numpy()
+    road, ev, schem = e["road_m"].to_numpy(), _m_per_min(e["speed_kmh"].to_numpy()), e["schematic"].to_numpy()
     nxy = network.nodes_xy
     tm = tm_scale(network.crs, nxy[:, 0], nxy[:, 1])
     rows = []
@@ -912,7 +917,7 @@ def nearest_by_time(
     if o.xy is None or t.xy is None:
         name = "origins" if o.xy is None else "targets"
         raise InputError(f"{name}: must be points for travel times (use centroids: gdf.centroid).")
-    mpm = speed * 1000.0 / 60.0
+    mpm = _m_per_min(speed)
     j_direct, d_direct = _nearest_direct(o, t, network.crs)
     direct = d_direct / mpm
     # no trip can beat an origin's direct trip to its nearest target: legs beyond it are useless
