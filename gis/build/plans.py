@@ -582,15 +582,10 @@ def _same_as(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated", gaz: 
     return pd.DataFrame(rows, columns=["entity", "rows"]), groups
 
 
-_GEOD = None
+_GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def _dist_m(a: Point, b: Point) -> float:
-    global _GEOD
-    if _GEOD is None:
-        from pyproj import Geod
-
-        _GEOD = Geod(ellps="WGS84")
     return float(_GEOD.inv(a.x, a.y, b.x, b.y)[2])
 
 
@@ -1258,9 +1253,6 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
     return {"layers": layers, "unlocated": un, "totals": totals, "same_as": links, "shared_locations": shared}
 
 
-_GEOD = pyproj.Geod(ellps="WGS84")
-
-
 def compare_builds(previous: dict[str, gpd.GeoDataFrame], layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     """Every point feature whose position, level or precision changed since the previous build (joined by ``id``)."""
     rows = []
@@ -1280,7 +1272,7 @@ def compare_builds(previous: dict[str, gpd.GeoDataFrame], layers: dict[str, gpd.
                    "precision_after_m": None if b is None else float(b["precision_m"]),
                    "dist_m": None, "why": ""}
             if a is not None and b is not None:
-                rec["dist_m"] = round(float(_GEOD.inv(a.geometry.x, a.geometry.y, b.geometry.x, b.geometry.y)[2]), 1)
+                rec["dist_m"] = round(_dist_m(a.geometry, b.geometry), 1)
                 if rec["dist_m"] < 1 and rec["level_before"] == rec["level_after"] and \
                         rec["precision_before_m"] == rec["precision_after_m"]:
                     continue
