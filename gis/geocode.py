@@ -48,7 +48,7 @@ from __future__ import annotations
 import os
 import unicodedata
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -60,8 +60,8 @@ import pyproj
 from shapely.geometry import Point
 
 from . import datum as _datum
-from ._errors import GeocodeError, InputError
-from .crs import LIUZHOU_BOUNDS, in_liuzhou
+from ._errors import InputError
+from .crs import in_liuzhou
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
 from .readers import read_table as read_any_table
 from .readers import spreadsheet_rows
