@@ -167,7 +167,6 @@ def _resolve_member(member: Any, gaz: gpd.GeoDataFrame) -> tuple[list[int], str 
         hits = mask & pool & (gaz["code"] == value)
         where, candidates = f"the ids of plan layer {member['layer']}", gaz.loc[pool, "code"]
     else:  # place
-        mask &= gaz["layer"].isin(PLACE_LAYERS)
         hits = mask & ((gaz["name"] == value) | (gaz["short_name"] == value) | (gaz["name_zh"] == value))
         where, candidates = "layers " + ", ".join(PLACE_LAYERS), gaz.loc[gaz["layer"].isin(PLACE_LAYERS), "name"]
     hits = hits.fillna(False)
