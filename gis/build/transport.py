@@ -39,6 +39,7 @@ from shapely.geometry import LineString
 from .._errors import LayerError
 from .._io import write_text
 from ..layers import load_layer, read_yaml
+from . import _features
 from ._geojson import write_geojson
 
 #: Edges with an end within this distance (m) of the municipality are kept.
@@ -52,13 +53,12 @@ _GEOD = pyproj.Geod(ellps="GRS80")
 
 
 def _read(path: Path) -> gpd.GeoDataFrame:
-    if not path.exists():
-        raise LayerError(f"{path}: missing input; see ../shared/data/SOURCES.md.")
-    gdf = gpd.read_file(path, engine="pyogrio")
+    """An scgraph extract in lon/lat, read as :func:`gis.build._features._read` does, with its u/v/km columns."""
+    gdf = _features._read(path)
     missing = [c for c in ("u", "v", "km") if c not in gdf.columns]
     if missing:
         raise LayerError(f"{path}: lacks the columns {missing} of the scgraph extracts (see SOURCES.md).")
-    return gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
+    return gdf
 
 
 def _check_ids(gdf: gpd.GeoDataFrame, path: Path) -> None:
