@@ -110,6 +110,13 @@ def inverse_scale(tm: TMScale, x: np.ndarray) -> np.ndarray:
     return 1.0 / (tm.k0 * (1.0 + 0.5 * u2 + u2 * u2 / 24.0))
 
 
+def scale_factor(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Point scale factor ``k`` (plane metres per geodesic metre) at ``(x, y)``; 1 where ``crs`` is not TM."""
+    x = np.asarray(x, dtype=float)
+    tm = tm_scale(crs, x, y)
+    return np.ones(len(x)) if tm is None else 1.0 / inverse_scale(tm, x)
+
+
 def geodesic_distance(
     x1: np.ndarray, y1: np.ndarray, x2: np.ndarray, y2: np.ndarray, crs: pyproj.CRS
 ) -> np.ndarray:

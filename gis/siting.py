@@ -43,9 +43,10 @@ import shapely
 
 from . import _validate
 from ._errors import GisError, InputError
+from ._geodesic import scale_factor
 from .crs import analysis_crs, to_analysis_crs
 from .proximity import nearest
-from .review import _frame, _labels, _scale, footprints, review, row_numbers
+from .review import _frame, _labels, footprints, review, row_numbers
 
 __all__ = ["compare_options", "site_suitability", "candidate_grid", "DEFAULT_STRUCTURE"]
 
@@ -476,7 +477,7 @@ def site_suitability(
             z = _validate.prepare(_layer(polygons, where=f"{kind}[{label!r}]"), layer=f"{kind}[{label!r}]")
             zg = shapely.union_all(np.asarray(z.geometry.values, dtype=object))
             pts = np.asarray(proj.geometry.values, dtype=object)
-            k = _scale(proj.crs, shapely.get_x(pts), shapely.get_y(pts))
+            k = scale_factor(proj.crs, shapely.get_x(pts), shapely.get_y(pts))
             gap = shapely.distance(pts, zg) / k
             depth = shapely.distance(pts, shapely.boundary(zg)) / k
             within = shapely.within(pts, zg)
