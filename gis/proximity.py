@@ -226,8 +226,7 @@ def nearest(
     if not keep.all():
         origin_pos, rank, pos, dist, tie, pt = (a[keep] for a in (origin_pos, rank, pos, dist, tie, pt))
     if o.index.is_unique:  # build from codes: factorising millions of labels is the slow part
-        rank_code = rank - 1
-        idx = pd.MultiIndex(levels=[o.index, np.arange(1, k_eff + 1)], codes=[origin_pos, rank_code],
+        idx = pd.MultiIndex(levels=[o.index, np.arange(1, k_eff + 1)], codes=[origin_pos, rank - 1],
                             names=["origin_index", "rank"], verify_integrity=False)
     else:
         idx = pd.MultiIndex.from_arrays([o.index.take(origin_pos), rank], names=["origin_index", "rank"])
@@ -533,9 +532,8 @@ def _nearestk_chunk(
     tie[:] = False
     todo = np.arange(n)
     q = min(k + 1, m)
-    rounds = 0  # the first round covers every origin: slices instead of index arrays
+    first_round = True  # the first round covers every origin: slices instead of index arrays
     while todo.size:
-        first_round = rounds == 0
         if first_round:
             d, j = first
         else:
@@ -587,7 +585,7 @@ def _nearestk_chunk(
             tie[rows, :w] = tie_k & fin
         todo = todo[~proven]
         q = min(2 * q, m)
-        rounds += 1
+        first_round = False
 
 
 def _nearestk_general(
