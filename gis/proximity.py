@@ -59,7 +59,7 @@ from scipy.spatial import cKDTree
 
 from . import _validate
 from ._errors import InputError
-from ._geodesic import geodesic_distance, geodesic_from_plane, scale_bounds, tm_scale
+from ._geodesic import geodesic_distance, geodesic_from_plane, sampled_tm_scale, scale_bounds
 from .crs import analysis_crs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -489,8 +489,7 @@ def _nearestk_points(
     """k nearest between point layers, chunk by chunk of origins (:func:`_nearestk_chunk`)."""
     n = len(oxy)
     tree = cKDTree(txy)
-    step = max(1, n // 4096)
-    tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
+    tm = sampled_tm_scale(crs, oxy[:, 0], oxy[:, 1])
     pos = np.empty((n, k), dtype=np.int64)
     dist = np.empty((n, k))
     tie = np.empty((n, k), dtype=bool)
@@ -731,8 +730,8 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     """
     n = len(oxy)
     ttree = cKDTree(txy)
-    step = max(1, n // 4096)
-    tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
+    tm = sampled_tm_scale(crs, oxy[:, 0], oxy[:, 1])
+    step = max(1, n // 4096)  # a sample of origins for the number of pairs to expect
     counts = ttree.query_ball_point(oxy[::step], reach, return_length=True)
     per_origin = float(counts.mean()) if len(counts) else 0.0
     chunk = int(min(n, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))
