@@ -44,7 +44,7 @@ import shapely
 from . import _validate
 from ._errors import GisError, InputError
 from ._geodesic import scale_factor
-from .crs import analysis_crs, to_analysis_crs
+from .crs import to_analysis_crs
 from .proximity import nearest
 from .review import _frame, _labels, footprints, review, row_numbers
 
