@@ -153,14 +153,6 @@ def prepare(obj: object, *, layer: str, allow_empty_layer: bool = False) -> gpd.
     return _crs.to_analysis_crs(gdf, layer=layer)
 
 
-def point_xy(gdf: gpd.GeoDataFrame) -> np.ndarray | None:
-    """(n, 2) coordinates if every geometry is a Point, else ``None``."""
-    geoms = np.asarray(gdf.geometry.values)
-    if len(geoms) and (shapely.get_type_id(geoms) == POINT).all():
-        return np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
-    return None
-
-
 def distance(value: object, *, name: str, allow_zero: bool = True) -> float:
     """A finite, non-negative distance in metres, or an :class:`InputError` naming the parameter."""
     try:
