@@ -493,9 +493,7 @@ def review(
         warnings.warn(w.message, w.category, stacklevel=2)
     notes.extend(fp.attrs.get("review_notes", []))
     z, zone_class, classes = _zones(zones, zone_field, zones_datum, notes)
-    if pyproj.CRS.from_user_input(z.crs) != pyproj.CRS.from_user_input(fp.crs):  # pragma: no cover
-        z = z.to_crs(fp.crs)
-    crs = fp.crs
+    crs = fp.crs  # the analysis CRS, as the zones' (both through _to_analysis)
     zgeom = np.asarray(z.geometry.values, dtype=object)
     fgeom = np.asarray(fp.geometry.values, dtype=object)
     basis = fp["footprint_basis"].to_numpy()
