@@ -104,10 +104,24 @@ def tm_scale(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> TMScale | None:
     return _tm_scale(crs.to_wkt(), _reference_latitude(crs, np.asarray(x, float), np.asarray(y, float)))
 
 
+def sampled_tm_scale(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> TMScale | None:
+    """:func:`tm_scale` of a large layer from every ``size // 4096``-th of its points (C order)."""
+    x, y = np.asarray(x), np.asarray(y)
+    step = max(1, x.size // 4096)
+    return tm_scale(crs, x.flat[::step], y.flat[::step])
+
+
 def inverse_scale(tm: TMScale, x: np.ndarray) -> np.ndarray:
     """``1 / k`` at eastings ``x``."""
     u2 = ((np.asarray(x, dtype=float) - tm.false_easting) / tm.k0) ** 2 * tm.inv_r2
     return 1.0 / (tm.k0 * (1.0 + 0.5 * u2 + u2 * u2 / 24.0))
+
+
+def scale_factor(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Point scale factor ``k`` (plane metres per geodesic metre) at ``(x, y)``; 1 where ``crs`` is not TM."""
+    x = np.asarray(x, dtype=float)
+    tm = tm_scale(crs, x, y)
+    return np.ones(len(x)) if tm is None else 1.0 / inverse_scale(tm, x)
 
 
 def geodesic_distance(
@@ -137,8 +151,7 @@ def geodesic_distance(
     np.sqrt(d, out=d)  # not np.hypot: several times slower, and no overflow is possible here
     if d.size == 0:
         return d
-    step = max(1, x1.size // 4096)
-    tm = tm_scale(crs, x1.ravel()[::step], y1.ravel()[::step])
+    tm = sampled_tm_scale(crs, x1, y1)
     if tm is None:
         return _geod_inv(x1, y1, x2, y2, crs)
     s = _scale_segments(d, x1, x2, tm)

@@ -153,14 +153,6 @@ def prepare(obj: object, *, layer: str, allow_empty_layer: bool = False) -> gpd.
     return _crs.to_analysis_crs(gdf, layer=layer)
 
 
-def point_xy(gdf: gpd.GeoDataFrame) -> np.ndarray | None:
-    """(n, 2) coordinates if every geometry is a Point, else ``None``."""
-    geoms = np.asarray(gdf.geometry.values)
-    if len(geoms) and (shapely.get_type_id(geoms) == POINT).all():
-        return np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
-    return None
-
-
 def distance(value: object, *, name: str, allow_zero: bool = True) -> float:
     """A finite, non-negative distance in metres, or an :class:`InputError` naming the parameter."""
     try:
@@ -261,14 +253,19 @@ def _point_table_layer(points: PointTable, *, name: str) -> Layer:
         return Layer(name, points.index, prec, None, gpd.GeoDataFrame(geometry=[], crs=_crs.analysis_crs()))
     if not np.isfinite(coords).all():
         check_geometries(points.to_geodataframe(), layer=name)  # raises, naming the rows
+    return _points_layer(name, points.index, prec, coords, points.crs)
+
+
+def _points_layer(name: str, index: pd.Index, prec: np.ndarray, coords: np.ndarray, crs: object) -> Layer:
+    """A point layer from its finite coordinates in ``crs``: bounds checked, reprojected to the analysis CRS."""
     extent = _xy_bounds(coords)
-    _check_bounds_match_crs(points.crs, tuple(extent), layer=name)
+    _check_bounds_match_crs(crs, tuple(extent), layer=name)
     target = _crs.analysis_crs()
-    if points.crs != target:
-        x, y = _transformer(points.crs, target).transform(coords[:, 0], coords[:, 1])
+    if pyproj.CRS.from_user_input(crs) != target:
+        x, y = _transformer(pyproj.CRS.from_user_input(crs), target).transform(coords[:, 0], coords[:, 1])
         coords = np.column_stack([x, y])
         extent = _xy_bounds(coords)
-    return Layer(name, points.index, prec, coords, None, extent)
+    return Layer(name, index, prec, coords, None, extent)
 
 
 def _xy_bounds(xy: np.ndarray) -> np.ndarray:
@@ -299,13 +296,6 @@ def layer(obj: object, *, name: str, allow_empty_layer: bool = True) -> Layer:
         if len(coords) != len(gdf) or not np.isfinite(coords).all():
             check_geometries(gdf, layer=name)  # raises, naming the rows
         crs = gdf.crs if gdf.crs is not None else _crs.detect_crs(gdf, layer=name)
-        extent = _xy_bounds(coords)
-        _check_bounds_match_crs(crs, tuple(extent), layer=name)
-        target = _crs.analysis_crs()
-        if pyproj.CRS.from_user_input(crs) != target:
-            x, y = _transformer(pyproj.CRS.from_user_input(crs), target).transform(coords[:, 0], coords[:, 1])
-            coords = np.column_stack([x, y])
-            extent = _xy_bounds(coords)
-        return Layer(name, gdf.index, prec, coords, None, extent)
+        return _points_layer(name, gdf.index, prec, coords, crs)
     frame = prepare(gdf, layer=name, allow_empty_layer=allow_empty_layer)
     return Layer(name, gdf.index, prec, None, frame)

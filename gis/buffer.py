@@ -30,7 +30,7 @@ import shapely
 from . import _validate
 from ._errors import InputError
 from ._geodesic import geodesic_area as _geodesic_area
-from ._geodesic import inverse_scale, tm_scale
+from ._geodesic import scale_factor
 from .crs import require_projected
 
 Dissolve = Literal["none", "ring", "group"]
@@ -90,9 +90,7 @@ def _scaled_buffer(geoms: np.ndarray, distance_m: float | np.ndarray, *, crs: py
     if len(geoms) == 0:
         return geoms
     c = shapely.centroid(geoms)
-    cx, cy = shapely.get_x(c), shapely.get_y(c)
-    tm = tm_scale(crs, cx, cy)
-    k = 1.0 if tm is None else 1.0 / inverse_scale(tm, cx)
+    k = scale_factor(crs, shapely.get_x(c), shapely.get_y(c))
     return shapely.buffer(geoms, np.asarray(distance_m, dtype=float) * k, quad_segs=quad_segs)
 
 

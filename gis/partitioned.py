@@ -45,7 +45,7 @@ import pandas as pd
 from . import proximity
 from ._errors import InputError, require
 from ._validate import as_frame, distance
-from .pointfile import PointTable, parquet_parts, read_points
+from .pointfile import PointTable, _geo_metadata, parquet_parts, read_points
 from .crs import to_analysis_crs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -138,16 +138,15 @@ def _point_parts(origins: Any, npartitions: int | None) -> list[tuple[str, int |
     """
     if npartitions is not None or not isinstance(origins, (str, os.PathLike)) or not os.path.exists(origins):
         return None
-    import json
-
     import pyarrow.parquet as pq
 
     parts = parquet_parts(origins)
     if not parts:
         return None
-    schema = pq.read_schema(parts[0][0])
-    geo = json.loads((schema.metadata or {}).get(b"geo", b"{}") or b"{}")
-    info = geo.get("columns", {}).get(geo.get("primary_column"), {})
+    try:
+        _, info = _geo_metadata(pq.read_schema(parts[0][0]), parts[0][0])
+    except InputError:  # no GeoParquet metadata: left to the ordinary reader
+        return None
     return parts if info.get("geometry_types") == ["Point"] else None
 
 

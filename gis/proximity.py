@@ -59,7 +59,7 @@ from scipy.spatial import cKDTree
 
 from . import _validate
 from ._errors import InputError
-from ._geodesic import geodesic_distance, geodesic_from_plane, scale_bounds, tm_scale
+from ._geodesic import geodesic_distance, geodesic_from_plane, sampled_tm_scale, scale_bounds
 from .crs import analysis_crs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -226,8 +226,7 @@ def nearest(
     if not keep.all():
         origin_pos, rank, pos, dist, tie, pt = (a[keep] for a in (origin_pos, rank, pos, dist, tie, pt))
     if o.index.is_unique:  # build from codes: factorising millions of labels is the slow part
-        rank_code = rank - 1
-        idx = pd.MultiIndex(levels=[o.index, np.arange(1, k_eff + 1)], codes=[origin_pos, rank_code],
+        idx = pd.MultiIndex(levels=[o.index, np.arange(1, k_eff + 1)], codes=[origin_pos, rank - 1],
                             names=["origin_index", "rank"], verify_integrity=False)
     else:
         idx = pd.MultiIndex.from_arrays([o.index.take(origin_pos), rank], names=["origin_index", "rank"])
@@ -490,8 +489,7 @@ def _nearestk_points(
     """k nearest between point layers, chunk by chunk of origins (:func:`_nearestk_chunk`)."""
     n = len(oxy)
     tree = cKDTree(txy)
-    step = max(1, n // 4096)
-    tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
+    tm = sampled_tm_scale(crs, oxy[:, 0], oxy[:, 1])
     pos = np.empty((n, k), dtype=np.int64)
     dist = np.empty((n, k))
     tie = np.empty((n, k), dtype=bool)
@@ -533,9 +531,8 @@ def _nearestk_chunk(
     tie[:] = False
     todo = np.arange(n)
     q = min(k + 1, m)
-    rounds = 0  # the first round covers every origin: slices instead of index arrays
+    first_round = True  # the first round covers every origin: slices instead of index arrays
     while todo.size:
-        first_round = rounds == 0
         if first_round:
             d, j = first
         else:
@@ -587,7 +584,7 @@ def _nearestk_chunk(
             tie[rows, :w] = tie_k & fin
         todo = todo[~proven]
         q = min(2 * q, m)
-        rounds += 1
+        first_round = False
 
 
 def _nearestk_general(
@@ -733,8 +730,8 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     """
     n = len(oxy)
     ttree = cKDTree(txy)
-    step = max(1, n // 4096)
-    tm = tm_scale(crs, oxy[::step, 0], oxy[::step, 1])
+    tm = sampled_tm_scale(crs, oxy[:, 0], oxy[:, 1])
+    step = max(1, n // 4096)  # a sample of origins for the number of pairs to expect
     counts = ttree.query_ball_point(oxy[::step], reach, return_length=True)
     per_origin = float(counts.mean()) if len(counts) else 0.0
     chunk = int(min(n, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))

@@ -57,7 +57,7 @@ import shapely
 
 from . import crs as _crs
 from ._errors import CRSError, InputError
-from ._geodesic import geodesic_area, inverse_scale, tm_scale
+from ._geodesic import geodesic_area, scale_factor
 
 __all__ = ["review", "footprints", "MU_M2", "VERDICTS", "AREA_UNITS_M2"]
 
@@ -250,12 +250,6 @@ def _to_analysis(gdf: gpd.GeoDataFrame, *, layer: str) -> gpd.GeoDataFrame:
     return _crs.to_analysis_crs(gdf, layer=layer)
 
 
-def _scale(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Point scale factor ``k`` (plane metres per geodesic metre) at eastings ``x``."""
-    tm = tm_scale(crs, x, y)
-    return np.ones(len(x)) if tm is None else 1.0 / inverse_scale(tm, x)
-
-
 def _disk(x: np.ndarray, y: np.ndarray, radius_plane: np.ndarray) -> np.ndarray:
     """Polygons of ``4 * _QUAD_SEGS`` sides with exactly the area of circles of ``radius_plane``."""
     n = 4 * _QUAD_SEGS
@@ -332,7 +326,7 @@ def footprints(
     x = np.where(is_point, shapely.get_x(np.where(is_point, g, None)), np.nan)
     y = np.where(is_point, shapely.get_y(np.where(is_point, g, None)), np.nan)
     c = shapely.centroid(g)
-    k = _scale(proj.crs, shapely.get_x(c), shapely.get_y(c))
+    k = scale_factor(proj.crs, shapely.get_x(c), shapely.get_y(c))
     disk = is_point & np.isfinite(stated_m2)
     radius = np.where(disk, np.sqrt(np.where(disk, stated_m2, 0.0) / math.pi), np.nan)
     out_geom = g.copy()
@@ -499,9 +493,7 @@ def review(
         warnings.warn(w.message, w.category, stacklevel=2)
     notes.extend(fp.attrs.get("review_notes", []))
     z, zone_class, classes = _zones(zones, zone_field, zones_datum, notes)
-    if pyproj.CRS.from_user_input(z.crs) != pyproj.CRS.from_user_input(fp.crs):  # pragma: no cover
-        z = z.to_crs(fp.crs)
-    crs = fp.crs
+    crs = fp.crs  # the analysis CRS, as the zones' (both through _to_analysis)
     zgeom = np.asarray(z.geometry.values, dtype=object)
     fgeom = np.asarray(fp.geometry.values, dtype=object)
     basis = fp["footprint_basis"].to_numpy()

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from ._mapstyle import map_styles
+from .review import _VERDICTS_ZH, VERDICTS
 from .webmap import make_map
 
 __all__ = ["review_map", "site_map", "is_example"]
 
-_ORDER = {"inside": 0, "may_touch": 1, "clear": 2}
+_ORDER = {v: i for i, v in enumerate(VERDICTS)}  # the most serious first
 
 
 def is_example(zones: pd.DataFrame) -> bool:
@@ -85,7 +86,7 @@ def review_map(result: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, zones: gp
     if labels is not None:
         table = table.join(labels)
     table["verdict"] = worst["verdict"].reindex(fp.index).to_numpy()
-    table["审查结论"] = [dict(inside="占用", may_touch="可能涉及", clear="不涉及")[v] for v in table["verdict"]]
+    table["审查结论"] = [_VERDICTS_ZH[v] for v in table["verdict"]]
     table["涉及分区"] = worst["classes"].reindex(fp.index).fillna("").to_numpy()
     table["用地(公顷)"] = fp["footprint_ha"].round(2).to_numpy()
     table["用地(亩)"] = fp["footprint_mu"].round(1).to_numpy()

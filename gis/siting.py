@@ -43,9 +43,10 @@ import shapely
 
 from . import _validate
 from ._errors import GisError, InputError
-from .crs import analysis_crs, to_analysis_crs
+from ._geodesic import scale_factor
+from .crs import to_analysis_crs
 from .proximity import nearest
-from .review import _frame, _labels, _scale, footprints, review, row_numbers
+from .review import _frame, _labels, footprints, review, row_numbers
 
 __all__ = ["compare_options", "site_suitability", "candidate_grid", "DEFAULT_STRUCTURE"]
 
@@ -470,13 +471,15 @@ def site_suitability(
         out[f"{label}_dist_m"], out[f"{label}_name"] = value, names
         passes[label] = np.nan_to_num(value, nan=np.inf) > lim
         criteria.append(f"{label}: every one of {len(t)} targets farther than {lim:g} m")
-    for kind, items in (("exclude", _criterion_items(exclude, kind="exclude")),
-                        ("inside", _criterion_items(inside, kind="inside"))):
+    polygon_criteria = (("exclude", _criterion_items(exclude, kind="exclude")),
+                        ("inside", _criterion_items(inside, kind="inside")))
+    if any(items for _, items in polygon_criteria):  # the candidates' scale factors, once for all of them
+        pts = np.asarray(proj.geometry.values, dtype=object)
+        k = scale_factor(proj.crs, shapely.get_x(pts), shapely.get_y(pts))
+    for kind, items in polygon_criteria:
         for label, polygons, _ in items:
             z = _validate.prepare(_layer(polygons, where=f"{kind}[{label!r}]"), layer=f"{kind}[{label!r}]")
             zg = shapely.union_all(np.asarray(z.geometry.values, dtype=object))
-            pts = np.asarray(proj.geometry.values, dtype=object)
-            k = _scale(proj.crs, shapely.get_x(pts), shapely.get_y(pts))
             gap = shapely.distance(pts, zg) / k
             depth = shapely.distance(pts, shapely.boundary(zg)) / k
             within = shapely.within(pts, zg)
