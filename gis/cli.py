@@ -1591,20 +1591,15 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
     for text in ranked.attrs["criteria"]:
         state.notes.append(f"criterion {text}")
     folder = planned[0].parent
-    staging = _stage_outputs(state, folder)
-    from .export import export
-
-    tmp = export(ranked, staging / output.name, csv_formulas=state.csv_formulas)
-    staged = [(tmp, output)]
+    _write(ranked, output, run, state, overwrite=overwrite)  # every part of a Shapefile; the suffix export adds
     if not no_map:
         context = [(g, {"title": f"排除：{lbl}", "group": "评价条件", "style": {"color": "#b2182b"}})
                    for lbl, g in excl.items()]
         context += [(g, {"title": f"范围：{lbl}", "group": "评价条件", "style": {"color": "#2166ac",
                                                                            "fill_opacity": 0.05}})
                     for lbl, g in ins.items()]
-        save_map(site_map(ranked, context=context), staging / html.name)
-        staged.append((staging / html.name, html))
-    _move_staged(staged, run, {output: getattr(ranked, "crs", None)}, state)
+        save_map(site_map(ranked, context=context), state.stage().path(html))
+        run.add_output(html)
     n_ok = int(ranked["all_pass"].sum())
     _finish(run, folder, state, as_json=as_json,
             summary={"candidates": len(ranked), "all_pass": n_ok, "criteria": ranked.attrs["criteria"]},
