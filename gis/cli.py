@@ -1234,17 +1234,6 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
 _REVIEW_SUFFIXES = (".xlsx", ".csv", ".gpkg")
 
 
-def _stage_outputs(state: State, folder: Path) -> Path:
-    """The run's staging folder for ``folder`` (published with the manifest entry by :func:`_finish`)."""
-    return state.stage().folder(folder)
-
-
-def _move_staged(staged: list[tuple[Path, Path]], run: Run, crs: dict[Path, Any], state: State) -> None:
-    for tmp, target in staged:
-        state.stage().adopt(tmp, target)
-        run.add_output(target, crs=crs.get(target))
-
-
 def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any, *, comparison: Any,
                    zone_field: str | None, zone_name: str | None, inputs: list[tuple[str, Any, str]],
                    parameters: dict[str, Any], notes: list[str], example: bool) -> dict[str, Any]:
@@ -1411,10 +1400,9 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     inputs = [(projects, getattr(p.crs, "to_string", lambda: None)(), "项目/方案"),
               (zones, getattr(z.crs, "to_string", lambda: None)(), "管控分区")]
     folder = output.parent
-    staging = _stage_outputs(state, folder)
-    staged: list[tuple[Path, Path]] = []
-    crs_of: dict[Path, Any] = {}
-    tmp = staging / output.name
+    staging = state.stage()
+    output_crs = None
+    tmp = staging.path(output)
     if suffix == ".xlsx":
         from ._workbook import write_workbook
 
@@ -1440,19 +1428,18 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
             if example:
                 layer.insert(0, "示例数据", "示例：管控分区为虚构，非真实三区三线")
             pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG")
-        crs_of[output] = "EPSG:4326"
-    staged.append((tmp, output))
+        output_crs = "EPSG:4326"
+    run.add_output(output, crs=output_crs)
     if not no_map:
         state.step(f"drawing the map {html}")
         labels = p[[c for c in dict.fromkeys([_label_column(p), result.attrs["review"]["project_field"],
                                               option_field]) if c]]
         fmap = review_map(result, fp, z, zone_field=zone_field, labels=labels)
-        save_map(fmap, staging / html.name)
-        staged.append((staging / html.name, html))
+        save_map(fmap, staging.path(html))
+        run.add_output(html)
         if pdf is not None:
-            save_map(fmap, staging / pdf.name)
-            staged.append((staging / pdf.name, pdf))
-    _move_staged(staged, run, crs_of, state)
+            save_map(fmap, staging.path(pdf))
+            run.add_output(pdf)
     counts = result.drop_duplicates("source_index").shape[0]
     verdicts = result["verdict"].value_counts().to_dict()
     _finish(run, folder, state, as_json=as_json,
