@@ -53,7 +53,7 @@ import pandas as pd
 import shapely
 
 from ._errors import CRSError, InputError, require
-from ._io import atomic_write, folder_lock, is_write_error, publish, temp_path, write_error
+from ._io import atomic_write, folder_lock, publish, temp_path, write_error, write_errors
 
 FORMATS = ("gpkg", "geojson", "shp", "csv", "xlsx")
 _SUFFIX_FORMAT = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp",
@@ -454,7 +454,7 @@ def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, over
     out, sidecar = _shapefile_frame(frame, path, codec=codec, label=label)
     tmpdir = temp_path(path.parent, "shp")
     try:
-        try:
+        with write_errors(path):
             path.parent.mkdir(parents=True, exist_ok=True)
             tmpdir.mkdir()
             tmp = tmpdir / path.name
@@ -462,10 +462,6 @@ def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, over
                 warnings.filterwarnings("ignore", message=".*Normalized/laundered field name.*")
                 pyogrio.write_dataframe(out, tmp, driver="ESRI Shapefile", encoding=label)
             sidecar.to_csv(_shapefile_part(tmp, ".fields.csv"), index=False, encoding="utf-8-sig")
-        except OSError as exc:
-            if is_write_error(exc):
-                raise write_error(exc, path) from exc
-            raise
         written = {part: _shapefile_part(tmp, part) for part in SHAPEFILE_PARTS}
         missing = [p.name for p in written.values() if not p.exists()]
         if missing:  # pragma: no cover - GDAL always writes them
