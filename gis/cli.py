@@ -407,7 +407,9 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
 
 
 def _is_table(path: Path) -> bool:
-    return path.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+    from .readers import TABLE_SUFFIXES
+
+    return path.suffix.lower() in (*TABLE_SUFFIXES, ".xls")
 
 
 def _declared(gdf: gpd.GeoDataFrame, spec: str, state: State, *, need_positions: bool) -> gpd.GeoDataFrame:
