@@ -440,9 +440,6 @@ class Staging:
         """Publish the already written ``staged`` file (inside a staging folder) as ``target``."""
         self._targets[Path(target)] = Path(staged)
 
-    def targets(self) -> list[Path]:
-        return list(self._targets)
-
     def commit(self, *, overwrite: bool) -> Published:
         """Publish every staged file that exists (all or none); see :func:`publish`."""
         pairs = [(src, dst) for dst, src in self._targets.items() if src.exists()]
