@@ -1234,6 +1234,8 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
 # ---------------------------------------------------------------- siting and compliance review
 
 _REVIEW_SUFFIXES = (".xlsx", ".csv", ".gpkg")
+#: The column 示例数据 of every review output when the zones are the synthetic example.
+_EXAMPLE_TAG = "示例：管控分区为虚构，非真实三区三线"
 
 
 def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any, *, comparison: Any,
@@ -1246,7 +1248,7 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
     from .review import MU_M2, _BASIS_ZH, _VERDICTS_ZH
     from .review_maps import worst_verdicts
 
-    tag = "示例：管控分区为虚构，非真实三区三线" if example else None
+    tag = _EXAMPLE_TAG if example else None
     classes = result.attrs["review"]["zone_classes"]
     first = result.drop_duplicates("source_index").set_index("source_index")
     summary = pd.DataFrame({"row": first["row"], "project": first["project"]})
@@ -1418,7 +1420,7 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
 
         table = result.drop(columns=result.geometry.name)
         if example:
-            table.insert(0, "示例数据", "示例：管控分区为虚构，非真实三区三线")
+            table.insert(0, "示例数据", _EXAMPLE_TAG)
         export(table, tmp)
     else:
         import pyogrio
@@ -1428,7 +1430,7 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
         for name, layer in layers.items():
             layer = layer.to_crs("EPSG:4326")
             if example:
-                layer.insert(0, "示例数据", "示例：管控分区为虚构，非真实三区三线")
+                layer.insert(0, "示例数据", _EXAMPLE_TAG)
             pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG")
         output_crs = "EPSG:4326"
     run.add_output(output, crs=output_crs)
