@@ -77,6 +77,17 @@ def is_write_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS
 
 
+@contextlib.contextmanager
+def write_errors(path: str | os.PathLike) -> Iterator[None]:
+    """Within the block, an OSError meaning the place cannot be written becomes :func:`write_error` of ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        if is_write_error(exc):
+            raise write_error(exc, path) from exc
+        raise
+
+
 # ---------------------------------------------------------------- temporary names
 
 def _host_tag() -> str:
@@ -188,12 +199,8 @@ def check_writable(folder: str | os.PathLike) -> None:
     if not probe_dir.is_dir():
         raise WriteError(errno.ENOTDIR, f"cannot write into {folder}: {probe_dir} is a file, not a folder.")
     probe = temp_path(probe_dir, "probe")
-    try:
+    with write_errors(folder):
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
-        if is_write_error(exc):
-            raise write_error(exc, folder) from exc
-        raise
     os.close(fd)
     probe.unlink(missing_ok=True)
 
@@ -364,22 +371,14 @@ def atomic_write(path: str | os.PathLike, *, suffix: str | None = None, overwrit
     '柳州'
     """
     path = Path(path)
-    try:
+    with write_errors(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        if is_write_error(exc):
-            raise write_error(exc, path) from exc
-        raise
     clean_stale(path.parent)
     name = path.name if suffix is None else path.stem + suffix
     tmp = temp_path(path.parent, name)
     try:
-        try:
+        with write_errors(path):
             yield tmp
-        except OSError as exc:
-            if is_write_error(exc):
-                raise write_error(exc, path) from exc
-            raise
         publish([(tmp, path)], overwrite=overwrite).done()
     finally:
         with contextlib.suppress(OSError):
@@ -423,14 +422,10 @@ class Staging:
         target_folder = Path(target_folder)
         key = target_folder.resolve() if target_folder.exists() else target_folder.absolute()
         if key not in self._folders:
-            try:
+            with write_errors(target_folder):
                 target_folder.mkdir(parents=True, exist_ok=True)
                 staging = temp_path(target_folder, "run")
                 staging.mkdir()
-            except OSError as exc:
-                if is_write_error(exc):
-                    raise write_error(exc, target_folder) from exc
-                raise
             self._folders[key] = staging
         return self._folders[key]
 
@@ -444,9 +439,6 @@ class Staging:
     def adopt(self, staged: str | os.PathLike, target: str | os.PathLike) -> None:
         """Publish the already written ``staged`` file (inside a staging folder) as ``target``."""
         self._targets[Path(target)] = Path(staged)
-
-    def targets(self) -> list[Path]:
-        return list(self._targets)
 
     def commit(self, *, overwrite: bool) -> Published:
         """Publish every staged file that exists (all or none); see :func:`publish`."""

@@ -407,7 +407,9 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
 
 
 def _is_table(path: Path) -> bool:
-    return path.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+    from .readers import TABLE_SUFFIXES
+
+    return path.suffix.lower() in (*TABLE_SUFFIXES, ".xls")
 
 
 def _declared(gdf: gpd.GeoDataFrame, spec: str, state: State, *, need_positions: bool) -> gpd.GeoDataFrame:
@@ -1232,17 +1234,8 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
 # ---------------------------------------------------------------- siting and compliance review
 
 _REVIEW_SUFFIXES = (".xlsx", ".csv", ".gpkg")
-
-
-def _stage_outputs(state: State, folder: Path) -> Path:
-    """The run's staging folder for ``folder`` (published with the manifest entry by :func:`_finish`)."""
-    return state.stage().folder(folder)
-
-
-def _move_staged(staged: list[tuple[Path, Path]], run: Run, crs: dict[Path, Any], state: State) -> None:
-    for tmp, target in staged:
-        state.stage().adopt(tmp, target)
-        run.add_output(target, crs=crs.get(target))
+#: The column 示例数据 of every review output when the zones are the synthetic example.
+_EXAMPLE_TAG = "示例：管控分区为虚构，非真实三区三线"
 
 
 def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any, *, comparison: Any,
@@ -1255,7 +1248,7 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
     from .review import MU_M2, _BASIS_ZH, _VERDICTS_ZH
     from .review_maps import worst_verdicts
 
-    tag = "示例：管控分区为虚构，非真实三区三线" if example else None
+    tag = _EXAMPLE_TAG if example else None
     classes = result.attrs["review"]["zone_classes"]
     first = result.drop_duplicates("source_index").set_index("source_index")
     summary = pd.DataFrame({"row": first["row"], "project": first["project"]})
@@ -1411,10 +1404,9 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     inputs = [(projects, getattr(p.crs, "to_string", lambda: None)(), "项目/方案"),
               (zones, getattr(z.crs, "to_string", lambda: None)(), "管控分区")]
     folder = output.parent
-    staging = _stage_outputs(state, folder)
-    staged: list[tuple[Path, Path]] = []
-    crs_of: dict[Path, Any] = {}
-    tmp = staging / output.name
+    staging = state.stage()
+    output_crs = None
+    tmp = staging.path(output)
     if suffix == ".xlsx":
         from ._workbook import write_workbook
 
@@ -1428,7 +1420,7 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
 
         table = result.drop(columns=result.geometry.name)
         if example:
-            table.insert(0, "示例数据", "示例：管控分区为虚构，非真实三区三线")
+            table.insert(0, "示例数据", _EXAMPLE_TAG)
         export(table, tmp)
     else:
         import pyogrio
@@ -1438,21 +1430,20 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
         for name, layer in layers.items():
             layer = layer.to_crs("EPSG:4326")
             if example:
-                layer.insert(0, "示例数据", "示例：管控分区为虚构，非真实三区三线")
+                layer.insert(0, "示例数据", _EXAMPLE_TAG)
             pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG")
-        crs_of[output] = "EPSG:4326"
-    staged.append((tmp, output))
+        output_crs = "EPSG:4326"
+    run.add_output(output, crs=output_crs)
     if not no_map:
         state.step(f"drawing the map {html}")
         labels = p[[c for c in dict.fromkeys([_label_column(p), result.attrs["review"]["project_field"],
                                               option_field]) if c]]
         fmap = review_map(result, fp, z, zone_field=zone_field, labels=labels)
-        save_map(fmap, staging / html.name)
-        staged.append((staging / html.name, html))
+        save_map(fmap, staging.path(html))
+        run.add_output(html)
         if pdf is not None:
-            save_map(fmap, staging / pdf.name)
-            staged.append((staging / pdf.name, pdf))
-    _move_staged(staged, run, crs_of, state)
+            save_map(fmap, staging.path(pdf))
+            run.add_output(pdf)
     counts = result.drop_duplicates("source_index").shape[0]
     verdicts = result["verdict"].value_counts().to_dict()
     _finish(run, folder, state, as_json=as_json,
@@ -1591,20 +1582,15 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
     for text in ranked.attrs["criteria"]:
         state.notes.append(f"criterion {text}")
     folder = planned[0].parent
-    staging = _stage_outputs(state, folder)
-    from .export import export
-
-    tmp = export(ranked, staging / output.name, csv_formulas=state.csv_formulas)
-    staged = [(tmp, output)]
+    _write(ranked, output, run, state, overwrite=overwrite)  # every part of a Shapefile; the suffix export adds
     if not no_map:
         context = [(g, {"title": f"排除：{lbl}", "group": "评价条件", "style": {"color": "#b2182b"}})
                    for lbl, g in excl.items()]
         context += [(g, {"title": f"范围：{lbl}", "group": "评价条件", "style": {"color": "#2166ac",
                                                                            "fill_opacity": 0.05}})
                     for lbl, g in ins.items()]
-        save_map(site_map(ranked, context=context), staging / html.name)
-        staged.append((staging / html.name, html))
-    _move_staged(staged, run, {output: getattr(ranked, "crs", None)}, state)
+        save_map(site_map(ranked, context=context), state.stage().path(html))
+        run.add_output(html)
     n_ok = int(ranked["all_pass"].sum())
     _finish(run, folder, state, as_json=as_json,
             summary={"candidates": len(ranked), "all_pass": n_ok, "criteria": ranked.attrs["criteria"]},

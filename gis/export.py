@@ -53,7 +53,7 @@ import pandas as pd
 import shapely
 
 from ._errors import CRSError, InputError, require
-from ._io import atomic_write, folder_lock, is_write_error, publish, temp_path, write_error
+from ._io import atomic_write, folder_lock, publish, temp_path, write_error, write_errors
 
 FORMATS = ("gpkg", "geojson", "shp", "csv", "xlsx")
 _SUFFIX_FORMAT = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp",
@@ -454,7 +454,7 @@ def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, over
     out, sidecar = _shapefile_frame(frame, path, codec=codec, label=label)
     tmpdir = temp_path(path.parent, "shp")
     try:
-        try:
+        with write_errors(path):
             path.parent.mkdir(parents=True, exist_ok=True)
             tmpdir.mkdir()
             tmp = tmpdir / path.name
@@ -462,10 +462,6 @@ def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, over
                 warnings.filterwarnings("ignore", message=".*Normalized/laundered field name.*")
                 pyogrio.write_dataframe(out, tmp, driver="ESRI Shapefile", encoding=label)
             sidecar.to_csv(_shapefile_part(tmp, ".fields.csv"), index=False, encoding="utf-8-sig")
-        except OSError as exc:
-            if is_write_error(exc):
-                raise write_error(exc, path) from exc
-            raise
         written = {part: _shapefile_part(tmp, part) for part in SHAPEFILE_PARTS}
         missing = [p.name for p in written.values() if not p.exists()]
         if missing:  # pragma: no cover - GDAL always writes them
@@ -600,9 +596,6 @@ def _excel_value(value: Any) -> Any:
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str, overwrite: bool = False) -> None:
-    openpyxl = require("openpyxl", extra="excel", feature="Excel export")
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     bad = set(sheet) & set('[]:*?/\\')
     if bad or len(sheet) > 31:
         raise InputError(
@@ -612,35 +605,56 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str, overwrite: bool 
     table = table_for_export(frame)
     if len(table) + 1 > _EXCEL_ROWS:
         raise InputError(f"export {path.name}: {len(table)} rows exceed Excel's {_EXCEL_ROWS - 1}; write CSV.")
+    _write_sheets({sheet: table}, path, overwrite=overwrite)
+
+
+def _write_sheets(tables: dict[str, pd.DataFrame], path: Path, *, overwrite: bool = False) -> None:
+    """One .xlsx of ``{sheet name: exported table}`` (see :func:`table_for_export`), written atomically.
+
+    Every value Excel cannot hold (timezone-aware times, over-long text, control
+    characters) is reported at once before anything is written; text starting
+    with ``=`` is stored as text, never a formula.  Shared by :func:`export` and
+    :func:`gis._workbook.write_workbook`.
+    """
+    openpyxl = require("openpyxl", extra="excel", feature="Excel export")
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    where = (lambda name: f"sheet {name!r} ") if len(tables) > 1 else (lambda name: "")
     problems = []
-    rows = []
-    for row, values in zip(table.index, table.itertuples(index=False, name=None)):
-        cells = []
-        for column, value in zip(table.columns, values):
-            try:
-                value = _excel_value(value)
-            except InputError:
-                problems.append(f"row {row!r} field {column!r}: Excel cannot hold a timezone-aware time")
-                continue
-            if isinstance(value, str):
-                if len(value) > _EXCEL_TEXT_CHARS:
-                    problems.append(f"row {row!r} field {column!r}: {len(value)} characters, over Excel's "
-                                    f"{_EXCEL_TEXT_CHARS}")
-                elif ILLEGAL_CHARACTERS_RE.search(value):
-                    problems.append(f"row {row!r} field {column!r}: contains control characters Excel refuses")
-            cells.append(value)
-        rows.append(cells)
+    sheets = {}
+    for name, table in tables.items():
+        rows = []
+        for row, values in zip(table.index, table.itertuples(index=False, name=None)):
+            cells = []
+            for column, value in zip(table.columns, values):
+                try:
+                    value = _excel_value(value)
+                except InputError:
+                    problems.append(f"{where(name)}row {row!r} field {column!r}: Excel cannot hold a "
+                                    "timezone-aware time")
+                    continue
+                if isinstance(value, str):
+                    if len(value) > _EXCEL_TEXT_CHARS:
+                        problems.append(f"{where(name)}row {row!r} field {column!r}: {len(value)} characters, "
+                                        f"over Excel's {_EXCEL_TEXT_CHARS}")
+                    elif ILLEGAL_CHARACTERS_RE.search(value):
+                        problems.append(f"{where(name)}row {row!r} field {column!r}: contains control characters "
+                                        "Excel refuses")
+                cells.append(value)
+            rows.append(cells)
+        sheets[name] = rows
     _raise_problems(path, problems, "Fix those values or write CSV / GeoPackage instead.")
     book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = sheet
-    ws.append([str(c) for c in table.columns])
-    for cells in rows:
-        ws.append(cells)
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text, not a formula
-    ws.freeze_panes = "A2"
+    book.remove(book.active)
+    for name, table in tables.items():
+        ws = book.create_sheet(title=name)
+        ws.append([str(c) for c in table.columns])
+        for cells in sheets[name]:
+            ws.append(cells)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text, not a formula
+        ws.freeze_panes = "A2"
     with atomic_write(path, overwrite=overwrite) as tmp:
         book.save(tmp)

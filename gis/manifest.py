@@ -122,14 +122,13 @@ def shown_path(path: str | os.PathLike, relative_to: str | os.PathLike | None) -
         return str(path)
 
 
-def file_record(path: str | os.PathLike, *, relative_to: Path | None = None, **extra: Any) -> dict[str, Any]:
+def file_record(path: str | os.PathLike, **extra: Any) -> dict[str, Any]:
     """``{"path", "sha256", "bytes", **extra}``; a Shapefile also lists its parts with their hashes.
 
-    ``path`` is shown relative to ``relative_to`` when given, else as given.
+    ``path`` is shown as given (:meth:`Run.record` shows it with :func:`shown_path`).
     """
     path = Path(path)
-    shown = str(path) if relative_to is None else shown_path(path, relative_to)
-    record: dict[str, Any] = {"path": shown, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+    record: dict[str, Any] = {"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size}
     if path.suffix.lower() == ".shp":
         parts = sorted(p for p in path.parent.glob(path.stem + ".*") if p != path and p.is_file())
         record["parts"] = {p.name: sha256_file(p) for p in parts}
