@@ -1421,7 +1421,7 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
         table = result.drop(columns=result.geometry.name)
         if example:
             table.insert(0, "示例数据", _EXAMPLE_TAG)
-        export(table, tmp)
+        export(table, tmp, csv_formulas=state.csv_formulas)
     else:
         import pyogrio
 
