@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._errors import InputError
-from .export import _EXCEL_ROWS, _write_sheets, table_for_export
+from .export import _EXCEL_ROWS, _nullable_as_objects, _write_sheets, table_for_export
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: str | os.PathLike) -> Path:
@@ -31,7 +31,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | os.PathLike) -> 
     path = Path(path)
     tables = {}
     for name, frame in sheets.items():
-        table = table_for_export(frame)
+        table = _nullable_as_objects(table_for_export(frame))  # <NA> → empty cells, as export writes them
         if len(table) + 1 > _EXCEL_ROWS:
             raise InputError(f"{path.name}: sheet {name!r} has {len(table)} rows, over Excel's {_EXCEL_ROWS - 1}; "
                              "write CSV or GeoPackage instead.")
