@@ -155,14 +155,15 @@ class _Page:
         if not specs:
             raise InputError("print map: the map shows no layer; add a layer (or a structure) to print.")
         self.drawn = []
-        fit = [s for s in specs if s.get("fit")] or specs
-        boxes = np.array([s["_print"]["geoms"].to_crs(analysis_crs).total_bounds for s in fit])
+        projected = [s["_print"]["geoms"].to_crs(analysis_crs) for s in specs]  # once per layer
+        fit = [g for s, g in zip(specs, projected) if s.get("fit")] or projected
+        boxes = np.array([g.total_bounds for g in fit])
         x0, y0, x1, y1 = boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()
         self._extent(x0, y0, x1, y1)
         order = {"polygon": 0, "line": 1, "point": 2}
         for z, spec in sorted(enumerate(specs), key=lambda e: (0 if e[1].get("pane") == "below" else 1,
                                                                  order.get(e[1]["kind"], 1), e[0])):
-            geoms = spec["_print"]["geoms"].to_crs(analysis_crs)
+            geoms = projected[z]
             props = spec["_print"]["props"]
             if spec["kind"] == "polygon":
                 self._polygons(spec, geoms, props, z)
@@ -272,6 +273,8 @@ class _Page:
 
     def draw_labels(self) -> None:
         """Permanent labels of counties and the structure (print-flagged), moved aside or left out on overlap."""
+        import matplotlib.patheffects as pe
+        from matplotlib.transforms import offset_copy
         from pyproj import Transformer
 
         from .settings import analysis_crs
@@ -291,10 +294,6 @@ class _Page:
             text = self.ax.text(x, y, _text(lb["t"]), fontsize=size, ha="center", va="center",
                                 color=colours.get(lb["c"], "#333333"),
                                 fontweight="bold" if lb["c"] in ("county", "element") else "normal", zorder=6)
-            import matplotlib.patheffects as pe
-
-            from matplotlib.transforms import offset_copy
-
             ok = False
             bb = text.get_window_extent(renderer)
             w, h = bb.width, bb.height
