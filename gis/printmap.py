@@ -415,14 +415,13 @@ class _Page:
         rows.insert(0, ("title", None, _text(self.texts["legend_title"])))
         # lay rows out in as many columns as needed
         fs = self.pt(7.0)
-        line_mm = fs * 0.3528 * 1.55
-        per_col = max(1, int((H - 4) / line_mm))
-        cols = max(1, math.ceil(len(rows) / per_col))
-        while cols > 1 and W / cols < 42 * self.k and fs > 4.5:
-            fs *= 0.9
+        while True:  # shrink the text while the columns needed would be too narrow
             line_mm = fs * 0.3528 * 1.55
             per_col = max(1, int((H - 4) / line_mm))
             cols = max(1, math.ceil(len(rows) / per_col))
+            if not (cols > 1 and W / cols < 42 * self.k and fs > 4.5):
+                break
+            fs *= 0.9
         col_w = W / cols
         wrap = max(8, int((col_w - 12) / (fs * 0.3528)))
         for k, (kind, st, text) in enumerate(rows):
