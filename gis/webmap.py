@@ -809,7 +809,7 @@ def make_map(
     credits = [_esc(f"{'、'.join(t for t in titles if t)}:{content}") for content, titles in by_content.items()]
 
     layer_credits = list(credits)
-    bases, notes = resolve_basemaps(basemaps)
+    bases, notes = resolve_basemaps(basemaps, texts=texts)
     for b in bases[1:]:
         attribution = "; ".join(t["attribution"] for t in b["tiles"] if t.get("attribution"))
         credits.append(_esc(f"{b['title']}:{attribution}"))
