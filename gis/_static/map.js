@@ -536,6 +536,7 @@
       return html;
     }
     var legendDiv = null;
+    function refreshLegend() { if (legendDiv) { legendDiv.innerHTML = legendHtml(); } }
     var Legend = L.Control.extend({ options: { position: "bottomright" }, onAdd: function () {
       legendDiv = L.DomUtil.create("div", "lz-box lz-legend");
       legendDiv.innerHTML = legendHtml();
@@ -544,7 +545,7 @@
       return legendDiv;
     } });
     new Legend().addTo(map);
-    map.on("overlayadd overlayremove", function () { if (legendDiv) { legendDiv.innerHTML = legendHtml(); } });
+    map.on("overlayadd overlayremove", refreshLegend);
 
     // Data sources and licences.
     var Credits = L.Control.extend({ options: { position: "bottomleft" }, onAdd: function () {
@@ -630,7 +631,7 @@
           cb.addEventListener("change", function () {
             state.status[Number(cb.getAttribute("data-lz-st"))] = cb.checked;
             rebuildAll();
-            if (legendDiv) { legendDiv.innerHTML = legendHtml(); }
+            refreshLegend();
           });
         });
         var sel = div.querySelector("select");
@@ -639,7 +640,7 @@
             // the county as the features carry it (both are the same escaped text)
             state.county = sel.value === "" ? "" : cfg.filters.counties[Number(sel.value)];
             rebuildAll();
-            if (legendDiv) { legendDiv.innerHTML = legendHtml(); }
+            refreshLegend();
           });
         }
         L.DomEvent.disableClickPropagation(div);
