@@ -535,14 +535,18 @@
       }
       return html;
     }
+    // a box on the map: scrolling and clicking in it do not reach the map under it
+    function quiet(div) {
+      L.DomEvent.disableScrollPropagation(div);
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    }
     var legendDiv = null;
     function refreshLegend() { if (legendDiv) { legendDiv.innerHTML = legendHtml(); } }
     var Legend = L.Control.extend({ options: { position: "bottomright" }, onAdd: function () {
       legendDiv = L.DomUtil.create("div", "lz-box lz-legend");
       legendDiv.innerHTML = legendHtml();
-      L.DomEvent.disableScrollPropagation(legendDiv);
-      L.DomEvent.disableClickPropagation(legendDiv);
-      return legendDiv;
+      return quiet(legendDiv);
     } });
     new Legend().addTo(map);
     map.on("overlayadd overlayremove", refreshLegend);
@@ -553,9 +557,7 @@
       var html = "<details><summary>" + cfg.credits_title + "</summary><ul>";
       cfg.credits.forEach(function (c) { html += "<li>" + c + "</li>"; });
       div.innerHTML = html + "</ul></details>";
-      L.DomEvent.disableScrollPropagation(div);
-      L.DomEvent.disableClickPropagation(div);
-      return div;
+      return quiet(div);
     } });
     new Credits().addTo(map);
 
@@ -565,8 +567,7 @@
       var input = L.DomUtil.create("input", "", div);
       input.type = "search"; input.placeholder = cfg.search_placeholder;
       var list = L.DomUtil.create("ul", "", div);
-      L.DomEvent.disableClickPropagation(div);
-      L.DomEvent.disableScrollPropagation(div);
+      quiet(div);
       function pick(rec, item) {
         var layer = item.layer;
         if (!map.hasLayer(rec.group)) { map.addLayer(rec.group); }
@@ -643,9 +644,7 @@
             refreshLegend();
           });
         }
-        L.DomEvent.disableClickPropagation(div);
-        L.DomEvent.disableScrollPropagation(div);
-        return div;
+        return quiet(div);
       } });
       new Filter().addTo(map);
     }
