@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import settings
@@ -40,13 +40,14 @@ def basemap_catalog() -> dict[str, dict[str, Any]]:
     return data
 
 
-def resolve_basemaps(names: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
+def resolve_basemaps(names: Sequence[str], *, texts: Mapping[str, Any] | None = None
+                     ) -> tuple[list[dict[str, Any]], list[str]]:
     """The basemaps to offer, the offline one first, with keys filled in from the environment.
 
     Returns the basemap definitions and notes for the credits (e.g. a
     basemap left out because its key is not set).  A key is read from the
     environment variable named by ``gis.settings.<key_env>`` and appears only
-    inside tile URLs.
+    inside tile URLs.  ``texts`` are the ``texts`` of :func:`map_styles` when the caller has read them.
 
     Examples
     --------
@@ -64,7 +65,7 @@ def resolve_basemaps(names: Sequence[str]) -> tuple[list[dict[str, Any]], list[s
             f"basemaps: unknown basemap(s) {', '.join(map(repr, unknown))}; use any of "
             f"{', '.join(k for k in catalog if k != offline_id)} (see layers/basemaps.yaml)."
         )
-    texts = map_styles()["texts"]
+    texts = map_styles()["texts"] if texts is None else texts
     out: list[dict[str, Any]] = []
     notes: list[str] = []
     for name in [offline_id, *[n for n in dict.fromkeys(names) if n != offline_id]]:

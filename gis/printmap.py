@@ -155,14 +155,15 @@ class _Page:
         if not specs:
             raise InputError("print map: the map shows no layer; add a layer (or a structure) to print.")
         self.drawn = []
-        fit = [s for s in specs if s.get("fit")] or specs
-        boxes = np.array([s["_print"]["geoms"].to_crs(analysis_crs).total_bounds for s in fit])
+        projected = [s["_print"]["geoms"].to_crs(analysis_crs) for s in specs]  # once per layer
+        fit = [g for s, g in zip(specs, projected) if s.get("fit")] or projected
+        boxes = np.array([g.total_bounds for g in fit])
         x0, y0, x1, y1 = boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()
         self._extent(x0, y0, x1, y1)
         order = {"polygon": 0, "line": 1, "point": 2}
         for z, spec in sorted(enumerate(specs), key=lambda e: (0 if e[1].get("pane") == "below" else 1,
                                                                  order.get(e[1]["kind"], 1), e[0])):
-            geoms = spec["_print"]["geoms"].to_crs(analysis_crs)
+            geoms = projected[z]
             props = spec["_print"]["props"]
             if spec["kind"] == "polygon":
                 self._polygons(spec, geoms, props, z)
@@ -272,6 +273,8 @@ class _Page:
 
     def draw_labels(self) -> None:
         """Permanent labels of counties and the structure (print-flagged), moved aside or left out on overlap."""
+        import matplotlib.patheffects as pe
+        from matplotlib.transforms import offset_copy
         from pyproj import Transformer
 
         from .settings import analysis_crs
@@ -291,10 +294,6 @@ class _Page:
             text = self.ax.text(x, y, _text(lb["t"]), fontsize=size, ha="center", va="center",
                                 color=colours.get(lb["c"], "#333333"),
                                 fontweight="bold" if lb["c"] in ("county", "element") else "normal", zorder=6)
-            import matplotlib.patheffects as pe
-
-            from matplotlib.transforms import offset_copy
-
             ok = False
             bb = text.get_window_extent(renderer)
             w, h = bb.width, bb.height
@@ -416,14 +415,13 @@ class _Page:
         rows.insert(0, ("title", None, _text(self.texts["legend_title"])))
         # lay rows out in as many columns as needed
         fs = self.pt(7.0)
-        line_mm = fs * 0.3528 * 1.55
-        per_col = max(1, int((H - 4) / line_mm))
-        cols = max(1, math.ceil(len(rows) / per_col))
-        while cols > 1 and W / cols < 42 * self.k and fs > 4.5:
-            fs *= 0.9
+        while True:  # shrink the text while the columns needed would be too narrow
             line_mm = fs * 0.3528 * 1.55
             per_col = max(1, int((H - 4) / line_mm))
             cols = max(1, math.ceil(len(rows) / per_col))
+            if not (cols > 1 and W / cols < 42 * self.k and fs > 4.5):
+                break
+            fs *= 0.9
         col_w = W / cols
         wrap = max(8, int((col_w - 12) / (fs * 0.3528)))
         for k, (kind, st, text) in enumerate(rows):

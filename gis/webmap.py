@@ -519,7 +519,8 @@ def _structure_layers(structure: Any, styles: Mapping[str, Any]) -> list[tuple[g
     meta = dict(gdf.attrs.get("structure", {}) or gdf.attrs.get("layer", {}) or {})
     group = f"{styles['structure_group']}:{meta['name']}" if meta.get("name") else styles["structure_group"]
     credit: dict[str, Any] = {"attribution": meta.get("title")}
-    citation = cite(meta.get("source_file"), meta.get("section"))[0] if meta.get("source_file") else ""
+    citation = (cite(meta.get("source_file"), meta.get("section"), titles=styles.get("_plan_titles"))[0]
+                if meta.get("source_file") else "")
     plans = _TITLE.findall(citation)
     if plans:
         credit["plans"] = plans[:1]
@@ -636,11 +637,11 @@ def _context_layers(styles: Mapping[str, Any], skip: set[str]) -> list[Any]:
 _TITLE = re.compile(r"《[^》]+》(?:\(\d{4}\))?")
 
 
-def _plan_titles_of(gdf: gpd.GeoDataFrame) -> list[str]:
+def _plan_titles_of(gdf: gpd.GeoDataFrame, titles: dict[str, dict[str, Any]] | None = None) -> list[str]:
     """The plan documents a layer's features cite, by title, in order of first use."""
     if "source_file" not in gdf.columns:
         return []
-    titles = plan_titles()
+    titles = plan_titles() if titles is None else titles
     seen: dict[str, None] = {}
     pairs = gdf[[c for c in ("source_file", "section") if c in gdf.columns]].astype(str).drop_duplicates()
     for row in pairs.itertuples(index=False):
@@ -795,7 +796,7 @@ def make_map(
         # open on the administrative basemap, not on whatever reaches farthest (corridors run to Guangzhou)
         spec["fit"] = bool(info.get("fit")) if base_items else True
         specs.append(spec)
-        plans = info.get("plans") or _plan_titles_of(gdf)
+        plans = info.get("plans") or _plan_titles_of(gdf, styles["_plan_titles"])
         parts = [info.get(k) for k in ("attribution", "source") if info.get(k)]
         if plans:
             parts = [texts.get("plan_basis", "依据{titles}").format(titles="、".join(plans))] + parts[:1]
@@ -808,7 +809,7 @@ def make_map(
     credits = [_esc(f"{'、'.join(t for t in titles if t)}:{content}") for content, titles in by_content.items()]
 
     layer_credits = list(credits)
-    bases, notes = resolve_basemaps(basemaps)
+    bases, notes = resolve_basemaps(basemaps, texts=texts)
     for b in bases[1:]:
         attribution = "; ".join(t["attribution"] for t in b["tiles"] if t.get("attribution"))
         credits.append(_esc(f"{b['title']}:{attribution}"))

@@ -535,16 +535,21 @@
       }
       return html;
     }
+    // a box on the map: scrolling and clicking in it do not reach the map under it
+    function quiet(div) {
+      L.DomEvent.disableScrollPropagation(div);
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    }
     var legendDiv = null;
+    function refreshLegend() { if (legendDiv) { legendDiv.innerHTML = legendHtml(); } }
     var Legend = L.Control.extend({ options: { position: "bottomright" }, onAdd: function () {
       legendDiv = L.DomUtil.create("div", "lz-box lz-legend");
       legendDiv.innerHTML = legendHtml();
-      L.DomEvent.disableScrollPropagation(legendDiv);
-      L.DomEvent.disableClickPropagation(legendDiv);
-      return legendDiv;
+      return quiet(legendDiv);
     } });
     new Legend().addTo(map);
-    map.on("overlayadd overlayremove", function () { if (legendDiv) { legendDiv.innerHTML = legendHtml(); } });
+    map.on("overlayadd overlayremove", refreshLegend);
 
     // Data sources and licences.
     var Credits = L.Control.extend({ options: { position: "bottomleft" }, onAdd: function () {
@@ -552,9 +557,7 @@
       var html = "<details><summary>" + cfg.credits_title + "</summary><ul>";
       cfg.credits.forEach(function (c) { html += "<li>" + c + "</li>"; });
       div.innerHTML = html + "</ul></details>";
-      L.DomEvent.disableScrollPropagation(div);
-      L.DomEvent.disableClickPropagation(div);
-      return div;
+      return quiet(div);
     } });
     new Credits().addTo(map);
 
@@ -564,8 +567,7 @@
       var input = L.DomUtil.create("input", "", div);
       input.type = "search"; input.placeholder = cfg.search_placeholder;
       var list = L.DomUtil.create("ul", "", div);
-      L.DomEvent.disableClickPropagation(div);
-      L.DomEvent.disableScrollPropagation(div);
+      quiet(div);
       function pick(rec, item) {
         var layer = item.layer;
         if (!map.hasLayer(rec.group)) { map.addLayer(rec.group); }
@@ -630,7 +632,7 @@
           cb.addEventListener("change", function () {
             state.status[Number(cb.getAttribute("data-lz-st"))] = cb.checked;
             rebuildAll();
-            if (legendDiv) { legendDiv.innerHTML = legendHtml(); }
+            refreshLegend();
           });
         });
         var sel = div.querySelector("select");
@@ -639,12 +641,10 @@
             // the county as the features carry it (both are the same escaped text)
             state.county = sel.value === "" ? "" : cfg.filters.counties[Number(sel.value)];
             rebuildAll();
-            if (legendDiv) { legendDiv.innerHTML = legendHtml(); }
+            refreshLegend();
           });
         }
-        L.DomEvent.disableClickPropagation(div);
-        L.DomEvent.disableScrollPropagation(div);
-        return div;
+        return quiet(div);
       } });
       new Filter().addTo(map);
     }
