@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 import gis  # noqa: E402
 from gis import _validate  # noqa: E402
 from gis._io import write_text  # noqa: E402
-from gis.network import _access_legs, _direct_m, _with_access, nearest_by_time, travel_times  # noqa: E402
+from gis.network import _access_legs  # noqa: E402
+from gis.routing import _direct_m, _with_access, nearest_by_time, travel_times  # noqa: E402
 
 GEOD = pyproj.Geod(ellps="GRS80")
 

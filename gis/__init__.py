@@ -9,7 +9,7 @@ Layers of the package (imports only go downwards):
 1. data: :mod:`gis.crs`, :mod:`gis.datum`, :mod:`gis.layers`, :mod:`gis.structure`,
    :mod:`gis.gazetteer`, :mod:`gis.geocode`
 2. analysis: :mod:`gis.buffer`, :mod:`gis.proximity`, :mod:`gis.coverage`, :mod:`gis.network`,
-   :mod:`gis.review`, :mod:`gis.siting`
+   :mod:`gis.routing`, :mod:`gis.review`, :mod:`gis.siting`
 3. presentation: :mod:`gis.webmap`, :mod:`gis.export`
 4. faces: :mod:`gis.cli`
 """
@@ -57,9 +57,9 @@ _LAZY = {
     "coverage_by": "coverage",
     "ring_occupancy": "coverage",
     "travel_network": "network",
-    "isochrones": "network",
-    "nearest_by_time": "network",
-    "travel_times": "network",
+    "isochrones": "routing",
+    "nearest_by_time": "routing",
+    "travel_times": "routing",
     "review": "review",
     "footprints": "review",
     "compare_options": "siting",

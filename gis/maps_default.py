@@ -183,7 +183,8 @@ def service_areas() -> gpd.GeoDataFrame:
         ``area_km2``, ``n_covered`` / ``covered`` (the township seats inside), ``schematic`` and ``network``
         (what the times were computed on).
     """
-    from .network import isochrones, travel_network
+    from .network import travel_network
+    from .routing import isochrones
 
     cfg = _service_config()
     net = travel_network(load_layer(cfg["network"]))
@@ -204,7 +205,8 @@ def drive_times() -> pd.DataFrame:
     (``layers/network/service_areas.yaml``).  ``*_uncertainty_min`` carries the positions' precision of both ends
     as minutes at the access speed.
     """
-    from .network import nearest_by_time, travel_network
+    from .network import travel_network
+    from .routing import nearest_by_time
 
     cfg = _service_config()
     dt = cfg["drive_times"]

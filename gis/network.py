@@ -1,4 +1,4 @@
-"""Travel time on a line network: the shipped roads, the corridor layer, or a user's own road file.
+"""Travel networks from lines: the shipped roads, the corridor layer, or a user's own road file.
 
 :func:`travel_network` turns lines into a graph: nodes at vertices, lines that
 share a vertex are connected there.  Each edge gets its geodesic length and a
@@ -14,32 +14,19 @@ road network, an expressway passing a town's road node) are joined by
 *transfer* edges: every two nodes within ``transfer_m`` of each other, unless
 both carry one and the same mode only (lines of one mode are expected to meet
 at shared vertices), at ``transfer_speed_kmh`` plus a ``transfer_min`` penalty.
-Shortest paths use :func:`scipy.sparse.csgraph.dijkstra` on a graph that stays
-fixed: a matrix is searched from its smaller side, and
-:func:`nearest_by_time` makes one multi-source search.
-
-Origins and targets join the network by *access legs* travelled at
-``access_speed_kmh`` (default 30 km/h: local roads) along the geodesic: to
-every node within ``access_radius_m`` and to the nearest node of every line
-(of every connected piece, for a road network: see ``join_lines``), so a
-railway station that happens to be nearer than the road network never cuts a
-town off from the roads.  A trip may also be made entirely at access speed
-when that is quicker.  A railway drawn through its stations
-(``geometry_basis`` = ``railway_stations``) can thus be boarded only at
-stations.  With these rules, adding a line to a network never lengthens a
-travel time nor shrinks an isochrone.
+Points join the graph by *access legs* (the rules are in :mod:`gis.routing`,
+which finds travel times, isochrones and the quickest target on the graph).
 
 Networks with any ``geometry_basis == "schematic"`` line (corridors drawn
 as straight links between the places a plan names) are flagged
-``schematic``, and so is every isochrone that uses such a line: their shape
-and travel times are indicative.
+``schematic``: their shape and travel times are indicative.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,12 +37,12 @@ import pandas as pd
 import pyproj
 import shapely
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from . import _validate
 from ._errors import CRSError, InputError, LayerError
-from ._geodesic import geodesic_area, geodesic_distance, inverse_scale, tm_scale
+from ._geodesic import geodesic_distance
 from .layers import layers_dir, read_yaml
 
 #: Where the speed model lives, relative to the layers folder.
@@ -536,403 +523,14 @@ def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh
     return p[keep], nd[keep], dist[keep] / _m_per_min(access_speed_kmh)
 
 
-def _with_access(net: TravelNetwork, legs_from: tuple, legs_to: tuple, n_from: int, n_to: int) -> csr_matrix:
-    """The network plus virtual nodes: ``n_from`` sources (after the network's nodes) with edges out to their
-    access nodes, then ``n_to`` sinks with edges in from theirs.  Directed, so no path passes through them."""
-    n = net.n_nodes
-    g = net.graph.tocoo()
-    fp, fn, fm = legs_from
-    tp, tn, tm = legs_to
-    rows = np.r_[g.row, n + fp, tn]
-    cols = np.r_[g.col, fn, n + n_from + tp]
-    w = np.r_[g.data, np.maximum(fm, _EPS_MIN), np.maximum(tm, _EPS_MIN)]
-    size = n + n_from + n_to
-    return csr_matrix((w, (rows, cols)), shape=(size, size))
+#: Names that lived here before the travel-time functions moved to :mod:`gis.routing`; still importable from here.
+_MOVED_TO_ROUTING = ("travel_times", "isochrones", "nearest_by_time")
 
 
-def _direct_m(o: _validate.Layer, t: _validate.Layer, crs: pyproj.CRS) -> np.ndarray:
-    oi = np.repeat(np.arange(len(o)), len(t))
-    ti = np.tile(np.arange(len(t)), len(o))
-    return geodesic_distance(o.xy[oi, 0], o.xy[oi, 1], t.xy[ti, 0], t.xy[ti, 1], crs).reshape(len(o), len(t))
+def __getattr__(name: str) -> Any:
+    # gis/proximity.py still imports travel_times from here; a lazy import keeps gis.network loadable alone
+    if name in _MOVED_TO_ROUTING:
+        from . import routing
 
-
-_NO_LEGS = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-
-
-def _search(net: TravelNetwork, legs: tuple, n_src: int, limit: float, *, min_only: bool = False):
-    """Dijkstra from ``n_src`` virtual sources joined by ``legs`` on the fixed network.
-
-    Returns minutes to every network node, ``(n_src, n)``; with ``min_only`` one multi-source search:
-    ``(minutes (n,), source of each node (n,), -1 where unreached)``.
-    """
-    n = net.n_nodes
-    graph = _with_access(net, legs, _NO_LEGS, n_src, 0)
-    idx = n + np.arange(n_src)
-    if min_only:
-        d, _, src = dijkstra(graph, directed=True, indices=idx, limit=limit, min_only=True, return_predecessors=True)
-        src = np.where(src[:n] >= n, src[:n] - n, -1)
-        return d[:n], src
-    out = np.empty((n_src, n))
-    block = max(1, 8_000_000 // max(graph.shape[0], 1))
-    for s in range(0, n_src, block):
-        out[s:s + block] = dijkstra(graph, directed=True, indices=idx[s:s + block], limit=limit)[:, :n]
-    return out
-
-
-def _legs_min(values: np.ndarray, legs: tuple, n_points: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per point, the minimum over its legs of ``values[..., node] + minutes``, and the leg it came from.
-
-    ``values`` is ``(k, n)`` or ``(n,)``; returns ``(k, n_points)`` (inf for a point without legs) and the
-    chosen leg positions (-1 without legs).
-    """
-    p, nd, m = legs
-    two_d = values.ndim == 2
-    vals = values if two_d else values[None, :]
-    out = np.full((vals.shape[0], n_points), np.inf)
-    arg = np.full((vals.shape[0], n_points), -1, dtype=np.int64)
-    if len(p):
-        starts = np.r_[0, np.flatnonzero(np.diff(p)) + 1]
-        pts = p[starts]
-        block = max(1, 8_000_000 // len(p))
-        for s in range(0, vals.shape[0], block):
-            cand = vals[s:s + block][:, nd] + m[None, :]
-            best = np.minimum.reduceat(cand, starts, axis=1)
-            out[s:s + block, pts] = best
-            if not two_d:  # which leg: the first reaching the minimum within the point's run
-                hit = np.where(cand == np.repeat(best, np.diff(np.r_[starts, len(p)]), axis=1),
-                               np.arange(len(p))[None, :], len(p))
-                arg[s:s + block, pts] = np.minimum.reduceat(hit, starts, axis=1)
-    return (out, arg) if two_d else (out[0], arg[0])
-
-
-def _uncertainty_min(po: np.ndarray, pt: np.ndarray, speed_kmh: float) -> np.ndarray:
-    return (po + pt) / _m_per_min(speed_kmh)
-
-
-def travel_times(
-    network: TravelNetwork,
-    origins: gpd.GeoDataFrame,
-    targets: gpd.GeoDataFrame,
-    *,
-    access_speed_kmh: float = 30.0,
-    access_radius_m: float = 5000.0,
-    long: bool = False,
-) -> pd.DataFrame:
-    """Origin-destination travel times in minutes (rows ``origins.index``, columns ``targets.index``).
-
-    A trip is an access leg from the origin to a node, the quickest path on
-    the network, and an access leg to the target; or, when quicker, the whole
-    way at access speed.  The network is undirected, so the search runs from
-    the smaller side: one Dijkstra per target when there are fewer targets,
-    on the network plus one virtual node per searched point (the graph does
-    not grow with the other side).
-
-    Parameters
-    ----------
-    network : TravelNetwork
-        From :func:`travel_network`.
-    origins, targets : GeoDataFrame
-        Points, any CRS.
-    access_speed_kmh : float, default 30
-        Speed off the network, along the geodesic (km/h).
-    access_radius_m : float, default 5000
-        Every node within this distance (plane metres of the analysis CRS) is
-        an access node; beyond it, only the nearest node of each line (each
-        connected piece of a road network).
-    long : bool, default False
-        Return one row per pair instead of a matrix: ``origin_index``,
-        ``target_index``, ``minutes``, ``origin_precision_m``,
-        ``target_precision_m`` and ``uncertainty_min``: the two positions'
-        uncertainty (``precision_m``, NaN if unknown) as minutes at access speed.
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import LineString, Point
-    >>> road = gpd.GeoDataFrame({"speed": [60.0]},
-    ...     geometry=[LineString([(109.2, 24.3), (109.4, 24.3)])], crs="EPSG:4326")
-    >>> net = travel_network(road, speed_kmh_by="speed")
-    >>> a = gpd.GeoDataFrame(geometry=[Point(109.2, 24.3)], crs="EPSG:4326")
-    >>> b = gpd.GeoDataFrame({"precision_m": [500.0]}, geometry=[Point(109.4, 24.3)], crs="EPSG:4326")
-    >>> round(float(travel_times(net, a, b).iloc[0, 0]), 1)  # 20.3 km at 60 km/h
-    20.3
-    >>> travel_times(net, a, b, long=True)["uncertainty_min"].tolist()  # 500 m at 30 km/h; a's is unknown
-    [nan]
-    """
-    speed = _validate.distance(access_speed_kmh, name="access_speed_kmh", allow_zero=False)
-    radius = _validate.distance(access_radius_m, name="access_radius_m")
-    o = _validate.layer(origins, name="origins")
-    t = _validate.layer(targets, name="targets")
-    if len(o) and len(t) and (o.xy is None or t.xy is None):
-        name = "origins" if o.xy is None else "targets"
-        raise InputError(f"{name}: must be points for travel times (use centroids: gdf.centroid).")
-    out = np.zeros((len(o), len(t)))
-    if len(o) and len(t):
-        direct_m = _direct_m(o, t, network.crs)
-        direct = direct_m / _m_per_min(speed)
-        small_is_t = len(t) <= len(o)
-        small, big = (t, o) if small_is_t else (o, t)
-        d_sb = direct.T if small_is_t else direct  # (n_small, n_big)
-        dm_sb = direct_m.T if small_is_t else direct_m
-        # a leg as long as the longest direct trip from (to) that point cannot be part of a quicker trip
-        legs_s = _access_legs(network, small, access_speed_kmh=speed, access_radius_m=radius, reach_m=dm_sb.max(axis=1))
-        legs_b = _access_legs(network, big, access_speed_kmh=speed, access_radius_m=radius, reach_m=dm_sb.max(axis=0))
-        d_nodes = _search(network, legs_s, len(small), float(direct.max()))
-        via, _ = _legs_min(d_nodes, legs_b, len(big))
-        res = np.minimum(via, d_sb)
-        out = res.T if small_is_t else res
-    if not long:
-        return pd.DataFrame(out, index=o.index, columns=t.index)
-    oi, ti = np.repeat(np.arange(len(o)), len(t)), np.tile(np.arange(len(t)), len(o))
-    po, pt = o.precision_m[oi], t.precision_m[ti]
-    return pd.DataFrame({"origin_index": o.index.take(oi), "target_index": t.index.take(ti), "minutes": out.ravel(),
-                         "origin_precision_m": po, "target_precision_m": pt,
-                         "uncertainty_min": _uncertainty_min(po, pt, speed)})
-
-
-def _capsules(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray, *, k: int) -> np.ndarray:
-    """Convex hulls of pairs of disks ``(c0, r0)``, ``(c1, r1)`` as polygons, built in one vectorised pass.
-
-    Each hull is the back arc of disk 0, the front arc of disk 1 (``k`` segments each) and the two outer
-    tangents; where one disk holds the other, the bigger disk.
-    """
-    d = np.hypot(c1[:, 0] - c0[:, 0], c1[:, 1] - c0[:, 1])
-    theta = np.arctan2(c1[:, 1] - c0[:, 1], c1[:, 0] - c0[:, 0])
-    alpha = np.arccos(np.clip((r0 - r1) / np.where(d > 0, d, 1.0), -1.0, 1.0))[:, None]
-    s = np.linspace(0.0, 1.0, k + 1)[None, :]
-    a0 = theta[:, None] + alpha + s * (2 * np.pi - 2 * alpha)  # back arc of disk 0
-    a1 = theta[:, None] - alpha + s * (2 * alpha)  # front arc of disk 1
-    xs = np.concatenate([c0[:, :1] + r0[:, None] * np.cos(a0), c1[:, :1] + r1[:, None] * np.cos(a1)], axis=1)
-    ys = np.concatenate([c0[:, 1:] + r0[:, None] * np.sin(a0), c1[:, 1:] + r1[:, None] * np.sin(a1)], axis=1)
-    nested = (d + np.minimum(r0, r1) <= np.maximum(r0, r1))[:, None]
-    big0 = (r0 >= r1)[:, None]
-    cb, rb = np.where(big0, c0, c1), np.where(big0[:, 0], r0, r1)[:, None]
-    full = theta[:, None] + np.linspace(0.0, 2 * np.pi, 2 * k + 2, endpoint=False)[None, :]
-    xs = np.where(nested, cb[:, :1] + rb * np.cos(full), xs)
-    ys = np.where(nested, cb[:, 1:] + rb * np.sin(full), ys)
-    ring = np.stack([xs, ys], axis=-1)
-    return shapely.polygons(np.concatenate([ring, ring[:, :1]], axis=1))
-
-
-def isochrones(
-    network: TravelNetwork,
-    origins: gpd.GeoDataFrame,
-    minutes: float | Sequence[float] = (30,),
-    *,
-    access_speed_kmh: float = 30.0,
-    access_radius_m: float = 5000.0,
-    quad_segs: int = 8,
-    covers: gpd.GeoDataFrame | None = None,
-) -> gpd.GeoDataFrame:
-    """Areas reachable within given travel times, e.g. the 半小时经济圈 of 柳城 and 鹿寨.
-
-    The polygon is the reached parts of the network plus an access band: each
-    reached piece of an edge contributes the area reachable from it at
-    ``access_speed_kmh`` with the time left (a tapering corridor, the convex
-    hull of a disk at its start and its far end), and the origin a disk of the
-    whole time at access speed.  Origins join the network as in
-    :func:`travel_times`.
-
-    Parameters
-    ----------
-    network : TravelNetwork
-        From :func:`travel_network`.
-    origins : GeoDataFrame
-        Points, any CRS.
-    minutes : float or sequence of float, default (30,)
-        Strictly increasing travel times.
-    access_speed_kmh : float, default 30
-        Speed off the network (to the first node, and beyond the reached parts).
-    access_radius_m : float, default 5000
-        Every node within this distance of an origin is an access node; beyond
-        it, only the nearest node of each line.
-    quad_segs : int, default 8
-        Segments per quarter circle of the disks; each arc of a corridor gets as many.
-    covers : GeoDataFrame, optional
-        Points to count inside each polygon (e.g. the township seats): adds
-        ``n_covered`` and ``covered`` (their ``name``, else index labels, joined by "、").
-
-    Returns
-    -------
-    GeoDataFrame
-        In the origins' CRS, one row per origin and time: ``origin_index``,
-        ``minutes``, ``area_km2`` (ellipsoidal), ``schematic``.
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import LineString, Point
-    >>> road = gpd.GeoDataFrame({"speed": [60.0]},
-    ...     geometry=[LineString([(109.0, 24.3), (109.3, 24.3), (109.6, 24.3)])], crs="EPSG:4326")
-    >>> net = travel_network(road, speed_kmh_by="speed")
-    >>> town = gpd.GeoDataFrame(geometry=[Point(109.3, 24.3)], crs="EPSG:4326")
-    >>> iso = isochrones(net, town, [10], access_speed_kmh=0.001)  # 10 min at 60 km/h each way
-    >>> b = iso.to_crs(4545).total_bounds
-    >>> round(float(b[2] - b[0]) / 1000, 1)  # 10 km each way along the road
-    20.0
-    """
-    times = _validate.distances(minutes, name="minutes")
-    speed = _validate.distance(access_speed_kmh, name="access_speed_kmh", allow_zero=False)
-    radius = _validate.distance(access_radius_m, name="access_radius_m")
-    if not isinstance(quad_segs, (int, np.integer)) or quad_segs < 1:
-        raise InputError(f"quad_segs: must be a positive whole number, got {quad_segs!r}.")
-    src = _validate.as_frame(origins, layer="origins")
-    o = _validate.layer(src, name="origins", allow_empty_layer=True)
-    out_crs = src.crs if src.crs is not None else network.crs
-    if len(o) == 0:
-        empty = gpd.GeoDataFrame({"origin_index": [], "minutes": [], "area_km2": [], "schematic": []},
-                                 geometry=[], crs=out_crs)
-        return empty if covers is None else empty.assign(n_covered=[], covered=[])
-    if o.xy is None:
-        raise InputError("origins: must be points for isochrones (use centroids: gdf.centroid).")
-    access = _m_per_min(speed)
-    reach = np.full(len(o), max(times) * access)
-    legs = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=reach)
-    dist = _search(network, legs, len(o), max(times))
-    e = network.edges
-    u, v = e["u"].to_numpy(), e["v"].to_numpy()
-    road, ev, schem = e["road_m"].to_numpy(), _m_per_min(e["speed_kmh"].to_numpy()), e["schematic"].to_numpy()
-    nxy = network.nodes_xy
-    tm = tm_scale(network.crs, nxy[:, 0], nxy[:, 1])
-    rows = []
-    for i in range(len(o)):
-        for budget in times:
-            pieces = []
-            used_schematic = False
-            # the origin itself, reached at access speed
-            disk_r = max(budget * access, 1.0)
-            if tm is not None:
-                disk_r = disk_r / float(inverse_scale(tm, o.xy[i:i + 1, 0])[0])
-            pieces.append(shapely.buffer(shapely.points(o.xy[i]), disk_r, quad_segs=quad_segs))
-            la, lb = budget - dist[i, u], budget - dist[i, v]
-            t_e = road / ev
-            for a, b, left, other in ((u, v, la, lb), (v, u, lb, la)):
-                # the piece from the end with less time left is inside the piece from the other end when
-                # that end was reached along this edge (other <= left - t_e): drawn once
-                reach_e = (left > 0) & ~((other > 0) & (left <= other - t_e + 1e-9) & (left < other))
-                if not reach_e.any():
-                    continue
-                frac = np.minimum(left[reach_e] * ev[reach_e] / road[reach_e], 1.0)
-                start = nxy[a[reach_e]]
-                end = start + (nxy[b[reach_e]] - start) * frac[:, None]
-                left_end = left[reach_e] - frac * road[reach_e] / ev[reach_e]
-                r0 = np.maximum(left[reach_e] * access, 1.0)
-                r1 = np.maximum(left_end * access, 1.0)
-                if tm is not None:  # geodesic metres -> plane metres
-                    r0 = r0 / inverse_scale(tm, start[:, 0])
-                    r1 = r1 / inverse_scale(tm, end[:, 0])
-                # a piece inside the origin's disk adds nothing (both its disks inside the disk's inscribed circle)
-                inner = disk_r * np.cos(np.pi / (4 * quad_segs))
-                outside = (np.hypot(*(start - o.xy[i]).T) + r0 > inner) | (np.hypot(*(end - o.xy[i]).T) + r1 > inner)
-                pieces.append(_capsules(start[outside], r0[outside], end[outside], r1[outside], k=quad_segs))
-                used_schematic |= bool(schem[reach_e].any())
-            geom = shapely.union_all(np.concatenate([np.atleast_1d(p) for p in pieces]))
-            rows.append((src.index[i], budget, geom, used_schematic))
-    geoms = np.array([r[2] for r in rows], dtype=object)
-    out = gpd.GeoDataFrame({
-        "origin_index": [r[0] for r in rows],
-        "minutes": [r[1] for r in rows],
-        "area_km2": geodesic_area(geoms, network.crs) / 1e6,
-        "schematic": [r[3] for r in rows],
-    }, geometry=geoms, crs=network.crs)
-    if covers is not None:
-        pts = _validate.layer(covers, name="covers")
-        if len(pts) and pts.xy is None:
-            raise InputError("covers: must be points (e.g. the township seats).")
-        labels = (covers["name"].astype(str).to_numpy() if "name" in covers.columns
-                  else np.asarray(covers.index.astype(str)))
-        tree = shapely.STRtree(geoms)
-        hit_p, hit_g = tree.query(shapely.points(pts.xy), predicate="intersects") if len(pts) else \
-            (np.zeros(0, int), np.zeros(0, int))
-        order = np.lexsort((hit_p, hit_g))
-        hit_p, hit_g = hit_p[order], hit_g[order]
-        out["n_covered"] = np.bincount(hit_g, minlength=len(out))
-        out["covered"] = ["、".join(labels[hit_p[hit_g == g]]) for g in range(len(out))]
-    return out if out.crs == out_crs else out.to_crs(out_crs)
-
-
-def _nearest_direct(o: _validate.Layer, t: _validate.Layer, crs: pyproj.CRS) -> tuple[np.ndarray, np.ndarray]:
-    """Geodesically nearest target of every origin (ties: the first target): ``(position, metres)``."""
-    tree = cKDTree(t.xy)
-    plane, _ = tree.query(o.xy, k=1)
-    # the plane distance is within the analysis CRS's scale error of the geodesic one: every candidate
-    # within that slack is checked geodesically
-    cand = tree.query_ball_point(o.xy, r=plane * (1 + 2e-3) + 1e-6)
-    counts = np.fromiter((len(c) for c in cand), dtype=np.int64, count=len(o))
-    oi = np.repeat(np.arange(len(o)), counts)
-    ti = np.fromiter((k for c in cand for k in sorted(c)), dtype=np.int64, count=int(counts.sum()))
-    d = geodesic_distance(o.xy[oi, 0], o.xy[oi, 1], t.xy[ti, 0], t.xy[ti, 1], crs)
-    order = np.lexsort((ti, d, oi))
-    first = np.r_[True, oi[order][1:] != oi[order][:-1]]
-    pick = order[first]
-    return ti[pick], d[pick]
-
-
-def nearest_by_time(
-    network: TravelNetwork,
-    origins: gpd.GeoDataFrame,
-    targets: gpd.GeoDataFrame,
-    *,
-    access_speed_kmh: float = 30.0,
-    access_radius_m: float = 5000.0,
-) -> pd.DataFrame:
-    """The quickest-to-reach target of every origin, aligned to origins.
-
-    Trips as in :func:`travel_times`, found with ONE multi-source search from
-    all targets (the network is undirected), so the cost hardly grows with the
-    number of origins or targets.  When two targets are equally quick, which one
-    is named is not specified.
-
-    Returns
-    -------
-    DataFrame
-        ``target_index``, ``minutes``, ``direct`` (True when the quickest trip is
-        the whole way at access speed), ``origin_precision_m``,
-        ``target_precision_m`` and ``uncertainty_min``: both positions'
-        uncertainty as minutes at access speed (NaN where unknown); a
-        difference between two targets smaller than it may not be real.
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import LineString, Point
-    >>> road = gpd.GeoDataFrame({"speed": [60.0]},
-    ...     geometry=[LineString([(109.2, 24.3), (109.4, 24.3)])], crs="EPSG:4326")
-    >>> net = travel_network(road, speed_kmh_by="speed")
-    >>> o = gpd.GeoDataFrame(geometry=[Point(109.2, 24.3)], crs="EPSG:4326")
-    >>> t = gpd.GeoDataFrame({"name": ["road end", "off road"]},
-    ...     geometry=[Point(109.4, 24.3), Point(109.2, 24.42)], crs="EPSG:4326").set_index("name")
-    >>> r = nearest_by_time(net, o, t)
-    >>> r["target_index"].iloc[0], round(float(r["minutes"].iloc[0]), 1)  # 20.3 km by road beats 13.3 km off it
-    ('road end', 20.3)
-    """
-    speed = _validate.distance(access_speed_kmh, name="access_speed_kmh", allow_zero=False)
-    radius = _validate.distance(access_radius_m, name="access_radius_m")
-    o = _validate.layer(origins, name="origins")
-    t = _validate.layer(targets, name="targets")
-    if len(o) == 0 or len(t) == 0:
-        return pd.DataFrame({"target_index": [None] * len(o), "minutes": np.nan, "direct": False,
-                             "origin_precision_m": o.precision_m, "target_precision_m": np.nan,
-                             "uncertainty_min": np.nan}, index=o.index)
-    if o.xy is None or t.xy is None:
-        name = "origins" if o.xy is None else "targets"
-        raise InputError(f"{name}: must be points for travel times (use centroids: gdf.centroid).")
-    mpm = _m_per_min(speed)
-    j_direct, d_direct = _nearest_direct(o, t, network.crs)
-    direct = d_direct / mpm
-    # no trip can beat an origin's direct trip to its nearest target: legs beyond it are useless
-    legs_t = _access_legs(network, t, access_speed_kmh=speed, access_radius_m=radius,
-                          reach_m=np.full(len(t), d_direct.max()))
-    legs_o = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=d_direct)
-    d_nodes, src = _search(network, legs_t, len(t), float(direct.max()), min_only=True)
-    via, leg = _legs_min(d_nodes, legs_o, len(o))
-    j_via = np.full(len(o), -1)
-    has = leg >= 0
-    j_via[has] = src[legs_o[1][leg[has]]]
-    use_net = (via < direct) & (j_via >= 0)
-    j = np.where(use_net, j_via, j_direct)
-    minutes = np.where(use_net, via, direct)
-    pt = t.precision_m[j]
-    return pd.DataFrame({"target_index": t.index.take(j), "minutes": minutes, "direct": ~use_net,
-                         "origin_precision_m": o.precision_m, "target_precision_m": pt,
-                         "uncertainty_min": _uncertainty_min(o.precision_m, pt, speed)}, index=o.index)
+        return getattr(routing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

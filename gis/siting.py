@@ -147,7 +147,7 @@ def _nearest_to(centres: gpd.GeoDataFrame, targets: gpd.GeoDataFrame,
 
 def _drive_to_seats(net, centres: gpd.GeoDataFrame, counties: list) -> tuple[np.ndarray, list]:
     from .layers import load_layer
-    from .network import travel_times
+    from .routing import travel_times
 
     seats = load_layer("county_seats")
     by_name = {str(n): i for i, n in zip(seats.index, seats["name"])}
@@ -447,7 +447,7 @@ def site_suitability(
                 raise InputError(f"near[{label!r}]: a limit in minutes ({limit!r}) needs roads=<lines>.")
             if net is None:
                 net = _roads(roads, [])
-            from .network import travel_times
+            from .routing import travel_times
 
             tt = travel_times(net, proj, t)
             value = tt.min(axis=1).to_numpy(dtype=float)

@@ -12,7 +12,7 @@ from shapely.geometry import LineString, Point
 import gis
 from gis._errors import InputError
 from gis.network import DEFAULT_SPEEDS_KMH as DEFAULT_SPEEDS
-from gis.network import nearest_by_time, travel_times
+from gis.routing import nearest_by_time, travel_times
 
 GEOD = pyproj.Geod(ellps="GRS80")
 

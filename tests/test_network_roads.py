@@ -15,7 +15,8 @@ from shapely.geometry import LineString, Point
 import gis
 from gis import _validate
 from gis._errors import CRSError, InputError
-from gis.network import (_access_legs, _direct_m, _with_access, nearest_by_time, speed_model, travel_times)
+from gis.network import _access_legs, speed_model
+from gis.routing import _direct_m, _with_access, nearest_by_time, travel_times
 
 GEOD = pyproj.Geod(ellps="GRS80")
 
