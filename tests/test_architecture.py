@@ -13,12 +13,18 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gis"
 RANK = {
     "_errors": 0, "settings": 0, "_io": 0, "_geodesic": 0,
     "crs": 1, "datum": 1, "layers": 1, "readers": 1, "_validate": 1, "pointfile": 1,
-    "structure": 2, "gazetteer": 2, "geocode": 3, "build": 3,
-    "network": 4, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "siting": 7,
+    "structure": 2, "gazetteer": 2, "_gazetteer_sources": 2,
+    "geocode": 3, "_geocode_match": 3, "_geocode_table": 3, "_geocode_report": 3, "build": 3,
+    "network": 4, "routing": 5, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "siting": 7,
     "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_workbook": 7, "manifest": 7, "printmap": 7, "webmap": 8,
     "maps_default": 9, "review_maps": 9,
     "cli": 10,
 }
+
+# Lazy re-exports of names that moved up a layer, kept for callers not moved yet: (module, module it re-exports
+# from).  gis.network hands out travel_times & co. of gis.routing for gis/proximity.py; drop the pair (and
+# network.__getattr__) once proximity imports them from gis.routing.
+REEXPORTS = {("network", "routing")}
 
 
 def _imports(path: Path) -> set[str]:
@@ -48,7 +54,8 @@ def _module_of(path: Path) -> str:
 def test_imports_only_go_downwards(path):
     module = _module_of(path)
     assert module in RANK, f"{module}: new module; give it a rank in tests/test_architecture.py"
-    upward = sorted(m for m in _imports(path) if m in RANK and RANK[m] > RANK[module])
+    upward = sorted(m for m in _imports(path)
+                    if m in RANK and RANK[m] > RANK[module] and (module, m) not in REEXPORTS)
     assert not upward, f"gis/{path.relative_to(PACKAGE)} imports higher layers {upward}"
 
 

@@ -13,7 +13,8 @@ import pytest
 from gis import datum
 from gis._errors import InputError
 from gis.gazetteer import LEVEL_RANK, default_gazetteer
-from gis.geocode import STATUSES, _geocode_row, check_coordinates, coordinate_precision_m, geocode, geocode_table, read_table
+from gis._geocode_match import _geocode_row
+from gis.geocode import STATUSES, check_coordinates, coordinate_precision_m, geocode, geocode_table, read_table
 from gis.layers import layers_dir, load_layer
 
 DATA = Path(__file__).parent / "data"

@@ -1,0 +1,520 @@
+"""Matching a text to a place: :func:`geocode` of a free text, and the rules of a table row's columns.
+
+Private to :mod:`gis.geocode`, which re-exports the public names (:func:`geocode`, :class:`GeocodeResult`,
+:func:`kind_compatible`, ``STATUSES``, ``DECIDED_BY``) and says what the geocoder does.  :func:`_geocode_row`
+reads one row of a table: its anchor, place and name columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+import pyproj
+from shapely.geometry import Point
+
+from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
+
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+STATUSES = ("matched", "ambiguous", "unmatched")
+#: Which column of a table row decided its point (the report's ``decided_by``).
+DECIDED_BY = ("override", "coordinates", "anchor", "place", "place+name", "name", "county", "")
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    """What :func:`geocode` found for one text.
+
+    ``lon``/``lat`` are WGS-84 (None unless ``status == "matched"``);
+    ``matched`` lists the surface forms found, each with the place it was read
+    as; ``candidates`` the places an ambiguous name may mean; ``reason`` says why.
+    """
+
+    text: str
+    status: str
+    lon: float | None = None
+    lat: float | None = None
+    geocode_level: str | None = None
+    precision_m: float | None = None
+    place: str | None = None
+    county: str | None = None
+    matched: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
+    reason: str = ""
+    basis: str = ""
+    decided_by: str = ""
+    #: The text names a place outside the municipality of Liuzhou (the point, if any, is there).
+    outside: bool = False
+    #: The OpenStreetMap element the point comes from (an ``osm_landmarks`` place), else "".
+    osm_id: str = ""
+
+    @property
+    def point(self) -> Point | None:
+        return Point(self.lon, self.lat) if self.lon is not None else None
+
+
+def _consistent(place: Place, ctx: Place) -> bool:
+    """Whether ``place`` lies in the area named by ``ctx`` (a city, county, new district)."""
+    if ctx.kind == "city":
+        return place.in_liuzhou
+    if place.name == ctx.name:
+        return True
+    if ctx.kind == "new_district":
+        if not ctx.has_point:  # members unknown: cannot contradict
+            return place.in_liuzhou
+        if place.district == ctx.name or (place.kind == "landmark" and place.county == ctx.name):
+            return True
+        if ctx.members and (place.name in ctx.members or place.township in ctx.members or place.district in ctx.members):
+            return True
+        # places without township detail (stations, landmarks) count as inside if in a member county
+        return place.kind not in ("township", "village", "county", "new_district") and not place.township and \
+            bool(ctx.county) and place.county in ctx.county.split("、")
+    if ctx.kind == "external" and place.kind == "external":
+        return ctx.name in place.within
+    if ctx.kind in ("county", "external"):
+        return ctx.name in (place.county, place.district) or (
+            place.county is not None and ctx.name in place.county.split("、"))
+    return False
+
+
+def _inside(inner: Place, outer: Place) -> bool | None:
+    """Whether ``inner`` lies in ``outer``: True, False, or None when the gazetteer cannot tell.
+
+    Only areas contain: the municipality, counties and new districts (see
+    :func:`_consistent`) and townships (the villages and landmarks recorded in
+    them).  A place without a recorded township (a station, a landmark with
+    its own point) in the township's county may or may not lie in it: None.
+    """
+    if inner is outer:
+        return True
+    if outer.kind == "city":
+        return inner.kind != "city" and inner.in_liuzhou
+    if outer.kind == "external" and inner.kind == "external":
+        return outer.name in inner.within
+    if outer.kind in ("county", "new_district", "external"):
+        return inner.name != outer.name and _consistent(inner, outer)
+    if outer.kind == "township" and inner.kind not in (*_AREA_KINDS, "township", "river"):
+        if inner.township:
+            return inner.township == outer.name and (not inner.county or not outer.county or inner.county == outer.county)
+        return None if inner.county in (None, outer.county) else False
+    return False
+
+
+#: Characters between two names that make them a route or a list (桂林至柳州), not an address (青海省西宁市城中区).
+_ROUTE_CHARS = set("至到—-、,;/和与及~～")
+
+
+def _namesake(gaz: Gazetteer, m: Match, outside: list[Match], text: str) -> bool:
+    """Whether a Liuzhou name is only a namesake in an address outside Liuzhou.
+
+    True when an outside unit comes before it in the text with no route or list
+    character in between (广东省东莞市长安镇, 青海省西宁市城中区).  The municipality
+    itself (柳州) is never a namesake.
+    """
+    if any(p.kind == "city" for p in m.places):
+        return False
+    for e in outside:
+        if e.end <= m.start and not (_ROUTE_CHARS & set(text[e.end:m.start])):
+            return True
+    return False
+
+
+def _outside(raw: str, gaz: Gazetteer, matches: list[Match], outside: list[Match], notes: list[str]) -> GeocodeResult:
+    """A text naming a unit outside Liuzhou and no area of Liuzhou: placed at the finest outside unit, or reported.
+
+    Liuzhou places the text also names (a town sharing its name with one in the
+    named county) are namesakes and are not used; the result says so.
+    """
+    outer = list({id(p): p for m in outside for p in m.places}.values())
+    # the finest unit: one that no other named unit lies in; all named units must nest
+    inner = [p for p in outer if not any(q is not p and p.name in q.within for q in outer)]
+    namesakes = [m for m in matches if m not in outside]
+    if namesakes:
+        notes = [*notes, f"{'、'.join(m.surface for m in namesakes)}: namesake(s) in Liuzhou, not used (the text names "
+                 f"{'、'.join(p.name for p in outer)}, outside Liuzhou)"]
+    matched = tuple(p.name for p in outer)
+    reason_tail = "; ".join(notes)
+    if len(inner) != 1 or not all(q is inner[0] or q.name in inner[0].within for q in outer):
+        return GeocodeResult(raw, "ambiguous", matched=matched, candidates=tuple(p.label() for p in inner),
+                             reason="; ".join(x for x in ("the text names places outside Liuzhou that are not one "
+                                                           "inside the other", reason_tail) if x), outside=True)
+    p = inner[0]
+    if not p.has_point:
+        return GeocodeResult(raw, "unmatched", matched=matched, reason="; ".join(
+            x for x in (f"outside Liuzhou: the text names only {p.name} ({p.geocode_level}), which is given no point",
+                        reason_tail) if x), outside=True)
+    return GeocodeResult(raw, "matched", p.lon, p.lat, p.geocode_level, p.precision_m, p.name, p.name, matched, (),
+                         "; ".join(x for x in (f"outside Liuzhou: {p.name} ({p.geocode_level}; {p.basis})", reason_tail)
+                                   if x), p.basis, outside=True)
+
+
+def _context(gaz: Gazetteer, matches: list[Match], county: str | None) -> tuple[list[Place], list[str]]:
+    ctx: list[Place] = []
+    notes: list[str] = []
+    if county:
+        found = [p for p in gaz.lookup(county) if p.kind in ("county", "new_district", "city", "external")]
+        if len(found) == 1:
+            ctx.append(found[0])
+        else:
+            notes.append(f"county {county!r} is not a county or district the gazetteer knows; ignored")
+    for m in matches:
+        if len(m.places) == 1 and m.places[0].kind in ("county", "new_district", "external"):
+            ctx.append(m.places[0])
+    return ctx, notes
+
+
+def _describe(m: Match, p: Place) -> str:
+    via = f" [{m.via}]" if m.via.startswith("ocr") else ""
+    return f"{m.surface}→{p.name}{via}" if m.surface != p.name else f"{p.name}{via}"
+
+
+def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None = None) -> GeocodeResult:
+    """Locate the place a free Chinese text names.
+
+    Parameters
+    ----------
+    text
+        Free text: an address, a project place ("鹿寨县江口作业区"), a name.
+    county
+        The county/district the text is known to be in (e.g. the table's 县区
+        column); it resolves names shared by several counties like a county
+        written in the text, and is the fallback point when the text names no
+        place at all.
+    gazetteer
+        Defaults to the shipped one (:func:`gis.gazetteer.default_gazetteer`).
+
+    Returns
+    -------
+    GeocodeResult
+        ``status`` is ``matched`` (a point with ``geocode_level`` and
+        ``precision_m``), ``ambiguous`` (``candidates`` listed, no point) or
+        ``unmatched``.
+
+    Examples
+    --------
+    >>> r = geocode("融水县和睦镇")
+    >>> r.status, r.place, r.geocode_level
+    ('matched', '和睦镇', 'township')
+    >>> geocode("火星基地").status
+    'unmatched'
+    """
+    gaz = gazetteer or default_gazetteer()
+    raw = "" if text is None else str(text)
+    matches = gaz.find(raw)
+    notes: list[str] = []
+    rivers = [m for m in matches if m.via == "river_context"]
+    if rivers:
+        notes.append("、".join(dict.fromkeys(m.surface for m in rivers)) + ": a river here (a river word follows or "
+                     "precedes it), not a place")
+        matches = [m for m in matches if m not in rivers]
+    # units that contain the municipality (广西) say nothing about where in it
+    parents = [m for m in matches if all(p.name in gaz.city_within for p in m.places)]
+    matches = [m for m in matches if m not in parents]
+    outside = [m for m in matches if m.places and all(p.kind == "external" for p in m.places)]
+    if outside and not (county and any(p.in_liuzhou for p in gaz.lookup(county))) and all(
+            _namesake(gaz, m, outside, normalise_text(raw)) for m in matches if m not in outside):
+        return _outside(raw, gaz, matches, outside, notes)
+    ctx, more = _context(gaz, matches, county)
+    notes += more
+    areas = [k for k in ctx if k.kind != "city"]
+    if areas:
+        kept = []
+        for m in matches:
+            # a short form, a village or an OSM landmark outside the area the text names is a namesake
+            weak = m.via == "short" or all(p.kind in ("village", "osm") for p in m.places)
+            if weak and not any(_consistent(p, k) for p in m.places for k in areas):
+                notes.append(f"{m.surface} (short for {'、'.join(p.label() for p in m.places)}) is not in "
+                             f"{'、'.join(k.name for k in areas)}: not read as a place")
+            else:
+                kept.append(m)
+        matches = kept
+    resolved: list[tuple[Match, Place]] = []
+    ambiguous: list[tuple[Match, list[Place]]] = []
+    for m in matches:
+        cands = list(m.places)
+        if len(cands) > 1 and ctx:
+            narrowed = [c for c in cands if any(_consistent(c, k) for k in ctx)]
+            cands = narrowed or cands
+        if len(cands) == 1:
+            resolved.append((m, cands[0]))
+        else:
+            ambiguous.append((m, cands))
+    # a township named in the text resolves a village name shared by several townships (良口乡和里村)
+    towns = [p for _, p in resolved if p.kind == "township"]
+    for m, cands in list(ambiguous):
+        narrowed = [c for c in cands if any(_inside(c, t) is True for t in towns)]
+        if len(narrowed) == 1:
+            ambiguous.remove((m, cands))
+            resolved.append((m, narrowed[0]))
+    resolved.sort(key=lambda mp: mp[0].start)
+    matched: list[str] = [_describe(m, p) for m, p in resolved] + [f"{m.surface}→?" for m, _ in ambiguous]
+
+    def result(status: str, place: Place | None = None, reason: str = "", candidates: Iterable[str] = (),
+               deciding: Iterable[str] | None = None) -> GeocodeResult:
+        reason = "; ".join([r for r in (reason, *notes) if r])
+        if place is None or status != "matched":
+            return GeocodeResult(raw, status, matched=tuple(matched), candidates=tuple(candidates), reason=reason)
+        if deciding is None:  # the names that placed it: the place itself and the areas it lies in
+            deciding = [_describe(m, p) for m, p in resolved if p is place or _inside(place, p) is True]
+        used = {s for d in deciding for s in d.split(" [")[0].split("→")[0].split("+")}
+        unused = [_describe(m, p) for m, p in resolved if m.surface not in used] + \
+            [f"{m.surface}→?" for m, _ in ambiguous]
+        if unused:
+            reason += f"; not used for the point: {'、'.join(unused)}"
+        return GeocodeResult(raw, "matched", place.lon, place.lat, place.geocode_level, place.precision_m,
+                             place.name, place.county, tuple(deciding), tuple(candidates), reason, place.basis,
+                             outside=not place.in_liuzhou, osm_id=place.osm_id)
+
+    placeable = list({id(p): p for _, p in resolved if p.has_point}.values())
+    unplaceable = [(m, p) for m, p in resolved if not p.has_point]
+
+    if not placeable:
+        if ambiguous:
+            m, cs = ambiguous[0]
+            return result("ambiguous", reason=f"{m.surface} names {len(cs)} places and nothing in the text "
+                          "tells them apart; give the county", candidates=[c.label() for c in cs])
+        if unplaceable:
+            names = "、".join(p.name for _, p in unplaceable)
+            return result("unmatched", reason=f"{names}: known, but the gazetteer has no point for it ({unplaceable[0][1].basis})")
+        fallback = [k for k in ctx if k.has_point]
+        if county and fallback:
+            k = fallback[0]
+            return result("matched", k, reason=f"no place name in the text; placed at the county given ({k.name})",
+                          deciding=())
+        return result("unmatched", reason="no known place name in the text")
+
+    place, why, deciding = _finest(gaz, placeable, resolved)
+    if place is None:
+        return result("ambiguous", reason=why, candidates=deciding)
+    amb = [(m, cs) for m, cs in ambiguous if min(LEVEL_RANK[c.geocode_level] for c in cs) <= LEVEL_RANK[place.geocode_level]]
+    if amb:
+        m, cs = amb[0]
+        return result("ambiguous", reason=f"{m.surface} names {len(cs)} places and nothing in the text "
+                      "tells them apart; give the county", candidates=[c.label() for c in cs])
+    finer = [k for k in ctx if k.has_point and k.kind != "city" and LEVEL_RANK[k.geocode_level] < LEVEL_RANK[place.geocode_level]
+             and place.kind == "city" and k.in_liuzhou]
+    if finer:
+        k = finer[0]
+        return result("matched", k, reason=f"the text names only {place.name}; placed at the county given, {k.name} "
+                      f"({k.geocode_level}; {k.basis})", deciding=())
+    conflicts = [k for k in ctx if k.name != place.name and not _consistent(place, k)]
+    agrees = [k for k in ctx if k.name == place.name or _consistent(place, k)]
+    if conflicts and not agrees:
+        return result("ambiguous", reason=f"{place.name} lies in {place.county or '?'}, but the text or the county "
+                      f"argument names {'、'.join(k.name for k in conflicts)}",
+                      candidates=[place.label(), *(k.label() for k in conflicts)])
+    return result("matched", place, reason="; ".join(x for x in (why, f"{place.name} ({place.geocode_level}; {place.basis})") if x),
+                  deciding=deciding)
+
+
+#: Kinds of places that are areas of county scale or larger: context for the finer names of a text.
+_AREA_KINDS = ("city", "county", "new_district", "external")
+
+
+def _finest(gaz: Gazetteer, placeable: list[Place],
+            resolved: list[tuple[Match, Place]]) -> tuple[Place | None, str, list[str] | None]:
+    """The place that decides the point: the finest of a chain of containment, else the smallest common area.
+
+    Returns ``(place, reason, deciding)``: ``deciding`` lists the matched entries that decided it
+    (None: the place and the areas containing it); with ``place`` None, ``reason`` says why the
+    text is ambiguous and the third item lists the candidates.
+    """
+    fine = [p for p in placeable if p.kind not in _AREA_KINDS] or placeable
+    # containers (a township holding a village named too, a county holding a town) only confirm the inner name
+    inner = [p for p in fine if not any(q is not p and _inside(q, p) is True for q in fine)]
+    inner.sort(key=lambda p: LEVEL_RANK[p.geocode_level])
+    if len(inner) == 1:
+        return inner[0], "", None
+    best = inner[0]
+    if LEVEL_RANK[best.geocode_level] < LEVEL_RANK[inner[1].geocode_level] and \
+            all(_inside(best, q) is not False for q in inner[1:]):
+        # a station or a documented landmark has no township recorded: a town of its county does not contradict it
+        return best, (f"{best.name} is taken as lying in {'、'.join(q.name for q in inner[1:])} "
+                      "(the gazetteer does not record its township)"), None
+    # truly different places: the smallest area holding them all, said so
+    surfaces = [m.surface for m, p in resolved if any(p is q for q in inner)]
+    names = "、".join(p.name for p in inner)
+    town_names = {p.township for p in inner}
+    county_names = {p.county for p in inner}
+    common: Place | None = None
+    if len(town_names) == 1 and None not in town_names and len(county_names) == 1:
+        common = next((t for t in gaz.lookup(next(iter(town_names)) or "") if t.kind == "township" and t.has_point
+                       and t.county in county_names), None)
+    if common is None and len(county_names) == 1 and None not in county_names and all(p.in_liuzhou for p in inner):
+        common = next((k for k in gaz.lookup(next(iter(county_names)) or "")
+                       if k.kind in ("county", "new_district") and k.has_point), None)
+    if common is None or LEVEL_RANK[common.geocode_level] <= LEVEL_RANK[best.geocode_level]:
+        return None, "the text names several places that are not one inside the other: " + names, \
+            [p.label() for p in inner]
+    # the area named in the text (if it is) and the inner names, which together decided the point
+    in_text = [_describe(m, p) for m, p in resolved if p is common or _inside(common, p) is True and p.kind in _AREA_KINDS]
+    deciding = [*in_text, f"{'+'.join(dict.fromkeys(surfaces))}→{common.name}"]
+    return common, (f"the text names {len(inner)} places that are not one inside the other "
+                    f"({'、'.join(p.label() for p in inner)}), all in "
+                    f"{common.name}: placed at the {common.kind}"), deciding
+
+
+def kind_compatible(name: str, place: Place, gaz: Gazetteer) -> tuple[bool, str]:
+    """Whether an OSM landmark of ``place.category`` may place the feature called ``name``.
+
+    The rules are data (``layers/gazetteer/osm_kinds.yaml`` ``compatible``): the
+    word groups of the feature's own name allow some landmark kinds; a name with
+    no such word allows every kind.  Places that are not OSM landmarks are
+    always compatible.
+
+    Examples
+    --------
+    >>> gaz = default_gazetteer()
+    >>> kind_compatible("柳州医药现代物流配送中心", gaz.lookup("柳州医药")[0], gaz)[0]
+    False
+    """
+    if place.kind != "osm":
+        return True, ""
+    groups = [g for g in gaz.osm_compatible if any(w in normalise_text(name) for w in g["words"])]
+    if not groups:
+        return True, ""
+    allowed = {k for g in groups for k in g["kinds"]}
+    if place.category in allowed:
+        return True, ""
+    words = "、".join(dict.fromkeys(w for g in groups for w in g["words"] if w in normalise_text(name)))
+    return False, f"a {place.category} cannot place a feature whose name says {words} (allowed: {'、'.join(sorted(allowed))})"
+
+
+def _landmark_in_name(name: str, by_place: GeocodeResult, gaz: Gazetteer, notes: list[str]) -> GeocodeResult | None:
+    """A landmark the project name names, lying within the area the place column gave: the finer point.
+
+    Only landmarks (OSM or documented) of a compatible kind, inside the place's
+    radius, and finer than it count.
+    """
+    if by_place.geocode_level in ("landmark",) or by_place.outside or by_place.lon is None:
+        return None
+    found = [p for m in gaz.find(name) if len(m.places) == 1 for p in m.places
+             if p.kind in ("osm", "landmark") and p.geocode_level == "landmark" and p.has_point]
+    for p in found:
+        ok, why = kind_compatible(name, p, gaz)
+        if not ok:
+            notes.append(f"the name names {p.name}: {why}; not used")
+            continue
+        _, _, d = _GEOD.inv(by_place.lon, by_place.lat, p.lon, p.lat)
+        if d > (by_place.precision_m or 0):
+            notes.append(f"the name names {p.name}, {d / 1000:.1f} km from {by_place.place} (outside its "
+                         f"{(by_place.precision_m or 0) / 1000:.1f} km): not used")
+            continue
+        src = f"OSM {p.osm_id}" if p.osm_id else p.source
+        return GeocodeResult(by_place.text, "matched", p.lon, p.lat, p.geocode_level, p.precision_m, p.name, p.county or by_place.county,
+                             (*by_place.matched, f"name:{p.name}"), (), "; ".join(
+                                 [*notes, f"the place gives {by_place.place} ({by_place.geocode_level}); the name names "
+                                  f"the landmark {p.name} ({src}), {d / 1000:.1f} km from it, within its radius",
+                                  p.basis]), p.basis, "place+name", osm_id=p.osm_id)
+    return None
+
+
+def _name_counties(name: str, gaz: Gazetteer) -> list[Place]:
+    """The counties / new districts a project name names, directly or through a place in Liuzhou it names unambiguously."""
+    out: list[Place] = []
+    for m in gaz.find(name):
+        if len(m.places) != 1:
+            continue
+        p = m.places[0]
+        if p.kind in ("county", "new_district"):
+            area = p
+        elif p.in_liuzhou and p.county and p.kind not in ("city", "river"):
+            # a town, village, port … named in the name stands for its county (鹿寨江口口岸作业区 → 鹿寨县)
+            area = next((c for c in gaz.lookup(p.county) if c.kind in ("county", "new_district")), None)
+        else:
+            continue
+        if area is not None and all(a.name != area.name for a in out):
+            out.append(area)
+    return out
+
+
+def _from_name(r: GeocodeResult, decided_by: str, note: str) -> GeocodeResult:
+    """``r`` (a geocode of the name) marked as decided by the name: its matched entries say ``name:``."""
+    return replace(r, matched=tuple(f"name:{m}" for m in r.matched), decided_by=decided_by,
+                   reason="; ".join(x for x in (note, r.reason) if x))
+
+
+def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
+    """One table row: the anchor first, then the place column; the name only as context.
+
+    The place column is primary.  The name is used (a) to break a tie between the
+    candidates of an ambiguous place with a county or town the name names
+    (``decided_by="place+name"``), and (b) when the place is empty or not found
+    (``decided_by="name"``, its ``matched`` entries prefixed ``name:``).  A row
+    placed at its 县区 column alone says ``decided_by="county"``.
+    """
+    notes: list[str] = []
+    if anchor:
+        r = geocode(anchor, county=county, gazetteer=gaz)
+        if r.status == "matched":
+            # the anchor stands in for the site; a landmark the name names inside it is finer
+            finer = _landmark_in_name(name, r, gaz, notes) if name else None
+            return finer or replace(r, decided_by="anchor", reason="; ".join([*notes, r.reason]))
+        notes.append(f"anchor {anchor!r} not located")
+    name_text = name if name and normalise_text(name) != normalise_text(place) else ""
+    by_place = geocode(place, county=county, gazetteer=gaz) if place else None
+    if by_place is not None and by_place.status == "matched" and by_place.osm_id and name:
+        lm = next(p for p in gaz.places if p.osm_id == by_place.osm_id)
+        ok, why = kind_compatible(name, lm, gaz)
+        if not ok:
+            notes.append(f"{lm.name} (OSM {lm.osm_id}) named in the place: {why}; not used")
+            rest = normalise_text(place)
+            for m in gaz.find(place):
+                if lm in m.places:
+                    rest = rest[:m.start] + "、" + rest[m.end:]
+            by_place = geocode(rest, county=county, gazetteer=gaz)
+    if by_place is not None and by_place.status == "matched" and (by_place.matched or not name_text):
+        finer = _landmark_in_name(name_text, by_place, gaz, notes) if name_text else None
+        if finer is not None:
+            return finer
+        return replace(by_place, decided_by="place" if by_place.matched else "county",
+                       reason="; ".join([*notes, by_place.reason]))
+    if by_place is not None and by_place.status == "ambiguous" and name_text:
+        # (a) a county (or a town's county) named in the project name breaks the tie
+        given = [c for c in gaz.lookup(county or "") if c.kind in ("county", "new_district", "city", "external")]
+        # a county the address itself names beats a town the project name repeats
+        named = list({p.name: p for m in gaz.find(place) if len(m.places) == 1 for p in m.places
+                      if p.kind in ("county", "new_district", "external")}.values())
+        given = given or (named if len(named) == 1 else [])
+        tried = []
+        for area in _name_counties(name_text, gaz):
+            if given and not (area.name == given[0].name or _consistent(area, given[0])):
+                notes.append(f"the name names {area.name}, but the county given (column or address) is "
+                             f"{given[0].name}: not used")
+                continue
+            tried.append((area, geocode(place, county=area.name, gazetteer=gaz)))
+        # every area the name names must pick the same place (鹿寨三江江口村 stays a tie)
+        if tried and all(r.status == "matched" for _, r in tried) and len({(r.lon, r.lat) for _, r in tried}) == 1:
+            area, r = tried[0]
+            return replace(r, matched=(*r.matched, f"name:{area.name}"), decided_by="place+name",
+                           reason="; ".join([*notes, f"{place} is ambiguous; the name names {area.name}", r.reason]))
+    if name_text and (by_place is None or by_place.status != "ambiguous"):
+        # (b) the place is empty or names no known place: the name decides
+        by_name = geocode(name_text, county=county, gazetteer=gaz)
+        if not place:
+            why = "the place column is empty"
+        elif by_place is not None and by_place.status == "matched" and by_place.reason.startswith("the text names only"):
+            why = f"the place {place!r} names no place inside the county given"
+        elif by_place is not None and by_place.status == "matched":
+            why = f"the place {place!r} names no known place"
+        else:
+            why = f"the place {place!r} is {by_place.status}"
+        given = [c for c in gaz.lookup(county or "") if c.kind in ("county", "new_district")]
+        if by_name.status == "matched" and given and by_name.matched and \
+                not any(p.in_liuzhou for p in gaz.lookup(by_name.place or "")):
+            # 深圳 in 深圳信炜科技项目 with 县区 = 柳州高新区: a company's name, not the site
+            notes.append(f"the name names {by_name.place}, outside the county given ({given[0].name}): not used")
+            by_name = geocode("", county=county, gazetteer=gaz)
+        if by_name.status == "matched" and by_name.matched:
+            if given and by_name.place == given[0].name:
+                return _from_name(by_name, "county", "; ".join([*notes, f"{why}; the name names only the county given"]))
+            return _from_name(by_name, "name", "; ".join([*notes, f"{why}; located from the name"]))
+        if by_name.status == "matched":  # nothing in the name either: placed at the 县区 column
+            return replace(by_name, decided_by="county", reason="; ".join([*notes, why, by_name.reason]))
+        if by_place is None or (by_place.status == "unmatched" and by_name.status == "ambiguous"):
+            return _from_name(by_name, "", "; ".join([*notes, f"{why}; the name was read"]))
+    best = by_place if by_place is not None else geocode("", county=county, gazetteer=gaz)
+    decided = "county" if best.status == "matched" else ""
+    return replace(best, decided_by=decided, reason="; ".join([*notes, best.reason]))

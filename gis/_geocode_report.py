@@ -1,0 +1,153 @@
+"""The geocoding report of a table: one record per row (override, coordinates or gazetteer), its flags, the frames.
+
+Private to :mod:`gis.geocode` (:func:`gis.geocode.geocode_table` documents the report's columns).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import datum as _datum
+from ._geocode_match import _geocode_row
+from ._geocode_table import _bad_coordinate_cells, _num, check_coordinates, coordinate_precision_m
+from .gazetteer import Gazetteer, normalise_text
+
+#: Columns of the report, in order.
+REPORT_COLUMNS = ["row", "name", "place", "status", "method", "decided_by", "geocode_level", "precision_m", "lon",
+                  "lat", "matched", "candidates", "flags", "reason", "osm_id"]
+
+
+def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
+    """Flag a report row ``bad_coordinates``: its coordinate ``cells`` (described) cannot be read."""
+    rec["flags"] = ";".join(f for f in (rec["flags"], "bad_coordinates") if f)
+    rec["reason"] = (f"coordinate cells unreadable ({'; '.join(cells)}), so "
+                     + ("placed by its text instead: " if rec["status"] == "matched" else "")
+                     + rec["reason"])
+
+
+#: Rows needed before a table's coordinates are judged to be GCJ-02 rather than what it declares.
+_GCJ_MIN_ROWS = 3
+#: Floor of the standard error of the mean displacement (m): coordinates rounded to 1e-4 degree scatter ~5 m.
+_GCJ_MIN_SE_M = 5.0
+
+
+def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
+    """Flag a table whose WGS-84 coordinates sit where GCJ-02 ones would: ~550 m from the places its text names.
+
+    For each row with coordinates declared WGS-84/CGCS2000 and a place found from its text, compare the
+    displacement (coordinates − text place) with the GCJ-02 offset at that place.  The table is flagged
+    when the mean displacement is closer to the GCJ-02 offset than to zero by more than twice its standard
+    error (from the rows' own scatter about the mean); each agreeing row gets the flag ``gcj02_suspected``.
+    """
+    rows = [r for r in records if r.get("_text") and r.get("_datum") in ("wgs84", "cgcs2000")]
+    if len(rows) < _GCJ_MIN_ROWS:
+        return
+    lon0, lat0 = np.array([r["_text"][0] for r in rows]), np.array([r["_text"][1] for r in rows])
+    glon, glat = _datum.convert(lon0, lat0, src="wgs84", dst="gcj02")
+    mx = 111320.0 * np.cos(np.radians(lat0))
+    my = 110574.0
+    disp = np.column_stack([(np.array([r["lon"] for r in rows]) - lon0) * mx,
+                            (np.array([r["lat"] for r in rows]) - lat0) * my])
+    off = np.column_stack([(np.asarray(glon) - lon0) * mx, (np.asarray(glat) - lat0) * my])
+    mean_disp, mean_off = disp.mean(axis=0), off.mean(axis=0)
+    # The standard error of the mean displacement, from the rows' own scatter about it: precision_m is only an
+    # upper radius (a facility anywhere in its township claims ~13 km), so a table of precise points is judged by
+    # how tightly its displacements agree, and a scattered table needs many rows before it is flagged.
+    resid = disp - mean_disp
+    se = max(float(np.sqrt(np.sum(resid ** 2) / max(len(rows) - 1, 1) / len(rows))), _GCJ_MIN_SE_M)
+    to_gcj, to_zero = float(np.hypot(*(mean_disp - mean_off))), float(np.hypot(*mean_disp))
+    if not (to_gcj < to_zero and to_zero - to_gcj > 2 * se and to_gcj < 0.5 * float(np.hypot(*mean_off))):
+        return
+    agreeing = []
+    for r, d, o in zip(rows, disp, off):
+        if np.hypot(*(d - o)) < np.hypot(*d):
+            r["flags"] = ";".join(f for f in (r["flags"], "gcj02_suspected") if f)
+            r["reason"] += ("; these coordinates sit where GCJ-02 (Amap/Tencent) coordinates of the place its text "
+                            "names would: if they were copied from 高德/腾讯 maps, declare the datum gcj02")
+            agreeing.append(r["row"])
+    bearing = float(np.degrees(np.arctan2(mean_disp[0], mean_disp[1]))) % 360
+    warnings.warn(
+        f"{where}: the coordinates of {len(rows)} rows sit on average {to_zero:.0f} m from the places their text "
+        f"names, towards {bearing:.0f}° (the GCJ-02 offset here is {np.hypot(*mean_off):.0f} m towards "
+        f"{float(np.degrees(np.arctan2(mean_off[0], mean_off[1]))) % 360:.0f}°): they look like GCJ-02 (Amap/Tencent) "
+        f"coordinates declared WGS-84. Rows {', '.join(map(str, agreeing[:10]))} are flagged gcj02_suspected; "
+        "if they were copied from 高德/腾讯 maps, declare it (--datum gcj02, datum='gcj02' or a 坐标系 column).",
+        UserWarning, stacklevel=3)
+
+
+def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: str, datum_text: str,
+                  lon_cell: Any, lat_cell: Any, *, lon_c: str | None, lat_c: str | None,
+                  ovr: dict[str, dict[str, Any]], default_datum: str, where: str,
+                  gaz: Gazetteer) -> dict[str, Any]:
+    """The report fields (all but ``row``) of one table row: override, else coordinates, else the gazetteer.
+
+    Private keys ``_datum`` and ``_text`` (the place its text names) feed the GCJ-02 check and are
+    removed by the caller.
+    """
+    rec = {"name": name, "place": place, "status": "unmatched", "method": "gazetteer",
+           "decided_by": "", "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
+           "candidates": "", "flags": "", "reason": "", "osm_id": ""}
+    key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None)
+    lon, lat = _num(lon_cell), _num(lat_cell)
+    if key is not None:
+        o = ovr[key]
+        rec.update(status="matched", method="override", decided_by="override", geocode_level=o["geocode_level"],
+                   precision_m=o["precision_m"], lon=o["lon"], lat=o["lat"], reason=f"override for {key}: {o['reason']}")
+    elif lon is not None and lat is not None:
+        d = _datum.normalise_datum(datum_text or default_datum, where=f"{where} row {idx} datum")
+        lon, lat, flags = check_coordinates(lon, lat)
+        wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
+        lon_text, lat_text = (lat_cell, lon_cell) if "swapped_corrected" in flags else (lon_cell, lat_cell)
+        rec["_datum"] = d
+        rec.update(status="matched", method="coordinates", decided_by="coordinates", geocode_level="landmark",
+                   precision_m=coordinate_precision_m(lon_text, lat_text),
+                   lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
+                   reason=f"coordinates of the table ({d} → wgs84)"
+                   + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
+                   + ("; outside the municipality of Liuzhou: check them" if "out_of_area" in flags else ""))
+    else:
+        r = _geocode_row(name, place, anchor, county, gaz)
+        rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
+                   precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags="outside_liuzhou" if r.outside else "",
+                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
+    bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell} if lon_c and lat_c else {}, lon_c, lat_c,
+                                      lon, lat)
+    if bad_cells and key is None:
+        _flag_unreadable(rec, bad_cells)
+    if rec["method"] == "coordinates" and (name or place):
+        text = _geocode_row(name, place, anchor, county, gaz)
+        if text.status == "matched" and text.precision_m is not None:
+            rec["_text"] = (text.lon, text.lat, float(text.precision_m))
+    return rec
+
+
+def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *,
+                  encoding: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The geocoded table (``df``'s rows with points and ``geocode_*`` columns) and the report, from the records.
+
+    The records' private keys (``_text``, ``_datum``) are removed.
+    """
+    for rec in records:
+        rec.pop("_text", None)
+        rec.pop("_datum", None)
+    report = pd.DataFrame(records, columns=REPORT_COLUMNS)
+    report.attrs["encoding"] = encoding
+    matched = (report["status"] == "matched").to_numpy()
+    geoms = np.full(len(report), None, dtype=object)
+    if matched.any():
+        geoms[matched] = shapely.points(report["lon"].to_numpy(dtype=float)[matched],
+                                        report["lat"].to_numpy(dtype=float)[matched])
+    out = gpd.GeoDataFrame(df.copy(), geometry=geoms, crs="EPSG:4326")
+    out["geocode_status"] = report["status"].to_numpy()
+    out["geocode_level"] = report["geocode_level"].to_numpy()
+    out["precision_m"] = report["precision_m"].to_numpy()
+    out["geocode_method"] = report["method"].to_numpy()
+    out["geocode_decided_by"] = report["decided_by"].to_numpy()
+    out.attrs["encoding"] = encoding
+    return out, report
