@@ -114,7 +114,7 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
     else:
         r = _geocode_row(name, place, anchor, county, gaz)
         rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
-                   precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags="outside_liuzhou" if r.outside else "",
+                   precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags=";".join((*(["outside_liuzhou"] if r.outside else []), *r.flags)),
                    lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
     bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell} if lon_c and lat_c else {}, lon_c, lat_c,
                                       lon, lat)
