@@ -53,7 +53,8 @@ class GeocodeResult:
     #: Machine flags: ``corrected`` (a one-character slip of a township/village name was corrected),
     #: ``unrecognised:<word>`` (a finer place the text names is not known; the point is coarser).
     flags: tuple[str, ...] = ()
-    #: What the flags mean, in Chinese, for people ("更正错字：进得镇 → 进德镇 …"); also leads ``reason``.
+    #: What the flags mean, in Chinese, for people ("更正错字：进得镇 → 进德镇 …", "未识别：官塘片区 …");
+    #: a correction also leads ``reason`` (it moved the point).
     note: str = ""
 
     @property
@@ -260,7 +261,7 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
                 if again.status == "matched" and again.place == p.name:
                     where = area.name if area is not None else ""
                     kind = "乡镇" if p.kind == "township" else "村/社区"
-                    notes.append(f"更正错字：{u.word} → {p.name}（{slip_note(u, p)}；{where}唯一相差一字的{kind}）")
+                    notes.append(f"更正错字：{u.word} → {p.name}（{slip_note(u, p)}，{where}唯一相差一字的{kind}）")
                     flags.append("corrected")
                     fixed = (u, p, again)
                     break
@@ -290,9 +291,10 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
         current = replace(current, candidates=(*current.candidates, *(c.label() for c in cands)))
     if not flags:
         return r
-    note = "；".join(notes)
-    return replace(current, text=raw, flags=tuple(flags), note=note,
-                   reason="; ".join(x for x in (note, current.reason) if x))
+    # a correction moved the point: the reason says so; a word not read only flags (the table's report shows the note)
+    fixes = [n for n, f in zip(notes, flags) if f == "corrected"]
+    return replace(current, text=raw, flags=tuple(flags), note="；".join(notes),
+                   reason="; ".join(x for x in ("；".join(fixes), current.reason) if x))
 
 
 def _geocode_text(text: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:

@@ -81,6 +81,11 @@ def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
         UserWarning, stacklevel=3)
 
 
+def _unread_notes(note: str) -> list[str]:
+    """The words-not-read parts (未识别：…) of a result's Chinese note; its corrections already lead its reason."""
+    return [n for n in note.split("；") if n.startswith("未识别")]
+
+
 def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: str, datum_text: str,
                   lon_cell: Any, lat_cell: Any, *, lon_c: str | None, lat_c: str | None,
                   ovr: dict[str, dict[str, Any]], default_datum: str, where: str,
@@ -115,7 +120,8 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
         r = _geocode_row(name, place, anchor, county, gaz)
         rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
                    precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags=";".join((*(["outside_liuzhou"] if r.outside else []), *r.flags)),
-                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
+                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates),
+                   reason="; ".join(x for x in (*_unread_notes(r.note), r.reason) if x))
     bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell} if lon_c and lat_c else {}, lon_c, lat_c,
                                       lon, lat)
     if bad_cells and key is None:
