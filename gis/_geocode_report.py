@@ -133,11 +133,20 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
     return rec
 
 
-def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *,
-                  encoding: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def skipped_record(row: int, name: str, place: str, reason: str) -> dict[str, Any]:
+    """The report record of a row that is not a project (a 合计 row): status ``skipped``, flag ``total_row``."""
+    return {"row": row, "name": name, "place": place, "status": "skipped", "method": "", "decided_by": "",
+            "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "", "candidates": "",
+            "flags": "total_row", "reason": reason, "osm_id": ""}
+
+
+def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: str,
+                  extra: dict[str, np.ndarray] | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The geocoded table (``df``'s rows with points and ``geocode_*`` columns) and the report, from the records.
 
-    The records' private keys (``_text``, ``_datum``) are removed.
+    Rows ``skipped`` (total rows) are in the report only, not in the table.  ``extra``: more columns
+    of the table (the normalised ``investment_wan``, ``area_ha`` … of every input row), added after
+    the ``geocode_*`` ones.  The records' private keys (``_text``, ``_datum``) are removed.
     """
     for rec in records:
         rec.pop("_text", None)
@@ -155,5 +164,16 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *,
     out["precision_m"] = report["precision_m"].to_numpy()
     out["geocode_method"] = report["method"].to_numpy()
     out["geocode_decided_by"] = report["decided_by"].to_numpy()
+    flags = report["flags"].fillna("").astype(str)
+    # the report's flags and the outside flag stay on the features (a column of the table keeps its name)
+    out["flags" if "flags" not in df.columns else "geocode_flags"] = flags.to_numpy()
+    out["outside_liuzhou" if "outside_liuzhou" not in df.columns else "geocode_outside_liuzhou"] = \
+        flags.str.split(";").map(lambda f: "outside_liuzhou" in f).to_numpy()
+    for column, values in (extra or {}).items():
+        if column not in df.columns:
+            out[column] = values
+    keep = (report["status"] != "skipped").to_numpy()
+    if not keep.all():
+        out = out[keep]
     out.attrs["encoding"] = encoding
     return out, report
