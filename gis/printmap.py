@@ -539,6 +539,13 @@ def print_map(fmap: Any, path: str | os.PathLike, *, paper: str = "A3", orientat
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("pdf", "png"):
         raise InputError(f"print map: {path.name}: name the file *.pdf or *.png.")
+    matplotlib = require("matplotlib", extra="maps", feature="print maps (PDF/PNG)")
+    with matplotlib.rc_context({"text.parse_math": False}):  # user text is literal: "$5亿" is never mathtext
+        return _render(fmap, path, fmt, paper=paper, orientation=orientation, dpi=dpi)
+
+
+def _render(fmap: Any, path: Path, fmt: str, *, paper: str, orientation: str, dpi: int) -> Path:
+    """Draw and save the page of :func:`print_map` (inside its matplotlib settings)."""
     page = _Page(fmap, paper=paper, orientation=orientation)
     page.info_paper = f"{paper.upper()}"
     try:
