@@ -361,7 +361,7 @@ def od_matrix(
         Any geometry types (points for a network), any CRS.
     network : TravelNetwork, optional
         From :func:`gis.travel_network`; then the cells are travel times in
-        minutes (``inf`` where unreachable), see :func:`gis.network.travel_times`.
+        minutes (``inf`` where unreachable), see :func:`gis.routing.travel_times`.
 
     Returns
     -------
@@ -378,7 +378,7 @@ def od_matrix(
     [[0, 10151], [10151, 0]]
     """
     if network is not None:
-        from .network import travel_times
+        from .routing import travel_times
 
         return travel_times(network, origins, targets)
     o, t, crs = _prepare_pair(origins, targets)

@@ -26,10 +26,6 @@ RANK = {
 #: packages inside gis whose modules all take the package's rank
 SUBPACKAGES = ("build", "cli")
 
-# Lazy re-exports of names that moved up a layer, kept for callers not moved yet: (module, module it re-exports
-# from).  gis.network hands out travel_times & co. of gis.routing for gis/proximity.py; drop the pair (and
-# network.__getattr__) once proximity imports them from gis.routing.
-REEXPORTS = {("network", "routing")}
 
 
 def _imports(path: Path) -> set[str]:
@@ -65,7 +61,7 @@ def test_imports_only_go_downwards(path):
     module = _module_of(path)
     assert module in RANK, f"{module}: new module; give it a rank in tests/test_architecture.py"
     upward = sorted(m for m in _imports(path)
-                    if m in RANK and RANK[m] > RANK[module] and (module, m) not in REEXPORTS)
+                    if m in RANK and RANK[m] > RANK[module])
     assert not upward, f"gis/{path.relative_to(PACKAGE)} imports higher layers {upward}"
 
 
