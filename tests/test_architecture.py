@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gis"
 # rank of each module; a module may import only modules of a lower or equal rank
 RANK = {
     "_errors": 0, "settings": 0, "_io": 0, "_geodesic": 0, "_cells": 0,
-    "crs": 1, "datum": 1, "layers": 1, "readers": 1, "_validate": 1, "pointfile": 1,
+    "crs": 1, "datum": 1, "layers": 1, "readers": 1, "_columns": 1, "_validate": 1, "pointfile": 1,
     "structure": 2, "gazetteer": 2, "_gazetteer_sources": 2,
     "geocode": 3, "_geocode_match": 3, "_geocode_table": 3, "_geocode_report": 3, "build": 3,
     "network": 4, "routing": 5, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "siting": 7,
