@@ -60,7 +60,8 @@ def reason_zh(rec: dict[str, Any]) -> str:
         matched = "、".join(m.strip().replace("name:", "名称:") for m in str(rec.get("matched") or "").split(";")
                            if m.strip())
         by = value_title("decided_by", rec.get("decided_by")) or "地名"
-        parts.append(f"按{by}匹配到{level_zh}「{matched}」{around}" if matched else f"按{by}定位到{level_zh}{around}")
+        at = f"，定位到{level_zh}级" if level_zh else ""
+        parts.append(f"按{by}匹配到「{matched}」{at}{around}" if matched else f"按{by}定位{at}{around}")
     elif status == "ambiguous":
         candidates = "、".join(c.strip() for c in str(rec.get("candidates") or "").split(";") if c.strip())
         parts.append(f"地名有多个同名地点（{candidates}），无法确定：请在地点中写明县区或乡镇，或填写坐标")

@@ -57,7 +57,7 @@ def _fields(book) -> dict[tuple[str, str], str]:
 
 
 def invoke(*args: str):
-    return CliRunner(mix_stderr=False).invoke(cli, list(args), catch_exceptions=False)
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 # ---------------------------------------------------------------- the data file
