@@ -1,7 +1,8 @@
 """Excel workbooks of several sheets (the review's 汇总 / 明细 / 说明), written atomically.
 
-Cells keep their types; text that starts with ``=`` stays text, never a formula
-(the rule of :func:`gis.export.export`).  Geometry columns become WGS-84
+Cells keep their types; text, column names included, stays text, never a
+formula, and formula-like text gets Excel's quote prefix (the rule of
+:func:`gis.export.export`, decided by :func:`gis._cells.formula_like`).  Geometry columns become WGS-84
 ``lon``/``lat`` or ``wkt`` (:func:`gis.export.table_for_export`).
 """
 

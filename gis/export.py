@@ -32,8 +32,14 @@ CSV (``.csv``) and Excel (``.xlsx``), for tables
     numbers are not, so :func:`gis.readers.read_table` reads ``"450200"`` back
     as text and ``450200`` as a number, and ``""`` (empty text) apart from a
     bare empty cell (missing).  Datetimes are ISO 8601.  Excel cells keep their
-    types; text that starts with ``=`` stays text, never a formula; Excel
-    stores no empty text, so ``""`` reads back as missing there.
+    types; text (column names too) is stored as text, never a formula, and text
+    a spreadsheet would run as a formula (:func:`gis._cells.formula_like`) gets
+    Excel's quote prefix; Excel stores no empty text, so ``""`` reads back as
+    missing there.
+
+Text holding a NUL character is refused for GeoPackage, GeoJSON and Shapefile
+(GDAL would cut it off there); a Shapefile export warns about text with leading
+or trailing spaces, which DBF readers drop.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._cells import FORMULA_STARTS, formula_like, neutralise_formula  # noqa: F401 (re-exported)
 from ._errors import CRSError, InputError, require
 from ._io import atomic_write, folder_lock, publish, temp_path, write_error, write_errors
 
@@ -102,9 +109,11 @@ def export(
         it the file is created exclusively: if another process creates it
         meanwhile, FileExistsError, and nothing is replaced.
     csv_formulas : {"neutralise", "keep"}
-        CSV only: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or
-        carriage return would run as a formula when the file is opened in a
-        spreadsheet (CSV injection); ``"neutralise"`` (the default) writes it
+        CSV only: a text cell (or column name) starting with ``=``, ``+``,
+        ``-``, ``@``, tab or carriage return, also after leading white space,
+        zero-width characters or a BOM and in full-width form (``＝``, see
+        :func:`gis._cells.formula_like`), would run as a formula when the file
+        is opened in a spreadsheet (CSV injection); ``"neutralise"`` (the default) writes it
         with a leading apostrophe ``'``, as OWASP recommends; ``"keep"``
         writes the raw text (``--csv-formulas keep``).  Numbers (``-5``) are
         never changed; Excel output always stores text as text.
@@ -118,7 +127,8 @@ def export(
     ------
     InputError
         Unknown format or encoding, existing output, a value the format cannot
-        hold (named by row and field).
+        hold (named by row and field), text with a NUL character (GeoPackage,
+        GeoJSON, Shapefile).
     CRSError
         A GeoDataFrame without a CRS.
 
@@ -151,6 +161,8 @@ def export(
     _check_free(path, fmt, overwrite=overwrite)
     name = layer or path.stem
     frame = _with_index_columns(data)
+    if fmt in ("gpkg", "geojson", "shp"):
+        _check_no_nul(frame, path)
     if fmt == "gpkg":
         _write_gpkg(frame, path, layer=name, overwrite=overwrite)
     elif fmt == "geojson":
@@ -291,6 +303,22 @@ def _check_text_values(frame: pd.DataFrame, path: Path, *, codec: str, label: st
             if max_bytes is not None and size > max_bytes:
                 problems.append(f"row {row!r} field {column!r}: {size} bytes in {label}, over the {max_bytes}-byte limit")
     _raise_problems(path, problems, "Fix those values, or export to GeoPackage (.gpkg), which has neither limit.")
+
+
+def _check_no_nul(frame: pd.DataFrame, path: Path) -> None:
+    """GDAL cuts text at a NUL character (``\\x00``); refuse such values, each named by row and field."""
+    problems = [f"field name {column!r}" for column in frame.columns if "\x00" in str(column)]
+    for column in _attribute_columns(frame):
+        series = frame[column]
+        if not _is_text(series):
+            continue
+        for row, value in series.items():
+            if isinstance(value, str) and "\x00" in value:
+                problems.append(f"row {row!r} field {column!r}: {value.replace(chr(0), '<NUL>')[:40]!r}")
+    if problems:
+        problems[0] = "text holds a NUL character (\\x00), which the file would cut off: " + problems[0]
+    _raise_problems(path, problems, "Remove the NUL characters first, e.g. "
+                    "gdf[col] = gdf[col].str.replace('\\x00', '', regex=False).")
 
 
 def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, *, layer: str, overwrite: bool) -> None:
@@ -434,12 +462,32 @@ def _shapefile_frame(frame: gpd.GeoDataFrame, path: Path, *, codec: str, label: 
                 [None if pd.isna(v) else v.isoformat() for v in series], index=series.index, dtype=object
             )
     _check_text_values(out, path, codec=codec, label=label, max_bytes=_DBF_TEXT_BYTES)
+    _warn_edge_spaces(out, path, columns)
     names = short_field_names(columns, encoding=codec)
     out = out.rename(columns=names)
     sidecar = pd.DataFrame({"short": [names[c] for c in columns], "full": columns,
                             "dtype": [dtypes[c] for c in columns],
                             "empty_text": [empty_text.get(c, "") for c in columns]})
     return out, sidecar
+
+
+def _warn_edge_spaces(frame: pd.DataFrame, path: Path, columns: list[str]) -> None:
+    """DBF readers drop leading and trailing spaces (all-space text reads back missing); say where that happens."""
+    counts = {}
+    for column in columns:
+        series = frame[column]
+        if _is_text(series):
+            changed = sum(1 for v in series if isinstance(v, str) and v != v.strip(" "))
+            if changed:
+                counts[column] = changed
+    if counts:
+        where = ", ".join(f"{column!r} ({n})" for column, n in counts.items())
+        warnings.warn(
+            f"export {path.name}: {sum(counts.values())} text value(s) start or end with spaces in field(s) {where}; "
+            "a Shapefile reads them back without those spaces (text of spaces only reads back missing). "
+            "Strip them first (gdf[col].str.strip()) or export to GeoPackage (.gpkg), which keeps them.",
+            UserWarning, stacklevel=5,
+        )
 
 
 def _geometry_family(geom_type: str) -> str:
@@ -543,21 +591,6 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str, overwrite: boo
                 fh.write(",".join(_csv_cell(v, neutralise=neutralise) for v in values) + "\r\n")
 
 
-#: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(text: str) -> str:
-    """Text a spreadsheet would run as a formula, prefixed with ``'`` so that it shows as text.
-
-    Examples
-    --------
-    >>> neutralise_formula("=SUM(A1:A9)"), neutralise_formula("-1+1"), neutralise_formula("柳州")
-    ("'=SUM(A1:A9)", "'-1+1", '柳州')
-    """
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def _csv_cell(value: Any, *, neutralise: bool = False) -> str:
     """RFC 4180 cell: text quoted (so "450204" stays text, "" stays empty text), numbers bare, missing empty.
 
@@ -596,16 +629,35 @@ def _excel_value(value: Any) -> Any:
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str, overwrite: bool = False) -> None:
-    bad = set(sheet) & set('[]:*?/\\')
-    if bad or len(sheet) > 31:
-        raise InputError(
-            f"export {path.name}: Excel sheet names have at most 31 characters and none of []:*?/\\; "
-            f"{sheet!r} does not qualify. Pass layer='<a shorter name>'."
-        )
+    _check_sheet_names([sheet], path, fix="Pass another layer= (the sheet name).")
     table = table_for_export(frame)
     if len(table) + 1 > _EXCEL_ROWS:
         raise InputError(f"export {path.name}: {len(table)} rows exceed Excel's {_EXCEL_ROWS - 1}; write CSV.")
     _write_sheets({sheet: table}, path, overwrite=overwrite)
+
+
+def _excel_text_cell(cell: Any) -> None:
+    """Store a text cell as text: never a formula, and with Excel's quote prefix when it looks like one.
+
+    openpyxl turns text starting with ``=`` into a formula; the cell is set back
+    to text.  Text a spreadsheet would run as a formula (:func:`gis._cells.formula_like`,
+    the rule CSV output follows) also gets the quote prefix, the ``'`` Excel
+    shows for text typed after an apostrophe, so editing the cell keeps it text.
+    """
+    cell.data_type = "s"
+    if formula_like(cell.value):
+        cell.quotePrefix = True
+
+
+def _check_sheet_names(names: list[str], path: Path, *, fix: str) -> None:
+    """Excel's rules for sheet names: 1-31 characters, none of ``[]:*?/\\``, no ``'`` at either end."""
+    bad = [repr(n) for n in names
+           if not n or len(n) > 31 or set(n) & set('[]:*?/\\') or n.startswith("'") or n.endswith("'")]
+    if bad:
+        raise InputError(
+            f"export {path.name}: Excel sheet names have 1 to 31 characters, none of []:*?/\\ and no ' at "
+            f"either end; {', '.join(bad)} does not qualify. {fix}"
+        )
 
 
 def _write_sheets(tables: dict[str, pd.DataFrame], path: Path, *, overwrite: bool = False) -> None:
@@ -619,11 +671,15 @@ def _write_sheets(tables: dict[str, pd.DataFrame], path: Path, *, overwrite: boo
     openpyxl = require("openpyxl", extra="excel", feature="Excel export")
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    _check_sheet_names([str(name) for name in tables], path, fix="Rename the sheet.")
     where = (lambda name: f"sheet {name!r} ") if len(tables) > 1 else (lambda name: "")
     problems = []
     sheets = {}
     for name, table in tables.items():
         rows = []
+        for column in table.columns:
+            if ILLEGAL_CHARACTERS_RE.search(str(column)):
+                problems.append(f"{where(name)}column name {str(column)!r}: contains control characters Excel refuses")
         for row, values in zip(table.index, table.itertuples(index=False, name=None)):
             cells = []
             for column, value in zip(table.columns, values):
@@ -651,10 +707,10 @@ def _write_sheets(tables: dict[str, pd.DataFrame], path: Path, *, overwrite: boo
         ws.append([str(c) for c in table.columns])
         for cells in sheets[name]:
             ws.append(cells)
-        for row in ws.iter_rows(min_row=2):
+        for row in ws.iter_rows():  # the header row too: column names are text like any cell
             for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # text, not a formula
+                if isinstance(cell.value, str):
+                    _excel_text_cell(cell)
         ws.freeze_panes = "A2"
     with atomic_write(path, overwrite=overwrite) as tmp:
         book.save(tmp)

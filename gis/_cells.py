@@ -1,0 +1,83 @@
+"""Text cells a spreadsheet would run as a formula: one decision for every CSV and Excel writer.
+
+A spreadsheet runs a cell as a formula when its text starts with ``=``,
+``+``, ``-`` or ``@`` (OWASP "CSV injection"), and Excel and LibreOffice
+skip what comes before: spaces, tabs, line breaks, the ideographic space
+U+3000, no-break spaces, zero-width characters and the byte-order mark.  They
+also read the full-width signs ``＝ ＋ － ＠`` of a Chinese input method as
+the ASCII ones.  :func:`formula_like` therefore decides after dropping that
+leading white space and NFKC-normalising (which maps the full-width signs to
+ASCII); a text that starts with a tab or carriage return is formula-like too.
+
+The writers act on that one decision: CSV prefixes the text with ``'``
+(:func:`neutralise_formula`), Excel stores it as text with its "quote prefix"
+(the apostrophe Excel itself shows for text typed after ``'``).  Numbers are
+never cells of text, so they are never touched.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+#: First characters (after leading white space, NFKC) that make a spreadsheet run a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@")
+#: First characters of the raw text that make a cell formula-like on their own (OWASP).
+_CONTROL_STARTS = ("\t", "\r", "\n")
+#: Invisible characters spreadsheets skip before a formula (besides ``str.isspace`` white space).
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
+
+
+def _leading_blank(char: str) -> bool:
+    return char.isspace() or char in _INVISIBLE or unicodedata.category(char) == "Cf"
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula.
+
+    Parameters
+    ----------
+    text : str
+        The cell text.
+
+    Returns
+    -------
+    bool
+        True when ``text`` starts with a tab, carriage return or line feed, or
+        when, after its leading white space and invisible characters, its
+        NFKC form starts with ``=``, ``+``, ``-`` or ``@``.
+
+    Examples
+    --------
+    >>> [formula_like(t) for t in ("=1+1", " =1+1", "\\u3000＝1+1", "\\ufeff@SUM(A1)", "－5", "柳州", "a=b")]
+    [True, True, True, True, True, False, False]
+    """
+    if text.startswith(_CONTROL_STARTS):
+        return True
+    start = 0
+    while start < len(text) and _leading_blank(text[start]):
+        start += 1
+    head = unicodedata.normalize("NFKC", text[start:start + 8]).lstrip()
+    return head.startswith(FORMULA_STARTS)
+
+
+def neutralise_formula(text: str) -> str:
+    """Text a spreadsheet would run as a formula, prefixed with ``'`` so that it shows as text.
+
+    Parameters
+    ----------
+    text : str
+        The cell text.
+
+    Returns
+    -------
+    str
+        ``"'" + text`` when :func:`formula_like`, else ``text`` unchanged.
+
+    Examples
+    --------
+    >>> neutralise_formula("=SUM(A1:A9)"), neutralise_formula("-1+1"), neutralise_formula("柳州")
+    ("'=SUM(A1:A9)", "'-1+1", '柳州')
+    >>> neutralise_formula("  =cmd|' /C calc'!A0"), neutralise_formula("＋86 772")
+    ("'  =cmd|' /C calc'!A0", "'＋86 772")
+    """
+    return "'" + text if formula_like(text) else text
