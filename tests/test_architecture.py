@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gis"
 RANK = {
     "_errors": 0, "settings": 0, "_io": 0, "_geodesic": 0,
     "crs": 1, "datum": 1, "layers": 1, "readers": 1, "_validate": 1, "pointfile": 1,
-    "structure": 2, "gazetteer": 2, "geocode": 3, "build": 3,
+    "structure": 2, "gazetteer": 2, "geocode": 3, "layer_pipeline": 3,
     "network": 4, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "siting": 7,
     "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_workbook": 7, "manifest": 7, "printmap": 7, "webmap": 8,
     "maps_default": 9, "review_maps": 9,
@@ -24,14 +24,14 @@ RANK = {
 def _imports(path: Path) -> set[str]:
     """First-level gis modules imported by one file."""
     found: set[str] = set()
-    in_build = path.parent.name == "build"
+    in_pipeline = path.parent.name == "layer_pipeline"
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             if node.level == 0 and node.module and node.module.startswith("gis."):
                 found.add(node.module.split(".")[1])
-            elif node.level == 1 and not in_build:
+            elif node.level == 1 and not in_pipeline:
                 found.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
-            elif node.level == 2 and in_build and node.module:
+            elif node.level == 2 and in_pipeline and node.module:
                 found.add(node.module.split(".")[0])
         elif isinstance(node, ast.Import):
             found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("gis."))
@@ -40,7 +40,7 @@ def _imports(path: Path) -> set[str]:
 
 def _module_of(path: Path) -> str:
     rel = path.relative_to(PACKAGE)
-    return "build" if rel.parts[0] == "build" else rel.stem
+    return "layer_pipeline" if rel.parts[0] == "layer_pipeline" else rel.stem
 
 
 @pytest.mark.parametrize("path", sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"),
