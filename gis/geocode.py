@@ -56,7 +56,7 @@ import pandas as pd
 from . import datum as _datum
 from ._errors import InputError
 from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, kind_compatible
-from ._geocode_match import _geocode_row  # noqa: F401  (gis.build.plans reads table rows with it)
+from ._geocode_match import _geocode_row  # noqa: F401  (gis.layer_pipeline reads table rows with it)
 from ._geocode_report import _flag_gcj02, _flag_unreadable, _table_record, report_frames
 from ._geocode_table import (ANCHOR_COLUMNS, COORDINATE_FLOOR_M, COUNTY_COLUMNS, DATUM_COLUMNS, LAT_COLUMNS,
                              LON_COLUMNS, NAME_COLUMNS, PLACE_COLUMNS, _pick, check_coordinates,
