@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from gis import load_layer
+from gis._columns import column_title, value_title
 from gis.cli import cli
 from gis.gazetteer import default_gazetteer
 from gis.geocode import TABLE_STATUSES, geocode, geocode_table
@@ -72,7 +73,7 @@ def test_township_typo_is_corrected_within_its_county(geocoded, project, typo, r
     rec = report.loc[project]
     assert rec["status"] == "matched" and rec["geocode_level"] == "township"
     assert rec["flags"].split(";") == ["corrected"]
-    assert f"{typo} → {right}" in rec["reason"] and "更正错字" in rec["reason"]
+    assert f"{typo} → {right}" in rec["reason"] and rec["reason_zh"].startswith(f"更正错字：{typo} → {right}")
     feature = gdf.loc[gdf["项目名称"] == project].iloc[0]
     assert metres(feature.geometry, township_point(right)) < 1.0
     # the precision is the corrected township's, not the county's 43-47 km
@@ -135,7 +136,7 @@ def test_total_row_is_skipped_and_not_a_feature(geocoded):
     _, gdf, report = geocoded
     assert len(report) == len(ROWS) + 1 and list(report["row"]) == list(range(2, len(ROWS) + 3))
     rec = report.loc["合计"]
-    assert rec["status"] == "skipped" and rec["flags"] == "total_row" and rec["reason"].startswith("合计行，不是项目")
+    assert rec["status"] == "skipped" and rec["flags"] == "total_row" and rec["reason_zh"].startswith("合计行，不是项目")
     assert set(report["status"]) <= set(TABLE_STATUSES)
     assert len(gdf) == len(ROWS) and "合计" not in set(gdf["项目名称"])
 
@@ -146,7 +147,7 @@ def test_a_row_of_sums_without_a_name_is_skipped(tmp_path):
         warnings.simplefilter("ignore")
         gdf, report = geocode_table(write_workbook(tmp_path, total=unnamed))
     last = report.iloc[-1]
-    assert last["status"] == "skipped" and "总投资(万元)、用地面积(亩)等于上方10行之和" in last["reason"]
+    assert last["status"] == "skipped" and "总投资(万元)、用地面积(亩)等于上方10行之和" in last["reason_zh"]
     assert len(gdf) == len(ROWS)
 
 
@@ -191,8 +192,13 @@ def test_cli_writes_flags_and_counts_skipped(tmp_path):
     flags = dict(zip(back["项目名称"], back["flags"].fillna("")))
     assert flags["进德镇农产品加工园"] == "corrected" and "unrecognised:官塘片区" in flags["官塘片区标准厂房"]
     assert back["outside_liuzhou"].astype(bool).sum() == 1
-    report = pd.read_csv(tmp_path / "项目定位.report.csv", encoding="utf-8-sig")
-    assert len(report) == len(ROWS) + 1 and (report["status"] == "skipped").sum() == 1
+    # the written report reads in Chinese (layers/columns.yaml): 定位状态 跳过, 原因 合计行，不是项目 / 更正错字 …
+    report = pd.read_csv(tmp_path / "项目定位.report.csv", encoding="utf-8-sig").set_index(column_title("name"))
+    status, why = column_title("status"), column_title("reason_zh")
+    assert len(report) == len(ROWS) + 1 and (report[status] == value_title("status", "skipped")).sum() == 1
+    assert report.loc["合计", why].startswith("合计行，不是项目")
+    assert report.loc["进德镇农产品加工园", why].startswith("更正错字：进得镇 → 进德镇")
+    assert report.loc["官塘片区标准厂房", why].startswith("未识别：官塘片区")
     for suffix in (".geojson", ".csv"):
         other = tmp_path / f"项目定位{suffix}"
         res = CliRunner().invoke(cli, ["geocode", str(path), "-o", str(other), "--overwrite"], catch_exceptions=False)
