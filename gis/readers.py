@@ -18,7 +18,8 @@ dropped silently.
 
 A Shapefile written by :func:`gis.export.export` carries a sidecar
 ``<name>.fields.csv``; its full (untruncated) field names and datetime columns
-are restored on reading.
+are restored on reading, and so are texts cut to the DBF's 254 bytes, from
+``<name>.fulltext.csv`` when the export wrote one.
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ def read_vector(
     import pyogrio
 
     try:
-        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+        layers = [str(row[0]) for row in pyogrio.list_layers(path)
+                  if not (suffix == ".gpkg" and str(row[0]) == "layer_styles")]  # QGIS styles, not data
     except Exception as exc:  # GDAL's DataSourceError and friends
         raise InputError(f"{path}: GDAL cannot open it as a vector file ({exc}).") from exc
     if layer is None and len(layers) > 1:
@@ -287,6 +289,30 @@ def _apply_sidecar(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
         for column, flag in zip(table["full"], table["empty_text"]):
             if flag == "yes" and column in gdf.columns:
                 gdf[column] = gdf[column].astype(object).where(gdf[column].notna(), "")
+    return _apply_fulltext(gdf, path)
+
+
+def _apply_fulltext(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """Put back the whole texts an export cut to the DBF's 254 bytes (``<name>.fulltext.csv``: fid, field, text)."""
+    sidecar = path.with_name(path.stem + ".fulltext.csv")
+    if not sidecar.exists():
+        return gdf
+    try:
+        table = pd.read_csv(sidecar, dtype={"fid": "int64", "field": str, "text": str}, keep_default_na=False,
+                            encoding="utf-8-sig")
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"{sidecar}: is not a UTF-8 CSV of fid,field,text ({exc}).") from exc
+    if not {"fid", "field", "text"} <= set(table.columns):
+        raise InputError(f"{sidecar}: needs the columns fid, field and text; it has {', '.join(table.columns)}.")
+    unknown = sorted(set(table["field"]) - set(gdf.columns))
+    if unknown or (len(table) and (table["fid"].min() < 0 or table["fid"].max() >= len(gdf))):
+        raise InputError(f"{sidecar}: does not match {path.name} (fields {unknown or 'ok'}, {len(gdf)} features); "
+                         "remove it or export the layer again.")
+    gdf = gdf.copy()
+    for field, rows in table.groupby("field", sort=False):
+        values = gdf[field].astype(object).to_numpy(copy=True)
+        values[rows["fid"].to_numpy()] = rows["text"].to_numpy(dtype=object)
+        gdf[field] = pd.Series(values, index=gdf.index, dtype=object)
     return gdf
 
 
