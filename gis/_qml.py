@@ -245,7 +245,8 @@ def style_geopackage(path: str | Path, frame: gpd.GeoDataFrame, *, layer: str,
     """
     qml = layer_qml(frame, catalogue=catalogue)
     geometry_column = "geom"
-    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stamp = _dt.datetime.now(_dt.timezone.utc)
+    now = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"  # GeoPackage DATETIME
     title = (catalogue or {}).get("title") or layer
     columns = [c for c in frame.columns if c != frame.geometry.name]
     titles = column_titles(columns)

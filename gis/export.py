@@ -433,7 +433,7 @@ def _write_vector(frame: gpd.GeoDataFrame, tmp: Path, *, driver: str, engine: st
     """One GDAL write through pyogrio or fiona (``engine``), same options either way."""
     options = {**(dataset_options or {}), **(layer_options or {})}
     if engine == "fiona":
-        require("fiona", extra="test", feature="engine='fiona'")
+        require("fiona", extra="fiona", feature="engine='fiona'")
         kwargs: dict[str, Any] = dict(options)
         if layer is not None:
             kwargs["layer"] = layer

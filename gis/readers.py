@@ -68,6 +68,7 @@ def read_vector(
     crs: Any = None,
     datum: str = "wgs84",
     missing_coordinates: MissingCoordinates = "keep",
+    engine: str = "pyogrio",
 ) -> gpd.GeoDataFrame:
     """Read a vector file or a table with coordinates as a GeoDataFrame.
 
@@ -95,6 +96,9 @@ def read_vector(
     missing_coordinates : {"keep", "error"}, default "keep"
         Table rows with a blank coordinate cell: kept without geometry (with a
         warning naming their spreadsheet rows) or refused; see :func:`table_to_points`.
+    engine : {"pyogrio", "fiona"}
+        The GDAL binding that reads vector files (``fiona`` needs the package
+        fiona); tables are read by this package either way.
 
     Returns
     -------
@@ -113,19 +117,18 @@ def read_vector(
     path = Path(path)
     _require_file(path)
     suffix = path.suffix.lower()
+    _check_engine(engine)
     if suffix == ".shp":
-        return read_shapefile(path, encoding=encoding)
+        return read_shapefile(path, encoding=encoding, engine=engine)
     if suffix in TABLE_SUFFIXES or suffix == ".xls":
         table = read_table(path, sheet=layer, encoding=encoding)
         gdf = table_to_points(table, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum, source=path.name,
                               missing_coordinates=missing_coordinates)
         gdf.attrs["source"] = dict(table.attrs.get("source", {}))
         return gdf
-    import pyogrio
-
     try:
-        layers = [str(row[0]) for row in pyogrio.list_layers(path)
-                  if not (suffix == ".gpkg" and str(row[0]) == "layer_styles")]  # QGIS styles, not data
+        layers = [name for name in _list_layers(path, engine)
+                  if not (suffix == ".gpkg" and name == "layer_styles")]  # QGIS styles, not data
     except Exception as exc:  # GDAL's DataSourceError and friends
         raise InputError(f"{path}: GDAL cannot open it as a vector file ({exc}).") from exc
     if layer is None and len(layers) > 1:
@@ -136,12 +139,38 @@ def read_vector(
     if layer is not None and layer not in layers:
         raise InputError(f"{path}: has no layer {layer!r}; its layers are {', '.join(layers)}.")
     name = layer or layers[0]
-    gdf = pyogrio.read_dataframe(path, layer=name)
+    gdf = _read_gdal(path, engine, layer=name)
     if not isinstance(gdf, gpd.GeoDataFrame):  # pragma: no cover - attribute-only layers
         raise InputError(f"{path}: layer {name!r} has no geometry; read it as a table instead.")
     gdf.attrs["source"] = {"path": str(path), "format": suffix.lstrip(".") or "gdal", "layer": name,
                            "encoding": "UTF-8"}
     return gdf
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ("pyogrio", "fiona"):
+        raise InputError(f"read: engine must be 'pyogrio' or 'fiona', got {engine!r}.")
+    if engine == "fiona":
+        require("fiona", extra="fiona", feature="engine='fiona'")
+
+
+def _list_layers(path: Path, engine: str) -> list[str]:
+    if engine == "fiona":
+        import fiona
+
+        return [str(name) for name in fiona.listlayers(str(path))]
+    import pyogrio
+
+    return [str(row[0]) for row in pyogrio.list_layers(path)]
+
+
+def _read_gdal(path: Path, engine: str, **options: Any) -> gpd.GeoDataFrame:
+    """One GDAL read through pyogrio or fiona (``engine``)."""
+    if engine == "fiona":
+        return gpd.read_file(path, engine="fiona", **options)
+    import pyogrio
+
+    return pyogrio.read_dataframe(path, **options)
 
 
 def _require_file(path: Path) -> None:
@@ -206,7 +235,8 @@ def _codec_label(codec: str) -> str:
     return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gbk": "GBK"}.get(codec.lower(), codec.upper())
 
 
-def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> gpd.GeoDataFrame:
+def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None,
+                   engine: str = "pyogrio") -> gpd.GeoDataFrame:
     """Read a Shapefile, decoding its text strictly (``.cpg``, else UTF-8 then GBK).
 
     Parameters
@@ -215,6 +245,8 @@ def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> g
         The ``.shp`` file.
     encoding : str, optional
         Decode with this encoding (overrides the ``.cpg``).
+    engine : {"pyogrio", "fiona"}
+        The GDAL binding that reads the file.
 
     Returns
     -------
@@ -228,10 +260,9 @@ def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> g
         No candidate encoding decodes every field name and value; the message names
         the first failing row and field per encoding.
     """
-    import pyogrio
-
     path = Path(path)
     _require_file(path)
+    _check_engine(engine)
     cpg = _cpg_codec(path)
     if encoding is not None:
         candidates = [_CPG_CODECS.get(encoding.lower(), encoding)]
@@ -241,7 +272,7 @@ def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> g
         candidates = ["utf-8", "gbk"]
     try:
         # latin-1 maps each byte to one character, so the raw bytes survive for strict decoding below.
-        raw = pyogrio.read_dataframe(path, encoding="ISO-8859-1")
+        raw = _read_gdal(path, engine, encoding="ISO-8859-1")
     except Exception as exc:
         raise InputError(f"{path}: GDAL cannot read it as a Shapefile ({exc}).") from exc
     failures = []

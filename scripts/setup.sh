@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up liuzhou-gis in ./.venv (idempotent). Usage: scripts/setup.sh [--test]
 #   --test  also install the test tools and the Debian packages the tests need
-#           (chromium, poppler-utils) when they are missing.  fonts-noto-cjk (Chinese text in the
+#           (chromium, poppler-utils, python3-qgis + qgis-providers) when they are missing.  fonts-noto-cjk (Chinese text in the
 #           print maps) is installed for every run when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +35,8 @@ case "$fonts" in *"Noto Sans CJK"*) ;; *) need+=(fonts-noto-cjk) ;; esac
 if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+  # QGIS itself opens the exported GeoPackages in tests/test_interop.py (system python3, offscreen)
+  /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || need+=(python3-qgis qgis-providers)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then

@@ -87,7 +87,8 @@ def assert_same_layer(got: gpd.GeoDataFrame, want: gpd.GeoDataFrame, *, toleranc
 def test_geopackage_round_trip_keeps_chinese_layer_and_field_names(tmp_path, factory):
     gdf = factory()
     out = export(gdf, tmp_path / "规划.gpkg", layer="柳州规划")
-    assert [row[0] for row in pyogrio.list_layers(out)] == ["柳州规划"]
+    # the data layer, then QGIS's style table (gis._qml), which GDAL lists as a table like any other
+    assert [row[0] for row in pyogrio.list_layers(out)] == ["柳州规划", "layer_styles"]
     back = read_vector(out)
     assert_same_layer(back, gdf, tolerance=0)
     assert back.crs.to_epsg() == gdf.crs.to_epsg()
