@@ -45,8 +45,10 @@ CSV (``.csv``) and Excel (``.xlsx``), for tables
     Excel's quote prefix; Excel stores no empty text, so ``""`` reads back as
     missing there.
 
-Coordinates are written in WGS 84 (EPSG:4326) unless ``crs=`` names another
-CRS (:func:`output_crs`); GeoJSON is always WGS 84.
+``crs=`` (:func:`output_crs`) reprojects on the way out, e.g. to CGCS2000
+(``EPSG:4490``) or its 3-degree Gauss-Kruger zones (``EPSG:4545``, ``EPSG:4546``).
+Without it, GeoJSON, CSV and Excel are WGS 84 and GeoPackage and Shapefile keep
+the layer's CRS (WGS 84 for the shipped layers); GeoJSON is always WGS 84.
 
 Text holding a NUL character is refused for GeoPackage, GeoJSON and Shapefile
 (GDAL would cut it off there); a Shapefile export warns about text with leading
@@ -100,7 +102,7 @@ def export(
     encoding: str = "utf-8",
     overwrite: bool = False,
     csv_formulas: str = "neutralise",
-    crs: Any = "EPSG:4326",
+    crs: Any = None,
     engine: str = "pyogrio",
     styled: bool = True,
     gpkg_version: str = "1.2",
@@ -134,10 +136,12 @@ def export(
         with a leading apostrophe ``'``, as OWASP recommends; ``"keep"``
         writes the raw text (``--csv-formulas keep``).  Numbers (``-5``) are
         never changed; Excel output always stores text as text.
-    crs : str, int or pyproj.CRS, default "EPSG:4326"
+    crs : str, int or pyproj.CRS, optional
         The CRS of the written coordinates; the layer is reprojected on the way
-        out (the data passed in is not changed).  WGS 84 lon/lat by default;
-        see :func:`output_crs` for the codes planners use (``EPSG:4490``
+        out (the data passed in is not changed).  By default GeoJSON, CSV and
+        Excel are WGS 84 lon/lat (EPSG:4326) and GeoPackage and Shapefile keep
+        the layer's CRS (WGS 84 for every shipped layer and for ``lzgis
+        export``); see :func:`output_crs` for the codes planners use (``EPSG:4490``
         CGCS2000 lon/lat, ``EPSG:4545`` / ``EPSG:4546`` CGCS2000 3-degree
         Gauss-Kruger CM 108E / 111E, ``EPSG:4524`` / ``EPSG:4525`` the same
         with zone-prefixed eastings).  GeoJSON is always WGS 84 (RFC 7946).
@@ -193,8 +197,8 @@ def export(
         )
     if csv_formulas not in ("neutralise", "keep"):
         raise InputError(f"export: csv_formulas must be 'neutralise' or 'keep', got {csv_formulas!r}.")
-    target_crs = output_crs(crs)
-    if fmt == "geojson" and target_crs.to_epsg() != 4326:
+    target_crs = output_crs(crs) if crs is not None else None
+    if fmt == "geojson" and target_crs is not None and target_crs.to_epsg() != 4326:
         raise CRSError(
             f"export {path.name}: GeoJSON (RFC 7946) is always WGS 84 lon/lat, so crs={crs!r} cannot be written; "
             "export to GeoPackage (.gpkg) or Shapefile (.shp) for that CRS, or drop the crs option."
@@ -206,7 +210,7 @@ def export(
     _check_free(path, fmt, overwrite=overwrite)
     name = layer or path.stem
     frame = _with_index_columns(data)
-    if is_geo and fmt in ("gpkg", "shp"):
+    if is_geo and fmt in ("gpkg", "shp") and target_crs is not None:
         frame = frame.to_crs(target_crs)
     if fmt in ("gpkg", "geojson", "shp"):
         _check_no_nul(frame, path)
@@ -218,10 +222,10 @@ def export(
     elif fmt == "shp":
         _write_shapefile(frame, path, encoding=encoding, overwrite=overwrite, engine=engine)
     elif fmt == "csv":
-        _write_csv(_nullable_as_objects(table_for_export(frame, crs=target_crs)), path, encoding=encoding,
+        _write_csv(_nullable_as_objects(table_for_export(frame, crs=target_crs or "EPSG:4326")), path, encoding=encoding,
                    overwrite=overwrite, neutralise=csv_formulas == "neutralise")
     else:
-        _write_xlsx(_nullable_as_objects(table_for_export(frame, crs=target_crs)), path, sheet=name,
+        _write_xlsx(_nullable_as_objects(table_for_export(frame, crs=target_crs or "EPSG:4326")), path, sheet=name,
                     overwrite=overwrite)
     return path
 
@@ -301,7 +305,8 @@ def _nullable_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def output_paths(path: str | os.PathLike, *, format: str | None = None) -> list[Path]:
-    """Every file :func:`export` writes for ``path`` (several for a Shapefile).
+    """Every file :func:`export` may write for ``path`` (several for a Shapefile; its ``.fulltext.csv`` only
+    when a text was cut to the DBF's 254 bytes).
 
     Examples
     --------
@@ -738,7 +743,7 @@ def table_for_export(data: pd.DataFrame, *, crs: Any = "EPSG:4326") -> pd.DataFr
     ['名称', 'lon', 'lat']
     >>> t = table_for_export(g, crs="EPSG:4545")
     >>> t.columns.tolist(), round(float(t["x"].iloc[0]))
-    (['名称', 'x', 'y'], 545045)
+    (['名称', 'x', 'y'], 645142)
     """
     if not isinstance(data, gpd.GeoDataFrame) or data._geometry_column_name not in data.columns:
         return pd.DataFrame(data)
