@@ -522,15 +522,3 @@ def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh
     keep = dist < reach_m[p]
     return p[keep], nd[keep], dist[keep] / _m_per_min(access_speed_kmh)
 
-
-#: Names that lived here before the travel-time functions moved to :mod:`gis.routing`; still importable from here.
-_MOVED_TO_ROUTING = ("travel_times", "isochrones", "nearest_by_time")
-
-
-def __getattr__(name: str) -> Any:
-    # gis/proximity.py still imports travel_times from here; a lazy import keeps gis.network loadable alone
-    if name in _MOVED_TO_ROUTING:
-        from . import routing
-
-        return getattr(routing, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,18 +20,21 @@ A Shapefile written by :func:`gis.export.export` carries a sidecar
 ``<name>.fields.csv``; its full (untruncated) field names and datetime columns
 are restored on reading, and so are texts cut to the DBF's 254 bytes, from
 ``<name>.fulltext.csv`` when the export wrote one.
+
+This module reads vector files and turns a table's coordinate columns into
+geometry; reading the table itself (encodings, CSV cells, Excel cells, row
+numbers) is :mod:`gis._tables`, whose public names (:func:`read_table`,
+:func:`decode_text`, :func:`spreadsheet_rows`, :func:`describe_rows`,
+``TABLE_SUFFIXES``) are importable from here as before.
 """
 
 from __future__ import annotations
 
-import codecs
-import itertools
 import os
-import re
 import unicodedata
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -39,22 +42,23 @@ import pandas as pd
 import shapely
 
 from ._errors import CRSError, InputError, require
+from ._tables import (_CPG_CODECS, TABLE_SUFFIXES, _codec_label, _require_file, describe_rows, read_table,
+                      spreadsheet_rows)
+from ._tables import decode_text as decode_text  # noqa: F401 - part of gis.readers, as before
+# table internals the tests check through gis.readers
+from ._tables import _INTEGER as _INTEGER  # noqa: F401
+from ._tables import _ISO_DATETIME as _ISO_DATETIME  # noqa: F401
+from ._tables import _LEADING_ZERO as _LEADING_ZERO  # noqa: F401
+from ._tables import _NUMBER as _NUMBER  # noqa: F401
+from ._tables import _csv_cells as _csv_cells  # noqa: F401
+from ._tables import _infer_column as _infer_column  # noqa: F401
+from ._tables import _quoted_csv_rows as _quoted_csv_rows  # noqa: F401
 
 MissingCoordinates = Literal["keep", "error"]
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+
 _LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x")
 _LAT_NAMES = ("lat", "latitude", "纬度", "y")
 _WKT_NAMES = ("wkt", "geometry", "geom")
-_CPG_CODECS = {
-    "utf-8": "utf-8", "utf8": "utf-8", "65001": "utf-8",
-    "gbk": "gbk", "936": "gbk", "cp936": "gbk", "ansi 936": "gbk", "gb2312": "gbk", "gb18030": "gb18030",
-    "big5": "big5", "950": "big5", "1252": "cp1252", "ansi 1252": "cp1252",
-    "8859_1": "latin-1", "iso-8859-1": "latin-1", "iso88591": "latin-1",
-}
-_NUMBER = re.compile(r"^[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|inf)$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_LEADING_ZERO = re.compile(r"^[+-]?0\d")
-_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$")
 
 
 def read_vector(
@@ -173,13 +177,6 @@ def _read_gdal(path: Path, engine: str, **options: Any) -> gpd.GeoDataFrame:
     return pyogrio.read_dataframe(path, **options)
 
 
-def _require_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: file not found. Check the path (relative to {Path.cwd()}).")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; give the path of a file in it.")
-
-
 # ---------------------------------------------------------------- Shapefile
 
 def _cpg_codec(path: Path) -> str | None:
@@ -229,10 +226,6 @@ def _decode_frame(raw: gpd.GeoDataFrame, codec: str) -> tuple[gpd.GeoDataFrame |
             values.append(value)
         out[column] = pd.Series(values, index=series.index, dtype=object)
     return out.rename(columns=names), ""
-
-
-def _codec_label(codec: str) -> str:
-    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gbk": "GBK"}.get(codec.lower(), codec.upper())
 
 
 def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None,
@@ -347,404 +340,7 @@ def _apply_fulltext(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return gdf
 
 
-# ---------------------------------------------------------------- tables
-
-_BOMS = (  # UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one
-    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
-    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
-    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
-    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
-    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
-)
-_ENCODING_FIX = "pass its encoding (encoding=... in Python, --input-encoding on the command line)"
-
-
-def decode_text(path: str | os.PathLike, encoding: str | None = None) -> tuple[str, str]:
-    """The text of a CSV/TXT file and the label of the encoding that decoded it.
-
-    ``encoding=None``: a byte-order mark decides (UTF-8, UTF-16, UTF-32); without
-    one, strict UTF-8, else GBK with a warning; anything else is refused,
-    naming the failing lines and the fix.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.txt"
-    >>> _ = p.write_bytes("名称\\t经度\\n柳州站\\t109.43\\n".encode("utf-16"))
-    >>> text, label = decode_text(p)
-    >>> text.splitlines()[1], label
-    ('柳州站\\t109.43', 'UTF-16')
-    """
-    path = Path(path)
-    data = path.read_bytes()
-    if encoding is not None:
-        codec = _CPG_CODECS.get(encoding.lower(), encoding)
-        try:
-            codecs.lookup(codec)
-        except LookupError:
-            raise InputError(
-                f"{path}: unknown encoding {encoding!r}; give a Python codec name such as utf-8, gbk, "
-                "gb18030, utf-16 or big5."
-            ) from None
-        try:
-            text = data.decode("utf-8-sig" if codec == "utf-8" else codec)
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].decode(codec, errors="replace").count("\n") + 1
-            raise InputError(
-                f"{path}: is not {_codec_label(codec)} (line {line}); {_ENCODING_FIX} with the right one."
-            ) from exc
-        return text.removeprefix("\ufeff"), _codec_label(codec)
-    for bom, codec, label in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(codec).removeprefix("\ufeff"), label
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"{path}: starts with a {label} byte-order mark but is not valid {label} "
-                    f"(byte {exc.start}); save it again as UTF-8, or {_ENCODING_FIX}."
-                ) from exc
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError as exc:
-        utf8_line = data[: exc.start].count(b"\n") + 1
-    try:
-        text = data.decode("gbk")
-    except UnicodeDecodeError as exc:
-        gbk_line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}: is neither UTF-8 (fails on line {utf8_line}) nor GBK (fails on line {gbk_line}) and has "
-            f"no byte-order mark; save it as UTF-8, or {_ENCODING_FIX}, e.g. --input-encoding big5."
-        ) from exc
-    warnings.warn(f"{path.name}: is not UTF-8 (line {utf8_line}); decoded as GBK.", UserWarning, stacklevel=3)
-    return text, "GBK"
-
-
-def _infer_column(values: pd.Series) -> pd.Series:
-    """Text column → numbers/bools/datetimes only when that loses nothing (no leading zeros)."""
-    present = values[values != ""]
-    out = values.where(values != "", None).astype(object)
-    if present.empty:
-        return pd.Series(np.nan, index=values.index, dtype=float)
-    if _all_match(present, _NUMBER_LINE, lambda v: bool(_NUMBER.match(v)) and not _LEADING_ZERO.match(v)):
-        if _all_match(present, _INTEGER_LINE, lambda v: bool(_INTEGER.match(v))) and len(present) == len(values):
-            try:
-                return out.map(int).astype("int64")
-            except OverflowError:
-                return out
-        return pd.to_numeric(out, errors="coerce").astype(float)
-    if present.isin(["True", "False"]).all() and len(present) == len(values):
-        return out.map({"True": True, "False": False}).astype(bool)
-    if _all_match(present, _ISO_DATETIME_LINE, lambda v: bool(_ISO_DATETIME.match(v))):
-        return pd.to_datetime(out, format="ISO8601")
-    return out
-
-
-#: The patterns above, one value per line of a joined column (``$`` before each line break).
-_NUMBER_LINE = re.compile(r"^(?![+-]?0\d)[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|inf)$", re.M)
-_INTEGER_LINE = re.compile(r"^[+-]?\d+$", re.M)
-_ISO_DATETIME_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?$", re.M)
-
-
-def _all_match(values: pd.Series, line_pattern: re.Pattern, cell: Callable[[str], bool]) -> bool:
-    """Whether ``cell`` holds for every value, as one scan of the joined column with ``line_pattern``
-    (the same test, a value per line) instead of a match per cell; values holding a line break are
-    tested cell by cell."""
-    texts = values.tolist()
-    joined = "\n".join(texts)
-    if joined.count("\n") + joined.count("\r") != len(texts) - 1:
-        return all(cell(t) for t in texts)
-    return len(line_pattern.findall(joined)) == len(texts)
-
-
-def _csv_cells(text: str, sep: str, path: Path) -> tuple[list[list[tuple[str, bool]]], list[int]]:
-    """RFC 4180 cells as (text, was_quoted), and each kept record's spreadsheet row number.
-
-    Quoting tells text columns from numbers.  Blank records are dropped, but
-    the row numbers still count them (a spreadsheet shows them as rows).  A
-    text without quotes is split by lines and separators (the same cells, far
-    faster than the cell-by-cell parse quoted text needs).
-    """
-    if '"' not in text:
-        lines = _LINE_BREAK.split(text)
-        if lines and lines[-1] == "":  # the text ends with a line break
-            lines.pop()
-        unquoted = itertools.repeat(False)
-        if "" not in lines:
-            return [list(zip(line.split(sep), unquoted)) for line in lines], list(range(1, len(lines) + 1))
-        return ([list(zip(line.split(sep), unquoted)) for line in lines if line != ""],
-                [i + 1 for i, line in enumerate(lines) if line != ""])
-    rows = _quoted_csv_rows(text, sep, path)
-    kept = [(i + 1, r) for i, r in enumerate(rows) if r != [("", False)]]
-    return [r for _, r in kept], [i for i, _ in kept]
-
-
-_LINE_BREAK = re.compile(r"\r\n|\n|\r")
-
-
-def _quoted_csv_rows(text: str, sep: str, path: Path) -> list[list[tuple[str, bool]]]:
-    """The records of a CSV text with quotes, cell by cell."""
-    field = re.compile(r'"((?:[^"]|"")*)"|([^' + re.escape(sep) + r'"\r\n]*)')
-    rows: list[list[tuple[str, bool]]] = []
-    row: list[tuple[str, bool]] = []
-    pos, end = 0, len(text)
-    while pos < end:
-        match = field.match(text, pos)
-        if match.group(1) is not None:
-            row.append((match.group(1).replace('""', '"'), True))
-        else:
-            row.append((match.group(2), False))
-        pos = match.end()
-        if pos >= end:
-            break
-        char = text[pos]
-        if char == sep:
-            pos += 1
-            if pos >= end:
-                row.append(("", False))
-        elif char in "\r\n":
-            rows.append(row)
-            row = []
-            pos += 2 if text.startswith("\r\n", pos) else 1
-        else:
-            line = text.count("\n", 0, pos) + 1
-            raise InputError(f"{path}: line {line} has a stray quote; quote the whole cell (\"a \"\"b\"\"\").")
-    if row:
-        rows.append(row)
-    return rows
-
-
-def spreadsheet_rows(table: pd.DataFrame, positions: np.ndarray | list[int]) -> list[int]:
-    """Spreadsheet row numbers (header = row 1) of the table rows at ``positions``.
-
-    Tables from :func:`read_table` remember where blank rows were skipped;
-    any other table counts its first row as row 2.
-
-    Examples
-    --------
-    >>> spreadsheet_rows(pd.DataFrame({"a": [1, 2, 3]}), [0, 2])
-    [2, 4]
-    """
-    numbers = table.attrs.get("source", {}).get("row_numbers")
-    if numbers is None:
-        return [int(p) + 2 for p in positions]
-    return [int(numbers[p]) for p in positions]
-
-
-def describe_rows(numbers: list[int], *, limit: int = 10) -> str:
-    """``"row 2"`` / ``"rows 2, 5 and 3 more"``, followed by what the numbering means.
-
-    Examples
-    --------
-    >>> describe_rows([2])
-    'row 2 (spreadsheet numbering: header = row 1)'
-    """
-    shown = ", ".join(map(str, numbers[:limit]))
-    more = f" and {len(numbers) - limit} more" if len(numbers) > limit else ""
-    noun = "row" if len(numbers) == 1 else "rows"
-    return f"{noun} {shown}{more} (spreadsheet numbering: header = row 1)"
-
-
-def _separator(text: str, suffix: str) -> str:
-    if suffix == ".tsv":
-        return "\t"
-    if suffix == ".txt":  # Excel's "Unicode text" and "Text (tab delimited)" are tab separated
-        header = text.split("\n", 1)[0]
-        if "\t" in header and "," not in header:
-            return "\t"
-    return ","
-
-
-def _parse_csv(text: str, *, sep: str, path: Path, as_text: bool = False) -> pd.DataFrame:
-    rows, numbers = _csv_cells(text, sep, path)
-    if not rows:
-        raise InputError(f"{path}: is empty; it needs a header row.")
-    header = [name for name, _ in rows[0]]
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise InputError(f"{path}: repeats the column name(s) {', '.join(dupes)}; rename them.")
-    bad = [numbers[i] for i, r in enumerate(rows[1:], start=1) if len(r) != len(header)]
-    if bad:
-        raise InputError(
-            f"{path}: {describe_rows(bad)} {'does' if len(bad) == 1 else 'do'} not have the {len(header)} cells of the header; "
-            "check for unquoted separators."
-        )
-    columns = {}
-    for j, name in enumerate(header):
-        cells = [r[j] for r in rows[1:]]
-        values = pd.Series([c[0] for c in cells], dtype=object)
-        quoted = any(q and v != "" for v, q in cells)
-        if as_text:
-            columns[name] = values.where(pd.Series([v != "" or q for v, q in cells], dtype=bool), None)
-        elif quoted:  # written as text: stays text ("" is empty text, a bare empty cell is missing)
-            missing = pd.Series([v == "" and not q for v, q in cells], dtype=bool)
-            present = values[~missing]
-            if len(present) and present.map(lambda v: bool(_ISO_DATETIME.match(v))).all():
-                columns[name] = pd.to_datetime(values.where(~missing, None), format="ISO8601")
-            else:
-                columns[name] = values.where(~missing, None)
-        else:
-            columns[name] = _infer_column(values)
-    table = pd.DataFrame(columns, index=pd.RangeIndex(len(rows) - 1))
-    data_numbers = numbers[1:]
-    table.attrs["row_numbers"] = _compact_row_numbers(data_numbers)
-    return table
-
-
-def _compact_row_numbers(numbers: list[int]) -> tuple[int, ...] | None:
-    """``None`` when data rows are rows 2, 3, 4 … (the usual case: nothing to remember)."""
-    if all(n == i + 2 for i, n in enumerate(numbers)):
-        return None
-    return tuple(numbers)
-
-
-def read_table(
-    path: str | os.PathLike,
-    *,
-    sheet: str | int | None = None,
-    encoding: str | None = None,
-    as_text: bool = False,
-) -> pd.DataFrame:
-    """Read a CSV/TSV or Excel table without losing leading zeros or Chinese text.
-
-    CSV is decoded by its byte-order mark (UTF-8, UTF-16, UTF-32), else as
-    UTF-8, else GBK with a warning (:func:`decode_text`); a column becomes
-    numeric only when every value is a number written without a leading zero
-    (so ``0772`` area codes stay text).  Empty cells are missing values.
-
-    Parameters
-    ----------
-    path : path-like
-        ``.csv``, ``.tsv``, ``.txt`` (comma separated, or tab separated when
-        the header has tabs and no commas, as Excel's "Unicode text") or ``.xlsx``.
-    sheet : str or int, optional
-        Excel sheet (default: the first).
-    encoding : str, optional
-        The text encoding of a CSV/TXT file (any Python codec name: ``"utf-16"``,
-        ``"gb18030"``, ``"big5"`` …); default ``None`` detects it as above.
-    as_text : bool, default False
-        Keep every value as the text written (``"109.410"`` keeps its decimals,
-        Excel numbers become their ``str``); empty cells are ``None``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``attrs["source"]``: ``path``, ``format``, ``layer`` (sheet), ``encoding``
-        (the label of the one that decoded it) and ``row_numbers`` (``None``
-        unless blank rows were skipped; see :func:`spreadsheet_rows`).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = p.write_bytes("区号,人口\\n0772,415\\n".encode("gbk"))
-    >>> import warnings
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     t = read_table(p)
-    >>> t["区号"].iloc[0], int(t["人口"].iloc[0]), t.attrs["source"]["encoding"]
-    ('0772', 415, 'GBK')
-    """
-    path = Path(path)
-    _require_file(path)
-    suffix = path.suffix.lower()
-    if suffix == ".xls":
-        raise InputError(f"{path}: the old .xls format is not read; save it as .xlsx (Excel 2007+) or CSV.")
-    if suffix in (".xlsx", ".xlsm"):
-        table = _read_excel(path, sheet, as_text=as_text)
-        source = {"path": str(path), "format": "xlsx", "layer": table.attrs.pop("sheet"), "encoding": None}
-    else:
-        text, label = decode_text(path, encoding)
-        table = _parse_csv(text, sep=_separator(text, suffix), path=path, as_text=as_text)
-        source = {"path": str(path), "format": suffix.lstrip("."), "layer": None, "encoding": label}
-    source["row_numbers"] = table.attrs.pop("row_numbers", None)
-    table.attrs["source"] = source
-    return table
-
-
-def _read_excel(path: Path, sheet: str | int | None, *, as_text: bool = False) -> pd.DataFrame:
-    openpyxl = require("openpyxl", extra="excel", feature="reading Excel tables")
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise InputError(f"{path}: cannot be opened as an Excel workbook ({exc}).") from exc
-    try:
-        names = book.sheetnames
-        if sheet is None:
-            name = names[0]
-        elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
-            index = int(sheet)
-            if not 0 <= index < len(names):
-                raise InputError(f"{path}: has {len(names)} sheet(s) ({', '.join(names)}); no sheet number {index}.")
-            name = names[index]
-        elif sheet in names:
-            name = sheet
-        else:
-            raise InputError(f"{path}: has no sheet {sheet!r}; its sheets are {', '.join(names)}.")
-        rows = list(book[name].iter_rows(values_only=True))
-    finally:
-        book.close()
-    formulas = _unsaved_formulas(path, name, rows)
-    if not rows:
-        raise InputError(f"{path}: sheet {name!r} is empty; it needs a header row.")
-    header = [str(h) if h is not None else f"column_{i + 1}" for i, h in enumerate(rows[0])]
-    table = pd.DataFrame(rows[1:], columns=header)
-    table = table.dropna(how="all")
-    row_numbers = _compact_row_numbers([int(i) + 2 for i in table.index])
-    table = table.reset_index(drop=True)
-    for column in table.columns:
-        if as_text:
-            cells = [None if v is None or v != v else str(v) for v in table[column]]
-            table[column] = pd.Series(cells, index=table.index, dtype=object)
-        else:
-            table[column] = _typed_excel_column(table[column])
-    table.attrs["sheet"] = name
-    table.attrs["row_numbers"] = row_numbers
-    if formulas:
-        cells = [(row, header[col] if col < len(header) else f"column_{col + 1}", text) for row, col, text in formulas]
-        table.attrs["formula_cells"] = cells
-        shown = "; ".join(f"row {r} column {c!r}: {t}" for r, c, t in cells[:10])
-        more = f" and {len(cells) - 10} more" if len(cells) > 10 else ""
-        warnings.warn(
-            f"{path}: {len(cells)} formula cell(s) have no saved value ({shown}{more}; spreadsheet numbering); "
-            "they read as blank. The file was written by a program that does not compute formulas: open and "
-            "save it in Excel or WPS, or type the values.", UserWarning, stacklevel=4)
-    return table
-
-
-def _unsaved_formulas(path: Path, sheet: str, values: list[tuple]) -> list[tuple[int, int, str]]:
-    """``(spreadsheet row, column position, formula)`` of formula cells whose saved value is missing."""
-    import openpyxl
-
-    blank = {(r, c) for r, row in enumerate(values) for c, v in enumerate(row) if v is None}
-    if not blank:
-        return []
-    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    try:
-        found = []
-        for r, row in enumerate(book[sheet].iter_rows(values_only=True)):
-            for c, v in enumerate(row):
-                if isinstance(v, str) and v.startswith("=") and (r, c) in blank:
-                    found.append((r + 1, c, v))
-                elif v is not None and type(v).__name__ in ("ArrayFormula", "DataTableFormula") and (r, c) in blank:
-                    found.append((r + 1, c, str(getattr(v, "text", v))))
-        return found
-    finally:
-        book.close()
-
-
-def _typed_excel_column(series: pd.Series) -> pd.Series:
-    present = series.dropna()
-    if present.empty:
-        return series.astype(float)
-    if present.map(lambda v: isinstance(v, bool)).all():
-        return series if len(present) < len(series) else series.astype(bool)
-    if present.map(lambda v: isinstance(v, int) and not isinstance(v, bool)).all():
-        return series.astype("int64") if len(present) == len(series) else series.astype(float)
-    if present.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all():
-        return series.astype(float)
-    if present.map(lambda v: hasattr(v, "isoformat") and hasattr(v, "hour")).all():
-        return pd.to_datetime(series)
-    return series.astype(object).where(series.notna(), None)
+# ---------------------------------------------------------------- coordinate columns
 
 
 def _find_column(table: pd.DataFrame, given: str | None, candidates: tuple[str, ...], role: str) -> str | None:

@@ -13,6 +13,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gis"
 RANK = {
     "_errors": 0, "settings": 0, "_io": 0, "_geodesic": 0, "_cells": 0,
     "crs": 1, "datum": 1, "layers": 1, "readers": 1, "_validate": 1, "pointfile": 1,
+    # parts of a module split by responsibility share its rank: _tables of readers, _proximity_kernels of
+    # proximity, _print_furniture of printmap; _layerspec sits below webmap, beside the other page helpers
+    "_tables": 1, "_proximity_kernels": 5, "_print_furniture": 7, "_layerspec": 7,
     "structure": 2, "gazetteer": 2, "_gazetteer_sources": 2,
     "geocode": 3, "_geocode_match": 3, "_geocode_table": 3, "_geocode_report": 3, "build": 3,
     "network": 4, "routing": 5, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "siting": 7,
@@ -20,25 +23,28 @@ RANK = {
     "maps_default": 9, "review_maps": 9,
     "cli": 10, "__main__": 10,
 }
+#: packages inside gis whose modules all take the package's rank
+SUBPACKAGES = ("build", "cli")
 
-# Lazy re-exports of names that moved up a layer, kept for callers not moved yet: (module, module it re-exports
-# from).  gis.network hands out travel_times & co. of gis.routing for gis/proximity.py; drop the pair (and
-# network.__getattr__) once proximity imports them from gis.routing.
-REEXPORTS = {("network", "routing")}
 
 
 def _imports(path: Path) -> set[str]:
-    """First-level gis modules imported by one file."""
+    """First-level gis modules imported by one file.
+
+    In a sub-package (``gis/build/``, ``gis/cli/``) ``.x`` is a module of the same sub-package (counted as
+    the sub-package) and ``..x`` a first-level gis module.
+    """
     found: set[str] = set()
-    in_build = path.parent.name == "build"
+    sub = path.parent.name if path.parent.name in SUBPACKAGES else None
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
+            names = [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
             if node.level == 0 and node.module and node.module.startswith("gis."):
                 found.add(node.module.split(".")[1])
-            elif node.level == 1 and not in_build:
-                found.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
-            elif node.level == 2 and in_build and node.module:
-                found.add(node.module.split(".")[0])
+            elif node.level == 1:
+                found.update([sub] if sub else names)
+            elif node.level == 2 and sub:
+                found.update(names)
         elif isinstance(node, ast.Import):
             found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("gis."))
     return found
@@ -46,7 +52,7 @@ def _imports(path: Path) -> set[str]:
 
 def _module_of(path: Path) -> str:
     rel = path.relative_to(PACKAGE)
-    return "build" if rel.parts[0] == "build" else rel.stem
+    return rel.parts[0] if rel.parts[0] in SUBPACKAGES else rel.stem
 
 
 @pytest.mark.parametrize("path", sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"),
@@ -55,7 +61,7 @@ def test_imports_only_go_downwards(path):
     module = _module_of(path)
     assert module in RANK, f"{module}: new module; give it a rank in tests/test_architecture.py"
     upward = sorted(m for m in _imports(path)
-                    if m in RANK and RANK[m] > RANK[module] and (module, m) not in REEXPORTS)
+                    if m in RANK and RANK[m] > RANK[module])
     assert not upward, f"gis/{path.relative_to(PACKAGE)} imports higher layers {upward}"
 
 
@@ -63,3 +69,28 @@ def test_the_check_sees_an_upward_import(tmp_path):
     bad = tmp_path / "crs.py"
     bad.write_text("from .webmap import make_map\n", encoding="utf-8")
     assert "webmap" in _imports(bad)
+
+
+def test_the_check_resolves_relative_imports_of_a_sub_package(tmp_path):
+    folder = tmp_path / "cli"
+    folder.mkdir()
+    verb = folder / "maps.py"
+    verb.write_text("from .main import cli\nfrom ..webmap import make_map\nfrom .. import __version__\n"
+                    "from ._output import _write\n", encoding="utf-8")
+    assert _imports(verb) == {"cli", "webmap", "__version__"}
+    inner = PACKAGE / "cli" / "maps.py"
+    assert _module_of(inner) == "cli" and {"cli", "webmap", "layers"} <= _imports(inner)
+
+
+#: inside gis/cli: the shared modules, ranked; every other module is a verb module, which imports only these
+CLI_SHARED = {"main": 0, "options": 1, "_output": 1, "_inputs": 1, "_pairs": 2}
+
+
+@pytest.mark.parametrize("path", sorted(p for p in (PACKAGE / "cli").glob("*.py")
+                                        if p.name not in ("__init__.py", "__main__.py")), ids=lambda p: p.name)
+def test_cli_verb_modules_import_only_the_shared_ones(path):
+    siblings = {node.module.split(".")[0] for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module}
+    rank = CLI_SHARED.get(path.stem, len(CLI_SHARED))
+    wrong = sorted(s for s in siblings if CLI_SHARED.get(s, len(CLI_SHARED)) >= rank)
+    assert not wrong, f"gis/cli/{path.name} imports {wrong}: verbs import only {sorted(CLI_SHARED)}, never each other"

@@ -138,7 +138,7 @@ def test_k_nearest_lists_every_origin_and_rank(project_files):
 
 
 def test_labels_fall_back_to_the_index_for_blank_names(tmp_path):
-    from gis.cli import _label_column, _labels
+    from gis.cli._inputs import _label_column, _labels
 
     frame = pd.DataFrame({"工程名称": ["甲", None, " "], "x": [1, 2, 3]}, index=[10, 11, 12])
     assert _label_column(frame) == "工程名称"

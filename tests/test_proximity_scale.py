@@ -10,7 +10,7 @@ import pyproj
 import pytest
 
 import gis
-import gis.proximity as proximity
+import gis._proximity_kernels as kernels  # the chunk sizes live with the kernels of gis.proximity
 
 GEOD = pyproj.Geod(ellps="GRS80")
 
@@ -48,7 +48,7 @@ def sparse_and_dense():
 def test_within_in_chunks_matches_brute_force_in_order(monkeypatch, sparse_and_dense, chunk_pairs):
     """The sampled estimate (every other origin) falls short, so the reservation grows; small chunks cut
     the origins into many pieces."""
-    monkeypatch.setattr(proximity, "_WITHIN_CHUNK_PAIRS", chunk_pairs)
+    monkeypatch.setattr(kernels, "_WITHIN_CHUNK_PAIRS", chunk_pairs)
     olon, olat, tlon, tlat, d = sparse_and_dense
     radius = 3000.0
     got = gis.within(frame(olon, olat), frame(tlon, tlat), radius)
@@ -85,7 +85,7 @@ def test_within_radius_band_decided_geodesically():
 
 @pytest.mark.parametrize("limit", [None, 4000.0])
 def test_k_nearest_in_chunks_matches_brute_force(monkeypatch, sparse_and_dense, limit):
-    monkeypatch.setattr(proximity, "_NEARESTK_CHUNK", 1000)  # 9 chunks, the last one short
+    monkeypatch.setattr(kernels, "_NEARESTK_CHUNK", 1000)  # 9 chunks, the last one short
     olon, olat, tlon, tlat, d = sparse_and_dense
     rows = np.arange(1, 8192, 2)[:4000]  # origins among the targets
     got = gis.nearest(frame(olon[rows], olat[rows]), frame(tlon, tlat), k=5, max_distance_m=limit)

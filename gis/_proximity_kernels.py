@@ -1,0 +1,510 @@
+"""The kernels of :mod:`gis.proximity`: candidates on plane coordinates, proven geodesic answers.
+
+Each kernel takes plane coordinates (or shapely geometries) in the analysis CRS and
+returns target positions, geodesic distances and tie flags as NumPy arrays; the
+GeoDataFrame-facing functions (:func:`gis.proximity.nearest`, :func:`~gis.proximity.within`,
+:func:`~gis.proximity.od_matrix`) check the layers and frame the results.
+
+The proofs rest on one bound: plane length ``d`` and geodesic ``s`` of any pair satisfy
+``d / k_hi <= s <= d / k_lo`` (``k_lo``/``k_hi`` bound the projection's scale factor over
+the data), so a candidate too far in the plane can neither win nor tie
+(:func:`_nearest1_grid` spells it out).  Distances within ``TIE_TOLERANCE_M`` are a tie,
+won by the target that comes first.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyproj
+import shapely
+from scipy.spatial import cKDTree
+
+from ._geodesic import geodesic_distance, geodesic_from_plane, sampled_tm_scale
+
+
+#: Two distances closer than this (metres) are a tie.
+TIE_TOLERANCE_M = 1e-3
+
+
+def _pair_distance(og: np.ndarray, tg: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+    """Geodesic distance between paired geometries (closest points in the plane)."""
+    if len(og) == 0:
+        return np.zeros(0)
+    line = shapely.shortest_line(og, tg)
+    xy = shapely.get_coordinates(line).reshape(-1, 2, 2)
+    return geodesic_distance(xy[:, 0, 0], xy[:, 0, 1], xy[:, 1, 0], xy[:, 1, 1], crs)
+
+
+
+# --------------------------------------------------------------------------- nearest
+
+
+def _nearest1_points(
+    oxy: np.ndarray,
+    txy: np.ndarray,
+    crs: pyproj.CRS,
+    k_lo: float,
+    k_hi: float,
+    limit: float | None,
+    origin_bounds: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """k = 1 between point layers: a grid pre-pass settles most origins, a cKDTree the rest.
+
+    Targets at the same place are merged first (a tie between them).  Returns
+    target positions (-1 where none within ``limit``), geodesic distances and
+    tie flags.
+    """
+    n = len(oxy)
+    uniq, first_pos, counts = np.unique(txy, axis=0, return_index=True, return_counts=True)
+    duplicates = len(uniq) < len(txy)
+    if not duplicates:  # keep the targets' own order: positions need no translation
+        uniq, first_pos = txy, np.arange(len(txy))
+    tree = cKDTree(uniq)
+    best = np.empty(n, dtype=np.int64)  # position in uniq
+    s_best = np.empty(n)
+    tie = np.zeros(n, dtype=bool)
+    rest = _nearest1_grid(oxy, uniq, first_pos, tree, crs, k_lo, k_hi, origin_bounds, best, s_best, tie)
+    if rest.size:
+        _nearest1_tree(oxy if rest.size == n else oxy[rest], rest, uniq, first_pos, tree, crs, k_hi,
+                       best, s_best, tie)
+    if duplicates:
+        tie |= counts[best] > 1
+        pos = first_pos[best]
+    else:
+        pos = best
+    if limit is not None:
+        far = s_best > limit
+        pos[far] = -1
+        s_best[far] = np.nan
+        tie[far] = False
+    return pos, s_best, tie
+
+
+#: Grid pre-pass of nearest: cells per (unique) target, and at least this many origins per cell.
+_CELLS_PER_TARGET = 128
+_ORIGINS_PER_CELL = 8
+#: Most contenders per cell the pre-pass ranks itself (more: left to the tree).
+_GRID_CONTENDERS = 3
+
+
+def _nearest1_grid(
+    oxy: np.ndarray,
+    uniq: np.ndarray,
+    first_pos: np.ndarray,
+    tree: cKDTree,
+    crs: pyproj.CRS,
+    k_lo: float,
+    k_hi: float,
+    bounds: np.ndarray,
+    best: np.ndarray,
+    s_best: np.ndarray,
+    tie: np.ndarray,
+) -> np.ndarray:
+    """Settle the nearest target of most origins from a grid over them; return the positions left over.
+
+    The proof.  Let a grid cell have centre ``c`` and half-diagonal ``rho``, and
+    let its centre's plane-nearest targets be ``t1, t2, ...`` at ``dc1 <= dc2 <= ...``
+    (one ``cKDTree`` query for all centres).  For an origin ``o`` in the cell the
+    triangle inequality gives ``|o - t1| <= dc1 + rho`` and ``|o - t| >= |c - t| - rho``
+    for every target ``t``.  Plane length ``d`` and geodesic ``s`` satisfy
+    ``d / k_hi <= s <= d / k_lo``, so the geodesic winner has
+    ``s_win <= s(o, t1) <= (dc1 + rho) / k_lo``, and a target ``t`` can neither win
+    nor tie (``s(o, t) <= s_win + TIE_TOLERANCE_M``) unless
+    ``|c - t| <= reach = ((dc1 + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho``.
+    Targets come sorted by distance from ``c``, so if ``dc(r+1) > reach`` the answer
+    for every origin of the cell is among ``t1 .. tr``, decided by their geodesic
+    distances (order and ties as in :func:`_rank_candidates`); ``r = 1`` needs no
+    distance but the winner's.  Cells with more than ``_GRID_CONTENDERS``
+    contenders (near Voronoi vertices) are left to :func:`_nearest1_tree`.
+    """
+    n, m = len(oxy), len(uniq)
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    width, height = maxx - minx, maxy - miny
+    n_cells = min(_CELLS_PER_TARGET * m, n // _ORIGINS_PER_CELL)
+    if m < 2 or n_cells < 256 or not max(width, height) > 0:
+        return np.arange(n)
+    # cell side; the second term keeps nx * ny <= 3 * n_cells + 1 for long thin extents
+    h = max(math.sqrt(width * height / n_cells), max(width, height) / n_cells)
+    nx, ny = int(width / h) + 1, int(height / h) + 1
+    centres = np.empty((ny, nx, 2))
+    centres[:, :, 0] = minx + (np.arange(nx) + 0.5) * h
+    centres[:, :, 1] = (miny + (np.arange(ny) + 0.5) * h)[:, None]
+    q = min(_GRID_CONTENDERS + 1, m)
+    dc, jc = tree.query(centres.reshape(-1, 2), k=q, workers=-1)
+    rho = h * math.sqrt(0.5) * (1.0 + 1e-9) + 1e-6  # margin for rounding of the cell of an origin
+    reach = ((dc[:, 0] + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho
+    contenders = (dc <= reach[:, None]).sum(axis=1)
+    if q < m:
+        contenders[contenders == q] = 0  # a further target may contend: unresolved
+
+    x, y = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(oxy[:, 1])
+    ix = ((x - minx) * (1.0 / h)).astype(np.intp)
+    np.clip(ix, 0, nx - 1, out=ix)
+    cell = ((y - miny) * (1.0 / h)).astype(np.intp)
+    np.clip(cell, 0, ny - 1, out=cell)
+    cell *= nx
+    cell += ix
+    kind = contenders[cell]
+    win = jc[:, 0][cell]
+    ux, uy = np.ascontiguousarray(uniq[:, 0]), np.ascontiguousarray(uniq[:, 1])
+    several = np.flatnonzero(kind >= 2)
+    ranked = np.zeros(0, dtype=np.intp)
+    if several.size:
+        # Plane distances to the contenders pick the plane-nearest; another contender only
+        # matters if it lies within (s_plane_nearest + TIE_TOLERANCE_M) * k_hi of the origin.
+        xs, ys, n_sub, c_sub = x[several], y[several], kind[several], cell[several]
+        width = int(n_sub.max())
+        cand = np.empty((len(several), width), dtype=jc.dtype)
+        for r in range(width):  # column by column: 1-d gathers are much faster than one 2-d one
+            cand[:, r] = np.ascontiguousarray(jc[:, r])[c_sub]
+        d2 = np.full(cand.shape, np.inf)
+        for r in range(width):
+            has = np.flatnonzero(n_sub > r) if r >= 2 else slice(None)
+            cj = cand[has, r]
+            dx = ux[cj] - xs[has]
+            dy = uy[cj] - ys[has]
+            d2[has, r] = dx * dx + dy * dy
+        col = np.argmin(d2, axis=1)
+        rows = np.arange(len(several))
+        d_near = np.sqrt(d2[rows, col])
+        need = (d_near / k_lo + TIE_TOLERANCE_M) * k_hi
+        close = np.count_nonzero(d2 <= (need * need)[:, None], axis=1) > 1
+        win[several] = cand[rows, col]
+        amb = np.flatnonzero(close)  # rare: within a few ppm of equidistant
+        if amb.size:
+            ranked = several[amb]
+            r_cand = cand[amb]
+            r_s = np.full(r_cand.shape, np.inf)
+            fin = np.isfinite(d2[amb])
+            r_o = np.broadcast_to(ranked[:, None], r_cand.shape)[fin]
+            r_s[fin] = geodesic_distance(x[r_o], y[r_o], ux[r_cand[fin]], uy[r_cand[fin]], crs)
+            o2, _, t2, s2, tie2 = _rank_candidates(np.broadcast_to(np.arange(amb.size)[:, None], r_cand.shape)[fin],
+                                                   r_cand[fin], r_s[fin], 1, order_key=first_pos[r_cand[fin]])
+            win[ranked[o2]] = t2
+    best[:] = win
+    s_best[:] = geodesic_distance(x, y, ux[win], uy[win], crs)
+    if ranked.size:
+        s_best[ranked[o2]] = s2
+        tie[ranked[o2]] = tie2
+    return np.flatnonzero(kind == 0)
+
+
+def _nearest1_tree(
+    of: np.ndarray,
+    rows: np.ndarray,
+    uniq: np.ndarray,
+    first_pos: np.ndarray,
+    tree: cKDTree,
+    crs: pyproj.CRS,
+    k_hi: float,
+    best: np.ndarray,
+    s_best: np.ndarray,
+    tie: np.ndarray,
+) -> None:
+    """Nearest target of the origins ``of`` (at ``rows`` of the result) by a k = 2 tree query.
+
+    The plane-nearest ``t1`` at geodesic ``s1`` is the answer unless a target lies
+    within ``(s1 + TIE_TOLERANCE_M) * k_hi`` in the plane (no other can be
+    geodesically nearer or tied, see :func:`_nearest1_grid`).  The second
+    plane-nearest tells; the rare origins where it is that close get every
+    target within that radius ranked by geodesic distance.
+    """
+    q = min(2, len(uniq))
+    d, j = tree.query(of, k=q, workers=-1)
+    if q == 1:
+        j1, d2 = j, np.full(len(of), np.inf)
+    else:
+        j1, d2 = j[:, 0], d[:, 1]
+    s1 = geodesic_distance(of[:, 0], of[:, 1], uniq[j1, 0], uniq[j1, 1], crs)
+    need = (s1 + TIE_TOLERANCE_M) * k_hi  # a rival must lie closer than this in the plane
+    amb = np.flatnonzero(d2 <= need)  # rare: origins in the ~ppm-wide band between two targets
+    tie_f = np.zeros(len(of), dtype=bool)
+    if amb.size:
+        lists = tree.query_ball_point(of[amb], need[amb])
+        lens = np.fromiter((len(c) for c in lists), dtype=np.int64, count=amb.size)
+        cand = np.fromiter((c for cs in lists for c in cs), dtype=np.int64, count=int(lens.sum()))
+        row = np.repeat(np.arange(amb.size), lens)
+        s = geodesic_distance(of[amb][row, 0], of[amb][row, 1], uniq[cand, 0], uniq[cand, 1], crs)
+        r_o, r_rank, r_u, r_s, r_tie = _rank_candidates(row, cand, s, 2, order_key=first_pos[cand])
+        win = r_rank == 1
+        j1[amb[r_o[win]]] = r_u[win]
+        s1[amb[r_o[win]]] = r_s[win]
+        tie_f[amb[r_o[win]]] = r_tie[win]
+    best[rows] = j1
+    s_best[rows] = s1
+    tie[rows] = tie_f
+
+
+def _rank_candidates(
+    opos: np.ndarray, tpos: np.ndarray, s: np.ndarray, k: int, *, order_key: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sort candidates by (origin, distance, target position); keep the first k per origin.
+
+    Distances within ``TIE_TOLERANCE_M`` of each other count as equal, so the
+    target that comes first (``order_key``, default ``tpos``) wins a tie.
+    """
+    key = tpos if order_key is None else order_key
+    s_class = np.floor(s / TIE_TOLERANCE_M)
+    order = np.lexsort((key, s_class, opos))
+    opos, tpos, s = opos[order], tpos[order], s[order]
+    starts = np.r_[0, np.flatnonzero(opos[1:] != opos[:-1]) + 1]
+    rank = np.arange(len(opos)) - np.repeat(starts, np.diff(np.r_[starts, len(opos)])) + 1
+    # a tie: the next or previous candidate of the same origin is within tolerance
+    same_next = np.r_[(opos[1:] == opos[:-1]) & (np.abs(s[1:] - s[:-1]) <= TIE_TOLERANCE_M), False]
+    tie = same_next | np.r_[False, same_next[:-1]]
+    keep = rank <= k
+    return opos[keep], rank[keep], tpos[keep], s[keep], tie[keep]
+
+
+#: Origins per chunk of :func:`_nearestk_points`: its (origins, candidates) work arrays stay in cache
+#: (on large inputs, touching fresh memory costs more than the arithmetic).
+_NEARESTK_CHUNK = 1 << 15
+
+
+def _nearestk_points(
+    oxy: np.ndarray, txy: np.ndarray, k: int, crs: pyproj.CRS, k_hi: float, limit: float | None
+) -> tuple[np.ndarray, ...]:
+    """k nearest between point layers, chunk by chunk of origins (:func:`_nearestk_chunk`)."""
+    n = len(oxy)
+    tree = cKDTree(txy)
+    tm = sampled_tm_scale(crs, oxy[:, 0], oxy[:, 1])
+    pos = np.empty((n, k), dtype=np.int64)
+    dist = np.empty((n, k))
+    tie = np.empty((n, k), dtype=bool)
+    # the first k + 1 plane candidates of every origin in one threaded query, as the kernel would
+    ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
+    d_all, j_all = tree.query(oxy, k=min(k + 1, len(txy)), workers=-1, distance_upper_bound=ub)
+    for a in range(0, n, _NEARESTK_CHUNK):
+        b = min(n, a + _NEARESTK_CHUNK)
+        _nearestk_chunk(oxy[a:b], txy, tree, k, crs, tm, k_hi, limit, pos[a:b], dist[a:b], tie[a:b],
+                        first=(d_all[a:b], j_all[a:b]))
+    # in the dtypes a MultiIndex keeps its codes in (no conversion of millions of codes later)
+    origin_pos = np.repeat(np.arange(n, dtype=_code_dtype(n)), k)
+    rank = np.tile(np.arange(1, k + 1, dtype=_code_dtype(k + 1)), n)
+    return origin_pos, rank, pos.ravel(), dist.ravel(), tie.ravel()
+
+
+def _code_dtype(n: int) -> type:
+    """The integer dtype pandas keeps the codes of a level with ``n`` labels in."""
+    return np.int8 if n < 2**7 else np.int16 if n < 2**15 else np.int32 if n < 2**31 else np.int64
+
+
+def _nearestk_chunk(
+    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: Any, k_hi: float,
+    limit: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
+    first: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """k nearest of some origins: query k + 1 plane candidates, widen where the proof fails.
+
+    Works on (origins, candidates) matrices: each row is re-ranked by geodesic
+    distance (ties by target position), and is final when its last plane
+    candidate is too far to beat the k-th geodesic one.  Writes every row of
+    ``pos`` (-1 where no target), ``dist`` (NaN there) and ``tie``.  ``first``: the
+    (distances, targets) of the first k + 1 plane candidates of these origins.
+    """
+    n, m = len(oxy), len(txy)
+    ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
+    pos[:] = -1
+    dist[:] = np.nan
+    tie[:] = False
+    todo = np.arange(n)
+    q = min(k + 1, m)
+    first_round = True  # the first round covers every origin: slices instead of index arrays
+    while todo.size:
+        if first_round:
+            d, j = first
+        else:
+            # the few origins a round leaves unproven: one thread (starting threads costs more)
+            d, j = tree.query(oxy[todo], k=q, workers=-1 if todo.size > 8192 else 1, distance_upper_bound=ub)
+        d, j = d.reshape(len(todo), q), j.reshape(len(todo), q)
+        valid = np.isfinite(d)
+        all_valid = bool(valid.all())
+        jj = j if all_valid else np.where(valid, j, 0)
+        ox = (oxy[:, 0] if first_round else oxy[todo, 0])[:, None]
+        s = None if tm is None else geodesic_from_plane(d if all_valid else np.where(valid, d, 0.0), ox,
+                                                        txy[jj, 0], tm)
+        if s is None:
+            s = geodesic_distance(ox, (oxy[:, 1] if first_round else oxy[todo, 1])[:, None], txy[jj, 0], txy[jj, 1], crs)
+        if not all_valid:
+            s[~valid] = np.inf
+        if limit is not None:
+            s[s > limit] = np.inf
+        # re-rank by (distance class, target position); the plane order is almost always right already
+        cls = np.floor(s / TIE_TOLERANCE_M)
+        c0, c1 = cls[:, :-1], cls[:, 1:]
+        unsorted = np.flatnonzero(((c1 < c0) | ((c1 == c0) & (jj[:, 1:] < jj[:, :-1]))).any(axis=1))
+        if unsorted.size:
+            order = np.lexsort((jj[unsorted], cls[unsorted]), axis=1)
+            s[unsorted] = np.take_along_axis(s[unsorted], order, axis=1)
+            jj = jj.copy() if jj is j else jj
+            jj[unsorted] = np.take_along_axis(jj[unsorted], order, axis=1)
+        kth = s[:, k - 1] if k <= q else np.full(len(todo), np.inf)
+        last_d = d[:, -1]
+        # proven: every target in reach seen, or the last plane candidate cannot beat the k-th
+        proven = ~np.isfinite(last_d) | (q >= m) | (last_d > (kth + TIE_TOLERANCE_M) * k_hi)
+        # every row is written; the unproven ones are overwritten by the next, wider round
+        sk = s[:, :k]
+        with np.errstate(invalid="ignore"):  # inf - inf where fewer targets are in reach
+            gap = s[:, 1 : k + 1] - s[:, : min(k, q - 1)]  # rank r + 1 minus rank r
+            np.abs(gap, out=gap)
+            close = gap <= TIE_TOLERANCE_M
+        tie_k = np.zeros(sk.shape, dtype=bool)
+        tie_k[:, : close.shape[1]] |= close[:, :k]
+        tie_k[:, 1:] |= close[:, : k - 1]
+        rows = slice(None) if first_round else todo
+        w = sk.shape[1]
+        if limit is None and all_valid:
+            pos[rows, :w], dist[rows, :w], tie[rows, :w] = jj[:, :k], sk, tie_k
+        else:
+            fin = np.isfinite(sk)
+            pos[rows, :w] = np.where(fin, jj[:, :k], -1)
+            dist[rows, :w] = np.where(fin, sk, np.nan)
+            tie[rows, :w] = tie_k & fin
+        todo = todo[~proven]
+        q = min(2 * q, m)
+        first_round = False
+
+
+def _nearestk_general(
+    og: np.ndarray, tg: np.ndarray, k: int, crs: pyproj.CRS, k_lo: float, k_hi: float, limit: float | None
+) -> tuple[np.ndarray, ...]:
+    """k nearest for any geometries with an STRtree: search radius grown until the k-th is proven."""
+    n, m = len(og), len(tg)
+    tree = shapely.STRtree(tg)
+    near = tree.query_nearest(og, return_distance=True, all_matches=False)
+    d1 = np.full(n, np.inf)
+    d1[near[0][0]] = near[1]
+    radius = d1 * k_hi / k_lo + TIE_TOLERANCE_M * k_hi
+    if k > 1:
+        radius = np.maximum(2.0 * radius, 1.0)
+    if limit is not None:
+        radius = np.minimum(radius, (limit + TIE_TOLERANCE_M) * k_hi)
+    todo = np.arange(n)
+    parts = []
+    while todo.size:
+        oi, ti = tree.query(og[todo], predicate="dwithin", distance=radius[todo])
+        s = _pair_distance(og[todo][oi], tg[ti], crs)
+        if limit is not None:
+            s = np.where(s > limit, np.inf, s)
+        counts = np.bincount(oi, minlength=todo.size)
+        kth = np.full(todo.size, np.inf)
+        if oi.size:
+            o2, r2, _, s2, _ = _rank_candidates(oi, ti, s, k)
+            at_k = (r2 == k) & np.isfinite(s2)
+            kth[o2[at_k]] = s2[at_k]
+        capped = np.zeros(todo.size, dtype=bool) if limit is None else \
+            radius[todo] >= (limit + TIE_TOLERANCE_M) * k_hi
+        proven = (counts >= m) | capped | (np.isfinite(kth) & ((kth + TIE_TOLERANCE_M) * k_hi <= radius[todo]))
+        keep = proven[oi]
+        parts.append((todo[oi[keep]], ti[keep], s[keep]))
+        grow = ~proven
+        new_r = np.where(np.isfinite(kth), (kth + TIE_TOLERANCE_M) * k_hi * 1.000001, 2.0 * radius[todo])
+        if limit is not None:
+            new_r = np.minimum(new_r, (limit + TIE_TOLERANCE_M) * k_hi)
+        radius[todo[grow]] = new_r[grow]
+        todo = todo[grow]
+    opos = np.concatenate([p[0] for p in parts])
+    tpos = np.concatenate([p[1] for p in parts])
+    s = np.concatenate([p[2] for p in parts])
+    fin = np.isfinite(s)
+    opos, rank, tpos, s, tie = _rank_candidates(opos[fin], tpos[fin], s[fin], k)
+    if k == 1:  # one row per origin, aligned
+        pos = np.full(n, -1, dtype=np.int64)
+        dist = np.full(n, np.nan)
+        tie1 = np.zeros(n, dtype=bool)
+        pos[opos], dist[opos], tie1[opos] = tpos, s, tie
+        return np.arange(n), np.ones(n, dtype=int), pos, dist, tie1
+    return opos, rank, tpos, s, tie
+
+
+# --------------------------------------------------------------------------- within
+
+
+#: Pairs per chunk of origins in :func:`_within_points`: its work arrays stay in cache.
+_WITHIN_CHUNK_PAIRS = 1 << 16
+
+
+def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float, crs: pyproj.CRS, *,
+                   k_lo: float, sort: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of points within ``radius`` geodesic metres, in origin order, written once.
+
+    Origins are taken in chunks of consecutive positions.  Each chunk is one
+    ``cKDTree.sparse_distance_matrix`` against the targets' tree; its pairs are
+    corrected to geodesic lengths, filtered and (with ``sort``) ordered by
+    (origin, distance, target) while they are in cache, then written straight
+    into the result arrays.  Chunks come in origin order, so the pairs of all
+    origins are never sorted together, and no pair is copied twice.  The result
+    arrays are reserved for the number of pairs estimated from a sample of
+    origins (pages never written cost no memory) and grown if that falls short.
+    A plane length ``d`` has geodesic length at most ``d / k_lo``: chunks whose
+    longest pair is under ``radius * k_lo`` need no comparison with the radius.
+    """
+    n = len(oxy)
+    ttree = cKDTree(txy)
+    tm = sampled_tm_scale(crs, oxy[:, 0], oxy[:, 1])
+    step = max(1, n // 4096)  # a sample of origins for the number of pairs to expect
+    counts = ttree.query_ball_point(oxy[::step], reach, return_length=True)
+    per_origin = float(counts.mean()) if len(counts) else 0.0
+    chunk = int(min(n, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))
+    capacity = int(per_origin * n * 1.05) + 4096
+    out_i = np.empty(capacity, dtype=np.int64)
+    out_j = np.empty(capacity, dtype=np.int64)
+    out_s = np.empty(capacity)
+    filled = 0
+    inside = radius * k_lo  # every plane length up to this is within the radius geodesically
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        pairs = cKDTree(oxy[a:b], balanced_tree=False).sparse_distance_matrix(ttree, reach, output_type="ndarray")
+        if len(pairs) == 0:
+            continue
+        i, j, d = pairs["i"], pairs["j"], pairs["v"]
+        s = None if tm is None else geodesic_from_plane(d, oxy[a:b, 0][i], txy[j, 0], tm, overwrite=True)
+        if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
+            s = geodesic_distance(oxy[a + i, 0], oxy[a + i, 1], txy[j, 0], txy[j, 1], crs)
+        if d.max() > inside:
+            keep = s <= radius
+            if not keep.all():
+                i, j, s = i[keep], j[keep], s[keep]
+        k = len(s)
+        if filled + k > capacity:  # the sample underestimated: grow by half again
+            capacity = max(filled + k, capacity + capacity // 2)
+            out_i, out_j, out_s = (np.concatenate([v[:filled], np.empty(capacity - filled, dtype=v.dtype)])
+                                   for v in (out_i, out_j, out_s))
+        part = slice(filled, filled + k)
+        if sort:
+            order = _pair_order(i, j, s)
+            np.take(i, order, out=out_i[part])
+            np.take(j, order, out=out_j[part])
+            np.take(s, order, out=out_s[part])
+        else:
+            out_i[part], out_j[part], out_s[part] = i, j, s
+        out_i[part] += a
+        filled += k
+    if filled < capacity // 2:  # far fewer than estimated: do not hold the reservation
+        return out_i[:filled].copy(), out_j[:filled].copy(), out_s[:filled].copy()
+    return out_i[:filled], out_j[:filled], out_s[:filled]
+
+
+def _pair_order(opos: np.ndarray, tpos: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Order of pairs by origin, then distance, then target: one float sort instead of a 3-key lexsort.
+
+    The key ``opos * R + s`` (``R`` a power of two above every ``s``, so the
+    product is exact) orders by origin, and within an origin by distance
+    (rounding to the key's precision is monotone, so it can only merge distances
+    less than ~1e-6 m apart, never swap them); equal keys are then ordered by
+    target.
+    """
+    if len(s) == 0:
+        return np.zeros(0, dtype=np.intp)
+    r = 2.0 ** math.ceil(math.log2(float(s.max()) + 2.0))
+    key = opos.astype(float)
+    key *= r
+    key += s
+    order = np.argsort(key)
+    ks = key[order]
+    if (ks[1:] == ks[:-1]).any():  # coincident targets, or distances within the key's precision
+        order = np.lexsort((tpos, key))
+    return order

@@ -1,0 +1,215 @@
+"""The ``lzgis`` command group: global options, per-run :class:`State`, and errors as one line each.
+
+Library errors become ``lzgis: error: <reason>`` (exit status 2), unexpected ones
+``lzgis: internal error: …`` (exit status 1); library warnings are shown on stderr and
+kept for the run's record (see :mod:`gis.cli`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import click
+
+from .._errors import GisError
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+# ---------------------------------------------------------------- errors, progress, warnings
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class Failure(click.ClickException):
+    """Bad input: one line on stderr, exit status 2."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file: TextIO | None = None) -> None:  # noqa: D102 - click API
+        click.echo(f"lzgis: error: {_one_line(self.format_message())}", err=True)
+
+
+class InternalFailure(click.ClickException):
+    """An unexpected exception (a bug): one line on stderr, exit status 1."""
+
+    exit_code = EXIT_INTERNAL
+
+    def show(self, file: TextIO | None = None) -> None:  # noqa: D102 - click API
+        click.echo(f"lzgis: internal error: {_one_line(self.format_message())} "
+                   "(set LZGIS_DEBUG=1 for the traceback and report it)", err=True)
+
+
+@dataclass
+class State:
+    """Per-invocation settings and the notes (warnings) collected on the way."""
+
+    quiet: bool = False
+    notes: list[str] = field(default_factory=list)
+    absolute_paths: bool = False
+    csv_formulas: str = "neutralise"
+    input_crs: str | None = None
+    make_valid: bool = False
+    labels: dict[str, str] = field(default_factory=dict)  # layer role (origins, gdf …) -> the file as given
+    staging: Any = None  # gis._io.Staging of this run's outputs
+    overwrite: bool = False
+
+    def stage(self) -> Any:
+        """The Staging of this run's outputs (created on first use)."""
+        if self.staging is None:
+            from .._io import Staging
+
+            self.staging = Staging()
+        return self.staging
+
+    def step(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(f"lzgis: {message}", err=True)
+
+    def warn(self, message: str) -> None:
+        message = _one_line(message)
+        self.notes.append(message)
+        click.echo(f"lzgis: warning: {message}", err=True)
+
+
+class _Group(click.Group):
+    """Turns library errors into one-line messages and shows library warnings."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        state = ctx.ensure_object(State)
+
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: TextIO | None = None, line: str | None = None) -> None:
+            state.warn(str(message))
+
+        class _ToNotes(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                state.warn(record.getMessage())
+
+        handler = _ToNotes(level=logging.WARNING)
+        logger = logging.getLogger("gis")
+        logger.addHandler(handler)
+        with contextlib.ExitStack() as stack, warnings.catch_warnings():
+            stack.callback(logger.removeHandler, handler)
+            warnings.simplefilter("ignore")
+            warnings.filterwarnings("always", category=UserWarning)
+            for category in (DeprecationWarning, FutureWarning):
+                warnings.filterwarnings("ignore", category=category)
+            warnings.showwarning = show
+            try:
+                return super().invoke(ctx)
+            except click.exceptions.UsageError as exc:  # a bad option value: one line, not the usage text
+                verb = exc.ctx.info_name if exc.ctx is not None and exc.ctx.parent is not None else None
+                hint = f" (see 'lzgis {verb} -h')" if verb else " (see 'lzgis -h')"
+                raise Failure(f"{exc.format_message()}{hint}") from exc
+            except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+                raise
+            except (GisError, FileNotFoundError, FileExistsError, IsADirectoryError, UnicodeError) as exc:
+                raise Failure(_cli_words(_os_text(exc), state)) from exc
+            except KeyboardInterrupt:
+                click.echo("lzgis: interrupted; nothing was written.", err=True)
+                ctx.exit(130)
+            except OSError as exc:
+                from .._io import is_write_error, write_error
+
+                if is_write_error(exc):
+                    raise Failure(str(write_error(exc, exc.filename or "the output"))) from exc
+                if os.environ.get("LZGIS_DEBUG"):
+                    raise
+                raise InternalFailure(f"{type(exc).__name__}: {exc}") from exc
+            except Exception as exc:
+                if os.environ.get("LZGIS_DEBUG"):
+                    raise
+                raise InternalFailure(f"{type(exc).__name__}: {exc}") from exc
+            finally:
+                if state.staging is not None:
+                    state.staging.discard()
+
+
+def _os_text(exc: BaseException) -> str:
+    """An error's message without the ``[Errno 17]`` prefix of OSError."""
+    if isinstance(exc, OSError) and not isinstance(exc, GisError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename and str(exc.filename) not in exc.strerror \
+            else str(exc.strerror)
+    return str(exc)
+
+
+#: Library wording (Python calls) -> command-line wording, applied to error messages shown by ``lzgis``.
+_CLI_WORDS: list[tuple[str, str]] = [
+    (r"(?:[Cc]all |[Ss]et it (?:first )?with |declare it: |with )?gdf\.set_crs\(\s*'?(EPSG:[0-9<>a-z]+)'?"
+     r"(?:,\s*allow_override=True)?\s*\)", r"declare it with --input-crs \1"),
+    (r"(?:[Cc]all |[Ss]et it (?:first )?with |with )?gdf\.set_crs\(\.\.\.\)(?:, then reproject with "
+     r"gis\.to_analysis_crs\(gdf\))?", "declare it with --input-crs EPSG:<code>"),
+    (r"repair them with gdf\.make_valid\(\) or gdf\.buffer\(0\)", "repair them with --make-valid"),
+    (r"\(drop them with gdf\[~gdf\.geometry\.is_empty\]\)", "(fill in or delete those rows)"),
+    (r"\b([a-z]+)_col=(?:\.\.\.)?", lambda m: f"--{m.group(1)}-col "),
+    (r"overwrite=True \(--overwrite on the command line\)", "--overwrite"),
+    (r"--overwrite \(overwrite=True\)", "--overwrite"),
+    (r"encoding=\.\.\. in Python, --input-encoding on the command line", "--input-encoding"),
+    (r"(?:pass )?(?:the right )?encoding=\.\.\. \(--input-encoding\)", "pass --input-encoding"),
+    (r"\(gis\.geocode_table, `lzgis geocode`\)", "(`lzgis geocode`)"),
+    (r"\(`lzgis geocode`, gis\.geocode_table\)", "(`lzgis geocode`)"),
+    (r"export with encoding='utf-8'", "export with --encoding utf-8"),
+    (r"^distances_m:", "--distances:"),
+    (r" \(gis\.settings\.max_buffer_m\)", ""),
+]
+
+
+def _cli_words(message: str, state: State | None = None) -> str:
+    """A library message in the words of the command line: options instead of Python calls, files not ``gdf``.
+
+    >>> _cli_words("origins: has no CRS. Set it with gdf.set_crs(...).", State(labels={"origins": "a.csv"}))
+    'a.csv (origins): has no CRS. declare it with --input-crs EPSG:<code>.'
+    >>> _cli_words("no name column. Name it with name_col=...")
+    'no name column. Name it with --name-col'
+    """
+    import re
+
+    for pattern, replacement in _CLI_WORDS:
+        message = re.sub(pattern, replacement, message)
+    for role, spec in (state.labels.items() if state is not None else ()):
+        prefix = f"{role}:"
+        if message.startswith(prefix) and spec != role:
+            message = f"{spec} ({'layer' if role == 'gdf' else role}):" + message[len(prefix):]
+            break
+    return message.replace("  ", " ").strip()
+
+
+
+# ---------------------------------------------------------------- the command group
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.version_option(package_name="liuzhou-gis", prog_name="lzgis")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool) -> None:
+    """Spatial-planning toolkit for Liuzhou (柳州市).
+
+    LAYER arguments take a shipped layer name (see `lzgis layers`), structure:NAME
+    (see `lzgis structures`) or a file (.gpkg[:layer], .geojson, .shp, .csv/.xlsx with
+    lon/lat columns).  Outputs are never overwritten without --overwrite, and each run
+    is recorded in manifest.json beside its outputs.  Exit status 2 means bad input.
+    """
+    ctx.ensure_object(State).quiet = quiet
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``lzgis`` console script; returns the exit status."""
+    try:
+        status = cli.main(args=argv, prog_name="lzgis", standalone_mode=False)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("lzgis: aborted.", err=True)
+        return 130
+    return status if isinstance(status, int) else 0

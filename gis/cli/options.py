@@ -1,0 +1,115 @@
+"""Options shared by the verbs: outputs, how to read the inputs, distances; checked before any input is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from .._errors import InputError
+from .main import State
+
+_FORMATS = ("gpkg", "geojson", "shp", "csv", "xlsx")
+
+
+def _set_state(name: str) -> Callable:
+    """An option callback storing the value on the invocation's State (no new function parameter)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            setattr(ctx.ensure_object(State), name, value)
+        return value
+
+    return callback
+
+
+def _output_options(*, default: str | None = None, help_text: str = "Output file; the format follows its suffix.") -> Callable:
+    def decorate(fn: Callable) -> Callable:
+        fn = click.option("--csv-formulas", type=click.Choice(["neutralise", "keep"]), default="neutralise",
+                          show_default=True, expose_value=False, callback=_set_state("csv_formulas"),
+                          help="CSV text cells starting with = + - @ tab CR: prefixed with ' so a spreadsheet "
+                               "shows them as text (neutralise), or written raw (keep).")(fn)
+        fn = click.option("--absolute-paths", is_flag=True, expose_value=False, callback=_set_state("absolute_paths"),
+                          help="Record absolute paths (and the working folder) in manifest.json instead of "
+                               "paths relative to it.")(fn)
+        fn = click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")(fn)
+        fn = click.option("--overwrite", is_flag=True, help="Replace existing outputs (refused otherwise).")(fn)
+        fn = click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), required=default is None,
+                          default=default, help=help_text)(fn)
+        return fn
+
+    return decorate
+
+
+def _input_encoding_option(fn: Callable) -> Callable:
+    """--input-encoding, --input-crs and --make-valid: how to read the input files of a verb."""
+    fn = click.option("--make-valid", is_flag=True, expose_value=False, callback=_set_state("make_valid"),
+                      help="Repair invalid polygons of the input files (shapely make_valid), with a warning "
+                           "naming the rows; refused otherwise.")(fn)
+    fn = click.option("--input-crs", metavar="CRS", expose_value=False, callback=_check_crs,
+                      help="CRS of the input files' coordinates (e.g. EPSG:4326 for lon/lat, EPSG:4545 for "
+                           "CGCS2000 3-degree GK CM 108E): declares it for files that have none, and replaces a "
+                           "wrong one, with a warning (the coordinates are relabelled, not transformed).")(fn)
+    return _input_encoding_only_option(fn)
+
+
+def _check_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    import pyproj
+
+    try:
+        crs = pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError:
+        raise click.BadParameter(f"{value!r} is not a CRS; give an EPSG code such as EPSG:4326 or EPSG:4545.") \
+            from None
+    code = crs.to_epsg()
+    ctx.ensure_object(State).input_crs = f"EPSG:{code}" if code else crs.to_wkt()
+    return value
+
+
+def _input_encoding_only_option(fn: Callable) -> Callable:
+    return click.option(
+        "--input-encoding", metavar="CODEC", callback=_check_codec,
+        help="Text encoding of the CSV/TXT and Shapefile inputs of this command (e.g. utf-16, gb18030, big5); "
+             "default: detected (byte-order mark, else UTF-8, else GBK; a Shapefile's .cpg).",
+    )(fn)
+
+
+def _check_codec(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import codecs
+
+    if value is None:
+        return None
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding {value!r}; give a codec name such as utf-8, gbk, gb18030, "
+                                 "utf-16 or big5.") from None
+    return value
+
+
+def _distance_option(value: float | None, *, name: str) -> float | None:
+    """Refuse a NaN/infinite/negative distance before any input is read."""
+    from .._validate import distance
+
+    return None if value is None else distance(value, name=name)
+
+
+def _distances(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.replace("，", ",").split(",") if v.strip()]
+    except ValueError:
+        raise InputError(f"--distances {text!r}: give metres separated by commas, e.g. 1000,3000,5000.") from None
+    from .._validate import distances
+
+    return distances(values, name="--distances")
+
+
+def _max_target_precision_option(fn: Callable) -> Callable:
+    return click.option(
+        "--max-target-precision-m", type=click.FloatRange(min=0), metavar="METRES",
+        help="Only targets located at least this precisely (their precision_m) count; e.g. 5000 keeps those "
+             "placed at a township or better and leaves out those known only by their county or city.",
+    )(fn)
