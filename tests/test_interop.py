@@ -282,3 +282,21 @@ def test_python_m_gis_is_lzgis():
     assert done.returncode == 0 and done.stdout.startswith("lzgis, version "), done
     listed = subprocess.run([sys.executable, "-m", "gis", "--help"], capture_output=True, text=True)
     assert listed.returncode == 0 and "export" in listed.stdout
+
+
+def test_cli_crs_option_on_export(tmp_path):
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "gis", "-q", *args], capture_output=True, text=True)
+
+    assert run("export", "townships", "--crs", "EPSG:4490", "-o", str(tmp_path / "t.gpkg")).returncode == 0
+    assert pyogrio.read_info(tmp_path / "t.gpkg", layer="t")["crs"] == "EPSG:4490"
+    assert run("export", "townships", "--crs", "EPSG:4545", "-o", str(tmp_path / "t.shp")).returncode == 0
+    assert (tmp_path / "t.prj").read_text(encoding="ascii").startswith('PROJCS["CGCS2000_3_Degree_GK_CM_108E"')
+    import json
+
+    runs = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["runs"]
+    assert [r["outputs"][0]["crs"] for r in runs] == ["EPSG:4490", "EPSG:4545"]
+    assert "t.fulltext.csv" in runs[1]["outputs"][0]["parts"]  # published and recorded with the other parts
+    bad = run("export", "townships", "--crs", "柳州", "-o", str(tmp_path / "x.gpkg"))
+    assert bad.returncode == 2 and "not a coordinate reference system" in bad.stderr
+    assert not (tmp_path / "x.gpkg").exists()
