@@ -12,10 +12,9 @@
 * the GeoPackage schema extension: ``gpkg_data_columns`` rows giving each field
   its Chinese title (``name`` and ``title``), registered in ``gpkg_extensions``.
 
-Machine field names stay as they are.  Titles come from ``layers/columns.yaml``
-(column → ``{title: …}``) when it exists, else from the popup labels
-(``fields``) of ``layers/map_styles.yaml``.  Presentation only: nothing here
-changes the data.
+Machine field names stay as they are.  Titles come from the popup labels
+(``fields``) of ``layers/map_styles.yaml``, else from ``layers/columns.yaml``
+(:mod:`gis._columns`).  Presentation only: nothing here changes the data.
 """
 
 from __future__ import annotations
@@ -28,8 +27,8 @@ from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
 
+from ._columns import column_title
 from ._mapstyle import map_styles
-from .layers import layers_dir, read_yaml
 
 _PX_MM = 0.2646  # one CSS pixel (1/96 inch) in millimetres
 _SHAPES = {"circle": "circle", "star": "star", "diamond": "diamond", "square": "square", "triangle": "triangle"}
@@ -37,22 +36,23 @@ QGIS_VERSION = "3.22.16-Białowieża"
 
 
 def column_titles(columns: list[str]) -> dict[str, str]:
-    """Chinese titles of ``columns`` that have one (``layers/columns.yaml``, else the map's popup labels).
+    """Chinese titles of ``columns`` that have one: the web map's field labels, else ``layers/columns.yaml``.
+
+    The popup labels (``fields`` of ``layers/map_styles.yaml``) come first
+    because they name what the shipped layers' fields mean (``status`` is a
+    project's 状态 there, a geocoding status in the column table); every other
+    column gets its title from :func:`gis._columns.column_title`.
 
     Examples
     --------
-    >>> column_titles(["name", "county", "no_such_column"])["county"]
-    '区县'
+    >>> t = column_titles(["name", "status", "area_ha", "no_such_column"])
+    >>> t["status"], t["area_ha"], "no_such_column" in t
+    ('状态', '面积（公顷）', False)
     """
-    titles: dict[str, str] = {}
-    path = layers_dir() / "columns.yaml"
-    table = (read_yaml(path) or {}) if path.exists() else {}
-    entries = table.get("columns") if isinstance(table, dict) else None
     popup = map_styles().get("fields") or {}
+    titles: dict[str, str] = {}
     for column in columns:
-        entry = (entries or {}).get(column)
-        title = entry.get("title") if isinstance(entry, dict) else entry if isinstance(entry, str) else None
-        title = title or popup.get(column)
+        title = popup.get(column) or column_title(column)
         if title:
             titles[column] = str(title)
     return titles
