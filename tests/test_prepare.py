@@ -17,6 +17,7 @@ from gis import datum
 from gis._errors import CRSError, DatumError, InputError
 from gis.cli import cli
 from gis.prepare import check_crs, prepare_layer
+from gis.routing import travel_times
 
 
 def invoke(*args: str):
@@ -168,7 +169,7 @@ def _analyses(bad: gpd.GeoDataFrame):
         "review": lambda: gis.review(bad, counties),
         "site_suitability": lambda: gis.site_suitability(bad, near={"物流": (hubs, 20000)}),
         "coverage": lambda: gis.coverage_by(bad, counties, by="name"),
-        "travel_times": lambda: gis.routing.travel_times(net, bad, hubs),
+        "travel_times": lambda: travel_times(net, bad, hubs),
     }
 
 
