@@ -91,9 +91,13 @@ def _corners(bounds: tuple) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fits_city(crs: pyproj.CRS, bounds: tuple) -> bool:
+    """Whether the coordinates' extent, read in ``crs``, reaches the municipality (with ``CITY_MARGIN_DEG``)."""
     lon, lat = _to_lonlat(crs, *_corners(bounds))
-    return bool(np.isfinite(lon).all() and np.isfinite(lat).all()
-                and _crs.in_liuzhou(lon, lat, margin_deg=CITY_MARGIN_DEG).all())
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return False
+    minx, miny, maxx, maxy = _crs.LIUZHOU_BOUNDS
+    m = CITY_MARGIN_DEG
+    return bool(lon.min() <= maxx + m and lon.max() >= minx - m and lat.min() <= maxy + m and lat.max() >= miny - m)
 
 
 def proposed_crs(bounds: tuple) -> str | None:
