@@ -22,7 +22,12 @@ stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing liuzhou-gis[$extras] into .venv" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
+  # pip's and setuptools' chatter goes to a log, shown only when the install fails
+  if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]" >.venv/pip-install.log 2>&1; then
+    cat .venv/pip-install.log >&2
+    echo "setup: pip install failed (log: .venv/pip-install.log)" >&2
+    exit 1
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
