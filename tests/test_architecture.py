@@ -18,7 +18,7 @@ RANK = {
     "_tables": 1, "_proximity_kernels": 5, "_print_furniture": 7, "_layerspec": 7,
     "structure": 2, "gazetteer": 2, "_gazetteer_sources": 2,
     "geocode": 3, "_geocode_match": 3, "_geocode_table": 3, "_geocode_report": 3, "build": 3,
-    "network": 4, "routing": 5, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "siting": 7,
+    "network": 4, "routing": 5, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "drive": 6, "siting": 7,
     "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_workbook": 7, "manifest": 7, "printmap": 7, "webmap": 8,
     "maps_default": 9, "review_maps": 9,
     "cli": 10,
