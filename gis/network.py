@@ -299,7 +299,7 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
     if bad.any():
         lo, hi = SPEED_RANGE_KMH
         raise InputError(
-            f"{name}: speeds must be {lo:g}–{hi:g} km/h; rows {list(gdf.index[bad][:5])} have "
+            f"{name}: speeds must be positive and within {lo:g}–{hi:g} km/h; rows {list(gdf.index[bad][:5])} have "
             f"{[float(x) for x in speed[bad][:5]]} ({', '.join(used)}). Fix or drop those rows."
         )
     if not np.isfinite(detour).all() or (detour < 1.0).any():
