@@ -168,7 +168,7 @@ def road_network(roads: TravelNetwork | gpd.GeoDataFrame | str | os.PathLike = "
 
     Examples
     --------
-    >>> road_network("roads").n_nodes > 1000
+    >>> road_network("roads").n_nodes > 500
     True
     """
     if isinstance(roads, TravelNetwork):
