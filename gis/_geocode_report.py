@@ -14,13 +14,70 @@ import pandas as pd
 import shapely
 
 from . import datum as _datum
+from ._columns import value_title
 from ._geocode_match import _geocode_row
 from ._geocode_table import _bad_coordinate_cells, _num, check_coordinates, coordinate_precision_m
 from .gazetteer import Gazetteer, normalise_text
 
 #: Columns of the report, in order.
 REPORT_COLUMNS = ["row", "name", "place", "status", "method", "decided_by", "geocode_level", "precision_m", "lon",
-                  "lat", "matched", "candidates", "flags", "reason", "osm_id"]
+                  "lat", "matched", "candidates", "flags", "reason_zh", "reason", "osm_id"]
+
+#: What each flag adds to the Chinese reason.
+_FLAG_REASONS_ZH = {
+    "outside_liuzhou": "文字所指地点在柳州市域外",
+    "swapped_corrected": "表中经度、纬度填反，已按正确顺序使用",
+    "out_of_area": "坐标在柳州市域外，请核对",
+    "gcj02_suspected": "坐标与文字所指地点的偏移和高德/腾讯（GCJ-02）坐标一致；如坐标从高德/腾讯地图复制，请声明坐标系 gcj02",
+}
+
+
+def reason_zh(rec: dict[str, Any]) -> str:
+    """The reason of a report row in Chinese, built from its fields (status, method, level, matches, flags).
+
+    The English ``reason`` keeps the details (the exact cells, the gazetteer's basis); this one says what
+    was decided and what to do.
+
+    Examples
+    --------
+    >>> reason_zh({"status": "ambiguous", "method": "gazetteer", "candidates": "新兴村(柳江区); 新兴村(鹿寨县)",
+    ...            "flags": ""})
+    '地名有多个同名地点（新兴村(柳江区)、新兴村(鹿寨县)），无法确定：请在地点中写明县区或乡镇，或填写坐标'
+    """
+    status, method = rec.get("status"), rec.get("method")
+    flags = [f for f in str(rec.get("flags") or "").split(";") if f]
+    precision = rec.get("precision_m")
+    around = (f"，位置精度约 {float(precision):.0f} 米"
+              if isinstance(precision, (int, float)) and precision == precision else "")
+    level = rec.get("geocode_level")
+    level_zh = value_title("geocode_level", level) if level else ""
+    parts = []
+    if method == "override":
+        parts.append(f"采用覆盖文件中人工核定的位置{around}")
+    elif method == "coordinates":
+        parts.append(f"采用表中坐标{around}")
+    elif status == "matched":
+        matched = "、".join(m.strip().replace("name:", "名称:") for m in str(rec.get("matched") or "").split(";")
+                           if m.strip())
+        by = value_title("decided_by", rec.get("decided_by")) or "地名"
+        at = f"，定位到{level_zh}级" if level_zh else ""
+        parts.append(f"按{by}匹配到「{matched}」{at}{around}" if matched else f"按{by}定位{at}{around}")
+    elif status == "ambiguous":
+        candidates = "、".join(c.strip() for c in str(rec.get("candidates") or "").split(";") if c.strip())
+        parts.append(f"地名有多个同名地点（{candidates}），无法确定：请在地点中写明县区或乡镇，或填写坐标")
+    elif "outside_liuzhou" in flags:
+        parts.append("文字所指地点在柳州市域外，未定位")
+    elif rec.get("place") or rec.get("name"):
+        parts.append(f"地名库中找不到「{rec.get('place') or rec.get('name')}」所指的地点：请写明乡镇、村或地标名称，"
+                     "或填写坐标")
+    else:
+        parts.append("名称和地点都为空：请填写地点或坐标")
+    if "bad_coordinates" in flags:
+        parts.append("坐标单元格无法读取，" + ("已改按文字定位" if status == "matched" and method == "gazetteer"
+                                             else "未按坐标定位"))
+    parts += [_FLAG_REASONS_ZH[f] for f in flags
+              if f in _FLAG_REASONS_ZH and not (f == "outside_liuzhou" and status != "matched")]
+    return "；".join(parts)
 
 
 def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
@@ -136,8 +193,10 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *,
     for rec in records:
         rec.pop("_text", None)
         rec.pop("_datum", None)
+        rec["reason_zh"] = reason_zh(rec)
     report = pd.DataFrame(records, columns=REPORT_COLUMNS)
     report.attrs["encoding"] = encoding
+    report.attrs["for_reading"] = True  # written (gis.export) with Chinese titles and codes
     matched = (report["status"] == "matched").to_numpy()
     geoms = np.full(len(report), None, dtype=object)
     if matched.any():

@@ -37,6 +37,24 @@ CSV (``.csv``) and Excel (``.xlsx``), for tables
     Excel's quote prefix; Excel stores no empty text, so ``""`` reads back as
     missing there.
 
+Headers for reading
+-------------------
+An Excel workbook is read by people: its first row shows the Chinese titles of
+``layers/columns.yaml`` (``area_ha`` → ``面积（公顷）``, ``<class>_area_ha`` →
+``<class> 面积（公顷）``, ``lon`` → ``经度``; names the file does not know, such
+as the user's own Chinese columns, are kept), numbers keep full precision but
+are *shown* through the file's number formats (公顷 ``0.00``, 亩 ``0.0``, %
+``0.0``, metres ``0``), columns are as wide as their content (a CJK character
+counts double), the header row is frozen and filtered, and a last sheet
+``字段说明`` (工作表, 字段, 机器名, 单位, 说明) maps every title back to its machine
+name.  :func:`gis.readers.read_vector` and :func:`gis.readers.read_table` read
+such a workbook back with the machine names.  ``headers="machine"`` writes the
+machine names instead.  CSV keeps the machine names unless asked
+(``headers="zh"``) or unless the table is a report for people
+(``attrs["for_reading"]``, as the geocoding report): such a report is written
+with the titles and its codes in Chinese (``matched`` → ``已定位``, the
+``values`` of ``layers/columns.yaml``) in either format.
+
 Text holding a NUL character is refused for GeoPackage, GeoJSON and Shapefile
 (GDAL would cut it off there); a Shapefile export warns about text with leading
 or trailing spaces, which DBF readers drop.
@@ -87,6 +105,7 @@ def export(
     encoding: str = "utf-8",
     overwrite: bool = False,
     csv_formulas: str = "neutralise",
+    headers: str | None = None,
 ) -> Path:
     """Write a layer or a table to a file that reads back with the same names, values and geometry.
 
@@ -117,6 +136,11 @@ def export(
         with a leading apostrophe ``'``, as OWASP recommends; ``"keep"``
         writes the raw text (``--csv-formulas keep``).  Numbers (``-5``) are
         never changed; Excel output always stores text as text.
+    headers : {"zh", "machine"}, optional
+        The first row: the Chinese titles of ``layers/columns.yaml`` (with the
+        ``字段说明`` sheet in Excel) or the machine names.  Default: ``"zh"``
+        for Excel and for a table marked ``attrs["for_reading"]``, else
+        ``"machine"``.  Other formats always keep the machine names.
 
     Returns
     -------
@@ -158,6 +182,11 @@ def export(
         )
     if csv_formulas not in ("neutralise", "keep"):
         raise InputError(f"export: csv_formulas must be 'neutralise' or 'keep', got {csv_formulas!r}.")
+    reading = bool(data.attrs.get("for_reading"))
+    if headers is None:
+        headers = "zh" if fmt == "xlsx" or reading else "machine"
+    if headers not in ("zh", "machine"):
+        raise InputError(f"export: headers must be 'zh' (Chinese titles) or 'machine' (column names), got {headers!r}.")
     _check_free(path, fmt, overwrite=overwrite)
     name = layer or path.stem
     frame = _with_index_columns(data)
@@ -170,10 +199,13 @@ def export(
     elif fmt == "shp":
         _write_shapefile(frame, path, encoding=encoding, overwrite=overwrite)
     elif fmt == "csv":
-        _write_csv(_nullable_as_objects(frame), path, encoding=encoding, overwrite=overwrite,
-                   neutralise=csv_formulas == "neutralise")
+        table = _nullable_as_objects(frame)
+        if headers == "zh":
+            table = for_reading(table_for_export(table), values=reading)
+        _write_csv(table, path, encoding=encoding, overwrite=overwrite, neutralise=csv_formulas == "neutralise")
     else:
-        _write_xlsx(_nullable_as_objects(frame), path, sheet=name, overwrite=overwrite)
+        _write_xlsx(_nullable_as_objects(frame), path, sheet=name, overwrite=overwrite, headers=headers,
+                    values=reading)
     return path
 
 
@@ -628,12 +660,43 @@ def _excel_value(value: Any) -> Any:
     return value
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str, overwrite: bool = False) -> None:
+def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str, overwrite: bool = False, headers: str = "zh",
+                values: bool = False) -> None:
     _check_sheet_names([sheet], path, fix="Pass another layer= (the sheet name).")
     table = table_for_export(frame)
     if len(table) + 1 > _EXCEL_ROWS:
         raise InputError(f"export {path.name}: {len(table)} rows exceed Excel's {_EXCEL_ROWS - 1}; write CSV.")
-    _write_sheets({sheet: table}, path, overwrite=overwrite)
+    _write_sheets({sheet: table}, path, overwrite=overwrite, headers=headers, values=values)
+
+
+def for_reading(table: pd.DataFrame, *, values: bool = True) -> pd.DataFrame:
+    """A table as people read it: Chinese titles (``layers/columns.yaml``) and, with ``values``, codes in Chinese.
+
+    With ``values``, a code column with a Chinese twin (``verdict`` beside
+    ``verdict_zh``) is left out: the twin shows it.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"name": ["甲"], "status": ["matched"], "precision_m": [30.0]})
+    >>> for_reading(t).columns.tolist(), for_reading(t)["定位状态"].tolist()
+    (['名称', '定位状态', '定位精度（米）'], ['已定位'])
+    """
+    return _shown(table, values=values)[0]
+
+
+def _shown(table: pd.DataFrame, *, values: bool) -> tuple[pd.DataFrame, list[str]]:
+    """The table with titles (and Chinese codes), and the machine name of each of its columns."""
+    from ._columns import has_codes, reading_columns, values_for_reading
+
+    columns = [c for c in table.columns if not (values and has_codes(str(c)) and f"{c}_zh" in table.columns)]
+    out = table[columns].copy() if len(columns) != len(table.columns) else table.copy()
+    if values:
+        for column in out.columns:
+            out[column] = values_for_reading(out[column])
+    titles = reading_columns([str(c) for c in out.columns])
+    machine = [str(c) for c in out.columns]
+    out.columns = [titles[c] for c in machine]
+    return out, machine
 
 
 def _excel_text_cell(cell: Any) -> None:
@@ -660,18 +723,40 @@ def _check_sheet_names(names: list[str], path: Path, *, fix: str) -> None:
         )
 
 
-def _write_sheets(tables: dict[str, pd.DataFrame], path: Path, *, overwrite: bool = False) -> None:
+def _write_sheets(tables: dict[str, pd.DataFrame], path: Path, *, overwrite: bool = False, headers: str = "zh",
+                  values: bool = False) -> None:
     """One .xlsx of ``{sheet name: exported table}`` (see :func:`table_for_export`), written atomically.
 
     Every value Excel cannot hold (timezone-aware times, over-long text, control
     characters) is reported at once before anything is written; text starting
-    with ``=`` is stored as text, never a formula.  Shared by :func:`export` and
+    with ``=`` is stored as text, never a formula.  With ``headers="zh"`` the
+    first rows show the Chinese titles (and, with ``values``, codes in Chinese;
+    see :func:`for_reading`) and a last sheet ``字段说明`` maps them back to the
+    machine names.  Every sheet: numbers shown through the number format of
+    their column (``layers/columns.yaml``), columns fitted to their content,
+    the header row frozen and filtered.  Shared by :func:`export` and
     :func:`gis._workbook.write_workbook`.
     """
+    from ._columns import FIELDS_HEADER, FIELDS_SHEET, column_format, column_note, column_unit
+
     openpyxl = require("openpyxl", extra="excel", feature="Excel export")
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     _check_sheet_names([str(name) for name in tables], path, fix="Rename the sheet.")
+    machine: dict[str, list[str]] = {}
+    if headers == "zh":
+        if FIELDS_SHEET in tables:
+            raise InputError(f"export {path.name}: the sheet name {FIELDS_SHEET!r} is the workbook's list of fields; "
+                             "pass another layer= (the sheet name), or headers='machine'.")
+        shown = {}
+        for name, table in tables.items():
+            shown[name], machine[name] = _shown(table, values=values)
+        fields = [(name, title, column, column_unit(column) or "", column_note(column) or "")
+                  for name in shown for title, column in zip(shown[name].columns, machine[name])]
+        tables = {**shown, FIELDS_SHEET: pd.DataFrame(fields, columns=list(FIELDS_HEADER))}
+    else:
+        machine = {name: [str(c) for c in table.columns] for name, table in tables.items()}
+    machine.setdefault(FIELDS_SHEET, [])
     where = (lambda name: f"sheet {name!r} ") if len(tables) > 1 else (lambda name: "")
     problems = []
     sheets = {}
@@ -680,9 +765,9 @@ def _write_sheets(tables: dict[str, pd.DataFrame], path: Path, *, overwrite: boo
         for column in table.columns:
             if ILLEGAL_CHARACTERS_RE.search(str(column)):
                 problems.append(f"{where(name)}column name {str(column)!r}: contains control characters Excel refuses")
-        for row, values in zip(table.index, table.itertuples(index=False, name=None)):
+        for row, values_ in zip(table.index, table.itertuples(index=False, name=None)):
             cells = []
-            for column, value in zip(table.columns, values):
+            for column, value in zip(table.columns, values_):
                 try:
                     value = _excel_value(value)
                 except InputError:
@@ -711,6 +796,53 @@ def _write_sheets(tables: dict[str, pd.DataFrame], path: Path, *, overwrite: boo
             for cell in row:
                 if isinstance(cell.value, str):
                     _excel_text_cell(cell)
-        ws.freeze_panes = "A2"
+        formats = [column_format(c) for c in machine.get(name) or [str(c) for c in table.columns]]
+        _format_sheet(ws, formats)
     with atomic_write(path, overwrite=overwrite) as tmp:
         book.save(tmp)
+
+
+#: Rows looked at to fit a column's width, and the widest column (in Excel's character units).
+_WIDTH_ROWS = 2000
+_MAX_WIDTH = 60
+
+
+def _format_sheet(ws: Any, formats: list[str | None]) -> None:
+    """Number formats per column, widths fitted to the content, the header frozen and filtered."""
+    from openpyxl.utils import get_column_letter
+
+    widths = [0] * len(formats)
+    for r, row in enumerate(ws.iter_rows()):
+        for i, cell in enumerate(row[:len(formats)]):
+            value = cell.value
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if number and r > 0 and formats[i]:
+                cell.number_format = formats[i]
+            if r <= _WIDTH_ROWS and value is not None:
+                widths[i] = max(widths[i], _shown_width(value, formats[i] if number else None))
+    for i, width in enumerate(widths):
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(max(width + 2, 6), _MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    if formats:
+        ws.auto_filter.ref = ws.dimensions
+
+
+def _shown_width(value: Any, number_format: str | None) -> int:
+    """Characters a cell shows, a CJK (wide) character counting double.
+
+    >>> _shown_width("面积（公顷）", None), _shown_width(21.33333332509647, "0.00"), _shown_width(True, None)
+    (12, 5, 4)
+    """
+    import unicodedata
+
+    if isinstance(value, float) and number_format is not None and set(number_format) <= set("0.#"):
+        decimals = len(number_format.split(".")[1]) if "." in number_format else 0
+        text = f"{value:.{decimals}f}"
+    elif isinstance(value, float):
+        text = f"{value:.10g}"
+    elif isinstance(value, (_dt.datetime, _dt.date)):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    line = max(text.split("\n"), key=len) if "\n" in text else text
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)

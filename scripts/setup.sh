@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up liuzhou-gis in ./.venv (idempotent). Usage: scripts/setup.sh [--test]
 #   --test  also install the test tools and the Debian packages the tests need
-#           (chromium, poppler-utils) when they are missing.  fonts-noto-cjk (Chinese text in the
+#           (chromium, poppler-utils, libreoffice-calc-nogui) when they are missing.  fonts-noto-cjk (Chinese text in the
 #           print maps) is installed for every run when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,13 +28,15 @@ if [ ! -f "$stamp" ]; then
 fi
 
 # Debian packages: a CJK font for the print maps (PDF/PNG) of the main run and the tests; for the tests also
-# chromium (browser tests) and poppler-utils (pdftotext / pdfinfo read the printed maps back).
+# chromium (browser tests), poppler-utils (pdftotext / pdfinfo read the printed maps back) and LibreOffice Calc
+# (soffice --convert-to csv reads the workbooks as an official's spreadsheet shows them).
 need=()
 fonts=$(fc-list 2>/dev/null || true)
 case "$fonts" in *"Noto Sans CJK"*) ;; *) need+=(fonts-noto-cjk) ;; esac
 if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then

@@ -284,7 +284,7 @@ def test_excel_keeps_types_and_text_that_looks_like_a_formula(tmp_path):
     import openpyxl
 
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["站点"]
+    assert book.sheetnames == ["站点", "字段说明"]
     cell = book["站点"]["H2"]
     assert book["站点"]["H1"].value == "备注" and cell.value == "=1+1" and cell.data_type == "s"
     back = read_vector(out)
@@ -387,5 +387,6 @@ def test_nullable_columns_from_analyses_write_empty_cells(tmp_path):
     for suffix in ("xlsx", "csv"):
         out = gis.export(result, tmp_path / f"r.{suffix}")
         back = pd.read_excel(out) if suffix == "xlsx" else pd.read_csv(out, encoding="utf-8-sig")
-        assert back["within_uncertainty"].isna().tolist() == [False, True]
-        assert bool(back["within_uncertainty"].iloc[0]) == bool(result["within_uncertainty"].iloc[0])
+        column = "在不确定范围内" if suffix == "xlsx" else "within_uncertainty"  # Excel shows the Chinese title
+        assert back[column].isna().tolist() == [False, True]
+        assert bool(back[column].iloc[0]) == bool(result["within_uncertainty"].iloc[0])
