@@ -6,6 +6,7 @@ import json
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyproj
 import pytest
@@ -14,10 +15,11 @@ from click.testing import CliRunner
 from shapely.geometry import LineString, Point
 
 import gis
+from gis._columns import column_title
 from gis._errors import InputError
 from gis.cli import cli
 from gis.network import travel_network
-from gis.readers import read_vector
+from gis.readers import read_table, read_vector
 from gis.routing import travel_times
 
 GEOD = pyproj.Geod(ellps="GRS80")
@@ -151,8 +153,11 @@ def test_cli_drive_to_a_table_or_a_layer(tmp_path, suffix):
     res = invoke("drive", str(_origins_csv(tmp_path)), "county_seats", "-o", str(out))
     assert res.exit_code == 0, res.output
     assert "outside_network 1" in res.stderr and "unplaced 1" in res.stderr
-    t = read_vector(out) if suffix == ".gpkg" else (pd.read_excel(out) if suffix == ".xlsx"
+    t = read_vector(out) if suffix == ".gpkg" else (read_table(out) if suffix == ".xlsx"  # titles mapped back
                                                    else pd.read_csv(out, encoding="utf-8-sig"))
+    if suffix == ".xlsx":  # people read Chinese titles
+        assert [c.value for c in openpyxl.load_workbook(out).worksheets[0][1]][1:5] == \
+            ["目标", "目标索引", "行车时间（分钟）", "行驶里程（公里）"]
     assert list(t["项目名称"]) == ["柳州站旁", "怀化项目", "未定位项目", "鹿寨站旁"]
     assert t["minutes"].notna().tolist() == [True, False, False, True]
     assert list(t["target"].fillna("")) == ["城中区", "", "", "鹿寨县"] or t["target"].iloc[0] in ("柳南区", "城中区")
@@ -261,7 +266,7 @@ def test_cli_review_and_site_accept_a_road_file(tmp_path):
                  "--no-map", "-o", str(tmp_path / "r.xlsx"))
     assert res.exit_code == 0, res.output
     comp = pd.read_excel(tmp_path / "r.xlsx", sheet_name="方案比选")
-    assert comp["drive_min"].notna().all() and set(comp["seat_name"]) == {"鹿寨县"}
+    assert comp[column_title("drive_min")].notna().all() and set(comp[column_title("seat_name")]) == {"鹿寨县"}
     osm = tmp_path / "area.osm"
     from test_network_roads import write_osm
 
