@@ -88,51 +88,29 @@ def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
                      + rec["reason"])
 
 
-#: Rows needed before a table's coordinates are judged to be GCJ-02 rather than what it declares.
-_GCJ_MIN_ROWS = 3
-#: Floor of the standard error of the mean displacement (m): coordinates rounded to 1e-4 degree scatter ~5 m.
-_GCJ_MIN_SE_M = 5.0
-
-
 def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
     """Flag a table whose WGS-84 coordinates sit where GCJ-02 ones would: ~550 m from the places its text names.
 
-    For each row with coordinates declared WGS-84/CGCS2000 and a place found from its text, compare the
-    displacement (coordinates − text place) with the GCJ-02 offset at that place.  The table is flagged
-    when the mean displacement is closer to the GCJ-02 offset than to zero by more than twice its standard
-    error (from the rows' own scatter about the mean); each agreeing row gets the flag ``gcj02_suspected``.
+    For each row with coordinates declared WGS-84/CGCS2000 and a place found from its text, the displacement
+    (coordinates − text place) is judged by :func:`gis.datum.gcj02_displacement_test`; each agreeing row of a
+    flagged table gets the flag ``gcj02_suspected``.
     """
     rows = [r for r in records if r.get("_text") and r.get("_datum") in ("wgs84", "cgcs2000")]
-    if len(rows) < _GCJ_MIN_ROWS:
-        return
-    lon0, lat0 = np.array([r["_text"][0] for r in rows]), np.array([r["_text"][1] for r in rows])
-    glon, glat = _datum.convert(lon0, lat0, src="wgs84", dst="gcj02")
-    mx = 111320.0 * np.cos(np.radians(lat0))
-    my = 110574.0
-    disp = np.column_stack([(np.array([r["lon"] for r in rows]) - lon0) * mx,
-                            (np.array([r["lat"] for r in rows]) - lat0) * my])
-    off = np.column_stack([(np.asarray(glon) - lon0) * mx, (np.asarray(glat) - lat0) * my])
-    mean_disp, mean_off = disp.mean(axis=0), off.mean(axis=0)
-    # The standard error of the mean displacement, from the rows' own scatter about it: precision_m is only an
-    # upper radius (a facility anywhere in its township claims ~13 km), so a table of precise points is judged by
-    # how tightly its displacements agree, and a scattered table needs many rows before it is flagged.
-    resid = disp - mean_disp
-    se = max(float(np.sqrt(np.sum(resid ** 2) / max(len(rows) - 1, 1) / len(rows))), _GCJ_MIN_SE_M)
-    to_gcj, to_zero = float(np.hypot(*(mean_disp - mean_off))), float(np.hypot(*mean_disp))
-    if not (to_gcj < to_zero and to_zero - to_gcj > 2 * se and to_gcj < 0.5 * float(np.hypot(*mean_off))):
+    verdict = _datum.gcj02_displacement_test([r["_text"][0] for r in rows], [r["_text"][1] for r in rows],
+                                             [r["lon"] for r in rows], [r["lat"] for r in rows])
+    if not verdict.suspected:
         return
     agreeing = []
-    for r, d, o in zip(rows, disp, off):
-        if np.hypot(*(d - o)) < np.hypot(*d):
+    for r, agrees in zip(rows, verdict.agreeing):
+        if agrees:
             r["flags"] = ";".join(f for f in (r["flags"], "gcj02_suspected") if f)
             r["reason"] += ("; these coordinates sit where GCJ-02 (Amap/Tencent) coordinates of the place its text "
                             "names would: if they were copied from 高德/腾讯 maps, declare the datum gcj02")
             agreeing.append(r["row"])
-    bearing = float(np.degrees(np.arctan2(mean_disp[0], mean_disp[1]))) % 360
     warnings.warn(
-        f"{where}: the coordinates of {len(rows)} rows sit on average {to_zero:.0f} m from the places their text "
-        f"names, towards {bearing:.0f}° (the GCJ-02 offset here is {np.hypot(*mean_off):.0f} m towards "
-        f"{float(np.degrees(np.arctan2(mean_off[0], mean_off[1]))) % 360:.0f}°): they look like GCJ-02 (Amap/Tencent) "
+        f"{where}: the coordinates of {verdict.n} rows sit on average {verdict.mean_m:.0f} m from the places their "
+        f"text names, towards {verdict.bearing_deg:.0f}° (the GCJ-02 offset here is {verdict.offset_m:.0f} m towards "
+        f"{verdict.offset_bearing_deg:.0f}°): they look like GCJ-02 (Amap/Tencent) "
         f"coordinates declared WGS-84. Rows {', '.join(map(str, agreeing[:10]))} are flagged gcj02_suspected; "
         "if they were copied from 高德/腾讯 maps, declare it (--datum gcj02, datum='gcj02' or a 坐标系 column).",
         UserWarning, stacklevel=3)

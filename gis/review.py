@@ -204,7 +204,9 @@ def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[
         return gdf
     key = normalise_datum(str(declared), where=f"{layer} datum")
     if key == "wgs84":
-        return gdf
+        out = gdf.copy()
+        out.attrs["datum"] = "wgs84"
+        return out
     label = {"gcj02": "GCJ-02", "bd09": "BD-09"}[key]
     if gdf.crs is not None and not gdf.crs.is_geographic:
         raise CRSError(
@@ -215,6 +217,7 @@ def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[
     out = convert_gdf(gdf if gdf.crs is not None else gdf.set_crs("EPSG:4326"), src=key, dst="wgs84")
     notes.append(f"{layer}: declared {label}; every vertex converted to WGS-84 with gis.datum "
                  f"(the offset at Liuzhou is about 550 m).")
+    out.attrs["datum"] = "wgs84"  # converted: gis.prepare must not convert it again
     return out
 
 
@@ -245,12 +248,10 @@ def _check_geometry(gdf: gpd.GeoDataFrame, *, layer: str, allowed: tuple[str, ..
 
 
 def _to_analysis(gdf: gpd.GeoDataFrame, *, layer: str) -> gpd.GeoDataFrame:
-    from ._validate import _check_coordinates_match_crs
+    """The layer in the analysis CRS through :func:`gis.prepare.prepare_frame` (CRS and datum checked there)."""
+    from .prepare import prepare_frame
 
-    if gdf.crs is None:
-        _crs.detect_crs(gdf, layer=layer)  # raises unless zone-prefixed Gauss-Kruger
-    _check_coordinates_match_crs(gdf, layer=layer)
-    return _crs.to_analysis_crs(gdf, layer=layer)
+    return prepare_frame(gdf, name=layer)
 
 
 def _disk(x: np.ndarray, y: np.ndarray, radius_plane: np.ndarray) -> np.ndarray:

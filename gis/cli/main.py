@@ -57,6 +57,7 @@ class State:
     csv_formulas: str = "neutralise"
     input_crs: str | None = None
     make_valid: bool = False
+    strict: bool = False  # --strict: refuse a geocoded table's rows without a position
     labels: dict[str, str] = field(default_factory=dict)  # layer role (origins, gdf …) -> the file as given
     staging: Any = None  # gis._io.Staging of this run's outputs
     overwrite: bool = False

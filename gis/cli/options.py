@@ -43,7 +43,11 @@ def _output_options(*, default: str | None = None, help_text: str = "Output file
 
 
 def _input_encoding_option(fn: Callable) -> Callable:
-    """--input-encoding, --input-crs and --make-valid: how to read the input files of a verb."""
+    """--input-encoding, --input-crs, --make-valid and --strict: how to read the input files of a verb."""
+    fn = click.option("--strict", is_flag=True, expose_value=False, callback=_set_state("strict"),
+                      help="Refuse input rows without a position (a geocoded table's unmatched rows), naming "
+                           "them; by default they stay in the output with the note 未定位 (or the geocoder's "
+                           "reason) and a warning counts them.")(fn)
     fn = click.option("--make-valid", is_flag=True, expose_value=False, callback=_set_state("make_valid"),
                       help="Repair invalid polygons of the input files (shapely make_valid), with a warning "
                            "naming the rows; refused otherwise.")(fn)
