@@ -190,20 +190,22 @@ def _names(gdf: pd.DataFrame) -> np.ndarray:
     return text
 
 
-def _placed(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-
-
-def _reach(net: TravelNetwork, gdf: gpd.GeoDataFrame, max_access_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _reach(net: TravelNetwork, gdf: gpd.GeoDataFrame, max_access_m: float, *, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(flag, 备注, metres to the nearest line)`` of every row: ``unplaced``, ``outside_network``,
-    ``off_network`` or ``""``."""
+    ``off_network`` or ``""``.  Unplaced rows are found by :func:`gis.prepare.prepare_layer` (the one way in of
+    every analysis), which also checks the CRS and datum and keeps a geocoder's reason."""
+    from .prepare import UNPLACED_NOTE, prepare_layer
+
     n = len(gdf)
     flag = np.full(n, "", dtype=object)
     note = np.full(n, "", dtype=object)
     dist = np.full(n, np.nan)
-    placed = _placed(gdf)
-    flag[~placed], note[~placed] = "unplaced", "未定位：没有坐标，未计算行车时间"
+    prep = prepare_layer(gdf, name=name)
+    placed = np.asarray(prep.placed, dtype=bool)
+    reasons = prep.notes().to_numpy(dtype=object)
+    flag[~placed] = "unplaced"
+    note[~placed] = [f"{UNPLACED_NOTE}：" + (str(r) if r and r != UNPLACED_NOTE else "没有坐标") + "，未计算行车时间"
+                     for r in reasons[~placed]]
     if not placed.any():
         return flag, note, dist
     pts = np.asarray(gdf[placed].to_crs(net.crs).geometry.values, dtype=object)
@@ -305,7 +307,7 @@ def drive(
     net = road_network(roads, speeds=speeds)
     notes = [f"路网：{net.n_nodes} 个节点，{len(net.edges)} 段；速度来自 {net.speeds_from}"
              + ("（含示意线，时间仅供参考）" if net.schematic else "")] + list(net.notes)
-    o_flag, o_note, _ = _reach(net, src, reach)
+    o_flag, o_note, _ = _reach(net, src, reach, name="origins")
     ok = o_flag == ""
     o_ok = src[ok].reset_index(drop=True)
     o_ok = o_ok.set_geometry(shapely.centroid(np.asarray(o_ok.geometry.values, dtype=object)))
@@ -315,7 +317,7 @@ def drive(
     tsrc = _validate.as_frame(targets, layer="targets")
     if tsrc.crs is None:
         raise InputError("targets: has no CRS; declare it (gdf.set_crs('EPSG:4326') for lon/lat).")
-    t_flag, t_note, _ = _reach(net, tsrc, reach)
+    t_flag, t_note, _ = _reach(net, tsrc, reach, name="targets")
     t_ok_mask = t_flag == ""
     t_labels = _names(tsrc)
     if (~t_ok_mask).any():

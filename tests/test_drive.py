@@ -97,6 +97,9 @@ def test_origin_in_another_province_and_an_unplaced_row_get_a_word_not_a_number(
     assert np.isfinite(r["minutes"].iloc[0]) and r["minutes"].iloc[1:].isna().all()
     assert r["road_km"].iloc[1:].isna().all() and r["target"].iloc[1:].isna().all()
     assert "路网范围之外" in r["备注"].iloc[1] and "未定位" in r["备注"].iloc[2]
+    # a geocoded table's unmatched row keeps the geocoder's reason (gis.prepare, the one way in)
+    g = o.assign(geocode_status=["matched", "matched", "unmatched"], reason=["", "", "地名库中没有"])
+    assert gis.drive(g, seats, roads=net)["备注"].iloc[2] == "未定位：地名库中没有，未计算行车时间"
     # the same in the matrix and the service areas
     m = gis.drive(o, seats, roads=net, matrix=True)
     assert len(m) == 3 * len(seats)
