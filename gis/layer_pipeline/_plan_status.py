@@ -129,13 +129,6 @@ def _short_source(f: Any) -> str:
     return str(f.get("section") or "").split("·")[0] or str(f.get("source_file") or "")
 
 
-def _evidence_zh(f: Any) -> str:
-    """``；依据 …`` for a row whose status comes from the network evidence of corridor_routing.yaml."""
-    if str(f.get("status_basis", "")) != "network_evidence":
-        return ""
-    return f"；依据 layers/network/corridor_routing.yaml：{f.get('status_evidence', '')}"
-
-
 def status_words_zh() -> dict[str, str]:
     """The Chinese word of each status class (``status_zh`` of ``layers/map_styles.yaml``), for user text.
 
@@ -166,8 +159,8 @@ def share_status(layers: dict[str, gpd.GeoDataFrame], groups: list[list[tuple[st
         gdf["status_zh_own"] = gdf["status_zh"]
         gdf["status_basis_own"] = gdf["status_basis"]
         gdf["status_from"] = ""
-        gdf["status_by_source"] = [f"{i}（{_short_source(f)}）：{f['status_zh'] or '—'}（{zh.get(f['status'], f['status'])}"
-                                   f"{_evidence_zh(f)}）" for i, (_, f) in zip(gdf["id"], gdf.iterrows())]
+        gdf["status_by_source"] = [f"{i}（{_short_source(f)}）：{f['status_zh'] or '—'}（{zh.get(f['status'], f['status'])}）"
+                                   for i, (_, f) in zip(gdf["id"], gdf.iterrows())]
     for group in groups:
         rows = [(n, i, layers[n].index[layers[n]["id"].astype(str) == i][0]) for n, i in group
                 if n in layers and len(layers[n]) and (layers[n]["id"].astype(str) == i).any()]
