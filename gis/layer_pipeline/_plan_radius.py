@@ -20,6 +20,7 @@ import pyproj
 
 from .._errors import LayerError
 from ..layers import load_layer, read_yaml
+from ._plan_points import area_precision
 
 SEAT_FILE = "sources/seat_radius.yaml"
 TRUTH_FILE = "sources/location_truth.yaml"
@@ -119,6 +120,8 @@ def apply_seat_radius(gdf: gpd.GeoDataFrame, root: Path, rules: dict[str, Any] |
         extra = next((float(e.get("extra_m") or 0) for e in rules.get("at_seat_rows") or []
                       if str(f["id"]) in [str(x) for x in e["ids"]]), 0.0)
         new = max(base + extra, float(t["precision_m"]))
+        area, _ = area_precision(new, f.get("area_mu"), f.get("area_km2"))  # never below the stated area's radius
+        new = float(area) if area is not None else new
         if new >= float(f["precision_m"]):
             continue
         out.at[i, "radius_basis"] = (f"seat of {t['name']} ({'county seat ' if is_seat else ''}{kind}, "
