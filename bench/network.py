@@ -49,6 +49,8 @@ from gis._io import write_text  # noqa: E402
 from gis.network import _access_legs  # noqa: E402
 from gis.routing import _direct_m, _with_access, nearest_by_time, travel_times  # noqa: E402
 
+import network_calibration  # noqa: E402  (bench/ is on sys.path)
+
 GEOD = pyproj.Geod(ellps="GRS80")
 
 
@@ -159,10 +161,9 @@ def path_road_m(net, a_xy: np.ndarray, b_xy: np.ndarray) -> tuple[float, float]:
     return float(dist[ib]), total
 
 
-#: Typical drive times by car from the central city (approximate, general knowledge of the expressway routes; NOT
-#: measured and not from the plans): what a plausible model should roughly reproduce.
-COMMON_KNOWLEDGE_MIN = {"柳江区": "20–30", "柳城县": "40–50", "鹿寨县": "40–50", "融水苗族自治县": "70–90",
-                        "融安县": "80–100", "三江侗族自治县": "120–150"}
+#: Published / commonly known drive times from the city centre, with their sources in layers/network/calibration.yaml.
+PUBLISHED_MIN = {p["name"]: p["published_min"] for p in network_calibration.read_yaml(
+    network_calibration.layers_dir() / network_calibration.CALIBRATION_FILE)["places"] if p["layer"] == "county_seats"}
 
 
 def county_seat_table(net) -> pd.DataFrame:
@@ -178,7 +179,7 @@ def county_seat_table(net) -> pd.DataFrame:
         rows.append({"county_seat": s["name"], "seat_township": s.get("seat_township") or "",
                      "minutes": round(float(tt[i]), 0), "road_km (on the graph, x detour)": round(road / 1000, 1),
                      "straight_km": round(crow / 1000, 1),
-                     "common knowledge (min, approx.)": COMMON_KNOWLEDGE_MIN.get(s["name"], "")})
+                     "published (min, layers/network/calibration.yaml)": PUBLISHED_MIN.get(s["name"], "")})
     return pd.DataFrame(rows)
 
 
@@ -265,6 +266,9 @@ def main() -> None:
     bare = dijkstra_only(net)
     table = pd.DataFrame(rows)
     seats = county_seat_table(net)
+    t_cal = time.perf_counter()
+    calibration = network_calibration.calibration_table(net)
+    t_cal = time.perf_counter() - t_cal
 
     def md(df: pd.DataFrame) -> str:
         cols = list(df.columns)
@@ -301,15 +305,15 @@ the measured times are above, with the load.
 ## Drive times from the city centre (城中区 seat) to the county seats, on the shipped roads
 
 The quickest path on the major-road graph with the default speeds; `road_km` is that path's chord length times the
-detour factor (the model's road length). The last column is what is commonly known of these trips by car
-(approximate, not measured, not from the plans); it is there to judge plausibility, not to calibrate.
+detour factor (the model's road length). The last column is the published / commonly known time by car (sources in
+`layers/network/calibration.yaml`); the speeds are calibrated against it (next section).
 
 {md(seats)}
-The model is within the common range for the near counties (柳江, 柳城, 鹿寨), about 5–15 % slow for 融水 and 融安, and
-10–30 % slow for 三江: its graph has long chords where the 三柳 expressway runs, at the `through_road` speed of
-80 km/h (an expressway is faster), and the detour factor adds 15 %. A user's OSM
-extract with `highway=motorway` gives 100 km/h there (`gis.travel_network("extract.osm.pbf")`).
-"""
+The long chords where the 三柳, 泉南 and other expressways run are inferred `through_road` (100 km/h, the
+expressways' design speed); the extract has no road classes, so some national roads across open country get that
+speed too. A user's OSM extract with `highway=motorway` uses its real classes (`gis.travel_network("extract.osm.pbf")`).
+
+{network_calibration.section(calibration, load0=load0, load1=load1, seconds=t_cal)}"""
     if not args.small:
         write_text(ROOT / "bench" / "network.md", text)
     print(text)
