@@ -61,6 +61,20 @@ def normalise_text(text: Any) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
+def index_key(text: Any) -> str:
+    """The gazetteer's index key of a name: :func:`normalise_text`, and a Latin (all-ASCII) name in lower case.
+
+    Pinyin and English names (layers/gazetteer/aliases.yaml) match whatever their case; Chinese names are untouched.
+
+    Examples
+    --------
+    >>> index_key("Liuzhou Railway Station"), index_key("柳州站")
+    ('liuzhourailwaystation', '柳州站')
+    """
+    key = normalise_text(text)
+    return key.lower() if key.isascii() else key
+
+
 @dataclass(frozen=True)
 class Place:
     """One place of the gazetteer.
@@ -156,7 +170,7 @@ class Gazetteer:
         return len(self.places) - 1
 
     def name(self, surface: str, idx: int, *, via: str = "name") -> None:
-        surface = normalise_text(surface)
+        surface = index_key(surface)
         if len(surface) < 2:
             return
         entries = self.index.setdefault(surface, [])
@@ -172,7 +186,7 @@ class Gazetteer:
 
     def lookup_entries(self, surface: str) -> list[tuple[Place, str]]:
         """Places named exactly ``surface``, of the kind that wins by ``kind_priority``."""
-        entries = [(self.places[i], via) for i, via in self.index.get(normalise_text(surface), [])]
+        entries = [(self.places[i], via) for i, via in self.index.get(index_key(surface), [])]
         if not entries:
             return []
         best = min(self._rank(p) for p, _ in entries)
@@ -248,7 +262,7 @@ class Gazetteer:
             for length in self._lengths:
                 if i + length > n:
                     continue
-                surface = text[i:i + length]
+                surface = index_key(text[i:i + length])
                 if surface in self.index:
                     j = i + length
                     if any(a < j and i < b and not (i <= a and b <= j and (b - a) < length) for a, b in guards):
@@ -265,11 +279,11 @@ class Gazetteer:
                     rivers = [self.places[k] for k, _ in self.index[surface] if self.places[k].kind == "river"]
                     if rivers and entries[0][0].kind != "river" and (
                             text[j:].startswith(self.river_after) or text[:i].endswith(self.river_before)):
-                        out.append(Match(i, j, surface, tuple(rivers), "river_context"))
+                        out.append(Match(i, j, text[i:j], tuple(rivers), "river_context"))
                         i = j
                         break
                     vias = sorted({via for _, via in entries})
-                    out.append(Match(i, j, surface, tuple(p for p, _ in entries), ";".join(vias)))
+                    out.append(Match(i, j, text[i:j], tuple(p for p, _ in entries), ";".join(vias)))
                     i = j
                     break
             else:

@@ -167,3 +167,23 @@ def test_plan_build_report_lists_moves_and_osm_counts():
     osm = logistics[logistics["osm_id"].fillna("") != ""]
     ids = set(gis.load_layer("osm_landmarks")["osm_id"])
     assert len(osm) >= 2 and set(osm["osm_id"]) <= ids  # every cited element is a shipped landmark
+
+
+TRUTH = pd.read_csv(Path(__file__).parent / "data" / "geocode_suite_truth.csv", dtype={"地址": str})
+
+
+@pytest.mark.parametrize("case", TRUTH.to_dict("records"), ids=list(TRUTH["地址"]))
+def test_well_known_places_geocode_within_1500_m_of_their_osm_point(case):
+    # issue 19 item 2: parks, scenic spots, museums, campuses, hospitals and stations from the OSM extract
+    r = gis.geocode(case["地址"])
+    assert r.status == "matched", (r.status, r.reason)
+    _, _, d = GEOD.inv(r.lon, r.lat, case["truth_lon"], case["truth_lat"])
+    assert d <= 1500, (case["地址"], r.place, round(d))
+    assert r.precision_m <= 1500, (case["地址"], r.precision_m)
+
+
+def test_latin_names_resolve_whatever_their_case():
+    for text, place in (("Luzhai", "鹿寨县"), ("RONGSHUI", "融水苗族自治县"), ("Sanjiang County", "三江侗族自治县"),
+                        ("liuzhou railway station", "柳州站")):
+        r = gis.geocode(text)
+        assert (r.status, r.place) == ("matched", place), (text, r.place, r.reason)

@@ -90,6 +90,8 @@ def is_generic(name: str, rules: dict[str, Any]) -> bool:
         if stripped.startswith(p):
             stripped = stripped[len(p):]
             break
+    if stripped != name and stripped in set(rules.get("one_per_city", [])):
+        return False  # 柳州博物馆, 柳州市人民医院: the city has one; the bare word stays generic
     return name in generic or stripped in generic or len(stripped) < 3
 
 
