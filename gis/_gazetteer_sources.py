@@ -20,7 +20,8 @@ import shapely
 from shapely.geometry import Point
 
 from . import datum as _datum
-from .crs import in_liuzhou, transformer
+from .city import profile
+from .crs import in_city as in_liuzhou, transformer
 from .gazetteer import Gazetteer, Place, normalise_text
 
 _RIVER_NAMES_ZH = {"Liu": "柳江", "Rong": "融江", "Duliu": "都柳江", "Hongshui": "红水河",
@@ -128,7 +129,7 @@ class Builder:
 
     def city(self) -> None:
         spec = self.rules.get("city", {})
-        name = spec.get("name", "柳州市")
+        name = spec.get("name", profile().name)
         gdf = self.layers.get("city")
         if gdf is not None and len(gdf):
             city_geom = shapely.union_all(gdf.geometry.values)
@@ -346,8 +347,9 @@ class Builder:
             pt = geom if geom.geom_type == "Point" else geom.representative_point()
             name = (_val(row, "name") if "name" in gdf.columns else None) or "机场"
             inside = bool(in_liuzhou([pt.x], [pt.y])[0])
-            if inside and ("白莲" in name or "柳州" in name or len(gdf) == 1):
-                canonical = "柳州白莲机场"
+            city = profile()
+            if inside and city.airport_name and (any(w in name for w in city.airport_words) or len(gdf) == 1):
+                canonical = city.airport_name
             else:
                 canonical = name
             precision = float(_val(row, "precision_m") if "precision_m" in gdf.columns else None

@@ -214,7 +214,7 @@ def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[
         )
     out = convert_gdf(gdf if gdf.crs is not None else gdf.set_crs("EPSG:4326"), src=key, dst="wgs84")
     notes.append(f"{layer}: declared {label}; every vertex converted to WGS-84 with gis.datum "
-                 f"(the offset at Liuzhou is about 550 m).")
+                 "(the offset in China is a few hundred metres).")
     out.attrs["datum"] = "wgs84"  # converted: gis.prepare must not convert it again
     return out
 
