@@ -736,7 +736,7 @@
         });
         var tag = numbers.length > 2 && numbers[numbers.length - 1] - numbers[0] === numbers.length - 1
           ? numbers[0] + "–" + numbers[numbers.length - 1] : numbers.join(",");
-        var badge = labelMarker({ t: tag, ll: members[0].lzLabel.ll, p: 4.5, z: 0, c: "num", f: members[0].lzLabel.f });
+        var badge = labelMarker({ t: tag, ll: members[0].lzLabel.ll, p: 3.5, z: 0, c: "num", f: members[0].lzLabel.f });
         labelLayers.push(badge);
         labelGroup.addLayer(badge);
       });
