@@ -14,13 +14,70 @@ import pandas as pd
 import shapely
 
 from . import datum as _datum
+from ._columns import value_title
 from ._geocode_match import _geocode_row
 from ._geocode_table import _bad_coordinate_cells, _num, check_coordinates, coordinate_precision_m
 from .gazetteer import Gazetteer, normalise_text
 
 #: Columns of the report, in order.
 REPORT_COLUMNS = ["row", "name", "place", "status", "method", "decided_by", "geocode_level", "precision_m", "lon",
-                  "lat", "matched", "candidates", "flags", "reason", "osm_id"]
+                  "lat", "matched", "candidates", "flags", "reason_zh", "reason", "osm_id"]
+
+#: What each flag adds to the Chinese reason.
+_FLAG_REASONS_ZH = {
+    "outside_liuzhou": "文字所指地点在柳州市域外",
+    "swapped_corrected": "表中经度、纬度填反，已按正确顺序使用",
+    "out_of_area": "坐标在柳州市域外，请核对",
+    "gcj02_suspected": "坐标与文字所指地点的偏移和高德/腾讯（GCJ-02）坐标一致；如坐标从高德/腾讯地图复制，请声明坐标系 gcj02",
+}
+
+
+def reason_zh(rec: dict[str, Any]) -> str:
+    """The reason of a report row in Chinese, built from its fields (status, method, level, matches, flags).
+
+    The English ``reason`` keeps the details (the exact cells, the gazetteer's basis); this one says what
+    was decided and what to do.
+
+    Examples
+    --------
+    >>> reason_zh({"status": "ambiguous", "method": "gazetteer", "candidates": "新兴村(柳江区); 新兴村(鹿寨县)",
+    ...            "flags": ""})
+    '地名有多个同名地点（新兴村(柳江区)、新兴村(鹿寨县)），无法确定：请在地点中写明县区或乡镇，或填写坐标'
+    """
+    status, method = rec.get("status"), rec.get("method")
+    flags = [f for f in str(rec.get("flags") or "").split(";") if f]
+    precision = rec.get("precision_m")
+    around = (f"，位置精度约 {float(precision):.0f} 米"
+              if isinstance(precision, (int, float)) and precision == precision else "")
+    level = rec.get("geocode_level")
+    level_zh = value_title("geocode_level", level) if level else ""
+    parts = []
+    if method == "override":
+        parts.append(f"采用覆盖文件中人工核定的位置{around}")
+    elif method == "coordinates":
+        parts.append(f"采用表中坐标{around}")
+    elif status == "matched":
+        matched = "、".join(m.strip().replace("name:", "名称:") for m in str(rec.get("matched") or "").split(";")
+                           if m.strip())
+        by = value_title("decided_by", rec.get("decided_by")) or "地名"
+        at = f"，定位到{level_zh}级" if level_zh else ""
+        parts.append(f"按{by}匹配到「{matched}」{at}{around}" if matched else f"按{by}定位{at}{around}")
+    elif status == "ambiguous":
+        candidates = "、".join(c.strip() for c in str(rec.get("candidates") or "").split(";") if c.strip())
+        parts.append(f"地名有多个同名地点（{candidates}），无法确定：请在地点中写明县区或乡镇，或填写坐标")
+    elif "outside_liuzhou" in flags:
+        parts.append("文字所指地点在柳州市域外，未定位")
+    elif rec.get("place") or rec.get("name"):
+        parts.append(f"地名库中找不到「{rec.get('place') or rec.get('name')}」所指的地点：请写明乡镇、村或地标名称，"
+                     "或填写坐标")
+    else:
+        parts.append("名称和地点都为空：请填写地点或坐标")
+    if "bad_coordinates" in flags:
+        parts.append("坐标单元格无法读取，" + ("已改按文字定位" if status == "matched" and method == "gazetteer"
+                                             else "未按坐标定位"))
+    parts += [_FLAG_REASONS_ZH[f] for f in flags
+              if f in _FLAG_REASONS_ZH and not (f == "outside_liuzhou" and status != "matched")]
+    return "；".join(parts)
 
 
 def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
@@ -31,51 +88,29 @@ def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
                      + rec["reason"])
 
 
-#: Rows needed before a table's coordinates are judged to be GCJ-02 rather than what it declares.
-_GCJ_MIN_ROWS = 3
-#: Floor of the standard error of the mean displacement (m): coordinates rounded to 1e-4 degree scatter ~5 m.
-_GCJ_MIN_SE_M = 5.0
-
-
 def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
     """Flag a table whose WGS-84 coordinates sit where GCJ-02 ones would: ~550 m from the places its text names.
 
-    For each row with coordinates declared WGS-84/CGCS2000 and a place found from its text, compare the
-    displacement (coordinates − text place) with the GCJ-02 offset at that place.  The table is flagged
-    when the mean displacement is closer to the GCJ-02 offset than to zero by more than twice its standard
-    error (from the rows' own scatter about the mean); each agreeing row gets the flag ``gcj02_suspected``.
+    For each row with coordinates declared WGS-84/CGCS2000 and a place found from its text, the displacement
+    (coordinates − text place) is judged by :func:`gis.datum.gcj02_displacement_test`; each agreeing row of a
+    flagged table gets the flag ``gcj02_suspected``.
     """
     rows = [r for r in records if r.get("_text") and r.get("_datum") in ("wgs84", "cgcs2000")]
-    if len(rows) < _GCJ_MIN_ROWS:
-        return
-    lon0, lat0 = np.array([r["_text"][0] for r in rows]), np.array([r["_text"][1] for r in rows])
-    glon, glat = _datum.convert(lon0, lat0, src="wgs84", dst="gcj02")
-    mx = 111320.0 * np.cos(np.radians(lat0))
-    my = 110574.0
-    disp = np.column_stack([(np.array([r["lon"] for r in rows]) - lon0) * mx,
-                            (np.array([r["lat"] for r in rows]) - lat0) * my])
-    off = np.column_stack([(np.asarray(glon) - lon0) * mx, (np.asarray(glat) - lat0) * my])
-    mean_disp, mean_off = disp.mean(axis=0), off.mean(axis=0)
-    # The standard error of the mean displacement, from the rows' own scatter about it: precision_m is only an
-    # upper radius (a facility anywhere in its township claims ~13 km), so a table of precise points is judged by
-    # how tightly its displacements agree, and a scattered table needs many rows before it is flagged.
-    resid = disp - mean_disp
-    se = max(float(np.sqrt(np.sum(resid ** 2) / max(len(rows) - 1, 1) / len(rows))), _GCJ_MIN_SE_M)
-    to_gcj, to_zero = float(np.hypot(*(mean_disp - mean_off))), float(np.hypot(*mean_disp))
-    if not (to_gcj < to_zero and to_zero - to_gcj > 2 * se and to_gcj < 0.5 * float(np.hypot(*mean_off))):
+    verdict = _datum.gcj02_displacement_test([r["_text"][0] for r in rows], [r["_text"][1] for r in rows],
+                                             [r["lon"] for r in rows], [r["lat"] for r in rows])
+    if not verdict.suspected:
         return
     agreeing = []
-    for r, d, o in zip(rows, disp, off):
-        if np.hypot(*(d - o)) < np.hypot(*d):
+    for r, agrees in zip(rows, verdict.agreeing):
+        if agrees:
             r["flags"] = ";".join(f for f in (r["flags"], "gcj02_suspected") if f)
             r["reason"] += ("; these coordinates sit where GCJ-02 (Amap/Tencent) coordinates of the place its text "
                             "names would: if they were copied from 高德/腾讯 maps, declare the datum gcj02")
             agreeing.append(r["row"])
-    bearing = float(np.degrees(np.arctan2(mean_disp[0], mean_disp[1]))) % 360
     warnings.warn(
-        f"{where}: the coordinates of {len(rows)} rows sit on average {to_zero:.0f} m from the places their text "
-        f"names, towards {bearing:.0f}° (the GCJ-02 offset here is {np.hypot(*mean_off):.0f} m towards "
-        f"{float(np.degrees(np.arctan2(mean_off[0], mean_off[1]))) % 360:.0f}°): they look like GCJ-02 (Amap/Tencent) "
+        f"{where}: the coordinates of {verdict.n} rows sit on average {verdict.mean_m:.0f} m from the places their "
+        f"text names, towards {verdict.bearing_deg:.0f}° (the GCJ-02 offset here is {verdict.offset_m:.0f} m towards "
+        f"{verdict.offset_bearing_deg:.0f}°): they look like GCJ-02 (Amap/Tencent) "
         f"coordinates declared WGS-84. Rows {', '.join(map(str, agreeing[:10]))} are flagged gcj02_suspected; "
         "if they were copied from 高德/腾讯 maps, declare it (--datum gcj02, datum='gcj02' or a 坐标系 column).",
         UserWarning, stacklevel=3)
@@ -136,8 +171,10 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *,
     for rec in records:
         rec.pop("_text", None)
         rec.pop("_datum", None)
+        rec["reason_zh"] = reason_zh(rec)
     report = pd.DataFrame(records, columns=REPORT_COLUMNS)
     report.attrs["encoding"] = encoding
+    report.attrs["for_reading"] = True  # written (gis.export) with Chinese titles and codes
     matched = (report["status"] == "matched").to_numpy()
     geoms = np.full(len(report), None, dtype=object)
     if matched.any():

@@ -33,8 +33,8 @@ def map_styles() -> dict[str, Any]:
 
 
 def column_titles() -> dict[str, dict[str, Any]]:
-    """Chinese titles and value words of machine column names (``layers/columns.yaml``): ``columns`` (name →
-    ``{title, …}``) and ``values`` (name → code → word); both empty when the file is absent.
+    """Chinese titles and value words of machine column names (``layers/columns.yaml``, read by
+    :mod:`gis._columns`): ``columns`` (exact name → ``{title, …}``) and ``values`` (name → code → word).
 
     Examples
     --------
@@ -42,14 +42,11 @@ def column_titles() -> dict[str, dict[str, Any]]:
     >>> t["columns"]["geocode_status"]["title"], t["values"]["geocode_status"]["matched"]
     ('定位状态', '已定位')
     """
-    path = layers_dir() / "columns.yaml"
-    data = (read_yaml(path) or {}) if path.is_file() else {}
-    columns = {str(k): dict(v) for k, v in (data.get("columns") or {}).items() if isinstance(v, Mapping)}
-    bad = [k for k, v in columns.items() if not v.get("title")]
-    if bad:
-        raise LayerError(f"{path}: columns {', '.join(bad)} need a title ({{title: …}}); fix them.")
-    values = {str(k): {str(c): str(w) for c, w in dict(v).items()} for k, v in (data.get("values") or {}).items()}
-    return {"columns": columns, "values": values}
+    from ._columns import _data
+
+    data = _data()
+    values = {str(k): {str(c): str(w) for c, w in dict(v).items()} for k, v in data["values"].items()}
+    return {"columns": dict(data["columns"]), "values": values}
 
 
 def basemap_catalog() -> dict[str, dict[str, Any]]:

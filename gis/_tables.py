@@ -23,7 +23,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -388,12 +388,17 @@ def _read_excel(path: Path, sheet: str | int | None, *, as_text: bool = False) -
         else:
             raise InputError(f"{path}: has no sheet {sheet!r}; its sheets are {', '.join(names)}.")
         rows = list(book[name].iter_rows(values_only=True))
+        titles = _machine_names(book, name)
     finally:
         book.close()
     formulas = _unsaved_formulas(path, name, rows)
     if not rows:
         raise InputError(f"{path}: sheet {name!r} is empty; it needs a header row.")
     header = [str(h) if h is not None else f"column_{i + 1}" for i, h in enumerate(rows[0])]
+    if titles:  # a workbook gis wrote: its Chinese titles back to the machine names (unless that would clash)
+        renamed = [titles.get(h, h) for h in header]
+        if len(set(renamed)) == len(renamed):
+            header = renamed
     table = pd.DataFrame(rows[1:], columns=header)
     table = table.dropna(how="all")
     row_numbers = _compact_row_numbers([int(i) + 2 for i in table.index])
@@ -416,6 +421,20 @@ def _read_excel(path: Path, sheet: str | int | None, *, as_text: bool = False) -
             "they read as blank. The file was written by a program that does not compute formulas: open and "
             "save it in Excel or WPS, or type the values.", UserWarning, stacklevel=4)
     return table
+
+
+def _machine_names(book: Any, sheet: str) -> dict[str, str]:
+    """``{title: machine name}`` of ``sheet`` from the ``字段说明`` sheet gis writes into its workbooks, else {}."""
+    from ._columns import FIELDS_HEADER, FIELDS_SHEET
+
+    if sheet == FIELDS_SHEET or FIELDS_SHEET not in book.sheetnames:
+        return {}
+    rows = book[FIELDS_SHEET].iter_rows(values_only=True)
+    head = next(rows, None)
+    if head is None or tuple(head[:3]) != FIELDS_HEADER[:3]:
+        return {}
+    return {str(title): str(column) for where, title, column, *_ in rows
+            if where == sheet and title is not None and column is not None}
 
 
 def _unsaved_formulas(path: Path, sheet: str, values: list[tuple]) -> list[tuple[int, int, str]]:

@@ -56,7 +56,7 @@ import pandas as pd
 from . import datum as _datum
 from ._errors import InputError
 from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, kind_compatible
-from ._geocode_match import _geocode_row  # noqa: F401  (gis.build.plans reads table rows with it)
+from ._geocode_match import _geocode_row  # noqa: F401  (gis.layer_pipeline reads table rows with it)
 from ._geocode_report import _flag_gcj02, _flag_unreadable, _table_record, report_frames
 from ._geocode_table import (ANCHOR_COLUMNS, COORDINATE_FLOOR_M, COUNTY_COLUMNS, DATUM_COLUMNS, LABEL_FALLBACK,
                              LAT_COLUMNS, LON_COLUMNS, NAME_COLUMNS, PLACE_COLUMNS, _pick, check_coordinates,
@@ -124,9 +124,14 @@ def geocode_table(
         ``out_of_area``, ``bad_coordinates``: a coordinate cell is written but unreadable (text, NaN, inf,
         one of the pair empty, a formula without a saved value) and the row was placed by its text or not
         at all; ``gcj02_suspected``: the table's coordinates sit where GCJ-02 ones of the places its text
-        names would, with a warning), ``reason``, ``osm_id`` (the OpenStreetMap element of an OSM landmark,
-        else empty).  ``report.attrs["encoding"]`` says how the
-        file was read.
+        names would, with a warning), ``reason_zh`` (the reason in Chinese, built from the row's status,
+        method, level, matches and flags: what was decided and what to do), ``reason`` (in English, with the
+        details), ``osm_id`` (the OpenStreetMap element of an OSM landmark, else empty).
+        ``report.attrs["encoding"]`` says how the file was read.  The report keeps these machine names and
+        codes; written with :func:`gis.export.export` (``lzgis geocode`` writes ``<name>.report.csv``) it
+        shows the Chinese titles of ``layers/columns.yaml`` (行号, 名称, 地点, 定位状态 …, 原因, 原因（英文）)
+        and its codes in Chinese (``matched`` → 已定位, ``gazetteer`` → 地名库, ``township`` → 乡镇 …),
+        because ``report.attrs["for_reading"]`` is set.
     """
     gaz = gazetteer or default_gazetteer()
     df, encoding = read_table(path_or_df, sheet=sheet, encoding=encoding)

@@ -56,6 +56,7 @@ import pyproj
 import shapely
 
 from . import crs as _crs
+from ._columns import value_title
 from ._errors import CRSError, InputError
 from ._geodesic import geodesic_area, scale_factor
 
@@ -67,8 +68,10 @@ MU_M2 = 10000.0 / 15.0
 AREA_UNITS_M2 = {"mu": MU_M2, "ha": 10_000.0, "km2": 1_000_000.0, "m2": 1.0}
 #: Verdicts, from the most to the least certain overlap.
 VERDICTS = ("inside", "may_touch", "clear")
-_VERDICTS_ZH = {"inside": "占用", "may_touch": "可能涉及", "clear": "不涉及"}
-_BASIS_ZH = {"polygon": "用地范围(面)", "disk_from_area": "按面积折算的圆(估算)", "point": "点位(无面积)"}
+#: The verdicts and footprint bases in Chinese: the ``values`` of ``layers/columns.yaml`` (one source for the
+#: workbooks, the maps and ``verdict_zh``).
+_VERDICTS_ZH = {v: str(value_title("verdict", v)) for v in VERDICTS}
+_BASIS_ZH = {b: str(value_title("footprint_basis", b)) for b in ("polygon", "disk_from_area", "point")}
 
 #: Column names recognised as a stated area (case-insensitive, brackets either width).
 AREA_COLUMNS = ("用地面积(亩)", "面积(亩)", "占地面积(亩)", "用地(亩)", "area_mu", "亩",
@@ -201,7 +204,9 @@ def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[
         return gdf
     key = normalise_datum(str(declared), where=f"{layer} datum")
     if key == "wgs84":
-        return gdf
+        out = gdf.copy()
+        out.attrs["datum"] = "wgs84"
+        return out
     label = {"gcj02": "GCJ-02", "bd09": "BD-09"}[key]
     if gdf.crs is not None and not gdf.crs.is_geographic:
         raise CRSError(
@@ -212,6 +217,7 @@ def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[
     out = convert_gdf(gdf if gdf.crs is not None else gdf.set_crs("EPSG:4326"), src=key, dst="wgs84")
     notes.append(f"{layer}: declared {label}; every vertex converted to WGS-84 with gis.datum "
                  f"(the offset at Liuzhou is about 550 m).")
+    out.attrs["datum"] = "wgs84"  # converted: gis.prepare must not convert it again
     return out
 
 
@@ -242,12 +248,10 @@ def _check_geometry(gdf: gpd.GeoDataFrame, *, layer: str, allowed: tuple[str, ..
 
 
 def _to_analysis(gdf: gpd.GeoDataFrame, *, layer: str) -> gpd.GeoDataFrame:
-    from ._validate import _check_coordinates_match_crs
+    """The layer in the analysis CRS through :func:`gis.prepare.prepare_frame` (CRS and datum checked there)."""
+    from .prepare import prepare_frame
 
-    if gdf.crs is None:
-        _crs.detect_crs(gdf, layer=layer)  # raises unless zone-prefixed Gauss-Kruger
-    _check_coordinates_match_crs(gdf, layer=layer)
-    return _crs.to_analysis_crs(gdf, layer=layer)
+    return prepare_frame(gdf, name=layer)
 
 
 def _disk(x: np.ndarray, y: np.ndarray, radius_plane: np.ndarray) -> np.ndarray:

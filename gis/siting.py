@@ -44,7 +44,8 @@ import shapely
 from . import _validate
 from ._errors import GisError, InputError
 from ._geodesic import scale_factor
-from .crs import to_analysis_crs
+from .crs import analysis_crs, to_analysis_crs
+from .prepare import prepare_frame, prepare_layer
 from .proximity import nearest
 from .review import _frame, _labels, footprints, review, row_numbers
 
@@ -340,7 +341,7 @@ def candidate_grid(area: Any, *, spacing_m: float, structure: str = DEFAULT_STRU
         polygons = hit
     else:
         polygons = _frame(area, layer="grid area")
-    poly = to_analysis_crs(polygons, layer="grid area")
+    poly = prepare_frame(polygons, name="grid area")
     shape = shapely.union_all(np.asarray(poly.geometry.values, dtype=object))
     minx, miny, maxx, maxy = shape.bounds
     xs = np.arange(np.floor(minx / spacing) * spacing, maxx + spacing, spacing)
@@ -429,10 +430,11 @@ def site_suitability(
     (1, True)
     """
     c = _frame(candidates, layer="candidates")
-    cl = _validate.layer(c, name="candidates")
+    cl = prepare_layer(c, name="candidates", keep_unplaced=False).layer
     if cl.xy is None:
         raise InputError("candidates: must be points (use gdf.centroid for polygons).")
-    proj = to_analysis_crs(c, layer="candidates")
+    proj = gpd.GeoDataFrame(c.drop(columns=c.geometry.name), geometry=shapely.points(cl.xy), index=c.index,
+                            crs=analysis_crs())
     precision = np.nan_to_num(cl.precision_m)
     out = c.copy()
     passes: dict[str, np.ndarray] = {}

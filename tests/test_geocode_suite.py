@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import gis
+from gis._columns import value_title
 from gis.cli import cli
 from gis.gazetteer import default_gazetteer
 
@@ -51,12 +52,14 @@ def test_suite_through_the_cli(tmp_path):
     assert f"outside Liuzhou (flag outside_liuzhou): {int((CASES['expect_outside'] == '1').sum())}" in result.output
     report = pd.read_csv(tmp_path / "suite.report.csv", dtype=str, keep_default_na=False)
     assert len(report) == len(CASES)  # every row accounted for
+    # the written report shows Chinese titles and codes (layers/columns.yaml)
     for case, (_, row) in zip(CASES.to_dict("records"), report.iterrows()):
-        assert row["status"] == case["expect_status"], (case["地址"], row["status"], row["reason"])
-        assert ("outside_liuzhou" in row["flags"]) == (case["expect_outside"] == "1"), (case["地址"], row["flags"])
+        assert row["定位状态"] == value_title("status", case["expect_status"]), (case["地址"], row["定位状态"], row["原因"])
+        outside = value_title("flags", "outside_liuzhou")
+        assert (outside in row["标记"]) == (case["expect_outside"] == "1"), (case["地址"], row["标记"])
         api = gis.geocode(case["地址"], county=case["县区"] or None)
         if api.status == "matched":
-            assert abs(float(row["lon"]) - api.lon) < 1e-9 and abs(float(row["lat"]) - api.lat) < 1e-9
+            assert abs(float(row["经度"]) - api.lon) < 1e-9 and abs(float(row["纬度"]) - api.lat) < 1e-9
 
 
 def test_township_precision_covers_its_estimated_extent():

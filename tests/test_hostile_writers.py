@@ -67,7 +67,7 @@ def test_excel_column_names_are_text_never_formulas(tmp_path):
     out = gis.export(table, tmp_path / "t.xlsx", layer="=SUM(A1)")
     book = _assert_no_formula(out)
     ws = book["=SUM(A1)"]
-    assert _header(ws) == ["名称", CMD, "=1+1", " ＝2", "lon", "lat"]  # the text is kept exactly
+    assert _header(ws) == ["名称", CMD, "=1+1", " ＝2", "经度", "纬度"]  # the text is kept exactly
     assert ws["B1"].data_type == "s" and ws["B1"].quotePrefix and ws["B2"].value == HYPERLINK
     assert ws["C2"].value == 3 and ws["C2"].data_type == "n" and not ws["A1"].quotePrefix
 
@@ -105,8 +105,8 @@ def test_review_workbook_zone_classes_and_options_never_become_formulas(tmp_path
     book = _assert_no_formula(out)
     assert "方案比选" in book.sheetnames
     header = _header(book["汇总"])
-    assert f"{CMD}_area_ha" in header and f"{CMD}_verdict" in header
-    assert book["汇总"].cell(1, header.index(f"{CMD}_area_ha") + 1).quotePrefix
+    assert f"{CMD} 面积（公顷）" in header and f"{CMD} 结论" in header
+    assert book["汇总"].cell(1, header.index(f"{CMD} 面积（公顷）") + 1).quotePrefix
     values = {c.value for ws in book.worksheets for row in ws.iter_rows() for c in row}
     assert {"=1+1", "@SUM(A1)", "＋方案B"} <= values  # the text as the user wrote it
 

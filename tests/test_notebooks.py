@@ -147,9 +147,11 @@ def test_04_bring_your_own_projects(kernel_dir, tmp_path, monkeypatch):
     for produced in ("04_my_projects.html", "04_my_projects.gpkg", "04_geocode_report.csv"):
         assert (tmp_path / produced).exists(), produced
     report = (tmp_path / "04_geocode_report.csv").read_text(encoding="utf-8-sig")
-    assert "九元山风电项目" in report and "unmatched" in report
+    # the written report speaks Chinese: codes are shown as people read them (gis._columns)
+    from gis._columns import value_title
+    assert "九元山风电项目" in report and value_title("status", "unmatched") in report
     # the plan's wharf is placed by its name (鹿寨); the made-up 示例 row needed the override
-    assert "柳州外贸码头（鹿寨江口口岸作业区）" in report and "place+name" in report
+    assert "柳州外贸码头（鹿寨江口口岸作业区）" in report and value_title("decided_by", "place+name") in report
 
 
 @pytest.mark.slow

@@ -284,15 +284,15 @@ def test_cli_review_workbook_map_and_manifest(tmp_path):
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.parent.iterdir()) == ["manifest.json", "审查.html", "审查.pdf", "审查.xlsx"]
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["汇总", "明细", "方案比选", "说明"]
+    assert book.sheetnames == ["汇总", "明细", "方案比选", "说明", "字段说明"]
     for ws in book.worksheets:  # every sheet says the zones are synthetic
         assert any("示例" in str(c.value) and "虚构" in str(c.value) for row in ws.iter_rows(max_row=3) for c in row)
     summary = [dict(zip([c.value for c in book["汇总"][1]], [c.value for c in row])) for row in book["汇总"].iter_rows(min_row=2)]
-    assert [r["row"] for r in summary] == [2, 3, 4, 5]  # every input row, by spreadsheet row
+    assert [r["行号"] for r in summary] == [2, 3, 4, 5]  # every input row, by spreadsheet row
     expect = review(read_vector(table), gis.load_layer("zones_example"), zone_field="类型", option_field="方案")
     a = expect[(expect["option"] == "方案A") & (expect["project"] == "示例物流园")].set_index("zone_class")
-    assert summary[0]["永久基本农田_area_ha"] == pytest.approx(a.loc["永久基本农田", "area_ha"])
-    assert summary[0]["永久基本农田_verdict"] == "占用" and summary[0]["verdict"] == "inside"
+    assert summary[0]["永久基本农田 面积（公顷）"] == pytest.approx(a.loc["永久基本农田", "area_ha"])
+    assert summary[0]["永久基本农田 结论"] == "占用" and summary[0]["结论"] == "占用"
     notes = {r[0].value: r[1].value for r in book["说明"].iter_rows(min_row=2)}
     assert "10000/15" in notes["面积单位"] and "EPSG:4545" in notes["分析坐标系"]
     page = (out.parent / "审查.html").read_text(encoding="utf-8")
@@ -363,7 +363,7 @@ def test_cli_review_gcj02_zones_are_converted_and_said(tmp_path):
     assert any("GCJ-02" in str(r[1].value) for r in book["说明"].iter_rows(min_row=2))
     first = [c.value for c in book["汇总"][2]]
     header = [c.value for c in book["汇总"][1]]
-    assert first[header.index("永久基本农田_verdict")] == "占用"  # converted back onto the WGS-84 positions
+    assert first[header.index("永久基本农田 结论")] == "占用"  # converted back onto the WGS-84 positions
 
 
 def test_cli_site_grid_ranked_with_map(tmp_path):
