@@ -25,7 +25,7 @@ zone_prefixed : mapping, optional
 map : mapping
     ``title`` (the default map title) and ``zoom`` (initial web-map zoom).
 texts : mapping
-    Texts people read, merged over the ``texts`` of ``map_styles.yaml``: ``city_name``, ``outside`` (the 市域外
+    Texts people read, merged over the ``texts`` of ``map_styles.yaml``: ``city_name``, ``city_outside`` (the 市域外
     wording of the ``outside_liuzhou`` flag), ``print_crs``, ``boundary_caveat`` (the 审图号 caveat).
 gazetteer : mapping, optional
     ``airport: {name, words}``: the canonical name of the city's airport and the words that mean it.
@@ -73,7 +73,7 @@ class CityProfile:
     @property
     def outside_text(self) -> str:
         """The 市域外 wording (``{name}域外``), as the ``outside_liuzhou`` flag is shown."""
-        return self.texts.get("outside") or f"{self.name}域外"
+        return self.texts.get("city_outside") or f"{self.name}域外"
 
 
 def layers_root() -> Path:

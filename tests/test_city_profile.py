@@ -114,11 +114,11 @@ def test_the_shipped_profile():
     assert "审图号" in p.texts["boundary_caveat"] and p.outside_text == "柳州市域外"
     assert p.airport_name == "柳州白莲机场"
     # the texts reach what people read: map styles and column titles
-    from gis._columns import column_title, value_title
+    from gis._columns import column_note, value_title
     from gis._mapstyle import map_styles
 
     assert map_styles()["texts"]["boundary_caveat"] == p.texts["boundary_caveat"]
-    assert column_title("outside_liuzhou") == "柳州市域外"
+    assert "柳州市域外" in column_note("outside_liuzhou") and "{outside}" not in column_note("outside_liuzhou")
     assert value_title("flags", "outside_liuzhou;bad_coordinates") == "柳州市域外；坐标无法读取"
 
 

@@ -40,7 +40,7 @@ local_crs: [EPSG:4547]
 map: {title: 示例市空间规划图, zoom: 10}
 texts:
   city_name: 示例市
-  outside: 示例市域外
+  city_outside: 示例市域外
   print_crs: 坐标系 CGCS2000 / 3度带高斯-克吕格投影(中央经线 114°E, EPSG:4547)
   boundary_caveat: 本图为示例市的规划示意图, 行政界线为虚构数据, 未经审图(无审图号)。
 """
