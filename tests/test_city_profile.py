@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 import gis
+import gis.city
+import gis.crs
 from gis import city
 
 PACKAGE = Path(__file__).resolve().parents[1] / "gis"
@@ -101,7 +103,7 @@ def test_the_scan_sees_literals_and_skips_docstrings_and_exceptions():
               'code = 450200\n'
               'scale = 25.4\n')
     hits = city_literals(source, numbers)
-    assert [line for line, _ in hits] == [4, 6, 7, 7, 7, 7, 8]
+    assert sorted(line for line, _ in hits) == [4, 6, 7, 7, 7, 7, 8]
 
 
 def test_the_shipped_profile():

@@ -22,6 +22,8 @@ from click.testing import CliRunner
 from shapely.geometry import LineString, Point, box
 
 import gis
+import gis.city
+import gis.crs
 from gis.cli.main import cli
 
 SHIPPED = Path(__file__).resolve().parents[1] / "layers"
@@ -70,6 +72,7 @@ def _write_layers(root: Path) -> None:
     (root / "catalog").mkdir()
     (root / "base").mkdir()
     (root / "gazetteer").mkdir()
+    shutil.copy(SHIPPED / "gazetteer" / "finer_places.yaml", root / "gazetteer")  # words of Chinese addresses
     shipped_rules = yaml.safe_load((SHIPPED / "gazetteer" / "aliases.yaml").read_text(encoding="utf-8"))
     rules = {"city": {"name": "示例市", "variants": ["示例"], "seat_county": "甲区", "within": ["示例省"]},
              "short_forms": shipped_rules["short_forms"], "county_short_with_xian": True,
@@ -107,14 +110,26 @@ def city_dir(tmp_path, monkeypatch):
     root.mkdir()
     _write_layers(root)
     monkeypatch.setattr(gis.settings, "layers_dir", root)
-    # the analysis CRS follows the profile unless a test pinned one
-    monkeypatch.delattr(gis.settings, "analysis_crs", raising=False)
-    return root
+    # the analysis CRS follows the profile unless one is set: unset it for the test, put it back after
+    pinned = vars(gis.settings).pop("analysis_crs", None)
+    yield root
+    if pinned is not None:
+        gis.settings.analysis_crs = pinned
 
 
 def _invoke(*args: str) -> None:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV the command line wrote, its Chinese titles back to the machine names."""
+    from gis._columns import column_title
+
+    df = pd.read_csv(path, encoding="utf-8-sig")
+    names = {column_title(c): c for c in ("status", "geocode_level", "lon", "lat", "target_name", "dist_m",
+                                           "minutes", "road_km", "origin_name")}
+    return df.rename(columns={c: names.get(c, c) for c in df.columns})
 
 
 def _texts(folder: Path) -> dict[str, str]:
@@ -153,9 +168,11 @@ def test_a_synthetic_city_runs_end_to_end_without_naming_liuzhou(city_dir, tmp_p
                           "建设地点": ["甲区东湖镇", "乙县南桥镇", "北港街道", "示例市乙县青石镇"]})
     table.to_csv(tmp_path / "projects.csv", index=False, encoding="utf-8")
     _invoke("geocode", str(tmp_path / "projects.csv"), "-o", str(out / "geocoded.csv"))
-    report = pd.read_csv(out / "geocoded.report.csv")
-    assert list(report["status"]) == ["matched"] * 4
-    assert list(report["geocode_level"]) == ["township"] * 4
+    report = _read_csv(out / "geocoded.report.csv")
+    from gis._columns import value_title
+
+    assert list(report["status"]) == [value_title("status", "matched")] * 4 == ["已定位"] * 4
+    assert list(report["geocode_level"]) == [value_title("geocode_level", "township")] * 4
     for (_, row), town in zip(report.iterrows(), ["东湖镇", "南桥镇", "北港街道", "青石镇"]):
         lon, lat, _ = TOWNSHIPS[town]
         assert (row["lon"], row["lat"]) == pytest.approx((lon, lat), abs=1e-9), town
@@ -165,7 +182,7 @@ def test_a_synthetic_city_runs_end_to_end_without_naming_liuzhou(city_dir, tmp_p
                             "lat": [28.12, 28.30, 28.22]})
     origins.to_csv(tmp_path / "points.csv", index=False, encoding="utf-8")
     _invoke("nearest", str(tmp_path / "points.csv"), "townships", "-o", str(out / "nearest.csv"))
-    near = pd.read_csv(out / "nearest.csv")
+    near = _read_csv(out / "nearest.csv")
     geod = pyproj.Geod(ellps="WGS84")
     for (_, o), (_, r) in zip(origins.iterrows(), near.iterrows()):
         dists = {t: geod.inv(o["lon"], o["lat"], v[0], v[1])[2] for t, v in TOWNSHIPS.items()}
@@ -175,9 +192,13 @@ def test_a_synthetic_city_runs_end_to_end_without_naming_liuzhou(city_dir, tmp_p
 
     # drive on the synthetic roads
     _invoke("drive", str(tmp_path / "points.csv"), "townships", "-o", str(out / "drive.csv"))
-    drive = pd.read_csv(out / "drive.csv")
+    drive = _read_csv(out / "drive.csv")
     assert len(drive) == 3 and np.isfinite(drive["minutes"]).all() and (drive["minutes"] > 0).all()
-    assert drive["road_km"].min() >= 0
+    # 乙点 drives on the synthetic roads to 北港街道: not the straight access line, and no shorter than the geodesic
+    by_road = drive.set_index(drive.columns[0]).loc["乙点"]
+    assert not bool(by_road["direct"]) and by_road["target"] == "北港街道"
+    straight_km = geod.inv(113.05, 28.30, *TOWNSHIPS["北港街道"][:2])[2] / 1000
+    assert by_road["road_km"] >= straight_km
 
     # maps: HTML and PDF with the city's title, CRS line and caveat
     gpd.GeoDataFrame(origins, geometry=gpd.points_from_xy(origins["lon"], origins["lat"]), crs=4326).to_file(
