@@ -24,9 +24,6 @@ from .city import profile
 from .crs import in_city as in_liuzhou, transformer
 from .gazetteer import Gazetteer, Place, normalise_text
 
-_RIVER_NAMES_ZH = {"Liu": "柳江", "Rong": "融江", "Duliu": "都柳江", "Hongshui": "红水河",
-                   "Xun": "浔江", "Yu": "郁江", "You": "右江", "Quan": "黔江", "Xiang": "湘江",
-                   "Yuan": "沅江"}
 
 
 def _hausdorff_m(point: Point, geom, crs_to) -> float:
@@ -377,7 +374,7 @@ class Builder:
         zh_col = _col(gdf, "name_zh", "name_cn")
         for _, row in gdf.iterrows():
             raw = str(_val(row, "name") or "")
-            name = _val(row, zh_col) or _RIVER_NAMES_ZH.get(raw) or (raw if raw and not raw.isascii() else None)
+            name = _val(row, zh_col) or profile().river_names.get(raw) or (raw if raw and not raw.isascii() else None)
             geom = row.geometry
             if not name or geom is None or geom.is_empty:
                 continue

@@ -28,7 +28,8 @@ texts : mapping
     Texts people read, merged over the ``texts`` of ``map_styles.yaml``: ``city_name``, ``city_outside`` (the 市域外
     wording of the ``outside_liuzhou`` flag), ``print_crs``, ``boundary_caveat`` (the 审图号 caveat).
 gazetteer : mapping, optional
-    ``airport: {name, words}``: the canonical name of the city's airport and the words that mean it.
+    ``airport: {name, words}``: the canonical name of the city's airport and the words that mean it;
+    ``river_names``: Chinese names of the rivers layer's English (pinyin) names (Liu → 柳江).
 
 This module sits at rank 0 beside :mod:`gis.settings`, whose ``analysis_crs`` takes its default from here.
 """
@@ -67,6 +68,7 @@ class CityProfile:
     zone_prefixed: dict[str, str] = field(default_factory=dict)
     airport_name: str = ""
     airport_words: tuple[str, ...] = ()
+    river_names: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
     @property
@@ -124,5 +126,6 @@ def _read(root: str) -> CityProfile:
         province=str(data.get("province") or ""), local_crs=tuple(str(c) for c in data.get("local_crs") or ()),
         zone_prefixed={str(k): str(v) for k, v in (data.get("zone_prefixed") or {}).items()},
         airport_name=str(airport.get("name") or ""), airport_words=tuple(str(w) for w in airport.get("words") or ()),
+        river_names={str(k): str(v) for k, v in ((data.get("gazetteer") or {}).get("river_names") or {}).items()},
         path=path)
 

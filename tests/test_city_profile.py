@@ -114,7 +114,7 @@ def test_the_shipped_profile():
     assert minx < p.centre[0] < maxx and miny < p.centre[1] < maxy
     assert p.analysis_crs == "EPSG:4545" and p.map_title == "柳州市空间规划图"
     assert "审图号" in p.texts["boundary_caveat"] and p.outside_text == "柳州市域外"
-    assert p.airport_name == "柳州白莲机场"
+    assert p.airport_name == "柳州白莲机场" and p.river_names["Liu"] == "柳江"
     # the texts reach what people read: map styles and column titles
     from gis._columns import column_note, value_title
     from gis._mapstyle import map_styles
