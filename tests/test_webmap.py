@@ -621,13 +621,16 @@ def test_accessibility_print_legend_has_both_time_bands(tmp_path):
     import shutil
     import subprocess
 
-    from gis.maps_default import _analysis_layers
+    from gis.maps_default import _analysis_layers, _layer_names
 
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is not installed")
+    # the accessibility map as build_default_maps makes it, printed
     spec = next(s for s in default_map_specs() if s["file"] == "accessibility.html")
-    layers = _analysis_layers(spec, [], [])
-    pdf = webmap.save_map(webmap.make_map(layers, title=spec["title"]), tmp_path / "accessibility.pdf")
+    names = _layer_names(spec, [])
+    layers = [(n, {"show": n not in set(spec.get("hidden", []))}) for n in names] + _analysis_layers(spec, names, [])
+    fmap = webmap.make_map(layers, title=spec["title"], note=spec.get("note"))
+    pdf = webmap.save_map(fmap, tmp_path / "accessibility.pdf")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "经济圈(30 分钟)" in text and "经济圈(60 分钟)" in text
 
