@@ -88,8 +88,8 @@ DEFAULT_SPEEDS_KMH: dict[str, float] = _modes()
 _EPS_MIN = 1e-9
 #: Planar distances are prefilters only; the analysis CRS's scale error is far below this.
 _PLANE_SLACK = 1.05
-#: Cells of the (points x line vertices) distance block computed at once when finding each line's nearest node.
-_BLOCK_CELLS = 2_000_000
+#: Access units with at least this many nodes get a KD-tree of their own for finding their nearest node.
+_TREE_MIN_NODES = 32
 #: Columns looked for, in this order, when ``speed_kmh_by`` is not given: (column, table of the speed model).
 SPEED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("speed_kmh", "numeric"), ("road_class", "road_classes"), ("highway", "osm_highway"),
@@ -99,6 +99,15 @@ SPEED_COLUMNS: tuple[tuple[str, str], ...] = (
 _ROAD_TABLES = ("road_classes", "osm_highway", "road_class_words")
 #: OSM file suffixes read with GDAL's OSM driver.
 OSM_SUFFIXES = (".osm", ".pbf")
+#: Road and line speeds accepted (km/h, inclusive): slower is a typo or a unit mix-up (m/s), faster is no road.
+SPEED_RANGE_KMH = (1.0, 200.0)
+
+
+def _speed_out_of_range(speed: np.ndarray) -> np.ndarray:
+    """True where a speed is not a number in :data:`SPEED_RANGE_KMH` (NaN, 0, negative, 1e9 …)."""
+    lo, hi = SPEED_RANGE_KMH
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(speed) | (speed < lo) | (speed > hi)
 
 
 def _m_per_min(speed_kmh):
@@ -130,6 +139,8 @@ class TravelNetwork:
     joined: bool = False
     speeds_from: str = ""
     notes: list[str] = field(default_factory=list)
+    #: KD-trees of the access units, built on first use (see ``_unit_trees``).
+    _trees: Any = field(default=None, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:
@@ -181,7 +192,19 @@ def read_roads(path: str | os.PathLike, *, layer: str | None = None) -> gpd.GeoD
 
 def _speed_table(table: str, default_speeds: Mapping[str, float] | None) -> dict[str, float]:
     if default_speeds is not None:
-        return {str(k): float(v) for k, v in default_speeds.items()}
+        out = {}
+        for k, v in default_speeds.items():
+            try:
+                out[str(k)] = float(v)
+            except (TypeError, ValueError):
+                out[str(k)] = float("nan")
+        bad = [k for k, v in out.items() if _speed_out_of_range(np.array([v]))[0]]
+        if bad:
+            lo, hi = SPEED_RANGE_KMH
+            raise InputError(f"speed model: class {bad[0]!r} has {default_speeds[bad[0]]!r} km/h"
+                             + (f" (and {len(bad) - 1} more: {bad[1:6]})" if len(bad) > 1 else "")
+                             + f"; road speeds must be {lo:g}–{hi:g} km/h. Fix that class's speed.")
+        return out
     model = speed_model()
     if table == "road_classes":
         return {str(r["class"]): float(r["speed_kmh"]) for r in model["road_classes"]}
@@ -274,11 +297,12 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
             left = gdf.loc[~keep, speed_kmh_by].astype(str).value_counts()
             notes.append(f"{int((~keep).sum())} lines left out ({speed_kmh_by} not a road for driving: "
                          + ", ".join(f"{k} {v}" for k, v in left.items()) + ")")
-    bad = keep & (~np.isfinite(speed) | (speed <= 0))
+    bad = keep & _speed_out_of_range(speed)
     if bad.any():
+        lo, hi = SPEED_RANGE_KMH
         raise InputError(
-            f"{name}: speeds must be positive km/h; rows {list(gdf.index[bad][:5])} have {list(speed[bad][:5])} "
-            f"({', '.join(used)}). Fix or drop those rows."
+            f"{name}: speeds must be positive and within {lo:g}–{hi:g} km/h; rows {list(gdf.index[bad][:5])} have "
+            f"{[float(x) for x in speed[bad][:5]]} ({', '.join(used)}). Fix or drop those rows."
         )
     if not np.isfinite(detour).all() or (detour < 1.0).any():
         raise InputError(f"{name}: detour_factor must be 1 or more (a road is never shorter than its chord).")
@@ -318,6 +342,25 @@ def _check_lines(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
                          "geometries (empty, fewer than 2 vertices, or NaN coordinates). Drop or repair them: "
                          "gdf[gdf.geometry.is_valid & ~gdf.geometry.is_empty].")
     return gdf
+
+
+def _unique_rows(a: np.ndarray, **kwargs: bool) -> Any:
+    """``np.unique(a, axis=0, **kwargs)`` of a two-column integer array, through one int64 key per row.
+
+    Same rows in the same (lexicographic) order, several times quicker than ``axis=0``, which sorts
+    rows as raw bytes.
+    """
+    if len(a) == 0:
+        return np.unique(a, axis=0, **kwargs)
+    lo, hi = a.min(axis=0), a.max(axis=0)
+    span = int(hi[1]) - int(lo[1]) + 1
+    if (int(hi[0]) - int(lo[0]) + 1) * span >= 2 ** 62:
+        return np.unique(a, axis=0, **kwargs)
+    key = (a[:, 0].astype(np.int64) - lo[0]) * span + (a[:, 1].astype(np.int64) - lo[1])
+    res = np.unique(key, **kwargs)
+    keys = res[0] if isinstance(res, tuple) else res
+    rows = np.column_stack([keys // span + lo[0], keys % span + lo[1]]).astype(a.dtype)
+    return (rows, *res[1:]) if isinstance(res, tuple) else rows
 
 
 def travel_network(
@@ -405,7 +448,7 @@ def travel_network(
     parts, owner = shapely.get_parts(geoms, return_index=True)
     coords, part = shapely.get_coordinates(parts, return_index=True)
     keys = np.round(coords / snap).astype(np.int64)
-    _, first, node = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    _, first, node = _unique_rows(keys, return_index=True, return_inverse=True)
     node = node.ravel()
     nodes_xy = coords[first]
     n = len(nodes_xy)
@@ -438,10 +481,10 @@ def travel_network(
             offset += len(labels)
         lonely = unit_of_line < 0  # lines whose every segment collapsed into one node
         unit_of_line[lonely] = offset + np.arange(int(lonely.sum()))
-    pairs = np.unique(np.column_stack([unit_of_line[line_of_vertex], node]), axis=0)
+    pairs = _unique_rows(np.column_stack([unit_of_line[line_of_vertex], node]))
     line_nodes = pairs[:, 1]
     line_starts = np.searchsorted(pairs[:, 0], np.arange(int(unit_of_line.max(initial=-1)) + 2))
-    vertex_pairs = np.unique(np.column_stack([line_of_vertex, node]), axis=0)
+    vertex_pairs = _unique_rows(np.column_stack([line_of_vertex, node]))
     transfers = _transfers(nodes_xy, vertex_pairs[:, 1], mode[vertex_pairs[:, 0]], gdf.crs,
                            reach_m=reach, speed_kmh=t_speed, penalty_min=t_min)
     # undirected, keeping the quickest of parallel edges (lines and transfers)
@@ -467,19 +510,100 @@ def _transfers(nodes_xy: np.ndarray, node_of: np.ndarray, mode_of: np.ndarray, c
     empty = pd.DataFrame({"u": np.zeros(0, np.int64), "v": np.zeros(0, np.int64), "length_m": [], "minutes": []})
     if reach_m == 0 or len(nodes_xy) < 2:
         return empty
-    ij = cKDTree(nodes_xy).query_pairs(reach_m, output_type="ndarray")
-    if len(ij) == 0:
-        return empty
-    node_mode = np.unique(np.column_stack([node_of, mode_of]), axis=0)
+    node_mode = _unique_rows(np.column_stack([node_of, mode_of]))
     n_modes = np.bincount(node_mode[:, 0], minlength=len(nodes_xy))
     only_mode = np.full(len(nodes_xy), -1)
-    only_mode[node_mode[:, 0]] = node_mode[:, 1]  # meaningful where n_modes == 1
+    only_mode[node_mode[:, 0]] = node_mode[:, 1]
+    only_mode[n_modes != 1] = -1  # -1: several modes (or none)
+    # only the pairs that can be transfers are searched: a node of one mode with the nodes not of that mode
+    # only, and the nodes of several modes among themselves (a road network of one mode searches nothing)
+    found = []
+    multi = np.flatnonzero(only_mode < 0)
+    if len(multi) > 1:
+        found.append(multi[cKDTree(nodes_xy[multi]).query_pairs(reach_m, output_type="ndarray")])
+    for m in np.unique(only_mode[only_mode >= 0]):
+        these, rest = np.flatnonzero(only_mode == m), np.flatnonzero(only_mode != m)
+        if len(rest) == 0:
+            continue
+        pairs = cKDTree(nodes_xy[these]).sparse_distance_matrix(cKDTree(nodes_xy[rest]), reach_m,
+                                                                output_type="ndarray")
+        found.append(np.column_stack([these[pairs["i"]], rest[pairs["j"]]]))
+    ij = np.concatenate(found) if found else np.zeros((0, 2), np.int64)
+    if len(ij) == 0:
+        return empty
+    ij = _unique_rows(np.sort(ij, axis=1))  # each pair once, as i < j
     i, j = ij[:, 0], ij[:, 1]
-    one_mode = (n_modes[i] == 1) & (n_modes[j] == 1) & (only_mode[i] == only_mode[j])
-    i, j = i[~one_mode], j[~one_mode]
     length = geodesic_distance(nodes_xy[i, 0], nodes_xy[i, 1], nodes_xy[j, 0], nodes_xy[j, 1], crs)
     return pd.DataFrame({"u": i, "v": j, "length_m": length,
                          "minutes": penalty_min + length / _m_per_min(speed_kmh)})
+
+
+def _unit_trees(net: TravelNetwork) -> tuple[list[tuple[np.ndarray, cKDTree]], np.ndarray, np.ndarray,
+                                              cKDTree | None]:
+    """KD-trees for finding each access unit's nearest node, built once per network.
+
+    Units of :data:`_TREE_MIN_NODES` nodes or more get a tree each: ``(their nodes, tree)``.  The other units'
+    nodes go into one shared tree, with ``(positions in line_nodes, unit of each)``.
+    """
+    if net._trees is None:
+        sizes = np.diff(net.line_starts)
+        unit = np.repeat(np.arange(len(sizes)), sizes)
+        big_units = np.flatnonzero(sizes >= _TREE_MIN_NODES)
+        big = []
+        for b in big_units:
+            nodes = net.line_nodes[net.line_starts[b]:net.line_starts[b + 1]]
+            big.append((nodes, cKDTree(net.nodes_xy[nodes])))
+        small_pos = np.flatnonzero(sizes[unit] < _TREE_MIN_NODES)
+        small_tree = cKDTree(net.nodes_xy[net.line_nodes[small_pos]]) if len(small_pos) else None
+        net._trees = (big, small_pos, unit[small_pos], small_tree)
+    return net._trees
+
+
+def _unit_nearest(net: TravelNetwork, xy: np.ndarray, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per point and access unit, the unit's nearest node (plane metres) when it is within ``bound`` (per point).
+
+    ``(point, node)`` pairs.  Exact: the same node as a scan of every node of every unit (ties go to the unit's
+    lowest node number), found with KD-trees, so the work grows with the pairs found, not points x nodes.
+    """
+    big, small_pos, small_unit, small_tree = _unit_trees(net)
+    nxy = net.nodes_xy
+    up = float(bound.max(initial=0.0)) * (1 + 1e-9) + 1e-9
+    p_out, n_out = [], []
+    for nodes, tree in big:
+        k = min(2, len(nodes))
+        _, idx = tree.query(xy, k=k, distance_upper_bound=up)
+        idx = idx.reshape(len(xy), k)
+        found = idx[:, 0] < len(nodes)
+        pts = np.flatnonzero(found)
+        cand = nodes[idx[pts, 0]]
+        d = np.hypot(xy[pts, 0] - nxy[cand, 0], xy[pts, 1] - nxy[cand, 1])
+        if k == 2:  # a near tie between the two nearest: settle it as the scan does
+            has2 = idx[pts, 1] < len(nodes)
+            c2 = nodes[np.where(has2, idx[pts, 1], 0)]
+            d2 = np.where(has2, np.hypot(xy[pts, 0] - nxy[c2, 0], xy[pts, 1] - nxy[c2, 1]), np.inf)
+            for j in np.flatnonzero(np.abs(d2 - d) <= 1e-9 * np.maximum(d, 1.0)):
+                dd = np.hypot(xy[pts[j], 0] - nxy[nodes, 0], xy[pts[j], 1] - nxy[nodes, 1])
+                first = int(np.argmin(dd))  # nodes are sorted: the first minimum is the lowest node
+                cand[j], d[j] = nodes[first], dd[first]
+        ok = d <= bound[pts]
+        p_out.append(pts[ok])
+        n_out.append(cand[ok])
+    if small_tree is not None and len(xy):
+        pt_tree = cKDTree(xy)
+        pairs = pt_tree.sparse_distance_matrix(small_tree, up, output_type="ndarray")
+        pi, ei = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64)
+        nodes = net.line_nodes[small_pos[ei]]
+        d = np.hypot(xy[pi, 0] - nxy[nodes, 0], xy[pi, 1] - nxy[nodes, 1])
+        unit = small_unit[ei]
+        order = np.lexsort((small_pos[ei], d, unit, pi))
+        pi, unit, nodes, d = pi[order], unit[order], nodes[order], d[order]
+        first = np.r_[True, (pi[1:] != pi[:-1]) | (unit[1:] != unit[:-1])] if len(pi) else np.zeros(0, bool)
+        ok = first & (d <= bound[pi])
+        p_out.append(pi[ok])
+        n_out.append(nodes[ok])
+    if not p_out:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(p_out).astype(np.int64), np.concatenate(n_out).astype(np.int64)
 
 
 def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh: float, access_radius_m: float,
@@ -488,7 +612,8 @@ def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh
 
     A point reaches every node within ``access_radius_m`` and the nearest node of every line.  Legs of
     ``reach_m`` (per point) or longer are dropped: they cannot beat the alternative the caller has (a
-    direct trip, or the end of the time budget), so dropping them changes no result.
+    direct trip, or the end of the time budget), so dropping them changes no result.  Both are found with
+    KD-trees (:func:`_unit_nearest`): the work grows with the legs, not with points x nodes.
     """
     if layer.xy is None:
         raise InputError(f"{layer.name}: must be points for travel times (use centroids: gdf.centroid).")
@@ -497,24 +622,10 @@ def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh
     counts = np.fromiter((len(x) for x in near), dtype=np.int64, count=len(xy))
     p_in = np.repeat(np.arange(len(xy)), counts)
     n_in = np.fromiter((k for x in near for k in x), dtype=np.int64, count=int(counts.sum()))
-    # nearest node of every line: per point, the minimum over each line's run of nodes
-    starts = net.line_starts[:-1][np.diff(net.line_starts) > 0]
-    lnodes = net.line_nodes
-    p_line, n_line = [], []
-    block = max(1, _BLOCK_CELLS // max(len(lnodes), 1))
-    for s in range(0, len(xy), block):
-        pts = xy[s:s + block]
-        d = np.hypot(pts[:, None, 0] - nxy[lnodes, 0][None, :], pts[:, None, 1] - nxy[lnodes, 1][None, :])
-        best = np.minimum.reduceat(d, starts, axis=1)
-        at = np.where(d == np.repeat(best, np.diff(np.r_[starts, len(lnodes)]), axis=1),
-                      np.arange(len(lnodes))[None, :], len(lnodes))
-        first = np.minimum.reduceat(at, starts, axis=1)
-        ok = best <= reach_m[s:s + block, None] * _PLANE_SLACK
-        rows, cols = np.nonzero(ok)
-        p_line.append(rows + s)
-        n_line.append(lnodes[first[rows, cols]])
-    p = np.r_[p_in, np.concatenate(p_line)] if p_line else p_in
-    nd = np.r_[n_in, np.concatenate(n_line)] if n_line else n_in
+    # nearest node of every line (unit) within the reach
+    p_line, n_line = _unit_nearest(net, xy, np.asarray(reach_m, dtype=float) * _PLANE_SLACK)
+    p = np.r_[p_in, p_line]
+    nd = np.r_[n_in, n_line]
     key = np.sort(p.astype(np.int64) * len(nxy) + nd)  # np.unique hashes, several times slower here
     key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
     p, nd = key // len(nxy), key % len(nxy)

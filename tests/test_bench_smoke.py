@@ -1,0 +1,21 @@
+"""The benchmark scripts this repository's figures come from keep working: each runs at a tiny size (``--small``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("script", ["network.py"])
+def test_bench_script_runs_small(script):
+    before = (ROOT / "bench" / script.replace(".py", ".md")).read_bytes()
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--small"], cwd=ROOT, capture_output=True,
+                          text=True, encoding="utf-8", timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| task | seconds | kernel | ratio |" in done.stdout and "load average" in done.stdout
+    assert (ROOT / "bench" / script.replace(".py", ".md")).read_bytes() == before  # --small writes nothing
