@@ -102,6 +102,9 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
         layer, n = _user_layer(gdf, path, strict=state.strict)
         added.append(layer)
         unplaced += n
+        if n:
+            state.warn(f"--add {path}: {n} 个要素未定位，未绘出 ({n} feature(s) without a position, not drawn; "
+                       "--strict refuses them).")
     layers: list[Any] = [_load(name, run=run, state=state, role="layer") for name in layer_names]
     n_added = len(add)
     structure = None
@@ -122,8 +125,8 @@ def _user_layer(gdf: gpd.GeoDataFrame, path: Path, *, strict: bool = False) -> t
     have no position.
 
     The layer goes through :func:`gis.prepare.prepare_layer` like every analysis input (CRS against the
-    numbers, GCJ-02 suspected or declared and converted); rows without a position are not drawn, and a
-    warning counts them (``strict``: refused, naming them).
+    numbers, GCJ-02 suspected or declared and converted); rows without a position are not drawn (the
+    caller counts them in a warning and the map's note; ``strict``: refused, naming them).
     """
     import geopandas as gpd
 
@@ -131,7 +134,6 @@ def _user_layer(gdf: gpd.GeoDataFrame, path: Path, *, strict: bool = False) -> t
     from ..webmap import _data_title
 
     prepared = prepare_layer(gdf, name=str(path), keep_unplaced=not strict, strict=strict)
-    prepared.warn_unplaced(what="not drawn on the map (未绘出)")
     placed = gdf[prepared.placed] if prepared.n_unplaced else gdf
     geometry = gpd.GeoSeries(prepared.layer.geoms(), index=prepared.layer.index, crs=prepared.frame.crs)
     out = gpd.GeoDataFrame(placed.drop(columns=placed.geometry.name), geometry=geometry.to_crs("EPSG:4326").values,
