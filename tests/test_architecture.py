@@ -19,9 +19,9 @@ RANK = {
     "structure": 2, "gazetteer": 2, "_gazetteer_sources": 2,
     "geocode": 3, "_geocode_match": 3, "_geocode_table": 3, "_geocode_report": 3, "layer_pipeline": 3,
     "network": 4, "routing": 5, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "siting": 7,
-    "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_workbook": 7, "manifest": 7, "printmap": 7, "webmap": 8,
+    "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_qml": 7, "_workbook": 7, "manifest": 7, "printmap": 7, "webmap": 8,
     "maps_default": 9, "review_maps": 9,
-    "cli": 10,
+    "cli": 10, "__main__": 10,
 }
 #: packages inside gis whose modules all take the package's rank
 SUBPACKAGES = ("layer_pipeline", "cli")
