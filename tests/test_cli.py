@@ -416,7 +416,7 @@ def test_nearest_reports_ties_and_unknown_uncertainty(tmp_path):
 def test_every_verb_help_starts_with_a_chinese_summary_and_ends_with_an_example(verb):
     import re
 
-    res = invoke(verb, "--help")
+    res = CliRunner().invoke(cli, [verb, "--help"], prog_name="lzgis", catch_exceptions=False)
     assert res.exit_code == 0, res.output
     lines = [line.strip() for line in res.output.splitlines() if line.strip()]
     assert lines[0].startswith(f"Usage: lzgis {verb}")
@@ -445,8 +445,9 @@ def test_shipped_layers_by_chinese_title(tmp_path):
     assert resolve_layer_name("乡镇（街道）驻地") == "townships"  # full-width brackets as half-width
     assert resolve_layer_name("铁路") == "railways"  # the title without its bracketed remark
     assert resolve_layer_name("区县界") == "counties"  # a whole title wins over 区县界(简化)
-    with pytest.raises(gis.LayerError, match=r"ambiguous.*township_areas \(乡镇范围\(估算\)\).*townships"):
-        resolve_layer_name("乡镇")
+    assert resolve_layer_name("乡镇") == "townships"  # 乡镇(街道)驻地 without its remark
+    with pytest.raises(gis.LayerError, match=r"ambiguous.*counties \(区县界\).*counties_web.*county_seats"):
+        resolve_layer_name("区县")
     with pytest.raises(gis.LayerError, match="unknown layer '火星'.*logistics \\(物流枢纽与园区\\)"):
         resolve_layer_name("火星")
     assert len(gis.load_layer("物流")) == len(gis.load_layer("logistics"))
@@ -457,5 +458,5 @@ def test_shipped_layers_by_chinese_title(tmp_path):
     direct = invoke("nearest", str(origins), "logistics", "-o", str(tmp_path / "d.csv"))
     assert direct.exit_code == 0
     assert pd.read_csv(tmp_path / "n.csv").equals(pd.read_csv(tmp_path / "d.csv"))
-    assert_one_line_error(invoke("nearest", str(origins), "乡镇", "-o", str(tmp_path / "x.csv")),
-                          "ambiguous", "townships", "township_areas")
+    assert_one_line_error(invoke("nearest", str(origins), "区县", "-o", str(tmp_path / "x.csv")),
+                          "ambiguous", "counties", "county_seats")

@@ -64,7 +64,7 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
     detail = pd.DataFrame(details.drop(columns=details.geometry.name))
     if zone_name is not None and len(detail):
         detail.insert(detail.columns.get_loc("zone_index") + 1, "zone_name",
-                      [str(zones.at[i, zone_name]) for i in detail["zone_index"]])
+                      ["" if pd.isna(i) else str(zones.at[i, zone_name]) for i in detail["zone_index"]])
     detail["footprint_basis"] = [_BASIS_ZH.get(b, "") for b in detail["footprint_basis"]]
     if tag:
         detail.insert(0, "示例数据", tag)
