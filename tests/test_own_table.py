@@ -162,8 +162,6 @@ def test_review_workbook_keeps_every_row_in_chinese(chain):
 
 def test_drive_from_the_geocoded_table(chain):
     folder, _ = chain
-    if "drive" not in cli.commands:
-        pytest.xfail("`lzgis drive` (branch drive) was not on main when this test was written")
     lzgis("drive", folder / "项目定位.gpkg", "物流", "-o", folder / "行车时间.xlsx")
     header, rows = sheet_rows(folder / "行车时间.xlsx")
     assert len(rows) == len(ROWS) + 1
@@ -176,8 +174,6 @@ def _report(folder: Path):
     return pd.read_csv(folder / "项目定位.report.csv")
 
 
-@pytest.mark.xfail(strict=True, reason="township typos (进得镇 → 进德镇, 黄免镇 → 黄冕镇) are corrected on branch "
-                                       "geotypo, not on main when this test was written")
 @pytest.mark.parametrize("project, town", [("进德镇农产品加工园", "进德镇"), ("黄冕镇林产品加工项目", "黄冕镇")])
 def test_typo_rows_are_placed_at_their_township(chain, project, town):
     folder, _ = chain
@@ -189,8 +185,6 @@ def test_typo_rows_are_placed_at_their_township(chain, project, town):
     assert "corrected" in str(gdf.loc[gdf["项目名称"] == project, "flags"].item())
 
 
-@pytest.mark.xfail(strict=True, reason="the 合计 row is flagged total_row on branch geotypo, not on main when this "
-                                       "test was written")
 def test_total_row_is_flagged(chain):
     folder, _ = chain
     gdf = gpd.read_file(folder / "项目定位.gpkg")

@@ -46,7 +46,7 @@ from __future__ import annotations
 # The verbs register themselves on the group when their module is imported.  Note that ``gis.cli.main``
 # (the attribute) is the entry-point function below; its module is ``sys.modules["gis.cli.main"]``,
 # which ``from gis.cli.main import ...`` reaches as usual.
-from . import geocode, layers, maps, proximity, review  # noqa: F401 - registers the verbs
+from . import drive, geocode, layers, maps, proximity, review  # noqa: F401 - registers the verbs
 from ._help import apply_help
 from .main import cli, main
 
