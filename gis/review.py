@@ -187,10 +187,29 @@ def _find_area_column(gdf: pd.DataFrame, area_field: str | None) -> str | None:
     if not found:  # any other header with an area unit of the unit table (占地(平方米), 规模(公顷) …), if only one
         units = [c for c, _ in unit_columns([c for c in gdf.columns if c != gdf.geometry.name], "area")]
         found = units if len(units) == 1 else []
+    if len(found) > 1 and _same_areas(gdf, found):
+        # the geocoder adds area_ha / area_mu converted from the table's own column (用地面积(亩)): the same
+        # areas in other units; the table's own column is the one read
+        own = [c for c in found if c not in ("area_ha", "area_mu")]
+        return own[0] if own else found[0]
     if len(found) > 1:
         raise InputError(f"projects: several columns look like stated areas ({', '.join(map(str, found))}); "
                          "name the one to use with area_field= (on the command line --area-field).")
     return found[0] if found else None
+
+
+def _same_areas(gdf: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether every column of ``columns`` states the same area in every row (blank where the others are)."""
+    values = []
+    for column in columns:
+        unit = area_unit_of(column)
+        if unit not in AREA_UNITS_M2:
+            return False
+        text = gdf[column].astype(str).str.strip().str.replace(",", "", regex=False)
+        values.append(pd.to_numeric(text.where(~_blank(gdf[column])), errors="coerce").to_numpy(dtype=float)
+                      * AREA_UNITS_M2[unit])
+    first = values[0]
+    return all(np.allclose(first, other, rtol=1e-6, atol=1e-6, equal_nan=True) for other in values[1:])
 
 
 def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[str]) -> gpd.GeoDataFrame:
