@@ -229,6 +229,19 @@ def _reach(net: TravelNetwork, gdf: gpd.GeoDataFrame, max_access_m: float, *, na
     return flag, note, dist
 
 
+def _with_own_flags(src: pd.DataFrame, flags: np.ndarray) -> np.ndarray:
+    """The drive's flags after the flags the origins already carry (a geocoded table's ``corrected``, ``outside_liuzhou`` …).
+
+    >>> _with_own_flags(pd.DataFrame({"flags": ["corrected", None, ""]}), np.array(["", "unplaced", ""], dtype=object))
+    array(['corrected', 'unplaced', ''], dtype=object)
+    """
+    if "flags" not in src.columns:
+        return flags
+    own = src["flags"].to_numpy(dtype=object)
+    joined = [";".join(str(f) for f in (a, b) if isinstance(f, str) and f) for a, b in zip(own, flags)]
+    return np.array(joined, dtype=object)
+
+
 def drive(
     origins: gpd.GeoDataFrame,
     targets: gpd.GeoDataFrame | None = None,
@@ -358,7 +371,7 @@ def drive(
         flags[none], remarks[none] = "no_target", "没有可用的目标（目标都不在路网上），未计算行车时间"
         direct = rows[has & r["direct"].to_numpy(dtype=bool)]
         remarks[direct] = f"全程按接入速度 {speed:g} km/h 直线估算（比走路网快）"
-        out["flags"], out["备注"] = flags, remarks
+        out["flags"], out["备注"] = _with_own_flags(src, flags), remarks
         out.attrs["notes"] = notes
         return out
     # every origin x target pair (the targets off the network too, without a number)

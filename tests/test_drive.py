@@ -100,6 +100,9 @@ def test_origin_in_another_province_and_an_unplaced_row_get_a_word_not_a_number(
     # a geocoded table's unmatched row keeps the geocoder's reason (gis.prepare, the one way in)
     g = o.assign(geocode_status=["matched", "matched", "unmatched"], reason=["", "", "地名库中没有"])
     assert gis.drive(g, seats, roads=net)["备注"].iloc[2] == "未定位：地名库中没有，未计算行车时间"
+    # the origins' own flags (a geocoded table's corrected, outside_liuzhou …) stay, the drive's come after them
+    f = g.assign(flags=["corrected", "outside_liuzhou", ""])
+    assert list(gis.drive(f, seats, roads=net)["flags"]) == ["corrected", "outside_liuzhou;outside_network", "unplaced"]
     # the same in the matrix and the service areas
     m = gis.drive(o, seats, roads=net, matrix=True)
     assert len(m) == 3 * len(seats)
