@@ -4,8 +4,8 @@ The workbook is written here as planners hold it (项目名称, 建设地点, �
 with two township typos, a 合计 row, a project in 湖南省怀化市 and one without a place) and goes
 ``lzgis geocode`` → ``lzgis nearest … 物流`` (the shipped layer by its Chinese title) → ``lzgis map --add … -o x.pdf``
 → ``lzgis review … --zones layers/examples/zones_example.geojson --zone-field 类型 -o 审查.xlsx`` → ``lzgis drive``.
-Every step exits 0 and keeps every row; the unplaced rows keep their note (备注).  Assertions for features still
-on other branches when this was written are ``xfail(strict=True)``: they fail loudly once the feature is merged.
+Every step exits 0 and keeps every row; the unplaced rows keep their note (备注); the typos are corrected, the
+合计 row is skipped and reported, and every located project is named on the printed map.
 """
 
 from __future__ import annotations
@@ -188,8 +188,6 @@ def test_total_row_is_skipped_and_reported(chain):
     assert report.loc["合计", "原因"].startswith("合计行，不是项目")
 
 
-@pytest.mark.xfail(strict=True, reason="project names drawn as labels on print maps come with branch labels, not on "
-                                       "main when this test was written")
 def test_every_located_name_is_printed_on_the_map(chain):
     folder, _ = chain
     if not shutil.which("pdftotext"):
