@@ -15,10 +15,12 @@
 from __future__ import annotations
 
 import atexit
+import inspect
 import io
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,12 +105,14 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         import gis
 
         names = {**gis._LAZY, **{n: n for n in gis._SHADOWED}}
-        rows = ["| name | defined in |", "|---|---|"]
+        rows = ["| name | what | defined in |", "|---|---|---|"]
         for name in sorted(names, key=lambda n: (names[n], n)):
             module = names[name]
-            rows.append(f"| [`gis.{name}`][gis.{module}.{name}] | [`gis.{module}`]({module}.md) |"
-                        if (ROOT / "docs" / "api" / f"{module}.md").exists()
-                        else f"| [`gis.{name}`][gis.{module}.{name}] | `gis.{module}` |")
+            doc = inspect.getdoc(getattr(gis, name)) or ""
+            what = re.sub(r":[a-z]+:`~?([^`]+)`", r"`\1`", doc.split("\n\n")[0].replace("\n", " ")).replace("|", "\\|")
+            where = (f"[`gis.{module}`]({module}.md)" if (ROOT / "docs" / "api" / f"{module}.md").exists()
+                     else f"`gis.{module}`")
+            rows.append(f"| [`gis.{name}`][gis.{module}.{name}] | {what} | {where} |")
         return markdown.replace("<!-- lzgis:namespace -->", "\n".join(rows))
     if page.file.src_uri == "gallery.md":
         shown = [pdf.name for pdf in sorted(GALLERY.glob("*.pdf")) if f"gallery/{pdf.stem}.png" not in markdown]
