@@ -45,6 +45,9 @@ def reason_zh(rec: dict[str, Any]) -> str:
     '地名有多个同名地点（新兴村(柳江区)、新兴村(鹿寨县)），无法确定：请在地点中写明县区或乡镇，或填写坐标'
     """
     status, method = rec.get("status"), rec.get("method")
+    note = str(rec.get("_zh") or "")  # a correction (更正错字：…) or a word not read (未识别：…), a total row's reason
+    if status == "skipped":
+        return note or "合计行，不是项目"
     flags = [f for f in str(rec.get("flags") or "").split(";") if f]
     precision = rec.get("precision_m")
     around = (f"，位置精度约 {float(precision):.0f} 米"
@@ -77,7 +80,7 @@ def reason_zh(rec: dict[str, Any]) -> str:
                                              else "未按坐标定位"))
     parts += [_FLAG_REASONS_ZH[f] for f in flags
               if f in _FLAG_REASONS_ZH and not (f == "outside_liuzhou" and status != "matched")]
-    return "；".join(parts)
+    return "；".join([*([note] if note else []), *parts])
 
 
 def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
@@ -116,6 +119,11 @@ def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
         UserWarning, stacklevel=3)
 
 
+def _unread_notes(note: str) -> list[str]:
+    """The words-not-read parts (未识别：…) of a result's Chinese note; its corrections already lead its reason."""
+    return [n for n in note.split("；") if n.startswith("未识别")]
+
+
 def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: str, datum_text: str,
                   lon_cell: Any, lat_cell: Any, *, lon_c: str | None, lat_c: str | None,
                   ovr: dict[str, dict[str, Any]], default_datum: str, where: str,
@@ -149,8 +157,9 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
     else:
         r = _geocode_row(name, place, anchor, county, gaz)
         rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
-                   precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags="outside_liuzhou" if r.outside else "",
-                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
+                   precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags=";".join((*(["outside_liuzhou"] if r.outside else []), *r.flags)),
+                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates),
+                   reason="; ".join(x for x in (*_unread_notes(r.note), r.reason) if x), _zh=r.note)
     bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell} if lon_c and lat_c else {}, lon_c, lat_c,
                                       lon, lat)
     if bad_cells and key is None:
@@ -162,16 +171,27 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
     return rec
 
 
-def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *,
-                  encoding: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def skipped_record(row: int, name: str, place: str, reason: str) -> dict[str, Any]:
+    """The report record of a row that is not a project (a 合计 row): status ``skipped``, flag ``total_row``."""
+    return {"row": row, "name": name, "place": place, "status": "skipped", "method": "", "decided_by": "",
+            "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "", "candidates": "",
+            "flags": "total_row", "reason": "a total row (合计/小计, or the sums of the rows above): not a project",
+            "_zh": reason, "osm_id": ""}
+
+
+def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: str,
+                  extra: dict[str, np.ndarray] | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The geocoded table (``df``'s rows with points and ``geocode_*`` columns) and the report, from the records.
 
-    The records' private keys (``_text``, ``_datum``) are removed.
+    Rows ``skipped`` (total rows) are in the report only, not in the table.  ``extra``: more columns
+    of the table (the normalised ``investment_wan``, ``area_ha`` … of every input row), added after
+    the ``geocode_*`` ones.  The records' private keys (``_text``, ``_datum``) are removed.
     """
     for rec in records:
         rec.pop("_text", None)
         rec.pop("_datum", None)
         rec["reason_zh"] = reason_zh(rec)
+        rec.pop("_zh", None)
     report = pd.DataFrame(records, columns=REPORT_COLUMNS)
     report.attrs["encoding"] = encoding
     report.attrs["for_reading"] = True  # written (gis.export) with Chinese titles and codes
@@ -186,5 +206,16 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *,
     out["precision_m"] = report["precision_m"].to_numpy()
     out["geocode_method"] = report["method"].to_numpy()
     out["geocode_decided_by"] = report["decided_by"].to_numpy()
+    flags = report["flags"].fillna("").astype(str)
+    # the report's flags and the outside flag stay on the features (a column of the table keeps its name)
+    out["flags" if "flags" not in df.columns else "geocode_flags"] = flags.to_numpy()
+    out["outside_liuzhou" if "outside_liuzhou" not in df.columns else "geocode_outside_liuzhou"] = \
+        flags.str.split(";").map(lambda f: "outside_liuzhou" in f).to_numpy()
+    for column, values in (extra or {}).items():
+        if column not in df.columns:
+            out[column] = values
+    keep = (report["status"] != "skipped").to_numpy()
+    if not keep.all():
+        out = out[keep]
     out.attrs["encoding"] = encoding
     return out, report

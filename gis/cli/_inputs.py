@@ -78,6 +78,39 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
     return gdf
 
 
+def _roads_option(value: str | None) -> str | None:
+    """``--roads`` checked before any work: a shipped line layer's name or a road file (``gis.drive.check_roads``).
+
+    The one resolver of the verbs with ``--roads`` (drive, review, site); a bad value is one line, exit 2.
+    """
+    if value is None:
+        return None
+    from ..drive import check_roads
+
+    check_roads(value, option="--roads")
+    return value
+
+
+def _load_roads(spec: str, *, run: Run, state: State) -> gpd.GeoDataFrame:
+    """The ``--roads`` lines (checked by :func:`_roads_option`), read by ``gis.drive.road_lines`` and recorded:
+    a shipped layer, or a file read as ``gis.network.travel_network`` reads it (``.osm`` / ``.pbf`` too)."""
+    from ..drive import check_roads, road_lines
+
+    kind = check_roads(spec, option="--roads")
+    state.step(f"reading the roads {spec}")
+    gdf = road_lines(spec, option="--roads")
+    if kind == "file":
+        source = gdf.attrs.get("source", {})
+        run.add_input(spec, kind="file", path=Path(source.get("path", spec)), crs=gdf.crs, features=len(gdf),
+                      role="roads", layer=source.get("layer"))
+    else:
+        from ..layers import layer_info, layers_dir
+
+        run.add_input(spec, kind="layer", path=layers_dir() / layer_info(spec)["file"], crs=gdf.crs,
+                      features=len(gdf), role="roads")
+    return gdf
+
+
 def _is_table(path: Path) -> bool:
     from ..readers import TABLE_SUFFIXES
 
