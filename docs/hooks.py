@@ -110,8 +110,10 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             module = names[name]
             doc = inspect.getdoc(getattr(gis, name)) or ""
             what = re.sub(r":[a-z]+:`~?([^`]+)`", r"`\1`", doc.split("\n\n")[0].replace("\n", " ")).replace("|", "\\|")
-            where = (f"[`gis.{module}`]({module}.md)" if (ROOT / "docs" / "api" / f"{module}.md").exists()
-                     else f"`gis.{module}`")
+            if not (ROOT / "docs" / "api" / f"{module}.md").exists():
+                log.warning("gis.%s is public but docs/api/%s.md is missing: add the page (::: gis.%s) and its nav entry",
+                            name, module, module)
+            where = f"[`gis.{module}`]({module}.md)"
             rows.append(f"| [`gis.{name}`][gis.{module}.{name}] | {what} | {where} |")
         return markdown.replace("<!-- lzgis:namespace -->", "\n".join(rows))
     if page.file.src_uri == "gallery.md":
