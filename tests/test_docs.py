@@ -58,11 +58,15 @@ def site(tmp_path_factory) -> Path:
 def test_notebook_pages_carry_their_outputs(site, name):
     page = site / "notebooks" / name / "index.html"
     raw = page.read_text(encoding="utf-8")
-    # an executed cell's output: a folium web map inline (its iframe) …
-    assert re.search(r"<iframe[^>]+srcdoc=", raw) or "folium" in raw, f"{name}: no inline map in the page"
-    # … and the checks of the last cell printed their results (they run only when every cell before succeeded)
-    assert "RESULTS" in raw
+    # an executed cell's output: the folium web map inline, a Leaflet map in the iframe's document
+    frames = [html.unescape(d) for d in re.findall(r'<iframe[^>]+srcdoc="([^"]*)"', raw)]
+    assert frames and all("L.map(" in d for d in frames), f"{name}: no inline web map"
+    # the last cell checks the results and shows its RESULTS dict: it ran only when every cell before succeeded
+    shown = [html.unescape(re.sub(r"<[^>]+>", "", o))
+             for o in re.findall(r'data-mime-type="text/plain"[^>]*>\s*<pre>(.*?)</pre>', raw, re.S)]
+    assert shown and shown[-1].startswith("{'"), f"{name}: the checks' RESULTS are not shown"
     if name == "01_structure_and_layers":
+        assert "'territory_townships': 118" in shown[-1]
         assert re.search(r'<img[^>]+src="data:image/png;base64,', raw), "the matplotlib figure is drawn"
 
 
