@@ -199,8 +199,14 @@ def check_writable(folder: str | os.PathLike) -> None:
     if not probe_dir.is_dir():
         raise WriteError(errno.ENOTDIR, f"cannot write into {folder}: {probe_dir} is a file, not a folder.")
     probe = temp_path(probe_dir, "probe")
-    with write_errors(folder):
+    try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:  # named by the user's folder, never by the probe's temporary name
+        if is_write_error(exc):
+            raise write_error(exc, folder) from None
+        raise WriteError(exc.errno or errno.EIO,
+                         f"cannot write into {folder}: {exc.strerror or exc}. Nothing was written; write to a "
+                         "folder on a normal disk you may write to (-o).") from None
     os.close(fd)
     probe.unlink(missing_ok=True)
 
@@ -319,6 +325,7 @@ def publish(pairs: list[tuple[Path, Path]], *, overwrite: bool) -> Published:
     :func:`folder_lock` when other processes may publish the same targets.
     """
     published = Published()
+    dst = Path(pairs[0][1]) if pairs else Path()
     try:
         for src, dst in pairs:
             dst = Path(dst)
@@ -341,7 +348,7 @@ def publish(pairs: list[tuple[Path, Path]], *, overwrite: bool) -> Published:
         published.rollback()
         if isinstance(exc, FileExistsError):
             raise FileExistsError(
-                errno.EEXIST, f"{exc.filename or dst} already exists (another run may have just written it); "
+                errno.EEXIST, f"{dst} already exists (another run may have just written it); "
                 "choose another output or pass --overwrite (overwrite=True) to replace it"
             ) from None
         if is_write_error(exc):

@@ -4,6 +4,7 @@ run's record (:mod:`gis.manifest`), and the summary printed."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,18 +36,47 @@ def _check_outputs(paths: list[Path], *, overwrite: bool) -> None:
         if p.name == MANIFEST_NAME or p.name.startswith(".lzgis-tmp-"):
             raise InputError(f"-o {p}: {p.name} is the run record of its folder (or a temporary name); "
                              "choose another output name.")
+    for p in paths:
+        _check_name_length(p)
     for folder in dict.fromkeys(p.parent for p in paths):
         check_writable(folder)
         clean_stale(folder)
     if not overwrite:
-        existing = [p for p in paths if p.exists()]
+        existing = [p for p in paths if os.path.lexists(p)]
         if existing:
-            raise InputError(f"{existing[0]} already exists; choose another -o or pass --overwrite to replace it.")
+            p = existing[0]
+            dangling = "" if p.exists() else f" (a symbolic link to {os.readlink(p)}, which is missing)"
+            raise InputError(f"{p} already exists{dangling}; choose another -o or pass --overwrite to replace it.")
     for folder in dict.fromkeys(p.parent for p in paths):
         check_manifest_folder(folder)
     state = click.get_current_context().find_object(State)
     if state is not None:
         state.overwrite = overwrite
+
+
+#: Bytes of a file name that lzgis needs for its temporary names beside an output (``.lzgis-tmp-<run>-old-<name>``).
+_TEMP_NAME_BYTES = 64
+
+
+def _check_name_length(path: Path) -> None:
+    """Refuse an output whose file (or folder) name the file system cannot hold with lzgis's temporary prefix."""
+    try:
+        folder = path.parent
+        while not os.path.lexists(folder) and folder != folder.parent:  # lexists: False for too long names
+            folder = folder.parent
+        name_max = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    for i, part in enumerate(path.parts):
+        size = len(part.encode("utf-8", "surrogateescape"))
+        last = i == len(path.parts) - 1
+        limit = name_max - _TEMP_NAME_BYTES if last else name_max
+        if size > limit:
+            shown = part if len(part) <= 40 else part[:30] + "…" + part[-8:]
+            what = "file name" if last else "folder name"
+            kept = f" (lzgis keeps {_TEMP_NAME_BYTES} for its temporary names)" if last else ""
+            raise InputError(f"-o: the {what} {shown!r} is {size} bytes long, more than the {limit} this file system "
+                             f"allows{kept}; give a shorter name (a Chinese character takes 3 bytes).")
 
 
 def _planned_outputs(path: Path, fmt: str | None = None) -> list[Path]:

@@ -35,8 +35,10 @@ def _output_options(*, default: str | None = None, help_text: str = "Output file
                                "paths relative to it.")(fn)
         fn = click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")(fn)
         fn = click.option("--overwrite", is_flag=True, help="Replace existing outputs (refused otherwise).")(fn)
-        fn = click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), required=default is None,
-                          default=default, help=help_text)(fn)
+        # click >= 8.2 takes an explicit default=None as a default, so a required option is given none at all
+        extra = {"required": True} if default is None else {"default": default}
+        fn = click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), help=help_text,
+                          **extra)(fn)
         return fn
 
     return decorate
