@@ -271,6 +271,26 @@ def folder_lock(folder: str | os.PathLike, *, timeout_s: float = 600.0) -> Itera
         os.close(fd)
 
 
+# ---------------------------------------------------------------- a private test hook
+
+#: Private test hook (tests/test_hostile_round3.py kills a run inside its publishing window): with
+#: ``LZGIS_TEST_PAUSE=<stage>:<file>`` a run reaching ``<stage>`` creates ``<file>`` and sleeps 120 s there.
+#: Stages: ``pending`` (entry written, nothing published), ``partial`` (first file of several published),
+#: ``published`` (all files published, entry still pending).  Not an interface; never set it in real use.
+_PAUSE_ENV = "LZGIS_TEST_PAUSE"
+
+
+def _test_pause(stage: str) -> None:
+    spec = os.environ.get(_PAUSE_ENV)
+    if not spec or ":" not in spec:
+        return
+    wanted, signal_file = spec.split(":", 1)
+    if wanted != stage:
+        return
+    Path(signal_file).write_text(stage, encoding="utf-8")
+    time.sleep(120)
+
+
 # ---------------------------------------------------------------- publishing
 
 class Published:
@@ -314,7 +334,7 @@ def _link_new(src: Path, dst: Path) -> None:
     src.unlink()
 
 
-def publish(pairs: list[tuple[Path, Path]], *, overwrite: bool) -> Published:
+def publish(pairs: list[tuple[Path, Path]], *, overwrite: bool, _staged: bool = False) -> Published:
     """Move every ``(temporary, target)`` pair into place, all or none.
 
     Without ``overwrite`` each target is created exclusively: if any exists
@@ -344,6 +364,8 @@ def publish(pairs: list[tuple[Path, Path]], *, overwrite: bool) -> Published:
             else:
                 _link_new(Path(src), dst)
                 published._undo.append((dst, None))
+            if _staged and len(published._undo) == 1 and len(pairs) > 1:
+                _test_pause("partial")
     except BaseException as exc:
         published.rollback()
         if isinstance(exc, FileExistsError):
@@ -447,10 +469,14 @@ class Staging:
         """Publish the already written ``staged`` file (inside a staging folder) as ``target``."""
         self._targets[Path(target)] = Path(staged)
 
+    def sources(self) -> dict[Path, Path]:
+        """Each output (target) and the staged file that holds its content until :meth:`commit`."""
+        return {dst: src for dst, src in self._targets.items() if src.exists()}
+
     def commit(self, *, overwrite: bool) -> Published:
         """Publish every staged file that exists (all or none); see :func:`publish`."""
         pairs = [(src, dst) for dst, src in self._targets.items() if src.exists()]
-        published = publish(pairs, overwrite=overwrite)
+        published = publish(pairs, overwrite=overwrite, _staged=True)
         self._targets.clear()
         return published
 

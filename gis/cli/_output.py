@@ -30,7 +30,7 @@ def _check_outputs(paths: list[Path], *, overwrite: bool) -> None:
     Also removes the temporary files that killed runs left in the output folders.
     """
     from .._io import check_writable, clean_stale
-    from ..manifest import MANIFEST_NAME, check_manifest_folder
+    from ..manifest import MANIFEST_NAME, check_manifest_folder, resolve_pending
 
     for p in paths:
         if p.name == MANIFEST_NAME or p.name.startswith(".lzgis-tmp-"):
@@ -40,6 +40,8 @@ def _check_outputs(paths: list[Path], *, overwrite: bool) -> None:
         _check_name_length(p)
     for folder in dict.fromkeys(p.parent for p in paths):
         check_writable(folder)
+        check_manifest_folder(folder)
+        resolve_pending(folder)  # a killed run's entry, before its backups are cleaned away
         clean_stale(folder)
     if not overwrite:
         existing = [p for p in paths if os.path.lexists(p)]
@@ -94,15 +96,29 @@ def _new_run(verb: str, parameters: dict[str, Any]) -> Run:
 
 
 def _finish(run: Run, folder: Path, state: State, *, as_json: bool, summary: dict[str, Any], lines: list[str]) -> None:
-    from .._io import folder_lock
+    from .._io import _test_pause, folder_lock
+    from ..manifest import complete_pending, drop_pending, resolve_pending
 
     run.notes.extend(state.notes)
-    with folder_lock(folder):  # outputs and their record appear together, or neither does
-        published = state.stage().commit(overwrite=state.overwrite)
+    # Outputs and their record appear together, or neither does, even under kill -9: the entry is written first
+    # as pending, the files are published, then the entry is completed; a killed run's pending entry is settled
+    # by the next run into the folder (gis.manifest.resolve_pending).
+    with folder_lock(folder):
+        resolve_pending(folder)
+        staging = state.stage()
+        manifest, run_id = run.write_pending(folder, staging.sources())
+        _test_pause("pending")
         try:
-            manifest = run.write(folder)
+            published = staging.commit(overwrite=state.overwrite)
+        except BaseException:
+            drop_pending(folder, run_id)
+            raise
+        _test_pause("published")
+        try:
+            complete_pending(folder, run_id)
         except BaseException:
             published.rollback()
+            drop_pending(folder, run_id)
             raise
         published.done()
     summary = {"verb": run.verb, **summary, "outputs": [str(p) for p in run.outputs],
