@@ -87,7 +87,10 @@ MAX_OD_CELLS = 50_000_000
 def _prepare_pair(origins: Any, targets: Any) -> tuple[_validate.Layer, _validate.Layer, pyproj.CRS]:
     o = _validate.layer(origins, name="origins")
     t = _validate.layer(targets, name="targets")
-    return o, t, analysis_crs()
+    crs = analysis_crs()
+    for lyr in (o, t):  # across ±180° or far from the CRS's meridian, plane distances miss pairs
+        _validate.check_meridian_range(lyr, crs)
+    return o, t, crs
 
 
 def _bounds_for(o: _validate.Layer, t: _validate.Layer, crs: pyproj.CRS) -> tuple[float, float]:

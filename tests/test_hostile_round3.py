@@ -95,18 +95,22 @@ def test_within_refuses_a_layer_across_the_antimeridian_naming_it():
 
     origins = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[Point(179.9, 10.0), Point(-179.9, 10.0)],
                                crs="EPSG:4326")
-    with pytest.raises(InputError, match=r"origins: .*180°.*analysis CRS"):
+    with pytest.raises(InputError, match=r"origins: .*analysis CRS EPSG:4545: across the ±180° meridian"):
         gis.within(origins, origins, 50_000)
     line = gpd.GeoDataFrame(geometry=[LineString([(179.5, 0.0), (-179.5, 0.0)])], crs="EPSG:4326")
     with pytest.raises(InputError, match=r"targets: .*180°"):
-        gis.within(origins.iloc[:1], line, 50_000)
+        gis.within(gis.load_layer("townships"), line, 50_000)
+    # all of China is accepted: Urumqi (87.6°E) and Harbin (126.6°E) from Liuzhou
+    china = gpd.GeoDataFrame(geometry=[Point(87.6, 43.8), Point(126.6, 45.8), Point(109.4, 24.3)], crs="EPSG:4326")
+    assert len(gis.within(china, china, 10.0)) == 3
 
 
 def test_cli_within_refuses_a_file_across_the_antimeridian(tmp_path):
     table = tmp_path / "pts.csv"
     table.write_text("name,lon,lat\na,179.9,10\nb,-179.9,10\n", encoding="utf-8")
     res = invoke("within", str(table), "townships", "--distance-m", "5000", "-o", str(tmp_path / "w.csv"))
-    one_error(res, "pts.csv (origins)", "180°")
+    line = one_error(res, "pts.csv (origins)", "180°", "Keep only the features of the region")
+    assert "gis.settings" not in line
 
 
 # ---------------------------------------------------------------- 12. output names

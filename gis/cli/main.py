@@ -165,6 +165,7 @@ _CLI_WORDS: list[tuple[str, str]] = [
     (r" \(gis\.settings\.max_buffer_m\)", ""),
     (r"(?:([Pp])ass )?another layer= \(the (?:sheet|layer) name\)",
      lambda m: f"{m.group(1) or 'p'}ass another --layer-name"),
+    (r", or analyse them in a CRS made for their region \(gis\.settings\.analysis_crs\)", ""),
     (r"\(area_unit=; (--area-unit) on the command line\)", r"(\1)"),
 ]
 
