@@ -5,7 +5,7 @@ resident memory once the input is built), so one case's garbage cannot hide anot
 uniform lon/lat (EPSG:4326) over the municipality, as a user's table would be; the result comes back in
 lon/lat too.
 
-    python bench/buffer_memory.py                 # 1e6 points, 1 km, dissolve none and ring
+    python bench/buffer_memory.py                 # 1e6 points, 1 km, quad_segs 8, dissolve none and ring
     python bench/buffer_memory.py --points 200000 --distances 1000,2000
     python bench/buffer_memory.py --small         # a few thousand points: the script works (tests)
 
@@ -34,7 +34,7 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def child(n: int, distances: list[float], dissolve: str) -> dict:
+def child(n: int, distances: list[float], dissolve: str, quad_segs: int) -> dict:
     """One case in this (fresh) process."""
     import geopandas as gpd
     import numpy as np
@@ -51,18 +51,19 @@ def child(n: int, distances: list[float], dissolve: str) -> dict:
     gc.collect()
     before = _rss_mb()
     t = time.perf_counter()
-    result = gis.buffer_rings(points, distances, dissolve=dissolve)
+    result = gis.buffer_rings(points, distances, dissolve=dissolve, quad_segs=quad_segs)
     seconds = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
     vertices = int(shapely.get_num_coordinates(np.asarray(result.geometry.values)).sum())
     columns = result.drop(columns=[result.geometry.name]).memory_usage(deep=True).sum()
     result_mb = (vertices * 16 + columns) / 2**20
-    return {"points": n, "distances": distances, "dissolve": dissolve, "rows": len(result),
+    return {"points": n, "distances": distances, "dissolve": dissolve, "quad_segs": quad_segs, "rows": len(result),
             "peak_mb": peak, "result_mb": result_mb, "seconds": seconds}
 
 
-def run_case(n: int, distances: list[float], dissolve: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(n), ",".join(map(str, distances)), dissolve],
+def run_case(n: int, distances: list[float], dissolve: str, quad_segs: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", str(n), ",".join(map(str, distances)), dissolve,
+                          str(quad_segs)],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -72,20 +73,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--distances", default="1000", help="metres, comma-separated (default 1000)")
     parser.add_argument("--dissolve", default="none,ring", help="cases, comma-separated (default none,ring)")
+    parser.add_argument("--quad-segs", type=int, default=8,
+                        help="segments per quarter circle (default 8: 33 vertices a disk, ~0.5 GB for 1e6 disks)")
     parser.add_argument("--small", action="store_true", help="2,000 points: check that the script works")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        n, dists, dissolve = args.child
-        print(json.dumps(child(int(n), [float(d) for d in dists.split(",")], dissolve)))
+        n, dists, dissolve, quad_segs = args.child
+        print(json.dumps(child(int(n), [float(d) for d in dists.split(",")], dissolve, int(quad_segs))))
         return 0
     n = 2_000 if args.small else args.points
     distances = [float(d) for d in args.distances.split(",")]
-    print(f"gis.buffer_rings peak memory, {n:,} lon/lat points (load average {os.getloadavg()[0]:.2f})\n")
+    print(f"gis.buffer_rings peak memory, {n:,} lon/lat points, quad_segs={args.quad_segs} "
+          f"(load average {os.getloadavg()[0]:.2f})\n")
     print("| points | distances (m) | dissolve | rows | peak RSS above input (MB) | result (MB) | ratio | seconds |")
     print("|---:|---|---|---:|---:|---:|---:|---:|")
     for dissolve in args.dissolve.split(","):
-        r = run_case(n, distances, dissolve)
+        r = run_case(n, distances, dissolve, args.quad_segs)
         print(f"| {r['points']:,} | {','.join(f'{d:g}' for d in r['distances'])} | {r['dissolve']} | {r['rows']:,} "
               f"| {r['peak_mb']:.0f} | {r['result_mb']:.1f} | {r['peak_mb'] / max(r['result_mb'], 1e-9):.2f} "
               f"| {r['seconds']:.1f} |")

@@ -285,3 +285,25 @@ def test_kill_after_the_pending_record_before_publishing(tmp_path):
                            text=True)  # the same output: the dead run's entry must not block or duplicate it
     assert rerun.returncode == 0, rerun.stderr
     assert len(assert_consistent(out)) == 1
+
+
+# ---------------------------------------------------------------- more hostile cases (found in this round)
+
+@pytest.mark.parametrize("output", [".", "", "{tmp}"])
+def test_a_folder_as_the_output_file_is_a_one_line_error(tmp_path, monkeypatch, output):
+    monkeypatch.chdir(tmp_path)
+    res = invoke("export", "airports", "-o", output.format(tmp=tmp_path))
+    one_error(res, "is a folder; name the file to write", "lzgis export -h")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_library_words_become_option_names_in_review_and_site(tmp_path):
+    table = tmp_path / "p.csv"
+    table.write_text("项目,面积,经度,纬度\nA,3,109.6,24.4\n", encoding="utf-8")
+    res = invoke("review", str(table), "--zones", "zones_example", "--area-field", "面积", "-o", str(tmp_path / "r.csv"))
+    line = one_error(res, "the unit of column '面积' is not in its name; pass --area-unit (mu, ha, km2 or m2)")
+    assert "area_unit=" not in line
+    res = invoke("site", "--grid", "柳城县", "--spacing-m", "0.001", "--near", "logistics:15000", "-o",
+                 str(tmp_path / "s.csv"))
+    line = one_error(res, "--spacing-m 0.001 gives")
+    assert "spacing_m=" not in line

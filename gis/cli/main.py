@@ -166,6 +166,8 @@ _CLI_WORDS: list[tuple[str, str]] = [
     (r"(?:([Pp])ass )?another layer= \(the (?:sheet|layer) name\)",
      lambda m: f"{m.group(1) or 'p'}ass another --layer-name"),
     (r", or analyse them in a CRS made for their region \(gis\.settings\.analysis_crs\)", ""),
+    (r"^spacing_m=", "--spacing-m "),
+    (r"pass area_unit= \(mu, ha, km2 or m2; on the command line --area-unit\)", "pass --area-unit (mu, ha, km2 or m2)"),
     (r"\(area_unit=; (--area-unit) on the command line\)", r"(\1)"),
 ]
 

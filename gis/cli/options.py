@@ -36,12 +36,22 @@ def _output_options(*, default: str | None = None, help_text: str = "Output file
         fn = click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")(fn)
         fn = click.option("--overwrite", is_flag=True, help="Replace existing outputs (refused otherwise).")(fn)
         # click >= 8.2 takes an explicit default=None as a default, so a required option is given none at all
-        extra = {"required": True} if default is None else {"default": default}
+        extra = {"required": True, "callback": _check_output_file} if default is None else {"default": default}
         fn = click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), help=help_text,
                           **extra)(fn)
         return fn
 
     return decorate
+
+
+def _check_output_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """-o of a verb that writes a file: refuse a folder (``.``, ``''``, an existing folder) before any work."""
+    if value is None:
+        return None
+    if value.name in ("", ".", "..") or value.is_dir():
+        raise click.BadParameter(f"{str(value) or repr('')} is a folder; name the file to write, e.g. -o "
+                                 f"{(value / '结果.csv') if value.name not in ('', '.') else '结果.csv'}.")
+    return value
 
 
 def _input_encoding_option(fn: Callable) -> Callable:
