@@ -13,6 +13,7 @@ from typing import Iterable
 import pyproj
 from shapely.geometry import Point
 
+from ._geocode_typo import Unread, finer_than, slip_candidates, slip_note, unread_places
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
 
 
@@ -49,6 +50,12 @@ class GeocodeResult:
     outside: bool = False
     #: The OpenStreetMap element the point comes from (an ``osm_landmarks`` place), else "".
     osm_id: str = ""
+    #: Machine flags: ``corrected`` (a one-character slip of a township/village name was corrected),
+    #: ``unrecognised:<word>`` (a finer place the text names is not known; the point is coarser).
+    flags: tuple[str, ...] = ()
+    #: What the flags mean, in Chinese, for people ("更正错字：进得镇 → 进德镇 …", "未识别：官塘片区 …");
+    #: a correction also leads ``reason`` (it moved the point).
+    note: str = ""
 
     @property
     def point(self) -> Point | None:
@@ -192,6 +199,18 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
         ``precision_m``), ``ambiguous`` (``candidates`` listed, no point) or
         ``unmatched``.
 
+    Notes
+    -----
+    A finer place the text names (a word ending in 镇/乡/街道/村/社区/片区/园区/开发区 …,
+    ``layers/gazetteer/finer_places.yaml``) that the gazetteer lacks never leaves a plain
+    ``matched`` at a coarser level.  If it is one character away from exactly one township
+    (one substituted, inserted or deleted character) or village (one character of the same
+    reading, by pypinyin) of the county the text or ``county`` names, it is read as that place:
+    flag ``corrected``, ``note`` "更正错字：进得镇 → 进德镇 …", the corrected place's point and
+    precision.  Otherwise (no county named, none or several such places) the point stays
+    coarser with the flag ``unrecognised:<word>`` and the candidates, if any, listed.  A name
+    the gazetteer knows exactly is never corrected, and no correction crosses a county.
+
     Examples
     --------
     >>> r = geocode("融水县和睦镇")
@@ -199,8 +218,87 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
     ('matched', '和睦镇', 'township')
     >>> geocode("火星基地").status
     'unmatched'
+    >>> r = geocode("柳江区进得镇")
+    >>> r.place, r.flags, r.note.split("（")[0]
+    ('进德镇', ('corrected',), '更正错字：进得镇 → 进德镇')
     """
     gaz = gazetteer or default_gazetteer()
+    return _read_finer(_geocode_text(text, county, gaz), "" if text is None else str(text), county, gaz)
+
+
+def _slip_scope(r: GeocodeResult, u: Unread, county: str | None, gaz: Gazetteer) -> tuple[Place | None, list[Place]]:
+    """The area a slip of ``u`` may be corrected within (the named county, or the township placed), and its places."""
+    if r.outside:
+        return None, []
+    here = [p for p in gaz.lookup(r.place or "") if p.has_point] if r.status == "matched" else []
+    area = here[0] if here else None
+    if area is not None and area.kind == "township" and u.correct_to == "village":
+        return area, [p for p in gaz.places if p.kind == "village" and p.township == area.name and p.county == area.county]
+    if area is None or area.kind not in ("county", "new_district"):
+        given = [k for k in gaz.lookup(county or "") if k.kind in ("county", "new_district")]
+        area = given[0] if len(given) == 1 and (r.status != "matched" or r.geocode_level in ("county", "city")) else None
+    if area is None:
+        return None, []
+    return area, [p for p in gaz.places if p.kind == u.correct_to and _consistent(p, area)]
+
+
+def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
+    """``r`` with the finer places its text names but the gazetteer lacks corrected or flagged (see :func:`geocode`)."""
+    if r.status == "ambiguous":
+        return r
+    text, notes, flags = normalise_text(raw), [], []
+    current = r
+    for _ in range(3):  # a township corrected may make a village of it readable: a few rounds
+        level = current.geocode_level if current.status == "matched" else None
+        unread = [u for u in unread_places(text, gaz.find(text), gaz) if finer_than(u, level)]
+        fixed = None
+        for u in unread:
+            area, scope = _slip_scope(current, u, county, gaz)
+            cands = slip_candidates(u, scope)
+            if len(cands) == 1:
+                p = cands[0]
+                again = _geocode_text(text.replace(u.word, p.name, 1), county, gaz)
+                if again.status == "matched" and again.place == p.name:
+                    where = area.name if area is not None else ""
+                    kind = "乡镇" if p.kind == "township" else "村/社区"
+                    notes.append(f"更正错字：{u.word} → {p.name}（{slip_note(u, p)}，{where}唯一相差一字的{kind}）")
+                    flags.append("corrected")
+                    fixed = (u, p, again)
+                    break
+        if fixed is None:
+            break
+        u, p, current = fixed
+        text = text.replace(u.word, p.name, 1)
+        current = replace(current, matched=tuple(f"{u.word}→{p.name} [corrected]" if m == p.name else m
+                                                 for m in current.matched))
+    level = current.geocode_level if current.status == "matched" else None
+    for u in [u for u in unread_places(text, gaz.find(text), gaz) if finer_than(u, level)]:
+        area, scope = _slip_scope(current, u, county, gaz)
+        if area is None and u.correct_to and not current.outside:  # no county named: hints only, from all of Liuzhou
+            scope = [p for p in gaz.places if p.kind == u.correct_to]
+        cands = slip_candidates(u, scope)
+        at = f"只定位到{current.place}" if current.status == "matched" else "未定位"
+        if len(cands) > 1:
+            why = f"{area.name if area else ''}有{len(cands)}处相差一字：{'、'.join(c.label() for c in cands)}，不自动更正"
+        elif cands and area is None:
+            why = f"可能是{cands[0].label()}，但未写明县区，不自动更正"
+        elif current.outside:
+            why = "柳州市以外，地名库只到县级"
+        else:
+            why = "地名库中没有，也没有相差一字的地名"
+        notes.append(f"未识别：{u.word}（{why}），{at}")
+        flags.append(f"unrecognised:{u.word}")
+        current = replace(current, candidates=(*current.candidates, *(c.label() for c in cands)))
+    if not flags:
+        return r
+    # a correction moved the point: the reason says so; a word not read only flags (the table's report shows the note)
+    fixes = [n for n, f in zip(notes, flags) if f == "corrected"]
+    return replace(current, text=raw, flags=tuple(flags), note="；".join(notes),
+                   reason="; ".join(x for x in ("；".join(fixes), current.reason) if x))
+
+
+def _geocode_text(text: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
+    """:func:`geocode` without the reading of unknown finer places."""
     raw = "" if text is None else str(text)
     matches = gaz.find(raw)
     notes: list[str] = []

@@ -45,6 +45,9 @@ def reason_zh(rec: dict[str, Any]) -> str:
     '地名有多个同名地点（新兴村(柳江区)、新兴村(鹿寨县)），无法确定：请在地点中写明县区或乡镇，或填写坐标'
     """
     status, method = rec.get("status"), rec.get("method")
+    note = str(rec.get("_zh") or "")  # a correction (更正错字：…) or a word not read (未识别：…), a total row's reason
+    if status == "skipped":
+        return note or "合计行，不是项目"
     flags = [f for f in str(rec.get("flags") or "").split(";") if f]
     precision = rec.get("precision_m")
     around = (f"，位置精度约 {float(precision):.0f} 米"
@@ -77,7 +80,7 @@ def reason_zh(rec: dict[str, Any]) -> str:
                                              else "未按坐标定位"))
     parts += [_FLAG_REASONS_ZH[f] for f in flags
               if f in _FLAG_REASONS_ZH and not (f == "outside_liuzhou" and status != "matched")]
-    return "；".join(parts)
+    return "；".join([*([note] if note else []), *parts])
 
 
 def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
@@ -88,54 +91,37 @@ def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
                      + rec["reason"])
 
 
-#: Rows needed before a table's coordinates are judged to be GCJ-02 rather than what it declares.
-_GCJ_MIN_ROWS = 3
-#: Floor of the standard error of the mean displacement (m): coordinates rounded to 1e-4 degree scatter ~5 m.
-_GCJ_MIN_SE_M = 5.0
-
-
 def _flag_gcj02(records: list[dict[str, Any]], *, where: str) -> None:
     """Flag a table whose WGS-84 coordinates sit where GCJ-02 ones would: ~550 m from the places its text names.
 
-    For each row with coordinates declared WGS-84/CGCS2000 and a place found from its text, compare the
-    displacement (coordinates − text place) with the GCJ-02 offset at that place.  The table is flagged
-    when the mean displacement is closer to the GCJ-02 offset than to zero by more than twice its standard
-    error (from the rows' own scatter about the mean); each agreeing row gets the flag ``gcj02_suspected``.
+    For each row with coordinates declared WGS-84/CGCS2000 and a place found from its text, the displacement
+    (coordinates − text place) is judged by :func:`gis.datum.gcj02_displacement_test`; each agreeing row of a
+    flagged table gets the flag ``gcj02_suspected``.
     """
     rows = [r for r in records if r.get("_text") and r.get("_datum") in ("wgs84", "cgcs2000")]
-    if len(rows) < _GCJ_MIN_ROWS:
-        return
-    lon0, lat0 = np.array([r["_text"][0] for r in rows]), np.array([r["_text"][1] for r in rows])
-    glon, glat = _datum.convert(lon0, lat0, src="wgs84", dst="gcj02")
-    mx = 111320.0 * np.cos(np.radians(lat0))
-    my = 110574.0
-    disp = np.column_stack([(np.array([r["lon"] for r in rows]) - lon0) * mx,
-                            (np.array([r["lat"] for r in rows]) - lat0) * my])
-    off = np.column_stack([(np.asarray(glon) - lon0) * mx, (np.asarray(glat) - lat0) * my])
-    mean_disp, mean_off = disp.mean(axis=0), off.mean(axis=0)
-    # The standard error of the mean displacement, from the rows' own scatter about it: precision_m is only an
-    # upper radius (a facility anywhere in its township claims ~13 km), so a table of precise points is judged by
-    # how tightly its displacements agree, and a scattered table needs many rows before it is flagged.
-    resid = disp - mean_disp
-    se = max(float(np.sqrt(np.sum(resid ** 2) / max(len(rows) - 1, 1) / len(rows))), _GCJ_MIN_SE_M)
-    to_gcj, to_zero = float(np.hypot(*(mean_disp - mean_off))), float(np.hypot(*mean_disp))
-    if not (to_gcj < to_zero and to_zero - to_gcj > 2 * se and to_gcj < 0.5 * float(np.hypot(*mean_off))):
+    verdict = _datum.gcj02_displacement_test([r["_text"][0] for r in rows], [r["_text"][1] for r in rows],
+                                             [r["lon"] for r in rows], [r["lat"] for r in rows])
+    if not verdict.suspected:
         return
     agreeing = []
-    for r, d, o in zip(rows, disp, off):
-        if np.hypot(*(d - o)) < np.hypot(*d):
+    for r, agrees in zip(rows, verdict.agreeing):
+        if agrees:
             r["flags"] = ";".join(f for f in (r["flags"], "gcj02_suspected") if f)
             r["reason"] += ("; these coordinates sit where GCJ-02 (Amap/Tencent) coordinates of the place its text "
                             "names would: if they were copied from 高德/腾讯 maps, declare the datum gcj02")
             agreeing.append(r["row"])
-    bearing = float(np.degrees(np.arctan2(mean_disp[0], mean_disp[1]))) % 360
     warnings.warn(
-        f"{where}: the coordinates of {len(rows)} rows sit on average {to_zero:.0f} m from the places their text "
-        f"names, towards {bearing:.0f}° (the GCJ-02 offset here is {np.hypot(*mean_off):.0f} m towards "
-        f"{float(np.degrees(np.arctan2(mean_off[0], mean_off[1]))) % 360:.0f}°): they look like GCJ-02 (Amap/Tencent) "
+        f"{where}: the coordinates of {verdict.n} rows sit on average {verdict.mean_m:.0f} m from the places their "
+        f"text names, towards {verdict.bearing_deg:.0f}° (the GCJ-02 offset here is {verdict.offset_m:.0f} m towards "
+        f"{verdict.offset_bearing_deg:.0f}°): they look like GCJ-02 (Amap/Tencent) "
         f"coordinates declared WGS-84. Rows {', '.join(map(str, agreeing[:10]))} are flagged gcj02_suspected; "
         "if they were copied from 高德/腾讯 maps, declare it (--datum gcj02, datum='gcj02' or a 坐标系 column).",
         UserWarning, stacklevel=3)
+
+
+def _unread_notes(note: str) -> list[str]:
+    """The words-not-read parts (未识别：…) of a result's Chinese note; its corrections already lead its reason."""
+    return [n for n in note.split("；") if n.startswith("未识别")]
 
 
 def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: str, datum_text: str,
@@ -171,8 +157,9 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
     else:
         r = _geocode_row(name, place, anchor, county, gaz)
         rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
-                   precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags="outside_liuzhou" if r.outside else "",
-                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates), reason=r.reason)
+                   precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags=";".join((*(["outside_liuzhou"] if r.outside else []), *r.flags)),
+                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates),
+                   reason="; ".join(x for x in (*_unread_notes(r.note), r.reason) if x), _zh=r.note)
     bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell} if lon_c and lat_c else {}, lon_c, lat_c,
                                       lon, lat)
     if bad_cells and key is None:
@@ -184,16 +171,27 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
     return rec
 
 
-def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *,
-                  encoding: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def skipped_record(row: int, name: str, place: str, reason: str) -> dict[str, Any]:
+    """The report record of a row that is not a project (a 合计 row): status ``skipped``, flag ``total_row``."""
+    return {"row": row, "name": name, "place": place, "status": "skipped", "method": "", "decided_by": "",
+            "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "", "candidates": "",
+            "flags": "total_row", "reason": "a total row (合计/小计, or the sums of the rows above): not a project",
+            "_zh": reason, "osm_id": ""}
+
+
+def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: str,
+                  extra: dict[str, np.ndarray] | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The geocoded table (``df``'s rows with points and ``geocode_*`` columns) and the report, from the records.
 
-    The records' private keys (``_text``, ``_datum``) are removed.
+    Rows ``skipped`` (total rows) are in the report only, not in the table.  ``extra``: more columns
+    of the table (the normalised ``investment_wan``, ``area_ha`` … of every input row), added after
+    the ``geocode_*`` ones.  The records' private keys (``_text``, ``_datum``) are removed.
     """
     for rec in records:
         rec.pop("_text", None)
         rec.pop("_datum", None)
         rec["reason_zh"] = reason_zh(rec)
+        rec.pop("_zh", None)
     report = pd.DataFrame(records, columns=REPORT_COLUMNS)
     report.attrs["encoding"] = encoding
     report.attrs["for_reading"] = True  # written (gis.export) with Chinese titles and codes
@@ -208,5 +206,16 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *,
     out["precision_m"] = report["precision_m"].to_numpy()
     out["geocode_method"] = report["method"].to_numpy()
     out["geocode_decided_by"] = report["decided_by"].to_numpy()
+    flags = report["flags"].fillna("").astype(str)
+    # the report's flags and the outside flag stay on the features (a column of the table keeps its name)
+    out["flags" if "flags" not in df.columns else "geocode_flags"] = flags.to_numpy()
+    out["outside_liuzhou" if "outside_liuzhou" not in df.columns else "geocode_outside_liuzhou"] = \
+        flags.str.split(";").map(lambda f: "outside_liuzhou" in f).to_numpy()
+    for column, values in (extra or {}).items():
+        if column not in df.columns:
+            out[column] = values
+    keep = (report["status"] != "skipped").to_numpy()
+    if not keep.all():
+        out = out[keep]
     out.attrs["encoding"] = encoding
     return out, report

@@ -7,14 +7,16 @@ describes the overrides file.
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
 from . import datum as _datum
+from . import units
 from ._errors import InputError
 from ._geocode_match import geocode
 from .crs import in_liuzhou
@@ -210,3 +212,86 @@ def _bad_coordinate_cells(cells: dict[str, Any], lon_c: str | None, lat_c: str |
         if value is None:
             bad.append(f"{column} {cells[column]!r} is not a finite number" if written[column] else f"{column} is empty")
     return bad
+
+
+#: Names of the rows that total a table (合计, 小计, 总计; spaces inside are ignored: 合 计).
+_TOTAL_NAME = re.compile(r"^(合计|小计|总计|共计|累计)([:：(（].*)?$")
+#: Reason (shown to people) of a total row's ``skipped`` status.
+TOTAL_REASON = "合计行，不是项目"
+
+
+def total_rows(df: pd.DataFrame, *, name_col: str | None, exclude: Iterable[str] = ()) -> dict[int, str]:
+    """The rows of ``df`` (positions) that total the table, each with the reason it is taken as one.
+
+    A row is a total when its name (the name column, else the first text column) is
+    合计/小计/总计 …, or when it has at least two numeric cells and every numeric cell
+    equals the sum of the data rows above it (since the previous total row; at least
+    two of them).  Numeric columns are those whose written cells are all numbers
+    (``exclude``: coordinate columns).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"项目名称": ["甲", "乙", ""], "总投资(万元)": ["100", "50", "150"], "用地面积(亩)": ["10", "20", "30"]})
+    >>> total_rows(t, name_col="项目名称")
+    {2: '合计行，不是项目（总投资(万元)、用地面积(亩)等于上方2行之和）'}
+    """
+    if df.empty:
+        return {}
+    text = df.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else normalise_text(v))
+    label_col = name_col if name_col is not None else next(
+        (c for c in df.columns if c not in exclude and text[c].ne("").any() and np.isnan(units.numbers(text[c])).all()),
+        None)
+    values = {c: units.numbers(text[c]) for c in df.columns if c not in exclude and c != label_col}
+    numeric = [c for c, v in values.items() if (text[c] != "").any() and not np.isnan(v[(text[c] != "").to_numpy()]).any()]
+    out: dict[int, str] = {}
+    sums = {c: 0.0 for c in numeric}
+    n_data = 0
+    for i in range(len(df)):
+        label = text[label_col].iat[i] if label_col is not None else ""
+        if _TOTAL_NAME.match(label):
+            out[i] = f"{TOTAL_REASON}（{label_col}为“{label}”）"
+        else:
+            written = [c for c in numeric if np.isfinite(values[c][i])]
+            if n_data >= 2 and len(written) >= 2 and all(
+                    np.isclose(values[c][i], sums[c], rtol=1e-9, atol=0.005) for c in written):
+                out[i] = f"{TOTAL_REASON}（{'、'.join(written)}等于上方{n_data}行之和）"
+        if i in out:
+            sums, n_data = {c: 0.0 for c in numeric}, 0
+            continue
+        n_data += 1
+        for c in numeric:
+            if np.isfinite(values[c][i]):
+                sums[c] += values[c][i]
+    return out
+
+
+#: The normalised columns :func:`gis.geocode.geocode_table` adds: quantity → [(column, factor from the base unit)].
+UNIT_OUTPUTS = {"investment": [("investment_wan", 1.0)],
+                "area": [("area_ha", 1e-4), ("area_mu", 15.0 / 10000.0)]}
+
+
+def unit_outputs(df: pd.DataFrame) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The normalised quantity columns of a table (``investment_wan``, ``area_ha``, ``area_mu``) and notes.
+
+    The first column whose header writes a unit (``layers/units.yaml``) of the quantity
+    is read (总投资 before other investment columns); a column the table already has
+    is never overwritten (a note says so).
+    """
+    cols = [c for c in df.columns]
+    out: dict[str, np.ndarray] = {}
+    notes = []
+    for quantity, targets in UNIT_OUTPUTS.items():
+        found = units.unit_columns(cols, quantity)
+        if not found:
+            continue
+        found.sort(key=lambda cu: 0 if "总" in str(cu[0]) or "用地" in str(cu[0]) else 1)
+        col, hu = found[0]
+        base = units.to_base(df[col], hu)
+        for target, factor in targets:
+            if target in cols:
+                notes.append(f"{target}: the table has this column already; not overwritten")
+                continue
+            out[target] = base * factor
+        if len(found) > 1:
+            notes.append(f"{quantity}: read from {col} (also found: {', '.join(str(c) for c, _ in found[1:])})")
+    return out, notes

@@ -12,12 +12,16 @@ sees half a file:
   its previous content (or stays absent).
 * :class:`Staging` -- the CLI's run: outputs are written into a hidden staging
   folder and published together with the run's manifest entry.
-* :func:`folder_lock` -- an exclusive lock (``flock``) on a folder, held while a
-  set of files is published and the manifest is appended to.
+* :func:`folder_lock` -- an exclusive lock on a folder (the PyPI package
+  ``filelock``: ``flock`` on POSIX, ``msvcrt.locking`` on Windows), held while a
+  set of files is published and the manifest is appended to.  Its lock file
+  lives in the system's temporary folder (``lzgis-locks/``), named by the
+  folder's identity, so no lock file appears among the outputs.
 
-Temporary names carry the writing process (``<host>-<pid>-<start time>``), so
-:func:`clean_stale` can remove the leftovers of a process that was killed
-(``kill -9``, power loss) without touching those of a run still going.
+Temporary names carry the writing process (``<host>-<pid>-<start time>``, the
+start time from ``psutil``, on any OS), so :func:`clean_stale` can remove the
+leftovers of a process that was killed (``kill -9``, power loss) without
+touching those of a run still going.
 
 Disk-full, read-only and permission errors become :class:`gis._errors.WriteError`
 with one line naming the file and the fix (:func:`write_error`).
@@ -33,7 +37,6 @@ import secrets
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,14 +98,12 @@ def _host_tag() -> str:
 
 
 def _start_time(pid: int) -> str | None:
-    """The start time of process ``pid`` (clock ticks since boot) from /proc, or None where unknown."""
+    """The start time of process ``pid`` (centiseconds since the epoch, from psutil), or None where unknown."""
+    import psutil
+
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    try:
-        return stat.rsplit(")", 1)[1].split()[19]
-    except IndexError:  # pragma: no cover - malformed /proc entry
+        return str(round(psutil.Process(pid).create_time() * 100))
+    except (psutil.Error, OSError, ValueError):
         return None
 
 
@@ -139,12 +140,10 @@ def _owner_alive(entry_name: str) -> bool:
         return True  # another machine's run on a shared folder: not ours to judge
     if pid == os.getpid() and start == str(_start_time(pid) or 0):
         return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    import psutil
+
+    if not psutil.pid_exists(pid):
         return False
-    except PermissionError:
-        pass  # the process exists (someone else's)
     now = _start_time(pid)
     return now is None or start == "0" or now == start  # a new process reusing the pid is not the owner
 
@@ -217,22 +216,37 @@ _LOCKS: dict[tuple[int, int], list] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
+def lock_file(folder: str | os.PathLike) -> Path:
+    """The lock file of ``folder``: in the system's temporary folder, named by the folder's device and inode.
+
+    Every path of one folder (relative, through a symlink) gives the same file.
+    """
+    import tempfile
+
+    info = os.stat(folder)
+    digest = hashlib.sha1(f"{info.st_dev}:{info.st_ino}:{Path(folder).resolve()}".encode(
+        "utf-8", "surrogateescape")).hexdigest()[:20]
+    locks = Path(tempfile.gettempdir()) / "lzgis-locks"
+    locks.mkdir(mode=0o777, exist_ok=True)
+    with contextlib.suppress(OSError):  # shared by every user of the machine
+        os.chmod(locks, 0o1777)
+    return locks / f"{digest}.lock"
+
+
 @contextlib.contextmanager
 def folder_lock(folder: str | os.PathLike, *, timeout_s: float = 600.0) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (re-entrant in one process) while publishing into it.
+    """Hold an exclusive lock on ``folder`` (re-entrant in one thread) while publishing into it.
 
-    Uses ``flock`` on the folder itself, so no lock file is left behind.  Where
-    ``fcntl`` is missing (Windows) the block runs unlocked.
+    Uses :class:`filelock.FileLock` (any OS) on :func:`lock_file`, outside the
+    folder, so no lock file is left among the outputs.  The lock is released
+    by the operating system when its holder dies (``kill -9``).
     """
+    import filelock
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    key = (os.fstat(fd).st_dev, os.fstat(fd).st_ino)
+    info = os.stat(folder)
+    key = (info.st_dev, info.st_ino)
     with _LOCKS_GUARD:
         held = _LOCKS.get(key)
         if held is not None and held[0] == threading.get_ident():
@@ -241,34 +255,26 @@ def folder_lock(folder: str | os.PathLike, *, timeout_s: float = 600.0) -> Itera
         else:
             reentrant = False
     if reentrant:
-        os.close(fd)
         try:
             yield
         finally:
             with _LOCKS_GUARD:
                 _LOCKS[key][1] -= 1
         return
-    deadline = time.monotonic() + timeout_s
+    lock = filelock.FileLock(str(lock_file(folder)), mode=0o666, thread_local=False)
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise WriteError(errno.EBUSY, f"{folder}: another run has held its lock for {timeout_s:g} s; "
-                                     "wait for it to finish or write into another folder.") from None
-                time.sleep(0.02)
-        with _LOCKS_GUARD:
-            _LOCKS[key] = [threading.get_ident(), 1]
-        try:
-            yield
-        finally:
-            with _LOCKS_GUARD:
-                _LOCKS.pop(key, None)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        lock.acquire(timeout=timeout_s, poll_interval=0.02)
+    except filelock.Timeout:
+        raise WriteError(errno.EBUSY, f"{folder}: another run has held its lock for {timeout_s:g} s; "
+                         "wait for it to finish or write into another folder.") from None
+    with _LOCKS_GUARD:
+        _LOCKS[key] = [threading.get_ident(), 1]
+    try:
+        yield
     finally:
-        os.close(fd)
+        with _LOCKS_GUARD:
+            _LOCKS.pop(key, None)
+        lock.release()
 
 
 # ---------------------------------------------------------------- a private test hook

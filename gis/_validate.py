@@ -19,7 +19,7 @@ import pyproj
 import shapely
 
 from . import crs as _crs
-from ._errors import CRSError, InputError
+from ._errors import InputError
 from .pointfile import PointTable, read_points
 
 POINT, LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON = 0, 1, 3, 4, 5, 6
@@ -67,39 +67,6 @@ def unique_index(gdf: pd.DataFrame, *, layer: str) -> None:
     )
 
 
-def _check_coordinates_match_crs(gdf: gpd.GeoDataFrame, *, layer: str) -> None:
-    """Refuse lon/lat numbers labelled with a projected CRS, and metres labelled as degrees."""
-    if gdf.crs is None or len(gdf) == 0:
-        return
-    _check_bounds_match_crs(gdf.crs, tuple(gdf.total_bounds), layer=layer)
-
-
-def _check_bounds_match_crs(crs: object, bounds: tuple, *, layer: str) -> None:
-    if not np.all(np.isfinite(bounds)):
-        return
-    crs = pyproj.CRS.from_user_input(crs)
-    minx, miny, maxx, maxy = bounds
-    looks_degrees = -180.0 <= minx and maxx <= 360.0 and -90.0 <= miny and maxy <= 90.0
-    if crs.is_projected and looks_degrees:
-        raise CRSError(
-            f"{layer}: declares the projected CRS {crs.to_string()} (metres), but its coordinates "
-            f"(x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}) look like degrees of longitude/latitude. "
-            "If they are lon/lat, declare it: gdf.set_crs('EPSG:4326', allow_override=True)."
-        )
-    if crs.is_geographic and (abs(minx) > 360.0 or abs(maxx) > 360.0 or abs(miny) > 90.0 or abs(maxy) > 90.0):
-        if bool(_crs.in_liuzhou([miny, maxy], [minx, maxx], margin_deg=0.5).all()):
-            raise CRSError(
-                f"{layer}: its x values ({minx:.6g}..{maxx:.6g}) are latitudes and its y values "
-                f"({miny:.6g}..{maxy:.6g}) longitudes of Liuzhou: lat and lon look swapped. Write x = longitude, "
-                "y = latitude (GeoJSON: [lon, lat]); `lzgis geocode` corrects swapped table rows and flags them."
-            )
-        raise CRSError(
-            f"{layer}: declares the geographic CRS {crs.to_string()} (degrees), but its coordinates "
-            f"(x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}) are not degrees. Declare the projected "
-            "CRS they are in: gdf.set_crs('EPSG:<code>', allow_override=True)."
-        )
-
-
 def check_geometries(gdf: gpd.GeoDataFrame, *, layer: str, allow_empty_layer: bool = False) -> None:
     """Refuse an empty layer, missing/empty/invalid geometries and non-finite coordinates, all at once."""
     if len(gdf) == 0:
@@ -131,7 +98,7 @@ def check_geometries(gdf: gpd.GeoDataFrame, *, layer: str, allow_empty_layer: bo
 
 
 def prepare(obj: object, *, layer: str, allow_empty_layer: bool = False) -> gpd.GeoDataFrame:
-    """Check a layer and return a copy in the analysis CRS (geographic data is reprojected explicitly).
+    """Check a layer and return a copy in the analysis CRS: :func:`gis.prepare.prepare_frame` (every row placed).
 
     Examples
     --------
@@ -142,15 +109,9 @@ def prepare(obj: object, *, layer: str, allow_empty_layer: bool = False) -> gpd.
     ...
     gis._errors.CRSError: origins: has no CRS and its coordinates ...
     """
-    gdf = as_frame(obj, layer=layer)
-    unique_index(gdf, layer=layer)
-    if len(gdf) == 0 and allow_empty_layer:
-        if gdf.crs is None:
-            return gdf.set_crs(_crs.analysis_crs())
-        return gdf.to_crs(_crs.analysis_crs())
-    check_geometries(gdf, layer=layer, allow_empty_layer=allow_empty_layer)
-    _check_coordinates_match_crs(gdf, layer=layer)
-    return _crs.to_analysis_crs(gdf, layer=layer)
+    from .prepare import prepare_frame  # same rank: the one place inputs are prepared
+
+    return prepare_frame(obj, name=layer, allow_empty_layer=allow_empty_layer)
 
 
 def distance(value: object, *, name: str, allow_zero: bool = True) -> float:
@@ -246,20 +207,9 @@ def _read_path(path: str | os.PathLike, *, name: str) -> PointTable | gpd.GeoDat
     return points if points is not None else gpd.read_parquet(where)
 
 
-def _point_table_layer(points: PointTable, *, name: str) -> Layer:
-    prec = precision(points.data, layer=name)
-    coords = points.xy
-    if len(coords) == 0:
-        return Layer(name, points.index, prec, None, gpd.GeoDataFrame(geometry=[], crs=_crs.analysis_crs()))
-    if not np.isfinite(coords).all():
-        check_geometries(points.to_geodataframe(), layer=name)  # raises, naming the rows
-    return _points_layer(name, points.index, prec, coords, points.crs)
-
-
 def _points_layer(name: str, index: pd.Index, prec: np.ndarray, coords: np.ndarray, crs: object) -> Layer:
-    """A point layer from its finite coordinates in ``crs``: bounds checked, reprojected to the analysis CRS."""
+    """A point layer from its finite coordinates in ``crs`` (already checked against them), in the analysis CRS."""
     extent = _xy_bounds(coords)
-    _check_bounds_match_crs(crs, tuple(extent), layer=name)
     target = _crs.analysis_crs()
     if pyproj.CRS.from_user_input(crs) != target:
         x, y = _transformer(pyproj.CRS.from_user_input(crs), target).transform(coords[:, 0], coords[:, 1])
@@ -275,30 +225,14 @@ def _xy_bounds(xy: np.ndarray) -> np.ndarray:
 
 
 def layer(obj: object, *, name: str, allow_empty_layer: bool = True) -> Layer:
-    """Check a layer and bring it to the analysis CRS, cheaply for large point layers.
+    """Check a layer and bring it to the analysis CRS: the placed rows of :func:`gis.prepare.prepare_layer`.
 
-    Point layers are reduced to a coordinate array (one pass over the
-    geometries, reprojected with pyproj if needed); any other layer is checked
-    with :func:`prepare`.  A GeoParquet path or a :class:`gis.pointfile.PointTable`
-    of points gives its coordinates without building geometries; a GeoParquet
-    file of other geometries is read with geopandas.
+    Rows without geometry are refused (naming them); analyses that keep such rows call
+    :func:`gis.prepare.prepare_layer` themselves.
     """
-    if isinstance(obj, (str, os.PathLike)):
-        obj = _read_path(obj, name=name)
-    if isinstance(obj, PointTable):
-        return _point_table_layer(obj, name=name)
-    gdf = as_frame(obj, layer=name)
-    unique_index(gdf, layer=name)
-    prec = precision(gdf, layer=name)
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    if len(gdf) and (shapely.get_type_id(geoms) == POINT).all():
-        coords = shapely.get_coordinates(geoms)
-        if len(coords) != len(gdf) or not np.isfinite(coords).all():
-            check_geometries(gdf, layer=name)  # raises, naming the rows
-        crs = gdf.crs if gdf.crs is not None else _crs.detect_crs(gdf, layer=name)
-        return _points_layer(name, gdf.index, prec, coords, crs)
-    frame = prepare(gdf, layer=name, allow_empty_layer=allow_empty_layer)
-    return Layer(name, gdf.index, prec, None, frame)
+    from .prepare import prepare_layer  # same rank: the one place inputs are prepared
+
+    return prepare_layer(obj, name=name, keep_unplaced=False, allow_empty_layer=allow_empty_layer).layer
 
 
 #: Farthest a feature may lie from the central meridian of a Transverse Mercator analysis CRS (degrees of

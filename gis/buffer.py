@@ -29,6 +29,7 @@ import shapely
 
 from . import _validate
 from . import crs as _crs
+from .prepare import is_geocoded, prepare_layer
 from ._errors import InputError
 from ._geodesic import geodesic_area as _geodesic_area
 from ._geodesic import scale_factor
@@ -120,6 +121,7 @@ def buffer_rings(
     dissolve: Dissolve = "none",
     by: str | None = None,
     quad_segs: int = 16,
+    strict: bool = False,
 ) -> gpd.GeoDataFrame:
     """Single or multi-ring buffers with their areas.
 
@@ -139,12 +141,16 @@ def buffer_rings(
         Column to group on for ``dissolve="group"``.
     quad_segs : int, default 16
         Segments per quarter circle.
+    strict : bool, default False
+        Refuse a geocoded layer's rows without a position instead of keeping them.
 
     Returns
     -------
     GeoDataFrame
         In the input's CRS, with ``ring_inner_m``, ``ring_outer_m``,
-        ``area_km2``, ``area_ha`` (and ``source_index`` or ``by``).
+        ``area_km2``, ``area_ha`` (and ``source_index`` or ``by``).  With ``dissolve="none"``, each row of
+        a geocoded layer without a position (:func:`gis.geocode_table`'s unmatched rows) stays as one row
+        without geometry and a ``note`` (``未定位`` or the geocoder's reason), counted in a warning.
 
     Examples
     --------
@@ -166,6 +172,14 @@ def buffer_rings(
     if by is not None and dissolve != "group":
         raise InputError(f"by={by!r} is only used with dissolve='group'; pass dissolve='group' or drop by.")
     src = _validate.as_frame(gdf, layer="gdf")
+    unplaced = None
+    if is_geocoded(src) and not strict:
+        prepared = prepare_layer(src, name="gdf", keep_unplaced=True)
+        if prepared.n_unplaced:
+            prepared.warn_unplaced(what="kept without rings" if dissolve == "none" else "left out of the rings")
+            unplaced = src.loc[~prepared.placed]
+            unplaced_notes = prepared.notes(unplaced.index)
+            src = src.loc[prepared.placed]
     if by is not None:
         _validate.column(src, by, layer="gdf", purpose="the groups to dissolve by")
     out_crs = src.crs
@@ -237,7 +251,16 @@ def buffer_rings(
         table = pd.concat([pd.DataFrame({by: labels.take(key)}), pd.DataFrame(data)], axis=1)
     else:
         table = pd.DataFrame(data)
-    return gpd.GeoDataFrame(table, geometry=geom, crs=out_crs)
+    out = gpd.GeoDataFrame(table, geometry=geom, crs=out_crs)
+    if unplaced is not None and dissolve == "none":
+        extra = pd.concat([pd.DataFrame({"source_index": unplaced.index}),
+                           unplaced.drop(columns=unplaced.geometry.name).reset_index(drop=True)], axis=1)
+        extra = gpd.GeoDataFrame(extra.rename(columns={c: f"{c}_source" for c in extra.columns
+                                                       if c in data and c != "source_index"}),
+                                 geometry=[None] * len(extra), crs=out.crs)
+        out = pd.concat([out.assign(note=""), extra.assign(note=unplaced_notes.to_numpy(dtype=object))],
+                        ignore_index=True)
+    return out
 
 
 def _ring_list(levels: list[np.ndarray], *, rings: bool) -> list[np.ndarray]:

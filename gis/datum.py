@@ -15,6 +15,7 @@ them to every vertex of every geometry type.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import geopandas as gpd
@@ -181,3 +182,62 @@ def convert_gdf(gdf: gpd.GeoDataFrame, *, src: str, dst: str = "wgs84") -> gpd.G
     out = gdf.copy()
     out[out.geometry.name] = shapely.transform(np.asarray(gdf.geometry.values), move)
     return out.set_crs("EPSG:4326", allow_override=True)
+
+
+#: Rows needed before coordinates are judged to be GCJ-02 rather than what they declare.
+GCJ_MIN_ROWS = 3
+#: Floor of the standard error of the mean displacement (m): coordinates rounded to 1e-4 degree scatter ~5 m.
+GCJ_MIN_SE_M = 5.0
+
+
+@dataclass(frozen=True)
+class GcjVerdict:
+    """The outcome of :func:`gcj02_displacement_test`: whether the offsets look like GCJ-02, and how."""
+
+    suspected: bool
+    agreeing: np.ndarray  # per pair: closer to the GCJ-02 offset than to zero
+    n: int
+    mean_m: float  # length of the mean displacement
+    bearing_deg: float
+    offset_m: float  # length of the GCJ-02 offset there
+    offset_bearing_deg: float
+
+
+def gcj02_displacement_test(ref_lon, ref_lat, lon, lat) -> GcjVerdict:
+    """Do coordinates sit where GCJ-02 coordinates of their reference places would?
+
+    ``ref_lon``/``ref_lat`` are WGS-84 positions known otherwise (the place a row's text names, the shipped
+    boundary vertex a polygon's vertex matches), ``lon``/``lat`` the coordinates as declared (WGS-84).  The
+    displacements (coordinates − reference) are compared with the GCJ-02 offset at each reference: suspected
+    when the mean displacement is closer to the mean offset than to zero by more than twice its standard
+    error (from the pairs' own scatter about the mean, floored at ``GCJ_MIN_SE_M``) and within half the
+    offset of it, with at least ``GCJ_MIN_ROWS`` pairs.
+
+    Examples
+    --------
+    >>> lon, lat = np.array([109.40, 109.41, 109.42]), np.array([24.30, 24.31, 24.33])
+    >>> gcj02_displacement_test(lon, lat, *wgs84_to_gcj02(lon, lat)).suspected
+    True
+    >>> gcj02_displacement_test(lon, lat, lon + 1e-6, lat).suspected
+    False
+    """
+    lon0, lat0 = _as_arrays(ref_lon, ref_lat)
+    lon, lat = _as_arrays(lon, lat)
+    n = len(lon0)
+    if n < GCJ_MIN_ROWS:
+        return GcjVerdict(False, np.zeros(n, dtype=bool), n, float("nan"), float("nan"), float("nan"), float("nan"))
+    glon, glat = wgs84_to_gcj02(lon0, lat0)
+    mx = 111320.0 * np.cos(np.radians(lat0))
+    my = 110574.0
+    disp = np.column_stack([(lon - lon0) * mx, (lat - lat0) * my])
+    off = np.column_stack([(glon - lon0) * mx, (glat - lat0) * my])
+    mean_disp, mean_off = disp.mean(axis=0), off.mean(axis=0)
+    # precision_m is only an upper radius, so the pairs are judged by how tightly their displacements agree
+    resid = disp - mean_disp
+    se = max(float(np.sqrt(np.sum(resid ** 2) / max(n - 1, 1) / n)), GCJ_MIN_SE_M)
+    to_gcj, to_zero = float(np.hypot(*(mean_disp - mean_off))), float(np.hypot(*mean_disp))
+    suspected = to_gcj < to_zero and to_zero - to_gcj > 2 * se and to_gcj < 0.5 * float(np.hypot(*mean_off))
+    agreeing = np.hypot(*(disp - off).T) < np.hypot(*disp.T)
+    return GcjVerdict(bool(suspected), agreeing & suspected, n, to_zero,
+                      float(np.degrees(np.arctan2(mean_disp[0], mean_disp[1]))) % 360,
+                      float(np.hypot(*mean_off)), float(np.degrees(np.arctan2(mean_off[0], mean_off[1]))) % 360)

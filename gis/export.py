@@ -8,15 +8,22 @@ What each format keeps
 ----------------------
 GeoPackage (``.gpkg``, the default)
     Everything: Chinese layer and field names, the CRS, int/float/text/bool and
-    datetime columns, any geometry type.
+    datetime columns, any geometry type.  Written as GeoPackage 1.2 (1.4 on
+    request), with a QGIS default style (``layer_styles``: the web map's
+    colours and categories, Chinese legend labels) and Chinese field titles
+    (``gpkg_data_columns``, QGIS aliases), see :mod:`gis._qml`.
 GeoJSON (``.geojson``)
     RFC 7946: lon/lat WGS-84 (the data is reprojected), raw UTF-8 (Chinese is
     never ``\\u``-escaped), counter-clockwise polygon rings, 7 decimals
     (about 1 cm).
 Shapefile (``.shp``, for legacy partners)
-    A ``.cpg`` naming the encoding (``UTF-8`` or ``GBK``).  Every text value is
-    checked to encode in that encoding and to fit the 254-byte DBF limit before
-    anything is written.  Field names longer than 10 *bytes in that encoding*
+    A ``.cpg`` naming the encoding (``UTF-8`` or ``GBK``) and a ``.prj`` (ESRI
+    WKT of the output CRS).  Every text value is checked to encode in that
+    encoding before anything is written; text over the DBF's 254 bytes is cut
+    at a character boundary (with a warning naming the fields and counts) and
+    written whole to ``<name>.fulltext.csv`` (UTF-8 with BOM; columns ``fid``,
+    the feature's record number from 0, ``field`` and ``text``), which
+    :func:`gis.readers.read_vector` puts back.  Field names longer than 10 *bytes in that encoding*
     (3 Chinese characters in UTF-8, 5 in GBK) are shortened deterministically
     and uniquely, and a sidecar ``<name>.fields.csv`` (columns ``short, full,
     dtype, empty_text``) maps them back; :func:`gis.readers.read_vector`
@@ -24,7 +31,8 @@ Shapefile (``.shp``, for legacy partners)
     cannot tell empty text from missing; a field holding both warns).  DBF numbers are text of at most 24
     characters, so floats keep about 11-15 significant digits.
 CSV (``.csv``) and Excel (``.xlsx``), for tables
-    Geometry becomes WGS-84 ``lon``/``lat`` columns when every feature is a
+    Geometry becomes ``lon``/``lat`` columns (``x``/``y`` in metres when the
+    output CRS is projected, e.g. ``crs="EPSG:4545"``) when every feature is a
     point (existing ``lon``/``lat`` columns that already hold those coordinates
     are kept as they are), else a ``wkt`` column.  CSV is written as UTF-8
     *with a BOM* (``encoding="utf-8"``) so that Excel on a Chinese Windows
@@ -36,6 +44,11 @@ CSV (``.csv``) and Excel (``.xlsx``), for tables
     a spreadsheet would run as a formula (:func:`gis._cells.formula_like`) gets
     Excel's quote prefix; Excel stores no empty text, so ``""`` reads back as
     missing there.
+
+``crs=`` (:func:`output_crs`) reprojects on the way out, e.g. to CGCS2000
+(``EPSG:4490``) or its 3-degree Gauss-Kruger zones (``EPSG:4545``, ``EPSG:4546``).
+Without it, GeoJSON, CSV and Excel are WGS 84 and GeoPackage and Shapefile keep
+the layer's CRS (WGS 84 for the shipped layers); GeoJSON is always WGS 84.
 
 Headers for reading
 -------------------
@@ -86,6 +99,8 @@ _SUFFIX_FORMAT = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".
 _FORMAT_SUFFIX = {"gpkg": ".gpkg", "geojson": ".geojson", "shp": ".shp", "csv": ".csv", "xlsx": ".xlsx"}
 #: Shapefile parts this module writes, and stale sidecars removed when overwriting.
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".fields.csv")
+#: Written only when some text was cut to the DBF limit: the whole texts (columns fid, field, text).
+SHAPEFILE_FULLTEXT = ".fulltext.csv"
 _STALE_SHAPEFILE_PARTS = (".qix", ".sbn", ".sbx")
 _ENCODINGS = {"utf-8": ("utf-8", "UTF-8"), "utf8": ("utf-8", "UTF-8"),
               "gbk": ("gbk", "GBK"), "cp936": ("gbk", "GBK"), "936": ("gbk", "GBK")}
@@ -105,6 +120,10 @@ def export(
     encoding: str = "utf-8",
     overwrite: bool = False,
     csv_formulas: str = "neutralise",
+    crs: Any = None,
+    engine: str = "pyogrio",
+    styled: bool = True,
+    gpkg_version: str = "1.2",
     headers: str | None = None,
 ) -> Path:
     """Write a layer or a table to a file that reads back with the same names, values and geometry.
@@ -136,6 +155,26 @@ def export(
         with a leading apostrophe ``'``, as OWASP recommends; ``"keep"``
         writes the raw text (``--csv-formulas keep``).  Numbers (``-5``) are
         never changed; Excel output always stores text as text.
+    crs : str, int or pyproj.CRS, optional
+        The CRS of the written coordinates; the layer is reprojected on the way
+        out (the data passed in is not changed).  By default GeoJSON, CSV and
+        Excel are WGS 84 lon/lat (EPSG:4326) and GeoPackage and Shapefile keep
+        the layer's CRS (WGS 84 for every shipped layer and for ``lzgis
+        export``); see :func:`output_crs` for the codes planners use (``EPSG:4490``
+        CGCS2000 lon/lat, ``EPSG:4545`` / ``EPSG:4546`` CGCS2000 3-degree
+        Gauss-Kruger CM 108E / 111E, ``EPSG:4524`` / ``EPSG:4525`` the same
+        with zone-prefixed eastings).  GeoJSON is always WGS 84 (RFC 7946).
+        Tables get ``lon``/``lat`` in a geographic CRS and ``x``/``y`` (metres)
+        in a projected one.
+    engine : {"pyogrio", "fiona"}
+        The GDAL binding that writes GeoPackage, GeoJSON and Shapefile
+        (``fiona`` needs the package fiona).
+    styled : bool, default True
+        GeoPackage only: store the QGIS default style (``layer_styles``, from
+        ``layers/map_styles.yaml``) and the Chinese field titles
+        (``gpkg_data_columns``) in the file, see :mod:`gis._qml`.
+    gpkg_version : {"1.2", "1.4"}
+        GeoPackage version written (1.2 opens in older QGIS and ArcGIS too).
     headers : {"zh", "machine"}, optional
         The first row: the Chinese titles of ``layers/columns.yaml`` (with the
         ``字段说明`` sheet in Excel) or the machine names.  Default: ``"zh"``
@@ -154,7 +193,7 @@ def export(
         hold (named by row and field), text with a NUL character (GeoPackage,
         GeoJSON, Shapefile).
     CRSError
-        A GeoDataFrame without a CRS.
+        A GeoDataFrame without a CRS, or ``crs`` not a CRS.
 
     Examples
     --------
@@ -182,6 +221,16 @@ def export(
         )
     if csv_formulas not in ("neutralise", "keep"):
         raise InputError(f"export: csv_formulas must be 'neutralise' or 'keep', got {csv_formulas!r}.")
+    target_crs = output_crs(crs) if crs is not None else None
+    if fmt == "geojson" and target_crs is not None and target_crs.to_epsg() != 4326:
+        raise CRSError(
+            f"export {path.name}: GeoJSON (RFC 7946) is always WGS 84 lon/lat, so crs={crs!r} cannot be written; "
+            "export to GeoPackage (.gpkg) or Shapefile (.shp) for that CRS, or drop the crs option."
+        )
+    if engine not in ("pyogrio", "fiona"):
+        raise InputError(f"export: engine must be 'pyogrio' or 'fiona', got {engine!r}.")
+    if gpkg_version not in ("1.2", "1.4"):
+        raise InputError(f"export: gpkg_version must be '1.2' or '1.4', got {gpkg_version!r}.")
     reading = bool(data.attrs.get("for_reading"))
     if headers is None:
         headers = "zh" if fmt == "xlsx" or reading else "machine"
@@ -191,23 +240,83 @@ def export(
     check_layer_name(path, layer=layer, format=fmt)
     name = layer or path.stem
     frame = _with_index_columns(data)
+    if is_geo and fmt in ("gpkg", "shp") and target_crs is not None:
+        frame = frame.to_crs(target_crs)
     if fmt in ("gpkg", "geojson", "shp"):
         _check_no_nul(frame, path)
     if fmt == "gpkg":
-        _write_gpkg(frame, path, layer=name, overwrite=overwrite)
+        _write_gpkg(frame, path, layer=name, overwrite=overwrite, engine=engine, styled=styled,
+                    version=gpkg_version, catalogue=_catalogue_entry(data))
     elif fmt == "geojson":
-        _write_geojson(frame, path, overwrite=overwrite)
+        _write_geojson(frame, path, overwrite=overwrite, engine=engine)
     elif fmt == "shp":
-        _write_shapefile(frame, path, encoding=encoding, overwrite=overwrite)
+        _write_shapefile(frame, path, encoding=encoding, overwrite=overwrite, engine=engine)
     elif fmt == "csv":
-        table = _nullable_as_objects(frame)
+        table = _nullable_as_objects(table_for_export(frame, crs=target_crs or "EPSG:4326"))
         if headers == "zh":
-            table = for_reading(table_for_export(table), values=reading)
+            table = for_reading(table, values=reading)
         _write_csv(table, path, encoding=encoding, overwrite=overwrite, neutralise=csv_formulas == "neutralise")
     else:
-        _write_xlsx(_nullable_as_objects(frame), path, sheet=name, overwrite=overwrite, headers=headers,
-                    values=reading)
+        _write_xlsx(_nullable_as_objects(table_for_export(frame, crs=target_crs or "EPSG:4326")), path, sheet=name,
+                    overwrite=overwrite, headers=headers, values=reading)
     return path
+
+
+def _catalogue_entry(data: pd.DataFrame) -> dict[str, Any] | None:
+    """The catalogue entry a shipped layer carries (``attrs["layer"]``, see :func:`gis.layers.load_layer`)."""
+    entry = data.attrs.get("layer")
+    return dict(entry) if isinstance(entry, dict) else None
+
+
+#: CRSs offered by name on the command line (``--crs``); any other EPSG code pyproj knows is accepted too.
+OUTPUT_CRS = {
+    "EPSG:4326": "WGS 84 lon/lat (the default; GeoJSON, web maps)",
+    "EPSG:4490": "CGCS2000 lon/lat (国家2000 地理坐标)",
+    "EPSG:4545": "CGCS2000 3-degree Gauss-Kruger CM 108E (3度带 中央经线108°, x/y in metres)",
+    "EPSG:4546": "CGCS2000 3-degree Gauss-Kruger CM 111E (3度带 中央经线111°, x/y in metres)",
+    "EPSG:4524": "CGCS2000 3-degree Gauss-Kruger zone 36 (eastings prefixed 36)",
+    "EPSG:4525": "CGCS2000 3-degree Gauss-Kruger zone 37 (eastings prefixed 37)",
+}
+
+
+def output_crs(crs: Any) -> "pyproj.CRS":
+    """The CRS an export writes, from ``"EPSG:4545"``, ``4545``, ``"epsg:4490"`` or a ``pyproj.CRS``.
+
+    Raises
+    ------
+    CRSError
+        ``crs`` names no coordinate reference system.
+
+    Examples
+    --------
+    >>> output_crs("EPSG:4545").name
+    'CGCS2000 / 3-degree Gauss-Kruger CM 108E'
+    >>> output_crs(4490).to_epsg()
+    4490
+    >>> output_crs("柳州")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis._errors.CRSError: export: crs '柳州' is not a coordinate reference system; ...
+    """
+    import pyproj
+
+    if isinstance(crs, pyproj.CRS):
+        return crs
+    value = crs
+    if isinstance(crs, (int, np.integer)) and not isinstance(crs, bool):
+        value = f"EPSG:{int(crs)}"
+    elif isinstance(crs, str) and crs.strip().isdigit():
+        value = f"EPSG:{crs.strip()}"
+    try:
+        if not isinstance(value, str) or not value.strip():
+            raise pyproj.exceptions.CRSError("not text")
+        return pyproj.CRS.from_user_input(value.strip())
+    except pyproj.exceptions.CRSError:
+        raise CRSError(
+            f"export: crs {crs!r} is not a coordinate reference system; give an EPSG code such as "
+            + ", ".join(f"{code} ({what.split(' (')[0]})" for code, what in list(OUTPUT_CRS.items())[:4])
+            + "."
+        ) from None
 
 
 def _nullable_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
@@ -228,16 +337,17 @@ def _nullable_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def output_paths(path: str | os.PathLike, *, format: str | None = None) -> list[Path]:
-    """Every file :func:`export` writes for ``path`` (several for a Shapefile).
+    """Every file :func:`export` may write for ``path`` (several for a Shapefile; its ``.fulltext.csv`` only
+    when a text was cut to the DBF's 254 bytes).
 
     Examples
     --------
-    >>> [p.name for p in output_paths("out/学校.shp")]
-    ['学校.shp', '学校.shx', '学校.dbf', '学校.prj', '学校.cpg', '学校.fields.csv']
+    >>> [p.name for p in output_paths("out/学校.shp")]  # the last only when a text was cut
+    ['学校.shp', '学校.shx', '学校.dbf', '学校.prj', '学校.cpg', '学校.fields.csv', '学校.fulltext.csv']
     """
     fmt, path = _resolve_format(path, format)
     if fmt == "shp":
-        return [_shapefile_part(path, part) for part in SHAPEFILE_PARTS]
+        return [_shapefile_part(path, part) for part in (*SHAPEFILE_PARTS, SHAPEFILE_FULLTEXT)]
     return [path]
 
 
@@ -381,20 +491,47 @@ def check_layer_name(path: str | os.PathLike, *, layer: str | None = None, forma
                          f"starting with gpkg, rtree_ or sqlite_ are its own tables); {how}.")
 
 
-def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, *, layer: str, overwrite: bool) -> None:
+def _write_vector(frame: gpd.GeoDataFrame, tmp: Path, *, driver: str, engine: str, layer: str | None = None,
+                  encoding: str | None = None, dataset_options: dict[str, str] | None = None,
+                  layer_options: dict[str, str] | None = None) -> None:
+    """One GDAL write through pyogrio or fiona (``engine``), same options either way."""
+    options = {**(dataset_options or {}), **(layer_options or {})}
+    if engine == "fiona":
+        require("fiona", extra="fiona", feature="engine='fiona'")
+        kwargs: dict[str, Any] = dict(options)
+        if layer is not None:
+            kwargs["layer"] = layer
+        if encoding is not None:
+            kwargs["encoding"] = encoding
+        frame.to_file(tmp, driver=driver, engine="fiona", **kwargs)
+        return
     import pyogrio
 
+    kwargs = {}
+    if layer is not None:
+        kwargs["layer"] = layer
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    pyogrio.write_dataframe(frame, tmp, driver=driver, dataset_options=dataset_options or None,
+                            layer_options=layer_options or None, **kwargs)
+
+
+def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, *, layer: str, overwrite: bool, engine: str = "pyogrio",
+                styled: bool = True, version: str = "1.2", catalogue: dict[str, Any] | None = None) -> None:
     with atomic_write(path, overwrite=overwrite) as tmp, _gdal_errors(tmp, path):
-        pyogrio.write_dataframe(frame, tmp, layer=layer, driver="GPKG")
+        _write_vector(frame, tmp, driver="GPKG", engine=engine, layer=layer,
+                      dataset_options={"VERSION": version})
+        if styled:
+            from ._qml import style_geopackage
+
+            style_geopackage(tmp, frame, layer=layer, catalogue=catalogue)
 
 
-def _write_geojson(frame: gpd.GeoDataFrame, path: Path, *, overwrite: bool) -> None:
-    import pyogrio
-
+def _write_geojson(frame: gpd.GeoDataFrame, path: Path, *, overwrite: bool, engine: str = "pyogrio") -> None:
     frame = frame.to_crs("EPSG:4326")
     with atomic_write(path, overwrite=overwrite) as tmp, _gdal_errors(tmp, path):
-        pyogrio.write_dataframe(frame, tmp, driver="GeoJSON",
-                                layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"})
+        _write_vector(frame, tmp, driver="GeoJSON", engine=engine,
+                      layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"})
 
 
 class _gdal_errors:
@@ -483,7 +620,8 @@ def short_field_names(names: list[str], *, encoding: str = "utf-8", limit: int =
     return {name: mapping[name] for name in names}
 
 
-def _shapefile_frame(frame: gpd.GeoDataFrame, path: Path, *, codec: str, label: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def _shapefile_frame(frame: gpd.GeoDataFrame, path: Path, *, codec: str, label: str
+                     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
     geom = frame.geometry
     families = {_geometry_family(t) for t in geom.geom_type.dropna().unique()}
     if "collection" in families or len(families) > 1:
@@ -521,14 +659,68 @@ def _shapefile_frame(frame: gpd.GeoDataFrame, path: Path, *, codec: str, label: 
             out[column] = pd.Series(
                 [None if pd.isna(v) else v.isoformat() for v in series], index=series.index, dtype=object
             )
-    _check_text_values(out, path, codec=codec, label=label, max_bytes=_DBF_TEXT_BYTES)
+    _check_text_values(out, path, codec=codec, label=label)
     _warn_edge_spaces(out, path, columns)
+    out, fulltext = _cut_long_texts(out, path, columns, codec=codec, label=label)
     names = short_field_names(columns, encoding=codec)
     out = out.rename(columns=names)
     sidecar = pd.DataFrame({"short": [names[c] for c in columns], "full": columns,
                             "dtype": [dtypes[c] for c in columns],
                             "empty_text": [empty_text.get(c, "") for c in columns]})
-    return out, sidecar
+    return out, sidecar, fulltext
+
+
+def cut_to_bytes(text: str, codec: str, limit: int = _DBF_TEXT_BYTES) -> str:
+    """The longest start of ``text`` that is at most ``limit`` bytes in ``codec``, cut between characters.
+
+    Examples
+    --------
+    >>> cut_to_bytes("柳州市柳江区", "utf-8", 10), cut_to_bytes("柳州市柳江区", "gbk", 7)
+    ('柳州市', '柳州市')
+    """
+    data = text.encode(codec)
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode(codec, errors="ignore")  # an incomplete last character is dropped
+
+
+def _cut_long_texts(frame: gpd.GeoDataFrame, path: Path, columns: list[str], *, codec: str, label: str
+                    ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Cut text over the DBF's 254 bytes at a character boundary; the whole texts go to the fulltext sidecar.
+
+    The sidecar rows are ``fid`` (the feature's record number in the Shapefile, from 0, GDAL's and QGIS's
+    feature id), ``field`` (the full field name) and ``text`` (the whole value).
+    """
+    records: list[tuple[int, str, str]] = []
+    counts: dict[str, int] = {}
+    out = frame
+    for column in columns:
+        series = frame[column]
+        if not _is_text(series):
+            continue
+        cut_values = None
+        for position, value in enumerate(series.tolist()):
+            if isinstance(value, str) and len(value.encode(codec)) > _DBF_TEXT_BYTES:
+                if cut_values is None:
+                    cut_values = series.tolist()
+                cut_values[position] = cut_to_bytes(value, codec)
+                records.append((position, column, value))
+                counts[column] = counts.get(column, 0) + 1
+        if cut_values is not None:
+            if out is frame:
+                out = frame.copy()
+            out[column] = pd.Series(cut_values, index=series.index, dtype=object)
+    fulltext = pd.DataFrame(records, columns=["fid", "field", "text"])
+    if counts:
+        where = ", ".join(f"{column!r} ({n})" for column, n in counts.items())
+        warnings.warn(
+            f"export {path.name}: {sum(counts.values())} text value(s) are longer than the Shapefile's "
+            f"{_DBF_TEXT_BYTES} bytes in {label}, in field(s) {where}; they were cut at a character boundary and "
+            f"written whole to {path.stem}{SHAPEFILE_FULLTEXT} (by fid, the feature's record number), which "
+            "gis.read_vector reads back. GeoPackage (.gpkg) keeps them whole.",
+            UserWarning, stacklevel=5,
+        )
+    return out, fulltext
 
 
 def _warn_edge_spaces(frame: pd.DataFrame, path: Path, columns: list[str]) -> None:
@@ -555,11 +747,10 @@ def _geometry_family(geom_type: str) -> str:
             "LinearRing": "line", "Polygon": "polygon", "MultiPolygon": "polygon"}.get(geom_type, "collection")
 
 
-def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, overwrite: bool) -> None:
-    import pyogrio
-
+def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, overwrite: bool,
+                     engine: str = "pyogrio") -> None:
     codec, label = _codec(encoding)
-    out, sidecar = _shapefile_frame(frame, path, codec=codec, label=label)
+    out, sidecar, fulltext = _shapefile_frame(frame, path, codec=codec, label=label)
     tmpdir = temp_path(path.parent, "shp")
     try:
         with write_errors(path):
@@ -568,10 +759,15 @@ def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, over
             tmp = tmpdir / path.name
             with warnings.catch_warnings(), _gdal_errors(tmp, path):
                 warnings.filterwarnings("ignore", message=".*Normalized/laundered field name.*")
-                pyogrio.write_dataframe(out, tmp, driver="ESRI Shapefile", encoding=label)
+                _write_vector(out.reset_index(drop=True), tmp, driver="ESRI Shapefile", engine=engine,
+                              encoding=label)
             sidecar.to_csv(_shapefile_part(tmp, ".fields.csv"), index=False, encoding="utf-8-sig")
+            if len(fulltext):
+                fulltext.to_csv(_shapefile_part(tmp, SHAPEFILE_FULLTEXT), index=False, encoding="utf-8-sig")
         written = {part: _shapefile_part(tmp, part) for part in SHAPEFILE_PARTS}
         missing = [p.name for p in written.values() if not p.exists()]
+        if len(fulltext):
+            written[SHAPEFILE_FULLTEXT] = _shapefile_part(tmp, SHAPEFILE_FULLTEXT)
         if missing:  # pragma: no cover - GDAL always writes them
             raise InputError(f"export {path.name}: GDAL did not write {', '.join(missing)}.")
         # All parts exist complete in the temp folder; they are published together (all or none), under the
@@ -580,7 +776,8 @@ def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, over
             published = publish([(src, _shapefile_part(path, part)) for part, src in written.items()],
                                 overwrite=overwrite)
             if overwrite:
-                for part in _STALE_SHAPEFILE_PARTS:
+                stale = _STALE_SHAPEFILE_PARTS if len(fulltext) else (*_STALE_SHAPEFILE_PARTS, SHAPEFILE_FULLTEXT)
+                for part in stale:
                     _shapefile_part(path, part).unlink(missing_ok=True)
             published.done()
     finally:
@@ -589,8 +786,13 @@ def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, over
 
 # ---------------------------------------------------------------- tables
 
-def table_for_export(data: pd.DataFrame) -> pd.DataFrame:
-    """The plain table CSV and Excel receive: geometry as WGS-84 ``lon``/``lat`` or ``wkt``.
+def table_for_export(data: pd.DataFrame, *, crs: Any = "EPSG:4326") -> pd.DataFrame:
+    """The plain table CSV and Excel receive: geometry as coordinate columns or ``wkt``, in ``crs``.
+
+    Points become ``lon``/``lat`` when ``crs`` is geographic (WGS 84 by
+    default, or CGCS2000 ``EPSG:4490``) and ``x``/``y`` (metres, easting and
+    northing) when it is projected (e.g. ``EPSG:4545``); other geometry becomes
+    a ``wkt`` column in ``crs``.
 
     Examples
     --------
@@ -598,29 +800,36 @@ def table_for_export(data: pd.DataFrame) -> pd.DataFrame:
     >>> g = gpd.GeoDataFrame({"名称": ["柳州站"]}, geometry=[Point(109.43, 24.33)], crs="EPSG:4326")
     >>> table_for_export(g).columns.tolist()
     ['名称', 'lon', 'lat']
+    >>> t = table_for_export(g, crs="EPSG:4545")
+    >>> t.columns.tolist(), round(float(t["x"].iloc[0]))
+    (['名称', 'x', 'y'], 645142)
     """
     if not isinstance(data, gpd.GeoDataFrame) or data._geometry_column_name not in data.columns:
         return pd.DataFrame(data)
     geom_name = data._geometry_column_name
     if data.crs is None:
         raise CRSError("export: the layer has no CRS; set it with gdf.set_crs(...) before writing a table.")
-    geom = data.geometry.to_crs("EPSG:4326")
+    target = output_crs(crs)
+    geom = data.geometry.to_crs(target)
     table = pd.DataFrame(data.drop(columns=geom_name))
     present = geom.notna() & ~geom.is_empty
     all_points = bool((geom[present].geom_type == "Point").all())
-    new = ["lon", "lat"] if all_points else ["wkt"]
+    names = ["lon", "lat"] if target.is_geographic else ["x", "y"]
+    new = names if all_points else ["wkt"]
     clash = [c for c in new if c in table.columns]
     if all_points:
         points = np.asarray(geom.values, dtype=object)
         mask = present.to_numpy()
-        lon = np.full(len(points), np.nan)
-        lat = np.full(len(points), np.nan)
-        lon[mask] = shapely.get_x(points[mask])
-        lat[mask] = shapely.get_y(points[mask])
-        if clash == ["lon", "lat"] and _same_coordinates(table["lon"], lon) and _same_coordinates(table["lat"], lat):
+        xs = np.full(len(points), np.nan)
+        ys = np.full(len(points), np.nan)
+        xs[mask] = shapely.get_x(points[mask])
+        ys[mask] = shapely.get_y(points[mask])
+        tolerance = 1e-9 if target.is_geographic else 1e-4
+        if clash == names and _same_coordinates(table[names[0]], xs, tolerance_deg=tolerance) \
+                and _same_coordinates(table[names[1]], ys, tolerance_deg=tolerance):
             return table  # the columns already hold the geometry (as in the shipped point layers)
         if not clash:
-            table["lon"], table["lat"] = lon, lat
+            table[names[0]], table[names[1]] = xs, ys
             return table
     elif not clash:
         wkt = shapely.to_wkt(geom.values, rounding_precision=-1)

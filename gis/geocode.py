@@ -12,8 +12,13 @@ seat's accuracy; see :mod:`gis.gazetteer`).
 
 :func:`geocode_table` runs over a CSV (read by :func:`gis.readers.read_table`:
 UTF-8, UTF-16/32 by BOM, GBK, or the ``encoding=`` given, e.g. GB18030 or Big5)
-or Excel table of projects: every row ends up ``matched``, ``ambiguous`` or
-``unmatched`` in the report, none is dropped.  Rows that carry coordinates keep
+or Excel table of projects: every row ends up ``matched``, ``ambiguous``,
+``unmatched`` or ``skipped`` in the report, none is dropped.  ``skipped`` is a
+total row (合计/小计/总计 in the name, or numbers that are the sums of the rows
+above): it is in the report (reason 合计行，不是项目) but not in the layer.
+A finer place the text names that the gazetteer lacks is corrected when it is
+one character away from exactly one township or village of the named county
+(flag ``corrected``) or flagged ``unrecognised:<word>`` (see :func:`geocode`).  Rows that carry coordinates keep
 them (converted from their datum to WGS-84; out-of-area and swapped lon/lat
 are flagged), and an overrides file wins over everything else.  Otherwise the
 place column is primary; the project name is read only to break a tie between
@@ -56,15 +61,18 @@ import pandas as pd
 from . import datum as _datum
 from ._errors import InputError
 from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, kind_compatible
-from ._geocode_match import _geocode_row  # noqa: F401  (gis.build.plans reads table rows with it)
-from ._geocode_report import _flag_gcj02, _flag_unreadable, _table_record, report_frames
+from ._geocode_match import _geocode_row  # noqa: F401  (gis.layer_pipeline reads table rows with it)
+from ._geocode_report import _flag_gcj02, _flag_unreadable, _table_record, report_frames, skipped_record
 from ._geocode_table import (ANCHOR_COLUMNS, COORDINATE_FLOOR_M, COUNTY_COLUMNS, DATUM_COLUMNS, LAT_COLUMNS,
                              LON_COLUMNS, NAME_COLUMNS, PLACE_COLUMNS, _pick, check_coordinates,
-                             coordinate_precision_m, read_overrides, read_table)
+                             coordinate_precision_m, read_overrides, read_table, total_rows, unit_outputs)
 from .gazetteer import Gazetteer, default_gazetteer
 from .readers import spreadsheet_rows
 
-__all__ = ["geocode", "geocode_table", "GeocodeResult", "STATUSES", "DECIDED_BY", "NAME_COLUMNS", "PLACE_COLUMNS",
+#: Statuses of a table row in the report: those of :func:`geocode`, and ``skipped`` (a total row, not a project).
+TABLE_STATUSES = (*STATUSES, "skipped")
+
+__all__ = ["geocode", "geocode_table", "GeocodeResult", "STATUSES", "TABLE_STATUSES", "DECIDED_BY", "NAME_COLUMNS", "PLACE_COLUMNS",
            "LON_COLUMNS", "LAT_COLUMNS", "COUNTY_COLUMNS", "ANCHOR_COLUMNS", "DATUM_COLUMNS", "COORDINATE_FLOOR_M",
            "read_table", "read_overrides", "coordinate_precision_m", "check_coordinates", "kind_compatible"]
 
@@ -111,15 +119,22 @@ def geocode_table(
     Returns
     -------
     (GeoDataFrame, DataFrame)
-        The input rows (same index, all columns) with a point geometry
+        The input rows (same index, all columns) but the total rows (``skipped``), with a point geometry
         (None unless matched) and ``geocode_status``, ``geocode_level``,
-        ``precision_m``, ``geocode_method``, ``geocode_decided_by``; and the report, one row per
-        input row: ``row`` (its spreadsheet row, header = row 1), ``name``, ``place``, ``status``, ``method``
+        ``precision_m``, ``geocode_method``, ``geocode_decided_by``, ``flags`` and ``outside_liuzhou``
+        (as in the report), and, when a header writes the unit (``layers/units.yaml``: 总投资(万元),
+        总投资（亿元）, 用地面积(亩), 面积(公顷), 占地(平方米) …), ``investment_wan`` (万元) and
+        ``area_ha``/``area_mu`` (a column of the table with that name is never overwritten; ``flags``
+        and ``outside_liuzhou`` become ``geocode_flags``/``geocode_outside_liuzhou`` then); and the
+        report, one row per input row: ``row`` (its spreadsheet row, header = row 1), ``name``, ``place``, ``status``, ``method``
         (override / coordinates / gazetteer), ``decided_by`` (the column that
         decided: override / coordinates / anchor / place / place+name / name /
         county, empty when not matched), ``geocode_level``,
         ``precision_m``, ``lon``, ``lat``, ``matched``, ``candidates``,
-        ``flags`` (``outside_liuzhou``: the text names a place outside Liuzhou; ``swapped_corrected``,
+        ``flags`` (``outside_liuzhou``: the text names a place outside Liuzhou; ``corrected``: a
+        township/village name one character off was corrected (the reason says 更正错字：进得镇 → 进德镇);
+        ``unrecognised:<word>``: a finer place the text names is not known, the point is coarser (the
+        reason says 未识别：…); ``total_row``: a 合计 row, status ``skipped``; ``swapped_corrected``,
         ``out_of_area``, ``bad_coordinates``: a coordinate cell is written but unreadable (text, NaN, inf,
         one of the pair empty, a formula without a saved value) and the row was placed by its text or not
         at all; ``gcj02_suspected``: the table's coordinates sit where GCJ-02 ones of the places its text
@@ -168,7 +183,11 @@ def geocode_table(
     records = []
     columns = zip(row_numbers, texts(name_c), texts(place_c), texts(county_c), texts(anchor_c), texts(datum_c),
                   raw(lon_c), raw(lat_c))
-    for row_number, name, place, county_text, anchor, datum_text, lon_cell, lat_cell in columns:
+    totals = total_rows(df, name_col=name_c, exclude=[c for c in (lon_c, lat_c, datum_c) if c is not None])
+    for position, (row_number, name, place, county_text, anchor, datum_text, lon_cell, lat_cell) in enumerate(columns):
+        if position in totals:
+            records.append(skipped_record(row_number, name, place, totals[position]))
+            continue
         key = (name, place, county_text, anchor, datum_text, lon_cell, lat_cell)
         try:
             done = memo.get(key)
@@ -191,4 +210,12 @@ def geocode_table(
         warnings.warn(f"{where}: {len(bad_rows)} row(s) have coordinate cells that cannot be read "
                       f"(rows {', '.join(map(str, bad_rows[:10]))}{' …' if len(bad_rows) > 10 else ''}, "
                       "spreadsheet numbering); see their reason in the report.", UserWarning, stacklevel=2)
-    return report_frames(df, records, encoding=encoding)
+    if totals:
+        shown = ", ".join(str(row_numbers[p]) for p in sorted(totals)[:10])
+        warnings.warn(f"{where}: {len(totals)} total row(s) (合计/小计 or sums of the rows above: rows {shown}, "
+                      "spreadsheet numbering) are not projects: status skipped in the report, not in the layer.",
+                      UserWarning, stacklevel=2)
+    quantities, notes = unit_outputs(df)
+    out, report = report_frames(df, records, encoding=encoding, extra=quantities)
+    out.attrs["unit_notes"] = notes
+    return out, report

@@ -124,7 +124,7 @@ def load_layer(name: str, *, root: str | Path | None = None) -> gpd.GeoDataFrame
     if not path.exists():
         raise LayerError(
             f"layer {name!r}: its file {path} is missing. Rebuild the layers with "
-            "`python -m gis.build` from a source checkout, or reinstall liuzhou-gis."
+            "`python -m gis.layer_pipeline` from a source checkout, or reinstall liuzhou-gis."
         )
     gdf = gpd.read_file(path, engine="pyogrio")
     if gdf.crs is None:

@@ -72,6 +72,7 @@ from ._proximity_kernels import (
 )
 from ._proximity_kernels import _nearest1_grid as _nearest1_grid  # noqa: F401 - tests reach it through gis.proximity
 from .crs import analysis_crs
+from .prepare import Prepared, is_geocoded, prepare_layer
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import TravelNetwork
@@ -84,13 +85,45 @@ MAX_OD_CELLS = 50_000_000
 # --------------------------------------------------------------------------- helpers
 
 
-def _prepare_pair(origins: Any, targets: Any) -> tuple[_validate.Layer, _validate.Layer, pyproj.CRS]:
-    o = _validate.layer(origins, name="origins")
-    t = _validate.layer(targets, name="targets")
+def _prepare_pair(origins: Any, targets: Any, *, strict: bool = False) -> tuple[Prepared, Prepared, pyproj.CRS]:
+    """Both layers through :func:`gis.prepare.prepare_layer`; a geocoded layer's unplaced rows are set aside."""
+    o = prepare_layer(origins, name="origins", keep_unplaced=is_geocoded(origins), strict=strict, any_file=False)
+    t = prepare_layer(targets, name="targets", keep_unplaced=is_geocoded(targets), strict=strict, any_file=False)
+    o.warn_unplaced(what="kept in the result without a target", stacklevel=4)
+    t.warn_unplaced(what="left out of the targets", stacklevel=4)
     crs = analysis_crs()
-    for lyr in (o, t):  # across ±180° or far from the CRS's meridian, plane distances miss pairs
-        _validate.check_meridian_range(lyr, crs)
+    for prepared in (o, t):  # across ±180° or far from the CRS's meridian, plane distances miss pairs
+        _validate.check_meridian_range(prepared.layer, crs)
     return o, t, crs
+
+
+def _keep_unplaced(result: pd.DataFrame, o: Prepared) -> pd.DataFrame:
+    """``result`` (one row per placed origin) aligned to every origin, unplaced ones empty with their ``note``."""
+    if not o.n_unplaced:
+        return result
+    out = result.reindex(o.index)
+    for column, fill in (("tie", False), ("n_tied", 0)):
+        if column in out:
+            out[column] = out[column].fillna(fill).astype(result[column].dtype)
+    if "within_uncertainty" in out:
+        out["within_uncertainty"] = out["within_uncertainty"].astype("boolean")
+    out["note"] = o.notes()
+    return out
+
+
+def _unplaced_pairs(result: pd.DataFrame, o: Prepared, *, sort: bool) -> pd.DataFrame:
+    """Pairs plus one empty row per unplaced origin (its ``note``), in origin order when sorted."""
+    if not o.n_unplaced:
+        return result
+    notes = o.reasons
+    extra = pd.DataFrame({"origin_index": notes.index.to_numpy(dtype=object),
+                          "target_index": np.full(len(notes), None, dtype=object), "dist_m": np.nan})
+    out = pd.concat([result.assign(note=""), extra.assign(note=notes.to_numpy(dtype=object))], ignore_index=True)
+    out["within_uncertainty"] = out["within_uncertainty"].astype("boolean")
+    if sort:
+        order = pd.Index(o.index).get_indexer(out["origin_index"])
+        out = out.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    return out
 
 
 def _bounds_for(o: _validate.Layer, t: _validate.Layer, crs: pyproj.CRS) -> tuple[float, float]:
@@ -145,6 +178,7 @@ def nearest(
     *,
     k: int = 1,
     max_distance_m: float | None = None,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """The geodesically nearest target(s) of every origin.
 
@@ -161,6 +195,8 @@ def nearest(
         of them are returned, with a warning.
     max_distance_m : float, optional
         Ignore targets farther than this (geodesic metres).
+    strict : bool, default False
+        Refuse a geocoded layer's rows without a position instead of keeping them (see Returns).
 
     Returns
     -------
@@ -171,7 +207,10 @@ def nearest(
         ``max_distance_m`` (or when ``targets`` is empty) get ``None``/NaN.
         ``k > 1``: one row per origin and rank, indexed by
         (``origin_index``, ``rank``), rank 1 nearest; origins with fewer
-        targets in reach have fewer rows.
+        targets in reach have fewer rows.  Rows of a geocoded ``origins`` without a position
+        (:func:`gis.geocode_table`'s unmatched rows) stay, without a target, with a ``note`` column
+        (``未定位`` or the geocoder's reason), and a warning counts them; such ``targets`` are left out, with a
+        warning.
 
     Raises
     ------
@@ -195,7 +234,8 @@ def nearest(
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise InputError(f"k: must be a positive integer (how many nearest targets), got {k!r}.")
     limit = None if max_distance_m is None else _validate.distance(max_distance_m, name="max_distance_m")
-    o, t, crs = _prepare_pair(origins, targets)
+    op, tp, crs = _prepare_pair(origins, targets, strict=strict)
+    o, t = op.layer, tp.layer
     po, pt_all = o.precision_m, t.precision_m
     n, m = len(o), len(t)
     if k > m and n > 0:
@@ -225,7 +265,7 @@ def nearest(
     if k == 1:
         n_tied = _count_tied(o, t, pos, dist, tie, crs)
         cols = {"target_index": _take_index(t.index, pos), "dist_m": dist, "tie": tie, "n_tied": n_tied}
-        return _result(o.index, cols, po.copy(), pt)
+        return _keep_unplaced(_result(o.index, cols, po.copy(), pt), op)
     keep = pos >= 0
     if not keep.all():
         origin_pos, rank, pos, dist, tie, pt = (a[keep] for a in (origin_pos, rank, pos, dist, tie, pt))
@@ -234,7 +274,14 @@ def nearest(
                             names=["origin_index", "rank"], verify_integrity=False)
     else:
         idx = pd.MultiIndex.from_arrays([o.index.take(origin_pos), rank], names=["origin_index", "rank"])
-    return _result(idx, {"target_index": _labels(t.index, pos), "dist_m": dist, "tie": tie}, po[origin_pos], pt)
+    out = _result(idx, {"target_index": _labels(t.index, pos), "dist_m": dist, "tie": tie}, po[origin_pos], pt)
+    if op.n_unplaced:
+        extra = pd.DataFrame({"target_index": None, "dist_m": np.nan, "tie": False},
+                             index=pd.MultiIndex.from_arrays([op.reasons.index, np.ones(op.n_unplaced, dtype=int)],
+                                                             names=["origin_index", "rank"]))
+        out = pd.concat([out.assign(note=""), extra.assign(note=op.reasons.to_numpy(dtype=object))])
+        out["within_uncertainty"] = out["within_uncertainty"].astype("boolean")
+    return out
 
 
 def _count_tied(o: _validate.Layer, t: _validate.Layer, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
@@ -275,6 +322,7 @@ def within(
     distance_m: float,
     *,
     sort: bool = True,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Every (origin, target) pair closer than ``distance_m`` geodesic metres.
 
@@ -292,12 +340,15 @@ def within(
         ``sort=False`` returns them in no particular order, which saves
         sorting millions of pairs when the order does not matter (e.g. before
         a groupby).
+    strict : bool, default False
+        Refuse a geocoded layer's rows without a position instead of keeping them.
 
     Returns
     -------
     pandas.DataFrame
         One row per pair: ``origin_index``, ``target_index``, ``dist_m`` and
-        the uncertainty columns.
+        the uncertainty columns.  Each origin of a geocoded layer without a position gets one row
+        without a target and a ``note`` column (``未定位`` or the geocoder's reason), counted in a warning.
 
     Examples
     --------
@@ -311,7 +362,8 @@ def within(
     ([0], [2216])
     """
     radius = _validate.distance(distance_m, name="distance_m")
-    o, t, crs = _prepare_pair(origins, targets)
+    op, tp, crs = _prepare_pair(origins, targets, strict=strict)
+    o, t = op.layer, tp.layer
     po, pt = o.precision_m, t.precision_m
     if len(o) == 0 or len(t) == 0:
         opos = tpos = np.zeros(0, dtype=np.int64)
@@ -333,7 +385,7 @@ def within(
                 order = _pair_order(opos, tpos, s)
                 opos, tpos, s = opos[order], tpos[order], s[order]
     cols = {"origin_index": _labels(o.index, opos), "target_index": _labels(t.index, tpos), "dist_m": s}
-    return _result(None, cols, _gather(po, opos), _gather(pt, tpos))
+    return _unplaced_pairs(_result(None, cols, _gather(po, opos), _gather(pt, tpos)), op, sort=sort)
 
 
 
@@ -355,6 +407,7 @@ def od_matrix(
     targets: gpd.GeoDataFrame,
     *,
     network: TravelNetwork | None = None,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Origin-destination matrix: geodesic metres, or travel minutes on a network.
 
@@ -365,12 +418,15 @@ def od_matrix(
     network : TravelNetwork, optional
         From :func:`gis.travel_network`; then the cells are travel times in
         minutes (``inf`` where unreachable), see :func:`gis.routing.travel_times`.
+    strict : bool, default False
+        Refuse a geocoded layer's rows without a position instead of keeping them.
 
     Returns
     -------
     pandas.DataFrame
         Rows ``origins.index``, columns ``targets.index``.  At most
-        ``MAX_OD_CELLS`` cells; for more, use :func:`within` with a radius.
+        ``MAX_OD_CELLS`` cells; for more, use :func:`within` with a radius.  Rows and columns of a
+        geocoded layer's unplaced rows are empty (NaN), their notes in ``attrs["notes"]`` (label: note).
 
     Examples
     --------
@@ -384,7 +440,8 @@ def od_matrix(
         from .routing import travel_times
 
         return travel_times(network, origins, targets)
-    o, t, crs = _prepare_pair(origins, targets)
+    op, tp, crs = _prepare_pair(origins, targets, strict=strict)
+    o, t = op.layer, tp.layer
     n, m = len(o), len(t)
     if n * m > MAX_OD_CELLS:
         raise InputError(
@@ -401,4 +458,8 @@ def od_matrix(
         s = geodesic_distance(oxy[oi, 0], oxy[oi, 1], txy[ti, 0], txy[ti, 1], crs)
     else:
         s = _pair_distance(o.geoms()[oi], t.geoms()[ti], crs)
-    return pd.DataFrame(s.reshape(n, m), index=o.index, columns=t.index)
+    out = pd.DataFrame(s.reshape(n, m), index=o.index, columns=t.index)
+    if op.n_unplaced or tp.n_unplaced:
+        out = out.reindex(index=op.index, columns=tp.index)
+        out.attrs["notes"] = {**op.reasons.to_dict(), **{f"target {k}": v for k, v in tp.reasons.items()}}
+    return out

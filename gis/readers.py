@@ -18,7 +18,8 @@ dropped silently.
 
 A Shapefile written by :func:`gis.export.export` carries a sidecar
 ``<name>.fields.csv``; its full (untruncated) field names and datetime columns
-are restored on reading.
+are restored on reading, and so are texts cut to the DBF's 254 bytes, from
+``<name>.fulltext.csv`` when the export wrote one.
 
 This module reads vector files and turns a table's coordinate columns into
 geometry; reading the table itself (encodings, CSV cells, Excel cells, row
@@ -40,7 +41,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import CRSError, InputError
+from ._errors import CRSError, InputError, require
 from ._tables import (_CPG_CODECS, TABLE_SUFFIXES, _codec_label, _require_file, describe_rows, read_table,
                       spreadsheet_rows)
 from ._tables import decode_text as decode_text  # noqa: F401 - part of gis.readers, as before
@@ -71,6 +72,7 @@ def read_vector(
     crs: Any = None,
     datum: str = "wgs84",
     missing_coordinates: MissingCoordinates = "keep",
+    engine: str = "pyogrio",
 ) -> gpd.GeoDataFrame:
     """Read a vector file or a table with coordinates as a GeoDataFrame.
 
@@ -98,6 +100,9 @@ def read_vector(
     missing_coordinates : {"keep", "error"}, default "keep"
         Table rows with a blank coordinate cell: kept without geometry (with a
         warning naming their spreadsheet rows) or refused; see :func:`table_to_points`.
+    engine : {"pyogrio", "fiona"}
+        The GDAL binding that reads vector files (``fiona`` needs the package
+        fiona); tables are read by this package either way.
 
     Returns
     -------
@@ -116,18 +121,18 @@ def read_vector(
     path = Path(path)
     _require_file(path)
     suffix = path.suffix.lower()
+    _check_engine(engine)
     if suffix == ".shp":
-        return read_shapefile(path, encoding=encoding)
+        return read_shapefile(path, encoding=encoding, engine=engine)
     if suffix in TABLE_SUFFIXES or suffix == ".xls":
         table = read_table(path, sheet=layer, encoding=encoding)
         gdf = table_to_points(table, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum, source=path.name,
                               missing_coordinates=missing_coordinates)
         gdf.attrs["source"] = dict(table.attrs.get("source", {}))
         return gdf
-    import pyogrio
-
     try:
-        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+        layers = [name for name in _list_layers(path, engine)
+                  if not (suffix == ".gpkg" and name == "layer_styles")]  # QGIS styles, not data
     except Exception as exc:  # GDAL's DataSourceError and friends
         raise InputError(f"{path}: GDAL cannot open it as a vector file ({exc}).") from exc
     if layer is None and len(layers) > 1:
@@ -138,12 +143,38 @@ def read_vector(
     if layer is not None and layer not in layers:
         raise InputError(f"{path}: has no layer {layer!r}; its layers are {', '.join(layers)}.")
     name = layer or layers[0]
-    gdf = pyogrio.read_dataframe(path, layer=name)
+    gdf = _read_gdal(path, engine, layer=name)
     if not isinstance(gdf, gpd.GeoDataFrame):  # pragma: no cover - attribute-only layers
         raise InputError(f"{path}: layer {name!r} has no geometry; read it as a table instead.")
     gdf.attrs["source"] = {"path": str(path), "format": suffix.lstrip(".") or "gdal", "layer": name,
                            "encoding": "UTF-8"}
     return gdf
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ("pyogrio", "fiona"):
+        raise InputError(f"read: engine must be 'pyogrio' or 'fiona', got {engine!r}.")
+    if engine == "fiona":
+        require("fiona", extra="fiona", feature="engine='fiona'")
+
+
+def _list_layers(path: Path, engine: str) -> list[str]:
+    if engine == "fiona":
+        import fiona
+
+        return [str(name) for name in fiona.listlayers(str(path))]
+    import pyogrio
+
+    return [str(row[0]) for row in pyogrio.list_layers(path)]
+
+
+def _read_gdal(path: Path, engine: str, **options: Any) -> gpd.GeoDataFrame:
+    """One GDAL read through pyogrio or fiona (``engine``)."""
+    if engine == "fiona":
+        return gpd.read_file(path, engine="fiona", **options)
+    import pyogrio
+
+    return pyogrio.read_dataframe(path, **options)
 
 
 # ---------------------------------------------------------------- Shapefile
@@ -197,7 +228,8 @@ def _decode_frame(raw: gpd.GeoDataFrame, codec: str) -> tuple[gpd.GeoDataFrame |
     return out.rename(columns=names), ""
 
 
-def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> gpd.GeoDataFrame:
+def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None,
+                   engine: str = "pyogrio") -> gpd.GeoDataFrame:
     """Read a Shapefile, decoding its text strictly (``.cpg``, else UTF-8 then GBK).
 
     Parameters
@@ -206,6 +238,8 @@ def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> g
         The ``.shp`` file.
     encoding : str, optional
         Decode with this encoding (overrides the ``.cpg``).
+    engine : {"pyogrio", "fiona"}
+        The GDAL binding that reads the file.
 
     Returns
     -------
@@ -219,10 +253,9 @@ def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> g
         No candidate encoding decodes every field name and value; the message names
         the first failing row and field per encoding.
     """
-    import pyogrio
-
     path = Path(path)
     _require_file(path)
+    _check_engine(engine)
     cpg = _cpg_codec(path)
     if encoding is not None:
         candidates = [_CPG_CODECS.get(encoding.lower(), encoding)]
@@ -232,7 +265,7 @@ def read_shapefile(path: str | os.PathLike, *, encoding: str | None = None) -> g
         candidates = ["utf-8", "gbk"]
     try:
         # latin-1 maps each byte to one character, so the raw bytes survive for strict decoding below.
-        raw = pyogrio.read_dataframe(path, encoding="ISO-8859-1")
+        raw = _read_gdal(path, engine, encoding="ISO-8859-1")
     except Exception as exc:
         raise InputError(f"{path}: GDAL cannot read it as a Shapefile ({exc}).") from exc
     failures = []
@@ -280,6 +313,30 @@ def _apply_sidecar(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
         for column, flag in zip(table["full"], table["empty_text"]):
             if flag == "yes" and column in gdf.columns:
                 gdf[column] = gdf[column].astype(object).where(gdf[column].notna(), "")
+    return _apply_fulltext(gdf, path)
+
+
+def _apply_fulltext(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """Put back the whole texts an export cut to the DBF's 254 bytes (``<name>.fulltext.csv``: fid, field, text)."""
+    sidecar = path.with_name(path.stem + ".fulltext.csv")
+    if not sidecar.exists():
+        return gdf
+    try:
+        table = pd.read_csv(sidecar, dtype={"fid": "int64", "field": str, "text": str}, keep_default_na=False,
+                            encoding="utf-8-sig")
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"{sidecar}: is not a UTF-8 CSV of fid,field,text ({exc}).") from exc
+    if not {"fid", "field", "text"} <= set(table.columns):
+        raise InputError(f"{sidecar}: needs the columns fid, field and text; it has {', '.join(table.columns)}.")
+    unknown = sorted(set(table["field"]) - set(gdf.columns))
+    if unknown or (len(table) and (table["fid"].min() < 0 or table["fid"].max() >= len(gdf))):
+        raise InputError(f"{sidecar}: does not match {path.name} (fields {unknown or 'ok'}, {len(gdf)} features); "
+                         "remove it or export the layer again.")
+    gdf = gdf.copy()
+    for field, rows in table.groupby("field", sort=False):
+        values = gdf[field].astype(object).to_numpy(copy=True)
+        values[rows["fid"].to_numpy()] = rows["text"].to_numpy(dtype=object)
+        gdf[field] = pd.Series(values, index=gdf.index, dtype=object)
     return gdf
 
 

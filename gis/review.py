@@ -44,7 +44,6 @@ one is too, with a warning.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -59,13 +58,14 @@ from . import crs as _crs
 from ._columns import value_title
 from ._errors import CRSError, InputError
 from ._geodesic import geodesic_area, scale_factor
+from .units import header_unit, unit_columns, unit_factors
 
 __all__ = ["review", "footprints", "MU_M2", "VERDICTS", "AREA_UNITS_M2"]
 
 #: One 亩 in square metres (exactly 10000/15 = 666.67 m²).
 MU_M2 = 10000.0 / 15.0
-#: Square metres per unit of a stated area.
-AREA_UNITS_M2 = {"mu": MU_M2, "ha": 10_000.0, "km2": 1_000_000.0, "m2": 1.0}
+#: Square metres per unit of a stated area (the unit table of :mod:`gis.units`, ``layers/units.yaml``).
+AREA_UNITS_M2 = unit_factors("area")
 #: Verdicts, from the most to the least certain overlap.
 VERDICTS = ("inside", "may_touch", "clear")
 #: The verdicts and footprint bases in Chinese: the ``values`` of ``layers/columns.yaml`` (one source for the
@@ -96,21 +96,16 @@ def _norm(name: object) -> str:
 def area_unit_of(column: str) -> str | None:
     """The unit of an area column from its name: ``mu``, ``ha``, ``km2``, ``m2`` or ``None``.
 
+    Read through the unit table of :mod:`gis.units` (``layers/units.yaml``), as
+    :func:`gis.geocode.geocode_table` reads it.
+
     Examples
     --------
     >>> [area_unit_of(c) for c in ("用地面积(亩)", "area_ha", "面积（平方公里）", "km²", "面积")]
     ['mu', 'ha', 'km2', 'km2', None]
     """
-    n = _norm(column)
-    if "亩" in n or re.search(r"(^|[_(])mu($|[_)])", n):
-        return "mu"
-    if "公顷" in n or re.search(r"(^|[_(])(ha|hectares?)($|[_)])", n):
-        return "ha"
-    if "平方公里" in n or "平方千米" in n or "km²" in n or "km2" in n:
-        return "km2"
-    if "平方米" in n or "m²" in n or re.search(r"(^|[_(])m2($|[_)])", n):
-        return "m2"
-    return None
+    hu = header_unit(column, quantity="area")
+    return hu.unit if hu is not None else None
 
 
 # ---------------------------------------------------------------- naming rows
@@ -199,6 +194,9 @@ def _find_area_column(gdf: pd.DataFrame, area_field: str | None) -> str | None:
         return area_field
     known = {_norm(c): c for c in AREA_COLUMNS}
     found = [c for c in gdf.columns if _norm(c) in known]
+    if not found:  # any other header with an area unit of the unit table (占地(平方米), 规模(公顷) …), if only one
+        units = [c for c, _ in unit_columns([c for c in gdf.columns if c != gdf.geometry.name], "area")]
+        found = units if len(units) == 1 else []
     if len(found) > 1:
         raise InputError(f"projects: several columns look like stated areas ({', '.join(map(str, found))}); "
                          "name the one to use with area_field= (on the command line --area-field).")
@@ -214,7 +212,9 @@ def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[
         return gdf
     key = normalise_datum(str(declared), where=f"{layer} datum")
     if key == "wgs84":
-        return gdf
+        out = gdf.copy()
+        out.attrs["datum"] = "wgs84"
+        return out
     label = {"gcj02": "GCJ-02", "bd09": "BD-09"}[key]
     if gdf.crs is not None and not gdf.crs.is_geographic:
         raise CRSError(
@@ -225,6 +225,7 @@ def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[
     out = convert_gdf(gdf if gdf.crs is not None else gdf.set_crs("EPSG:4326"), src=key, dst="wgs84")
     notes.append(f"{layer}: declared {label}; every vertex converted to WGS-84 with gis.datum "
                  f"(the offset at Liuzhou is about 550 m).")
+    out.attrs["datum"] = "wgs84"  # converted: gis.prepare must not convert it again
     return out
 
 
@@ -255,12 +256,10 @@ def _check_geometry(gdf: gpd.GeoDataFrame, *, layer: str, allowed: tuple[str, ..
 
 
 def _to_analysis(gdf: gpd.GeoDataFrame, *, layer: str) -> gpd.GeoDataFrame:
-    from ._validate import _check_coordinates_match_crs
+    """The layer in the analysis CRS through :func:`gis.prepare.prepare_frame` (CRS and datum checked there)."""
+    from .prepare import prepare_frame
 
-    if gdf.crs is None:
-        _crs.detect_crs(gdf, layer=layer)  # raises unless zone-prefixed Gauss-Kruger
-    _check_coordinates_match_crs(gdf, layer=layer)
-    return _crs.to_analysis_crs(gdf, layer=layer)
+    return prepare_frame(gdf, name=layer)
 
 
 def _disk(x: np.ndarray, y: np.ndarray, radius_plane: np.ndarray) -> np.ndarray:

@@ -44,7 +44,8 @@ import shapely
 from . import _validate
 from ._errors import GisError, InputError
 from ._geodesic import scale_factor
-from .crs import to_analysis_crs
+from .crs import analysis_crs, to_analysis_crs
+from .prepare import prepare_frame, prepare_layer
 from .proximity import nearest
 from .review import _frame, _labels, footprints, review, row_numbers
 
@@ -93,10 +94,11 @@ def _roads(roads: Any, notes: list[str]):
             notes.append("drive times: no shipped 'roads' layer; skipped (pass roads=<lines> to compute them).")
             return None
         roads = "roads"
-    lines = _layer(roads, where="roads")
-    kwargs = {} if "mode" in lines.columns else {"speed_kmh_by": "speed_kmh"}
+    from .drive import road_lines
+
+    lines = road_lines(roads, option="roads")
     try:
-        net = travel_network(lines, **kwargs)
+        net = travel_network(lines)
     except GisError as exc:
         if not auto:
             raise
@@ -213,10 +215,11 @@ def compare_options(
         Logistics nodes and corridors to measure to (``None`` skips).
     structure : str or GeoDataFrame, optional
         The structure whose polygon elements name where each option lies.
-    roads : "auto", GeoDataFrame, layer name or None
-        Lines for drive times to the county seat (``mode`` or ``speed_kmh``
-        column, see :func:`gis.travel_network`); "auto" uses a shipped
-        ``roads`` layer when there is one and skips otherwise (a note says so).
+    roads : "auto", GeoDataFrame, layer name, road file or None
+        Lines for drive times to the county seat (any speed or class column
+        :func:`gis.travel_network` reads; a file as :func:`gis.drive.road_lines`
+        reads it, ``.osm`` / ``.pbf`` too); "auto" uses a shipped ``roads``
+        layer when there is one and skips otherwise (a note says so).
 
     Returns
     -------
@@ -340,7 +343,7 @@ def candidate_grid(area: Any, *, spacing_m: float, structure: str = DEFAULT_STRU
         polygons = hit
     else:
         polygons = _frame(area, layer="grid area")
-    poly = to_analysis_crs(polygons, layer="grid area")
+    poly = prepare_frame(polygons, name="grid area")
     shape = shapely.union_all(np.asarray(poly.geometry.values, dtype=object))
     minx, miny, maxx, maxy = shape.bounds
     xs = np.arange(np.floor(minx / spacing) * spacing, maxx + spacing, spacing)
@@ -407,8 +410,8 @@ def site_suitability(
         its ``precision_m`` (value ``<label>_depth_m``, negative outside).
     weights : dict, optional
         ``{label: weight}`` (default 1 each) for ``score``.
-    roads : GeoDataFrame or layer name, optional
-        Lines for minute limits (:func:`gis.travel_network`).
+    roads : GeoDataFrame, layer name or road file, optional
+        Lines for minute limits (:func:`gis.drive.road_lines`, :func:`gis.travel_network`).
 
     Returns
     -------
@@ -429,10 +432,11 @@ def site_suitability(
     (1, True)
     """
     c = _frame(candidates, layer="candidates")
-    cl = _validate.layer(c, name="candidates")
+    cl = prepare_layer(c, name="candidates", keep_unplaced=False).layer
     if cl.xy is None:
         raise InputError("candidates: must be points (use gdf.centroid for polygons).")
-    proj = to_analysis_crs(c, layer="candidates")
+    proj = gpd.GeoDataFrame(c.drop(columns=c.geometry.name), geometry=shapely.points(cl.xy), index=c.index,
+                            crs=analysis_crs())
     precision = np.nan_to_num(cl.precision_m)
     out = c.copy()
     passes: dict[str, np.ndarray] = {}

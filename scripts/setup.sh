@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up liuzhou-gis in ./.venv (idempotent). Usage: scripts/setup.sh [--test]
 #   --test  also install the test tools and the Debian packages the tests need
-#           (chromium, poppler-utils, libreoffice-calc-nogui) when they are missing.  fonts-noto-cjk (Chinese text in the
+#           (chromium, poppler-utils, libreoffice-calc-nogui, python3-qgis + qgis-providers) when they are missing.  fonts-noto-cjk (Chinese text in the
 #           print maps) is installed for every run when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,12 @@ stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing liuzhou-gis[$extras] into .venv" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
+  # pip's and setuptools' chatter goes to a log, shown only when the install fails
+  if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]" >.venv/pip-install.log 2>&1; then
+    cat .venv/pip-install.log >&2
+    echo "setup: pip install failed (log: .venv/pip-install.log)" >&2
+    exit 1
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
@@ -37,6 +42,8 @@ if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+  # QGIS itself opens the exported GeoPackages in tests/test_interop.py (system python3, offscreen)
+  /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || need+=(python3-qgis qgis-providers)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then

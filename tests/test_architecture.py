@@ -12,26 +12,27 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gis"
 # rank of each module; a module may import only modules of a lower or equal rank
 RANK = {
     "_errors": 0, "settings": 0, "_io": 0, "_geodesic": 0, "_cells": 0,
-    "crs": 1, "datum": 1, "layers": 1, "readers": 1, "_columns": 1, "_validate": 1, "pointfile": 1,
+    "crs": 1, "datum": 1, "layers": 1, "units": 1, "readers": 1, "_columns": 1, "_validate": 1, "pointfile": 1, "prepare": 1,
     # parts of a module split by responsibility share its rank: _tables of readers, _proximity_kernels of
     # proximity, _print_furniture of printmap; _layerspec sits below webmap, beside the other page helpers
     "_tables": 1, "_proximity_kernels": 5, "_print_furniture": 7, "_layerspec": 7,
     "structure": 2, "gazetteer": 2, "_gazetteer_sources": 2,
-    "geocode": 3, "_geocode_match": 3, "_geocode_table": 3, "_geocode_report": 3, "build": 3,
-    "network": 4, "routing": 5, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "siting": 7,
-    "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_workbook": 7, "manifest": 7, "printmap": 7, "webmap": 8,
+    "geocode": 3, "_geocode_match": 3, "_geocode_typo": 3, "_geocode_table": 3, "_geocode_report": 3, "layer_pipeline": 3,
+    "network": 4, "routing": 5, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "drive": 6,
+    "siting": 7,
+    "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_qml": 7, "_workbook": 7, "manifest": 7, "printmap": 7, "webmap": 8,
     "maps_default": 9, "review_maps": 9,
-    "cli": 10,
+    "cli": 10, "__main__": 10,
 }
 #: packages inside gis whose modules all take the package's rank
-SUBPACKAGES = ("build", "cli")
+SUBPACKAGES = ("layer_pipeline", "cli")
 
 
 
 def _imports(path: Path) -> set[str]:
     """First-level gis modules imported by one file.
 
-    In a sub-package (``gis/build/``, ``gis/cli/``) ``.x`` is a module of the same sub-package (counted as
+    In a sub-package (``gis/layer_pipeline/``, ``gis/cli/``) ``.x`` is a module of the same sub-package (counted as
     the sub-package) and ``..x`` a first-level gis module.
     """
     found: set[str] = set()

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 import gis
-from gis.build import _boundaries
+from gis.layer_pipeline import _boundaries
 from gis.layers import catalog, layers_dir
 
 LIUZHOU = {

@@ -87,7 +87,8 @@ def assert_same_layer(got: gpd.GeoDataFrame, want: gpd.GeoDataFrame, *, toleranc
 def test_geopackage_round_trip_keeps_chinese_layer_and_field_names(tmp_path, factory):
     gdf = factory()
     out = export(gdf, tmp_path / "规划.gpkg", layer="柳州规划")
-    assert [row[0] for row in pyogrio.list_layers(out)] == ["柳州规划"]
+    # the data layer, then QGIS's style table (gis._qml), which GDAL lists as a table like any other
+    assert [row[0] for row in pyogrio.list_layers(out)] == ["柳州规划", "layer_styles"]
     back = read_vector(out)
     assert_same_layer(back, gdf, tolerance=0)
     assert back.crs.to_epsg() == gdf.crs.to_epsg()
@@ -129,7 +130,9 @@ def test_geojson_reprojects_to_lonlat(tmp_path):
 def test_shapefile_round_trip_with_cpg_and_full_names(tmp_path, factory, encoding):
     gdf = factory()
     out = export(gdf, tmp_path / "规划.shp", encoding=encoding)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in output_paths(out))
+    # every part export may write, except the sidecar of texts cut to 254 bytes (none here)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in output_paths(out) if not p.name.endswith(".fulltext.csv"))
     assert (tmp_path / "规划.cpg").read_text(encoding="ascii") == {"utf-8": "UTF-8", "gbk": "GBK"}[encoding]
     codec = {"utf-8": "utf-8", "gbk": "gbk"}[encoding]
     # every DBF field name fits 10 bytes in the chosen encoding
@@ -224,12 +227,17 @@ def test_gbk_refuses_values_without_gbk_code_naming_row_and_field(tmp_path):
     assert read_vector(tmp_path / "站.shp")["名称"].iloc[1] == "鹿寨😀"
 
 
-def test_overlong_text_is_refused_for_shapefile(tmp_path):
+def test_overlong_text_is_cut_for_shapefile_and_kept_whole_beside_it(tmp_path):
     gdf = gpd.GeoDataFrame({"说明": ["柳" * 100]}, geometry=[Point(109.4, 24.3)], crs="EPSG:4326")
-    with pytest.raises(InputError, match="300 bytes in UTF-8, over the 254-byte limit"):
-        export(gdf, tmp_path / "a.shp")
-    export(gdf, tmp_path / "a.shp", encoding="gbk")  # 200 bytes in GBK fit
+    with pytest.warns(UserWarning, match=r"1 text value\(s\) are longer than the Shapefile's 254 bytes in UTF-8"):
+        export(gdf, tmp_path / "a.shp")  # 300 bytes in UTF-8
+    assert gpd.read_file(tmp_path / "a.shp").iloc[0, 0] == "柳" * 84  # cut between characters: 252 bytes
+    assert (tmp_path / "a.fulltext.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "fid,field,text", "0,说明," + "柳" * 100]
     assert read_vector(tmp_path / "a.shp")["说明"].iloc[0] == "柳" * 100
+    export(gdf, tmp_path / "b.shp", encoding="gbk")  # 200 bytes in GBK fit
+    assert not (tmp_path / "b.fulltext.csv").exists()
+    assert read_vector(tmp_path / "b.shp")["说明"].iloc[0] == "柳" * 100
 
 
 def test_shapefile_refuses_mixed_geometry_kinds(tmp_path):

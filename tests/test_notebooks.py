@@ -147,9 +147,11 @@ def test_04_bring_your_own_projects(kernel_dir, tmp_path, monkeypatch):
     for produced in ("04_my_projects.html", "04_my_projects.gpkg", "04_geocode_report.csv"):
         assert (tmp_path / produced).exists(), produced
     report = (tmp_path / "04_geocode_report.csv").read_text(encoding="utf-8-sig")
-    assert "九元山风电项目" in report and "unmatched" in report
+    # the written report speaks Chinese: codes are shown as people read them (gis._columns)
+    from gis._columns import value_title
+    assert "九元山风电项目" in report and value_title("status", "unmatched") in report
     # the plan's wharf is placed by its name (鹿寨); the made-up 示例 row needed the override
-    assert "柳州外贸码头（鹿寨江口口岸作业区）" in report and "place+name" in report
+    assert "柳州外贸码头（鹿寨江口口岸作业区）" in report and value_title("decided_by", "place+name") in report
 
 
 @pytest.mark.slow
@@ -178,6 +180,13 @@ def _planner_table(kind: str, folder: Path) -> Path:
     if kind == "gbk-no-datum":
         path = folder / "我的项目.csv"
         table.drop(columns=["坐标系"]).to_csv(path, index=False, encoding="gbk")
+    elif kind == "wan-with-total":  # 总投资(万元) and a 合计 row: the notebook must read 万元, not 亿元
+        wan = pd.to_numeric(table["投资(亿元)"]) * 10000
+        table = table.drop(columns=["投资(亿元)"]).assign(**{"总投资(万元)": wan.map(lambda v: "" if pd.isna(v) else f"{v:g}")})
+        total = {c: "" for c in table.columns} | {"项目名称": "合计", "总投资(万元)": f"{wan.sum():g}"}
+        table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+        path = folder / "重点项目.xlsx"
+        table.to_excel(path, index=False)
     else:
         path = folder / "我的项目.xlsx"
         table.to_excel(path, index=False)
@@ -185,7 +194,7 @@ def _planner_table(kind: str, folder: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["gbk-no-datum", "xlsx"])
+@pytest.mark.parametrize("kind", ["gbk-no-datum", "xlsx", "wan-with-total"])
 def test_04_runs_on_a_planners_own_table(kind, kernel_dir, tmp_path, monkeypatch):
     table = _planner_table(kind, tmp_path)
     monkeypatch.setenv("LZGIS_TABLE", str(table))
@@ -193,6 +202,12 @@ def test_04_runs_on_a_planners_own_table(kind, kernel_dir, tmp_path, monkeypatch
     nb, r = run_notebook("04_bring_your_own_projects", kernel_dir, out, monkeypatch)
     with open(NOTEBOOKS / "data" / "projects_sample.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
+    invest_yi = sum(float(x["投资(亿元)"]) for x in rows if x["投资(亿元)"])
+    if kind == "wan-with-total":  # the total row is skipped, and 万元 is read as 万元 (not 亿元 × 10000)
+        assert r["rows"] == len(rows) + 1 and r["skipped"] == 1 and r["after"]["skipped"] == 1
+        assert r["investment_yi"] == pytest.approx(invest_yi, abs=0.01)
+        return
+    assert r["investment_yi"] == pytest.approx(invest_yi)
     assert r["table"] == table.name and r["rows"] == len(rows) and r["first_row"] == 2
     assert r["encoding"] == {"gbk-no-datum": "GBK", "xlsx": "excel"}[kind]
     # without a 坐标系 column the copied GCJ-02 row is taken as WGS-84 (one row: too few to judge the table)

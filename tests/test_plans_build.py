@@ -14,7 +14,7 @@ import yaml
 from shapely.geometry import Point
 
 from gis._errors import LayerError
-from gis.build import plans
+from gis.layer_pipeline import plans
 from gis.crs import analysis_crs, transformer
 from gis.layers import layers_dir, load_layer
 

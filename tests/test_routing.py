@@ -12,8 +12,8 @@ import shapely
 import yaml
 
 import gis
-from gis.build.__main__ import default_shared_dir
-from gis.build.routing import Graph, _route, is_existing, rules
+from gis.layer_pipeline.__main__ import default_shared_dir
+from gis.layer_pipeline.routing import Graph, _route, is_existing, rules
 from gis.layers import layers_dir
 
 SEEDS = default_shared_dir() / "seeds"

@@ -407,8 +407,8 @@ def test_manifest_paths_are_relative_unless_asked(tmp_path, monkeypatch):
     assert run["cwd"] == os.getcwd()
 
 
-def test_committed_maps_manifest_has_no_machine_paths():
-    path = Path(__file__).resolve().parents[1] / "maps" / "manifest.json"
+def test_committed_gallery_manifest_has_no_machine_paths():
+    path = Path(__file__).resolve().parents[1] / "docs" / "gallery" / "manifest.json"
     text = path.read_text(encoding="utf-8")
     # no string of the record is an absolute path (POSIX, home-relative or a Windows drive), on any machine
     assert re.findall(r'"(?:/|~/|[A-Za-z]:\\\\)[^"]*"', text) == []

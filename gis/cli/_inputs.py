@@ -54,8 +54,11 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
         path, layer = Path(spec.rsplit(":", 1)[0]), spec.rsplit(":", 1)[1]
     if path.exists():
         state.step(f"reading {path} ({role})")
-        gdf = read_vector(path, layer=layer, encoding=encoding, crs=state.input_crs if _is_table(path) else None,
-                          missing_coordinates="error" if need_positions else "keep")
+        crs = state.input_crs if _is_table(path) else None
+        gdf = read_vector(path, layer=layer, encoding=encoding, crs=crs, missing_coordinates="keep")
+        if need_positions and _is_table(path) and (state.strict or "geocode_status" not in gdf.columns):
+            # a geocoded table's unplaced rows are records (kept, noted by the analysis); others are refused
+            gdf = read_vector(path, layer=layer, encoding=encoding, crs=crs, missing_coordinates="error")
         gdf = _declared(gdf, spec, state, need_positions=need_positions)
         source = gdf.attrs.get("source", {})
         run.add_input(spec, kind="file", path=path, crs=gdf.crs, features=len(gdf), role=role,
@@ -72,6 +75,39 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
     state.step(f"loading layer {spec} ({role})")
     gdf = load_layer(spec)
     run.add_input(spec, kind="layer", path=layers_dir() / entry["file"], crs=gdf.crs, features=len(gdf), role=role)
+    return gdf
+
+
+def _roads_option(value: str | None) -> str | None:
+    """``--roads`` checked before any work: a shipped line layer's name or a road file (``gis.drive.check_roads``).
+
+    The one resolver of the verbs with ``--roads`` (drive, review, site); a bad value is one line, exit 2.
+    """
+    if value is None:
+        return None
+    from ..drive import check_roads
+
+    check_roads(value, option="--roads")
+    return value
+
+
+def _load_roads(spec: str, *, run: Run, state: State) -> gpd.GeoDataFrame:
+    """The ``--roads`` lines (checked by :func:`_roads_option`), read by ``gis.drive.road_lines`` and recorded:
+    a shipped layer, or a file read as ``gis.network.travel_network`` reads it (``.osm`` / ``.pbf`` too)."""
+    from ..drive import check_roads, road_lines
+
+    kind = check_roads(spec, option="--roads")
+    state.step(f"reading the roads {spec}")
+    gdf = road_lines(spec, option="--roads")
+    if kind == "file":
+        source = gdf.attrs.get("source", {})
+        run.add_input(spec, kind="file", path=Path(source.get("path", spec)), crs=gdf.crs, features=len(gdf),
+                      role="roads", layer=source.get("layer"))
+    else:
+        from ..layers import layer_info, layers_dir
+
+        run.add_input(spec, kind="layer", path=layers_dir() / layer_info(spec)["file"], crs=gdf.crs,
+                      features=len(gdf), role="roads")
     return gdf
 
 
@@ -111,13 +147,15 @@ def _declared(gdf: gpd.GeoDataFrame, spec: str, state: State, *, need_positions:
         more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
         return f"feature{'s' if len(numbers) > 1 else ''} {', '.join(numbers[:10])}{more} (in file order, from 1)"
 
+    geocoded = "geocode_status" in gdf.columns and not state.strict
     if missing.any() and not table:  # tables: the reader has warned about / refused blank coordinates by row
         verb = "has" if missing.sum() == 1 else "have"
-        if need_positions:
+        if need_positions and not geocoded:
             raise InputError(f"{spec}: {describe(missing)} {verb} no geometry, so no position to measure from. "
                              "Give them a geometry or delete them.")
-        state.warn(f"{spec}: {describe(missing)} {verb} no geometry; kept without a position (drawn nowhere, "
-                   "counted in the table).")
+        if not need_positions:
+            state.warn(f"{spec}: {describe(missing)} {verb} no geometry; kept without a position (drawn nowhere, "
+                       "counted in the table).")
     present = ~missing
     invalid = np.zeros(len(gdf), dtype=bool)
     invalid[present] = ~shapely.is_valid(geoms[present])

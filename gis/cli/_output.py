@@ -139,12 +139,14 @@ def _write(data: pd.DataFrame, output: Path, run: Run, state: State, *, overwrit
 
     state.step(f"writing {output}")
     staging = state.stage()
+    # --crs, else WGS 84 (the shipped layers' CRS, and what GeoJSON, CSV and Excel are written in anyway)
+    crs = state.crs or "EPSG:4326"
     staged = export(data, staging.path(output), format=fmt, layer=layer, encoding=encoding, overwrite=overwrite,
-                    csv_formulas=state.csv_formulas)
+                    csv_formulas=state.csv_formulas, crs=crs if getattr(data, "crs", None) is not None else None)
     path = output.parent / staged.name  # the suffix export may have added
     for part in output_paths(path, format=fmt):  # every file of the output (Shapefile parts) is published
         staging.adopt(staged.parent / part.name, part)
-    run.add_output(path, crs=getattr(data, "crs", None), rows=len(data))
+    run.add_output(path, crs=crs if getattr(data, "crs", None) is not None else None, rows=len(data))
     return path
 
 

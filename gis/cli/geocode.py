@@ -33,8 +33,9 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
                 encoding: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
     """Geocode a CSV or Excel table of projects by place names (and coordinates, if any).
 
-    Every row is kept: rows that could not be placed have no geometry and a reason
-    in the report (<output>.report.csv).
+    Every row is accounted for in the report (<output>.report.csv): rows that could
+    not be placed have no geometry and a reason; total rows (合计/小计, or sums of the
+    rows above) are "skipped" there and are not written to the layer.
     """
     from ..geocode import geocode_table
 
@@ -61,9 +62,18 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
     _write(report, report_path, run, state, overwrite=overwrite)
     status = report["status"].value_counts().to_dict()
     levels = report["geocode_level"].fillna("(none)").value_counts().to_dict()
-    outside = int(report["flags"].fillna("").str.contains("outside_liuzhou").sum())
+    flags = report["flags"].fillna("").astype(str)
+    outside = int(flags.str.contains("outside_liuzhou").sum())
+    corrected = int(flags.str.split(";").map(lambda f: "corrected" in f).sum())
+    unread = int(flags.str.contains("unrecognised:").sum())
+    skipped = int(status.get("skipped", 0))
     _finish(run, planned[0].parent, state, as_json=as_json,
-            summary={"rows": len(report), "status": status, "geocode_level": levels, "outside_liuzhou": outside},
+            summary={"rows": len(report), "features": len(gdf), "status": status, "geocode_level": levels,
+                     "outside_liuzhou": outside, "corrected": corrected, "unrecognised": unread},
             lines=[f"{len(report)} rows: " + ", ".join(f"{k} {v}" for k, v in status.items()),
                    "levels: " + ", ".join(f"{k} {v}" for k, v in levels.items()),
-                   *([f"outside Liuzhou (flag outside_liuzhou): {outside}"] if outside else [])])
+                   *([f"outside Liuzhou (flag outside_liuzhou): {outside}"] if outside else []),
+                   *([f"corrected one-character slips (flag corrected, 更正错字): {corrected}"] if corrected else []),
+                   *([f"finer places not recognised (flag unrecognised:…, 未识别): {unread}"] if unread else []),
+                   *([f"skipped {skipped} total row(s) (合计行，不是项目): in the report only, not in the layer "
+                      f"({len(gdf)} features written)"] if skipped else [])])

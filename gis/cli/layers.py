@@ -42,7 +42,7 @@ def layers_cmd(state: State, as_json: bool) -> None:
     table = table[["name", "title", "group", "kind", "features", "geocode_levels", "licence"]]
     _print_table(table, as_json=as_json)
     try:
-        from ..build.plans import summary
+        from ..layer_pipeline.plans import summary
     except ImportError:
         return
     if not as_json:

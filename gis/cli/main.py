@@ -57,7 +57,9 @@ class State:
     absolute_paths: bool = False
     csv_formulas: str = "neutralise"
     input_crs: str | None = None
+    crs: str | None = None  # --crs: the CRS written outputs are reprojected to
     make_valid: bool = False
+    strict: bool = False  # --strict: refuse a geocoded table's rows without a position
     labels: dict[str, str] = field(default_factory=dict)  # layer role (origins, gdf …) -> the file as given
     staging: Any = None  # gis._io.Staging of this run's outputs
     overwrite: bool = False

@@ -30,6 +30,10 @@ def _output_options(*, default: str | None = None, help_text: str = "Output file
                           show_default=True, expose_value=False, callback=_set_state("csv_formulas"),
                           help="CSV text cells starting with = + - @ tab CR: prefixed with ' so a spreadsheet "
                                "shows them as text (neutralise), or written raw (keep).")(fn)
+        fn = click.option("--crs", "out_crs", metavar="CRS", expose_value=False, callback=_check_output_crs,
+                          help="CRS of the written coordinates, e.g. EPSG:4490 (CGCS2000 lon/lat), EPSG:4545 / "
+                               "EPSG:4546 (CGCS2000 3-degree Gauss-Kruger CM 108E / 111E). Default: WGS 84 "
+                               "(EPSG:4326); GeoJSON is always WGS 84; tables get x/y in metres when projected.")(fn)
         fn = click.option("--absolute-paths", is_flag=True, expose_value=False, callback=_set_state("absolute_paths"),
                           help="Record absolute paths (and the working folder) in manifest.json instead of "
                                "paths relative to it.")(fn)
@@ -54,8 +58,29 @@ def _check_output_file(ctx: click.Context, param: click.Parameter, value: Path |
     return value
 
 
+def _check_output_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--crs: any CRS :func:`gis.export.output_crs` accepts, stored on the State as its EPSG label."""
+    if value is None:
+        return None
+    from .._errors import CRSError
+    from ..export import output_crs
+
+    try:
+        crs = output_crs(value)
+    except CRSError as exc:
+        raise click.BadParameter(str(exc).removeprefix("export: "), ctx=ctx, param=param) from None
+    code = crs.to_epsg()
+    label = f"EPSG:{code}" if code else crs.to_wkt()
+    ctx.ensure_object(State).crs = label
+    return label
+
+
 def _input_encoding_option(fn: Callable) -> Callable:
-    """--input-encoding, --input-crs and --make-valid: how to read the input files of a verb."""
+    """--input-encoding, --input-crs, --make-valid and --strict: how to read the input files of a verb."""
+    fn = click.option("--strict", is_flag=True, expose_value=False, callback=_set_state("strict"),
+                      help="Refuse input rows without a position (a geocoded table's unmatched rows), naming "
+                           "them; by default they stay in the output with the note 未定位 (or the geocoder's "
+                           "reason) and a warning counts them.")(fn)
     fn = click.option("--make-valid", is_flag=True, expose_value=False, callback=_set_state("make_valid"),
                       help="Repair invalid polygons of the input files (shapely make_valid), with a warning "
                            "naming the rows; refused otherwise.")(fn)

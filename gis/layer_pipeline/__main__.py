@@ -1,4 +1,4 @@
-"""``python -m gis.build {base,network,plans,all}``: rebuild the shipped layers from ``../shared`` and pinned packages."""
+"""``python -m gis.layer_pipeline {base,network,plans,all}``: rebuild the shipped layers from ``../shared`` and pinned packages."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _build_all(shared: Path, out: Path) -> None:
     except ModuleNotFoundError as exc:
         if exc.name != f"{__package__}.plans":
             raise
-        print("gis.build.plans is not available; plan layers skipped")
+        print("gis.layer_pipeline.plans is not available; plan layers skipped")
         return
     plans.build(shared, out)
     print(f"plan layers written to {out}")
@@ -61,7 +61,7 @@ def _build_examples(shared: Path, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gis.build", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gis.layer_pipeline", description=__doc__)
     parser.add_argument("--shared", type=Path, default=None,
                         help="shared input folder (default: $LZGIS_SHARED or ../shared next to the repository)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "layers",
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("base", help="city, counties, townships, villages, stations, airport, rivers")
     sub.add_parser("network", help="roads and railways from the OSM-derived graphs (needs the base layers)")
     sub.add_parser("plans", help="the plan layers from layers/sources (and the gazetteer inputs from the shared folder)")
-    sub.add_parser("all", help="base, then the plan layers if gis.build.plans exists")
+    sub.add_parser("all", help="base, then the plan layers if gis.layer_pipeline.plans exists")
     sub.add_parser("examples", help="the synthetic example zones of the siting review (layers/examples)")
     args = parser.parse_args(argv)
     shared = args.shared or default_shared_dir()
