@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -52,7 +53,7 @@ def _check_output_file(ctx: click.Context, param: click.Parameter, value: Path |
     """-o of a verb that writes a file: refuse a folder (``.``, ``''``, an existing folder) before any work."""
     if value is None:
         return None
-    if value.name in ("", ".", "..") or value.is_dir():
+    if value.name in ("", ".", "..") or os.path.isdir(value):  # isdir: False (not OSError) for too long names
         raise click.BadParameter(f"{str(value) or repr('')} is a folder; name the file to write, e.g. -o "
                                  f"{(value / '结果.csv') if value.name not in ('', '.') else '结果.csv'}.")
     return value
