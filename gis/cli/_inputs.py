@@ -72,8 +72,9 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
         entry = layer_info(spec)
     except GisError as exc:
         raise InputError(f"{exc} Or give the path of a file.") from None
-    state.step(f"loading layer {spec} ({role})")
-    gdf = load_layer(spec)
+    name = entry["name"]  # the machine name of a layer given by its Chinese title
+    state.step(f"loading layer {name} ({entry['title']}; {role})" if name != spec else f"loading layer {spec} ({role})")
+    gdf = load_layer(name)
     run.add_input(spec, kind="layer", path=layers_dir() / entry["file"], crs=gdf.crs, features=len(gdf), role=role)
     return gdf
 
@@ -185,25 +186,11 @@ def _row_numbers(gdf: gpd.GeoDataFrame) -> list[int]:
 
 
 
-#: Columns that name features, in order of preference: ``name`` (shipped layers), then the
-#: geocoder's list (项目名称, 名称, 项目, 工程名称 …), then ``title``.
-_LABEL_FALLBACK = ("title", "标题")
-
-
 def _label_column(gdf: pd.DataFrame) -> str | None:
-    """The column that names the features: ``name``, else the usual Chinese name columns, else ``title``."""
-    from ..geocode import NAME_COLUMNS
-    from ..gazetteer import normalise_text
+    """The column that names the features (:func:`gis.geocode.label_column`, the list the maps use too)."""
+    from ..geocode import label_column
 
-    columns = {}
-    for column in gdf.columns:
-        if column != getattr(gdf, "_geometry_column_name", None):
-            columns.setdefault(normalise_text(str(column)).lower(), column)
-    for candidate in ("name", *NAME_COLUMNS, *_LABEL_FALLBACK):
-        found = columns.get(normalise_text(candidate).lower())
-        if found is not None:
-            return found
-    return None
+    return label_column(gdf.columns, geometry=getattr(gdf, "_geometry_column_name", None))
 
 
 def _labels(gdf: pd.DataFrame) -> np.ndarray:
