@@ -14,6 +14,8 @@ adcode : str
 province : str, optional
 bounds : [minlon, minlat, maxlon, maxlat]
     Lon/lat bounding box of the municipality (sanity checks, swapped lat/lon detection, GCJ-02 checks).
+area_km2 : float, optional
+    The municipality's area: a stated project area above it is a typing or unit error (gis.review).
 centre : [lon, lat]
     Initial view of a web map that has no layer to fit.
 analysis_crs : str
@@ -69,6 +71,7 @@ class CityProfile:
     airport_name: str = ""
     airport_words: tuple[str, ...] = ()
     river_names: dict[str, str] = field(default_factory=dict)
+    area_km2: float | None = None
     path: Path | None = None
 
     @property
@@ -126,6 +129,7 @@ def _read(root: str) -> CityProfile:
         province=str(data.get("province") or ""), local_crs=tuple(str(c) for c in data.get("local_crs") or ()),
         zone_prefixed={str(k): str(v) for k, v in (data.get("zone_prefixed") or {}).items()},
         airport_name=str(airport.get("name") or ""), airport_words=tuple(str(w) for w in airport.get("words") or ()),
+        area_km2=float(data["area_km2"]) if data.get("area_km2") else None,
         river_names={str(k): str(v) for k, v in ((data.get("gazetteer") or {}).get("river_names") or {}).items()},
         path=path)
 
