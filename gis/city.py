@@ -5,33 +5,27 @@ The toolkit is set up for one city by data, not code: ``layers/city.yaml`` names
 市域外 wording and the names the gazetteer's guards use.  Point ``gis.settings.layers_dir`` at another layers
 folder with its own ``city.yaml`` (and catalogue and layers) and the same code serves that city.
 
-Keys of ``city.yaml``
----------------------
-name, short_name, name_en : str
-    The full name (柳州市), the name without 市 (柳州), the English name for English messages (Liuzhou).
-adcode : str
-    The six-digit administrative code.
-province : str, optional
-bounds : [minlon, minlat, maxlon, maxlat]
-    Lon/lat bounding box of the municipality (sanity checks, swapped lat/lon detection, GCJ-02 checks).
-area_km2 : float, optional
-    The municipality's area: a stated project area above it is a typing or unit error (gis.review).
-centre : [lon, lat]
-    Initial view of a web map that has no layer to fit.
-analysis_crs : str
-    The projected CRS of distances, buffers and areas; ``gis.settings.analysis_crs`` defaults to it.
-local_crs : list of str, optional
-    Projected CRSs this city's data often comes in, tried in order when a layer's CRS must be guessed.
-zone_prefixed : mapping, optional
-    Unprefixed → zone-prefixed forms of the same Gauss-Kruger zone (EPSG:4545 → EPSG:4524).
-map : mapping
-    ``title`` (the default map title) and ``zoom`` (initial web-map zoom).
-texts : mapping
-    Texts people read, merged over the ``texts`` of ``map_styles.yaml``: ``city_name``, ``city_outside`` (the 市域外
-    wording of the ``outside_liuzhou`` flag), ``print_crs``, ``boundary_caveat`` (the 审图号 caveat).
-gazetteer : mapping, optional
-    ``airport: {name, words}``: the canonical name of the city's airport and the words that mean it;
-    ``river_names``: Chinese names of the rivers layer's English (pinyin) names (Liu → 柳江).
+The keys of ``city.yaml``:
+
+- ``name, short_name, name_en`` (str): The full name (柳州市), the name without 市 (柳州), the English name for English
+  messages (Liuzhou).
+- ``adcode`` (str): The six-digit administrative code.
+- ``province`` (str, optional): the province, as titles may print it.
+- ``bounds`` ([minlon, minlat, maxlon, maxlat]): Lon/lat bounding box of the municipality (sanity checks, swapped
+  lat/lon detection, GCJ-02 checks).
+- ``area_km2`` (float, optional): The municipality's area: a stated project area above it is a typing or unit error
+  (gis.review).
+- ``centre`` ([lon, lat]): Initial view of a web map that has no layer to fit.
+- ``analysis_crs`` (str): The projected CRS of distances, buffers and areas; ``gis.settings.analysis_crs`` defaults
+  to it.
+- ``local_crs`` (list of str, optional): Projected CRSs this city's data often comes in, tried in order when a
+  layer's CRS must be guessed.
+- ``map`` (mapping): ``title`` (the default map title) and ``zoom`` (initial web-map zoom).
+- ``texts`` (mapping): Texts people read, merged over the ``texts`` of ``map_styles.yaml``: ``city_name``,
+  ``city_outside`` (the 市域外 wording of the ``outside_liuzhou`` flag), ``print_crs``, ``boundary_caveat`` (the 审图号
+  caveat).
+- ``gazetteer`` (mapping, optional): ``airport: {name, words}``: the canonical name of the city's airport and the
+  words that mean it; ``river_names``: Chinese names of the rivers layer's English (pinyin) names (Liu → 柳江).
 
 This module sits at rank 0 beside :mod:`gis.settings`, whose ``analysis_crs`` takes its default from here.
 """
@@ -67,7 +61,6 @@ class CityProfile:
     texts: dict[str, str]
     province: str = ""
     local_crs: tuple[str, ...] = ()
-    zone_prefixed: dict[str, str] = field(default_factory=dict)
     airport_name: str = ""
     airport_words: tuple[str, ...] = ()
     river_names: dict[str, str] = field(default_factory=dict)
@@ -127,7 +120,6 @@ def _read(root: str) -> CityProfile:
         analysis_crs=str(data["analysis_crs"]), map_title=str(mapping.get("title") or f"{data['name']}空间规划图"),
         map_zoom=int(mapping.get("zoom", 9)), texts={str(k): str(v) for k, v in (data.get("texts") or {}).items()},
         province=str(data.get("province") or ""), local_crs=tuple(str(c) for c in data.get("local_crs") or ()),
-        zone_prefixed={str(k): str(v) for k, v in (data.get("zone_prefixed") or {}).items()},
         airport_name=str(airport.get("name") or ""), airport_words=tuple(str(w) for w in airport.get("words") or ()),
         area_km2=float(data["area_km2"]) if data.get("area_km2") else None,
         river_names={str(k): str(v) for k, v in ((data.get("gazetteer") or {}).get("river_names") or {}).items()},

@@ -230,7 +230,8 @@ def _reference_vertices() -> tuple[np.ndarray, Any] | None:
 
 
 def _metres(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    return np.column_stack([np.asarray(lon) * 111320.0 * np.cos(np.radians(profile().centre[1])), np.asarray(lat) * 110574.0])
+    coslat = np.cos(np.radians(profile().centre[1]))
+    return np.column_stack([np.asarray(lon) * 111320.0 * coslat, np.asarray(lat) * 110574.0])
 
 
 def check_gcj02(lon: np.ndarray, lat: np.ndarray, *, layer: str, declared: bool, strict: bool = False) -> bool:

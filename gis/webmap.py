@@ -472,7 +472,8 @@ def make_map(
         center = [float((b[:, 1].min() + b[:, 3].max()) / 2), float((b[:, 0].min() + b[:, 2].max()) / 2)]
     else:
         center = [profile().centre[1], profile().centre[0]]
-    fmap = folium.Map(location=center, zoom_start=profile().map_zoom, tiles=None, attribution_control=False, zoom_snap=0.25,
+    fmap = folium.Map(location=center, zoom_start=profile().map_zoom,
+                      tiles=None, attribution_control=False, zoom_snap=0.25,
                       zoom_delta=0.5)
     fmap.default_js = []
     fmap.default_css = []
