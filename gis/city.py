@@ -73,11 +73,16 @@ class CityProfile:
         return self.texts.get("city_outside") or f"{self.name}域外"
 
 
+def shipped_root() -> Path:
+    """The layers folder installed with the package (the repository's ``layers/``)."""
+    return Path(str(resources.files("gis._layers")))
+
+
 def layers_root() -> Path:
     """The layers folder: ``gis.settings.layers_dir`` or the copy installed with the package."""
     if settings.layers_dir is not None:
         return Path(settings.layers_dir)
-    return Path(str(resources.files("gis._layers")))
+    return shipped_root()
 
 
 def profile(root: str | Path | None = None) -> CityProfile:

@@ -29,6 +29,11 @@ def city_bounds() -> tuple[float, float, float, float]:
     return city.profile().bounds
 
 
+#: The former constant, kept for scripts that import it: the bounds of the SHIPPED city profile (layers/city.yaml),
+#: whatever ``gis.settings.layers_dir`` says.  Code uses :func:`city_bounds`.
+LIUZHOU_BOUNDS = city.profile(city.shipped_root()).bounds
+
+
 @dataclass(frozen=True)
 class CRSInfo:
     """One registry entry: the code, its name and what it is for at Liuzhou."""

@@ -110,6 +110,7 @@ def test_the_shipped_profile():
     p = city.profile()
     assert (p.name, p.short_name, p.name_en, p.adcode) == ("柳州市", "柳州", "Liuzhou", "450200")
     assert p.bounds == (108.58, 23.90, 110.19, 26.05) and p.area_km2 == 18_677
+    assert gis.crs.LIUZHOU_BOUNDS == gis.crs.city_bounds() == p.bounds  # the former constant, kept
     minx, miny, maxx, maxy = p.bounds
     assert minx < p.centre[0] < maxx and miny < p.centre[1] < maxy
     assert p.analysis_crs == "EPSG:4545" and p.map_title == "柳州市空间规划图"
