@@ -79,7 +79,7 @@ def test_the_extractor_reads_known_items_of_the_lists():
     for name in ["西南水运出海北线通道融江船闸工程", "鹧鸪江物流园", "危重症救治中心", "柳东新区颐养中心",
                  "湘桂铁路柳州枢纽扩能改造工程", "大良镇旅游集散中心"]:
         assert name in got
-    assert not {e for e in got if re.match(r"^(推进|建设|打造|加快|以|在)", e)}
+    assert not {e for e in got if re.match(r"^(推进|建设|打造|加快|以|在(?!建))", e)}
 
 
 @needs_seeds
