@@ -252,7 +252,7 @@ def drive_times(*, network: TravelNetwork | None = None) -> pd.DataFrame:
 
 
 def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str], *,
-                     network: Callable[[], TravelNetwork]) -> list[tuple[gpd.GeoDataFrame, dict]]:
+                     network: Callable[[], TravelNetwork] = road_network) -> list[tuple[gpd.GeoDataFrame, dict]]:
     styles = map_styles()
     known = catalog()
     out = []
