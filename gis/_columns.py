@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ._errors import LayerError
+from .city import profile
 from .layers import layers_dir, read_yaml
 
 __all__ = ["column_title", "column_format", "column_unit", "column_note", "value_title", "column_spec",
@@ -60,7 +61,20 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _data() -> dict[str, Any]:
-    return _load(_columns_file())
+    return _for_city(_columns_file(), profile().outside_text)
+
+
+@functools.lru_cache(maxsize=4)
+def _for_city(path: Path, outside: str) -> dict[str, Any]:
+    """``path``'s data with ``{outside}`` in titles and value names replaced by the city's 市域外 wording."""
+    data = _load(path)
+
+    def fill(v: Any) -> Any:
+        return v.replace("{outside}", outside) if isinstance(v, str) else v
+
+    columns = {k: {kk: fill(vv) for kk, vv in v.items()} for k, v in data["columns"].items()}
+    values = {k: {kk: fill(vv) for kk, vv in v.items()} for k, v in data["values"].items()}
+    return {**data, "columns": columns, "values": values}
 
 
 def column_spec(name: str) -> dict[str, str] | None:
