@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,8 +28,11 @@ from ._mapstyle import map_styles
 from .crs import to_analysis_crs
 from .layers import catalog, load_layer
 
-__all__ = ["build_default_maps", "default_map_specs", "drive_times", "nearest_links", "service_areas", "split_by_area",
-           "uncertain_links"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import TravelNetwork
+
+__all__ = ["build_default_maps", "default_map_specs", "drive_times", "nearest_links", "road_network", "service_areas",
+           "split_by_area", "uncertain_links"]
 
 INSIDE, OUTSIDE = "市域内", "市域外延伸段"
 
@@ -218,8 +221,24 @@ def _origins(cfg: Mapping[str, Any]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs="EPSG:4326").set_index("origin")
 
 
-def service_areas() -> gpd.GeoDataFrame:
+def road_network() -> TravelNetwork:
+    """The travel network of the shipped roads (the ``network`` layer of ``layers/network/service_areas.yaml``).
+
+    Building it takes seconds: a run builds it once and passes it on as ``network=`` to
+    :func:`service_areas`, :func:`drive_times` and :func:`build_default_maps`.
+    """
+    from .network import travel_network
+
+    return travel_network(load_layer(_service_config()["network"]))
+
+
+def service_areas(*, network: TravelNetwork | None = None) -> gpd.GeoDataFrame:
     """The 半小时 / 一小时 service areas of ``layers/network/service_areas.yaml`` on the shipped roads.
+
+    Parameters
+    ----------
+    network : TravelNetwork, optional
+        The roads' network from :func:`road_network` (built here when not given).
 
     Returns
     -------
@@ -228,11 +247,10 @@ def service_areas() -> gpd.GeoDataFrame:
         ``area_km2``, ``n_covered`` / ``covered`` (the township seats inside), ``schematic`` and ``network``
         (what the times were computed on).
     """
-    from .network import travel_network
     from .routing import isochrones
 
     cfg = _service_config()
-    net = travel_network(load_layer(cfg["network"]))
+    net = network if network is not None else road_network()
     origins = _origins(cfg)
     iso = isochrones(net, origins, list(cfg["minutes"]), access_speed_kmh=float(cfg["access_speed_kmh"]),
                      covers=load_layer(cfg["covers"]))
@@ -243,19 +261,23 @@ def service_areas() -> gpd.GeoDataFrame:
     return iso
 
 
-def drive_times() -> pd.DataFrame:
+def drive_times(*, network: TravelNetwork | None = None) -> pd.DataFrame:
     """Every township seat to its quickest county seat and logistics node on the shipped roads.
 
     Logistics nodes are those of the 物流 layers located to ``max_precision_m`` or better
     (``layers/network/service_areas.yaml``).  ``*_uncertainty_min`` carries the positions' precision of both ends
     as minutes at the access speed.
+
+    Parameters
+    ----------
+    network : TravelNetwork, optional
+        The roads' network from :func:`road_network` (built here when not given).
     """
-    from .network import travel_network
     from .routing import nearest_by_time
 
     cfg = _service_config()
     dt = cfg["drive_times"]
-    net = travel_network(load_layer(cfg["network"]))
+    net = network if network is not None else road_network()
     towns = load_layer(dt["origins"])
     speed = float(cfg["access_speed_kmh"])
     out = pd.DataFrame({"township": towns["name"], "county": towns.get("county")}, index=towns.index)
@@ -273,7 +295,8 @@ def drive_times() -> pd.DataFrame:
     return out
 
 
-def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]) -> list[tuple[gpd.GeoDataFrame, dict]]:
+def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str], *,
+                     network: Callable[[], TravelNetwork] = road_network) -> list[tuple[gpd.GeoDataFrame, dict]]:
     styles = map_styles()
     known = catalog()
     out = []
@@ -307,7 +330,7 @@ def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]
             if not {"roads", "county_seats", "townships"} <= set(known):
                 notes.append(f"{title}: roads / county_seats / townships not shipped yet")
                 continue
-            iso = service_areas()
+            iso = service_areas(network=network())
             # every time band drawn and shown: the longest first (lightest, under the others), the shortest on top
             times = sorted(iso["minutes"].unique())
             shades = ["#08519c", "#4292c6", "#9ecae1", "#c6dbef"]
@@ -375,16 +398,26 @@ def _buffer_bands(source: gpd.GeoDataFrame, analysis: Mapping[str, Any], info: d
 
 
 def build_default_maps(out_dir: str | os.PathLike = "maps", *, print_formats: tuple[str, ...] = (),
-                       paper: str = "A3", orientation: str = "landscape") -> list[Path]:
+                       paper: str = "A3", orientation: str = "landscape",
+                       network: TravelNetwork | None = None) -> list[Path]:
     """Build the default web maps into ``out_dir`` and return their paths.
 
     Each map is one self-contained HTML file (see :func:`gis.webmap.make_map`); with
     ``print_formats=("pdf",)`` (or ``"png"``) each also gets its print-ready page beside it
     (:func:`gis.printmap.print_map`, ISO ``paper`` and ``orientation``), listed after its HTML file.
     What was skipped (layers or analyses not shipped yet) is logged.
+    ``network`` (from :func:`road_network`) is the roads' network of the service areas; when not given it is
+    built once, by the first map that needs it.
     """
     from .structure import structure as load_structure
     from .webmap import make_map, save_map
+
+    built: list[TravelNetwork] = [] if network is None else [network]
+
+    def roads() -> TravelNetwork:
+        if not built:
+            built.append(road_network())
+        return built[0]
 
     out_dir = Path(out_dir)
     paths = []
@@ -399,7 +432,7 @@ def build_default_maps(out_dir: str | os.PathLike = "maps", *, print_formats: tu
         hidden = set(spec.get("hidden", []))
         layers: list[Any] = _views(spec, skipped)
         layers += [(name, {"show": name not in hidden}) for name in names]
-        layers += _analysis_layers(spec, names, skipped)
+        layers += _analysis_layers(spec, names, skipped, network=roads)
         fmap = make_map(layers, title=spec["title"], note=spec.get("note"), structure=structure)
         paths.append(save_map(fmap, out_dir / spec["file"]))
         for fmt in print_formats:

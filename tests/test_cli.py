@@ -240,10 +240,23 @@ def test_map_with_a_user_file(tmp_path):
 
 
 @pytest.mark.slow
-def test_run_builds_maps_and_the_analysis_table(tmp_path):
+def test_run_builds_maps_and_the_analysis_table(tmp_path, monkeypatch):
+    import gis.network
+
+    builds = []
+    real = gis.network.travel_network
+
+    def counted(*args, **kwargs):  # the real build, counted
+        builds.append(len(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gis.network, "travel_network", counted)
     out = tmp_path / "maps"
     result = invoke("-q", "run", "-o", str(out), "--json")
     assert result.exit_code == 0, result.output
+    # the road network is built once per run: the maps' service areas, the table and the drive times share it
+    assert builds == [len(gis.load_layer("roads"))]
+    monkeypatch.setattr(gis.network, "travel_network", real)
     names = files(out)
     assert "analysis_townships_nearest_logistics.csv" in names and "manifest.json" in names
     assert sum(n.endswith(".html") for n in names) == json.loads(result.stdout)["maps"] >= 1

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
     from ..manifest import Run
+    from ..network import TravelNetwork
 
 
 @cli.command("maps")
@@ -33,7 +34,8 @@ def maps_cmd(state: State, output: Path, overwrite: bool, as_json: bool) -> None
             lines=[f"built {n_html} maps (HTML) and their {n_pdf} A3 PDFs"])
 
 
-def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool) -> list[Path]:
+def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool,
+                network: TravelNetwork | None = None) -> list[Path]:
     from ..maps_default import build_default_maps, default_map_specs
 
     specs = default_map_specs()
@@ -44,7 +46,7 @@ def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool) -> lis
     # Build into the run's staging folder; the maps are published with the other outputs and the record.
     staging = state.stage()
     paths = []
-    for path in build_default_maps(staging.folder(folder), print_formats=("pdf",)):
+    for path in build_default_maps(staging.folder(folder), print_formats=("pdf",), network=network):
         target = folder / path.name
         staging.adopt(path, target)
         paths.append(target)
@@ -188,7 +190,13 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
     drive_csv = output / "analysis_drive_times.csv"
     run = _new_run("run", {"output": output, "overwrite": overwrite, "max_precision_m": max_precision_m})
     _check_outputs([analysis, areas_csv, areas_geo, drive_csv], overwrite=overwrite)
-    paths = _build_maps(output, run, state, overwrite=overwrite)
+    network = None
+    if {"roads", "townships", "county_seats"} <= set(catalog()):  # built once: the maps' service areas, the service areas table and the drive times share it
+        from ..maps_default import road_network
+
+        state.step("the travel network of the shipped roads (layers/network/speeds.yaml)")
+        network = road_network()
+    paths = _build_maps(output, run, state, overwrite=overwrite, network=network)
     hub_layers = [n for n, e in catalog().items() if e.get("group") == "物流"]
     n_html, n_pdf = (sum(p.suffix == s for p in paths) for s in (".html", ".pdf"))
     summary: dict[str, Any] = {"maps": n_html, "pdfs": n_pdf}
@@ -217,15 +225,15 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
                      f"located to {max_precision_m:g} m or better: {table['dist_m'].median() / 1000:.1f} km")
     else:
         state.warn("no 物流 (logistics) layer or no townships layer is shipped; the analysis table was skipped.")
-    if {"roads", "townships", "county_seats"} <= set(catalog()):
+    if network is not None:
         from ..maps_default import drive_times, service_areas
 
         state.step("service areas (半小时/一小时经济圈) on the roads (layers/network/service_areas.yaml)")
-        areas = service_areas()
+        areas = service_areas(network=network)
         _write(areas.drop(columns="geometry"), areas_csv, run, state, overwrite=overwrite)
         _write(areas, areas_geo, run, state, overwrite=overwrite)
         state.step("drive times from every township seat to its quickest county seat and logistics node")
-        times = drive_times()
+        times = drive_times(network=network)
         _write(times, drive_csv, run, state, overwrite=overwrite)
         summary["service_areas"] = len(areas)
         summary["drive_time_county_seat_minutes_median"] = float(times["county_seat_minutes"].median())
