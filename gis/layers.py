@@ -38,6 +38,12 @@ def layers_dir() -> Path:
     """The folder shipped layers are read from (``gis.settings.layers_dir`` or the installed copy)."""
     if settings.layers_dir is not None:
         return Path(settings.layers_dir)
+    return installed_layers_dir()
+
+
+@functools.lru_cache(maxsize=1)
+def installed_layers_dir() -> Path:
+    """The installed copy of the shipped layers (looked up once: the geocoder asks for it on every row)."""
     return Path(str(resources.files("gis._layers")))
 
 

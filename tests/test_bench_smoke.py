@@ -11,11 +11,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("script", ["network.py"])
-def test_bench_script_runs_small(script):
+TABLE = "| task | seconds | kernel | ratio |"
+
+
+@pytest.mark.parametrize(("script", "header"), [("network.py", TABLE), ("printing.py", TABLE),
+                                                ("geocoding.py", "| table | rows | seconds | rows/s (wall) |")])
+def test_bench_script_runs_small(script, header):
     before = (ROOT / "bench" / script.replace(".py", ".md")).read_bytes()
     done = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--small"], cwd=ROOT, capture_output=True,
                           text=True, encoding="utf-8", timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "| task | seconds | kernel | ratio |" in done.stdout and "load average" in done.stdout
+    assert header in done.stdout and "load average" in done.stdout
     assert (ROOT / "bench" / script.replace(".py", ".md")).read_bytes() == before  # --small writes nothing

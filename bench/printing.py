@@ -1,9 +1,9 @@
-"""Benchmark of the printed 专题图 (PDF): a large point layer, a second page in the same process; writes bench/print.md.
+"""Benchmark of the printed 专题图 (PDF): a large point layer, a second page in the same process; writes bench/printing.md.
 
 Run from the repository root::
 
-    python bench/print_run.py            # 1e4 points (a few minutes under load)
-    python bench/print_run.py --small    # 300 points, prints only (the smoke test in tests/test_bench_smoke.py)
+    python bench/printing.py            # 1e4 points (a few minutes under load)
+    python bench/printing.py --small    # 300 points, prints only (the smoke test in tests/test_bench_smoke.py)
 
 The kernel is plain matplotlib in the same process: one figure of the same A3 size with the same points drawn as one
 scatter (one ``PathCollection``) and the same CJK font (``pdf.fonttype`` 42, as the page uses) for a title, saved
@@ -97,7 +97,7 @@ def main() -> None:
     lines = [
         "# Printed map (PDF) benchmark",
         "",
-        f"`python bench/print_run.py` on {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"`python bench/printing.py` on {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"matplotlib {matplotlib.__version__}; load average {load0[0]:.1f} before, {load1[0]:.1f} after "
         "(the machine is shared: absolute seconds are noisy, the ratios less so).",
         "",
@@ -112,7 +112,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.small:
-        write_text(Path(__file__).with_name("print.md"), text)
+        write_text(Path(__file__).with_name("printing.md"), text)
 
 
 if __name__ == "__main__":
