@@ -9,7 +9,7 @@ Layers of the package (imports only go downwards):
 1. data: :mod:`gis.crs`, :mod:`gis.datum`, :mod:`gis.layers`, :mod:`gis.structure`,
    :mod:`gis.gazetteer`, :mod:`gis.geocode`
 2. analysis: :mod:`gis.buffer`, :mod:`gis.proximity`, :mod:`gis.coverage`, :mod:`gis.network`,
-   :mod:`gis.routing`, :mod:`gis.review`, :mod:`gis.siting`
+   :mod:`gis.routing`, :mod:`gis.drive`, :mod:`gis.review`, :mod:`gis.siting`
 3. presentation: :mod:`gis.webmap`, :mod:`gis.export`
 4. faces: :mod:`gis.cli`
 """
@@ -60,6 +60,7 @@ _LAZY = {
     "isochrones": "routing",
     "nearest_by_time": "routing",
     "travel_times": "routing",
+    "drive": "drive",
     "review": "review",
     "footprints": "review",
     "compare_options": "siting",
@@ -82,7 +83,7 @@ __all__ = sorted(
 # A function named like its own module (gis.export, gis.geocode, gis.structure) is the function, not
 # the module: a property of the package's module class, loaded on first use (so ``import gis`` and
 # ``lzgis --help`` import no geopandas), which ignores the import system binding the submodule there.
-_SHADOWED = ("export", "geocode", "review", "structure")
+_SHADOWED = ("drive", "export", "geocode", "review", "structure")
 for _name in _SHADOWED:
     del _LAZY[_name]
 

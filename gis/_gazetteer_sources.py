@@ -290,7 +290,8 @@ class Builder:
                     self.gaz.name(full[: -len(suffix)] + repl, idx, via="short")
 
     def village_register(self) -> None:
-        """Villages without a point, placed at their township's point (level township), so shared names are known."""
+        """Villages without a point, placed at their township's point (level township), so shared names are known;
+        those the register gives a point (from OpenStreetMap, ``village_points_osm.yaml``) at that point (level village)."""
         path = self.root / "gazetteer" / "village_register.csv"
         if not path.exists():
             return
@@ -301,6 +302,15 @@ class Builder:
             if (row.short_name, row.township) in have:
                 continue
             t = towns.get((row.township, row.county))
+            if getattr(row, "lon", "") and getattr(row, "lat", ""):  # a point of its own (village_points_osm.yaml)
+                idx = self.gaz.add(Place(
+                    row.short_name, "village", "village", float(row.lon), float(row.lat), float(row.precision_m),
+                    county=row.county or None, township=row.township or None, district=t.district if t else None,
+                    basis=row.point_basis,
+                    source="layers/gazetteer/village_register.csv (Vonng/adcode, CC BY 4.0; point: OpenStreetMap, ODbL)"))
+                self.gaz.name(row.short_name, idx)
+                self.gaz.name(row.name, idx)
+                continue
             has = t is not None and t.has_point
             idx = self.gaz.add(Place(
                 row.short_name, "village", t.geocode_level if has else "township",

@@ -33,6 +33,30 @@ LAT_COLUMNS = ("纬度", "lat", "latitude", "y", "北纬")
 COUNTY_COLUMNS = ("县区", "县(区)", "县（区）", "区县", "所在县区", "所属县区", "county", "所属区域")
 ANCHOR_COLUMNS = ("anchor", "锚点")
 DATUM_COLUMNS = ("datum", "坐标系")
+#: After ``name`` and :data:`NAME_COLUMNS`: columns that name features when a table has no name column.
+LABEL_FALLBACK = ("title", "标题", "label")
+
+
+def label_column(columns: Any, *, geometry: str | None = None) -> str | None:
+    """The column that names the features: ``name``, else :data:`NAME_COLUMNS`, else ``title``/``标题``/``label``.
+
+    Compared after NFKC and whitespace removal, case-insensitively; the one list of name columns used by the
+    geocoder, the command line (labels of tables) and the maps (labels and popups).
+
+    Examples
+    --------
+    >>> label_column(["编号", "工程名称", "地点"]), label_column(["Name", "x"]), label_column(["a"])
+    ('工程名称', 'Name', None)
+    """
+    found: dict[str, str] = {}
+    for column in columns:
+        if column != geometry:
+            found.setdefault(normalise_text(str(column)).lower(), column)
+    for candidate in ("name", *NAME_COLUMNS, *LABEL_FALLBACK):
+        hit = found.get(normalise_text(candidate).lower())
+        if hit is not None:
+            return hit
+    return None
 
 
 def read_table(path_or_df: str | os.PathLike | pd.DataFrame, *, sheet: str | int = 0,

@@ -32,6 +32,23 @@ def map_styles() -> dict[str, Any]:
     return data
 
 
+def column_titles() -> dict[str, dict[str, Any]]:
+    """Chinese titles and value words of machine column names (``layers/columns.yaml``, read by
+    :mod:`gis._columns`): ``columns`` (exact name → ``{title, …}``) and ``values`` (name → code → word).
+
+    Examples
+    --------
+    >>> t = column_titles()
+    >>> t["columns"]["geocode_status"]["title"], t["values"]["geocode_status"]["matched"]
+    ('定位状态', '已定位')
+    """
+    from ._columns import _data
+
+    data = _data()
+    values = {str(k): {str(c): str(w) for c, w in dict(v).items()} for k, v in data["values"].items()}
+    return {"columns": dict(data["columns"]), "values": values}
+
+
 def basemap_catalog() -> dict[str, dict[str, Any]]:
     """The basemaps of ``layers/basemaps.yaml`` by id, in file order (the first is the offline default)."""
     data = read_yaml(layers_dir() / "basemaps.yaml")

@@ -90,8 +90,10 @@ class _Furniture:
         fig = self.fig
         top = 1 - 8 * self.k / self.h_mm
         fig.text(0.5, top, _text(self.info["title"]), ha="center", va="top", fontsize=self.pt(20), fontweight="bold")
-        if self.info.get("note"):
-            fig.text(0.5, top - 11.5 * self.k / self.h_mm, "\n".join(textwrap.wrap(_text(self.info["note"]), 110)),
+        # the map's note, then what the page leaves out (features of user layers outside the city)
+        note = "　".join([_text(self.info["note"])] * bool(self.info.get("note")) + list(getattr(self, "notes", [])))
+        if note:
+            fig.text(0.5, top - 11.5 * self.k / self.h_mm, "\n".join(textwrap.wrap(note, 110)),
                      ha="center", va="top", fontsize=self.pt(7.5), color="#333333")
         fig.text(1 - 10 / self.w_mm, top, self.texts["date"].format(date=self.info["date"]), ha="right", va="top",
                  fontsize=self.pt(8), color="#333333")
@@ -134,6 +136,10 @@ class _Furniture:
             rows.append(("hollow", ({"color": "#555555"}, None), _text(honest.get("legend_hollow", ""))))
             rows.append(("point", ({"color": "#333333", "fill_color": "#555555"}, None),
                          _text(honest.get("legend_solid", ""))))
+        key = list(getattr(self, "key", []))
+        if key:  # features whose names had no room on the map: their numbers and names (编号 — 名称)
+            rows.append(("group", None, _text(self.texts.get("label_key", "编号 — 名称"))))
+            rows += [("key", number, name) for number, name in key]
         rows.insert(0, ("title", None, _text(self.texts["legend_title"])))
         # lay rows out in as many columns as needed
         fs = self.pt(7.0)
@@ -152,6 +158,16 @@ class _Furniture:
             label = text if len(text) <= wrap else text[: wrap - 1] + "…"
             if kind == "title":
                 ax.text(x, y, label, fontsize=fs * 1.3, fontweight="bold", va="center")
+                continue
+            if kind == "key":  # the name is never cut: a long one is set smaller to fit its column
+                tag = str(st)
+                ax.text(x + 0.8, y, tag, fontsize=fs * 0.85, fontweight="bold", va="center", ha="left",
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "#444444",
+                              "linewidth": 0.5})
+                room_mm = col_w - 4.5 - 2.2 - len(tag) * fs * 0.3528 * 0.6
+                ems = sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in text)
+                size = min(fs, room_mm / max(ems, 1) / 0.3528)
+                ax.text(x + 2.6 + len(tag) * fs * 0.3528 * 0.6, y, text, fontsize=size, va="center")
                 continue
             if kind in ("group", "sub"):
                 ax.text(x, y, label, fontsize=fs, fontweight="bold" if kind == "group" else "normal",

@@ -99,6 +99,15 @@ SPEED_COLUMNS: tuple[tuple[str, str], ...] = (
 _ROAD_TABLES = ("road_classes", "osm_highway", "road_class_words")
 #: OSM file suffixes read with GDAL's OSM driver.
 OSM_SUFFIXES = (".osm", ".pbf")
+#: Road and line speeds accepted (km/h, inclusive): slower is a typo or a unit mix-up (m/s), faster is no road.
+SPEED_RANGE_KMH = (1.0, 200.0)
+
+
+def _speed_out_of_range(speed: np.ndarray) -> np.ndarray:
+    """True where a speed is not a number in :data:`SPEED_RANGE_KMH` (NaN, 0, negative, 1e9 …)."""
+    lo, hi = SPEED_RANGE_KMH
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(speed) | (speed < lo) | (speed > hi)
 
 
 def _m_per_min(speed_kmh):
@@ -183,7 +192,19 @@ def read_roads(path: str | os.PathLike, *, layer: str | None = None) -> gpd.GeoD
 
 def _speed_table(table: str, default_speeds: Mapping[str, float] | None) -> dict[str, float]:
     if default_speeds is not None:
-        return {str(k): float(v) for k, v in default_speeds.items()}
+        out = {}
+        for k, v in default_speeds.items():
+            try:
+                out[str(k)] = float(v)
+            except (TypeError, ValueError):
+                out[str(k)] = float("nan")
+        bad = [k for k, v in out.items() if _speed_out_of_range(np.array([v]))[0]]
+        if bad:
+            lo, hi = SPEED_RANGE_KMH
+            raise InputError(f"speed model: class {bad[0]!r} has {default_speeds[bad[0]]!r} km/h"
+                             + (f" (and {len(bad) - 1} more: {bad[1:6]})" if len(bad) > 1 else "")
+                             + f"; road speeds must be {lo:g}–{hi:g} km/h. Fix that class's speed.")
+        return out
     model = speed_model()
     if table == "road_classes":
         return {str(r["class"]): float(r["speed_kmh"]) for r in model["road_classes"]}
@@ -276,11 +297,12 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
             left = gdf.loc[~keep, speed_kmh_by].astype(str).value_counts()
             notes.append(f"{int((~keep).sum())} lines left out ({speed_kmh_by} not a road for driving: "
                          + ", ".join(f"{k} {v}" for k, v in left.items()) + ")")
-    bad = keep & (~np.isfinite(speed) | (speed <= 0))
+    bad = keep & _speed_out_of_range(speed)
     if bad.any():
+        lo, hi = SPEED_RANGE_KMH
         raise InputError(
-            f"{name}: speeds must be positive km/h; rows {list(gdf.index[bad][:5])} have {list(speed[bad][:5])} "
-            f"({', '.join(used)}). Fix or drop those rows."
+            f"{name}: speeds must be positive and within {lo:g}–{hi:g} km/h; rows {list(gdf.index[bad][:5])} have "
+            f"{[float(x) for x in speed[bad][:5]]} ({', '.join(used)}). Fix or drop those rows."
         )
     if not np.isfinite(detour).all() or (detour < 1.0).any():
         raise InputError(f"{name}: detour_factor must be 1 or more (a road is never shorter than its chord).")

@@ -141,6 +141,10 @@ class _Page(_Furniture):
         self.drawn = []
         projected = [s["_print"]["geoms"].to_crs(analysis_crs) for s in specs]  # once per layer
         fit = [g for s, g in zip(specs, projected) if s.get("fit")] or projected
+        # features flagged 市外 do not widen the page (their layer's "box" is that of the others)
+        fit = [g if not s.get("n_outside") else g[np.array([not p.get("_out") for p in s["_print"]["props"]], dtype=bool)]
+               for s, g in zip([s for s in specs if s.get("fit")] or specs, fit)]
+        fit = [g for g in fit if len(g)] or projected
         boxes = np.array([g.total_bounds for g in fit])
         x0, y0, x1, y1 = boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()
         self._extent(x0, y0, x1, y1)
@@ -158,6 +162,13 @@ class _Page(_Furniture):
         self.ax.set_xlim(self.extent[0], self.extent[2])
         self.ax.set_ylim(self.extent[1], self.extent[3])
         self.drawn = specs  # the legend keeps the layers' own order (groups stay together)
+        off = 0  # features of user layers flagged 市外 that fall off the page
+        for spec, geoms in zip(specs, projected):
+            if spec.get("n_outside"):
+                off += sum(1 for g, p in zip(geoms, spec["_print"]["props"])
+                           if p.get("_out") and g is not None and not g.is_empty
+                           and not (x0 <= g.centroid.x <= x1 and y0 <= g.centroid.y <= y1))
+        self.notes = [self.texts.get("outside_note", "{n} 个要素位于市外，未绘出").format(n=off)] if off else []
         self.ax.set_xticks([])
         self.ax.set_yticks([])
         for side in self.ax.spines.values():
@@ -295,7 +306,9 @@ class _Page(_Furniture):
         colours = {"county": "#222222", "element": "#7b241c", "node": "#1f4e79"}
         self.labelled: list[str] = []
         x0, y0, x1, y1 = self.extent
-        for lb in sorted([lb for lb in self.info["labels"] if lb.get("pr")], key=lambda lb: -lb["p"]):
+        self.placed = placed  # the user layers' names avoid these (draw_user_labels)
+        for lb in sorted([lb for lb in self.info["labels"] if lb.get("pr") and lb.get("c") != "user"],
+                         key=lambda lb: -lb["p"]):
             x, y = to_xy.transform(*lb["ll"])
             if not (x0 <= x <= x1 and y0 <= y <= y1):
                 continue
@@ -334,6 +347,108 @@ class _Page(_Furniture):
                 text.remove()
 
 
+    def draw_user_labels(self) -> None:
+        """Names of the features of user layers beside their symbols, avoiding the labels already placed and the
+        other symbols; a feature whose name finds no free place gets a number, listed in the key (``self.key``,
+        drawn with the legend).  Features at one spot share one tag (``3–5``)."""
+        import matplotlib.patheffects as pe
+        from matplotlib.transforms import Bbox, offset_copy
+        from pyproj import Transformer
+
+        from .settings import analysis_crs
+
+        self.key: list[tuple[int, str]] = []
+        users = [lb for lb in self.info["labels"] if lb.get("c") == "user"]
+        if not users:
+            return
+        to_xy = Transformer.from_crs("EPSG:4326", analysis_crs, always_xy=True)
+        renderer = self.fig.canvas.get_renderer()
+        placed: list[Any] = list(getattr(self, "placed", []))
+        x0, y0, x1, y1 = self.extent
+        frame = self.ax.get_window_extent(renderer)
+        px = self.fig.dpi / 72.0
+        r = 3.2 * self.k * px  # half a symbol, in dots
+        todo = []
+        for lb in users:
+            x, y = to_xy.transform(*lb["ll"])
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                dx, dy = self.ax.transData.transform((x, y))
+                todo.append((lb, x, y))
+                placed.append(Bbox([[dx - r, dy - r], [dx + r, dy + r]]))  # no name hides a symbol
+        size = self.pt(6.0)
+        failed: list[tuple[dict[str, Any], float, float]] = []
+        for lb, x, y in todo:
+            name = _text(lb["t"])
+            text = self.ax.text(x, y, name, fontsize=size, ha="center", va="center", color="#1a1a1a", zorder=6.2)
+            bb = text.get_window_extent(renderer)
+            w, h = bb.width, bb.height
+            ok = None
+            for ox, oy in _USER_OFFSETS:
+                shift = (ox * (w / 2 + r + 1.5), oy * (h / 2 + r + 0.5))
+                text.set_transform(offset_copy(self.ax.transData, fig=self.fig, x=shift[0], y=shift[1],
+                                               units="dots"))
+                bb = text.get_window_extent(renderer)
+                inside = frame.x0 <= bb.x0 and bb.x1 <= frame.x1 and frame.y0 <= bb.y0 and bb.y1 <= frame.y1
+                if inside and not any(bb.overlaps(q) for q in placed):
+                    ok = bb
+                    break
+            if ok is None:
+                text.remove()
+                failed.append((lb, x, y))
+                continue
+            halo = self.ax.text(x, y, name, fontsize=size, ha="center", va="center", color="white", zorder=6.1,
+                                transform=text.get_transform())
+            halo.set_path_effects([pe.withStroke(linewidth=2.0 * self.k, foreground="white")])
+            placed.append(ok.expanded(1.04, 1.08))
+        # numbers: features at one spot numbered together, in the order their names come
+        groups: dict[tuple[float, float], list[tuple[dict[str, Any], float, float]]] = {}
+        for item in failed:
+            groups.setdefault((round(item[1], 0), round(item[2], 0)), []).append(item)
+        n = 0
+        for members in groups.values():
+            numbers = []
+            for lb, _x, _y in members:
+                n += 1
+                numbers.append(n)
+                self.key.append((n, _text(lb["t"])))
+            tag = _number_tag(numbers)
+            x, y = members[0][1], members[0][2]
+            badge = self.ax.text(x, y, tag, fontsize=self.pt(5.5), ha="center", va="center", color="#1a1a1a",
+                                 fontweight="bold", zorder=6.3,
+                                 bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "#444444",
+                                       "linewidth": 0.5})
+            bb = badge.get_window_extent(renderer)
+            w, h = bb.width, bb.height
+            best = None
+            for ox, oy in _USER_OFFSETS:
+                shift = (ox * (w / 2 + r + 1), oy * (h / 2 + r + 0.5))
+                badge.set_transform(offset_copy(self.ax.transData, fig=self.fig, x=shift[0], y=shift[1],
+                                                units="dots"))
+                bb = badge.get_window_extent(renderer)
+                hits = sum(bb.overlaps(q) for q in placed)
+                if best is None or hits < best[0]:
+                    best = (hits, badge.get_transform(), bb)
+                if not hits:
+                    break
+            badge.set_transform(best[1])
+            placed.append(best[2])
+
+
+# where a name (or a number) goes around its symbol: right, left, above, below, then the corners
+_USER_OFFSETS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
+
+
+def _number_tag(numbers: Sequence[int]) -> str:
+    """The numbers of features at one spot: ``3``, ``3,4``, ``3–6``.
+
+    >>> _number_tag([3]), _number_tag([3, 4]), _number_tag([3, 4, 5, 6])
+    ('3', '3,4', '3–6')
+    """
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}–{numbers[-1]}"
+    return ",".join(str(k) for k in numbers)
+
+
 def print_map(fmap: Any, path: str | os.PathLike, *, paper: str = "A3", orientation: str = "landscape",
               dpi: int = 200) -> Path:
     """Write a map made by :func:`gis.webmap.make_map` as a print-ready PDF or PNG page (atomically).
@@ -370,10 +485,11 @@ def _render(fmap: Any, path: Path, fmt: str, *, paper: str, orientation: str, dp
     page = _Page(fmap, paper=paper, orientation=orientation)
     page.info_paper = f"{paper.upper()}"
     try:
-        page.draw_title()
         page.draw_layers()
+        page.draw_title()
         page.draw_furniture()
         page.draw_labels()
+        page.draw_user_labels()
         page.draw_legend()
         page.draw_credits()
         meta = {"Title": _text(page.info["title"]), "Creator": "liuzhou-gis"}

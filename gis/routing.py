@@ -68,20 +68,62 @@ def _search(net: TravelNetwork, legs: tuple, n_src: int, limit: float, *, min_on
     """Dijkstra from ``n_src`` virtual sources joined by ``legs`` on the fixed network.
 
     Returns minutes to every network node, ``(n_src, n)``; with ``min_only`` one multi-source search:
-    ``(minutes (n,), source of each node (n,), -1 where unreached)``.
+    ``(minutes (n,), source of each node (n,), -1 where unreached, predecessor of each node (n,))``.
     """
     n = net.n_nodes
     graph = _with_access(net, legs, _NO_LEGS, n_src, 0)
     idx = n + np.arange(n_src)
     if min_only:
-        d, _, src = dijkstra(graph, directed=True, indices=idx, limit=limit, min_only=True, return_predecessors=True)
+        d, pred, src = dijkstra(graph, directed=True, indices=idx, limit=limit, min_only=True,
+                                return_predecessors=True)
         src = np.where(src[:n] >= n, src[:n] - n, -1)
-        return d[:n], src
+        return d[:n], src, pred[:n]
     out = np.empty((n_src, n))
     block = max(1, 8_000_000 // max(graph.shape[0], 1))
     for s in range(0, n_src, block):
         out[s:s + block] = dijkstra(graph, directed=True, indices=idx[s:s + block], limit=limit)[:, :n]
     return out
+
+
+def _edge_metres(net: TravelNetwork) -> csr_matrix:
+    """Metres of the edge the graph keeps between each two nodes (the quickest of parallel lines and transfers,
+    chosen as :func:`gis.network.travel_network` chooses them): road metres of a line, geodesic of a transfer."""
+    e, t = net.edges, net.transfers
+    u, v = np.r_[e["u"].to_numpy(), t["u"].to_numpy()], np.r_[e["v"].to_numpy(), t["v"].to_numpy()]
+    w = np.r_[e["minutes"].to_numpy(), t["minutes"].to_numpy()]
+    m = np.r_[e["road_m"].to_numpy(), t["length_m"].to_numpy()]
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    order = np.lexsort((w, b, a))
+    first = np.r_[True, (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1])] if len(order) else \
+        np.zeros(0, dtype=bool)
+    sel = order[first]
+    n = net.n_nodes
+    return csr_matrix((np.r_[m[sel], m[sel]], (np.r_[a[sel], b[sel]], np.r_[b[sel], a[sel]])), shape=(n, n))
+
+
+def _tree_metres(net: TravelNetwork, d: np.ndarray, pred: np.ndarray, access_m_per_min: float) -> np.ndarray:
+    """Route metres from the search's source to every node along the tree of quickest paths (NaN unreached).
+
+    ``pred`` are the predecessors of a search from virtual sources (indices >= ``n``): the first leg of a
+    path is an access leg, ``d`` minutes at access speed.
+    """
+    n = net.n_nodes
+    reached = np.isfinite(d)
+    parent = np.where(reached & (pred >= 0) & (pred < n), pred, -1)
+    step = np.zeros(n)
+    first_leg = reached & (pred >= n)
+    step[first_leg] = d[first_leg] * access_m_per_min
+    inner = parent >= 0
+    if inner.any():
+        step[inner] = np.asarray(_edge_metres(net)[parent[inner], np.flatnonzero(inner)]).ravel()
+    acc = step.copy()
+    while (parent >= 0).any():  # pointer jumping: log2(depth) vectorised rounds
+        has = parent >= 0
+        acc_new, parent_new = acc.copy(), parent.copy()
+        acc_new[has] += acc[parent[has]]
+        parent_new[has] = parent[parent[has]]
+        acc, parent = acc_new, parent_new
+    return np.where(reached, acc, np.nan)
 
 
 def _legs_min(values: np.ndarray, legs: tuple, n_points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -393,8 +435,9 @@ def nearest_by_time(
     Returns
     -------
     DataFrame
-        ``target_index``, ``minutes``, ``direct`` (True when the quickest trip is
-        the whole way at access speed), ``origin_precision_m``,
+        ``target_index``, ``minutes``, ``road_km`` (length of that quickest trip: access legs along the
+        geodesic, road metres of the lines (detour factor included), transfers), ``direct`` (True when the
+        quickest trip is the whole way at access speed), ``origin_precision_m``,
         ``target_precision_m`` and ``uncertainty_min``: both positions'
         uncertainty as minutes at access speed (NaN where unknown); a
         difference between two targets smaller than it may not be real.
@@ -419,7 +462,8 @@ def nearest_by_time(
     o = _validate.layer(origins, name="origins")
     t = _validate.layer(targets, name="targets")
     if len(o) == 0 or len(t) == 0:
-        return pd.DataFrame({"target_index": [None] * len(o), "minutes": np.nan, "direct": False,
+        return pd.DataFrame({"target_index": [None] * len(o), "minutes": np.nan, "road_km": np.nan,
+                             "direct": False,
                              "origin_precision_m": o.precision_m, "target_precision_m": np.nan,
                              "uncertainty_min": np.nan}, index=o.index)
     if o.xy is None or t.xy is None:
@@ -432,7 +476,7 @@ def nearest_by_time(
     legs_t = _access_legs(network, t, access_speed_kmh=speed, access_radius_m=radius,
                           reach_m=np.full(len(t), d_direct.max()))
     legs_o = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=d_direct)
-    d_nodes, src = _search(network, legs_t, len(t), float(direct.max()), min_only=True)
+    d_nodes, src, pred = _search(network, legs_t, len(t), float(direct.max()), min_only=True)
     via, leg = _legs_min(d_nodes, legs_o, len(o))
     j_via = np.full(len(o), -1)
     has = leg >= 0
@@ -440,7 +484,13 @@ def nearest_by_time(
     use_net = (via < direct) & (j_via >= 0)
     j = np.where(use_net, j_via, j_direct)
     minutes = np.where(use_net, via, direct)
+    route_m = d_direct.astype(float)
+    if use_net.any():
+        node_m = _tree_metres(network, d_nodes, pred, mpm)
+        at = leg[use_net]
+        route_m[use_net] = node_m[legs_o[1][at]] + legs_o[2][at] * mpm
     pt = t.precision_m[j]
-    return pd.DataFrame({"target_index": t.index.take(j), "minutes": minutes, "direct": ~use_net,
+    return pd.DataFrame({"target_index": t.index.take(j), "minutes": minutes, "road_km": route_m / 1000.0,
+                         "direct": ~use_net,
                          "origin_precision_m": o.precision_m, "target_precision_m": pt,
                          "uncertainty_min": _uncertainty_min(o.precision_m, pt, speed)}, index=o.index)

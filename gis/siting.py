@@ -94,10 +94,11 @@ def _roads(roads: Any, notes: list[str]):
             notes.append("drive times: no shipped 'roads' layer; skipped (pass roads=<lines> to compute them).")
             return None
         roads = "roads"
-    lines = _layer(roads, where="roads")
-    kwargs = {} if "mode" in lines.columns else {"speed_kmh_by": "speed_kmh"}
+    from .drive import road_lines
+
+    lines = road_lines(roads, option="roads")
     try:
-        net = travel_network(lines, **kwargs)
+        net = travel_network(lines)
     except GisError as exc:
         if not auto:
             raise
@@ -214,10 +215,11 @@ def compare_options(
         Logistics nodes and corridors to measure to (``None`` skips).
     structure : str or GeoDataFrame, optional
         The structure whose polygon elements name where each option lies.
-    roads : "auto", GeoDataFrame, layer name or None
-        Lines for drive times to the county seat (``mode`` or ``speed_kmh``
-        column, see :func:`gis.travel_network`); "auto" uses a shipped
-        ``roads`` layer when there is one and skips otherwise (a note says so).
+    roads : "auto", GeoDataFrame, layer name, road file or None
+        Lines for drive times to the county seat (any speed or class column
+        :func:`gis.travel_network` reads; a file as :func:`gis.drive.road_lines`
+        reads it, ``.osm`` / ``.pbf`` too); "auto" uses a shipped ``roads``
+        layer when there is one and skips otherwise (a note says so).
 
     Returns
     -------
@@ -408,8 +410,8 @@ def site_suitability(
         its ``precision_m`` (value ``<label>_depth_m``, negative outside).
     weights : dict, optional
         ``{label: weight}`` (default 1 each) for ``score``.
-    roads : GeoDataFrame or layer name, optional
-        Lines for minute limits (:func:`gis.travel_network`).
+    roads : GeoDataFrame, layer name or road file, optional
+        Lines for minute limits (:func:`gis.drive.road_lines`, :func:`gis.travel_network`).
 
     Returns
     -------

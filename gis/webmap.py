@@ -250,6 +250,22 @@ def _labels(structure_parts: Sequence[tuple[gpd.GeoDataFrame, dict[str, Any]]],
     return unique
 
 
+def _user_labels(specs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Labels of the features of user layers (``labelled`` specs): the (escaped) name at the feature's anchor,
+    class ``user``, with ``f`` = [layer, feature] (the spec's position and the feature's in its data)."""
+    out: list[dict[str, Any]] = []
+    for k, spec in enumerate(specs):
+        if not spec.get("labelled"):
+            continue
+        for i, (geom, props) in enumerate(zip(spec["_print"]["geoms"], spec["_print"]["props"])):
+            if not props.get("name") or geom is None or geom.is_empty:
+                continue
+            lon, lat = _anchor(geom if geom.geom_type != "MultiPoint" else geom.geoms[0])
+            out.append({"t": props["name"], "ll": [round(lon, _DECIMALS), round(lat, _DECIMALS)], "p": 4, "z": 0,
+                        "c": "user", "pr": True, "f": [k, i], **({"o": 1} if props.get("_out") else {})})
+    return out
+
+
 def _base_layers(base: Iterable[Any] | None, styles: Mapping[str, Any]) -> list[Any]:
     if base is not None:
         return list(base)
@@ -306,6 +322,9 @@ def make_map(
     base: Sequence[Any] | None = None,
     basemaps: Sequence[str] = ("osm", "tianditu", "gaode"),
     simplify_m: float = 30.0,
+    label: str | None = None,
+    labels: bool = True,
+    titles: Sequence[str | None] | None = None,
 ):
     """Build a self-contained offline web map.
 
@@ -338,6 +357,15 @@ def make_map(
         named by ``gis.settings.tianditu_key_env``; without it, it is left out with a note.
     simplify_m : float
         Display simplification tolerance in metres (analysis CRS); 0 keeps every vertex.
+    label : str, optional
+        The column that names the features of the ``add`` layers; by default the first of ``name``, the
+        geocoder's name columns (项目名称, 名称 …) and ``title`` (:func:`gis.geocode.label_column`).
+    labels : bool
+        Name the features of the ``add`` layers on the map (default).  Where names would collide (at the
+        opening zoom of the web map; on the printed page by the extents of the text) a feature gets a
+        number instead, listed in a key (编号 — 名称): a panel of the web map, the margin of the page.
+    titles : sequence of str, optional
+        The legend titles of the ``add`` layers, in order (``None`` keeps the file's own title or name).
 
     Returns
     -------
@@ -379,10 +407,18 @@ def make_map(
     group_order = list(dict.fromkeys(str(info.get("group")) for _, info, _ in overlays))
     overlays.sort(key=lambda e: group_order.index(str(e[1].get("group"))))
     entries.extend(overlays)
-    for path in add or []:
+    add = list(add or [])
+    if titles is not None and len(titles) > len(add):
+        raise InputError(f"titles: {len(titles)} titles for {len(add)} added layers; give one title per --add "
+                         "file (in the same order), or fewer.")
+    for k, path in enumerate(add):
         gdf = path if isinstance(path, gpd.GeoDataFrame) else read_user_layer(path)  # already read (lzgis map)
-        info = dict(gdf.attrs["layer"])
+        info = dict(gdf.attrs.get("layer") or {})
+        info.setdefault("title", f"图层{k + 1}")
+        if titles is not None and k < len(titles) and titles[k] is not None and str(titles[k]).strip():
+            info["title"] = str(titles[k]).strip()
         info.setdefault("group", styles["user_group"])
+        info.update(user_file=True, label=label, labels=bool(labels))
         entries.append((gdf, info, True))
 
     specs: list[dict[str, Any]] = []
@@ -422,7 +458,7 @@ def make_map(
     credits.append(_esc(texts["leaflet"].format(version=_assets.LEAFLET_VERSION, package=_assets.LEAFLET_PACKAGE,
                                                pin=_assets.LEAFLET_PIN)))
     date = _map_date()
-    labels = _labels(structure_parts, styles)
+    place_labels = _labels(structure_parts, styles) + _user_labels(specs)
 
     if specs:
         b = np.array([s["bounds"] for s in specs])
@@ -446,7 +482,7 @@ def make_map(
                                  "max_zoom": int(t.get("max_zoom", 18)), "attribution": _esc(t.get("attribution", ""))}
                                 for t in b["tiles"]]} for b in bases],
         "layers": [{k: v for k, v in s.items() if k not in ("data", "bounds", "_print")} for s in specs],
-        "labels": labels,
+        "labels": place_labels,
         "credits": credits,
         "filters": {"status": [_esc(item["label"]) for item in (styles.get("filters") or {}).get("status") or []],
                     "counties": counties},
@@ -457,6 +493,8 @@ def make_map(
                                         "status_filter", "county_filter", "county_all", "place_count", "place_same", "place_one", "place_near",
                                         "place_range", "back_to_list")},
     }
+    if any(s.get("labelled") for s in specs):
+        config["label_key"] = _esc(texts.get("label_key", "编号 — 名称"))
     config_json = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
     # The feature collections are already JSON text; splice them in without re-encoding.
     data_json = "[" + ",".join(s["data"] for s in specs) + "]"
@@ -480,7 +518,7 @@ def make_map(
     fmap.add_child(_html.map_script(_script), name="lz_offline_map")
     fmap.lz_layers = [s["title"] for s in specs]  # the (escaped) overlay titles, for checks and tests
     # what the print renderer (gis.printmap) draws: the same layers, styles, labels and credits
-    fmap.lz_print = {"title": title, "note": note, "date": date, "specs": specs, "labels": labels,
+    fmap.lz_print = {"title": title, "note": note, "date": date, "specs": specs, "labels": place_labels,
                      "credits": layer_credits, "styles": styles}
     return fmap
 

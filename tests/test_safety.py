@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -145,21 +146,28 @@ def test_clean_stale_removes_only_dead_writers_leftovers(tmp_path):
 
 
 def test_folder_lock_serialises_processes(tmp_path):
-    code = ("import sys, time; from gis._io import folder_lock\n"
+    # the holder keeps the lock until told to let go (a file), so a loaded machine cannot make it let go early
+    code = ("import os, sys, time; from gis._io import folder_lock\n"
             "with folder_lock(sys.argv[1]):\n"
-            "    open(sys.argv[2], 'w').write('locked'); time.sleep(1.0)\n")
-    flag = tmp_path / "flag"
-    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(flag)])
+            "    open(sys.argv[2], 'w').write('locked')\n"
+            "    while not os.path.exists(sys.argv[3]): time.sleep(0.01)\n")
+    flag, release = tmp_path / "flag", tmp_path / "release"
+    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(flag), str(release)])
     try:
-        for _ in range(200):
+        for _ in range(2000):
             if flag.exists():
                 break
-            time.sleep(0.05)
+            time.sleep(0.01)
+        assert flag.exists()
+        timer = threading.Timer(0.5, release.touch)
         start = time.monotonic()
+        timer.start()
         with folder_lock(tmp_path):
             waited = time.monotonic() - start
-        assert waited > 0.3  # we got the lock only when the other process released it
+            assert release.exists()  # we got the lock only after the other process was told to release it
+        assert waited >= 0.5
     finally:
+        release.touch()
         holder.wait()
     assert not any(p.name.endswith(".lock") for p in tmp_path.iterdir())  # flock on the folder: no lock file
 

@@ -285,6 +285,7 @@
     function build(rec) {
       rec.features = [];
       rec.items = [];
+      rec.itemOf = new Map();  // data feature -> its search item (the key of numbered names opens features by it)
       rec.clusters = [];
       var byFeature = new Map();
       if (rec.hasCounty == null) { rec.hasCounty = rec.data.features.some(function (f) { return f.properties._co != null; }); }
@@ -355,6 +356,7 @@
           if (!seen.has(agg[0])) { seen.add(agg[0]); rec.features.push(agg[0]); }
           rec.items.push({ name: f.properties.name, layer: agg[0], i: agg[1] });
         }
+        if (rec.items.length) { rec.itemOf.set(f, rec.items[rec.items.length - 1]); }
       });
       rec.group.addLayer(rec.geo);
     }
@@ -429,6 +431,9 @@
     if (cfg.note) { L.DomUtil.create("div", "lz-note", head).innerHTML = cfg.note; }
     L.DomUtil.create("div", "lz-date", head).innerHTML = cfg.date;
     var banner = L.DomUtil.create("div", "lz-banner", head);
+    // an open popup lies above the title box (the title goes under the map's panes while it is open)
+    map.on("popupopen", function () { box.classList.add("lz-popup-open"); });
+    map.on("popupclose", function () { box.classList.remove("lz-popup-open"); });
     banner.innerHTML = cfg.gcj02_notice;
 
     function rebuildAll() {
@@ -449,16 +454,23 @@
 
     // Permanent labels that avoid one another: placed by priority; a label that would overlap one already
     // placed tries positions around its anchor, else waits for a closer zoom.
-    var labelLayers = (cfg.labels || []).map(function (lb) {
+    function labelMarker(lb) {
       var m = L.marker(toLatLng(lb.ll), { pane: "lz-labels", interactive: false, keyboard: false,
         icon: L.divIcon({ className: "lz-label lz-label-" + lb.c, html: "<span>" + lb.t + "</span>", iconSize: [0, 0] }) });
       m.lzLabel = lb;
       return m;
-    });
+    }
+    var labelLayers = (cfg.labels || []).map(labelMarker);
     labelLayers.sort(function (a, b) { return b.lzLabel.p - a.lzLabel.p; });
     var labelGroup = L.layerGroup(labelLayers).addTo(map);
     var OFFSETS = [[0, 0], [0, -1], [0, 1], [1, 0], [-1, 0], [1, -1], [-1, -1], [1, 1], [-1, 1], [0, -2], [0, 2],
       [2, 0], [-2, 0], [2, -2], [-2, -2], [2, 2], [-2, 2], [0, -3], [0, 3], [3, 0], [-3, 0]];
+    // names (and numbers) of the user's features sit beside their symbol: right, left, above, below, corners
+    var BESIDE = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [1, 1], [-1, -1], [-1, 1]];
+    function userShown(lb) {
+      var rec = lb.f ? records[lb.f[0]] : null;
+      return !rec || map.hasLayer(rec.group);
+    }
     function placeLabels() {
       var z = map.getZoom(), placed = [], todo = [];
       // write visibility first, then read every size once (sizes are cached: the text never changes), then
@@ -466,23 +478,32 @@
       labelLayers.forEach(function (m) {
         var el = m.getElement();
         if (!el || !el.firstChild) { return; }
-        var on = z >= m.lzLabel.z;
+        var on = z >= m.lzLabel.z && !m.lzNumbered && (m.lzLabel.c !== "user" && m.lzLabel.c !== "num" ||
+          userShown(m.lzLabel));
         el.style.display = on ? "" : "none";
         if (on) { todo.push(m); }
       });
       todo.forEach(function (m) {
         if (!m.lzSize) { var span = m.getElement().firstChild; m.lzSize = [span.offsetWidth, span.offsetHeight]; }
       });
-      var moves = [];
+      var moves = [], symbols = [];
+      // the symbols of the user's features: their names do not hide them
+      todo.forEach(function (m) {
+        if (m.lzLabel.c !== "user") { return; }
+        var q = map.latLngToContainerPoint(m.getLatLng());
+        symbols.push({ l: q.x - 7, r: q.x + 7, t: q.y - 7, b: q.y + 7 });
+      });
       todo.forEach(function (m) {
         var w = m.lzSize[0], h = m.lzSize[1], p = map.latLngToContainerPoint(m.getLatLng()), ok = null;
-        var must = m.lzLabel.p >= 9, best = null;  // districts/counties and structure elements are always named
-        for (var k = 0; k < (must ? OFFSETS.length : 13) && !ok; k++) {
-          var dx = OFFSETS[k][0] * (w / 2 + 6), dy = OFFSETS[k][1] * (h * 0.8 + 2);
+        var user = m.lzLabel.c === "user" || m.lzLabel.c === "num", offsets = user ? BESIDE : OFFSETS;
+        // districts/counties, structure elements and the numbers of the key are always shown
+        var must = m.lzLabel.p >= 9 || m.lzLabel.c === "num", best = null;
+        for (var k = 0; k < (must || user ? offsets.length : 13) && !ok; k++) {
+          var dx = offsets[k][0] * (w / 2 + (user ? 9 : 6)), dy = offsets[k][1] * (user ? h / 2 + 8 : h * 0.8 + 2);
           var r = { l: p.x + dx - w / 2, r: p.x + dx + w / 2, t: p.y + dy - h / 2, b: p.y + dy + h / 2 };
-          var hits = 0;
-          for (var q = 0; q < placed.length; q++) {
-            var o = placed[q];
+          var hits = 0, against = user ? placed.concat(symbols) : placed;
+          for (var q = 0; q < against.length; q++) {
+            var o = against[q];
             if (!(r.r < o.l || r.l > o.r || r.b < o.t || r.t > o.b)) { hits += 1; }
           }
           if (!best || hits < best[3]) { best = [dx, dy, r, hits]; }
@@ -561,33 +582,35 @@
     } });
     new Credits().addTo(map);
 
-    // Search by name: never zooms closer than a feature's precision.
+    // Open one feature (a search hit, an entry of the key): never zooms closer than its precision.
+    function openItem(rec, item) {
+      var layer = item.layer;
+      if (!map.hasLayer(rec.group)) { map.addLayer(rec.group); }
+      if (layer.getLatLng) {
+        var ll = layer.getLatLng(), p = item.i != null ? (layer.lzMembers[item.i].properties._p || 0)
+          : ((layer.feature && layer.feature.properties._p) || 0);
+        var zoom = 13;
+        if (p > 0) { zoom = Math.min(zoom, map.getBoundsZoom(ll.toBounds(2 * p))); }
+        map.setView(ll, zoom, { animate: false });
+      } else { map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false }); }
+      var index = item.i;
+      if (!rec.geo.hasLayer(layer)) {  // drawn inside a symbol merging those that overlap at this zoom
+        var c = (rec.clusters || []).find(function (k) { return k.lzHidden.indexOf(layer) >= 0; });
+        if (c) { index = c.lzHidden.indexOf(layer); layer = c; }
+      }
+      layer.openPopup();
+      if (index != null && layer.lzDetail && layer.getPopup()) {
+        layer.getPopup().setContent(layer.lzDetail(index)); wirePopup(layer, layer.getPopup());
+      }
+    }
+
+    // Search by name.
     var Search = L.Control.extend({ options: { position: "topleft" }, onAdd: function () {
       var div = L.DomUtil.create("div", "lz-box lz-search");
       var input = L.DomUtil.create("input", "", div);
       input.type = "search"; input.placeholder = cfg.search_placeholder;
       var list = L.DomUtil.create("ul", "", div);
       quiet(div);
-      function pick(rec, item) {
-        var layer = item.layer;
-        if (!map.hasLayer(rec.group)) { map.addLayer(rec.group); }
-        if (layer.getLatLng) {
-          var ll = layer.getLatLng(), p = item.i != null ? (layer.lzMembers[item.i].properties._p || 0)
-            : ((layer.feature && layer.feature.properties._p) || 0);
-          var zoom = 13;
-          if (p > 0) { zoom = Math.min(zoom, map.getBoundsZoom(ll.toBounds(2 * p))); }
-          map.setView(ll, zoom, { animate: false });
-        } else { map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false }); }
-        var index = item.i;
-        if (!rec.geo.hasLayer(layer)) {  // drawn inside a symbol merging those that overlap at this zoom
-          var c = (rec.clusters || []).find(function (k) { return k.lzHidden.indexOf(layer) >= 0; });
-          if (c) { index = c.lzHidden.indexOf(layer); layer = c; }
-        }
-        layer.openPopup();
-        if (index != null && layer.lzDetail && layer.getPopup()) {
-          layer.getPopup().setContent(layer.lzDetail(index)); wirePopup(layer, layer.getPopup());
-        }
-      }
       input.addEventListener("input", function () {
         list.innerHTML = "";
         var q = esc(input.value.trim());
@@ -600,7 +623,7 @@
             n += 1;
             var li = L.DomUtil.create("li", "", list);
             li.innerHTML = name + "<small>" + rec.title + "</small>";
-            li.addEventListener("click", function () { pick(rec, item); });
+            li.addEventListener("click", function () { openItem(rec, item); });
           });
         });
         if (!n) { L.DomUtil.create("li", "", list).innerHTML = cfg.search_none; }
@@ -666,7 +689,10 @@
 
     var bounds = L.latLngBounds([]);
     records.forEach(function (rec, k) {
-      if (cfg.layers[k].fit && rec.geo.getLayers().length) { bounds.extend(rec.geo.getBounds()); }
+      if (!cfg.layers[k].fit || !rec.geo.getLayers().length) { return; }
+      var b = cfg.layers[k].box;  // a user layer with features outside the city: the box of the others
+      if (b === undefined) { bounds.extend(rec.geo.getBounds()); }
+      else if (b) { bounds.extend([[b[1], b[0]], [b[3], b[2]]]); }
     });
     // open on the whole area in the space the controls and the legend leave free
     if (bounds.isValid()) {
@@ -682,7 +708,57 @@
     screenMerge();
     declutter();
     placeLabels();
+    numberCollisions();
     map.on("zoomend overlayadd overlayremove", function () { screenMerge(); declutter(); });
+    map.on("overlayadd overlayremove", placeLabels);
+
+    // Names of the user's features that found no room at the opening zoom: a number beside the symbol
+    // (features at one spot share one tag, "3–5") and an entry in the key (编号 — 名称) that opens the feature.
+    function numberCollisions() {
+      var failed = labelLayers.filter(function (m) {
+        var el = m.getElement();
+        return m.lzLabel.c === "user" && userShown(m.lzLabel) && el && el.style.display === "none";
+      });
+      if (!failed.length) { return; }
+      var groups = [], byKey = {};
+      failed.forEach(function (m) {
+        var key = m.lzLabel.ll.join(",");
+        if (!byKey[key]) { byKey[key] = []; groups.push(byKey[key]); }
+        byKey[key].push(m);
+      });
+      var n = 0, entries = [];
+      groups.forEach(function (members) {
+        var numbers = members.map(function (m) {
+          n += 1;
+          m.lzNumbered = n;
+          entries.push([n, m.lzLabel]);
+          return n;
+        });
+        var tag = numbers.length > 2 && numbers[numbers.length - 1] - numbers[0] === numbers.length - 1
+          ? numbers[0] + "–" + numbers[numbers.length - 1] : numbers.join(",");
+        var badge = labelMarker({ t: tag, ll: members[0].lzLabel.ll, p: 3.5, z: 0, c: "num", f: members[0].lzLabel.f });
+        labelLayers.push(badge);
+        labelGroup.addLayer(badge);
+      });
+      labelLayers.sort(function (a, b) { return b.lzLabel.p - a.lzLabel.p; });
+      var Key = L.Control.extend({ options: { position: "topleft" }, onAdd: function () {
+        var div = L.DomUtil.create("div", "lz-box lz-key");
+        div.innerHTML = "<details open><summary>" + cfg.label_key + "</summary><ol>" + entries.map(function (e) {
+          return '<li value="' + e[0] + '" data-name="' + e[1].t + '"><a href="#"><b>' + e[0] + "</b> " + e[1].t +
+            "</a></li>";
+        }).join("") + "</ol></details>";
+        div.querySelectorAll("li").forEach(function (li, k) {
+          li.addEventListener("click", function (ev) {
+            ev.preventDefault();
+            var f = entries[k][1].f, rec = records[f[0]], item = rec && rec.itemOf.get(rec.data.features[f[1]]);
+            if (item) { openItem(rec, item); }
+          });
+        });
+        return quiet(div);
+      } });
+      new Key().addTo(map);
+      placeLabels();
+    }
 
     window.lzState = { map: map, state: state, records: records, control: control, bases: bases, wgs2gcj: wgs2gcj,
       labels: labelLayers, placeLabels: placeLabels };

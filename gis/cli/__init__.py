@@ -43,7 +43,7 @@ from __future__ import annotations
 # The verbs register themselves on the group when their module is imported.  Note that ``gis.cli.main``
 # (the attribute) is the entry-point function below; its module is ``sys.modules["gis.cli.main"]``,
 # which ``from gis.cli.main import ...`` reaches as usual.
-from . import geocode, layers, maps, proximity, review  # noqa: F401 - registers the verbs
+from . import drive, geocode, layers, maps, proximity, review  # noqa: F401 - registers the verbs
 from .main import cli, main
 
 __all__ = ["cli", "main"]

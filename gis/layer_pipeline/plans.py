@@ -55,7 +55,8 @@ from ._plan_counties import NEW_DISTRICTS, assign_counties, canonical_county, ne
 from ._plan_links import (LINKED_LAYERS, POINT_LINKED, _same_as, entity_keys, explicit_links, mark_primary,
                           share_locations)
 from ._plan_points import _point_layer, _townships_plan, area_precision
-from ._plan_report import _counts, _md_table, _moves_report, _report, _write, compare_builds
+from ._plan_radius import apply_seat_radius
+from ._plan_report import _counts, _md_table, _moves_report, _report, _write, compare_builds, radius_report
 from ._plan_rows import FEATURE_COLUMNS, POINT_LAYERS, _Unlocated, chinese_descriptions, name_key, split_description
 from ._plan_status import (STATUS_CLASSES, STATUS_ORDER, derive_status_word, map_status, share_status,
                            status_vocabulary, status_words_zh)
@@ -101,6 +102,8 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
         sorted(src.glob("township_tags_*.csv")), gaz, unlocated, root)
     layers["corridors"], layers["corridor_sites"], totals["corridors"] = _corridors(
         sorted(src.glob("corridors_*.y*ml")), gaz, unlocated, root, vocab, layers["logistics"])
+    for name in (*POINT_LAYERS, "corridor_sites"):  # two radii: the seat's built-up area or the township extent
+        layers[name] = apply_seat_radius(layers[name], root)
     from .routing import report_markdown, route_corridors  # existing lines on the rail/road graph (gis/layer_pipeline/routing.py)
 
     stops = _facilities(layers["logistics"])
@@ -136,7 +139,8 @@ def build(shared_dir: str | Path | None = None, out_dir: str | Path | None = Non
                "to `layers/gazetteer/`.\n\n" + _md_table(un))
     moves = compare_builds(previous, layers)
     write_text(plans / "build_report.md", _report(layers, totals, un, links, shared)
-               + report_markdown(layers["corridors"]) + _moves_report(moves, layers, previous))
+               + report_markdown(layers["corridors"]) + radius_report(layers, previous, root)
+               + _moves_report(moves, layers, previous))
     return {"layers": layers, "unlocated": un, "totals": totals, "same_as": links, "shared_locations": shared}
 
 

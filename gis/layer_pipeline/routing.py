@@ -7,7 +7,12 @@ rules are data, ``layers/network/corridor_routing.yaml``:
   a graph is routed through its located places, in order, on the graph: ``geometry_basis`` ``rail_graph`` /
   ``road_graph``, ``graph_share`` the share of its length on the graph;
 - lines whose text gives intermediate places (``via``) pass through them (still schematic when new);
-- every line gets ``max_place_dist_m``: the largest distance between the line and a place it names.
+- every line gets ``max_place_dist_m``: the largest distance between the line and a place it names;
+- a line listed under ``existing`` with its evidence gets status ``existing`` (``status_basis``
+  ``network_evidence``, the evidence in ``status_evidence``) when its own text gives no more advanced state;
+- a new railway whose places are all stations (``geometry_basis`` ``railway_stations``) is drawn on the rail graph
+  between them (``station_lines``), with the stations it passes in ``via_stations`` and a ``precision_m`` that
+  covers the straight chord too (the text gives no alignment).
 
 The graphs are the OSM-derived extracts of ``<shared>/data/osm`` (the whole box, so routes to 桂林 or 河池 stay
 on the graph) with railway stations joined, or the shipped ``roads`` / ``railways`` layers without a shared folder.
@@ -198,9 +203,13 @@ def route_corridors(lines: gpd.GeoDataFrame, *, root: Path, shared_dir: Path | N
     to_m = transformer("EPSG:4326", _CRS_M)
     to_ll = transformer(_CRS_M, "EPSG:4326")
     via = {str(i): e for e in data.get("via") or [] for i in e["ids"]}
+    evidence = {str(i): e for e in data.get("existing") or [] for i in e["ids"]}
+    station_rule = data.get("station_lines") or {}
+    stations = _station_points(root, to_m) if station_rule and "rail" in graphs else None
     out = lines.copy()
     out["existing_basis"], out["graph_share"] = "", np.nan
     out["via_places"], out["via_source"], out["max_place_dist_m"] = "", "", np.nan
+    out["status_evidence"], out["via_stations"] = "", ""
     geoms = list(out.geometry.values)
     for k, (i, row) in enumerate(out.iterrows()):
         mode = str(row.get("mode", ""))
@@ -236,9 +245,74 @@ def route_corridors(lines: gpd.GeoDataFrame, *, root: Path, shared_dir: Path | N
                     out.at[i, "geometry_basis"] = f"{kind}_graph"
                     out.at[i, "graph_share"] = round(share, 3)
             out.at[i, "existing_basis"] = why
+        entry = evidence.get(str(row["id"]))
+        if entry is not None and STATUS_RANK.get(str(row.get("status", "")), 0) < STATUS_RANK["existing"]:
+            # a line the texts rely on as built (or common knowledge says is): status existing, with its evidence
+            out.at[i, "status"] = "existing"
+            out.at[i, "status_zh"] = str(entry.get("word") or "已建")
+            out.at[i, "status_basis"] = "network_evidence"
+            out.at[i, "status_evidence"] = f"{entry['evidence']} ({entry['source']})"
+        elif not why and kind == "rail" and station_rule and stations is not None \
+                and str(row.get("geometry_basis", "")) == "railway_stations":
+            names = [p for p in str(row.get("located_places", "")).split(" → ") if p]
+            extra = next((e for e in station_rule.get("via") or [] if str(row["id"]) in [str(x) for x in e["ids"]]), None)
+            if extra is not None:
+                names = [str(p) for p in extra["stations"]]
+            found = [locate(p, mode) for p in names]
+            if len(found) >= 2 and all(s is not None for s in found):
+                routed = _station_line(found, graphs["rail"], stations, station_rule, to_m, to_ll)
+                if routed is not None:
+                    geoms[k], share, passed, spread = routed
+                    out.at[i, "graph_share"] = round(share, 3)
+                    out.at[i, "via_stations"] = " → ".join(passed)
+                    out.at[i, "via_source"] = str(station_rule["basis"]) + (f"; via {'、'.join(names[1:-1])}: {extra['why']}"
+                                                                            if extra is not None else "")
+                    out.at[i, "precision_m"] = max(float(row.get("precision_m") or 0), spread)
     out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, index=out.index, crs="EPSG:4326"), crs="EPSG:4326")
     out["max_place_dist_m"], out["max_fine_place_dist_m"] = _place_distances(out, locate, to_m)
     return out
+
+
+#: Order of the status classes (the plans builder's STATUS_ORDER; kept here so routing needs no plans import).
+STATUS_RANK = {"existing": 4, "under_construction": 3, "planned": 2, "reserve": 1, "unknown": 0}
+
+
+def _station_points(root: Path, to_m: Any) -> pd.DataFrame | None:
+    """Named railway stations (``name_zh``, x, y in EPSG:4545) of the shipped layer, or None."""
+    try:
+        st = load_layer("railway_stations", root=root)
+    except LayerError:
+        return None
+    st = st[st["name_zh"].notna() & (st["name_zh"].astype(str) != "")]
+    x, y = to_m.transform(st.geometry.x.to_numpy(), st.geometry.y.to_numpy())
+    return pd.DataFrame({"name": st["name_zh"].astype(str).to_numpy(), "x": x, "y": y})
+
+
+def _station_line(found: list[Any], graph: Graph, stations: pd.DataFrame, rule: dict[str, Any], to_m: Any,
+                  to_ll: Any) -> tuple[LineString, float, list[str], float] | None:
+    """A new railway named by its stations, drawn on the rail graph between them (``station_lines`` of the rules).
+
+    Returns the line (lon/lat), its share on the graph, the named stations it passes (within
+    ``rule["via_station_m"]``, in order along it) and the honest radius: the largest distance between the drawn line
+    and the straight chord between its ends (the text gives no alignment: the new line may take either).  Where
+    the graph's chords do not reach a station (洛埠 lies 3.7 km from the nearest chord), the legs run straight
+    from station to station (share 0 on the graph).
+    """
+    xy = np.column_stack(to_m.transform([s.lon for s in found], [s.lat for s in found]))
+    snap = np.full(len(found), float(rule.get("max_snap_m", 1000)))
+    coords, share = _route(xy, graph, snap)
+    if len(coords) < 2 or share <= 0:  # stations off the graph's chords: straight legs from station to station
+        coords, share = xy, 0.0
+    line_m = LineString(coords)
+    chord = LineString(xy[[0, -1]])
+    spread = float(np.ceil(max(line_m.hausdorff_distance(chord),
+                               max(float(s.precision_m or 0) for s in found)) / 100.0) * 100)
+    pts = shapely.points(stations[["x", "y"]].to_numpy())
+    near = shapely.distance(line_m, pts) <= float(rule.get("via_station_m", 1000))
+    sub = stations[near].assign(at=[line_m.project(p) for p in pts[near]]).sort_values("at")
+    passed = list(dict.fromkeys(sub["name"]))
+    x, y = to_ll.transform(coords[:, 0], coords[:, 1])
+    return LineString(np.column_stack([x, y])), share, passed, spread
 
 
 def _place_distances(lines: gpd.GeoDataFrame, locate: Callable[[str, str], Any], to_m: Any
