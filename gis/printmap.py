@@ -6,9 +6,12 @@ drawn, a scale bar with its representative fraction, a north arrow, permanent la
 districts/counties and the structure's elements (placed so they do not overlap), the data sources
 and licences, the coordinate system and the 审图号 caveat for unofficial boundaries.
 
-Text stays text: fonts are embedded as TrueType/OpenType subsets (``pdf.fonttype = 42``), so the PDF
+Text stays text: fonts are embedded as TrueType subsets (``pdf.fonttype = 42``), so the PDF
 is searchable and its words can be selected.  The CJK font is found on the system (Debian
-``fonts-noto-cjk``; Source Han, WenQuanYi, SimHei or Microsoft YaHei also work).
+``fonts-noto-cjk``; Source Han, WenQuanYi, SimHei or Microsoft YaHei also work).  A CFF-outlined font
+(Noto/Source Han) is embedded as a small TrueType font of just the page's glyphs, converted once per
+process (:mod:`gis._print_fonts`): no 20 MB collection re-subset per page, no poppler font-type warning.
+Each layer is drawn as one matplotlib collection (fills, outlines, lines, symbols), not one artist per feature.
 
 Points placed only to a township, county or the city are drawn as one hollow counted symbol per
 place, as on the web map.
