@@ -264,22 +264,31 @@ class _Page(_Furniture):
                 plain.extend(members)
         marker = _MARKERS.get(spec.get("shape"), "o")
         xs, ys, sizes, faces, edges, widths = [], [], [], [], [], []
+        looks: dict[tuple, tuple] = {}  # features of one class and marks share one symbol: styled once
+        items = geoms.to_numpy()
         for i in plain:  # one scatter (one collection) for the layer's plain symbols
-            st = _feature_style(spec, props[i])
-            size = float(st.get("radius", 5)) * (2.2 if marker == "*" else 1.4) * self.k
-            face = _rgba(st.get("fill_color") or st.get("color"), float(st.get("fill_opacity", 0.85) or 0.85))
-            edge = _rgba(st.get("color", "#333333"), 1.0)
-            width = min(float(st.get("weight", 1)), 2.0) * 0.6
-            for pt in getattr(geoms.iloc[i], "geoms", [geoms.iloc[i]]):
+            p = props[i]
+            key = (p.get("_c"), tuple(p.get("_m") or ()))
+            look = looks.get(key)
+            if look is None:
+                st = _feature_style(spec, p)
+                look = looks[key] = (
+                    (float(st.get("radius", 5)) * (2.2 if marker == "*" else 1.4) * self.k) ** 2,  # points²
+                    _rgba(st.get("fill_color") or st.get("color"), float(st.get("fill_opacity", 0.85) or 0.85)),
+                    _rgba(st.get("color", "#333333"), 1.0), min(float(st.get("weight", 1)), 2.0) * 0.6)
+            for pt in getattr(items[i], "geoms", [items[i]]):
                 xs.append(pt.x)
                 ys.append(pt.y)
-                sizes.append(size * size)  # scatter sizes are the marker size squared (points²)
-                faces.append(face)
-                edges.append(edge)
-                widths.append(width)
+                sizes.append(look[0])
+                faces.append(look[1])
+                edges.append(look[2])
+                widths.append(look[3])
         if xs:
-            self.ax.scatter(xs, ys, s=sizes, marker=marker, facecolors=faces, edgecolors=edges, linewidths=widths,
-                            zorder=3 + z * 0.001, plotnonfinite=False)
+            def one(values: list) -> Any:  # a single value when all agree: the PDF reuses one symbol
+                return values[0] if len(looks) == 1 else values
+
+            self.ax.scatter(xs, ys, s=one(sizes), marker=marker, facecolors=one(faces), edgecolors=one(edges),
+                            linewidths=one(widths), zorder=3 + z * 0.001, plotnonfinite=False)
         self.has_aggregates = getattr(self, "has_aggregates", False) or bool(aggregates)
         for (x, y), members in aggregates:
             st = _feature_style(spec, props[members[0]])
