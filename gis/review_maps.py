@@ -37,10 +37,13 @@ def _verdict_rule(styles: dict[str, Any], field: str = "verdict") -> dict[str, A
 
 
 def worst_verdicts(result: pd.DataFrame) -> pd.DataFrame:
-    """Per project row of a :func:`gis.review` table: the most serious verdict and where it comes from."""
+    """Per project row of a :func:`gis.review` table: the most serious verdict and where it comes from.
+
+    A row without a position (unplaced, verdict empty) keeps an empty verdict and touches no class.
+    """
     order = result["verdict"].map(_ORDER)
     worst = result.assign(_o=order).sort_values(["source_index", "_o"], kind="stable").drop_duplicates("source_index")
-    touched = result[result["verdict"] != "clear"].groupby("source_index")["zone_class"].agg(lambda s: "、".join(s))
+    touched = result[result["verdict"].notna() & (result["verdict"] != "clear")].groupby("source_index")["zone_class"].agg(lambda s: "、".join(s))
     return pd.DataFrame({"verdict": worst.set_index("source_index")["verdict"],
                          "classes": touched}).fillna({"classes": ""})
 

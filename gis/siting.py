@@ -45,7 +45,7 @@ from . import _validate
 from ._errors import GisError, InputError
 from ._geodesic import scale_factor
 from .crs import analysis_crs, to_analysis_crs
-from .prepare import prepare_frame, prepare_layer
+from .prepare import is_geocoded, prepare_frame, prepare_layer
 from .proximity import nearest
 from .review import _frame, _labels, footprints, review, row_numbers
 
@@ -388,6 +388,7 @@ def site_suitability(
     inside: Mapping[str, Any] | None = None,
     weights: Mapping[str, float] | None = None,
     roads: Any = None,
+    strict: bool = False,
 ) -> gpd.GeoDataFrame:
     """Score candidate sites by documented criteria and rank them.
 
@@ -412,6 +413,8 @@ def site_suitability(
         ``{label: weight}`` (default 1 each) for ``score``.
     roads : GeoDataFrame, layer name or road file, optional
         Lines for minute limits (:func:`gis.drive.road_lines`, :func:`gis.travel_network`).
+    strict : bool, default False
+        Refuse a geocoded table's rows without a position (naming them) instead of keeping them.
 
     Returns
     -------
@@ -420,7 +423,9 @@ def site_suitability(
         ``<label>_pass``; ``n_pass``, ``all_pass``, ``score`` (weighted share
         of criteria passed, 0-100) and ``rank`` (1 best: all_pass, then
         score, then the first ``near`` value).  ``attrs["criteria"]`` lists the
-        criteria in words.
+        criteria in words.  A geocoded table's rows without a position (unmatched by the geocoder) are
+        kept after the ranked ones, criteria values empty, ``_pass`` False, ``score`` and ``rank`` empty,
+        with a ``note`` (``未定位`` or the geocoder's reason) and a warning counting them.
 
     Examples
     --------
@@ -431,8 +436,14 @@ def site_suitability(
     >>> int(s["rank"].min()), bool(s.iloc[0]["all_pass"])
     (1, True)
     """
-    c = _frame(candidates, layer="candidates")
-    cl = prepare_layer(c, name="candidates", keep_unplaced=False).layer
+    full = _frame(candidates, layer="candidates")
+    prepared = prepare_layer(full, name="candidates", keep_unplaced=is_geocoded(full), strict=strict)
+    prepared.warn_unplaced(what="kept at the end of the ranking without values, score or rank", stacklevel=3)
+    c = full[prepared.placed] if prepared.n_unplaced else full
+    if prepared.n_unplaced and not len(c):
+        raise InputError(f"candidates: none of its {len(full)} rows has a position; geocode them first "
+                         "(gis.geocode_table, `lzgis geocode`) or fill in lon/lat.")
+    cl = prepared.layer
     if cl.xy is None:
         raise InputError("candidates: must be points (use gdf.centroid for polygons).")
     proj = gpd.GeoDataFrame(c.drop(columns=c.geometry.name), geometry=shapely.points(cl.xy), index=c.index,
@@ -516,6 +527,14 @@ def site_suitability(
     rank[order] = np.arange(1, len(out) + 1)
     out["rank"] = rank
     out = out.iloc[order]
+    if prepared.n_unplaced:  # a geocoded table's rows without a position: last, without values, with their note
+        aside = full[~prepared.placed].copy()
+        for label in passes:
+            aside[f"{label}_pass"] = False
+        aside["n_pass"], aside["all_pass"], aside["score"], aside["rank"] = 0, False, np.nan, np.nan
+        out = pd.concat([out.assign(note=""), aside.assign(note=prepared.notes(aside.index))])
+        out = gpd.GeoDataFrame(out, geometry=full.geometry.name, crs=full.crs)
+        out["rank"] = out["rank"].astype("Int64")
     out.attrs["criteria"] = criteria
     out.attrs["weights"] = w
     return out

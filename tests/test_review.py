@@ -382,3 +382,37 @@ def test_cli_site_grid_ranked_with_map(tmp_path):
     assert (out.with_suffix(".html")).exists()
     res = _invoke("site", "--grid", "城中区", "--near", "logistics", "-o", str(tmp_path / "x.csv"))
     _one_error(res, "--near 'logistics': give LAYER:LIMIT")
+
+
+def _geocoded_sites():
+    from shapely.geometry import Point
+
+    return gpd.GeoDataFrame(
+        {"项目名称": ["甲", "乙", "丙"], "用地面积(亩)": [150.0, 90.0, None], "precision_m": [100.0, None, 50.0],
+         "geocode_status": ["matched", "unmatched", "matched"], "geocode_reason": ["", "湖南省怀化市：柳州市域外", ""]},
+        geometry=[Point(109.41, 24.31), None, Point(109.55, 24.35)], crs="EPSG:4326")
+
+
+def test_review_keeps_a_geocoded_tables_unplaced_rows_with_their_note():
+    from shapely.geometry import box
+
+    zones = gpd.GeoDataFrame({"类型": ["永久基本农田", "生态保护红线"]},
+                             geometry=[box(109.40, 24.30, 109.42, 24.32), box(109.5, 24.3, 109.6, 24.4)],
+                             crs="EPSG:4326")
+    with pytest.warns(UserWarning, match=r"projects: 1 row\(s\) have no position"):
+        r = gis.review(_geocoded_sites(), zones, zone_field="类型")
+    assert r["project"].tolist() == ["甲", "甲", "乙", "乙", "丙", "丙"]  # input order, one row per class
+    assert r["note"].tolist() == ["", "", "湖南省怀化市：柳州市域外", "湖南省怀化市：柳州市域外", "", ""]
+    lost = r[r["project"] == "乙"]
+    assert lost["area_ha"].isna().all() and lost["verdict"].isna().all() and (lost["verdict_zh"] == "").all()
+    assert lost.geometry.is_empty.all()
+    a = r[(r["project"] == "甲") & (r["zone_class"] == "永久基本农田")].iloc[0]
+    assert a["area_ha"] == pytest.approx(10.0, rel=1e-6) and a["verdict"] == "inside"  # 150 亩 = 10 ha
+    assert r.attrs["review"]["unplaced"] == 1 and r.attrs["review"]["projects"] == 3
+    detail = gis.review(_geocoded_sites(), zones, zone_field="类型", by_feature=True)
+    assert detail.loc[detail["project"] == "乙", "note"].tolist() == ["湖南省怀化市：柳州市域外"]
+    with pytest.raises(gis.InputError, match="no geometry"):
+        gis.review(_geocoded_sites(), zones, zone_field="类型", strict=True)
+    # a layer that is not geocoded keeps refusing rows without geometry, naming them
+    with pytest.raises(gis.InputError, match="no geometry"):
+        gis.review(_geocoded_sites().drop(columns="geocode_status"), zones, zone_field="类型")

@@ -42,7 +42,7 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
     label = _label_column(projects)
     if label and label not in ("project",):
         summary["name"] = [str(v) for v in projects[label].reindex(summary.index)]
-    summary["footprint_basis"] = [_BASIS_ZH[b] for b in first["footprint_basis"]]
+    summary["footprint_basis"] = [_BASIS_ZH.get(b, "") for b in first["footprint_basis"]]
     summary["estimate"] = first["estimate"]
     for column in ("footprint_ha", "footprint_mu", "precision_m"):
         summary[column] = first[column]
@@ -54,16 +54,18 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
         summary[f"{cls}_verdict"] = part["verdict_zh"]
     worst = worst_verdicts(result)
     summary["verdict"] = worst["verdict"]
-    summary["verdict_zh"] = [_VERDICTS_ZH[v] for v in worst["verdict"].reindex(summary.index)]
+    summary["verdict_zh"] = [_VERDICTS_ZH.get(v, "") for v in worst["verdict"].reindex(summary.index)]
     summary["zone_classes_touched"] = worst["classes"]
+    if "note" in first.columns:  # rows without a position (a geocoded table's unmatched rows): 备注
+        summary["note"] = first["note"]
     summary = summary.reset_index()
     if tag:
         summary.insert(0, "示例数据", tag)
     detail = pd.DataFrame(details.drop(columns=details.geometry.name))
     if zone_name is not None and len(detail):
         detail.insert(detail.columns.get_loc("zone_index") + 1, "zone_name",
-                      [str(zones.at[i, zone_name]) for i in detail["zone_index"]])
-    detail["footprint_basis"] = [_BASIS_ZH[b] for b in detail["footprint_basis"]]
+                      ["" if pd.isna(i) else str(zones.at[i, zone_name]) for i in detail["zone_index"]])
+    detail["footprint_basis"] = [_BASIS_ZH.get(b, "") for b in detail["footprint_basis"]]
     if tag:
         detail.insert(0, "示例数据", tag)
     info: list[tuple[str, Any]] = []
@@ -74,6 +76,8 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
         info.append((f"输入：{what}", f"{name}（坐标系 {crs}）"))
     info += [
         ("项目行数", f"{len(projects)}（每一行都在汇总表中出现，每个分区类别一列）"),
+        *([("未定位行数", f"{result.attrs['review']['unplaced']}（面积、结论为空，备注写明未定位或地理编码的原因）")]
+          if result.attrs["review"].get("unplaced") else []),
         ("分区要素数", f"{len(zones)}；分区类别：{'、'.join(classes)}"),
         ("分析坐标系", result.attrs["review"]["analysis_crs"] + "（面积为椭球面积，距离为测地线距离）"),
     ]
@@ -160,20 +164,22 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     roads_gdf = None if roads is None or option_field is None else _load_roads(roads, run=run, state=state)
     state.step(f"reviewing {len(p)} project rows against {len(z)} zone features")
     kwargs = dict(zone_field=zone_field, option_field=option_field, project_field=project_field,
-                  area_field=area_field, area_unit=area_unit, projects_datum=projects_datum, zones_datum=zones_datum)
+                  area_field=area_field, area_unit=area_unit, projects_datum=projects_datum, zones_datum=zones_datum,
+                  strict=state.strict)
     result = review(p, z, **kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the same warnings as the first call
         details = review(p, z, by_feature=True, **kwargs)
+    placed = p[~p.geometry.isna() & ~p.geometry.is_empty] if result.attrs["review"].get("unplaced") else p
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # review() has warned already
-        fp = footprints(p, area_field=area_field, area_unit=area_unit, datum=projects_datum)
+        fp = footprints(placed, area_field=area_field, area_unit=area_unit, datum=projects_datum)
     comparison = None
     if option_field is not None:
         from ..siting import compare_options
 
         state.step("comparing the options of each project (方案比选)")
-        comparison = compare_options(p, z, option_field=option_field, zone_field=zone_field,
+        comparison = compare_options(placed, z, option_field=option_field, zone_field=zone_field,
                                      project_field=project_field, area_field=area_field, area_unit=area_unit,
                                      zones_datum=zones_datum, roads="auto" if roads_gdf is None else roads_gdf)
     notes = list(result.attrs["review"]["notes"]) + ([] if comparison is None else comparison.attrs["notes"])
@@ -226,7 +232,8 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
         state.step(f"drawing the map {html}")
         labels = p[[c for c in dict.fromkeys([_label_column(p), result.attrs["review"]["project_field"],
                                               option_field]) if c]]
-        fmap = review_map(result, fp, z, zone_field=zone_field, labels=labels)
+        drawn = result[result["source_index"].isin(fp.index)] if "note" in result.columns else result
+        fmap = review_map(drawn, fp, z, zone_field=zone_field, labels=labels)
         save_map(fmap, staging.path(html))
         run.add_output(html)
         if pdf is not None:
@@ -236,7 +243,8 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     verdicts = result["verdict"].value_counts().to_dict()
     _finish(run, folder, state, as_json=as_json,
             summary={"projects": counts, "zone_classes": result.attrs["review"]["zone_classes"],
-                     "verdicts": verdicts, "example_zones": example},
+                     "verdicts": verdicts, "example_zones": example,
+                     "unplaced": result.attrs["review"].get("unplaced", 0)},
             lines=[f"{counts} project rows × {len(result.attrs['review']['zone_classes'])} zone classes: "
                    + ", ".join(f"{k} {v}" for k, v in verdicts.items())])
 
@@ -368,7 +376,7 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
     roads_gdf = None if roads is None else _load_roads(roads, run=run, state=state)
     state.step(f"scoring {len(cands)} candidates")
     ranked = site_suitability(cands, near=near_arg or None, far_from=far_arg or None, exclude=excl or None,
-                              inside=ins or None, weights=weights or None, roads=roads_gdf)
+                              inside=ins or None, weights=weights or None, roads=roads_gdf, strict=state.strict)
     for text in ranked.attrs["criteria"]:
         state.notes.append(f"criterion {text}")
     folder = planned[0].parent
@@ -379,7 +387,8 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
         context += [(g, {"title": f"范围：{lbl}", "group": "评价条件", "style": {"color": "#2166ac",
                                                                            "fill_opacity": 0.05}})
                     for lbl, g in ins.items()]
-        save_map(site_map(ranked, context=context), state.stage().path(html))
+        drawn = ranked[ranked["rank"].notna()] if "note" in ranked.columns else ranked  # unplaced: not drawn
+        save_map(site_map(drawn, context=context), state.stage().path(html))
         run.add_output(html)
     n_ok = int(ranked["all_pass"].sum())
     _finish(run, folder, state, as_json=as_json,
