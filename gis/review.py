@@ -679,7 +679,7 @@ def _nearest_gap(tree: shapely.STRtree, zc: np.ndarray, probe: np.ndarray, *, re
     out = np.full(len(probe), np.inf)
     bounds = shapely.bounds(zc)
     size = float(np.median(np.hypot(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]))) if len(zc) else 0.0
-    bound = max(reach, 2.0 * size) * 1.001 + 1.0
+    bound = max(reach if np.isfinite(reach) else 0.0, 2.0 * size) * 1.001 + 1.0  # any bound gives the same gaps
     found, gap = tree.query_nearest(probe, max_distance=bound, return_distance=True, all_matches=False)
     out[found[0]] = gap
     rest = np.flatnonzero(~np.isfinite(out))
