@@ -82,6 +82,10 @@ AREA_COLUMNS = ("用地面积(亩)", "面积(亩)", "占地面积(亩)", "用地
 PROJECT_COLUMNS = ("project", "project_id", "项目", "项目编号", "项目名称", "name", "名称")
 #: Polygon quadrant segments of an equal-area disk (its area is made exact, see _disk).
 _QUAD_SEGS = 32
+#: The largest stated area a project may have: the land area of the municipality of Liuzhou (柳州市,
+#: 18,677 km², 2,801 万亩).  A larger one is a typing or unit error (亩 typed as m², a stray exponent), and its
+#: equal-area disk would not fit the analysis CRS (the area of such a disk came out negative).
+MAX_STATED_AREA_M2 = 18_677.0e6
 _ALL = "全部分区"
 
 
@@ -159,11 +163,17 @@ def _numbers(gdf: pd.DataFrame, column: str, *, layer: str, what: str, positive:
     raw = gdf[column]
     text = raw.astype(str).str.strip().str.replace(",", "", regex=False)
     values = pd.to_numeric(text.where(~_blank(raw)), errors="coerce").to_numpy(dtype=float)
-    bad_text = np.flatnonzero(~_blank(raw) & ~np.isfinite(values))
+    special = text.str.casefold().str.lstrip("+-").isin(("nan", "inf", "infinity")).to_numpy()
+    bad_text = np.flatnonzero(~_blank(raw) & ~np.isfinite(values) & ~special)
+    not_finite = np.flatnonzero(~_blank(raw) & ~np.isfinite(values) & special)
     problems = []
     if len(bad_text):
         sample = ", ".join(repr(str(v)) for v in raw.iloc[bad_text[:3]])
         problems.append(f"{_where(gdf, bad_text)}: text, not a number ({sample})")
+    if len(not_finite):
+        sample = ", ".join(repr(str(v)) for v in raw.iloc[not_finite[:3]])
+        problems.append(f"{_where(gdf, not_finite)}: not a finite number ({sample}); give the {what} "
+                        "(leave the cell blank when unknown)")
     low = np.flatnonzero(np.isfinite(values) & ((values <= 0) if positive else (values < 0)))
     if len(low):
         sample = ", ".join(f"{v:g}" for v in values[low[:3]])
@@ -358,6 +368,14 @@ def footprints(
                              "(mu, ha, km2 or m2; on the command line --area-unit).")
         stated_m2 = _numbers(gdf, column, layer="projects", what=f"stated area in {unit}", positive=True) \
             * AREA_UNITS_M2[unit]
+        huge = np.flatnonzero(np.isfinite(stated_m2) & (stated_m2 > MAX_STATED_AREA_M2))
+        if len(huge):
+            sample = ", ".join(f"{v:g}" for v in stated_m2[huge[:3]] / AREA_UNITS_M2[unit])
+            limit = MAX_STATED_AREA_M2 / AREA_UNITS_M2[unit]
+            raise InputError(
+                f"projects: column {column!r} (stated area in {unit}): {_where(gdf, huge)}: {sample} {unit} is "
+                f"larger than the whole municipality of Liuzhou ({limit:,.0f} {unit}); correct the value or its "
+                "unit (area_unit=; --area-unit on the command line).")
     if "precision_m" in gdf.columns:
         precision = _numbers(gdf, "precision_m", layer="projects", what="position uncertainty in metres",
                              positive=False)

@@ -399,10 +399,13 @@ def site_suitability(
         ``precision_m`` is respected by ``exclude`` and ``inside``.
     near : dict, optional
         ``{label: (targets, limit)}``; ``limit`` in metres, or ``"30 min"`` of
-        driving on ``roads``.  Value column ``<label>_dist_m`` (or ``_min``)
-        and ``<label>_name`` (the nearest target).
+        driving on ``roads``.  Value column ``<label>_dist_m`` (or ``_min``),
+        ``<label>_name`` (the nearest target) and ``<label>_target_precision_m``
+        (that target's ``precision_m``: the value is known to about this; NaN
+        when the targets carry none).
     far_from : dict, optional
-        ``{label: (targets, metres)}``: pass when the nearest target is farther.
+        ``{label: (targets, metres)}``: pass when the nearest target is farther;
+        the same columns.
     exclude : dict, optional
         ``{label: polygons}``: pass when the candidate is farther from every
         polygon than its ``precision_m`` (value ``<label>_dist_m``, 0 inside).
@@ -466,24 +469,29 @@ def site_suitability(
 
             tt = travel_times(net, proj, t)
             value = tt.min(axis=1).to_numpy(dtype=float)
-            names = _label_of(t).reindex(tt.idxmin(axis=1)).tolist()
+            best = tt.idxmin(axis=1)
+            names = _label_of(t).reindex(best).tolist()
+            prec = (pd.to_numeric(t["precision_m"], errors="coerce").reindex(best).to_numpy(dtype=float)
+                    if "precision_m" in t.columns else np.full(len(value), np.nan))
             lim = float(minutes.group(1))
             out[f"{label}_min"] = value
             criteria.append(f"{label}: nearest of {len(t)} targets within {lim:g} minutes on the roads")
         else:
             lim = _validate.distance(limit, name=f"near[{label!r}] limit (metres)")
-            value, names = _nearest_to(proj, t)
+            value, names, prec = _nearest_to(proj, t, with_precision=True)
             out[f"{label}_dist_m"] = value
             criteria.append(f"{label}: nearest of {len(t)} targets within {lim:g} m (geodesic)")
         out[f"{label}_name"] = names
+        out[f"{label}_target_precision_m"] = prec  # how well the plans place that target
         passes[label] = np.nan_to_num(value, nan=np.inf) <= lim
         if tie_key is None:
             tie_key = value
     for label, targets, limit in _criterion_items(far_from, kind="far_from"):
         t = _layer(targets, where=f"far_from[{label!r}]")
         lim = _validate.distance(limit, name=f"far_from[{label!r}] (metres)")
-        value, names = _nearest_to(proj, t)
+        value, names, prec = _nearest_to(proj, t, with_precision=True)
         out[f"{label}_dist_m"], out[f"{label}_name"] = value, names
+        out[f"{label}_target_precision_m"] = prec
         passes[label] = np.nan_to_num(value, nan=np.inf) > lim
         criteria.append(f"{label}: every one of {len(t)} targets farther than {lim:g} m")
     polygon_criteria = (("exclude", _criterion_items(exclude, kind="exclude")),

@@ -12,7 +12,8 @@ from .._errors import InputError
 from ._inputs import _label_column, _load, _load_roads, _roads_option
 from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write
 from .main import State, _one_line, cli
-from .options import _input_encoding_option, _output_options
+from ._pairs import _targets_by_precision
+from .options import _distance_option, _input_encoding_option, _max_target_precision_option, _output_options
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..manifest import Run
@@ -323,18 +324,23 @@ def _polygons(spec: str, *, run: Run, state: State, role: str, encoding: str | N
 @click.option("--roads", help="Road lines for limits in minutes: a shipped layer (roads) or a file (.gpkg, .shp, "
                               ".geojson, .osm, .osm.pbf).")
 @click.option("--no-map", is_flag=True, help="Do not write the HTML map beside the output.")
+@_max_target_precision_option
 @_input_encoding_option
 @_output_options(help_text="Ranked table (.csv, .xlsx) or layer (.gpkg, .geojson); the map <name>.html beside it.")
 @click.pass_obj
 def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: float, near: tuple[str, ...],
              far_from: tuple[str, ...], exclude: tuple[str, ...], inside_: tuple[str, ...], weight: tuple[str, ...],
-             roads: str | None, no_map: bool, input_encoding: str | None, output: Path, overwrite: bool,
-             as_json: bool) -> None:
+             roads: str | None, no_map: bool, max_target_precision_m: float | None, input_encoding: str | None,
+             output: Path, overwrite: bool, as_json: bool) -> None:
     """Site suitability: score candidate points by criteria, rank them, map them.
 
     \b
     lzgis site --grid 柳城县 --spacing-m 2000 --near logistics:15000 --near railway_stations:10000 \
         --exclude zones_example:类型=生态保护红线 --inside 柳城县 -o 候选.csv
+
+    Each --near / --far-from criterion writes its nearest target's precision (<criterion>_target_precision_m);
+    when most of its targets are placed only by their county or city it says so, and --max-target-precision-m
+    keeps only the targets located at least that precisely.
     """
     from ..review_maps import site_map
     from ..siting import candidate_grid, site_suitability
@@ -342,9 +348,11 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
 
     if (candidates is None) == (grid is None):
         raise InputError("site: give either CANDIDATES (a file or layer of points) or --grid AREA, not both or none.")
+    max_target_precision_m = _distance_option(max_target_precision_m, name="--max-target-precision-m")
     run = _new_run("site", {"candidates": candidates, "grid": grid, "spacing_m": spacing_m, "near": list(near),
                             "far_from": list(far_from), "exclude": list(exclude), "inside": list(inside_),
                             "weight": list(weight), "roads": roads, "map": not no_map,
+                            "max_target_precision_m": max_target_precision_m,
                             "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
     roads = _roads_option(roads)
     near_spec = [_criterion(s, option="--near", minutes=True) for s in near]
@@ -367,10 +375,13 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
         cands = candidate_grid(area, spacing_m=spacing_m)
     else:
         cands = _load(candidates, run=run, state=state, role="candidates", encoding=input_encoding)
-    near_arg = {lbl: (_load(layer, run=run, state=state, role=f"near {lbl}", encoding=input_encoding), limit)
-                for lbl, layer, limit in near_spec}
-    far_arg = {lbl: (_load(layer, run=run, state=state, role=f"far from {lbl}", encoding=input_encoding), limit)
-               for lbl, layer, limit in far_spec}
+    def targets(layer: str, lbl: str, role: str) -> Any:
+        t = _load(layer, run=run, state=state, role=f"{role} {lbl}", encoding=input_encoding)
+        return _targets_by_precision(t, name=layer, max_target_precision_m=max_target_precision_m, state=state,
+                                     origins="candidate", column=f"{lbl}_target_precision_m")
+
+    near_arg = {lbl: (targets(layer, lbl, "near"), limit) for lbl, layer, limit in near_spec}
+    far_arg = {lbl: (targets(layer, lbl, "far from"), limit) for lbl, layer, limit in far_spec}
     excl = dict(_polygons(s, run=run, state=state, role="exclude", encoding=input_encoding) for s in exclude)
     ins = dict(_polygons(s, run=run, state=state, role="inside", encoding=input_encoding) for s in inside_)
     roads_gdf = None if roads is None else _load_roads(roads, run=run, state=state)
