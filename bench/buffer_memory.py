@@ -41,10 +41,10 @@ def child(n: int, distances: list[float], dissolve: str, quad_segs: int) -> dict
     import shapely
 
     import gis
-    from gis.crs import LIUZHOU_BOUNDS
+    from gis.crs import city_bounds
 
     rng = np.random.default_rng(18)
-    west, south, east, north = LIUZHOU_BOUNDS
+    west, south, east, north = city_bounds()
     lon, lat = rng.uniform(west, east, n), rng.uniform(south, north, n)
     points = gpd.GeoDataFrame({"id": np.arange(n)}, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     del lon, lat

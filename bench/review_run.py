@@ -41,12 +41,12 @@ sys.path.insert(0, str(ROOT))
 
 import gis  # noqa: E402
 from gis._io import write_text  # noqa: E402
-from gis.crs import LIUZHOU_BOUNDS  # noqa: E402
+from gis.crs import city_bounds  # noqa: E402
 
 
 def squares(n: int, lo: float, hi: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    minx, miny, maxx, maxy = LIUZHOU_BOUNDS
+    minx, miny, maxx, maxy = city_bounds()
     lon, lat = rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)
     x, y = pyproj.Transformer.from_crs(4326, gis.settings.analysis_crs, always_xy=True).transform(lon, lat)
     half = rng.uniform(lo, hi, n) / 2

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from ._errors import LayerError
-from .layers import installed_layers_dir, layers_dir, read_yaml
+from .city import profile, shipped_root
+from .layers import layers_dir, read_yaml
 
 __all__ = ["column_title", "column_format", "column_unit", "column_note", "value_title", "column_spec",
            "reading_columns", "has_codes", "values_for_reading", "FIELDS_SHEET", "FIELDS_HEADER"]
@@ -43,7 +44,7 @@ def _columns_file_in(root: Path) -> Path:
     path = root / "columns.yaml"
     if path.is_file():
         return path
-    return installed_layers_dir() / "columns.yaml"
+    return shipped_root() / "columns.yaml"
 
 
 @functools.lru_cache(maxsize=4)
@@ -64,7 +65,20 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _data() -> dict[str, Any]:
-    return _load(_columns_file())
+    return _for_city(_columns_file(), profile().outside_text)
+
+
+@functools.lru_cache(maxsize=4)
+def _for_city(path: Path, outside: str) -> dict[str, Any]:
+    """``path``'s data with ``{outside}`` in titles and value names replaced by the city's 市域外 wording."""
+    data = _load(path)
+
+    def fill(v: Any) -> Any:
+        return v.replace("{outside}", outside) if isinstance(v, str) else v
+
+    columns = {k: {kk: fill(vv) for kk, vv in v.items()} for k, v in data["columns"].items()}
+    values = {k: {kk: fill(vv) for kk, vv in v.items()} for k, v in data["values"].items()}
+    return {**data, "columns": columns, "values": values}
 
 
 def column_spec(name: str) -> dict[str, str] | None:

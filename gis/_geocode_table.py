@@ -20,7 +20,8 @@ from . import datum as _datum
 from . import units
 from ._errors import InputError
 from ._geocode_match import geocode
-from .crs import in_liuzhou
+from .city import profile
+from .crs import in_city as in_liuzhou
 from .gazetteer import Gazetteer, default_gazetteer, normalise_text
 from .readers import read_table as read_any_table
 
@@ -130,7 +131,7 @@ def read_overrides(path: str | os.PathLike | pd.DataFrame | list[dict],
                                 + (" (lat and lon swapped?)" if swapped else ""))
                 continue
             outside = "" if bool(in_liuzhou([lon], [lat], margin_deg=0.5)[0]) else \
-                "; outside the municipality of Liuzhou: check it"
+                f"; outside the municipality of {profile().name_en}: check it"
             try:
                 d = row.get("datum", "wgs84")
                 lo, la = _datum.convert([lon], [lat], src=d, dst="wgs84")

@@ -29,6 +29,7 @@ import shapely
 from ._errors import InputError
 from ._geocode_table import label_column
 from ._mapstyle import cite, column_titles
+from .city import profile
 from .crs import detect_crs, to_analysis_crs
 
 
@@ -310,7 +311,7 @@ def _derived(row: Mapping[str, Any], key: str, styles: Mapping[str, Any]) -> Any
 def _place_name(row: Mapping[str, Any], level: str | None, styles: Mapping[str, Any]) -> str:
     """The place a coarsely located feature stands at: the city, its county, or the township it names."""
     if level == "city":
-        return styles["texts"].get("city_name", "柳州市")
+        return styles["texts"].get("city_name") or profile().name
     county = row.get("county")
     if level == "county" and not _is_missing(county) and str(county).strip():
         return str(county).strip()

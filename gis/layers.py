@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 import yaml
 
-from . import settings
+from . import city
 from ._errors import LayerError
 
 _REQUIRED_KEYS = ("name", "file", "title", "group", "kind", "source", "licence", "attribution")
@@ -38,15 +37,7 @@ _REQUIRED_KEYS = ("name", "file", "title", "group", "kind", "source", "licence",
 
 def layers_dir() -> Path:
     """The folder shipped layers are read from (``gis.settings.layers_dir`` or the installed copy)."""
-    if settings.layers_dir is not None:
-        return Path(settings.layers_dir)
-    return installed_layers_dir()
-
-
-@functools.lru_cache(maxsize=1)
-def installed_layers_dir() -> Path:
-    """The installed copy of the shipped layers (looked up once: the geocoder asks for it on every row)."""
-    return Path(str(resources.files("gis._layers")))
+    return city.layers_root()
 
 
 def read_yaml(path: Path) -> Any:

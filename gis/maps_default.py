@@ -28,7 +28,8 @@ from ._mapstyle import map_styles
 from .crs import to_analysis_crs
 from .layers import catalog, load_layer
 
-__all__ = ["build_default_maps", "default_map_specs", "drive_times", "nearest_links", "service_areas", "split_by_area"]
+__all__ = ["build_default_maps", "default_map_specs", "drive_times", "nearest_links", "service_areas", "split_by_area",
+           "uncertain_links"]
 
 INSIDE, OUTSIDE = "市域内", "市域外延伸段"
 
@@ -130,7 +131,8 @@ def nearest_links(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> gpd.G
     -------
     GeoDataFrame
         ``name`` (起点→终点), ``from_name``, ``to_name``, ``dist_m``, aligned to ``origins``
-        (origins without a target dropped).
+        (origins without a target dropped); with ``from_precision_m`` / ``to_precision_m`` (the ends'
+        ``precision_m``, 0 where a layer has none).
     """
     from .proximity import nearest
 
@@ -147,11 +149,54 @@ def nearest_links(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> gpd.G
             "from_name": from_name,
             "to_name": to_name,
             "dist_m": result["dist_m"].to_numpy(),
+            "from_precision_m": _precision(o),
+            "to_precision_m": _precision(t),
         },
         geometry=gpd.GeoSeries(lines, crs=o.crs).to_crs("EPSG:4326").values,
         index=result.index,
         crs="EPSG:4326",
     )
+    return out
+
+
+def _precision(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """The rows' ``precision_m`` as floats (0 where the layer has no such column or the cell is empty)."""
+    if "precision_m" not in gdf:
+        return np.zeros(len(gdf))
+    return pd.to_numeric(gdf["precision_m"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+
+
+def _km(metres: float) -> str:
+    return f"±{metres / 1000:.1f} km"
+
+
+def uncertain_links(links: gpd.GeoDataFrame, *, max_end_precision_m: float) -> gpd.GeoDataFrame:
+    """Mark the links whose end is known only coarsely: ``uncertain`` (bool) and ``uncertainty`` (Chinese).
+
+    A line drawn from a coarse end (a node the plans place only by its county, ±17.7 km) is not an exact
+    line: where either end's ``precision_m`` exceeds ``max_end_precision_m`` the link is ``uncertain`` and
+    ``uncertainty`` says which end and how far off it may be ("终点定位精度 ±17.7 km").
+
+    Parameters
+    ----------
+    links : GeoDataFrame
+        The output of :func:`nearest_links` (``from_precision_m``, ``to_precision_m``).
+    max_end_precision_m : float
+        The coarsest end position still drawn as an exact line (``uncertain_lines`` of map_styles.yaml).
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy with the two columns added.
+    """
+    out = links.copy()
+    words = []
+    for a, b in zip(out["from_precision_m"], out["to_precision_m"]):
+        parts = [f"{label}定位精度 {_km(float(v))}" for label, v in (("起点", a), ("终点", b))
+                 if float(v) > max_end_precision_m]
+        words.append("；".join(parts))
+    out["uncertainty"] = words
+    out["uncertain"] = [bool(w) for w in words]
     return out
 
 
@@ -246,7 +291,10 @@ def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]
             if "max_precision_m" in analysis:  # leave out targets the plans place only by county or city
                 targets = targets[targets["precision_m"] <= float(analysis["max_precision_m"])]
             links = nearest_links(load_layer(analysis["origins"]), gpd.GeoDataFrame(targets, crs="EPSG:4326"))
-            out.append((links, {**info, "style": {"color": "#e67e22", "weight": 1.5, "dash": "3 4"}, "kind": "line"}))
+            coarse = styles["uncertain_lines"]
+            links = uncertain_links(links, max_end_precision_m=float(coarse["max_end_precision_m"]))
+            marks = [{"field": "uncertain", "values": ["是"], "label": coarse["link_label"], "style": coarse["style"]}]
+            out.append((links, {**info, "style": {"color": "#e67e22", "weight": 1.5}, "kind": "line", "marks": marks}))
         elif kind == "buffer_rings":
             members = ([analysis["layer"]] if analysis.get("layer") in known else []) if "layer" in analysis else \
                 [n for n, e in known.items() if e.get("group") == analysis["group"]]
@@ -299,6 +347,12 @@ def _buffer_bands(source: gpd.GeoDataFrame, analysis: Mapping[str, Any], info: d
     if area is not None:
         rings = rings.set_geometry(shapely.intersection(np.asarray(rings.geometry.values), area))
         rings["area_km2"] = rings.area / 1e6
+    coarse = map_styles()["uncertain_lines"]
+    schematic = metric["basis"] == "schematic"
+    worst = pd.to_numeric(metric.loc[schematic, "precision_m"], errors="coerce").max() \
+        if "precision_m" in metric and schematic.any() else float("nan")
+    uncertain_band = "示意线(按途经地点连线, 非实际线位)的缓冲, 宽度不代表实际范围" + (
+        f"；途经地点定位精度最差 {_km(float(worst))}" if pd.notna(worst) else "")
     shades = ["#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef"]
     out = []
     for k, outer in enumerate(sorted(rings["ring_outer_m"].unique())):
@@ -310,9 +364,10 @@ def _buffer_bands(source: gpd.GeoDataFrame, analysis: Mapping[str, Any], info: d
              "ring_inner_m": ring["ring_inner_m"].to_numpy(), "ring_outer_m": ring["ring_outer_m"].to_numpy(),
              "area_km2": ring["area_km2"].round(1).to_numpy()},
             geometry=ring.geometry.to_numpy(), crs=rings.crs)
-        # the dashed outline marks bands around schematic lines; listed in the legend once
-        marks = [{"field": "geometry_basis", "values": ["schematic"], "label": "示意线的缓冲区(虚边, 仅示意)",
-                  "style": {"dash": "4 3"}, "legend": k == 0}]
+        band["uncertainty"] = np.where(band["geometry_basis"] == "schematic", uncertain_band, "")
+        # the dashed, faded outline marks bands around schematic lines; listed in the legend once
+        marks = [{"field": "geometry_basis", "values": ["schematic"], "label": coarse["band_label"],
+                  "style": coarse["band_style"], "legend": k == 0}]
         out.append((band, {**info, "title": f"{title} {label}{title_suffix}", "kind": "polygon", "z": "below",
                            "marks": marks,
                            "style": {"color": shades[k % len(shades)], "weight": 0.8, "fill_opacity": 0.14}}))

@@ -477,7 +477,8 @@ def normalise_number(text: str) -> str:
 def _refuse_swapped(x: np.ndarray, y: np.ndarray, table: pd.DataFrame, *, source: str, lon_col: str,
                     lat_col: str) -> None:
     """Refuse rows whose lon/lat lie in Liuzhou only when read the other way round (latitude in the lon column)."""
-    from .crs import in_liuzhou
+    from .city import profile
+    from .crs import in_city as in_liuzhou
 
     with np.errstate(invalid="ignore"):
         swapped = ~in_liuzhou(x, y, margin_deg=0.5) & in_liuzhou(y, x, margin_deg=0.5)
@@ -486,7 +487,7 @@ def _refuse_swapped(x: np.ndarray, y: np.ndarray, table: pd.DataFrame, *, source
         first = int(np.flatnonzero(swapped)[0])
         raise InputError(
             f"{source}: {describe_rows(rows)}: {lon_col!r} and {lat_col!r} look swapped "
-            f"({x[first]:g}, {y[first]:g} lies in Liuzhou only read as latitude, longitude). Swap those cells "
+            f"({x[first]:g}, {y[first]:g} lies in {profile().name_en} only read as latitude, longitude). Swap those cells "
             "(or the column names); `lzgis geocode` corrects such rows and flags them swapped_corrected."
         )
 

@@ -58,6 +58,7 @@ from . import crs as _crs
 from ._columns import value_title
 from ._errors import CRSError, InputError
 from ._geodesic import geodesic_area, scale_factor
+from .city import profile
 from .units import header_unit, unit_columns, unit_factors
 
 __all__ = ["review", "footprints", "MU_M2", "VERDICTS", "AREA_UNITS_M2"]
@@ -84,7 +85,8 @@ PROJECT_COLUMNS = ("project", "project_id", "项目", "项目编号", "项目名
 _QUAD_SEGS = 32
 #: The largest stated area a project may have: the land area of the municipality of Liuzhou (柳州市,
 #: 18,677 km², 2,801 万亩).  A larger one is a typing or unit error (亩 typed as m², a stray exponent), and its
-#: equal-area disk would not fit the analysis CRS (the area of such a disk came out negative).
+#: equal-area disk would not fit the analysis CRS (the area of such a disk came out negative).  The limit in use is
+#: the city profile's ``area_km2`` (layers/city.yaml); this is the fallback when a profile gives none.
 MAX_STATED_AREA_M2 = 18_677.0e6
 _ALL = "全部分区"
 
@@ -243,7 +245,7 @@ def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[
         )
     out = convert_gdf(gdf if gdf.crs is not None else gdf.set_crs("EPSG:4326"), src=key, dst="wgs84")
     notes.append(f"{layer}: declared {label}; every vertex converted to WGS-84 with gis.datum "
-                 f"(the offset at Liuzhou is about 550 m).")
+                 "(the offset in China is a few hundred metres).")
     out.attrs["datum"] = "wgs84"  # converted: gis.prepare must not convert it again
     return out
 
@@ -368,13 +370,15 @@ def footprints(
                              "(mu, ha, km2 or m2; on the command line --area-unit).")
         stated_m2 = _numbers(gdf, column, layer="projects", what=f"stated area in {unit}", positive=True) \
             * AREA_UNITS_M2[unit]
-        huge = np.flatnonzero(np.isfinite(stated_m2) & (stated_m2 > MAX_STATED_AREA_M2))
+        city = profile()
+        max_m2 = city.area_km2 * 1e6 if city.area_km2 else MAX_STATED_AREA_M2
+        huge = np.flatnonzero(np.isfinite(stated_m2) & (stated_m2 > max_m2))
         if len(huge):
             sample = ", ".join(f"{v:g}" for v in stated_m2[huge[:3]] / AREA_UNITS_M2[unit])
-            limit = MAX_STATED_AREA_M2 / AREA_UNITS_M2[unit]
+            limit = max_m2 / AREA_UNITS_M2[unit]
             raise InputError(
                 f"projects: column {column!r} (stated area in {unit}): {_where(gdf, huge)}: {sample} {unit} is "
-                f"larger than the whole municipality of Liuzhou ({limit:,.0f} {unit}); correct the value or its "
+                f"larger than the whole municipality of {city.name_en} ({limit:,.0f} {unit}); correct the value or its "
                 "unit (area_unit=; --area-unit on the command line).")
     if "precision_m" in gdf.columns:
         precision = _numbers(gdf, "precision_m", layer="projects", what="position uncertainty in metres",

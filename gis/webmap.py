@@ -52,6 +52,7 @@ from ._layerspec import _categories as _categories  # noqa: F401 - tests reach t
 from ._layerspec import _display_geometry as _display_geometry  # noqa: F401
 from ._layerspec import _marks as _marks  # noqa: F401
 from ._mapstyle import cite, map_styles, plan_titles, resolve_basemaps
+from .city import profile
 from .crs import detect_crs
 
 __all__ = ["make_map", "save_map", "map_html", "read_user_layer"]
@@ -315,7 +316,7 @@ def _map_date() -> str:
 def make_map(
     layers: Sequence[Any] = (),
     *,
-    title: str = "柳州市空间规划图",
+    title: str | None = None,
     note: str | None = None,
     structure: gpd.GeoDataFrame | str | None = None,
     add: Sequence[str | os.PathLike | gpd.GeoDataFrame] | None = None,
@@ -339,8 +340,9 @@ def make_map(
         ``layers/map_styles.yaml``).  A GeoDataFrame's ``attrs["layer"]`` supplies the same keys;
         a layer whose ``name`` (or ``layer_style``) has an entry in ``layer_styles`` gets its
         categorized style from there (keys given here win, except the style of that entry).
-    title : str
-        The map's title, shown on the page and as the window title.
+    title : str, optional
+        The map's title, shown on the page and as the window title; default the city profile's
+        (``map.title`` of ``city.yaml``: 柳州市空间规划图).
     note : str, optional
         A short reading note shown under the title (what dashed or faded lines mean …).
     structure : str or GeoDataFrame, optional
@@ -376,6 +378,7 @@ def make_map(
     folium = require("folium", extra="maps", feature="web maps")
 
     styles = map_styles()
+    title = profile().map_title if title is None else title
     styles["_plan_titles"] = plan_titles()
     texts = styles["texts"]
     entries: list[tuple[gpd.GeoDataFrame, dict[str, Any], bool]] = []
@@ -468,8 +471,9 @@ def make_map(
         b = np.array([s["bounds"] for s in specs])
         center = [float((b[:, 1].min() + b[:, 3].max()) / 2), float((b[:, 0].min() + b[:, 2].max()) / 2)]
     else:
-        center = [24.33, 109.42]
-    fmap = folium.Map(location=center, zoom_start=9, tiles=None, attribution_control=False, zoom_snap=0.25,
+        center = [profile().centre[1], profile().centre[0]]
+    fmap = folium.Map(location=center, zoom_start=profile().map_zoom,
+                      tiles=None, attribution_control=False, zoom_snap=0.25,
                       zoom_delta=0.5)
     fmap.default_js = []
     fmap.default_css = []

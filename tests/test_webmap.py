@@ -596,6 +596,21 @@ def test_counted_symbols_filters_and_search_respect_precision(chromium, default_
     assert log.page_errors == [] and log.console_errors == []
 
 
+def test_links_from_coarse_nodes_are_uncertain():
+    from gis.maps_default import nearest_links, uncertain_links
+
+    towns = gis.load_layer("townships")
+    nodes = gis.load_layer("logistics")[["name", "precision_m", "geometry"]]
+    links = uncertain_links(nearest_links(towns, nodes), max_end_precision_m=2000)
+    coarse = links[links["to_precision_m"] > 2000]
+    assert len(coarse) > 0 and coarse["uncertain"].all()
+    assert coarse["uncertainty"].str.contains(r"终点定位精度 ±\d+\.\d km").all()
+    exact = links[(links["to_precision_m"] <= 2000) & (links["from_precision_m"] <= 2000)]
+    assert (~exact["uncertain"]).all() and (exact["uncertainty"] == "").all()
+    # 17.7 km ends are written as such
+    row = links[links["to_precision_m"].round(-2) == 17700]
+    assert row.empty or row["uncertainty"].str.contains("±17.7 km").all()
+
 # ---------------------------------------------------------------- issue 17: the default maps read as they promise
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .._errors import InputError
+from ..city import profile
 from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write
 from .main import State, cli
 from .options import _input_encoding_only_option, _output_options
@@ -72,7 +73,7 @@ def geocode_cmd(state: State, table: Path, overrides: Path | None, datum: str, n
                      "outside_liuzhou": outside, "corrected": corrected, "unrecognised": unread},
             lines=[f"{len(report)} rows: " + ", ".join(f"{k} {v}" for k, v in status.items()),
                    "levels: " + ", ".join(f"{k} {v}" for k, v in levels.items()),
-                   *([f"outside Liuzhou (flag outside_liuzhou): {outside}"] if outside else []),
+                   *([f"outside {profile().name_en} (flag outside_liuzhou): {outside}"] if outside else []),
                    *([f"corrected one-character slips (flag corrected, 更正错字): {corrected}"] if corrected else []),
                    *([f"finer places not recognised (flag unrecognised:…, 未识别): {unread}"] if unread else []),
                    *([f"skipped {skipped} total row(s) (合计行，不是项目): in the report only, not in the layer "

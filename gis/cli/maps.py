@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._errors import InputError
+from ..city import profile
 from ._inputs import _load
 from ._output import _check_outputs, _finish, _new_run, _write
 from ._pairs import _missing, _pair_table, _positional
@@ -77,7 +78,8 @@ def _record_shipped_inputs(run: Run) -> None:
 @click.option("--no-labels", "no_labels", is_flag=True, help="Do not name the --add features on the map.")
 @click.option("--layer", "layer_names", multiple=True, help="A shipped layer to draw (repeatable).")
 @click.option("--structure", "structure_name", help="A planning structure to draw (see `lzgis structures`).")
-@click.option("--title", default="柳州市空间规划图", show_default=True, help="Map title.")
+@click.option("--title", default=lambda: profile().map_title, show_default="the city's, map.title of city.yaml",
+              help="Map title.")
 @click.option("--paper", type=click.Choice(["A4", "A3", "A2", "A1"], case_sensitive=False), default="A3",
               show_default=True, help="Paper size of a PDF/PNG map.")
 @click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape",
