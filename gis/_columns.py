@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ._errors import LayerError
-from .city import profile
+from .city import profile, shipped_root
 from .layers import layers_dir, read_yaml
 
 __all__ = ["column_title", "column_format", "column_unit", "column_note", "value_title", "column_spec",
@@ -37,10 +36,15 @@ _KEYS = ("title", "unit", "format", "note")
 
 def _columns_file() -> Path:
     """``columns.yaml`` of the layers folder in use, else the shipped one (a user's layers copy may lack it)."""
-    path = layers_dir() / "columns.yaml"
+    return _columns_file_in(layers_dir())
+
+
+@functools.lru_cache(maxsize=8)
+def _columns_file_in(root: Path) -> Path:
+    path = root / "columns.yaml"
     if path.is_file():
         return path
-    return Path(str(resources.files("gis._layers"))) / "columns.yaml"
+    return shipped_root() / "columns.yaml"
 
 
 @functools.lru_cache(maxsize=4)

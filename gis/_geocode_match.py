@@ -16,6 +16,7 @@ from shapely.geometry import Point
 from .city import profile
 from ._geocode_typo import Unread, finer_than, slip_candidates, slip_note, unread_places
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
+from .layers import layers_dir
 
 
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -225,7 +226,24 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
     ('进德镇', ('corrected',), '更正错字：进得镇 → 进德镇')
     """
     gaz = gazetteer or default_gazetteer()
-    return _read_finer(_geocode_text(text, county, gaz), "" if text is None else str(text), county, gaz)
+    # a table repeats its places under distinct project names: each (text, county) is read once per gazetteer
+    # (the key changes when places or names are added to it, or when the layers folder in use changes)
+    key = (text, county, len(gaz.places), len(gaz.index), str(layers_dir()))
+    memo: dict[tuple, GeocodeResult] = gaz.__dict__.setdefault("_geocode_memo", {})
+    try:
+        done = memo.get(key)
+    except TypeError:  # an unhashable text: no reuse
+        key, done = None, None
+    if done is None:
+        done = _read_finer(_geocode_text(text, county, gaz), "" if text is None else str(text), county, gaz)
+        if key is not None:
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[key] = done
+    return done
+
+
+_MEMO_MAX = 100_000
 
 
 def _slip_scope(r: GeocodeResult, u: Unread, county: str | None, gaz: Gazetteer) -> tuple[Place | None, list[Place]]:

@@ -188,10 +188,20 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     of the table (the normalised ``investment_wan``, ``area_ha`` … of every input row), added after
     the ``geocode_*`` ones.  The records' private keys (``_text``, ``_datum``) are removed.
     """
+    said: dict[tuple, str] = {}  # rows that say the same thing get the same reason, built once
     for rec in records:
         rec.pop("_text", None)
         rec.pop("_datum", None)
-        rec["reason_zh"] = reason_zh(rec)
+        key: tuple | None = tuple((k, v) for k, v in rec.items() if k != "row")
+        try:
+            zh = said.get(key)
+        except TypeError:  # an unhashable value: no reuse
+            key, zh = None, None
+        if zh is None:
+            zh = reason_zh(rec)
+            if key is not None:
+                said[key] = zh
+        rec["reason_zh"] = zh
         rec.pop("_zh", None)
     report = pd.DataFrame(records, columns=REPORT_COLUMNS)
     report.attrs["encoding"] = encoding

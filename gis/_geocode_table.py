@@ -6,6 +6,7 @@ describes the overrides file.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -262,7 +263,20 @@ def total_rows(df: pd.DataFrame, *, name_col: str | None, exclude: Iterable[str]
     """
     if df.empty:
         return {}
-    text = df.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else normalise_text(v))
+    seen: dict[Any, str] = {}  # tables repeat their cells: each distinct cell is normalised once
+
+    def norm(v: Any) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        try:
+            out = seen.get(v)
+        except TypeError:  # an unhashable cell
+            return normalise_text(v)
+        if out is None:
+            out = seen[v] = normalise_text(v)
+        return out
+
+    text = df.map(norm)
     label_col = name_col if name_col is not None else next(
         (c for c in df.columns if c not in exclude and text[c].ne("").any() and np.isnan(units.numbers(text[c])).all()),
         None)
@@ -271,22 +285,24 @@ def total_rows(df: pd.DataFrame, *, name_col: str | None, exclude: Iterable[str]
     out: dict[int, str] = {}
     sums = {c: 0.0 for c in numeric}
     n_data = 0
-    for i in range(len(df)):
-        label = text[label_col].iat[i] if label_col is not None else ""
+    labels = text[label_col].tolist() if label_col is not None else [""] * len(df)
+    cells = {c: values[c].tolist() for c in numeric}  # plain floats: no numpy scalar per row
+    for i, label in enumerate(labels):
         if _TOTAL_NAME.match(label):
             out[i] = f"{TOTAL_REASON}（{label_col}为“{label}”）"
         else:
-            written = [c for c in numeric if np.isfinite(values[c][i])]
+            written = [c for c in numeric if math.isfinite(cells[c][i])]
+            # |a - b| <= atol + rtol * |b|: numpy.isclose(a, b, rtol=1e-9, atol=0.005) on finite numbers
             if n_data >= 2 and len(written) >= 2 and all(
-                    np.isclose(values[c][i], sums[c], rtol=1e-9, atol=0.005) for c in written):
+                    abs(cells[c][i] - sums[c]) <= 0.005 + 1e-9 * abs(sums[c]) for c in written):
                 out[i] = f"{TOTAL_REASON}（{'、'.join(written)}等于上方{n_data}行之和）"
         if i in out:
             sums, n_data = {c: 0.0 for c in numeric}, 0
             continue
         n_data += 1
         for c in numeric:
-            if np.isfinite(values[c][i]):
-                sums[c] += values[c][i]
+            if math.isfinite(cells[c][i]):
+                sums[c] += cells[c][i]
     return out
 
 

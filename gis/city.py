@@ -73,8 +73,10 @@ class CityProfile:
         return self.texts.get("city_outside") or f"{self.name}域外"
 
 
+@functools.lru_cache(maxsize=1)
 def shipped_root() -> Path:
-    """The layers folder installed with the package (the repository's ``layers/``)."""
+    """The layers folder installed with the package (the repository's ``layers/``; looked up once: the geocoder
+    asks for it on every row)."""
     return Path(str(resources.files("gis._layers")))
 
 

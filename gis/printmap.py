@@ -6,9 +6,12 @@ drawn, a scale bar with its representative fraction, a north arrow, permanent la
 districts/counties and the structure's elements (placed so they do not overlap), the data sources
 and licences, the coordinate system and the 审图号 caveat for unofficial boundaries.
 
-Text stays text: fonts are embedded as TrueType/OpenType subsets (``pdf.fonttype = 42``), so the PDF
+Text stays text: fonts are embedded as TrueType subsets (``pdf.fonttype = 42``), so the PDF
 is searchable and its words can be selected.  The CJK font is found on the system (Debian
-``fonts-noto-cjk``; Source Han, WenQuanYi, SimHei or Microsoft YaHei also work).
+``fonts-noto-cjk``; Source Han, WenQuanYi, SimHei or Microsoft YaHei also work).  A CFF-outlined font
+(Noto/Source Han) is embedded as a small TrueType font of just the page's glyphs, converted once per
+process (:mod:`gis._print_fonts`): no 20 MB collection re-subset per page, no poppler font-type warning.
+Each layer is drawn as one matplotlib collection (fills, outlines, lines, symbols), not one artist per feature.
 
 Points placed only to a township, county or the city are drawn as one hollow counted symbol per
 place, as on the web map.
@@ -30,6 +33,7 @@ import numpy as np
 
 from ._errors import InputError, MissingDependencyError, require
 from ._io import atomic_write
+from ._print_fonts import embed_page_fonts
 from ._print_furniture import _MARKERS, _Furniture, _dashes, _merged, _rgba, _text
 
 __all__ = ["print_map", "PAPER_MM", "cjk_font"]
@@ -158,6 +162,8 @@ class _Page(_Furniture):
                 self._lines(spec, geoms, props, z)
             else:
                 self._points(spec, geoms, props, z)
+        self.ax.set_xlim(self.extent[0], self.extent[2])
+        self.ax.set_ylim(self.extent[1], self.extent[3])
         self.drawn = specs  # the legend keeps the layers' own order (groups stay together)
         off = 0  # features of user layers flagged 市外 that fall off the page
         for spec, geoms in zip(specs, projected):
@@ -188,44 +194,59 @@ class _Page(_Furniture):
         self.m_per_mm = (x1 - x0) / box_w
 
     def _polygons(self, spec, geoms, props, z) -> None:
-        from matplotlib.patches import PathPatch
+        """The layer's fills as one collection and its outlines as another (one artist per layer, not per feature)."""
+        from matplotlib.collections import PathCollection
         from matplotlib.path import Path as MPath
 
+        paths, fills, edges, widths, styles = [], [], [], [], []
         for geom, p in zip(geoms, props):
             st = _feature_style(spec, p)
-            polys = getattr(geom, "geoms", [geom])
-            for poly in polys:
+            fill = _rgba(st.get("fill_color") or st.get("color"), float(st.get("fill_opacity", 0.2) or 0))
+            weight = float(st.get("weight", 1.5)) * 0.5
+            edge = _rgba(st.get("color"), float(st.get("opacity", 0.9) or 0.9))
+            dash = _dashes(st.get("dash"), weight)
+            for poly in getattr(geom, "geoms", [geom]):
                 if poly.geom_type != "Polygon" or poly.is_empty:
                     continue
-                verts, codes = [], []
-                for ring in [poly.exterior, *poly.interiors]:
-                    c = np.asarray(ring.coords)
-                    verts.extend(c.tolist())
-                    codes.extend([MPath.MOVETO] + [MPath.LINETO] * (len(c) - 2) + [MPath.CLOSEPOLY])
-                fill_op = float(st.get("fill_opacity", 0.2) or 0)
-                weight = float(st.get("weight", 1.5)) * 0.5
-                patch = PathPatch(MPath(verts, codes), facecolor=st.get("fill_color") or st.get("color"),
-                                  alpha=None, edgecolor="none", zorder=z * 0.001 + 1, linewidth=0)
-                patch.set_facecolor(_rgba(st.get("fill_color") or st.get("color"), fill_op))
-                self.ax.add_patch(patch)
-                edge = PathPatch(MPath(verts, codes), facecolor="none",
-                                 edgecolor=_rgba(st.get("color"), float(st.get("opacity", 0.9) or 0.9)),
-                                 linewidth=weight, linestyle=_dashes(st.get("dash"), weight),
-                                 zorder=z * 0.001 + 1.5)
-                self.ax.add_patch(edge)
+                rings = [np.asarray(ring.coords) for ring in [poly.exterior, *poly.interiors]]
+                codes = np.concatenate([np.r_[MPath.MOVETO, np.full(len(c) - 2, MPath.LINETO), MPath.CLOSEPOLY]
+                                        for c in rings]).astype(MPath.code_type)
+                paths.append(MPath(np.concatenate(rings), codes))
+                fills.append(fill)
+                edges.append(edge)
+                widths.append(weight)
+                styles.append(dash)
+        if not paths:
+            return
+        self.ax.add_collection(PathCollection(paths, facecolors=fills, edgecolors="none", linewidths=0,
+                                              zorder=z * 0.001 + 1), autolim=False)
+        self.ax.add_collection(PathCollection(paths, facecolors="none", edgecolors=edges, linewidths=widths,
+                                              linestyles=styles, zorder=z * 0.001 + 1.5), autolim=False)
 
     def _lines(self, spec, geoms, props, z) -> None:
+        """The layer's lines as one collection per cap style (solid lines round-capped, dashed ones butt)."""
+        from matplotlib.collections import LineCollection
+
+        parts: dict[bool, tuple[list, list, list, list]] = {True: ([], [], [], []), False: ([], [], [], [])}
         for geom, p in zip(geoms, props):
             st = _feature_style(spec, p)
             weight = float(st.get("weight", 2)) * 0.45
-            dash = st.get("dash") or ("8 6" if p.get("_schematic") else None)
+            dash = _dashes(st.get("dash") or ("8 6" if p.get("_schematic") else None), weight)
+            colour = _rgba(st.get("color"), float(st.get("opacity", 0.9) or 0.9))
+            segs, colours, widths, styles = parts[dash == "solid"]
             for line in getattr(geom, "geoms", [geom]):
-                c = np.asarray(line.coords)
+                c = np.asarray(line.coords)[:, :2]
                 if len(c) < 2:
                     continue
-                self.ax.plot(c[:, 0], c[:, 1], color=_rgba(st.get("color"), float(st.get("opacity", 0.9) or 0.9)),
-                             linewidth=weight, linestyle=_dashes(dash, weight), zorder=z * 0.001 + 2,
-                             solid_capstyle="round")
+                segs.append(c)
+                colours.append(colour)
+                widths.append(weight)
+                styles.append(dash)
+        for solid, (segs, colours, widths, styles) in parts.items():
+            if segs:
+                lc = LineCollection(segs, colors=colours, linewidths=widths, linestyles=styles,
+                                    capstyle="round" if solid else "butt", zorder=z * 0.001 + 2)
+                self.ax.add_collection(lc, autolim=False)
 
     def _points(self, spec, geoms, props, z) -> None:
         groups: dict[tuple[float, float], list[int]] = {}
@@ -242,15 +263,32 @@ class _Page(_Furniture):
             else:
                 plain.extend(members)
         marker = _MARKERS.get(spec.get("shape"), "o")
-        for i in plain:
-            st = _feature_style(spec, props[i])
-            for pt in getattr(geoms.iloc[i], "geoms", [geoms.iloc[i]]):
-                size = float(st.get("radius", 5)) * (2.2 if marker == "*" else 1.4) * self.k
-                self.ax.plot([pt.x], [pt.y], marker=marker, markersize=size, linestyle="none",
-                             markerfacecolor=_rgba(st.get("fill_color") or st.get("color"),
-                                                   float(st.get("fill_opacity", 0.85) or 0.85)),
-                             markeredgecolor=st.get("color", "#333333"),
-                             markeredgewidth=min(float(st.get("weight", 1)), 2.0) * 0.6, zorder=3 + z * 0.001)
+        xs, ys, sizes, faces, edges, widths = [], [], [], [], [], []
+        looks: dict[tuple, tuple] = {}  # features of one class and marks share one symbol: styled once
+        items = geoms.to_numpy()
+        for i in plain:  # one scatter (one collection) for the layer's plain symbols
+            p = props[i]
+            key = (p.get("_c"), tuple(p.get("_m") or ()))
+            look = looks.get(key)
+            if look is None:
+                st = _feature_style(spec, p)
+                look = looks[key] = (
+                    (float(st.get("radius", 5)) * (2.2 if marker == "*" else 1.4) * self.k) ** 2,  # points²
+                    _rgba(st.get("fill_color") or st.get("color"), float(st.get("fill_opacity", 0.85) or 0.85)),
+                    _rgba(st.get("color", "#333333"), 1.0), min(float(st.get("weight", 1)), 2.0) * 0.6)
+            for pt in getattr(items[i], "geoms", [items[i]]):
+                xs.append(pt.x)
+                ys.append(pt.y)
+                sizes.append(look[0])
+                faces.append(look[1])
+                edges.append(look[2])
+                widths.append(look[3])
+        if xs:
+            def one(values: list) -> Any:  # a single value when all agree: the PDF reuses one symbol
+                return values[0] if len(looks) == 1 else values
+
+            self.ax.scatter(xs, ys, s=one(sizes), marker=marker, facecolors=one(faces), edgecolors=one(edges),
+                            linewidths=one(widths), zorder=3 + z * 0.001, plotnonfinite=False)
         self.has_aggregates = getattr(self, "has_aggregates", False) or bool(aggregates)
         for (x, y), members in aggregates:
             st = _feature_style(spec, props[members[0]])
@@ -471,6 +509,8 @@ def _render(fmap: Any, path: Path, fmt: str, *, paper: str, orientation: str, dp
             meta["CreationDate"] = None
         else:
             meta = {"Title": meta["Title"], "Software": "liuzhou-gis"}
+        if fmt == "pdf":
+            embed_page_fonts(page.fig)  # TrueType fonts of just this page's glyphs (fast, no poppler warning)
         with atomic_write(path) as tmp:
             page.fig.savefig(tmp, format=fmt, dpi=dpi if fmt == "png" else 72, metadata=meta)
     finally:

@@ -11,14 +11,21 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("script", ["network.py"])
-def test_bench_script_runs_small(script):
-    before = (ROOT / "bench" / script.replace(".py", ".md")).read_bytes()
+TABLE = "| task | seconds | kernel | ratio |"
+
+
+@pytest.mark.parametrize(("script", "written", "header"), [
+    ("network.py", "network.md", TABLE), ("printing.py", "printing.md", TABLE),
+    ("geocoding.py", "geocoding.md", "| table | rows | seconds | rows/s (wall) |"),
+    ("review_run.py", "review.md", "| footprints | zone polygons | pairs |"),
+])
+def test_bench_script_runs_small(script, written, header):
+    before = (ROOT / "bench" / written).read_bytes()
     done = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--small"], cwd=ROOT, capture_output=True,
                           text=True, encoding="utf-8", timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "| task | seconds | kernel | ratio |" in done.stdout and "load average" in done.stdout
-    assert (ROOT / "bench" / script.replace(".py", ".md")).read_bytes() == before  # --small writes nothing
+    assert header in done.stdout and "load average" in done.stdout
+    assert (ROOT / "bench" / written).read_bytes() == before  # --small writes nothing
 
 
 def test_buffer_memory_bench_runs_small():
