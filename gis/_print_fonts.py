@@ -108,8 +108,13 @@ _FOLDER: list[Path] = []
 
 
 def _folder() -> Path:
+    """The process's folder of page fonts, removed when the process ends (no temporary files left behind)."""
     if not _FOLDER:
+        import atexit
+        import shutil
+
         _FOLDER.append(Path(tempfile.mkdtemp(prefix="lz-print-fonts-")))
+        atexit.register(shutil.rmtree, _FOLDER[0], ignore_errors=True)
     return _FOLDER[0]
 
 

@@ -6,6 +6,8 @@ import json
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -143,3 +145,14 @@ def test_an_empty_map_is_not_printed(tmp_path):
     with pytest.raises(InputError, match="no layer"):
         webmap.save_map(empty, tmp_path / "空.pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_page_fonts_leave_no_temporary_folder(tmp_path):
+    # the CJK page fonts are written once per process into a temporary folder that goes when the process ends
+    code = ("import sys, gis; from gis import _print_fonts\n"
+            "gis.save_map(gis.make_map(['counties_web'], title='字体'), sys.argv[1])\n"
+            "print(_print_fonts._FOLDER[0] if _print_fonts._FOLDER else '')\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.pdf")], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert (tmp_path / "f.pdf").stat().st_size > 0
+    assert out and not Path(out).exists()
