@@ -18,6 +18,9 @@ never cells of text, so they are never touched.
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
+
+from ._errors import InputError
 
 #: First characters (after leading white space, NFKC) that make a spreadsheet run a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -81,3 +84,17 @@ def neutralise_formula(text: str) -> str:
     ("'  =cmd|' /C calc'!A0", "'＋86 772")
     """
     return "'" + text if formula_like(text) else text
+
+
+#: at most this many problems are listed in one message (the rest are counted)
+MAX_PROBLEMS = 10
+
+
+def raise_problems(path: Path, problems: list[str], fix: str) -> None:
+    """Raise one :class:`~gis._errors.InputError` listing the problems of the cells of an export (none: nothing).
+
+    >>> raise_problems(Path("a.xlsx"), [], "Fix it.")
+    """
+    if problems:
+        more = f" (and {len(problems) - MAX_PROBLEMS} more)" if len(problems) > MAX_PROBLEMS else ""
+        raise InputError(f"export {path.name}: {'; '.join(problems[:MAX_PROBLEMS])}{more}. {fix}")

@@ -21,7 +21,7 @@ RANK = {
     "geocode": 3, "_geocode_match": 3, "_geocode_typo": 3, "_geocode_table": 3, "_geocode_report": 3, "layer_pipeline": 3,
     "network": 4, "routing": 5, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "drive": 6,
     "siting": 6,
-    "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_qml": 7, "_workbook": 7, "manifest": 7, "printmap": 7, "webmap": 8,
+    "_assets": 7, "_html": 7, "_mapstyle": 7, "export": 7, "_qml": 7, "_shapefile_text": 7, "_xlsx": 7, "_workbook": 7, "manifest": 7, "printmap": 7, "webmap": 8,
     "maps_default": 9, "review_maps": 9,
     "cli": 10, "__main__": 10,
 }
