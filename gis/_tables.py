@@ -134,6 +134,8 @@ def _infer_column(values: pd.Series) -> pd.Series:
         return pd.Series(np.nan, index=values.index, dtype=float)
     if _all_match(present, _NUMBER_LINE, lambda v: bool(_NUMBER.match(v)) and not _LEADING_ZERO.match(v)):
         if _all_match(present, _INTEGER_LINE, lambda v: bool(_INTEGER.match(v))) and len(present) == len(values):
+            if int(present.str.len().max()) <= 18:  # fits int64 whatever the digits
+                return pd.Series(pd.to_numeric(present).to_numpy(dtype="int64"), index=values.index)
             try:
                 return out.map(int).astype("int64")
             except OverflowError:
@@ -262,6 +264,104 @@ def _separator(text: str, suffix: str) -> str:
 
 
 def _parse_csv(text: str, *, sep: str, path: Path, as_text: bool = False) -> pd.DataFrame:
+    """A CSV text as a table: the cells split by pandas' C parser, typed as :func:`_infer_column` says.
+
+    Which cells were quoted (text stays text; ``""`` is empty text, a bare empty cell is missing) is
+    read from a copy of the text with each quoted cell replaced by a marker (:func:`_marked`), which
+    also gives the records (a line break inside quotes is not one) for the row numbers and the check
+    of each record's cell count.  A text whose quotes do not pair up is parsed cell by cell
+    (:func:`_parse_csv_cells`), which names the line of the stray quote.
+    """
+    marked = _marked(text, sep)
+    if marked is None:
+        return _parse_csv_cells(text, sep=sep, path=path, as_text=as_text)
+    lines = _LINE_BREAK.split(marked)
+    if lines and lines[-1] == "":  # the text ends with a line break
+        lines.pop()
+    if "" in lines:
+        numbers = [i + 1 for i, line in enumerate(lines) if line != ""]
+        lines = [line for line in lines if line != ""]
+    else:
+        numbers = None
+    if not lines:
+        raise InputError(f"{path}: is empty; it needs a header row.")
+    width = lines[0].count(sep) + 1
+    counts = np.fromiter(map(str.count, lines, itertools.repeat(sep)), dtype=np.int64, count=len(lines))
+    ragged = np.flatnonzero(counts != width - 1)
+    if len(ragged):
+        bad = [numbers[i] if numbers else i + 1 for i in ragged]
+        raise InputError(
+            f"{path}: {describe_rows(bad)} {'does' if len(bad) == 1 else 'do'} not have the {width} cells of the "
+            "header; check for unquoted separators."
+        )
+    cells = _read_cells(text, sep=sep, width=width)
+    header = [str(h) for h in cells.pop("header")]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"{path}: repeats the column name(s) {', '.join(dupes)}; rename them.")
+    quoted_cells = _read_cells(marked, sep=sep, width=width) if "\x01" in marked or (as_text and "\x02" in marked) \
+        else None
+    columns = {}
+    n = len(lines) - 1
+    for j, name in enumerate(header):
+        values = cells[j]
+        marks = None if quoted_cells is None else quoted_cells[j]
+        quoted = marks is not None and bool((marks == "\x01").any())
+        if as_text:
+            keep = values != ""
+            if marks is not None:
+                keep |= marks == "\x02"
+            columns[name] = pd.Series(values, dtype=object).where(pd.Series(keep, dtype=bool), None)
+        elif quoted:  # written as text: stays text ("" is empty text, a bare empty cell is missing)
+            missing = pd.Series((values == "") & (marks != "\x02"), dtype=bool)
+            series = pd.Series(values, dtype=object)
+            present = series[~missing]
+            if len(present) and _all_match(present, _ISO_DATETIME_LINE, lambda v: bool(_ISO_DATETIME.match(v))):
+                columns[name] = pd.to_datetime(series.where(~missing, None), format="ISO8601")
+            else:
+                columns[name] = series.where(~missing, None)
+        else:
+            columns[name] = _infer_column(pd.Series(values, dtype=object))
+    table = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    table.attrs["row_numbers"] = None if numbers is None else _compact_row_numbers(numbers[1:])
+    return table
+
+
+#: A quoted cell, and an empty quoted cell between separators (``""`` there is a cell, not an escaped quote).
+_QUOTED_CELL = re.compile(r'"(?:[^"]|"")*"')
+
+
+def _marked(text: str, sep: str) -> str | None:
+    """``text`` with each empty quoted cell replaced by ``\\x02`` and each other quoted cell by ``\\x01``;
+    ``None`` when a quote is left over (a stray quote: the cell-by-cell parse names its line)."""
+    if '"' not in text:
+        return text
+    if "\x01" in text or "\x02" in text:  # the markers themselves: parse cell by cell
+        return None
+    s = re.escape(sep)
+    empty = re.compile(rf'(?<![^{s}\r\n])""(?![^{s}\r\n])')
+    marked = _QUOTED_CELL.sub("\x01", empty.sub("\x02", text))
+    if '"' in marked or re.search(rf"[^{s}\r\n]\x01|\x01[^{s}\r\n]", marked):
+        return None  # a quote inside a bare cell, or text glued to a quoted cell
+    return marked
+
+
+def _read_cells(text: str, *, sep: str, width: int) -> dict[Any, np.ndarray]:
+    """The cells of a well-formed CSV text (every record ``width`` cells), by pandas' C parser: column
+    position -> the data rows' texts as an object array, and ``"header"`` -> the first record."""
+    import io
+
+    frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
+                        na_filter=False, skip_blank_lines=True, engine="c", quotechar='"', doublequote=True,
+                        names=list(range(width)), index_col=False)
+    out: dict[Any, np.ndarray] = {"header": frame.iloc[0].to_numpy(dtype=object) if len(frame) else np.array([])}
+    for j in range(width):
+        out[j] = frame[j].to_numpy(dtype=object)[1:]
+    return out
+
+
+def _parse_csv_cells(text: str, *, sep: str, path: Path, as_text: bool = False) -> pd.DataFrame:
+    """The cell-by-cell parse (:func:`_csv_cells`): for texts whose quotes :func:`_marked` cannot pair up."""
     rows, numbers = _csv_cells(text, sep, path)
     if not rows:
         raise InputError(f"{path}: is empty; it needs a header row.")
