@@ -134,7 +134,7 @@ def _infer_column(values: pd.Series) -> pd.Series:
         return pd.Series(np.nan, index=values.index, dtype=float)
     if _all_match(present, _NUMBER_LINE, lambda v: bool(_NUMBER.match(v)) and not _LEADING_ZERO.match(v)):
         if _all_match(present, _INTEGER_LINE, lambda v: bool(_INTEGER.match(v))) and len(present) == len(values):
-            if int(present.str.len().max()) <= 18:  # fits int64 whatever the digits
+            if int(present.str.len().max()) <= 18 and present.str.isascii().all():  # fits int64 whatever the digits
                 return pd.Series(pd.to_numeric(present).to_numpy(dtype="int64"), index=values.index)
             try:
                 return out.map(int).astype("int64")

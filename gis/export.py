@@ -854,7 +854,9 @@ def _csv_column(series: pd.Series, *, neutralise: bool) -> list[str]:
         cells = numbers.astype(str)
         cells[np.isnan(numbers)] = ""
         return cells.tolist()
-    if dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+    if isinstance(dtype, pd.StringDtype) or (
+            dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
+        values = series.to_numpy(dtype=object)
         missing = pd.isna(values)
         texts = [("" if m else v) for v, m in zip(values.tolist(), missing.tolist())]
         marks = formula_mask(texts) if neutralise else [False] * len(texts)
