@@ -18,6 +18,7 @@ Turning a table's coordinate columns into geometry, and reading vector files, is
 from __future__ import annotations
 
 import codecs
+import importlib.util
 import itertools
 import os
 import re
@@ -127,25 +128,68 @@ def decode_text(path: str | os.PathLike, encoding: str | None = None) -> tuple[s
 
 
 def _infer_column(values: pd.Series) -> pd.Series:
-    """Text column → numbers/bools/datetimes only when that loses nothing (no leading zeros)."""
-    present = values[values != ""]
-    out = values.where(values != "", None).astype(object)
-    if present.empty:
+    """Text column → numbers/bools/datetimes only when that loses nothing (no leading zeros).
+
+    The tests run vectorised on the ASCII values (pandas string methods: pyarrow's regular expressions)
+    and cell by cell on the others (``\\d`` of Python also matches full-width digits, ``１２``).
+    """
+    blank = (values == "").to_numpy(dtype=bool)
+    if blank.all():
         return pd.Series(np.nan, index=values.index, dtype=float)
-    if _all_match(present, _NUMBER_LINE, lambda v: bool(_NUMBER.match(v)) and not _LEADING_ZERO.match(v)):
-        if _all_match(present, _INTEGER_LINE, lambda v: bool(_INTEGER.match(v))) and len(present) == len(values):
-            if int(present.str.len().max()) <= 18 and present.str.isascii().all():  # fits int64 whatever the digits
-                return pd.Series(pd.to_numeric(present).to_numpy(dtype="int64"), index=values.index)
+    first = values.iloc[int(np.argmin(blank))]  # every value must pass a test: the first decides most columns
+    number = bool(_NUMBER.match(first)) and not _LEADING_ZERO.match(first)
+    if not number and first not in ("True", "False") and not _ISO_DATETIME.match(first):
+        return pd.Series(np.where(blank, None, values.to_numpy(dtype=object)), index=values.index, dtype=object)
+    text = values if isinstance(values.dtype, pd.StringDtype) else values.astype(_STR)
+    present = text[~blank]
+    full = not blank.any()
+    ascii_ = (present.str.isascii() & ~present.str.contains("\n", regex=False)).to_numpy(dtype=bool)
+    simple = bool(ascii_.all())
+
+    def out() -> pd.Series:
+        return pd.Series(np.where(blank, None, text.to_numpy(dtype=object)), index=values.index, dtype=object)
+
+    if number and _every(present, ascii_, _NUMBER_FULL, lambda v: bool(_NUMBER.match(v)) and not _LEADING_ZERO.match(v),
+              unless=_LEADING_ZERO_START):
+        if full and _every(present, ascii_, _INTEGER_FULL, lambda v: bool(_INTEGER.match(v))):
+            if simple and int(present.str.len().max()) <= 18:  # fits int64 whatever the digits
+                return pd.Series(present.astype("int64").to_numpy(), index=values.index)
             try:
-                return out.map(int).astype("int64")
+                return out().map(int).astype("int64")
             except OverflowError:
-                return out
-        return pd.to_numeric(out, errors="coerce").astype(float)
-    if present.isin(["True", "False"]).all() and len(present) == len(values):
-        return out.map({"True": True, "False": False}).astype(bool)
-    if _all_match(present, _ISO_DATETIME_LINE, lambda v: bool(_ISO_DATETIME.match(v))):
-        return pd.to_datetime(out, format="ISO8601")
-    return out
+                return out()
+        if simple:
+            numbers = np.full(len(values), np.nan)
+            numbers[~blank] = present.astype("float64").to_numpy()
+            return pd.Series(numbers, index=values.index)
+        return pd.to_numeric(out(), errors="coerce").astype(float)
+    if full and bool(present.isin(["True", "False"]).all()):
+        return pd.Series((present == "True").to_numpy(dtype=bool), index=values.index)
+    if _every(present, ascii_, _ISO_DATETIME_FULL, lambda v: bool(_ISO_DATETIME.match(v))):
+        return pd.to_datetime(out(), format="ISO8601")
+    return out()
+
+
+_STR = pd.StringDtype("pyarrow") if importlib.util.find_spec("pyarrow") else pd.StringDtype("python")
+#: The patterns of the cell tests, for whole ASCII values (no look-ahead: pyarrow's RE2 has none).
+_NUMBER_FULL = r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf)"
+_LEADING_ZERO_START = r"[+-]?0[0-9]"
+_INTEGER_FULL = r"[+-]?[0-9]+"
+_ISO_DATETIME_FULL = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+
+
+def _every(present: pd.Series, ascii_: np.ndarray, pattern: str, cell: Callable[[str], bool], *,
+           unless: str | None = None) -> bool:
+    """Whether every value passes: ``cell`` on the non-ASCII ones (stops at the first failure), then
+    ``pattern`` matching the whole of each ASCII value (and ``unless`` matching none of their starts)."""
+    if not ascii_.all() and not all(cell(v) for v in present[~ascii_].tolist()):
+        return False
+    subset = present if ascii_.all() else present[ascii_]
+    if subset.empty:
+        return True
+    if not bool(subset.str.fullmatch(pattern).all()):
+        return False
+    return unless is None or not bool(subset.str.match(unless).any())
 
 
 #: The patterns above, one value per line of a joined column (``$`` before each line break).
@@ -351,7 +395,7 @@ def _read_cells(text: str, *, sep: str, width: int) -> dict[Any, np.ndarray]:
     position -> the data rows' texts as an object array, and ``"header"`` -> the first record."""
     import io
 
-    frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
+    frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=object, keep_default_na=False,
                         na_filter=False, skip_blank_lines=True, engine="c", quotechar='"', doublequote=True,
                         names=list(range(width)), index_col=False)
     out: dict[Any, np.ndarray] = {"header": frame.iloc[0].to_numpy(dtype=object) if len(frame) else np.array([])}
