@@ -141,19 +141,19 @@ class _Furniture:
             rows.append(("group", None, _text(self.texts.get("label_key", "编号 — 名称"))))
             rows += [("key", number, name) for number, name in key]
         rows.insert(0, ("title", None, _text(self.texts["legend_title"])))
-        # lay rows out in as many columns as needed
+        # lay rows out in as many columns as needed; a group (its heading and rows) stays in one column
         fs = self.pt(7.0)
         while True:  # shrink the text while the columns needed would be too narrow
             line_mm = fs * 0.3528 * 1.55
             per_col = max(1, int((H - 4) / line_mm))
-            cols = max(1, math.ceil(len(rows) / per_col))
+            places = _legend_places(rows, per_col)
+            cols = max(col for col, _ in places) + 1
             if not (cols > 1 and W / cols < 42 * self.k and fs > 4.5):
                 break
             fs *= 0.9
         col_w = W / cols
         wrap = max(8, int((col_w - 12) / (fs * 0.3528)))
-        for k, (kind, st, text) in enumerate(rows):
-            col, r = divmod(k, per_col)
+        for (kind, st, text), (col, r) in zip(rows, places):
             x, y = col * col_w + 2.5, H - 3 - (r + 0.5) * line_mm
             label = text if len(text) <= wrap else text[: wrap - 1] + "…"
             if kind == "title":
@@ -225,6 +225,34 @@ class _Furniture:
                           ha="left", va="top", fontsize=self.credit_fs, linespacing=1.3, color="#333333")
         self.fig.text(0.5, 4.0 / self.h_mm, "\n".join(self.caveat_lines), ha="center", va="bottom",
                       fontsize=self.pt(6.0), color="#8a1c1c", linespacing=1.35)
+
+
+def _legend_places(rows: list[tuple[str, Any, str]], per_col: int) -> list[tuple[int, int]]:
+    """(column, row) of each legend row: a group (a ``group`` row and the rows up to the next) starts a new
+    column when it does not fit in what is left of the current one; only a group taller than a column splits.
+
+    >>> rows = [("title", None, "图例"), ("group", None, "甲"), ("line", None, "a"), ("group", None, "乙"),
+    ...         ("point", None, "b"), ("point", None, "c")]
+    >>> _legend_places(rows, 4)
+    [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+    """
+    blocks: list[list[int]] = []
+    for k, (kind, _st, _text) in enumerate(rows):
+        if kind in ("title", "group") or not blocks:
+            blocks.append([k])
+        else:
+            blocks[-1].append(k)
+    places: list[tuple[int, int]] = [(0, 0)] * len(rows)
+    col, r = 0, 0
+    for block in blocks:
+        if r and r + len(block) > per_col:
+            col, r = col + 1, 0
+        for k in block:
+            if r >= per_col:  # a group taller than a whole column
+                col, r = col + 1, 0
+            places[k] = (col, r)
+            r += 1
+    return places
 
 
 def _wrap(text: str, width_em: float) -> list[str]:

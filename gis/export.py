@@ -237,6 +237,7 @@ def export(
     if headers not in ("zh", "machine"):
         raise InputError(f"export: headers must be 'zh' (Chinese titles) or 'machine' (column names), got {headers!r}.")
     _check_free(path, fmt, overwrite=overwrite)
+    check_layer_name(path, layer=layer, format=fmt)
     name = layer or path.stem
     frame = _with_index_columns(data)
     if is_geo and fmt in ("gpkg", "shp") and target_crs is not None:
@@ -461,6 +462,33 @@ def _check_no_nul(frame: pd.DataFrame, path: Path) -> None:
         problems[0] = "text holds a NUL character (\\x00), which the file would cut off: " + problems[0]
     _raise_problems(path, problems, "Remove the NUL characters first, e.g. "
                     "gdf[col] = gdf[col].str.replace('\\x00', '', regex=False).")
+
+
+#: Name prefixes a GeoPackage keeps for its own tables (GDAL refuses a layer named so).
+GPKG_RESERVED_PREFIXES = ("gpkg", "rtree_", "sqlite_")
+
+
+def check_layer_name(path: str | os.PathLike, *, layer: str | None = None, format: str | None = None) -> None:
+    """Refuse, before any work, a GeoPackage layer name the format keeps for itself (``gpkg*``, ``rtree_*``, ``sqlite_*``).
+
+    The layer is ``layer`` or, without one, the file's stem.
+
+    Examples
+    --------
+    >>> check_layer_name("out/a.gpkg", layer="乡镇")
+    >>> check_layer_name("out/a.gpkg", layer="gpkg_contents")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis._errors.InputError: export a.gpkg: the layer name 'gpkg_contents' is reserved by GeoPackage...
+    """
+    fmt, target = _resolve_format(path, format)
+    if fmt != "gpkg":
+        return
+    name = layer or target.stem
+    if name.casefold().startswith(GPKG_RESERVED_PREFIXES):
+        how = "pass another layer= (the layer name)" if layer else "choose another file name (the layer is named after it)"
+        raise InputError(f"export {target.name}: the layer name {name!r} is reserved by GeoPackage (names "
+                         f"starting with gpkg, rtree_ or sqlite_ are its own tables); {how}.")
 
 
 def _write_vector(frame: gpd.GeoDataFrame, tmp: Path, *, driver: str, engine: str, layer: str | None = None,

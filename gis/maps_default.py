@@ -260,12 +260,15 @@ def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]
                 notes.append(f"{title}: roads / county_seats / townships not shipped yet")
                 continue
             iso = service_areas()
-            for k, minutes in enumerate(sorted(iso["minutes"].unique())):
+            # every time band drawn and shown: the longest first (lightest, under the others), the shortest on top
+            times = sorted(iso["minutes"].unique())
+            shades = ["#08519c", "#4292c6", "#9ecae1", "#c6dbef"]
+            for k, minutes in reversed(list(enumerate(times))):
                 band = iso[iso["minutes"] == minutes]
                 out.append((band, {**info, "title": f"{title}({minutes:g} 分钟)", "kind": "polygon", "z": "below",
-                                   "show": k == 0,
-                                   "style": {"color": ["#2171b5", "#6baed6", "#bdd7e7"][k % 3], "weight": 1,
-                                             "fill_opacity": 0.15}}))
+                                   "show": True,
+                                   "style": {"color": shades[k % len(shades)], "fill_color": shades[k % len(shades)],
+                                             "weight": 1.2 if k == 0 else 1, "fill_opacity": 0.2 if k == 0 else 0.12}}))
         else:
             notes.append(f"{title}: unknown analysis kind {kind!r}")
     return out

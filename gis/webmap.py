@@ -333,7 +333,8 @@ def make_map(
     layers : sequence of str, GeoDataFrame or (GeoDataFrame, dict)
         Overlays in drawing order: shipped layer names (:func:`gis.load_layer`), GeoDataFrames
         (analysis results, your own data) or pairs of either and its presentation
-        (``title``, ``group``, ``style``, ``kind``, ``show``, ``legend``, ``source``, ``licence``,
+        (``title``, ``group``, ``style``, ``kind``, ``show``, ``legend``, ``source``, ``licence``, ``fit``
+        (the map opens on the layers given ``fit=True``, else on the administrative basemap),
         ``attribution``, and ``classes`` / ``marks`` / ``shape`` / ``z`` as in ``layer_styles`` of
         ``layers/map_styles.yaml``).  A GeoDataFrame's ``attrs["layer"]`` supplies the same keys;
         a layer whose ``name`` (or ``layer_style``) has an entry in ``layer_styles`` gets its
@@ -404,6 +405,8 @@ def make_map(
         info = {**preset, **info, "style": {**dict(info.get("style") or {}), **dict(preset.get("style") or {})}}
         overlays.append((gdf, info, not info.get("group") or bool(info.get("user"))))
     # keep each group's layers together in the layer control and legend (first appearance decides the order)
+    if any(info.get("fit") for _, info, _ in overlays):  # the map opens on these layers, not the whole city
+        entries = [(gdf, {**info, "fit": False}, a) for gdf, info, a in entries]
     group_order = list(dict.fromkeys(str(info.get("group")) for _, info, _ in overlays))
     overlays.sort(key=lambda e: group_order.index(str(e[1].get("group"))))
     entries.extend(overlays)
@@ -421,6 +424,7 @@ def make_map(
         info.update(user_file=True, label=label, labels=bool(labels))
         entries.append((gdf, info, True))
 
+    fit_given = any(info.get("fit") for _, info, _ in overlays)
     specs: list[dict[str, Any]] = []
     by_content: dict[str, list[str]] = {}
     for i, (gdf, info, all_fields) in enumerate(entries):
@@ -433,7 +437,7 @@ def make_map(
         if spec is None:
             continue
         # open on the administrative basemap, not on whatever reaches farthest (corridors run to Guangzhou)
-        spec["fit"] = bool(info.get("fit")) if base_items else True
+        spec["fit"] = bool(info.get("fit")) if base_items or fit_given else True
         specs.append(spec)
         plans = info.get("plans") or _plan_titles_of(gdf, styles["_plan_titles"])
         parts = [info.get(k) for k in ("attribution", "source") if info.get(k)]
@@ -488,9 +492,10 @@ def make_map(
                     "counties": counties},
         "honest": {"hollow": _esc(honest.get("legend_hollow", "")), "solid": _esc(honest.get("legend_solid", ""))},
         "attribution_prefix": _esc(f"Leaflet {_assets.LEAFLET_VERSION}"),
-        **{k: _esc(texts[k]) for k in ("legend_title", "credits_title", "search_placeholder", "search_none",
+        **{k: _esc(texts[k]) for k in ("legend_title", "legend_toggle", "credits_title", "search_placeholder", "search_none",
                                         "fullscreen_text", "fullscreen_label", "gcj02_notice", "north",
-                                        "status_filter", "county_filter", "county_all", "place_count", "place_same", "place_one", "place_near",
+                                        "status_filter", "county_filter", "county_all", "place_count", "place_same", "place_same_here",
+                                        "place_count_here", "place_near",
                                         "place_range", "back_to_list")},
     }
     if any(s.get("labelled") for s in specs):

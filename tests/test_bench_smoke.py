@@ -21,3 +21,15 @@ def test_bench_script_runs_small(script, header):
     assert done.returncode == 0, done.stderr[-2000:]
     assert header in done.stdout and "load average" in done.stdout
     assert (record.read_bytes() if record.exists() else None) == before  # --small writes nothing
+
+
+def test_buffer_memory_bench_runs_small():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "buffer_memory.py"), "--small"], cwd=ROOT,
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| 2,000 |")]
+    assert [row.split("|")[3].strip() for row in rows] == ["none", "ring"], done.stdout
+    assert "peak RSS above input (MB)" in done.stdout and "load average" in done.stdout
+    for row in rows:
+        peak, result, ratio = (float(row.split("|")[i]) for i in (5, 6, 7))
+        assert peak > 0 and result > 0 and ratio == pytest.approx(peak / result, rel=0.05, abs=0.01)

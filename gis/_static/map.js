@@ -95,10 +95,11 @@
     var box = map.getContainer();
     cfg.filters.status.forEach(function (s, k) { state.status[k] = true; });
 
-    // Drawing order: areas < lines < points < symbols < labels, whatever order the layers come in.
+    // Drawing order, one pane per kind: areas < lines < points < symbols < labels, whatever order the layers
+    // come in (bands marked z: below lie under the other areas; z: above areas over them, still under lines).
     // Context geography (one canvas, no clicks) lies over the areas and under the plan's lines and points.
-    [["lz-below", 390], ["lz-context", 405], ["lz-lines", 420], ["lz-points", 440], ["lz-halo", 445],
-      ["lz-labels", 640]].forEach(function (p) {
+    [["lz-below", 390], ["lz-areas", 400], ["lz-above", 402], ["lz-context", 405], ["lz-lines", 420],
+      ["lz-points", 440], ["lz-halo", 445], ["lz-labels", 640]].forEach(function (p) {
       var pane = map.createPane(p[0]);
       pane.style.zIndex = p[1];
       if (p[0] === "lz-labels" || p[0] === "lz-halo" || p[0] === "lz-context") { pane.style.pointerEvents = "none"; }
@@ -125,7 +126,7 @@
     function paneOf(rec) {
       if (rec.pane) { return rec.pane; }
       if (rec.context) { return "lz-context"; }
-      return rec.kind === "line" ? "lz-lines" : rec.kind === "point" ? "lz-points" : "overlayPane";
+      return rec.kind === "line" ? "lz-lines" : rec.kind === "point" ? "lz-points" : "lz-areas";
     }
     function styleOf(rec, feature) {
       var st = featureStyle(rec, feature), dashed = st.dash || (feature && feature.properties._schematic ? "8 6" : null);
@@ -139,8 +140,9 @@
       return L.divIcon({ className: "lz-shape", html: html, iconSize: [d, d], iconAnchor: [d / 2 - dx, d / 2 - dy],
         tooltipAnchor: [d / 2, 0], popupAnchor: [0, -d / 2] });
     }
-    // Greedy screen-space placement: each symbol keeps its point if free, else takes the first free slot on
-    // rings around it, so no symbol hides another at any zoom.
+    // Greedy screen-space placement: each symbol keeps its point if free, else takes the first free slot on a
+    // ring one symbol size around it; where none is free it stays on its point.  A symbol is never drawn
+    // farther from its feature than its own size (a point moved kilometres would claim a place it is not).
     function declutter() {
       var placed = [];
       records.forEach(function (rec) {
@@ -149,8 +151,8 @@
           var s = m.lzShape, p, best = null;
           if (!s || !rec.geo.hasLayer(m)) { return; }
           p = map.latLngToLayerPoint(m.getLatLng());
-          for (var ring = 0; ring < 8 && !best; ring++) {
-            var n = ring === 0 ? 1 : 6 * ring;
+          for (var ring = 0; ring < 2 && !best; ring++) {
+            var n = ring === 0 ? 1 : 12;
             for (var j = 0; j < n && !best; j++) {
               var a = 2 * Math.PI * j / n, dx = Math.round(ring * s.d * Math.cos(a)), dy = Math.round(ring * s.d * Math.sin(a));
               var free = placed.every(function (q) {
@@ -195,15 +197,14 @@
       var hollow = !near && feats.every(function (f) { return f.properties._g; });
       var first = feats[0].properties, n = feats.length;
       var radius = Math.max.apply(null, feats.map(function (f) { return f.properties._p || 0; }));
-      var label;
+      // titled by the place the members share (a township, county or the city), never by one member's name
+      var label, place = first._pl || "";
       if (near) {
         label = fill(cfg.place_near, { n: n, what: rec.title });
-      } else if (hollow && n === 1) {
-        label = fill(cfg.place_one, { name: first.name || "", level: first._lv });
-      } else if (hollow && first._pl) {
-        label = fill(cfg.place_count, { place: first._pl, n: n, what: rec.title, level: first._lv });
+      } else if (hollow) {
+        label = fill(place ? cfg.place_count : cfg.place_count_here, { place: place, n: n, what: rec.title, level: first._lv });
       } else {
-        label = fill(cfg.place_same, { place: first._pl || first.name || "", n: n, what: rec.title });
+        label = fill(place ? cfg.place_same : cfg.place_same_here, { place: place, n: n, what: rec.title });
       }
       var st = featureStyle(rec, feats[0]), d = n > 1 ? Math.min(16 + 3 * Math.ceil(Math.log(n) / Math.LN2), 30) : 14;
       var html = countSvg(st, n, hollow, rec.shape, d);
@@ -217,7 +218,7 @@
       function listHtml() {
         var items = feats.map(function (f, i) {
           var p = f.properties;
-          return '<li><a href="#" data-lz-i="' + i + '">' + (p.name || "?") + "</a>" +
+          return '<li><span class="lz-n">' + (i + 1) + '.</span><a href="#" data-lz-i="' + i + '">' + (p.name || "?") + "</a>" +
             (p.status ? "<small>" + p.status + "</small>" : "") + "</li>";
         }).join("");
         return '<div class="lz-popup"><div class="lz-ptitle">' + label + "</div>" + range +
@@ -254,25 +255,53 @@
 
     // Point symbols that fall on (almost) one pixel at this zoom are shown as one counted symbol listing them;
     // zooming in separates them again.  Recomputed after every zoom.
+    // Symbols (stars, diamonds …) that cannot be moved apart within their own size are merged the same way,
+    // from two on.  A merged symbol stands at its members' true centroid.
     var NEAR_PX = 5, NEAR_MIN = 3;
+    function centroid(feats) {
+      var lat = 0, lng = 0;
+      feats.forEach(function (f) { var ll = toLatLng(f.geometry.coordinates); lat += ll.lat; lng += ll.lng; });
+      return L.latLng(lat / feats.length, lng / feats.length);
+    }
     function screenMerge() {
       records.forEach(function (rec) {
         (rec.clusters || []).forEach(function (c) { rec.geo.removeLayer(c); c.lzHidden.forEach(function (l) { rec.geo.addLayer(l); }); });
         rec.clusters = [];
-        if (rec.kind !== "point" || rec.shape || !map.hasLayer(rec.group)) { return; }
+        if (rec.kind !== "point" || !map.hasLayer(rec.group)) { return; }
         var groups = [];
         rec.features.forEach(function (layer) {
-          if (layer.lzMembers || !layer.getLatLng) { return; }
+          if (!layer.getLatLng || (layer.lzMembers && !rec.shape)) { return; }
           var p = map.latLngToLayerPoint(layer.getLatLng()), g = null;
-          for (var k = 0; k < groups.length && !g; k++) {
+          for (var k = 0; k < groups.length && !g && !rec.shape; k++) {
             if (Math.abs(groups[k].p.x - p.x) <= NEAR_PX && Math.abs(groups[k].p.y - p.y) <= NEAR_PX) { g = groups[k]; }
           }
-          if (!g) { g = { p: p, layers: [] }; groups.push(g); }
+          if (!g) { g = { p: p, d: rec.shape ? layer.lzShape.d : 0, n: layer.lzMembers ? layer.lzMembers.length : 1,
+            layers: [] }; groups.push(g); }
           g.layers.push(layer);
         });
+        // symbols: merge any two that would overlap (the merged one, at the centroid, is larger) until none does
+        for (var merging = !!rec.shape; merging;) {
+          merging = false;
+          for (var a = 0; a < groups.length && !merging; a++) {
+            for (var b = a + 1; b < groups.length && !merging; b++) {
+              var A = groups[a], B = groups[b], gap = (A.d + B.d) / 2 - 1;
+              if (Math.abs(A.p.x - B.p.x) < gap && Math.abs(A.p.y - B.p.y) < gap) {
+                var n = A.n + B.n;
+                A.p = L.point((A.p.x * A.n + B.p.x * B.n) / n, (A.p.y * A.n + B.p.y * B.n) / n);
+                A.n = n;
+                A.d = Math.min(16 + 3 * Math.ceil(Math.log(n) / Math.LN2), 30);
+                A.layers = A.layers.concat(B.layers);
+                groups.splice(b, 1);
+                merging = true;
+              }
+            }
+          }
+        }
         groups.forEach(function (g) {
-          if (g.layers.length < NEAR_MIN) { return; }
-          var c = aggregate(rec, g.layers.map(function (l) { return l.feature; }), g.layers[0].getLatLng(), null, true);
+          if (g.layers.length < (rec.shape ? 2 : NEAR_MIN)) { return; }
+          var feats = [];
+          g.layers.forEach(function (l) { feats = feats.concat(l.lzMembers || [l.feature]); });
+          var c = aggregate(rec, feats, centroid(feats), null, true);
           c.lzHidden = g.layers;
           c.lzNear = true;
           g.layers.forEach(function (l) { rec.geo.removeLayer(l); });
@@ -385,6 +414,7 @@
         shape: spec.shape, pane: null, interactive: spec.interactive !== false, honest: !!spec.honest,
         context: !!spec.context };
       if (spec.pane === "below") { rec.pane = "lz-below"; }
+      if (spec.pane === "above" && spec.kind === "polygon") { rec.pane = "lz-above"; }
       rec.group = L.featureGroup();
       rec.group.lzHead = spec.group !== lastGroup ? spec.group : null;
       lastGroup = spec.group;
@@ -407,7 +437,7 @@
         return label;
       }
     });
-    var control = new Grouped(bases, overlays, { collapsed: cfg.layers.length > 8, position: "topright" });
+    var control = new Grouped(bases, overlays, { collapsed: box.clientWidth < 600, position: "topright" });
     control.addTo(map);
 
     // North arrow (the map is north-up), above the scale bar.
@@ -522,13 +552,17 @@
     map.on("zoomend moveend", placeLabels);
 
     // Legend: only what is drawn (rebuilt when layers are switched on or off).
+    // Each group (its heading and its rows) is one block that never splits across the legend's columns.
     function legendHtml() {
-      var html = "<h4>" + cfg.legend_title + "</h4>", grp = null, anyHollow = false;
+      var html = "", grp = null, anyHollow = false;
       cfg.layers.forEach(function (spec, k) {
         var rec = records[k];
         if (spec.legend === false || !map.hasLayer(rec.group) || !rec.features.length) { return; }
         if (rec.aggregates && rec.aggregates.length) { anyHollow = true; }
-        if (spec.group !== grp) { grp = spec.group; html += '<div class="lz-grp">' + grp + "</div>"; }
+        if (spec.group !== grp) {
+          html += (grp === null ? "" : "</div>") + '<div class="lz-gbox"><div class="lz-grp">' + spec.group + "</div>";
+          grp = spec.group;
+        }
         function row(st, label, dashed, cls) {
           html += '<div class="lz-row' + (cls ? " lz-cls" : "") + '">' + swatch(st, rec.kind, dashed, rec.shape) +
             "<span>" + label + "</span></div>";
@@ -549,10 +583,12 @@
           row(merged(merged(rec.style, plain), m.style), m.label, !!(m.style.dash || (variants[0] && variants[0].schematic)), true);
         });
       });
+      if (grp !== null) { html += "</div>"; }
       if (anyHollow) {
-        html += '<div class="lz-grp"></div><div class="lz-row">' + countSvg({ color: "#555555" }, 5, true, null, 20) +
-          "<span>" + cfg.honest.hollow + '</span></div><div class="lz-row">' +
-          countSvg({ color: "#555555", fill_color: "#555555" }, 1, false, null, 14) + "<span>" + cfg.honest.solid + "</span></div>";
+        html += '<div class="lz-gbox"><div class="lz-grp"></div><div class="lz-row">' +
+          countSvg({ color: "#555555" }, 5, true, null, 20) + "<span>" + cfg.honest.hollow + '</span></div><div class="lz-row">' +
+          countSvg({ color: "#555555", fill_color: "#555555" }, 1, false, null, 14) + "<span>" + cfg.honest.solid +
+          "</span></div></div>";
       }
       return html;
     }
@@ -562,14 +598,28 @@
       L.DomEvent.disableClickPropagation(div);
       return div;
     }
-    var legendDiv = null;
-    function refreshLegend() { if (legendDiv) { legendDiv.innerHTML = legendHtml(); } }
+    // The legend folds away behind its heading (a toggle); folded at first on a narrow screen.
+    var NARROW_PX = 600, narrow = box.clientWidth < NARROW_PX;
+    var legendDiv = null, legendBody = null;
+    function refreshLegend() { if (legendBody) { legendBody.innerHTML = legendHtml(); } }
+    function foldLegend(folded) {
+      legendDiv.classList.toggle("lz-folded", folded);
+      legendDiv.querySelector(".lz-fold").setAttribute("aria-expanded", folded ? "false" : "true");
+    }
     var Legend = L.Control.extend({ options: { position: "bottomright" }, onAdd: function () {
       legendDiv = L.DomUtil.create("div", "lz-box lz-legend");
-      legendDiv.innerHTML = legendHtml();
+      legendDiv.innerHTML = '<h4><a href="#" role="button" class="lz-fold" title="' + cfg.legend_toggle + '">' +
+        cfg.legend_title + '<span class="lz-caret" aria-hidden="true"></span></a></h4><div class="lz-lbody"></div>';
+      legendBody = legendDiv.querySelector(".lz-lbody");
+      legendBody.innerHTML = legendHtml();
+      L.DomEvent.on(legendDiv.querySelector(".lz-fold"), "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        foldLegend(!legendDiv.classList.contains("lz-folded"));
+      });
       return quiet(legendDiv);
     } });
     new Legend().addTo(map);
+    foldLegend(narrow);
     map.on("overlayadd overlayremove", refreshLegend);
 
     // Data sources and licences.
@@ -596,7 +646,7 @@
       var index = item.i;
       if (!rec.geo.hasLayer(layer)) {  // drawn inside a symbol merging those that overlap at this zoom
         var c = (rec.clusters || []).find(function (k) { return k.lzHidden.indexOf(layer) >= 0; });
-        if (c) { index = c.lzHidden.indexOf(layer); layer = c; }
+        if (c) { index = c.lzMembers.indexOf(index != null ? layer.lzMembers[index] : layer.feature); layer = c; }
       }
       layer.openPopup();
       if (index != null && layer.lzDetail && layer.getPopup()) {
@@ -703,7 +753,7 @@
       var headEl = box.querySelector(".lz-head");
       if (headEl) { top = headEl.offsetHeight + 20; }
       if (size.x - left - right < 360) { left = right = 20; }  // a narrow window: use all of it
-      map.fitBounds(bounds, { paddingTopLeft: [left, top], paddingBottomRight: [right, 20], animate: false });
+      map.fitBounds(bounds, { paddingTopLeft: [left, top], paddingBottomRight: [right, 20], maxZoom: 15, animate: false });
     }
     screenMerge();
     declutter();

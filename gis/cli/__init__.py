@@ -30,6 +30,9 @@ row 1); the analyses (buffer, nearest, within, matrix) refuse a table row with
 a blank coordinate cell, naming it, while export and map keep it without
 geometry, with a warning.
 
+Help: each verb's help starts with a Chinese one-line summary and ends with Chinese examples
+(``示例：``); their wording is data, in ``gis/cli/help.yaml`` (:mod:`gis.cli._help`).
+
 Exit status: 0 success; 2 bad input or usage (missing file, unknown layer or
 column, unreadable encoding, existing output, a bad option value such as
 ``-k 0`` or ``--distance-m -5``, a disk that is full, read-only or not
@@ -44,6 +47,9 @@ from __future__ import annotations
 # (the attribute) is the entry-point function below; its module is ``sys.modules["gis.cli.main"]``,
 # which ``from gis.cli.main import ...`` reaches as usual.
 from . import drive, geocode, layers, maps, proximity, review  # noqa: F401 - registers the verbs
+from ._help import apply_help
 from .main import cli, main
+
+apply_help(cli)  # the Chinese summaries and examples of help.yaml
 
 __all__ = ["cli", "main"]

@@ -84,8 +84,9 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
         entry = layer_info(spec)
     except GisError as exc:
         raise InputError(f"{exc} Or give the path of a file.") from None
-    state.step(f"loading layer {spec} ({role})")
-    gdf = load_layer(spec)
+    name = entry["name"]  # the machine name of a layer given by its Chinese title
+    state.step(f"loading layer {name} ({entry['title']}; {role})" if name != spec else f"loading layer {spec} ({role})")
+    gdf = load_layer(name)
     run.add_input(spec, kind="layer", path=layers_dir() / entry["file"], crs=gdf.crs, features=len(gdf), role=role)
     return gdf
 

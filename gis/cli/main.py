@@ -8,6 +8,7 @@ kept for the run's record (see :mod:`gis.cli`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import sys
@@ -134,6 +135,9 @@ class _Group(click.Group):
 
                 if is_write_error(exc):
                     raise Failure(str(write_error(exc, exc.filename or "the output"))) from exc
+                if exc.errno == errno.ENAMETOOLONG:
+                    raise Failure(f"{exc.filename or 'a path'}: the name is too long for this file system; "
+                                  "give a shorter name.") from exc
                 if os.environ.get("LZGIS_DEBUG"):
                     raise
                 raise InternalFailure(f"{type(exc).__name__}: {exc}") from exc
@@ -172,6 +176,12 @@ _CLI_WORDS: list[tuple[str, str]] = [
     (r"export with encoding='utf-8'", "export with --encoding utf-8"),
     (r"^distances_m:", "--distances:"),
     (r" \(gis\.settings\.max_buffer_m\)", ""),
+    (r"(?:([Pp])ass )?another layer= \(the (?:sheet|layer) name\)",
+     lambda m: f"{m.group(1) or 'p'}ass another --layer-name"),
+    (r", or analyse them in a CRS made for their region \(gis\.settings\.analysis_crs\)", ""),
+    (r"^spacing_m=", "--spacing-m "),
+    (r"pass area_unit= \(mu, ha, km2 or m2; on the command line --area-unit\)", "pass --area-unit (mu, ha, km2 or m2)"),
+    (r"\(area_unit=; (--area-unit) on the command line\)", r"(\1)"),
 ]
 
 

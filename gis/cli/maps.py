@@ -109,12 +109,18 @@ def map_cmd(state: State, add: tuple[Path, ...], add_titles: tuple[str, ...], la
                            "overwrite": overwrite, "paper": paper.upper(), "orientation": orientation})
     _check_outputs([output], overwrite=overwrite)
     added: list[Any] = []
+    unplaced = 0
     for path in add:  # fail on a bad file before the slow map build
         if not path.is_file():
             raise InputError(f"--add {path}: file not found (relative to {Path.cwd()}).")
         gdf = _load(str(path), run=run, state=state, role="added layer", encoding=input_encoding,
                     need_positions=False)
-        added.append(_user_layer(gdf, path))
+        layer, n = _user_layer(gdf, path, strict=state.strict)
+        added.append(layer)
+        unplaced += n
+        if n:
+            state.warn(f"--add {path}: {n} 个要素未定位，未绘出 ({n} feature(s) without a position, not drawn; "
+                       "--strict refuses them).")
     layers: list[Any] = [_load(name, run=run, state=state, role="layer") for name in layer_names]
     n_added = len(add)
     structure = None
@@ -122,25 +128,35 @@ def map_cmd(state: State, add: tuple[Path, ...], add_titles: tuple[str, ...], la
         structure = _load(f"structure:{structure_name}", run=run, state=state, role="structure")
     state.step(f"building the map {output}")
     # each file is read once: make_map gets the frames read and checked above (as read_user_layer gives them)
+    note = f"{unplaced} 个要素未定位，未绘出" if unplaced else None  # said on the printed map too
     fmap = make_map(layers, title=title, structure=structure, add=added, label=label, labels=not no_labels,
-                    titles=list(add_titles) or None)
+                    titles=list(add_titles) or None, note=note)
     save_map(fmap, state.stage().path(output), paper=paper.upper(), orientation=orientation)
     run.add_output(output)
     _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + n_added}, lines=[])
 
 
-def _user_layer(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+def _user_layer(gdf: gpd.GeoDataFrame, path: Path, *, strict: bool = False) -> tuple[gpd.GeoDataFrame, int]:
     """A file read by the CLI as :func:`gis.webmap.read_user_layer` gives it: EPSG:4326, titled from its data
-    (a GeoJSON's name, a GeoPackage layer's description) or else by its file name."""
+    (a GeoJSON's name, a GeoPackage layer's description) or else by its file name; and how many of its rows
+    have no position.
+
+    The layer goes through :func:`gis.prepare.prepare_layer` like every analysis input (CRS against the
+    numbers, GCJ-02 suspected or declared and converted); rows without a position are not drawn (the
+    caller counts them in a warning and the map's note; ``strict``: refused, naming them).
+    """
+    import geopandas as gpd
+
+    from ..prepare import prepare_layer
     from ..webmap import _data_title
 
-    if gdf.crs is None:
-        from ..crs import detect_crs
-
-        gdf = gdf.set_crs(detect_crs(gdf, layer=str(path)))
-    gdf = gdf.to_crs("EPSG:4326")
-    gdf.attrs["layer"] = {"title": _data_title(path, None) or path.stem, "source": path.name}
-    return gdf
+    prepared = prepare_layer(gdf, name=str(path), keep_unplaced=not strict, strict=strict)
+    placed = gdf[prepared.placed] if prepared.n_unplaced else gdf
+    geometry = gpd.GeoSeries(prepared.layer.geoms(), index=prepared.layer.index, crs=prepared.frame.crs)
+    out = gpd.GeoDataFrame(placed.drop(columns=placed.geometry.name), geometry=geometry.to_crs("EPSG:4326").values,
+                           index=placed.index, crs="EPSG:4326")
+    out.attrs["layer"] = {"title": _data_title(path, None) or path.stem, "source": path.name}
+    return out, prepared.n_unplaced
 
 
 @cli.command("run")

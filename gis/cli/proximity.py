@@ -10,7 +10,7 @@ import click
 from .._errors import InputError
 from ._inputs import _labels, _load
 from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _table_suffix, _write
-from ._pairs import _pair_table, _positional
+from ._pairs import _pair_table, _positional, _targets_by_precision
 from .main import State, cli
 from .options import (
     _distance_option,
@@ -67,32 +67,9 @@ def _proximity_layers(origins: str, targets: str, *, run: Run, state: State, inp
 
     Warns when most targets (of those kept) are placed only by their county or city.
     """
-    import numpy as np
-    import pandas as pd
-
     o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
     t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
-    if max_target_precision_m is not None:
-        if "precision_m" not in t.columns:
-            raise InputError(f"--max-target-precision-m: the targets {targets} have no precision_m column, so how "
-                             "precisely they are located is unknown; drop the option or add the column.")
-        precision = pd.to_numeric(t["precision_m"], errors="coerce").to_numpy(dtype=float)
-        keep = precision <= max_target_precision_m
-        unknown = int(np.isnan(precision).sum())
-        state.step(f"{int(keep.sum())} of {len(t)} targets are located to {max_target_precision_m:g} m or better"
-                   + (f" ({unknown} without precision_m)" if unknown else "") + "; the others are not targets")
-        if not keep.any():
-            state.warn(f"no target of {targets} is located to {max_target_precision_m:g} m or better "
-                       "(--max-target-precision-m); every origin is left without one.")
-        if not keep.all():
-            t = t[keep]
-    if "geocode_level" in t.columns and len(t):
-        coarse = t["geocode_level"].isin(["county", "city"]).to_numpy()
-        if coarse.sum() * 2 > len(t):
-            state.warn(f"{int(coarse.sum())} of {len(t)} targets in {targets} are placed only by their county or "
-                       "city (geocode_level county/city), so distances to them are uncertain by kilometres "
-                       "(see target_precision_m); --max-target-precision-m 5000 keeps those located to a "
-                       "township or better.")
+    t = _targets_by_precision(t, name=targets, max_target_precision_m=max_target_precision_m, state=state)
     return o, t
 
 
