@@ -98,3 +98,31 @@ def raise_problems(path: Path, problems: list[str], fix: str) -> None:
     if problems:
         more = f" (and {len(problems) - MAX_PROBLEMS} more)" if len(problems) > MAX_PROBLEMS else ""
         raise InputError(f"export {path.name}: {'; '.join(problems[:MAX_PROBLEMS])}{more}. {fix}")
+
+
+def _safe_start(char: str) -> bool:
+    """Whether no text starting with ``char`` is :func:`formula_like`, whatever follows (a letter, a digit …)."""
+    if char in _CONTROL_STARTS or _leading_blank(char) or unicodedata.combining(char):
+        return False
+    folded = unicodedata.normalize("NFKC", char)
+    return bool(folded) and not folded[0].isspace() and not folded.startswith(FORMULA_STARTS)
+
+
+def formula_mask(texts: list[str]) -> list[bool]:
+    """:func:`formula_like` of many texts at once: decided once per distinct first character, and text by
+    text only for those whose first character could start a formula (``=``, a space, ``＋`` …).
+
+    Examples
+    --------
+    >>> formula_mask(["=1+1", "柳州", " =A1", "a=b", ""])
+    [True, False, True, False, False]
+    """
+    safe: dict[str, bool] = {}
+    out = []
+    for text in texts:
+        head = text[:1]
+        ok = safe.get(head)
+        if ok is None:
+            ok = safe[head] = head == "" or _safe_start(head)
+        out.append(False if ok else formula_like(text))
+    return out

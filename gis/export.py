@@ -636,11 +636,44 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str, overwrite: boo
     table = table_for_export(frame)
     if codec == "gbk":
         _check_text_values(table, path, codec="gbk", label="GBK")
+    header = ",".join(_csv_cell(str(c), neutralise=neutralise) for c in table.columns)
+    columns = [_csv_column(table.iloc[:, j], neutralise=neutralise) for j in range(table.shape[1])]
     with atomic_write(path, overwrite=overwrite) as tmp:
         with open(tmp, "w", encoding="utf-8-sig" if codec == "utf-8" else "gbk", newline="") as fh:
-            fh.write(",".join(_csv_cell(str(c), neutralise=neutralise) for c in table.columns) + "\r\n")
-            for values in table.itertuples(index=False, name=None):
-                fh.write(",".join(_csv_cell(v, neutralise=neutralise) for v in values) + "\r\n")
+            fh.write(header + "\r\n")
+            step = 100_000  # rows written per block: the file is built block by block, not all in memory
+            for start in range(0, len(table), step):
+                block = [c[start:start + step] for c in columns]
+                rows = map(",".join, zip(*block)) if len(block) > 1 else iter(block[0] if block else [])
+                fh.write("\r\n".join(rows) + "\r\n")
+
+
+def _csv_column(series: pd.Series, *, neutralise: bool) -> list[str]:
+    """The CSV cells of one column, as :func:`_csv_cell` writes them cell by cell (numbers bare, text quoted,
+    missing empty), made per column: numbers by numpy, text with one formula check per distinct first
+    character (:func:`gis._cells.formula_mask`)."""
+    from ._cells import formula_mask
+
+    dtype = series.dtype
+    values = series.to_numpy()
+    if pd.api.types.is_bool_dtype(dtype) and dtype != object:
+        return np.where(values, "True", "False").tolist()
+    if pd.api.types.is_integer_dtype(dtype) and dtype != object and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return values.astype(str).tolist()
+    if dtype == np.float64 or dtype == np.float32:
+        numbers = values.astype(np.float64)
+        cells = numbers.astype(str)
+        cells[np.isnan(numbers)] = ""
+        return cells.tolist()
+    if isinstance(dtype, pd.StringDtype) or (
+            dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
+        values = series.to_numpy(dtype=object)
+        missing = pd.isna(values)
+        texts = [("" if m else v) for v, m in zip(values.tolist(), missing.tolist())]
+        marks = formula_mask(texts) if neutralise else [False] * len(texts)
+        return ["" if m else ('"' + ("'" if f else "") + (t.replace('"', '""') if '"' in t else t) + '"')
+                for t, m, f in zip(texts, missing.tolist(), marks)]
+    return [_csv_cell(v, neutralise=neutralise) for v in series.tolist()]
 
 
 def _csv_cell(value: Any, *, neutralise: bool = False) -> str:

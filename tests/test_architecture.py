@@ -88,7 +88,7 @@ def test_the_check_resolves_relative_imports_of_a_sub_package(tmp_path):
 
 
 #: inside gis/cli: the shared modules, ranked; every other module is a verb module, which imports only these
-CLI_SHARED = {"main": 0, "_help": 0, "options": 1, "_output": 1, "_inputs": 1, "_pairs": 2}
+CLI_SHARED = {"main": 0, "_help": 0, "_stdout": 1, "options": 2, "_output": 2, "_inputs": 2, "_pairs": 3}
 
 
 @pytest.mark.parametrize("path", sorted(p for p in (PACKAGE / "cli").glob("*.py")

@@ -17,6 +17,12 @@ Every verb that writes files:
 * CSV outputs neutralise text cells a spreadsheet would run as a formula
   (leading ``=``, ``+``, ``-``, ``@``, tab, CR get a ``'``); ``--csv-formulas
   keep`` writes them raw;
+* with ``-o -`` (the verbs whose result is one table or layer: export, structure,
+  geocode with ``--report FILE``, buffer, nearest, within, matrix, drive, review, site)
+  writes the result to standard output instead, as CSV or (``--format geojson``)
+  GeoJSON, with no manifest (a note on stderr says so) and the summary on stderr;
+  ``-`` as a LAYER or TABLE argument reads a CSV table from standard input; a
+  closed pipe (``lzgis layers | head -1``) ends quietly with exit status 141;
 * reports progress and warnings on stderr (``-q`` silences progress) and a
   summary on stdout, as JSON with ``--json``.
 

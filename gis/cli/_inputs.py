@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._errors import CRSError, GisError, InputError
+from ._stdout import is_dash, read_stdin
 from .main import State
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +49,17 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
         gdf = structure(name)
         run.add_input(spec, kind="structure", path=_structure_file(name), crs=gdf.crs, features=len(gdf), role=role)
         return gdf
+    if is_dash(spec):  # a CSV table piped in
+        path = read_stdin()
+        state.step(f"reading standard input ({role})")
+        gdf = read_vector(path, encoding=encoding, crs=state.input_crs, missing_coordinates="keep")
+        if need_positions and (state.strict or "geocode_status" not in gdf.columns):
+            gdf = read_vector(path, encoding=encoding, crs=state.input_crs, missing_coordinates="error")
+        gdf = _declared(gdf, spec, state, need_positions=need_positions)
+        source = gdf.attrs.get("source", {})
+        run.add_input(spec, kind="stdin", crs=gdf.crs, features=len(gdf), role=role,
+                      encoding=source.get("encoding"), sha256=_sha256(path))
+        return gdf
     path = Path(spec)
     layer = None
     if not path.exists() and ":" in spec and Path(spec.rsplit(":", 1)[0]).is_file():
@@ -77,6 +89,16 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
     gdf = load_layer(name)
     run.add_input(spec, kind="layer", path=layers_dir() / entry["file"], crs=gdf.crs, features=len(gdf), role=role)
     return gdf
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _roads_option(value: str | None) -> str | None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._errors import InputError
+from ._stdout import STDOUT_FORMATS, is_dash, read_stdin, write_stdout  # noqa: F401 - for the verbs
 from .main import State
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,6 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def _table_suffix(path: Path, *, verb: str) -> None:
+    if is_dash(path):
+        return
     if path.suffix.lower() not in (".csv", ".xlsx"):
         raise InputError(f"{verb}: -o {path.name}: the result is a table; name the file *.csv or *.xlsx.")
 
@@ -27,11 +30,14 @@ def _table_suffix(path: Path, *, verb: str) -> None:
 def _check_outputs(paths: list[Path], *, overwrite: bool) -> None:
     """Before any input is read: refuse the manifest as an output, an unwritable folder, existing outputs.
 
-    Also removes the temporary files that killed runs left in the output folders.
+    Also removes the temporary files that killed runs left in the output folders.  ``-o -`` (standard output)
+    is checked by :func:`_check_stdout`.
     """
     from .._io import check_writable, clean_stale
     from ..manifest import MANIFEST_NAME, check_manifest_folder, resolve_pending
 
+    _check_stdout(any(is_dash(p) for p in paths))
+    paths = [p for p in paths if not is_dash(p)]
     for p in paths:
         if p.name == MANIFEST_NAME or p.name.startswith(".lzgis-tmp-"):
             raise InputError(f"-o {p}: {p.name} is the run record of its folder (or a temporary name); "
@@ -54,6 +60,30 @@ def _check_outputs(paths: list[Path], *, overwrite: bool) -> None:
     state = click.get_current_context().find_object(State)
     if state is not None:
         state.overwrite = overwrite
+
+
+def _check_stdout(dash: bool) -> None:
+    """``-o -``: only for a verb whose result is a table or layer, in CSV or GeoJSON, without ``--json``."""
+    ctx = click.get_current_context()
+    state = ctx.find_object(State)
+    verb = ctx.info_name
+    if not dash:
+        if state is not None and state.stdout_format is not None:
+            raise InputError(f"{verb}: --format is for -o - (standard output); a file's format follows its suffix "
+                             "(e.g. -o 结果.geojson).")
+        return
+    names = {p.name for p in ctx.command.params}
+    if not names & {"fmt", "stdout_format"}:
+        raise InputError(f"{verb}: -o - (standard output) is for verbs whose result is one table or layer; "
+                         "give a file or folder name.")
+    if ctx.params.get("as_json"):
+        raise InputError(f"{verb}: --json and -o - both write to standard output; drop one.")
+    fmt = ctx.params.get("fmt") or (state.stdout_format if state is not None else None) or "csv"
+    if fmt not in STDOUT_FORMATS:
+        raise InputError(f"{verb}: -o - writes CSV or GeoJSON (--format csv / geojson), not {fmt}; "
+                         f"write {fmt} to a file.")
+    if state is not None:
+        state.to_stdout = True
 
 
 #: Bytes of a file name that lzgis needs for its temporary names beside an output (``.lzgis-tmp-<run>-old-<name>``).
@@ -84,6 +114,8 @@ def _check_name_length(path: Path) -> None:
 def _planned_outputs(path: Path, fmt: str | None = None) -> list[Path]:
     from ..export import output_paths
 
+    if is_dash(path):
+        return [path]
     return output_paths(path, format=fmt)
 
 
@@ -99,6 +131,18 @@ def _finish(run: Run, folder: Path, state: State, *, as_json: bool, summary: dic
     from .._io import _test_pause, folder_lock
     from ..manifest import complete_pending, drop_pending, resolve_pending
 
+    if state.to_stdout:  # stdout holds the result only: the summary goes to stderr
+        if as_json:  # pragma: no cover - refused by _check_stdout
+            raise InputError("--json and -o - both write to standard output; drop one.")
+        if not state.quiet:
+            for line in lines:
+                click.echo(f"lzgis: {line}", err=True)
+        if not run.outputs:
+            if not state.quiet:
+                click.echo("lzgis: note: the result went to standard output; no manifest.json records this run "
+                           "(write to a file with -o to keep a record).", err=True)
+            return
+        lines = []
     run.notes.extend(state.notes)
     # Outputs and their record appear together, or neither does, even under kill -9: the entry is written first
     # as pending, the files are published, then the entry is completed; a killed run's pending entry is settled
@@ -126,17 +170,23 @@ def _finish(run: Run, folder: Path, state: State, *, as_json: bool, summary: dic
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     else:
+        err = state.to_stdout  # the result is on stdout: the summary goes to stderr
         for line in lines:
-            click.echo(line)
+            click.echo(line, err=err)
         for p in run.outputs:
-            click.echo(f"wrote {p}")
-        click.echo(f"recorded the run in {manifest}")
+            click.echo(f"{'lzgis: ' if err else ''}wrote {p}", err=err)
+        click.echo(f"{'lzgis: ' if err else ''}recorded the run in {manifest}"
+                   f"{' (the layer on standard output is not in it)' if err else ''}", err=err)
 
 
 def _write(data: pd.DataFrame, output: Path, run: Run, state: State, *, overwrite: bool, fmt: str | None = None,
            layer: str | None = None, encoding: str = "utf-8") -> Path:
     from ..export import export, output_paths
 
+    if is_dash(output):
+        state.step("writing the result to standard output")
+        write_stdout(data, fmt=fmt or state.stdout_format, csv_formulas=state.csv_formulas, crs=state.crs)
+        return output
     state.step(f"writing {output}")
     staging = state.stage()
     # --crs, else WGS 84 (the shipped layers' CRS, and what GeoJSON, CSV and Excel are written in anyway)

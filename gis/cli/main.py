@@ -11,6 +11,7 @@ import contextlib
 import errno
 import logging
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -21,6 +22,8 @@ from .._errors import GisError
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 1
+#: Exit status when the reader of standard output closed the pipe (128 + SIGPIPE, as a shell reports `yes | head`).
+EXIT_PIPE = 141
 
 
 # ---------------------------------------------------------------- errors, progress, warnings
@@ -48,6 +51,10 @@ class InternalFailure(click.ClickException):
                    "(set LZGIS_DEBUG=1 for the traceback and report it)", err=True)
 
 
+class _PipeClosed(Exception):
+    """The reader of standard output closed the pipe: the command ends quietly (:func:`main`)."""
+
+
 @dataclass
 class State:
     """Per-invocation settings and the notes (warnings) collected on the way."""
@@ -63,6 +70,8 @@ class State:
     labels: dict[str, str] = field(default_factory=dict)  # layer role (origins, gdf …) -> the file as given
     staging: Any = None  # gis._io.Staging of this run's outputs
     overwrite: bool = False
+    stdout_format: str | None = None  # --format of a verb writing its result to standard output (-o -)
+    to_stdout: bool = False  # -o -: the result goes to standard output (no manifest; summary on stderr)
 
     def stage(self) -> Any:
         """The Staging of this run's outputs (created on first use)."""
@@ -116,6 +125,8 @@ class _Group(click.Group):
                 raise
             except (GisError, FileNotFoundError, FileExistsError, IsADirectoryError, UnicodeError) as exc:
                 raise Failure(_cli_words(_os_text(exc), state)) from exc
+            except BrokenPipeError:  # the reader of stdout has gone (`lzgis layers | head -1`): main() ends quietly
+                raise _PipeClosed() from None  # (not an OSError, which click turns into exit status 1)
             except KeyboardInterrupt:
                 click.echo("lzgis: interrupted; nothing was written.", err=True)
                 ctx.exit(130)
@@ -224,4 +235,20 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("lzgis: aborted.", err=True)
         return 130
+    except (BrokenPipeError, _PipeClosed):
+        return _quiet_pipe()
+    try:
+        sys.stdout.flush()  # a closed pipe shows here when the output fitted in the buffer
+    except BrokenPipeError:
+        return _quiet_pipe()
     return status if isinstance(status, int) else 0
+
+
+def _quiet_pipe() -> int:
+    """After the reader of stdout closed the pipe: stdout to the null device (the exit flush stays silent)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - a stdout without a file descriptor
+        pass
+    return EXIT_PIPE

@@ -25,8 +25,18 @@ def _set_state(name: str) -> Callable:
     return callback
 
 
-def _output_options(*, default: str | None = None, help_text: str = "Output file; the format follows its suffix.") -> Callable:
+def _output_options(*, default: str | None = None, help_text: str = "Output file; the format follows its suffix.",
+                    stdout: tuple[str, ...] = ()) -> Callable:
+    """-o and the options of every writing verb; ``stdout``: the formats ``-o -`` writes (adds ``--format``)."""
+
     def decorate(fn: Callable) -> Callable:
+        nonlocal help_text
+        if stdout:
+            fn = click.option("--format", "stdout_format", type=click.Choice(stdout), expose_value=False,
+                              callback=_set_state("stdout_format"),
+                              help="Format of the result written to standard output with -o - (default csv); "
+                                   "a file's format follows its suffix.")(fn)
+            help_text += " '-o -' writes it to standard output (CSV, or --format geojson), without a manifest."
         fn = click.option("--csv-formulas", type=click.Choice(["neutralise", "keep"]), default="neutralise",
                           show_default=True, expose_value=False, callback=_set_state("csv_formulas"),
                           help="CSV text cells starting with = + - @ tab CR: prefixed with ' so a spreadsheet "

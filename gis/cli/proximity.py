@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
-@_output_options()
+@_output_options(stdout=("csv", "geojson"))
 @click.pass_obj
 def buffer_cmd(state: State, layer: str, distances: str, dissolve: str, by: str | None, disks: bool, encoding: str,
                input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
@@ -87,7 +87,7 @@ def _is_layer_output(output: Path) -> bool:
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
-@_output_options(help_text="Result table (.csv, .xlsx) or layer of origins (.gpkg, .geojson, .shp).")
+@_output_options(help_text="Result table (.csv, .xlsx) or layer of origins (.gpkg, .geojson, .shp).", stdout=("csv", "geojson"))
 @click.pass_obj
 def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m: float | None,
                 max_target_precision_m: float | None, encoding: str, input_encoding: str | None, output: Path,
@@ -137,7 +137,7 @@ def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
-@_output_options(help_text="Result table (.csv, .xlsx) or layer (.gpkg, .geojson, .shp), one row per pair.")
+@_output_options(help_text="Result table (.csv, .xlsx) or layer (.gpkg, .geojson, .shp), one row per pair.", stdout=("csv", "geojson"))
 @click.pass_obj
 def within_cmd(state: State, origins: str, targets: str, distance_m: float, max_target_precision_m: float | None,
                encoding: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
@@ -169,7 +169,7 @@ def within_cmd(state: State, origins: str, targets: str, distance_m: float, max_
 @click.argument("origins")
 @click.argument("targets")
 @_input_encoding_option
-@_output_options(help_text="The matrix as a table (.csv or .xlsx): one row per origin, one column per target.")
+@_output_options(help_text="The matrix as a table (.csv or .xlsx): one row per origin, one column per target.", stdout=("csv",))
 @click.pass_obj
 def matrix_cmd(state: State, origins: str, targets: str, input_encoding: str | None, output: Path, overwrite: bool,
                as_json: bool) -> None:

@@ -10,7 +10,7 @@ import click
 
 from .._errors import InputError
 from ._inputs import _label_column, _load, _load_roads, _roads_option
-from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write
+from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write, is_dash, write_stdout
 from .main import State, _one_line, cli
 from ._pairs import _targets_by_precision
 from .options import _distance_option, _input_encoding_option, _max_target_precision_option, _output_options
@@ -125,7 +125,7 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
 @click.option("--no-map", is_flag=True, help="Do not write the HTML map beside the output.")
 @_input_encoding_option
 @_output_options(help_text="review.xlsx (sheets 汇总 / 明细 / 说明 [/ 方案比选]), or .csv (per project row × zone "
-                           "class) or .gpkg (layers 审查结果, 用地, 明细); the map <name>.html is written beside it.")
+                           "class) or .gpkg (layers 审查结果, 用地, 明细); the map <name>.html is written beside it.", stdout=("csv",))
 @click.pass_obj
 def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, option_field: str | None,
                project_field: str | None, area_field: str | None, area_unit: str | None, zones_datum: str | None,
@@ -147,7 +147,13 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     from ..review_maps import is_example, review_map
     from ..webmap import save_map
 
-    suffix = output.suffix.lower()
+    to_stdout = is_dash(output)
+    if to_stdout:  # -o -: the per-row table as CSV; the map needs a file
+        if not no_map:
+            state.step("-o -: no map (the map is written beside a file; name one with -o)")
+        suffix, no_map = ".csv", True
+    else:
+        suffix = output.suffix.lower()
     if suffix not in _REVIEW_SUFFIXES:
         raise InputError(f"review: -o {output.name}: name the output *.xlsx (workbook), *.csv or *.gpkg.")
     roads = _roads_option(roads)
@@ -216,7 +222,10 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
         table = result.drop(columns=result.geometry.name)
         if example:
             table.insert(0, "示例数据", _EXAMPLE_TAG)
-        export(table, tmp, csv_formulas=state.csv_formulas)
+        if to_stdout:
+            write_stdout(table, fmt="csv", csv_formulas=state.csv_formulas)
+        else:
+            export(table, tmp, csv_formulas=state.csv_formulas)
     else:
         import pyogrio
 
@@ -228,7 +237,8 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
                 layer.insert(0, "示例数据", _EXAMPLE_TAG)
             pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG")
         output_crs = "EPSG:4326"
-    run.add_output(output, crs=output_crs)
+    if not to_stdout:
+        run.add_output(output, crs=output_crs)
     if not no_map:
         state.step(f"drawing the map {html}")
         labels = p[[c for c in dict.fromkeys([_label_column(p), result.attrs["review"]["project_field"],
@@ -326,7 +336,7 @@ def _polygons(spec: str, *, run: Run, state: State, role: str, encoding: str | N
 @click.option("--no-map", is_flag=True, help="Do not write the HTML map beside the output.")
 @_max_target_precision_option
 @_input_encoding_option
-@_output_options(help_text="Ranked table (.csv, .xlsx) or layer (.gpkg, .geojson); the map <name>.html beside it.")
+@_output_options(help_text="Ranked table (.csv, .xlsx) or layer (.gpkg, .geojson); the map <name>.html beside it.", stdout=("csv", "geojson"))
 @click.pass_obj
 def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: float, near: tuple[str, ...],
              far_from: tuple[str, ...], exclude: tuple[str, ...], inside_: tuple[str, ...], weight: tuple[str, ...],
@@ -364,6 +374,9 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
             weights[label] = float(value)
         except ValueError:
             raise InputError(f"--weight {item!r}: give LABEL=NUMBER, e.g. logistics=2.") from None
+    if is_dash(output) and not no_map:
+        state.step("-o -: no map (the map is written beside a file; name one with -o)")
+        no_map = True
     planned = _planned_outputs(output)
     html = planned[0].with_suffix(".html")
     if planned[0].suffix.lower() == ".html":
