@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,32 +40,67 @@ from ._print_furniture import _MARKERS, _Furniture, _dashes, _merged, _rgba, _te
 __all__ = ["print_map", "PAPER_MM", "cjk_font"]
 
 PAPER_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0), "A2": (594.0, 420.0), "A1": (841.0, 594.0)}
-_CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
-                 "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "Noto Sans SC")
-_CJK_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-              "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-              "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 _MM = 1 / 25.4
 
 
+def _font_table() -> dict[str, Any]:
+    import yaml
+
+    with open(Path(__file__).with_name("_static") / "fonts.yaml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def font_files(platform: str, *, environ: Mapping[str, str], exists: Callable[[str], bool],
+               home: str = "~") -> list[str]:
+    """The CJK font files of ``platform`` (``sys.platform``: linux, win32, darwin) that exist, in order.
+
+    A pure function of the platform and the files there are (``gis/_static/fonts.yaml`` names them):
+    ``{WINDIR}`` is taken from ``environ``, ``~`` is ``home``; a path whose variable is not set is skipped.
+
+    Examples
+    --------
+    >>> font_files("win32", environ={"WINDIR": "C:/Windows"}, exists=lambda p: p.endswith("simhei.ttf"))
+    ['C:/Windows/Fonts/simhei.ttf']
+    >>> font_files("darwin", environ={}, exists=lambda p: "PingFang" in p)
+    ['/System/Library/Fonts/PingFang.ttc']
+    """
+    key = "win32" if platform.startswith("win") else "darwin" if platform == "darwin" else "linux"
+    found = []
+    for pattern in _font_table()["files"].get(key) or []:
+        try:
+            path = str(pattern).format_map(environ)
+        except KeyError:  # e.g. LOCALAPPDATA not set
+            continue
+        if path.startswith("~"):
+            path = home + path[1:]
+        if exists(path):
+            found.append(path)
+    return found
+
+
 def cjk_font() -> str:
-    """The family name of a CJK font matplotlib can use; raises with the fix when there is none."""
+    """The family name of a CJK font matplotlib can use; raises with the fix when there is none.
+
+    The files of this operating system named in ``gis/_static/fonts.yaml`` (:func:`font_files`) are registered
+    first, then the first known family of its list is taken.
+    """
     require("matplotlib", extra="maps", feature="print maps (PDF/PNG)")
     from matplotlib import font_manager
 
-    for path in _CJK_FILES:
-        if os.path.exists(path):
-            try:
-                font_manager.fontManager.addfont(path)
-            except (OSError, RuntimeError):
-                pass
+    for path in font_files(sys.platform, environ=os.environ, exists=os.path.exists,
+                           home=os.path.expanduser("~")):
+        try:
+            font_manager.fontManager.addfont(path)
+        except (OSError, RuntimeError):
+            pass
     names = {f.name for f in font_manager.fontManager.ttflist}
-    for family in _CJK_FAMILIES:
+    for family in _font_table()["families"]:
         if family in names:
             return family
     raise MissingDependencyError(
-        "print maps need a Chinese (CJK) font and none was found. Install one, e.g. on Debian/Ubuntu: "
-        "sudo apt-get install fonts-noto-cjk (scripts/setup.sh does this)."
+        "print maps need a Chinese (CJK) font and none was found. Install one: on Debian/Ubuntu "
+        "sudo apt-get install fonts-noto-cjk (scripts/setup.sh does this); on Windows and macOS the system's "
+        "Microsoft YaHei / SimHei or PingFang / Hiragino are found by themselves (gis/_static/fonts.yaml)."
     )
 
 

@@ -99,7 +99,7 @@ def test_bad_paper_and_suffix_are_refused(structure_map, tmp_path):
 
 
 def test_cjk_font_is_found():
-    assert "CJK" in printmap.cjk_font() or printmap.cjk_font() in printmap._CJK_FAMILIES
+    assert "CJK" in printmap.cjk_font() or printmap.cjk_font() in printmap._font_table()["families"]
 
 
 @needs_poppler
@@ -156,3 +156,37 @@ def test_page_fonts_leave_no_temporary_folder(tmp_path):
                          check=True).stdout.strip()
     assert (tmp_path / "f.pdf").stat().st_size > 0
     assert out and not Path(out).exists()
+
+
+@pytest.mark.parametrize(("platform", "files", "environ", "expected"), [
+    ("linux", ["/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"], {},
+     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    ("linux", ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"], {}, "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    ("win32", ["C:/Windows/Fonts/msyh.ttc", "C:/Windows/Fonts/simhei.ttf"], {"WINDIR": "C:/Windows"},
+     "C:/Windows/Fonts/msyh.ttc"),
+    ("win32", ["D:/WINNT/Fonts/simhei.ttf"], {"WINDIR": "D:/WINNT"}, "D:/WINNT/Fonts/simhei.ttf"),
+    ("darwin", ["/System/Library/Fonts/PingFang.ttc", "/System/Library/Fonts/Hiragino Sans GB.ttc"], {},
+     "/System/Library/Fonts/PingFang.ttc"),
+    ("darwin", ["/Users/lz/Library/Fonts/NotoSansCJKsc-Regular.otf"], {},
+     "/Users/lz/Library/Fonts/NotoSansCJKsc-Regular.otf"),
+])
+def test_print_font_lookup_names_the_file_of_each_platform(tmp_path, platform, files, environ, expected):
+    # the files exist under a fake root (tmp_path); the lookup is a function of the platform and those files
+    root = tmp_path / "root"
+    for f in files:
+        p = root / f.replace(":", "").lstrip("/")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"font")
+
+    def exists(path: str) -> bool:
+        return (root / path.replace(":", "").lstrip("/")).is_file()
+
+    found = printmap.font_files(platform, environ=environ, exists=exists, home="/Users/lz")
+    assert found and found[0] == expected
+    assert printmap.font_files("win32", environ={}, exists=exists) == []  # WINDIR unset: no Windows path guessed
+
+
+def test_print_font_families_cover_windows_and_macos():
+    families = printmap._font_table()["families"]
+    for name in ("Noto Sans CJK SC", "Microsoft YaHei", "SimHei", "DengXian", "PingFang SC", "Hiragino Sans GB"):
+        assert name in families
