@@ -61,6 +61,28 @@ _LAT_NAMES = ("lat", "latitude", "纬度", "y")
 _WKT_NAMES = ("wkt", "geometry", "geom")
 
 
+def _read_parquet(path: Path, *, lon: str | None, lat: str | None, wkt: str | None, crs: Any, datum: str,
+                  missing_coordinates: MissingCoordinates) -> gpd.GeoDataFrame:
+    """A GeoParquet file (its ``geo`` metadata says so), else a Parquet table with coordinate columns."""
+    require("pyarrow", extra="dask", feature="reading Parquet")
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except Exception as exc:  # pyarrow's ArrowInvalid and friends
+        raise InputError(f"{path}: pyarrow cannot read it as Parquet ({exc}).") from exc
+    if b"geo" in metadata:
+        gdf = gpd.read_parquet(path)
+    else:
+        table = pd.read_parquet(path)
+        table.attrs["source"] = {"path": str(path), "format": "Parquet", "layer": None, "encoding": None}
+        gdf = table_to_points(table, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum, source=path.name,
+                              missing_coordinates=missing_coordinates)
+    gdf.attrs["source"] = {"path": str(path), "format": "GeoParquet" if b"geo" in metadata else "Parquet",
+                           "layer": None, "encoding": None}
+    return gdf
+
+
 def read_vector(
     path: str | os.PathLike,
     *,
@@ -80,7 +102,8 @@ def read_vector(
     ----------
     path : path-like
         ``.gpkg``, ``.geojson``/``.json``, ``.shp``, ``.csv``/``.tsv``/``.txt``,
-        ``.xlsx``, or any other format GDAL reads.
+        ``.xlsx``, ``.parquet`` (GeoParquet, or a plain Parquet table with
+        coordinate columns, read with pyarrow), or any other format GDAL reads.
     layer : str, optional
         Layer of a multi-layer file (GeoPackage), or sheet of a workbook.
         Required when a GeoPackage holds more than one layer.
@@ -124,6 +147,9 @@ def read_vector(
     _check_engine(engine)
     if suffix == ".shp":
         return read_shapefile(path, encoding=encoding, engine=engine)
+    if suffix in (".parquet", ".geoparquet"):
+        return _read_parquet(path, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum,
+                             missing_coordinates=missing_coordinates)
     if suffix in TABLE_SUFFIXES or suffix == ".xls":
         table = read_table(path, sheet=layer, encoding=encoding)
         gdf = table_to_points(table, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum, source=path.name,
