@@ -53,9 +53,9 @@ def write_inputs(folder: Path, n: int) -> None:
     import numpy as np
     import pandas as pd
 
-    from gis.crs import LIUZHOU_BOUNDS
+    from gis.crs import city_bounds
 
-    minx, miny, maxx, maxy = LIUZHOU_BOUNDS
+    minx, miny, maxx, maxy = city_bounds()
     rng = np.random.default_rng(1)
     (folder / "origins").mkdir(parents=True)
     for i, start in enumerate(range(0, n, CHUNK)):

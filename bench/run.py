@@ -39,12 +39,12 @@ sys.path.insert(0, str(ROOT))
 
 import gis  # noqa: E402
 from gis._io import write_text  # noqa: E402
-from gis.crs import LIUZHOU_BOUNDS  # noqa: E402
+from gis.crs import city_bounds  # noqa: E402
 
 
 def points(n: int, seed: int) -> gpd.GeoDataFrame:
     rng = np.random.default_rng(seed)
-    minx, miny, maxx, maxy = LIUZHOU_BOUNDS
+    minx, miny, maxx, maxy = city_bounds()
     lon, lat = rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)
     x, y = pyproj.Transformer.from_crs(4326, gis.settings.analysis_crs, always_xy=True).transform(lon, lat)
     return gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=gis.settings.analysis_crs)
@@ -56,7 +56,7 @@ def corridors(seed: int = 7, n: int = 60) -> gpd.GeoDataFrame:
         gdf = gpd.read_file(path)
         return gdf.to_crs(gis.settings.analysis_crs)
     rng = np.random.default_rng(seed)
-    minx, miny, maxx, maxy = LIUZHOU_BOUNDS
+    minx, miny, maxx, maxy = city_bounds()
     lines, modes = [], []
     for i in range(n):
         k = int(rng.integers(5, 20))

@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import gis  # noqa: E402
-from gis.crs import LIUZHOU_BOUNDS  # noqa: E402
+from gis.crs import city_bounds  # noqa: E402
 
 LZGIS = Path(sys.executable).with_name("lzgis")
 
@@ -56,7 +56,7 @@ LZGIS = Path(sys.executable).with_name("lzgis")
 
 def lonlat(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    minx, miny, maxx, maxy = LIUZHOU_BOUNDS
+    minx, miny, maxx, maxy = city_bounds()
     return rng.uniform(minx, maxx, n).round(6), rng.uniform(miny, maxy, n).round(6)
 
 

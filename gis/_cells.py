@@ -18,6 +18,9 @@ never cells of text, so they are never touched.
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
+
+from ._errors import InputError
 
 #: First characters (after leading white space, NFKC) that make a spreadsheet run a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -81,3 +84,45 @@ def neutralise_formula(text: str) -> str:
     ("'  =cmd|' /C calc'!A0", "'＋86 772")
     """
     return "'" + text if formula_like(text) else text
+
+
+#: at most this many problems are listed in one message (the rest are counted)
+MAX_PROBLEMS = 10
+
+
+def raise_problems(path: Path, problems: list[str], fix: str) -> None:
+    """Raise one :class:`~gis._errors.InputError` listing the problems of the cells of an export (none: nothing).
+
+    >>> raise_problems(Path("a.xlsx"), [], "Fix it.")
+    """
+    if problems:
+        more = f" (and {len(problems) - MAX_PROBLEMS} more)" if len(problems) > MAX_PROBLEMS else ""
+        raise InputError(f"export {path.name}: {'; '.join(problems[:MAX_PROBLEMS])}{more}. {fix}")
+
+
+def _safe_start(char: str) -> bool:
+    """Whether no text starting with ``char`` is :func:`formula_like`, whatever follows (a letter, a digit …)."""
+    if char in _CONTROL_STARTS or _leading_blank(char) or unicodedata.combining(char):
+        return False
+    folded = unicodedata.normalize("NFKC", char)
+    return bool(folded) and not folded[0].isspace() and not folded.startswith(FORMULA_STARTS)
+
+
+def formula_mask(texts: list[str]) -> list[bool]:
+    """:func:`formula_like` of many texts at once: decided once per distinct first character, and text by
+    text only for those whose first character could start a formula (``=``, a space, ``＋`` …).
+
+    Examples
+    --------
+    >>> formula_mask(["=1+1", "柳州", " =A1", "a=b", ""])
+    [True, False, True, False, False]
+    """
+    safe: dict[str, bool] = {}
+    out = []
+    for text in texts:
+        head = text[:1]
+        ok = safe.get(head)
+        if ok is None:
+            ok = safe[head] = head == "" or _safe_start(head)
+        out.append(False if ok else formula_like(text))
+    return out

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ._errors import LayerError
+from .city import profile, shipped_root
 from .layers import layers_dir, read_yaml
 
 __all__ = ["column_title", "column_format", "column_unit", "column_note", "value_title", "column_spec",
@@ -36,10 +36,15 @@ _KEYS = ("title", "unit", "format", "note")
 
 def _columns_file() -> Path:
     """``columns.yaml`` of the layers folder in use, else the shipped one (a user's layers copy may lack it)."""
-    path = layers_dir() / "columns.yaml"
+    return _columns_file_in(layers_dir())
+
+
+@functools.lru_cache(maxsize=8)
+def _columns_file_in(root: Path) -> Path:
+    path = root / "columns.yaml"
     if path.is_file():
         return path
-    return Path(str(resources.files("gis._layers"))) / "columns.yaml"
+    return shipped_root() / "columns.yaml"
 
 
 @functools.lru_cache(maxsize=4)
@@ -60,7 +65,20 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _data() -> dict[str, Any]:
-    return _load(_columns_file())
+    return _for_city(_columns_file(), profile().outside_text)
+
+
+@functools.lru_cache(maxsize=4)
+def _for_city(path: Path, outside: str) -> dict[str, Any]:
+    """``path``'s data with ``{outside}`` in titles and value names replaced by the city's 市域外 wording."""
+    data = _load(path)
+
+    def fill(v: Any) -> Any:
+        return v.replace("{outside}", outside) if isinstance(v, str) else v
+
+    columns = {k: {kk: fill(vv) for kk, vv in v.items()} for k, v in data["columns"].items()}
+    values = {k: {kk: fill(vv) for kk, vv in v.items()} for k, v in data["values"].items()}
+    return {**data, "columns": columns, "values": values}
 
 
 def column_spec(name: str) -> dict[str, str] | None:

@@ -20,12 +20,10 @@ import shapely
 from shapely.geometry import Point
 
 from . import datum as _datum
-from .crs import in_liuzhou, transformer
+from .city import profile
+from .crs import in_city as in_liuzhou, transformer
 from .gazetteer import Gazetteer, Place, normalise_text
 
-_RIVER_NAMES_ZH = {"Liu": "柳江", "Rong": "融江", "Duliu": "都柳江", "Hongshui": "红水河",
-                   "Xun": "浔江", "Yu": "郁江", "You": "右江", "Quan": "黔江", "Xiang": "湘江",
-                   "Yuan": "沅江"}
 
 
 def _hausdorff_m(point: Point, geom, crs_to) -> float:
@@ -128,7 +126,7 @@ class Builder:
 
     def city(self) -> None:
         spec = self.rules.get("city", {})
-        name = spec.get("name", "柳州市")
+        name = spec.get("name", profile().name)
         gdf = self.layers.get("city")
         if gdf is not None and len(gdf):
             city_geom = shapely.union_all(gdf.geometry.values)
@@ -356,8 +354,9 @@ class Builder:
             pt = geom if geom.geom_type == "Point" else geom.representative_point()
             name = (_val(row, "name") if "name" in gdf.columns else None) or "机场"
             inside = bool(in_liuzhou([pt.x], [pt.y])[0])
-            if inside and ("白莲" in name or "柳州" in name or len(gdf) == 1):
-                canonical = "柳州白莲机场"
+            city = profile()
+            if inside and city.airport_name and (any(w in name for w in city.airport_words) or len(gdf) == 1):
+                canonical = city.airport_name
             else:
                 canonical = name
             precision = float(_val(row, "precision_m") if "precision_m" in gdf.columns else None
@@ -375,7 +374,7 @@ class Builder:
         zh_col = _col(gdf, "name_zh", "name_cn")
         for _, row in gdf.iterrows():
             raw = str(_val(row, "name") or "")
-            name = _val(row, zh_col) or _RIVER_NAMES_ZH.get(raw) or (raw if raw and not raw.isascii() else None)
+            name = _val(row, zh_col) or profile().river_names.get(raw) or (raw if raw and not raw.isascii() else None)
             geom = row.geometry
             if not name or geom is None or geom.is_empty:
                 continue

@@ -13,8 +13,10 @@ from typing import Iterable
 import pyproj
 from shapely.geometry import Point
 
+from .city import profile
 from ._geocode_typo import Unread, finer_than, slip_candidates, slip_note, unread_places
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
+from .layers import layers_dir
 
 
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -134,26 +136,27 @@ def _outside(raw: str, gaz: Gazetteer, matches: list[Match], outside: list[Match
     Liuzhou places the text also names (a town sharing its name with one in the
     named county) are namesakes and are not used; the result says so.
     """
+    city = profile().name_en
     outer = list({id(p): p for m in outside for p in m.places}.values())
     # the finest unit: one that no other named unit lies in; all named units must nest
     inner = [p for p in outer if not any(q is not p and p.name in q.within for q in outer)]
     namesakes = [m for m in matches if m not in outside]
     if namesakes:
-        notes = [*notes, f"{'、'.join(m.surface for m in namesakes)}: namesake(s) in Liuzhou, not used (the text names "
-                 f"{'、'.join(p.name for p in outer)}, outside Liuzhou)"]
+        notes = [*notes, f"{'、'.join(m.surface for m in namesakes)}: namesake(s) in {city}, not used (the text names "
+                 f"{'、'.join(p.name for p in outer)}, outside {city})"]
     matched = tuple(p.name for p in outer)
     reason_tail = "; ".join(notes)
     if len(inner) != 1 or not all(q is inner[0] or q.name in inner[0].within for q in outer):
         return GeocodeResult(raw, "ambiguous", matched=matched, candidates=tuple(p.label() for p in inner),
-                             reason="; ".join(x for x in ("the text names places outside Liuzhou that are not one "
+                             reason="; ".join(x for x in (f"the text names places outside {city} that are not one "
                                                            "inside the other", reason_tail) if x), outside=True)
     p = inner[0]
     if not p.has_point:
         return GeocodeResult(raw, "unmatched", matched=matched, reason="; ".join(
-            x for x in (f"outside Liuzhou: the text names only {p.name} ({p.geocode_level}), which is given no point",
+            x for x in (f"outside {city}: the text names only {p.name} ({p.geocode_level}), which is given no point",
                         reason_tail) if x), outside=True)
     return GeocodeResult(raw, "matched", p.lon, p.lat, p.geocode_level, p.precision_m, p.name, p.name, matched, (),
-                         "; ".join(x for x in (f"outside Liuzhou: {p.name} ({p.geocode_level}; {p.basis})", reason_tail)
+                         "; ".join(x for x in (f"outside {city}: {p.name} ({p.geocode_level}; {p.basis})", reason_tail)
                                    if x), p.basis, outside=True)
 
 
@@ -223,7 +226,24 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
     ('进德镇', ('corrected',), '更正错字：进得镇 → 进德镇')
     """
     gaz = gazetteer or default_gazetteer()
-    return _read_finer(_geocode_text(text, county, gaz), "" if text is None else str(text), county, gaz)
+    # a table repeats its places under distinct project names: each (text, county) is read once per gazetteer
+    # (the key changes when places or names are added to it, or when the layers folder in use changes)
+    key = (text, county, len(gaz.places), len(gaz.index), str(layers_dir()))
+    memo: dict[tuple, GeocodeResult] = gaz.__dict__.setdefault("_geocode_memo", {})
+    try:
+        done = memo.get(key)
+    except TypeError:  # an unhashable text: no reuse
+        key, done = None, None
+    if done is None:
+        done = _read_finer(_geocode_text(text, county, gaz), "" if text is None else str(text), county, gaz)
+        if key is not None:
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[key] = done
+    return done
+
+
+_MEMO_MAX = 100_000
 
 
 def _slip_scope(r: GeocodeResult, u: Unread, county: str | None, gaz: Gazetteer) -> tuple[Place | None, list[Place]]:
@@ -283,7 +303,7 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
         elif cands and area is None:
             why = f"可能是{cands[0].label()}，但未写明县区，不自动更正"
         elif current.outside:
-            why = "柳州市以外，地名库只到县级"
+            why = f"{profile().name}以外，地名库只到县级"
         else:
             why = "地名库中没有，也没有相差一字的地名"
         notes.append(f"未识别：{u.word}（{why}），{at}")

@@ -15,6 +15,7 @@ import shapely
 
 from . import datum as _datum
 from ._columns import value_title
+from .city import profile
 from ._geocode_match import _geocode_row
 from ._geocode_table import _bad_coordinate_cells, _num, check_coordinates, coordinate_precision_m
 from .gazetteer import Gazetteer, normalise_text
@@ -23,11 +24,11 @@ from .gazetteer import Gazetteer, normalise_text
 REPORT_COLUMNS = ["row", "name", "place", "status", "method", "decided_by", "geocode_level", "precision_m", "lon",
                   "lat", "matched", "candidates", "flags", "reason_zh", "reason", "osm_id"]
 
-#: What each flag adds to the Chinese reason.
+#: What each flag adds to the Chinese reason ({outside}: the city profile's 市域外 wording).
 _FLAG_REASONS_ZH = {
-    "outside_liuzhou": "文字所指地点在柳州市域外",
+    "outside_liuzhou": "文字所指地点在{outside}",
     "swapped_corrected": "表中经度、纬度填反，已按正确顺序使用",
-    "out_of_area": "坐标在柳州市域外，请核对",
+    "out_of_area": "坐标在{outside}，请核对",
     "gcj02_suspected": "坐标与文字所指地点的偏移和高德/腾讯（GCJ-02）坐标一致；如坐标从高德/腾讯地图复制，请声明坐标系 gcj02",
 }
 
@@ -69,7 +70,7 @@ def reason_zh(rec: dict[str, Any]) -> str:
         candidates = "、".join(c.strip() for c in str(rec.get("candidates") or "").split(";") if c.strip())
         parts.append(f"地名有多个同名地点（{candidates}），无法确定：请在地点中写明县区或乡镇，或填写坐标")
     elif "outside_liuzhou" in flags:
-        parts.append("文字所指地点在柳州市域外，未定位")
+        parts.append(f"文字所指地点在{profile().outside_text}，未定位")
     elif rec.get("place") or rec.get("name"):
         parts.append(f"地名库中找不到「{rec.get('place') or rec.get('name')}」所指的地点：请写明乡镇、村或地标名称，"
                      "或填写坐标")
@@ -78,7 +79,7 @@ def reason_zh(rec: dict[str, Any]) -> str:
     if "bad_coordinates" in flags:
         parts.append("坐标单元格无法读取，" + ("已改按文字定位" if status == "matched" and method == "gazetteer"
                                              else "未按坐标定位"))
-    parts += [_FLAG_REASONS_ZH[f] for f in flags
+    parts += [_FLAG_REASONS_ZH[f].format(outside=profile().outside_text) for f in flags
               if f in _FLAG_REASONS_ZH and not (f == "outside_liuzhou" and status != "matched")]
     return "；".join([*([note] if note else []), *parts])
 
@@ -153,7 +154,7 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
                    lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
                    reason=f"coordinates of the table ({d} → wgs84)"
                    + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
-                   + ("; outside the municipality of Liuzhou: check them" if "out_of_area" in flags else ""))
+                   + (f"; outside the municipality of {profile().name_en}: check them" if "out_of_area" in flags else ""))
     else:
         r = _geocode_row(name, place, anchor, county, gaz)
         rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
@@ -187,10 +188,20 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     of the table (the normalised ``investment_wan``, ``area_ha`` … of every input row), added after
     the ``geocode_*`` ones.  The records' private keys (``_text``, ``_datum``) are removed.
     """
+    said: dict[tuple, str] = {}  # rows that say the same thing get the same reason, built once
     for rec in records:
         rec.pop("_text", None)
         rec.pop("_datum", None)
-        rec["reason_zh"] = reason_zh(rec)
+        key: tuple | None = tuple((k, v) for k, v in rec.items() if k != "row")
+        try:
+            zh = said.get(key)
+        except TypeError:  # an unhashable value: no reuse
+            key, zh = None, None
+        if zh is None:
+            zh = reason_zh(rec)
+            if key is not None:
+                said[key] = zh
+        rec["reason_zh"] = zh
         rec.pop("_zh", None)
     report = pd.DataFrame(records, columns=REPORT_COLUMNS)
     report.attrs["encoding"] = encoding

@@ -6,6 +6,7 @@ describes the overrides file.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -19,7 +20,8 @@ from . import datum as _datum
 from . import units
 from ._errors import InputError
 from ._geocode_match import geocode
-from .crs import in_liuzhou
+from .city import profile
+from .crs import in_city as in_liuzhou
 from .gazetteer import Gazetteer, default_gazetteer, normalise_text
 from .readers import read_table as read_any_table
 
@@ -32,6 +34,30 @@ LAT_COLUMNS = ("纬度", "lat", "latitude", "y", "北纬")
 COUNTY_COLUMNS = ("县区", "县(区)", "县（区）", "区县", "所在县区", "所属县区", "county", "所属区域")
 ANCHOR_COLUMNS = ("anchor", "锚点")
 DATUM_COLUMNS = ("datum", "坐标系")
+#: After ``name`` and :data:`NAME_COLUMNS`: columns that name features when a table has no name column.
+LABEL_FALLBACK = ("title", "标题", "label")
+
+
+def label_column(columns: Any, *, geometry: str | None = None) -> str | None:
+    """The column that names the features: ``name``, else :data:`NAME_COLUMNS`, else ``title``/``标题``/``label``.
+
+    Compared after NFKC and whitespace removal, case-insensitively; the one list of name columns used by the
+    geocoder, the command line (labels of tables) and the maps (labels and popups).
+
+    Examples
+    --------
+    >>> label_column(["编号", "工程名称", "地点"]), label_column(["Name", "x"]), label_column(["a"])
+    ('工程名称', 'Name', None)
+    """
+    found: dict[str, str] = {}
+    for column in columns:
+        if column != geometry:
+            found.setdefault(normalise_text(str(column)).lower(), column)
+    for candidate in ("name", *NAME_COLUMNS, *LABEL_FALLBACK):
+        hit = found.get(normalise_text(candidate).lower())
+        if hit is not None:
+            return hit
+    return None
 
 
 def read_table(path_or_df: str | os.PathLike | pd.DataFrame, *, sheet: str | int = 0,
@@ -105,7 +131,7 @@ def read_overrides(path: str | os.PathLike | pd.DataFrame | list[dict],
                                 + (" (lat and lon swapped?)" if swapped else ""))
                 continue
             outside = "" if bool(in_liuzhou([lon], [lat], margin_deg=0.5)[0]) else \
-                "; outside the municipality of Liuzhou: check it"
+                f"; outside the municipality of {profile().name_en}: check it"
             try:
                 d = row.get("datum", "wgs84")
                 lo, la = _datum.convert([lon], [lat], src=d, dst="wgs84")
@@ -237,7 +263,20 @@ def total_rows(df: pd.DataFrame, *, name_col: str | None, exclude: Iterable[str]
     """
     if df.empty:
         return {}
-    text = df.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else normalise_text(v))
+    seen: dict[Any, str] = {}  # tables repeat their cells: each distinct cell is normalised once
+
+    def norm(v: Any) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        try:
+            out = seen.get(v)
+        except TypeError:  # an unhashable cell
+            return normalise_text(v)
+        if out is None:
+            out = seen[v] = normalise_text(v)
+        return out
+
+    text = df.map(norm)
     label_col = name_col if name_col is not None else next(
         (c for c in df.columns if c not in exclude and text[c].ne("").any() and np.isnan(units.numbers(text[c])).all()),
         None)
@@ -246,22 +285,24 @@ def total_rows(df: pd.DataFrame, *, name_col: str | None, exclude: Iterable[str]
     out: dict[int, str] = {}
     sums = {c: 0.0 for c in numeric}
     n_data = 0
-    for i in range(len(df)):
-        label = text[label_col].iat[i] if label_col is not None else ""
+    labels = text[label_col].tolist() if label_col is not None else [""] * len(df)
+    cells = {c: values[c].tolist() for c in numeric}  # plain floats: no numpy scalar per row
+    for i, label in enumerate(labels):
         if _TOTAL_NAME.match(label):
             out[i] = f"{TOTAL_REASON}（{label_col}为“{label}”）"
         else:
-            written = [c for c in numeric if np.isfinite(values[c][i])]
+            written = [c for c in numeric if math.isfinite(cells[c][i])]
+            # |a - b| <= atol + rtol * |b|: numpy.isclose(a, b, rtol=1e-9, atol=0.005) on finite numbers
             if n_data >= 2 and len(written) >= 2 and all(
-                    np.isclose(values[c][i], sums[c], rtol=1e-9, atol=0.005) for c in written):
+                    abs(cells[c][i] - sums[c]) <= 0.005 + 1e-9 * abs(sums[c]) for c in written):
                 out[i] = f"{TOTAL_REASON}（{'、'.join(written)}等于上方{n_data}行之和）"
         if i in out:
             sums, n_data = {c: 0.0 for c in numeric}, 0
             continue
         n_data += 1
         for c in numeric:
-            if np.isfinite(values[c][i]):
-                sums[c] += values[c][i]
+            if math.isfinite(cells[c][i]):
+                sums[c] += cells[c][i]
     return out
 
 

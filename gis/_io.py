@@ -37,6 +37,7 @@ import secrets
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -198,8 +199,14 @@ def check_writable(folder: str | os.PathLike) -> None:
     if not probe_dir.is_dir():
         raise WriteError(errno.ENOTDIR, f"cannot write into {folder}: {probe_dir} is a file, not a folder.")
     probe = temp_path(probe_dir, "probe")
-    with write_errors(folder):
+    try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:  # named by the user's folder, never by the probe's temporary name
+        if is_write_error(exc):
+            raise write_error(exc, folder) from None
+        raise WriteError(exc.errno or errno.EIO,
+                         f"cannot write into {folder}: {exc.strerror or exc}. Nothing was written; write to a "
+                         "folder on a normal disk you may write to (-o).") from None
     os.close(fd)
     probe.unlink(missing_ok=True)
 
@@ -271,6 +278,26 @@ def folder_lock(folder: str | os.PathLike, *, timeout_s: float = 600.0) -> Itera
         lock.release()
 
 
+# ---------------------------------------------------------------- a private test hook
+
+#: Private test hook (tests/test_hostile_round3.py kills a run inside its publishing window): with
+#: ``LZGIS_TEST_PAUSE=<stage>:<file>`` a run reaching ``<stage>`` creates ``<file>`` and sleeps 120 s there.
+#: Stages: ``pending`` (entry written, nothing published), ``partial`` (first file of several published),
+#: ``published`` (all files published, entry still pending).  Not an interface; never set it in real use.
+_PAUSE_ENV = "LZGIS_TEST_PAUSE"
+
+
+def _test_pause(stage: str) -> None:
+    spec = os.environ.get(_PAUSE_ENV)
+    if not spec or ":" not in spec:
+        return
+    wanted, signal_file = spec.split(":", 1)
+    if wanted != stage:
+        return
+    Path(signal_file).write_text(stage, encoding="utf-8")
+    time.sleep(120)
+
+
 # ---------------------------------------------------------------- publishing
 
 class Published:
@@ -314,7 +341,7 @@ def _link_new(src: Path, dst: Path) -> None:
     src.unlink()
 
 
-def publish(pairs: list[tuple[Path, Path]], *, overwrite: bool) -> Published:
+def publish(pairs: list[tuple[Path, Path]], *, overwrite: bool, _staged: bool = False) -> Published:
     """Move every ``(temporary, target)`` pair into place, all or none.
 
     Without ``overwrite`` each target is created exclusively: if any exists
@@ -325,6 +352,7 @@ def publish(pairs: list[tuple[Path, Path]], *, overwrite: bool) -> Published:
     :func:`folder_lock` when other processes may publish the same targets.
     """
     published = Published()
+    dst = Path(pairs[0][1]) if pairs else Path()
     try:
         for src, dst in pairs:
             dst = Path(dst)
@@ -343,11 +371,13 @@ def publish(pairs: list[tuple[Path, Path]], *, overwrite: bool) -> Published:
             else:
                 _link_new(Path(src), dst)
                 published._undo.append((dst, None))
+            if _staged and len(published._undo) == 1 and len(pairs) > 1:
+                _test_pause("partial")
     except BaseException as exc:
         published.rollback()
         if isinstance(exc, FileExistsError):
             raise FileExistsError(
-                errno.EEXIST, f"{exc.filename or dst} already exists (another run may have just written it); "
+                errno.EEXIST, f"{dst} already exists (another run may have just written it); "
                 "choose another output or pass --overwrite (overwrite=True) to replace it"
             ) from None
         if is_write_error(exc):
@@ -446,10 +476,14 @@ class Staging:
         """Publish the already written ``staged`` file (inside a staging folder) as ``target``."""
         self._targets[Path(target)] = Path(staged)
 
+    def sources(self) -> dict[Path, Path]:
+        """Each output (target) and the staged file that holds its content until :meth:`commit`."""
+        return {dst: src for dst, src in self._targets.items() if src.exists()}
+
     def commit(self, *, overwrite: bool) -> Published:
         """Publish every staged file that exists (all or none); see :func:`publish`."""
         pairs = [(src, dst) for dst, src in self._targets.items() if src.exists()]
-        published = publish(pairs, overwrite=overwrite)
+        published = publish(pairs, overwrite=overwrite, _staged=True)
         self._targets.clear()
         return published
 

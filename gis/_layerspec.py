@@ -27,12 +27,14 @@ import pandas as pd
 import shapely
 
 from ._errors import InputError
-from ._mapstyle import cite
+from ._geocode_table import label_column
+from ._mapstyle import cite, column_titles
+from .city import profile
 from .crs import detect_crs, to_analysis_crs
 
 
 _DECIMALS = 5  # 1e-5 degree: about 1.1 m north-south and 1.0 m east-west at Liuzhou
-_NAME_COLUMNS = ("name", "名称", "项目名称", "title", "label", "NAME", "Name")
+_OUTSIDE_STYLE = {"color": "#7f7f7f", "fill_color": "#c8c8c8"}  # features of a user layer outside the city
 _COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
 _DASH = re.compile(r"^[0-9., ]{1,30}$")
 _MAX_USER_FIELDS = 20
@@ -96,6 +98,64 @@ def _fmt(value: Any) -> str:
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     return str(value).strip()
+
+
+def _fmt_typed(value: Any) -> str:
+    """A user's value as typed: integers stored as float without ``.0``, other numbers unrounded, no separators.
+
+    >>> _fmt_typed(85000.0), _fmt_typed(1234.5678), _fmt_typed(0.1 + 0.2), _fmt_typed(True), _fmt_typed(" x ")
+    ('85000', '1234.5678', '0.3', '是', 'x')
+    """
+    if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
+        v = float(value)
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.12g}"
+    return _fmt(value)
+
+
+_TRUE = {"true", "1", "yes", "是", "y", "t"}
+
+
+def _is_outside(row: Mapping[str, Any]) -> bool:
+    """A feature flagged ``outside_liuzhou`` by the geocoder (a boolean column or the ``flags`` list)."""
+    for column in ("outside_liuzhou", "geocode_outside_liuzhou"):
+        value = row.get(column)
+        if not _is_missing(value) and (value is True or str(value).strip().lower() in _TRUE):
+            return True
+    for column in ("flags", "geocode_flags"):
+        value = row.get(column)
+        if not _is_missing(value) and "outside_liuzhou" in {t.strip() for t in str(value).split(";")}:
+            return True
+    return False
+
+
+def _coded_columns(rows: pd.DataFrame, columns: Sequence[str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """Columns of a user layer shown with their Chinese title and value words (``layers/columns.yaml``): a
+    column with a value table counts only when every value it holds is one of its codes (``status`` of a
+    geocoded table: matched → 已定位; a project table's own ``status`` keeps the map's words)."""
+    table = column_titles()
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for column in columns:
+        spec = table["columns"].get(str(column))
+        if spec is None:
+            continue
+        words = table["values"].get(str(column), {})
+        if words:
+            seen = {t.strip() for v in rows[column] if not _is_missing(v) and not isinstance(v, (bool, np.bool_))
+                    for t in str(v).split(";") if t.strip()}
+            if not seen <= set(words):
+                continue
+        out[str(column)] = (str(spec["title"]), words)
+    return out
+
+
+def _coded_value(value: Any, words: Mapping[str, str]) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "是" if value else ""
+    if words:
+        return "；".join(words.get(t.strip(), t.strip()) for t in str(value).split(";") if t.strip())
+    return _fmt_typed(value)
 
 
 # ---------------------------------------------------------------- a layer's spec
@@ -251,7 +311,7 @@ def _derived(row: Mapping[str, Any], key: str, styles: Mapping[str, Any]) -> Any
 def _place_name(row: Mapping[str, Any], level: str | None, styles: Mapping[str, Any]) -> str:
     """The place a coarsely located feature stands at: the city, its county, or the township it names."""
     if level == "city":
-        return styles["texts"].get("city_name", "柳州市")
+        return styles["texts"].get("city_name") or profile().name
     county = row.get("county")
     if level == "county" and not _is_missing(county) and str(county).strip():
         return str(county).strip()
@@ -297,12 +357,22 @@ def _layer_spec(
         "location": {"geocode_level", "precision_m"},
         "source_ref": {"source_file"},
     }
-    fields = [k for k in labels if k in present or derived_sources.get(k, set()) & present]
+    # a user's file (lzgis map --add): its own columns, the geocoder's in Chinese, numbers as typed, labels
+    user_file = bool(info.get("user_file"))
+    coded = _coded_columns(rows, columns) if user_file else {}
+    fields = [k for k in labels if (k in present or derived_sources.get(k, set()) & present)
+              and not (k in coded or (k == "location" and {"geocode_level", "precision_m"} & set(coded)))]
     extra: list[str] = []
     if all_fields:
-        used = set(fields) | {c for k in fields for c in derived_sources.get(k, ())}
+        used = set(fields) | {c for k in fields for c in derived_sources.get(k, ()) if c not in coded}
         extra = [c for c in columns if c not in used][:_MAX_USER_FIELDS]
-    name_col = "name" if "name" in present else next((c for c in _NAME_COLUMNS if c in present), None)
+    chosen = info.get("label")
+    if chosen is not None and str(chosen) not in present:
+        raise InputError(f"{where}: label column {chosen!r} is not in the layer; its columns are "
+                         f"{', '.join(map(str, columns))} (choose one with --label / label=).")
+    name_col = str(chosen) if chosen is not None else label_column(columns)
+    if user_file and all_fields and name_col is not None and name_col != "name":  # shown once, as 名称, first
+        extra = [c for c in columns if c not in used and c != name_col][:_MAX_USER_FIELDS]
 
     codes, classes = _categories(rows, info.get("classes"), where=where)
     row_marks, marks = _marks(rows, info.get("marks"), where=where)
@@ -322,6 +392,11 @@ def _layer_spec(
     features, print_props = [], []
     schematic_seen, real_seen = False, False
     records = rows.drop(columns=rows.geometry.name).to_dict("records")
+    outside_mark = None
+    if user_file and any(_is_outside(r) for r in records):  # grey, named 市外 in the legend, not in the extent
+        outside_mark = len(marks)
+        marks.append({"label": _esc(f"{title}({styles['texts'].get('outside', '市外')})"), "legend": True,
+                      "style": dict(_OUTSIDE_STYLE)})
     for geom_json, row, code, mark in zip(shapely.to_geojson(np.asarray(geoms.values)), records, codes, row_marks):
         props: dict[str, Any] = {}
         if code is not None:
@@ -336,8 +411,17 @@ def _layer_spec(
                 props[key] = _esc(_fmt(value))
         for i, col in enumerate(extra):
             value = row.get(col)
-            if not _is_missing(value) and _fmt(value) != "":
-                props[f"c{i}"] = _esc(_fmt(value))
+            if _is_missing(value):
+                continue
+            if col in coded:
+                text = _coded_value(value, coded[col][1])
+            else:
+                text = _fmt_typed(value) if user_file else _fmt(value)
+            if text != "":
+                props[f"c{i}"] = _esc(text)
+        if outside_mark is not None and _is_outside(row):
+            props["_out"] = 1
+            props["_m"] = [*props.get("_m", []), outside_mark]
         if row.get("status") is not None and str(row.get("status")) in status_groups:
             props["_st"] = status_groups[str(row["status"])]
         if not _is_missing(row.get("county")) and str(row.get("county")).strip():
@@ -361,8 +445,9 @@ def _layer_spec(
             + json.dumps(props, ensure_ascii=False, separators=(",", ":")) + "}"
         )
     field_pairs = [[k, _esc(labels[k])] for k in fields if k != "name"] + [
-        [f"c{i}", _esc(labels.get(str(c), c))] for i, c in enumerate(extra)
+        [f"c{i}", _esc(coded[c][0] if c in coded else labels.get(str(c), c))] for i, c in enumerate(extra)
     ]
+
     if name_col is not None:
         field_pairs.insert(0, ["name", _esc(labels["name"])])
     texts = styles["texts"]
@@ -380,7 +465,20 @@ def _layer_spec(
     context = bool(info.get("context"))
     if context:
         interactive = False
+    extra_keys: dict[str, Any] = {}
+    if user_file and info.get("labels", True) and name_col is not None:
+        extra_keys["labelled"] = True  # its features are named on the map (gis.webmap: labels or a numbered key)
+    inside = np.array([not p.get("_out") for p in print_props], dtype=bool)
+    box_geoms = geoms
+    if not inside.all():
+        extra_keys["n_outside"] = int((~inside).sum())
+        if inside.any():  # the map opens on the features inside the city; those outside do not widen it
+            box_geoms = geoms[inside]
+            extra_keys["box"] = [float(v) for v in box_geoms.total_bounds]
+        else:
+            extra_keys["box"] = None
     return {
+        **extra_keys,
         "id": f"l{index}",
         "name": _esc(info.get("name") or ""),
         "interactive": interactive,
@@ -400,7 +498,7 @@ def _layer_spec(
         "pane": pane,
         "fields": field_pairs,
         "data": '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}",
-        "bounds": [float(v) for v in geoms.total_bounds],
+        "bounds": [float(v) for v in box_geoms.total_bounds],
     }
 
 

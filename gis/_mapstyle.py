@@ -14,11 +14,12 @@ from typing import Any
 
 from . import settings
 from ._errors import InputError, LayerError
+from .city import profile
 from .layers import layers_dir, read_yaml
 
 
 def map_styles() -> dict[str, Any]:
-    """The contents of ``layers/map_styles.yaml``.
+    """The contents of ``layers/map_styles.yaml``, its ``texts`` completed by the city profile's (``city.yaml``).
 
     Examples
     --------
@@ -29,7 +30,25 @@ def map_styles() -> dict[str, Any]:
     missing = [k for k in ("fields", "structure_roles", "default_style", "texts") if k not in (data or {})]
     if missing:
         raise LayerError(f"layers/map_styles.yaml lacks {', '.join(missing)}; restore them from the repository.")
-    return data
+    # the city's own texts (name, 审图号 caveat, CRS line …) come from its profile, city.yaml
+    return {**data, "texts": {**data["texts"], **profile().texts}}
+
+
+def column_titles() -> dict[str, dict[str, Any]]:
+    """Chinese titles and value words of machine column names (``layers/columns.yaml``, read by
+    :mod:`gis._columns`): ``columns`` (exact name → ``{title, …}``) and ``values`` (name → code → word).
+
+    Examples
+    --------
+    >>> t = column_titles()
+    >>> t["columns"]["geocode_status"]["title"], t["values"]["geocode_status"]["matched"]
+    ('定位状态', '已定位')
+    """
+    from ._columns import _data
+
+    data = _data()
+    values = {str(k): {str(c): str(w) for c, w in dict(v).items()} for k, v in data["values"].items()}
+    return {"columns": dict(data["columns"]), "values": values}
 
 
 def basemap_catalog() -> dict[str, dict[str, Any]]:

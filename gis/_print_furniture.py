@@ -90,8 +90,10 @@ class _Furniture:
         fig = self.fig
         top = 1 - 8 * self.k / self.h_mm
         fig.text(0.5, top, _text(self.info["title"]), ha="center", va="top", fontsize=self.pt(20), fontweight="bold")
-        if self.info.get("note"):
-            fig.text(0.5, top - 11.5 * self.k / self.h_mm, "\n".join(textwrap.wrap(_text(self.info["note"]), 110)),
+        # the map's note, then what the page leaves out (features of user layers outside the city)
+        note = "　".join([_text(self.info["note"])] * bool(self.info.get("note")) + list(getattr(self, "notes", [])))
+        if note:
+            fig.text(0.5, top - 11.5 * self.k / self.h_mm, "\n".join(textwrap.wrap(note, 110)),
                      ha="center", va="top", fontsize=self.pt(7.5), color="#333333")
         fig.text(1 - 10 / self.w_mm, top, self.texts["date"].format(date=self.info["date"]), ha="right", va="top",
                  fontsize=self.pt(8), color="#333333")
@@ -134,24 +136,38 @@ class _Furniture:
             rows.append(("hollow", ({"color": "#555555"}, None), _text(honest.get("legend_hollow", ""))))
             rows.append(("point", ({"color": "#333333", "fill_color": "#555555"}, None),
                          _text(honest.get("legend_solid", ""))))
+        key = list(getattr(self, "key", []))
+        if key:  # features whose names had no room on the map: their numbers and names (编号 — 名称)
+            rows.append(("group", None, _text(self.texts.get("label_key", "编号 — 名称"))))
+            rows += [("key", number, name) for number, name in key]
         rows.insert(0, ("title", None, _text(self.texts["legend_title"])))
-        # lay rows out in as many columns as needed
+        # lay rows out in as many columns as needed; a group (its heading and rows) stays in one column
         fs = self.pt(7.0)
         while True:  # shrink the text while the columns needed would be too narrow
             line_mm = fs * 0.3528 * 1.55
             per_col = max(1, int((H - 4) / line_mm))
-            cols = max(1, math.ceil(len(rows) / per_col))
+            places = _legend_places(rows, per_col)
+            cols = max(col for col, _ in places) + 1
             if not (cols > 1 and W / cols < 42 * self.k and fs > 4.5):
                 break
             fs *= 0.9
         col_w = W / cols
         wrap = max(8, int((col_w - 12) / (fs * 0.3528)))
-        for k, (kind, st, text) in enumerate(rows):
-            col, r = divmod(k, per_col)
+        for (kind, st, text), (col, r) in zip(rows, places):
             x, y = col * col_w + 2.5, H - 3 - (r + 0.5) * line_mm
             label = text if len(text) <= wrap else text[: wrap - 1] + "…"
             if kind == "title":
                 ax.text(x, y, label, fontsize=fs * 1.3, fontweight="bold", va="center")
+                continue
+            if kind == "key":  # the name is never cut: a long one is set smaller to fit its column
+                tag = str(st)
+                ax.text(x + 0.8, y, tag, fontsize=fs * 0.85, fontweight="bold", va="center", ha="left",
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "#444444",
+                              "linewidth": 0.5})
+                room_mm = col_w - 4.5 - 2.2 - len(tag) * fs * 0.3528 * 0.6
+                ems = sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in text)
+                size = min(fs, room_mm / max(ems, 1) / 0.3528)
+                ax.text(x + 2.6 + len(tag) * fs * 0.3528 * 0.6, y, text, fontsize=size, va="center")
                 continue
             if kind in ("group", "sub"):
                 ax.text(x, y, label, fontsize=fs, fontweight="bold" if kind == "group" else "normal",
@@ -209,6 +225,34 @@ class _Furniture:
                           ha="left", va="top", fontsize=self.credit_fs, linespacing=1.3, color="#333333")
         self.fig.text(0.5, 4.0 / self.h_mm, "\n".join(self.caveat_lines), ha="center", va="bottom",
                       fontsize=self.pt(6.0), color="#8a1c1c", linespacing=1.35)
+
+
+def _legend_places(rows: list[tuple[str, Any, str]], per_col: int) -> list[tuple[int, int]]:
+    """(column, row) of each legend row: a group (a ``group`` row and the rows up to the next) starts a new
+    column when it does not fit in what is left of the current one; only a group taller than a column splits.
+
+    >>> rows = [("title", None, "图例"), ("group", None, "甲"), ("line", None, "a"), ("group", None, "乙"),
+    ...         ("point", None, "b"), ("point", None, "c")]
+    >>> _legend_places(rows, 4)
+    [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+    """
+    blocks: list[list[int]] = []
+    for k, (kind, _st, _text) in enumerate(rows):
+        if kind in ("title", "group") or not blocks:
+            blocks.append([k])
+        else:
+            blocks[-1].append(k)
+    places: list[tuple[int, int]] = [(0, 0)] * len(rows)
+    col, r = 0, 0
+    for block in blocks:
+        if r and r + len(block) > per_col:
+            col, r = col + 1, 0
+        for k in block:
+            if r >= per_col:  # a group taller than a whole column
+                col, r = col + 1, 0
+            places[k] = (col, r)
+            r += 1
+    return places
 
 
 def _wrap(text: str, width_em: float) -> list[str]:

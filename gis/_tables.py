@@ -18,6 +18,7 @@ Turning a table's coordinate columns into geometry, and reading vector files, is
 from __future__ import annotations
 
 import codecs
+import importlib.util
 import itertools
 import os
 import re
@@ -127,23 +128,68 @@ def decode_text(path: str | os.PathLike, encoding: str | None = None) -> tuple[s
 
 
 def _infer_column(values: pd.Series) -> pd.Series:
-    """Text column → numbers/bools/datetimes only when that loses nothing (no leading zeros)."""
-    present = values[values != ""]
-    out = values.where(values != "", None).astype(object)
-    if present.empty:
+    """Text column → numbers/bools/datetimes only when that loses nothing (no leading zeros).
+
+    The tests run vectorised on the ASCII values (pandas string methods: pyarrow's regular expressions)
+    and cell by cell on the others (``\\d`` of Python also matches full-width digits, ``１２``).
+    """
+    blank = (values == "").to_numpy(dtype=bool)
+    if blank.all():
         return pd.Series(np.nan, index=values.index, dtype=float)
-    if _all_match(present, _NUMBER_LINE, lambda v: bool(_NUMBER.match(v)) and not _LEADING_ZERO.match(v)):
-        if _all_match(present, _INTEGER_LINE, lambda v: bool(_INTEGER.match(v))) and len(present) == len(values):
+    first = values.iloc[int(np.argmin(blank))]  # every value must pass a test: the first decides most columns
+    number = bool(_NUMBER.match(first)) and not _LEADING_ZERO.match(first)
+    if not number and first not in ("True", "False") and not _ISO_DATETIME.match(first):
+        return pd.Series(np.where(blank, None, values.to_numpy(dtype=object)), index=values.index, dtype=object)
+    text = values if isinstance(values.dtype, pd.StringDtype) else values.astype(_STR)
+    present = text[~blank]
+    full = not blank.any()
+    ascii_ = (present.str.isascii() & ~present.str.contains("\n", regex=False)).to_numpy(dtype=bool)
+    simple = bool(ascii_.all())
+
+    def out() -> pd.Series:
+        return pd.Series(np.where(blank, None, text.to_numpy(dtype=object)), index=values.index, dtype=object)
+
+    if number and _every(present, ascii_, _NUMBER_FULL, lambda v: bool(_NUMBER.match(v)) and not _LEADING_ZERO.match(v),
+              unless=_LEADING_ZERO_START):
+        if full and _every(present, ascii_, _INTEGER_FULL, lambda v: bool(_INTEGER.match(v))):
+            if simple and int(present.str.len().max()) <= 18:  # fits int64 whatever the digits
+                return pd.Series(present.astype("int64").to_numpy(), index=values.index)
             try:
-                return out.map(int).astype("int64")
+                return out().map(int).astype("int64")
             except OverflowError:
-                return out
-        return pd.to_numeric(out, errors="coerce").astype(float)
-    if present.isin(["True", "False"]).all() and len(present) == len(values):
-        return out.map({"True": True, "False": False}).astype(bool)
-    if _all_match(present, _ISO_DATETIME_LINE, lambda v: bool(_ISO_DATETIME.match(v))):
-        return pd.to_datetime(out, format="ISO8601")
-    return out
+                return out()
+        if simple:
+            numbers = np.full(len(values), np.nan)
+            numbers[~blank] = present.astype("float64").to_numpy()
+            return pd.Series(numbers, index=values.index)
+        return pd.to_numeric(out(), errors="coerce").astype(float)
+    if full and bool(present.isin(["True", "False"]).all()):
+        return pd.Series((present == "True").to_numpy(dtype=bool), index=values.index)
+    if _every(present, ascii_, _ISO_DATETIME_FULL, lambda v: bool(_ISO_DATETIME.match(v))):
+        return pd.to_datetime(out(), format="ISO8601")
+    return out()
+
+
+_STR = pd.StringDtype("pyarrow") if importlib.util.find_spec("pyarrow") else pd.StringDtype("python")
+#: The patterns of the cell tests, for whole ASCII values (no look-ahead: pyarrow's RE2 has none).
+_NUMBER_FULL = r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf)"
+_LEADING_ZERO_START = r"[+-]?0[0-9]"
+_INTEGER_FULL = r"[+-]?[0-9]+"
+_ISO_DATETIME_FULL = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+
+
+def _every(present: pd.Series, ascii_: np.ndarray, pattern: str, cell: Callable[[str], bool], *,
+           unless: str | None = None) -> bool:
+    """Whether every value passes: ``cell`` on the non-ASCII ones (stops at the first failure), then
+    ``pattern`` matching the whole of each ASCII value (and ``unless`` matching none of their starts)."""
+    if not ascii_.all() and not all(cell(v) for v in present[~ascii_].tolist()):
+        return False
+    subset = present if ascii_.all() else present[ascii_]
+    if subset.empty:
+        return True
+    if not bool(subset.str.fullmatch(pattern).all()):
+        return False
+    return unless is None or not bool(subset.str.match(unless).any())
 
 
 #: The patterns above, one value per line of a joined column (``$`` before each line break).
@@ -262,6 +308,104 @@ def _separator(text: str, suffix: str) -> str:
 
 
 def _parse_csv(text: str, *, sep: str, path: Path, as_text: bool = False) -> pd.DataFrame:
+    """A CSV text as a table: the cells split by pandas' C parser, typed as :func:`_infer_column` says.
+
+    Which cells were quoted (text stays text; ``""`` is empty text, a bare empty cell is missing) is
+    read from a copy of the text with each quoted cell replaced by a marker (:func:`_marked`), which
+    also gives the records (a line break inside quotes is not one) for the row numbers and the check
+    of each record's cell count.  A text whose quotes do not pair up is parsed cell by cell
+    (:func:`_parse_csv_cells`), which names the line of the stray quote.
+    """
+    marked = _marked(text, sep)
+    if marked is None:
+        return _parse_csv_cells(text, sep=sep, path=path, as_text=as_text)
+    lines = _LINE_BREAK.split(marked)
+    if lines and lines[-1] == "":  # the text ends with a line break
+        lines.pop()
+    if "" in lines:
+        numbers = [i + 1 for i, line in enumerate(lines) if line != ""]
+        lines = [line for line in lines if line != ""]
+    else:
+        numbers = None
+    if not lines:
+        raise InputError(f"{path}: is empty; it needs a header row.")
+    width = lines[0].count(sep) + 1
+    counts = np.fromiter(map(str.count, lines, itertools.repeat(sep)), dtype=np.int64, count=len(lines))
+    ragged = np.flatnonzero(counts != width - 1)
+    if len(ragged):
+        bad = [numbers[i] if numbers else i + 1 for i in ragged]
+        raise InputError(
+            f"{path}: {describe_rows(bad)} {'does' if len(bad) == 1 else 'do'} not have the {width} cells of the "
+            "header; check for unquoted separators."
+        )
+    cells = _read_cells(text, sep=sep, width=width)
+    header = [str(h) for h in cells.pop("header")]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"{path}: repeats the column name(s) {', '.join(dupes)}; rename them.")
+    quoted_cells = _read_cells(marked, sep=sep, width=width) if "\x01" in marked or (as_text and "\x02" in marked) \
+        else None
+    columns = {}
+    n = len(lines) - 1
+    for j, name in enumerate(header):
+        values = cells[j]
+        marks = None if quoted_cells is None else quoted_cells[j]
+        quoted = marks is not None and bool((marks == "\x01").any())
+        if as_text:
+            keep = values != ""
+            if marks is not None:
+                keep |= marks == "\x02"
+            columns[name] = pd.Series(values, dtype=object).where(pd.Series(keep, dtype=bool), None)
+        elif quoted:  # written as text: stays text ("" is empty text, a bare empty cell is missing)
+            missing = pd.Series((values == "") & (marks != "\x02"), dtype=bool)
+            series = pd.Series(values, dtype=object)
+            present = series[~missing]
+            if len(present) and _all_match(present, _ISO_DATETIME_LINE, lambda v: bool(_ISO_DATETIME.match(v))):
+                columns[name] = pd.to_datetime(series.where(~missing, None), format="ISO8601")
+            else:
+                columns[name] = series.where(~missing, None)
+        else:
+            columns[name] = _infer_column(pd.Series(values, dtype=object))
+    table = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    table.attrs["row_numbers"] = None if numbers is None else _compact_row_numbers(numbers[1:])
+    return table
+
+
+#: A quoted cell, and an empty quoted cell between separators (``""`` there is a cell, not an escaped quote).
+_QUOTED_CELL = re.compile(r'"(?:[^"]|"")*"')
+
+
+def _marked(text: str, sep: str) -> str | None:
+    """``text`` with each empty quoted cell replaced by ``\\x02`` and each other quoted cell by ``\\x01``;
+    ``None`` when a quote is left over (a stray quote: the cell-by-cell parse names its line)."""
+    if '"' not in text:
+        return text
+    if "\x01" in text or "\x02" in text:  # the markers themselves: parse cell by cell
+        return None
+    s = re.escape(sep)
+    empty = re.compile(rf'(?<![^{s}\r\n])""(?![^{s}\r\n])')
+    marked = _QUOTED_CELL.sub("\x01", empty.sub("\x02", text))
+    if '"' in marked or re.search(rf"[^{s}\r\n]\x01|\x01[^{s}\r\n]", marked):
+        return None  # a quote inside a bare cell, or text glued to a quoted cell
+    return marked
+
+
+def _read_cells(text: str, *, sep: str, width: int) -> dict[Any, np.ndarray]:
+    """The cells of a well-formed CSV text (every record ``width`` cells), by pandas' C parser: column
+    position -> the data rows' texts as an object array, and ``"header"`` -> the first record."""
+    import io
+
+    frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=object, keep_default_na=False,
+                        na_filter=False, skip_blank_lines=True, engine="c", quotechar='"', doublequote=True,
+                        names=list(range(width)), index_col=False)
+    out: dict[Any, np.ndarray] = {"header": frame.iloc[0].to_numpy(dtype=object) if len(frame) else np.array([])}
+    for j in range(width):
+        out[j] = frame[j].to_numpy(dtype=object)[1:]
+    return out
+
+
+def _parse_csv_cells(text: str, *, sep: str, path: Path, as_text: bool = False) -> pd.DataFrame:
+    """The cell-by-cell parse (:func:`_csv_cells`): for texts whose quotes :func:`_marked` cannot pair up."""
     rows, numbers = _csv_cells(text, sep, path)
     if not rows:
         raise InputError(f"{path}: is empty; it needs a header row.")

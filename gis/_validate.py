@@ -233,3 +233,85 @@ def layer(obj: object, *, name: str, allow_empty_layer: bool = True) -> Layer:
     from .prepare import prepare_layer  # same rank: the one place inputs are prepared
 
     return prepare_layer(obj, name=name, keep_unplaced=False, allow_empty_layer=allow_empty_layer).layer
+
+
+#: Farthest a feature may lie from the central meridian of a Transverse Mercator analysis CRS (degrees of
+#: longitude).  All of China lies within 36° of 108°E; across the ±180° meridian a feature is 72° away, where the
+#: projection folds the plane and plane distances say nothing.
+MAX_MERIDIAN_OFFSET_DEG = 45.0
+
+
+@functools.lru_cache(maxsize=8)
+def _tm_parameters(crs: pyproj.CRS) -> tuple[float, float, float, float, float] | None:
+    """(lon_0, x_0, y_0, k_0, radius) of a Transverse Mercator CRS in metres, else None."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params = crs.to_dict()
+    if params.get("proj") not in ("tmerc", "etmerc", "utm") or params.get("units", "m") != "m":
+        return None
+    if params.get("proj") == "utm":
+        zone = int(params.get("zone", 0))
+        lon_0, x_0, y_0, k_0 = zone * 6.0 - 183.0, 500_000.0, 10_000_000.0 if "south" in params else 0.0, 0.9996
+    else:
+        lon_0, x_0, y_0 = float(params.get("lon_0", 0.0)), float(params.get("x_0", 0.0)), float(params.get("y_0", 0.0))
+        k_0 = float(params.get("k_0", params.get("k", 1.0)))
+    if float(params.get("lat_0", 0.0)) != 0.0:
+        return None
+    return lon_0, x_0, y_0, k_0, crs.ellipsoid.semi_major_metre if crs.ellipsoid else 6_378_137.0
+
+
+def check_meridian_range(lyr: Layer, crs: object) -> None:
+    """Refuse features farther than :data:`MAX_MERIDIAN_OFFSET_DEG` from a Transverse Mercator CRS's meridian.
+
+    Such features lie across the ±180° meridian or far outside the region the
+    analysis CRS is made for; plane distances there are wrong (pairs are missed).
+    The test is on the analysis-CRS coordinates (spherical inverse of the
+    projection, a fraction of a degree from the ellipsoidal one), one vectorised
+    pass; any other analysis CRS is not checked.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> far = layer(gpd.GeoDataFrame(geometry=[Point(109.4, 24.3), Point(-179.9, 10.0)], crs="EPSG:4326"),
+    ...             name="origins")
+    >>> check_meridian_range(far, "EPSG:4545")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis._errors.InputError: origins: row 1 lies more than 45° of longitude from the central meridian 108°E...
+    """
+    if len(lyr) == 0:
+        return
+    params = _tm_parameters(pyproj.CRS.from_user_input(crs))
+    if params is None:
+        return
+    lon_0, x_0, y_0, k_0, radius = params
+    if lyr.xy is not None:
+        coords, owner = lyr.xy, None
+    else:
+        assert lyr.frame is not None
+        coords, owner = shapely.get_coordinates(np.asarray(lyr.frame.geometry.values, dtype=object),
+                                                return_index=True)
+    if len(coords) == 0:
+        return
+    u = np.abs(coords[:, 0] - x_0) / (k_0 * radius)
+    v = (coords[:, 1] - y_0) / (k_0 * radius)
+    # spherical TM inverse: tan(dlon) = sinh(u) / cos(v); beyond 90° when cos(v) <= 0
+    far = (np.cos(v) <= 0.0) | (np.sinh(u) > math.tan(math.radians(MAX_MERIDIAN_OFFSET_DEG)) * np.cos(v))
+    if not far.any():
+        return
+    rows = np.zeros(len(lyr), dtype=bool)
+    if owner is None:
+        rows = far
+    else:
+        rows[np.unique(owner[far])] = True
+    east = "E" if lon_0 >= 0 else "W"
+    raise InputError(
+        f"{lyr.name}: {'row' if rows.sum() == 1 else 'rows'} {_rows(lyr.index, rows)} "
+        f"{'lies' if rows.sum() == 1 else 'lie'} more than {MAX_MERIDIAN_OFFSET_DEG:g}° of longitude from the "
+        f"central meridian {abs(lon_0):g}°{east} of the analysis CRS {pyproj.CRS.from_user_input(crs).to_string()}: "
+        "across the ±180° meridian or far outside the region it is made for, where plane distances are wrong. "
+        "Keep only the features of the region (or split the layer at ±180°), or analyse them in a CRS made for "
+        "their region (gis.settings.analysis_crs)."
+    )

@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from ._errors import InputError
-from .export import _EXCEL_ROWS, _nullable_as_objects, _write_sheets, table_for_export
+from ._xlsx import _EXCEL_ROWS, _write_sheets
+from .export import _nullable_as_objects, table_for_export
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: str | os.PathLike, *, headers: str = "zh") -> Path:

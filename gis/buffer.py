@@ -28,6 +28,7 @@ import pyproj
 import shapely
 
 from . import _validate
+from . import crs as _crs
 from .prepare import is_geocoded, prepare_layer
 from ._errors import InputError
 from ._geodesic import geodesic_area as _geodesic_area
@@ -35,6 +36,8 @@ from ._geodesic import scale_factor
 from .crs import require_projected
 
 Dissolve = Literal["none", "ring", "group"]
+#: Features buffered at a time by :func:`buffer_rings` (bounds its memory to the result plus one chunk).
+_CHUNK = 20_000
 
 
 def scaled_buffer(geoms: gpd.GeoSeries, distance_m: float | np.ndarray, *, quad_segs: int = 16) -> gpd.GeoSeries:
@@ -184,49 +187,54 @@ def buffer_rings(
     if out_crs is None:  # identified by detect_crs (zone-prefixed eastings)
         out_crs = proj.crs
     geoms = np.asarray(proj.geometry.values, dtype=object)
-    n, r = len(geoms), len(dist)
+    n = len(geoms)
+    to_out = None if proj.crs == out_crs else _crs.transformer(proj.crs, out_crs)
 
-    groups: dict[int, np.ndarray] = {}
-    if dissolve == "ring":
-        groups = {0: np.arange(n)}
-    elif dissolve == "group":
-        codes, labels = pd.factorize(proj[by], sort=False)
-        groups = {g: np.flatnonzero(codes == g) for g in range(len(labels))}
+    def finish(rings_geom: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Rings (one array per distance) in block order (one block per feature or group, rings in order),
+        their ellipsoidal areas, and the rings in the output CRS; the analysis-CRS copies are dropped."""
+        block = np.stack(rings_geom, axis=1).ravel()
+        area = _geodesic_area(block, proj.crs)
+        if to_out is not None:
+            block = shapely.transform(block, lambda xy: np.column_stack(to_out.transform(xy[:, 0], xy[:, 1])))
+        return block, area
 
-    def level(i: int) -> np.ndarray:
-        """The disks (merged per group) at distance i: made one distance at a time, so that at most two
-        distances' disks are held besides the rings (memory: a small multiple of the result)."""
-        disks = _scaled_buffer(geoms, dist[i], crs=proj.crs, quad_segs=quad_segs)
-        if dissolve == "none":
-            return disks
-        # one union per group and distance, not per feature
-        return np.array([shapely.union_all(disks[members]) for members in groups.values()], dtype=object)
-
-    rows_geom, rows_key, rows_inner, rows_outer = [], [], [], []
-    group_ids = np.arange(n) if dissolve == "none" else np.array(list(groups))
-    previous = None
-    for i, outer in enumerate(dist):
-        inner = dist[i - 1] if (rings and i > 0) else 0.0
-        current = level(i)
-        g = shapely.difference(current, previous) if (rings and i > 0) else current
-        previous = current
-        rows_geom.append(g)
-        rows_key.append(group_ids)
-        rows_inner.append(np.full(len(group_ids), inner))
-        rows_outer.append(np.full(len(group_ids), outer))
-    geom = np.concatenate(rows_geom)
-    key = np.concatenate(rows_key)
-    # one block per group, rings in order
-    order = np.lexsort((np.concatenate(rows_outer), key))
-    area_m2 = _geodesic_area(geom, proj.crs)
+    # Features are buffered _CHUNK at a time, and each chunk's rings are reprojected before the next is made,
+    # so the peak is the result in the output CRS plus one chunk's temporaries (it was the whole set of disks
+    # at two distances, the rings in the analysis CRS and their reprojected copy).
+    pieces: list[tuple[np.ndarray, np.ndarray]] = []
+    if dissolve == "none":
+        for start in range(0, n, _CHUNK):
+            sub = geoms[start:start + _CHUNK]
+            pieces.append(finish(_ring_list([_scaled_buffer(sub, d, crs=proj.crs, quad_segs=quad_segs)
+                                             for d in dist], rings=rings)))
+        key = np.repeat(np.arange(n), len(dist))
+    else:
+        if dissolve == "ring":
+            members_of = [np.arange(n)]
+        else:
+            codes, labels = pd.factorize(proj[by], sort=False)
+            order_by_code = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order_by_code], np.arange(len(labels) + 1))
+            members_of = [order_by_code[bounds[g]:bounds[g + 1]] for g in range(len(labels))]
+        for members in members_of:  # one union per group and distance, the disks made a chunk at a time
+            pieces.append(finish(_ring_list([_merged_disks(geoms, members, d, crs=proj.crs, quad_segs=quad_segs)
+                                             for d in dist], rings=rings)))
+        key = np.repeat(np.arange(len(members_of)), len(dist))
+    geom = np.concatenate([p[0] for p in pieces]) if pieces else np.array([], dtype=object)
+    area_m2 = np.concatenate([p[1] for p in pieces]) if pieces else np.array([], dtype=float)
+    del pieces
+    outer_m = np.tile(np.asarray(dist, dtype=float), len(key) // len(dist))
+    inner_m = np.tile(np.asarray([dist[i - 1] if (rings and i > 0) else 0.0 for i in range(len(dist))]),
+                      len(key) // len(dist))
     data = {
-        "ring_inner_m": np.concatenate(rows_inner)[order],
-        "ring_outer_m": np.concatenate(rows_outer)[order],
-        "area_km2": area_m2[order] / 1e6,
-        "area_ha": area_m2[order] / 1e4,
+        "ring_inner_m": inner_m,
+        "ring_outer_m": outer_m,
+        "area_km2": area_m2 / 1e6,
+        "area_ha": area_m2 / 1e4,
     }
     if dissolve == "none":
-        attrs = src.drop(columns=src.geometry.name).iloc[key[order]].reset_index(drop=True)
+        attrs = src.drop(columns=src.geometry.name).iloc[key].reset_index(drop=True)
         clashes = [c for c in attrs.columns if c in data or c == "source_index"]
         if clashes:
             # the input's own values (e.g. a park's stated area_km2) are kept, renamed, not overwritten
@@ -237,14 +245,13 @@ def buffer_rings(
                 UserWarning,
                 stacklevel=2,
             )
-        front = pd.DataFrame({"source_index": src.index.take(key[order])})
+        front = pd.DataFrame({"source_index": src.index.take(key)})
         table = pd.concat([front, attrs, pd.DataFrame(data)], axis=1)
     elif dissolve == "group":
-        table = pd.concat([pd.DataFrame({by: labels.take(key[order])}), pd.DataFrame(data)], axis=1)
+        table = pd.concat([pd.DataFrame({by: labels.take(key)}), pd.DataFrame(data)], axis=1)
     else:
         table = pd.DataFrame(data)
-    out = gpd.GeoDataFrame(table, geometry=geom[order], crs=proj.crs)
-    out = out if out.crs == out_crs else out.to_crs(out_crs)
+    out = gpd.GeoDataFrame(table, geometry=geom, crs=out_crs)
     if unplaced is not None and dissolve == "none":
         extra = pd.concat([pd.DataFrame({"source_index": unplaced.index}),
                            unplaced.drop(columns=unplaced.geometry.name).reset_index(drop=True)], axis=1)
@@ -254,3 +261,21 @@ def buffer_rings(
         out = pd.concat([out.assign(note=""), extra.assign(note=unplaced_notes.to_numpy(dtype=object))],
                         ignore_index=True)
     return out
+
+
+def _ring_list(levels: list[np.ndarray], *, rings: bool) -> list[np.ndarray]:
+    """Bands between consecutive levels (the first from 0) when ``rings``, else the levels as they are."""
+    if not rings:
+        return levels
+    return [levels[0]] + [shapely.difference(levels[i], levels[i - 1]) for i in range(1, len(levels))]
+
+
+def _merged_disks(geoms: np.ndarray, members: np.ndarray, distance_m: float, *, crs: pyproj.CRS,
+                  quad_segs: int) -> np.ndarray:
+    """The union of the ``members``' disks at one distance, as a 1-element array; disks made _CHUNK at a time."""
+    partial = []
+    for start in range(0, len(members), _CHUNK):
+        disks = _scaled_buffer(geoms[members[start:start + _CHUNK]], distance_m, crs=crs, quad_segs=quad_segs)
+        partial.append(shapely.union_all(disks))
+    merged = shapely.union_all(np.array(partial, dtype=object)) if len(partial) != 1 else partial[0]
+    return np.array([merged], dtype=object)

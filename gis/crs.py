@@ -19,11 +19,19 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 
-from . import settings
+from . import city, settings
 from ._errors import CRSError
 
-#: Municipality bounds in lon/lat (from the city boundary), used for sanity checks.
-LIUZHOU_BOUNDS = (108.58, 23.90, 110.19, 26.05)
+
+
+def city_bounds() -> tuple[float, float, float, float]:
+    """The municipality's lon/lat bounds (``bounds`` of the city profile), used for sanity checks."""
+    return city.profile().bounds
+
+
+#: The former constant, kept for scripts that import it: the bounds of the SHIPPED city profile (layers/city.yaml),
+#: whatever ``gis.settings.layers_dir`` says.  Code uses :func:`city_bounds`.
+LIUZHOU_BOUNDS = city.profile(city.shipped_root()).bounds
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ def analysis_crs() -> pyproj.CRS:
     if not crs.is_projected:
         raise CRSError(
             f"gis.settings.analysis_crs is {settings.analysis_crs!r}, which is not projected. "
-            "Set it to a projected CRS in metres, e.g. 'EPSG:4545'."
+            f"Set it to a projected CRS in metres, e.g. {city.profile().analysis_crs!r}."
         )
     return crs
 
@@ -167,12 +175,16 @@ def to_analysis_crs(gdf: gpd.GeoDataFrame, *, layer: str = "input") -> gpd.GeoDa
     return out.to_crs(target)
 
 
-def in_liuzhou(lon: np.ndarray, lat: np.ndarray, *, margin_deg: float = 0.0) -> np.ndarray:
-    """Boolean mask: which lon/lat pairs fall in the municipality's bounding box."""
-    minx, miny, maxx, maxy = LIUZHOU_BOUNDS
+def in_city(lon: np.ndarray, lat: np.ndarray, *, margin_deg: float = 0.0) -> np.ndarray:
+    """Boolean mask: which lon/lat pairs fall in the municipality's bounding box (the city profile's bounds)."""
+    minx, miny, maxx, maxy = city_bounds()
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     return (
         (lon >= minx - margin_deg) & (lon <= maxx + margin_deg)
         & (lat >= miny - margin_deg) & (lat <= maxy + margin_deg)
     )
+
+
+#: the former name of :func:`in_city`
+in_liuzhou = in_city

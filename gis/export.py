@@ -90,8 +90,14 @@ import pandas as pd
 import shapely
 
 from ._cells import FORMULA_STARTS, formula_like, neutralise_formula  # noqa: F401 (re-exported)
+from ._cells import raise_problems as _raise_problems
 from ._errors import CRSError, InputError, require
 from ._io import atomic_write, folder_lock, publish, temp_path, write_error, write_errors
+from ._shapefile_text import (_DBF_NAME_BYTES, _DBF_TEXT_BYTES, _ENCODINGS, SHAPEFILE_FULLTEXT,  # noqa: F401
+                              _attribute_columns, _check_text_values, _codec, _cut_long_texts, _is_text,
+                              _geometry_family, _shapefile_frame, _truncate_bytes, _warn_edge_spaces, cut_to_bytes,
+                              short_field_names)
+from ._xlsx import _EXCEL_ROWS, _EXCEL_TEXT_CHARS, _check_sheet_names, _write_sheets, for_reading  # noqa: F401 (re-exported)
 
 FORMATS = ("gpkg", "geojson", "shp", "csv", "xlsx")
 _SUFFIX_FORMAT = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp",
@@ -99,16 +105,7 @@ _SUFFIX_FORMAT = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".
 _FORMAT_SUFFIX = {"gpkg": ".gpkg", "geojson": ".geojson", "shp": ".shp", "csv": ".csv", "xlsx": ".xlsx"}
 #: Shapefile parts this module writes, and stale sidecars removed when overwriting.
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".fields.csv")
-#: Written only when some text was cut to the DBF limit: the whole texts (columns fid, field, text).
-SHAPEFILE_FULLTEXT = ".fulltext.csv"
 _STALE_SHAPEFILE_PARTS = (".qix", ".sbn", ".sbx")
-_ENCODINGS = {"utf-8": ("utf-8", "UTF-8"), "utf8": ("utf-8", "UTF-8"),
-              "gbk": ("gbk", "GBK"), "cp936": ("gbk", "GBK"), "936": ("gbk", "GBK")}
-_DBF_NAME_BYTES = 10
-_DBF_TEXT_BYTES = 254
-_EXCEL_TEXT_CHARS = 32767
-_EXCEL_ROWS = 1_048_576
-_MAX_PROBLEMS = 10
 
 
 def export(
@@ -237,6 +234,7 @@ def export(
     if headers not in ("zh", "machine"):
         raise InputError(f"export: headers must be 'zh' (Chinese titles) or 'machine' (column names), got {headers!r}.")
     _check_free(path, fmt, overwrite=overwrite)
+    check_layer_name(path, layer=layer, format=fmt)
     name = layer or path.stem
     frame = _with_index_columns(data)
     if is_geo and fmt in ("gpkg", "shp") and target_crs is not None:
@@ -411,42 +409,6 @@ def _with_index_columns(data: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def _is_text(series: pd.Series) -> bool:
-    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
-
-
-def _attribute_columns(frame: pd.DataFrame) -> list[str]:
-    geom = frame._geometry_column_name if isinstance(frame, gpd.GeoDataFrame) else None
-    return [c for c in frame.columns if c != geom]
-
-
-def _raise_problems(path: Path, problems: list[str], fix: str) -> None:
-    if problems:
-        more = f" (and {len(problems) - _MAX_PROBLEMS} more)" if len(problems) > _MAX_PROBLEMS else ""
-        raise InputError(f"export {path.name}: {'; '.join(problems[:_MAX_PROBLEMS])}{more}. {fix}")
-
-
-def _check_text_values(frame: pd.DataFrame, path: Path, *, codec: str, label: str,
-                       max_bytes: int | None = None) -> None:
-    """Every text value must encode in ``codec`` (and fit ``max_bytes``); report all failures."""
-    problems: list[str] = []
-    for column in _attribute_columns(frame):
-        series = frame[column]
-        if not _is_text(series):
-            continue
-        for row, value in series.items():
-            if not isinstance(value, str):
-                continue
-            try:
-                size = len(value.encode(codec))
-            except UnicodeEncodeError as exc:
-                problems.append(f"row {row!r} field {column!r}: {value[exc.start:exc.end]!r} has no {label} code")
-                continue
-            if max_bytes is not None and size > max_bytes:
-                problems.append(f"row {row!r} field {column!r}: {size} bytes in {label}, over the {max_bytes}-byte limit")
-    _raise_problems(path, problems, "Fix those values, or export to GeoPackage (.gpkg), which has neither limit.")
-
-
 def _check_no_nul(frame: pd.DataFrame, path: Path) -> None:
     """GDAL cuts text at a NUL character (``\\x00``); refuse such values, each named by row and field."""
     problems = [f"field name {column!r}" for column in frame.columns if "\x00" in str(column)]
@@ -461,6 +423,33 @@ def _check_no_nul(frame: pd.DataFrame, path: Path) -> None:
         problems[0] = "text holds a NUL character (\\x00), which the file would cut off: " + problems[0]
     _raise_problems(path, problems, "Remove the NUL characters first, e.g. "
                     "gdf[col] = gdf[col].str.replace('\\x00', '', regex=False).")
+
+
+#: Name prefixes a GeoPackage keeps for its own tables (GDAL refuses a layer named so).
+GPKG_RESERVED_PREFIXES = ("gpkg", "rtree_", "sqlite_")
+
+
+def check_layer_name(path: str | os.PathLike, *, layer: str | None = None, format: str | None = None) -> None:
+    """Refuse, before any work, a GeoPackage layer name the format keeps for itself (``gpkg*``, ``rtree_*``, ``sqlite_*``).
+
+    The layer is ``layer`` or, without one, the file's stem.
+
+    Examples
+    --------
+    >>> check_layer_name("out/a.gpkg", layer="乡镇")
+    >>> check_layer_name("out/a.gpkg", layer="gpkg_contents")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis._errors.InputError: export a.gpkg: the layer name 'gpkg_contents' is reserved by GeoPackage...
+    """
+    fmt, target = _resolve_format(path, format)
+    if fmt != "gpkg":
+        return
+    name = layer or target.stem
+    if name.casefold().startswith(GPKG_RESERVED_PREFIXES):
+        how = "pass another layer= (the layer name)" if layer else "choose another file name (the layer is named after it)"
+        raise InputError(f"export {target.name}: the layer name {name!r} is reserved by GeoPackage (names "
+                         f"starting with gpkg, rtree_ or sqlite_ are its own tables); {how}.")
 
 
 def _write_vector(frame: gpd.GeoDataFrame, tmp: Path, *, driver: str, engine: str, layer: str | None = None,
@@ -540,184 +529,6 @@ class _gdal_errors:
 
 
 # ---------------------------------------------------------------- Shapefile
-
-def _codec(encoding: str, *, allowed: tuple[str, ...] = ("utf-8", "gbk")) -> tuple[str, str]:
-    key = encoding.lower().replace("_", "-")
-    if key not in _ENCODINGS or _ENCODINGS[key][0] not in allowed:
-        raise InputError(f"export: encoding {encoding!r} is not supported; use 'utf-8' or 'gbk'.")
-    return _ENCODINGS[key]
-
-
-def _truncate_bytes(text: str, codec: str, limit: int) -> str:
-    out = ""
-    for char in text:
-        if len((out + char).encode(codec)) > limit:
-            break
-        out += char
-    return out
-
-
-def short_field_names(names: list[str], *, encoding: str = "utf-8", limit: int = _DBF_NAME_BYTES) -> dict[str, str]:
-    """Map field names to unique DBF names of at most ``limit`` bytes in ``encoding``.
-
-    Names that already fit keep their spelling.  Longer ones are cut at a
-    character boundary; a collision (DBF names compare case-insensitively)
-    gets ``_1``, ``_2``... The result depends only on the names and their order.
-
-    Examples
-    --------
-    >>> short_field_names(["名称", "规划用地面积_ha", "规划用地面积_km2"], encoding="gbk")
-    {'名称': '名称', '规划用地面积_ha': '规划用地面', '规划用地面积_km2': '规划用地_1'}
-    >>> short_field_names(["名称", "规划用地面积_ha"], encoding="utf-8")
-    {'名称': '名称', '规划用地面积_ha': '规划用'}
-    """
-    codec = _codec(encoding)[0]
-    mapping: dict[str, str] = {}
-    used: set[str] = set()
-    for name in names:  # first pass: names that fit keep their spelling
-        if len(name.encode(codec)) <= limit and name.casefold() not in used:
-            mapping[name] = name
-            used.add(name.casefold())
-    for name in names:
-        if name in mapping:
-            continue
-        candidate = _truncate_bytes(name, codec, limit)
-        counter = 0
-        while not candidate or candidate.casefold() in used:
-            counter += 1
-            suffix = f"_{counter}"
-            candidate = _truncate_bytes(name, codec, limit - len(suffix)) + suffix
-        mapping[name] = candidate
-        used.add(candidate.casefold())
-    return {name: mapping[name] for name in names}
-
-
-def _shapefile_frame(frame: gpd.GeoDataFrame, path: Path, *, codec: str, label: str
-                     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
-    geom = frame.geometry
-    families = {_geometry_family(t) for t in geom.geom_type.dropna().unique()}
-    if "collection" in families or len(families) > 1:
-        kinds = ", ".join(sorted(geom.geom_type.dropna().unique()))
-        raise InputError(
-            f"export {path.name}: a Shapefile holds one geometry kind, this layer mixes {kinds}. "
-            "Export each kind separately (gdf[gdf.geom_type == 'Point'] ...) or use GeoPackage."
-        )
-    columns = _attribute_columns(frame)
-    problems = []
-    for column in columns:
-        try:
-            column.encode(codec)
-        except UnicodeEncodeError:
-            problems.append(f"field name {column!r} has no {label} code")
-    _raise_problems(path, problems, "Rename those fields, or export with encoding='utf-8'.")
-    out = frame.copy()
-    dtypes = {}
-    empty_text = {}
-    for column in columns:
-        series = out[column]
-        dtypes[column] = str(series.dtype)
-        if _is_text(series):
-            has_empty, has_missing = bool((series == "").any()), bool(series.isna().any())
-            # DBF cannot tell "" from missing: the sidecar says when every missing value was ""
-            empty_text[column] = "yes" if has_empty and not has_missing else ""
-            if has_empty and has_missing:
-                warnings.warn(
-                    f"export {path.name}: field {column!r} holds both empty text and missing values; "
-                    "a Shapefile cannot tell them apart, both read back as missing. GeoPackage keeps them.",
-                    UserWarning, stacklevel=4,
-                )
-        if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            # DBF has only a date type; ISO text keeps the time, the sidecar restores the dtype.
-            out[column] = pd.Series(
-                [None if pd.isna(v) else v.isoformat() for v in series], index=series.index, dtype=object
-            )
-    _check_text_values(out, path, codec=codec, label=label)
-    _warn_edge_spaces(out, path, columns)
-    out, fulltext = _cut_long_texts(out, path, columns, codec=codec, label=label)
-    names = short_field_names(columns, encoding=codec)
-    out = out.rename(columns=names)
-    sidecar = pd.DataFrame({"short": [names[c] for c in columns], "full": columns,
-                            "dtype": [dtypes[c] for c in columns],
-                            "empty_text": [empty_text.get(c, "") for c in columns]})
-    return out, sidecar, fulltext
-
-
-def cut_to_bytes(text: str, codec: str, limit: int = _DBF_TEXT_BYTES) -> str:
-    """The longest start of ``text`` that is at most ``limit`` bytes in ``codec``, cut between characters.
-
-    Examples
-    --------
-    >>> cut_to_bytes("柳州市柳江区", "utf-8", 10), cut_to_bytes("柳州市柳江区", "gbk", 7)
-    ('柳州市', '柳州市')
-    """
-    data = text.encode(codec)
-    if len(data) <= limit:
-        return text
-    return data[:limit].decode(codec, errors="ignore")  # an incomplete last character is dropped
-
-
-def _cut_long_texts(frame: gpd.GeoDataFrame, path: Path, columns: list[str], *, codec: str, label: str
-                    ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Cut text over the DBF's 254 bytes at a character boundary; the whole texts go to the fulltext sidecar.
-
-    The sidecar rows are ``fid`` (the feature's record number in the Shapefile, from 0, GDAL's and QGIS's
-    feature id), ``field`` (the full field name) and ``text`` (the whole value).
-    """
-    records: list[tuple[int, str, str]] = []
-    counts: dict[str, int] = {}
-    out = frame
-    for column in columns:
-        series = frame[column]
-        if not _is_text(series):
-            continue
-        cut_values = None
-        for position, value in enumerate(series.tolist()):
-            if isinstance(value, str) and len(value.encode(codec)) > _DBF_TEXT_BYTES:
-                if cut_values is None:
-                    cut_values = series.tolist()
-                cut_values[position] = cut_to_bytes(value, codec)
-                records.append((position, column, value))
-                counts[column] = counts.get(column, 0) + 1
-        if cut_values is not None:
-            if out is frame:
-                out = frame.copy()
-            out[column] = pd.Series(cut_values, index=series.index, dtype=object)
-    fulltext = pd.DataFrame(records, columns=["fid", "field", "text"])
-    if counts:
-        where = ", ".join(f"{column!r} ({n})" for column, n in counts.items())
-        warnings.warn(
-            f"export {path.name}: {sum(counts.values())} text value(s) are longer than the Shapefile's "
-            f"{_DBF_TEXT_BYTES} bytes in {label}, in field(s) {where}; they were cut at a character boundary and "
-            f"written whole to {path.stem}{SHAPEFILE_FULLTEXT} (by fid, the feature's record number), which "
-            "gis.read_vector reads back. GeoPackage (.gpkg) keeps them whole.",
-            UserWarning, stacklevel=5,
-        )
-    return out, fulltext
-
-
-def _warn_edge_spaces(frame: pd.DataFrame, path: Path, columns: list[str]) -> None:
-    """DBF readers drop leading and trailing spaces (all-space text reads back missing); say where that happens."""
-    counts = {}
-    for column in columns:
-        series = frame[column]
-        if _is_text(series):
-            changed = sum(1 for v in series if isinstance(v, str) and v != v.strip(" "))
-            if changed:
-                counts[column] = changed
-    if counts:
-        where = ", ".join(f"{column!r} ({n})" for column, n in counts.items())
-        warnings.warn(
-            f"export {path.name}: {sum(counts.values())} text value(s) start or end with spaces in field(s) {where}; "
-            "a Shapefile reads them back without those spaces (text of spaces only reads back missing). "
-            "Strip them first (gdf[col].str.strip()) or export to GeoPackage (.gpkg), which keeps them.",
-            UserWarning, stacklevel=5,
-        )
-
-
-def _geometry_family(geom_type: str) -> str:
-    return {"Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line",
-            "LinearRing": "line", "Polygon": "polygon", "MultiPolygon": "polygon"}.get(geom_type, "collection")
-
 
 def _write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, overwrite: bool,
                      engine: str = "pyogrio") -> None:
@@ -825,11 +636,44 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str, overwrite: boo
     table = table_for_export(frame)
     if codec == "gbk":
         _check_text_values(table, path, codec="gbk", label="GBK")
+    header = ",".join(_csv_cell(str(c), neutralise=neutralise) for c in table.columns)
+    columns = [_csv_column(table.iloc[:, j], neutralise=neutralise) for j in range(table.shape[1])]
     with atomic_write(path, overwrite=overwrite) as tmp:
         with open(tmp, "w", encoding="utf-8-sig" if codec == "utf-8" else "gbk", newline="") as fh:
-            fh.write(",".join(_csv_cell(str(c), neutralise=neutralise) for c in table.columns) + "\r\n")
-            for values in table.itertuples(index=False, name=None):
-                fh.write(",".join(_csv_cell(v, neutralise=neutralise) for v in values) + "\r\n")
+            fh.write(header + "\r\n")
+            step = 100_000  # rows written per block: the file is built block by block, not all in memory
+            for start in range(0, len(table), step):
+                block = [c[start:start + step] for c in columns]
+                rows = map(",".join, zip(*block)) if len(block) > 1 else iter(block[0] if block else [])
+                fh.write("\r\n".join(rows) + "\r\n")
+
+
+def _csv_column(series: pd.Series, *, neutralise: bool) -> list[str]:
+    """The CSV cells of one column, as :func:`_csv_cell` writes them cell by cell (numbers bare, text quoted,
+    missing empty), made per column: numbers by numpy, text with one formula check per distinct first
+    character (:func:`gis._cells.formula_mask`)."""
+    from ._cells import formula_mask
+
+    dtype = series.dtype
+    values = series.to_numpy()
+    if pd.api.types.is_bool_dtype(dtype) and dtype != object:
+        return np.where(values, "True", "False").tolist()
+    if pd.api.types.is_integer_dtype(dtype) and dtype != object and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return values.astype(str).tolist()
+    if dtype == np.float64 or dtype == np.float32:
+        numbers = values.astype(np.float64)
+        cells = numbers.astype(str)
+        cells[np.isnan(numbers)] = ""
+        return cells.tolist()
+    if isinstance(dtype, pd.StringDtype) or (
+            dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
+        values = series.to_numpy(dtype=object)
+        missing = pd.isna(values)
+        texts = [("" if m else v) for v, m in zip(values.tolist(), missing.tolist())]
+        marks = formula_mask(texts) if neutralise else [False] * len(texts)
+        return ["" if m else ('"' + ("'" if f else "") + (t.replace('"', '""') if '"' in t else t) + '"')
+                for t, m, f in zip(texts, missing.tolist(), marks)]
+    return [_csv_cell(v, neutralise=neutralise) for v in series.tolist()]
 
 
 def _csv_cell(value: Any, *, neutralise: bool = False) -> str:
@@ -853,22 +697,6 @@ def _csv_cell(value: Any, *, neutralise: bool = False) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _excel_value(value: Any) -> Any:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-        if isinstance(value, float) and math.isnan(value):
-            return None
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
-        raise InputError("timezone-aware")
-    return value
-
-
 def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str, overwrite: bool = False, headers: str = "zh",
                 values: bool = False) -> None:
     _check_sheet_names([sheet], path, fix="Pass another layer= (the sheet name).")
@@ -876,182 +704,3 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str, overwrite: bool 
     if len(table) + 1 > _EXCEL_ROWS:
         raise InputError(f"export {path.name}: {len(table)} rows exceed Excel's {_EXCEL_ROWS - 1}; write CSV.")
     _write_sheets({sheet: table}, path, overwrite=overwrite, headers=headers, values=values)
-
-
-def for_reading(table: pd.DataFrame, *, values: bool = True) -> pd.DataFrame:
-    """A table as people read it: Chinese titles (``layers/columns.yaml``) and, with ``values``, codes in Chinese.
-
-    With ``values``, a code column with a Chinese twin (``verdict`` beside
-    ``verdict_zh``) is left out: the twin shows it.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"name": ["甲"], "status": ["matched"], "precision_m": [30.0]})
-    >>> for_reading(t).columns.tolist(), for_reading(t)["定位状态"].tolist()
-    (['名称', '定位状态', '定位精度（米）'], ['已定位'])
-    """
-    return _shown(table, values=values)[0]
-
-
-def _shown(table: pd.DataFrame, *, values: bool) -> tuple[pd.DataFrame, list[str]]:
-    """The table with titles (and Chinese codes), and the machine name of each of its columns."""
-    from ._columns import has_codes, reading_columns, values_for_reading
-
-    columns = [c for c in table.columns if not (values and has_codes(str(c)) and f"{c}_zh" in table.columns)]
-    out = table[columns].copy() if len(columns) != len(table.columns) else table.copy()
-    if values:
-        for column in out.columns:
-            out[column] = values_for_reading(out[column])
-    titles = reading_columns([str(c) for c in out.columns])
-    machine = [str(c) for c in out.columns]
-    out.columns = [titles[c] for c in machine]
-    return out, machine
-
-
-def _excel_text_cell(cell: Any) -> None:
-    """Store a text cell as text: never a formula, and with Excel's quote prefix when it looks like one.
-
-    openpyxl turns text starting with ``=`` into a formula; the cell is set back
-    to text.  Text a spreadsheet would run as a formula (:func:`gis._cells.formula_like`,
-    the rule CSV output follows) also gets the quote prefix, the ``'`` Excel
-    shows for text typed after an apostrophe, so editing the cell keeps it text.
-    """
-    cell.data_type = "s"
-    if formula_like(cell.value):
-        cell.quotePrefix = True
-
-
-def _check_sheet_names(names: list[str], path: Path, *, fix: str) -> None:
-    """Excel's rules for sheet names: 1-31 characters, none of ``[]:*?/\\``, no ``'`` at either end."""
-    bad = [repr(n) for n in names
-           if not n or len(n) > 31 or set(n) & set('[]:*?/\\') or n.startswith("'") or n.endswith("'")]
-    if bad:
-        raise InputError(
-            f"export {path.name}: Excel sheet names have 1 to 31 characters, none of []:*?/\\ and no ' at "
-            f"either end; {', '.join(bad)} does not qualify. {fix}"
-        )
-
-
-def _write_sheets(tables: dict[str, pd.DataFrame], path: Path, *, overwrite: bool = False, headers: str = "zh",
-                  values: bool = False) -> None:
-    """One .xlsx of ``{sheet name: exported table}`` (see :func:`table_for_export`), written atomically.
-
-    Every value Excel cannot hold (timezone-aware times, over-long text, control
-    characters) is reported at once before anything is written; text starting
-    with ``=`` is stored as text, never a formula.  With ``headers="zh"`` the
-    first rows show the Chinese titles (and, with ``values``, codes in Chinese;
-    see :func:`for_reading`) and a last sheet ``字段说明`` maps them back to the
-    machine names.  Every sheet: numbers shown through the number format of
-    their column (``layers/columns.yaml``), columns fitted to their content,
-    the header row frozen and filtered.  Shared by :func:`export` and
-    :func:`gis._workbook.write_workbook`.
-    """
-    from ._columns import FIELDS_HEADER, FIELDS_SHEET, column_format, column_note, column_unit
-
-    openpyxl = require("openpyxl", extra="excel", feature="Excel export")
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    _check_sheet_names([str(name) for name in tables], path, fix="Rename the sheet.")
-    machine: dict[str, list[str]] = {}
-    if headers == "zh":
-        if FIELDS_SHEET in tables:
-            raise InputError(f"export {path.name}: the sheet name {FIELDS_SHEET!r} is the workbook's list of fields; "
-                             "pass another layer= (the sheet name), or headers='machine'.")
-        shown = {}
-        for name, table in tables.items():
-            shown[name], machine[name] = _shown(table, values=values)
-        fields = [(name, title, column, column_unit(column) or "", column_note(column) or "")
-                  for name in shown for title, column in zip(shown[name].columns, machine[name])]
-        tables = {**shown, FIELDS_SHEET: pd.DataFrame(fields, columns=list(FIELDS_HEADER))}
-    else:
-        machine = {name: [str(c) for c in table.columns] for name, table in tables.items()}
-    machine.setdefault(FIELDS_SHEET, [])
-    where = (lambda name: f"sheet {name!r} ") if len(tables) > 1 else (lambda name: "")
-    problems = []
-    sheets = {}
-    for name, table in tables.items():
-        rows = []
-        for column in table.columns:
-            if ILLEGAL_CHARACTERS_RE.search(str(column)):
-                problems.append(f"{where(name)}column name {str(column)!r}: contains control characters Excel refuses")
-        for row, values_ in zip(table.index, table.itertuples(index=False, name=None)):
-            cells = []
-            for column, value in zip(table.columns, values_):
-                try:
-                    value = _excel_value(value)
-                except InputError:
-                    problems.append(f"{where(name)}row {row!r} field {column!r}: Excel cannot hold a "
-                                    "timezone-aware time")
-                    continue
-                if isinstance(value, str):
-                    if len(value) > _EXCEL_TEXT_CHARS:
-                        problems.append(f"{where(name)}row {row!r} field {column!r}: {len(value)} characters, "
-                                        f"over Excel's {_EXCEL_TEXT_CHARS}")
-                    elif ILLEGAL_CHARACTERS_RE.search(value):
-                        problems.append(f"{where(name)}row {row!r} field {column!r}: contains control characters "
-                                        "Excel refuses")
-                cells.append(value)
-            rows.append(cells)
-        sheets[name] = rows
-    _raise_problems(path, problems, "Fix those values or write CSV / GeoPackage instead.")
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, table in tables.items():
-        ws = book.create_sheet(title=name)
-        ws.append([str(c) for c in table.columns])
-        for cells in sheets[name]:
-            ws.append(cells)
-        for row in ws.iter_rows():  # the header row too: column names are text like any cell
-            for cell in row:
-                if isinstance(cell.value, str):
-                    _excel_text_cell(cell)
-        formats = [column_format(c) for c in machine.get(name) or [str(c) for c in table.columns]]
-        _format_sheet(ws, formats)
-    with atomic_write(path, overwrite=overwrite) as tmp:
-        book.save(tmp)
-
-
-#: Rows looked at to fit a column's width, and the widest column (in Excel's character units).
-_WIDTH_ROWS = 2000
-_MAX_WIDTH = 60
-
-
-def _format_sheet(ws: Any, formats: list[str | None]) -> None:
-    """Number formats per column, widths fitted to the content, the header frozen and filtered."""
-    from openpyxl.utils import get_column_letter
-
-    widths = [0] * len(formats)
-    for r, row in enumerate(ws.iter_rows()):
-        for i, cell in enumerate(row[:len(formats)]):
-            value = cell.value
-            number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if number and r > 0 and formats[i]:
-                cell.number_format = formats[i]
-            if r <= _WIDTH_ROWS and value is not None:
-                widths[i] = max(widths[i], _shown_width(value, formats[i] if number else None))
-    for i, width in enumerate(widths):
-        ws.column_dimensions[get_column_letter(i + 1)].width = min(max(width + 2, 6), _MAX_WIDTH)
-    ws.freeze_panes = "A2"
-    if formats:
-        ws.auto_filter.ref = ws.dimensions
-
-
-def _shown_width(value: Any, number_format: str | None) -> int:
-    """Characters a cell shows, a CJK (wide) character counting double.
-
-    >>> _shown_width("面积（公顷）", None), _shown_width(21.33333332509647, "0.00"), _shown_width(True, None)
-    (12, 5, 4)
-    """
-    import unicodedata
-
-    if isinstance(value, float) and number_format is not None and set(number_format) <= set("0.#"):
-        decimals = len(number_format.split(".")[1]) if "." in number_format else 0
-        text = f"{value:.{decimals}f}"
-    elif isinstance(value, float):
-        text = f"{value:.10g}"
-    elif isinstance(value, (_dt.datetime, _dt.date)):
-        text = value.isoformat()
-    else:
-        text = str(value)
-    line = max(text.split("\n"), key=len) if "\n" in text else text
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)

@@ -63,9 +63,10 @@ from ._errors import InputError
 from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, kind_compatible
 from ._geocode_match import _geocode_row  # noqa: F401  (gis.layer_pipeline reads table rows with it)
 from ._geocode_report import _flag_gcj02, _flag_unreadable, _table_record, report_frames, skipped_record
-from ._geocode_table import (ANCHOR_COLUMNS, COORDINATE_FLOOR_M, COUNTY_COLUMNS, DATUM_COLUMNS, LAT_COLUMNS,
-                             LON_COLUMNS, NAME_COLUMNS, PLACE_COLUMNS, _pick, check_coordinates,
-                             coordinate_precision_m, read_overrides, read_table, total_rows, unit_outputs)
+from ._geocode_table import (ANCHOR_COLUMNS, COORDINATE_FLOOR_M, COUNTY_COLUMNS, DATUM_COLUMNS, LABEL_FALLBACK,
+                             LAT_COLUMNS, LON_COLUMNS, NAME_COLUMNS, PLACE_COLUMNS, _pick, check_coordinates,
+                             coordinate_precision_m, label_column, read_overrides, read_table, total_rows,
+                             unit_outputs)
 from .gazetteer import Gazetteer, default_gazetteer
 from .readers import spreadsheet_rows
 
@@ -74,7 +75,8 @@ TABLE_STATUSES = (*STATUSES, "skipped")
 
 __all__ = ["geocode", "geocode_table", "GeocodeResult", "STATUSES", "TABLE_STATUSES", "DECIDED_BY", "NAME_COLUMNS", "PLACE_COLUMNS",
            "LON_COLUMNS", "LAT_COLUMNS", "COUNTY_COLUMNS", "ANCHOR_COLUMNS", "DATUM_COLUMNS", "COORDINATE_FLOOR_M",
-           "read_table", "read_overrides", "coordinate_precision_m", "check_coordinates", "kind_compatible"]
+           "LABEL_FALLBACK", "label_column", "read_table", "read_overrides", "coordinate_precision_m",
+           "check_coordinates", "kind_compatible"]
 
 
 def geocode_table(

@@ -20,7 +20,8 @@ Planning semantics (titles, groups, styles) are data here, not code.
 from __future__ import annotations
 
 import functools
-from importlib import resources
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 import yaml
 
-from . import settings
+from . import city
 from ._errors import LayerError
 
 _REQUIRED_KEYS = ("name", "file", "title", "group", "kind", "source", "licence", "attribution")
@@ -36,9 +37,7 @@ _REQUIRED_KEYS = ("name", "file", "title", "group", "kind", "source", "licence",
 
 def layers_dir() -> Path:
     """The folder shipped layers are read from (``gis.settings.layers_dir`` or the installed copy)."""
-    if settings.layers_dir is not None:
-        return Path(settings.layers_dir)
-    return Path(str(resources.files("gis._layers")))
+    return city.layers_root()
 
 
 def read_yaml(path: Path) -> Any:
@@ -71,15 +70,56 @@ def catalog(*, root: str | Path | None = None) -> dict[str, dict[str, Any]]:
     return _catalog(Path(root) if root is not None else layers_dir())
 
 
-def layer_info(name: str, *, root: str | Path | None = None) -> dict[str, Any]:
-    """The catalogue entry of one layer; raises :class:`LayerError` naming the known layers."""
+def _title_key(text: str) -> str:
+    """A title as compared: NFKC (full-width brackets are ASCII ones), no spaces, case-folded."""
+    return unicodedata.normalize("NFKC", str(text)).replace(" ", "").casefold()
+
+
+def resolve_layer_name(name: str, *, root: str | Path | None = None) -> str:
+    """The machine name of a layer given by its name or by its Chinese title (or an unambiguous part of it).
+
+    Tried in order, the first step that finds exactly one layer wins: the machine name; the whole
+    ``title`` of the catalogue (full- or half-width brackets alike); the title without its bracketed
+    remark (``铁路`` for ``铁路(OSM 路网图, …)``); titles beginning with ``name``; titles containing it.
+    A step that finds several layers is an error listing them with their machine names.
+
+    Raises
+    ------
+    LayerError
+        No layer matches (the known layers are listed, with their titles), or several do.
+
+    Examples
+    --------
+    >>> resolve_layer_name("物流"), resolve_layer_name("乡镇（街道）驻地"), resolve_layer_name("townships")
+    ('logistics', 'townships', 'townships')
+    """
     entries = catalog(root=root)
-    if name not in entries:
-        raise LayerError(
-            f"unknown layer {name!r}. Known layers: {', '.join(sorted(entries)) or '(none)'}. "
-            "See gis.list_layers()."
-        )
-    return entries[name]
+    if name in entries:
+        return name
+    key = _title_key(name)
+    titles = {n: _title_key(e.get("title", "")) for n, e in entries.items()}
+    bases = {n: re.split(r"[(\[]", t, maxsplit=1)[0] for n, t in titles.items()}
+    steps = (("title", lambda n: titles[n] == key), ("title", lambda n: bases[n] == key),
+             ("title beginning", lambda n: titles[n].startswith(key)), ("title containing", lambda n: key in titles[n]))
+    for what, test in steps if key else ():
+        hits = [n for n in entries if test(n)]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            listed = ", ".join(f"{n} ({entries[n]['title']})" for n in sorted(hits))
+            raise LayerError(f"layer {name!r} is ambiguous: {len(hits)} layers have a {what} {name!r}: {listed}. "
+                             "Give the machine name or the whole title.")
+    known = ", ".join(f"{n} ({e['title']})" for n, e in sorted(entries.items()))
+    raise LayerError(f"unknown layer {name!r}. Known layers: {known or '(none)'}. See gis.list_layers() "
+                     "(`lzgis layers`).")
+
+
+def layer_info(name: str, *, root: str | Path | None = None) -> dict[str, Any]:
+    """The catalogue entry of one layer, by machine name or Chinese title (:func:`resolve_layer_name`).
+
+    Raises :class:`LayerError` naming the known layers, or the candidates of an ambiguous title.
+    """
+    return catalog(root=root)[resolve_layer_name(name, root=root)]
 
 
 def list_layers() -> pd.DataFrame:
@@ -109,7 +149,9 @@ def list_layers() -> pd.DataFrame:
 def load_layer(name: str, *, root: str | Path | None = None) -> gpd.GeoDataFrame:
     """Load a shipped layer as a GeoDataFrame in EPSG:4326.
 
-    The catalogue entry is attached as ``gdf.attrs["layer"]``.  ``root`` is
+    ``name`` is the machine name (``logistics``) or the Chinese title, whole or an unambiguous part
+    (``物流枢纽与园区``, ``物流``; see :func:`resolve_layer_name`).  The catalogue entry is attached as
+    ``gdf.attrs["layer"]``.  ``root`` is
     another layers folder to read from (a build in progress, a test copy);
     default :func:`layers_dir`.
 
@@ -123,7 +165,7 @@ def load_layer(name: str, *, root: str | Path | None = None) -> gpd.GeoDataFrame
     path = (Path(root) if root is not None else layers_dir()) / entry["file"]
     if not path.exists():
         raise LayerError(
-            f"layer {name!r}: its file {path} is missing. Rebuild the layers with "
+            f"layer {entry['name']!r}: its file {path} is missing. Rebuild the layers with "
             "`python -m gis.layer_pipeline` from a source checkout, or reinstall liuzhou-gis."
         )
     gdf = gpd.read_file(path, engine="pyogrio")

@@ -24,6 +24,16 @@ absolute paths and the working folder instead.
 Appending is done under an exclusive lock on the folder
 (:func:`gis._io.folder_lock`), so concurrent runs into one folder each leave
 their entry; the file is replaced atomically, never half-written.
+
+A run that publishes files (the ``lzgis`` verbs) writes its entry *first*,
+marked ``"status": "pending"`` with the hashes of the files about to appear,
+then publishes the files, then removes the mark (:meth:`Run.write_pending`,
+:func:`complete_pending`).  A run killed (``kill -9``, power loss) anywhere in
+between leaves a pending entry; the next run into the folder settles it under
+the folder's lock (:func:`resolve_pending`): when every file it names is on disk
+with its hash the entry is completed, otherwise the files the dead run had
+already placed are put back as they were (its backups) or removed and the entry
+is dropped.  So every output on disk has its entry and no entry lacks its files.
 """
 
 from __future__ import annotations
@@ -40,10 +50,12 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError
-from ._io import folder_lock, write_text
+from ._io import TEMP_PREFIX, folder_lock, write_text
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
+#: ``status`` of an entry whose files are being published (absent once they all are).
+PENDING = "pending"
 _PACKAGES = ("liuzhou-gis", "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "folium",
              "openpyxl", "click", "scipy")
 
@@ -181,8 +193,13 @@ class Run:
         self.outputs.append(path)
         self.output_extra[path] = {"crs": crs_label(crs), **extra}
 
-    def record(self, folder: Path) -> dict[str, Any]:
-        """The manifest entry of this run, output paths relative to ``folder``."""
+    def record(self, folder: Path, *, sources: dict[Path, Path] | None = None) -> dict[str, Any]:
+        """The manifest entry of this run, output paths relative to ``folder``.
+
+        ``sources`` maps an output to the file that holds its content now (a
+        staged copy about to be published); outputs not in it are read in place.
+        """
+        sources = {Path(os.path.abspath(k)): Path(v) for k, v in (sources or {}).items()}
         relative_to = None if self.absolute_paths else folder
         inputs = []
         for entry in self.inputs:
@@ -196,7 +213,8 @@ class Run:
             "verb": self.verb,
             "parameters": self.parameters,
             "inputs": inputs,
-            "outputs": [{**file_record(p, **self.output_extra.get(p, {})), "path": shown_path(p, relative_to)}
+            "outputs": [{**file_record(sources.get(Path(os.path.abspath(p)), p), **self.output_extra.get(p, {})),
+                         "path": shown_path(p, relative_to)}
                         for p in self.outputs],
             "notes": self.notes,
             "versions": package_versions(),
@@ -217,6 +235,142 @@ class Run:
             document = read_manifest(path) if path.exists() else {"manifest_version": MANIFEST_VERSION, "runs": []}
             document["runs"].append(self.record(folder))
             return write_text(path, json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+    def write_pending(self, folder: str | os.PathLike, sources: dict[Path, Path]) -> tuple[Path, str]:
+        """Append this run as a pending entry (hashes taken from the staged ``sources``); returns (manifest, run id).
+
+        Call under :func:`gis._io.folder_lock` of ``folder``, publish the files,
+        then :func:`complete_pending` (or :func:`drop_pending` when publishing failed).
+        """
+        import secrets
+
+        from ._io import _own_tag
+
+        folder = Path(folder)
+        path = folder / MANIFEST_NAME
+        run_id = secrets.token_hex(8)
+        with folder_lock(folder):
+            document = read_manifest(path) if path.exists() else {"manifest_version": MANIFEST_VERSION, "runs": []}
+            entry = self.record(folder, sources=sources)
+            entry.update({"run_id": run_id, "status": PENDING, "writer": _own_tag()})
+            document["runs"].append(entry)
+            return _save(path, document), run_id
+
+
+def _save(path: Path, document: dict[str, Any]) -> Path:
+    return write_text(path, json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _settle(folder: Path, run_id: str, *, keep: bool) -> None:
+    path = folder / MANIFEST_NAME
+    with folder_lock(folder):
+        document = read_manifest(path)
+        runs = []
+        for entry in document["runs"]:
+            if entry.get("run_id") == run_id and entry.get("status") == PENDING:
+                if not keep:
+                    continue
+                entry.pop("status", None)
+                entry.pop("writer", None)
+            runs.append(entry)
+        document["runs"] = runs
+        _save(path, document)
+
+
+def complete_pending(folder: str | os.PathLike, run_id: str) -> None:
+    """Mark the pending entry ``run_id`` complete: its files are published."""
+    _settle(Path(folder), run_id, keep=True)
+
+
+def drop_pending(folder: str | os.PathLike, run_id: str) -> None:
+    """Remove the pending entry ``run_id``: its files were not published."""
+    _settle(Path(folder), run_id, keep=False)
+
+
+def _entry_files(folder: Path, entry: dict[str, Any]) -> list[tuple[Path, str]]:
+    """Every file an entry's outputs name (Shapefile parts too) with its recorded SHA-256."""
+    files = []
+    for out in entry.get("outputs", []):
+        target = folder / out["path"]
+        files.append((target, out.get("sha256", "")))
+        files.extend((target.parent / name, digest) for name, digest in out.get("parts", {}).items())
+    return files
+
+
+def _digest_or_none(path: Path) -> str | None:
+    try:
+        return sha256_file(path) if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _backup_of(target: Path, writer: str) -> Path | None:
+    """The copy of ``target``'s previous content kept by the (dead) run ``writer`` while it published."""
+    head, tail = f"{TEMP_PREFIX}{writer}-", f"-old-{target.name}"
+    try:
+        for entry in target.parent.iterdir():
+            if entry.name.startswith(head) and entry.name.endswith(tail) and len(entry.name) == len(head) + 8 + len(tail):
+                return entry
+    except OSError:
+        return None
+    return None
+
+
+def resolve_pending(folder: str | os.PathLike) -> list[str]:
+    """Settle the pending entries that runs killed while publishing left in ``folder``'s manifest.
+
+    An entry whose writer still runs is left alone.  Otherwise: when every file
+    it names is on disk with its recorded hash, the entry is completed (the run
+    was killed after publishing); else the files the run had already placed are
+    put back as they were (from its backup) or removed, and the entry is dropped.
+    Returns one note per settled entry.  Call before :func:`gis._io.clean_stale`
+    removes the dead run's backups.
+    """
+    from ._io import _owner_alive
+
+    folder = Path(folder)
+    path = folder / MANIFEST_NAME
+    if not path.is_file():
+        return []
+    notes: list[str] = []
+    with folder_lock(folder):
+        document = read_manifest(path)
+        runs = []
+        recorded: dict[Path, str] = {}  # each file's hash in the last settled entry before this one
+        for entry in document["runs"]:
+            if isinstance(entry, dict) and entry.get("status") != PENDING:
+                recorded.update(_entry_files(folder, entry))
+            if not isinstance(entry, dict) or entry.get("status") != PENDING \
+                    or _owner_alive(f"{TEMP_PREFIX}{entry.get('writer', '')}-pending"):
+                runs.append(entry)
+                continue
+            writer = str(entry.get("writer", ""))
+            files = _entry_files(folder, entry)
+            placed = [(p, digest) for p, digest in files if _digest_or_none(p) == digest]
+            if len(placed) == len(files):
+                entry.pop("status", None)
+                entry.pop("writer", None)
+                entry.setdefault("notes", []).append("the run was killed after publishing its files; a later run "
+                                                     "found them all in place and completed this entry")
+                runs.append(entry)
+                notes.append(f"{path}: completed the entry of a killed run ({entry.get('command')})")
+                continue
+            for p, digest in placed:
+                backup = _backup_of(p, writer)
+                try:
+                    if backup is not None:
+                        os.replace(backup, p)
+                    elif recorded.get(p) != digest:  # not the same content an earlier run recorded: the dead run's
+                        p.unlink()
+                except OSError:  # pragma: no cover - not ours to change; leave it
+                    pass
+            notes.append(f"{path}: a run killed while publishing ({entry.get('command')}) was undone "
+                         f"({len(placed)} of {len(files)} files had appeared)")
+        if notes:
+            document["runs"] = runs
+            _save(path, document)
+    return notes
 
 
 def read_manifest(path: str | os.PathLike) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +28,11 @@ from ._mapstyle import map_styles
 from .crs import to_analysis_crs
 from .layers import catalog, load_layer
 
-__all__ = ["build_default_maps", "default_map_specs", "drive_times", "nearest_links", "service_areas", "split_by_area"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import TravelNetwork
+
+__all__ = ["build_default_maps", "default_map_specs", "drive_times", "nearest_links", "road_network", "service_areas",
+           "split_by_area", "uncertain_links"]
 
 INSIDE, OUTSIDE = "市域内", "市域外延伸段"
 
@@ -130,7 +134,8 @@ def nearest_links(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> gpd.G
     -------
     GeoDataFrame
         ``name`` (起点→终点), ``from_name``, ``to_name``, ``dist_m``, aligned to ``origins``
-        (origins without a target dropped).
+        (origins without a target dropped); with ``from_precision_m`` / ``to_precision_m`` (the ends'
+        ``precision_m``, 0 where a layer has none).
     """
     from .proximity import nearest
 
@@ -147,11 +152,54 @@ def nearest_links(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> gpd.G
             "from_name": from_name,
             "to_name": to_name,
             "dist_m": result["dist_m"].to_numpy(),
+            "from_precision_m": _precision(o),
+            "to_precision_m": _precision(t),
         },
         geometry=gpd.GeoSeries(lines, crs=o.crs).to_crs("EPSG:4326").values,
         index=result.index,
         crs="EPSG:4326",
     )
+    return out
+
+
+def _precision(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """The rows' ``precision_m`` as floats (0 where the layer has no such column or the cell is empty)."""
+    if "precision_m" not in gdf:
+        return np.zeros(len(gdf))
+    return pd.to_numeric(gdf["precision_m"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+
+
+def _km(metres: float) -> str:
+    return f"±{metres / 1000:.1f} km"
+
+
+def uncertain_links(links: gpd.GeoDataFrame, *, max_end_precision_m: float) -> gpd.GeoDataFrame:
+    """Mark the links whose end is known only coarsely: ``uncertain`` (bool) and ``uncertainty`` (Chinese).
+
+    A line drawn from a coarse end (a node the plans place only by its county, ±17.7 km) is not an exact
+    line: where either end's ``precision_m`` exceeds ``max_end_precision_m`` the link is ``uncertain`` and
+    ``uncertainty`` says which end and how far off it may be ("终点定位精度 ±17.7 km").
+
+    Parameters
+    ----------
+    links : GeoDataFrame
+        The output of :func:`nearest_links` (``from_precision_m``, ``to_precision_m``).
+    max_end_precision_m : float
+        The coarsest end position still drawn as an exact line (``uncertain_lines`` of map_styles.yaml).
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy with the two columns added.
+    """
+    out = links.copy()
+    words = []
+    for a, b in zip(out["from_precision_m"], out["to_precision_m"]):
+        parts = [f"{label}定位精度 {_km(float(v))}" for label, v in (("起点", a), ("终点", b))
+                 if float(v) > max_end_precision_m]
+        words.append("；".join(parts))
+    out["uncertainty"] = words
+    out["uncertain"] = [bool(w) for w in words]
     return out
 
 
@@ -173,8 +221,24 @@ def _origins(cfg: Mapping[str, Any]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs="EPSG:4326").set_index("origin")
 
 
-def service_areas() -> gpd.GeoDataFrame:
+def road_network() -> TravelNetwork:
+    """The travel network of the shipped roads (the ``network`` layer of ``layers/network/service_areas.yaml``).
+
+    Building it takes seconds: a run builds it once and passes it on as ``network=`` to
+    :func:`service_areas`, :func:`drive_times` and :func:`build_default_maps`.
+    """
+    from .network import travel_network
+
+    return travel_network(load_layer(_service_config()["network"]))
+
+
+def service_areas(*, network: TravelNetwork | None = None) -> gpd.GeoDataFrame:
     """The 半小时 / 一小时 service areas of ``layers/network/service_areas.yaml`` on the shipped roads.
+
+    Parameters
+    ----------
+    network : TravelNetwork, optional
+        The roads' network from :func:`road_network` (built here when not given).
 
     Returns
     -------
@@ -183,11 +247,10 @@ def service_areas() -> gpd.GeoDataFrame:
         ``area_km2``, ``n_covered`` / ``covered`` (the township seats inside), ``schematic`` and ``network``
         (what the times were computed on).
     """
-    from .network import travel_network
     from .routing import isochrones
 
     cfg = _service_config()
-    net = travel_network(load_layer(cfg["network"]))
+    net = network if network is not None else road_network()
     origins = _origins(cfg)
     iso = isochrones(net, origins, list(cfg["minutes"]), access_speed_kmh=float(cfg["access_speed_kmh"]),
                      covers=load_layer(cfg["covers"]))
@@ -198,19 +261,23 @@ def service_areas() -> gpd.GeoDataFrame:
     return iso
 
 
-def drive_times() -> pd.DataFrame:
+def drive_times(*, network: TravelNetwork | None = None) -> pd.DataFrame:
     """Every township seat to its quickest county seat and logistics node on the shipped roads.
 
     Logistics nodes are those of the 物流 layers located to ``max_precision_m`` or better
     (``layers/network/service_areas.yaml``).  ``*_uncertainty_min`` carries the positions' precision of both ends
     as minutes at the access speed.
+
+    Parameters
+    ----------
+    network : TravelNetwork, optional
+        The roads' network from :func:`road_network` (built here when not given).
     """
-    from .network import travel_network
     from .routing import nearest_by_time
 
     cfg = _service_config()
     dt = cfg["drive_times"]
-    net = travel_network(load_layer(cfg["network"]))
+    net = network if network is not None else road_network()
     towns = load_layer(dt["origins"])
     speed = float(cfg["access_speed_kmh"])
     out = pd.DataFrame({"township": towns["name"], "county": towns.get("county")}, index=towns.index)
@@ -228,7 +295,8 @@ def drive_times() -> pd.DataFrame:
     return out
 
 
-def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]) -> list[tuple[gpd.GeoDataFrame, dict]]:
+def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str], *,
+                     network: Callable[[], TravelNetwork] = road_network) -> list[tuple[gpd.GeoDataFrame, dict]]:
     styles = map_styles()
     known = catalog()
     out = []
@@ -246,7 +314,10 @@ def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]
             if "max_precision_m" in analysis:  # leave out targets the plans place only by county or city
                 targets = targets[targets["precision_m"] <= float(analysis["max_precision_m"])]
             links = nearest_links(load_layer(analysis["origins"]), gpd.GeoDataFrame(targets, crs="EPSG:4326"))
-            out.append((links, {**info, "style": {"color": "#e67e22", "weight": 1.5, "dash": "3 4"}, "kind": "line"}))
+            coarse = styles["uncertain_lines"]
+            links = uncertain_links(links, max_end_precision_m=float(coarse["max_end_precision_m"]))
+            marks = [{"field": "uncertain", "values": ["是"], "label": coarse["link_label"], "style": coarse["style"]}]
+            out.append((links, {**info, "style": {"color": "#e67e22", "weight": 1.5}, "kind": "line", "marks": marks}))
         elif kind == "buffer_rings":
             members = ([analysis["layer"]] if analysis.get("layer") in known else []) if "layer" in analysis else \
                 [n for n, e in known.items() if e.get("group") == analysis["group"]]
@@ -259,13 +330,16 @@ def _analysis_layers(spec: Mapping[str, Any], names: list[str], notes: list[str]
             if not {"roads", "county_seats", "townships"} <= set(known):
                 notes.append(f"{title}: roads / county_seats / townships not shipped yet")
                 continue
-            iso = service_areas()
-            for k, minutes in enumerate(sorted(iso["minutes"].unique())):
+            iso = service_areas(network=network())
+            # every time band drawn and shown: the longest first (lightest, under the others), the shortest on top
+            times = sorted(iso["minutes"].unique())
+            shades = ["#08519c", "#4292c6", "#9ecae1", "#c6dbef"]
+            for k, minutes in reversed(list(enumerate(times))):
                 band = iso[iso["minutes"] == minutes]
                 out.append((band, {**info, "title": f"{title}({minutes:g} 分钟)", "kind": "polygon", "z": "below",
-                                   "show": k == 0,
-                                   "style": {"color": ["#2171b5", "#6baed6", "#bdd7e7"][k % 3], "weight": 1,
-                                             "fill_opacity": 0.15}}))
+                                   "show": True,
+                                   "style": {"color": shades[k % len(shades)], "fill_color": shades[k % len(shades)],
+                                             "weight": 1.2 if k == 0 else 1, "fill_opacity": 0.2 if k == 0 else 0.12}}))
         else:
             notes.append(f"{title}: unknown analysis kind {kind!r}")
     return out
@@ -296,6 +370,12 @@ def _buffer_bands(source: gpd.GeoDataFrame, analysis: Mapping[str, Any], info: d
     if area is not None:
         rings = rings.set_geometry(shapely.intersection(np.asarray(rings.geometry.values), area))
         rings["area_km2"] = rings.area / 1e6
+    coarse = map_styles()["uncertain_lines"]
+    schematic = metric["basis"] == "schematic"
+    worst = pd.to_numeric(metric.loc[schematic, "precision_m"], errors="coerce").max() \
+        if "precision_m" in metric and schematic.any() else float("nan")
+    uncertain_band = "示意线(按途经地点连线, 非实际线位)的缓冲, 宽度不代表实际范围" + (
+        f"；途经地点定位精度最差 {_km(float(worst))}" if pd.notna(worst) else "")
     shades = ["#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef"]
     out = []
     for k, outer in enumerate(sorted(rings["ring_outer_m"].unique())):
@@ -307,9 +387,10 @@ def _buffer_bands(source: gpd.GeoDataFrame, analysis: Mapping[str, Any], info: d
              "ring_inner_m": ring["ring_inner_m"].to_numpy(), "ring_outer_m": ring["ring_outer_m"].to_numpy(),
              "area_km2": ring["area_km2"].round(1).to_numpy()},
             geometry=ring.geometry.to_numpy(), crs=rings.crs)
-        # the dashed outline marks bands around schematic lines; listed in the legend once
-        marks = [{"field": "geometry_basis", "values": ["schematic"], "label": "示意线的缓冲区(虚边, 仅示意)",
-                  "style": {"dash": "4 3"}, "legend": k == 0}]
+        band["uncertainty"] = np.where(band["geometry_basis"] == "schematic", uncertain_band, "")
+        # the dashed, faded outline marks bands around schematic lines; listed in the legend once
+        marks = [{"field": "geometry_basis", "values": ["schematic"], "label": coarse["band_label"],
+                  "style": coarse["band_style"], "legend": k == 0}]
         out.append((band, {**info, "title": f"{title} {label}{title_suffix}", "kind": "polygon", "z": "below",
                            "marks": marks,
                            "style": {"color": shades[k % len(shades)], "weight": 0.8, "fill_opacity": 0.14}}))
@@ -317,16 +398,26 @@ def _buffer_bands(source: gpd.GeoDataFrame, analysis: Mapping[str, Any], info: d
 
 
 def build_default_maps(out_dir: str | os.PathLike = "maps", *, print_formats: tuple[str, ...] = (),
-                       paper: str = "A3", orientation: str = "landscape") -> list[Path]:
+                       paper: str = "A3", orientation: str = "landscape",
+                       network: TravelNetwork | None = None) -> list[Path]:
     """Build the default web maps into ``out_dir`` and return their paths.
 
     Each map is one self-contained HTML file (see :func:`gis.webmap.make_map`); with
     ``print_formats=("pdf",)`` (or ``"png"``) each also gets its print-ready page beside it
     (:func:`gis.printmap.print_map`, ISO ``paper`` and ``orientation``), listed after its HTML file.
     What was skipped (layers or analyses not shipped yet) is logged.
+    ``network`` (from :func:`road_network`) is the roads' network of the service areas; when not given it is
+    built once, by the first map that needs it.
     """
     from .structure import structure as load_structure
     from .webmap import make_map, save_map
+
+    built: list[TravelNetwork] = [] if network is None else [network]
+
+    def roads() -> TravelNetwork:
+        if not built:
+            built.append(road_network())
+        return built[0]
 
     out_dir = Path(out_dir)
     paths = []
@@ -341,7 +432,7 @@ def build_default_maps(out_dir: str | os.PathLike = "maps", *, print_formats: tu
         hidden = set(spec.get("hidden", []))
         layers: list[Any] = _views(spec, skipped)
         layers += [(name, {"show": name not in hidden}) for name in names]
-        layers += _analysis_layers(spec, names, skipped)
+        layers += _analysis_layers(spec, names, skipped, network=roads)
         fmap = make_map(layers, title=spec["title"], note=spec.get("note"), structure=structure)
         paths.append(save_map(fmap, out_dir / spec["file"]))
         for fmt in print_formats:

@@ -43,6 +43,7 @@ from . import crs as _crs
 from . import datum as _datum
 from . import _validate
 from ._errors import CRSError, DatumError, InputError
+from .city import profile
 from .pointfile import PointTable
 
 __all__ = ["Prepared", "prepare_layer", "check_crs", "check_gcj02", "UNPLACED_NOTE"]
@@ -95,7 +96,7 @@ def _fits_city(crs: pyproj.CRS, bounds: tuple) -> bool:
     lon, lat = _to_lonlat(crs, *_corners(bounds))
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
         return False
-    minx, miny, maxx, maxy = _crs.LIUZHOU_BOUNDS
+    minx, miny, maxx, maxy = _crs.city_bounds()
     m = CITY_MARGIN_DEG
     return bool(lon.min() <= maxx + m and lon.max() >= minx - m and lat.min() <= maxy + m and lat.max() >= miny - m)
 
@@ -118,7 +119,7 @@ def proposed_crs(bounds: tuple) -> str | None:
     if zone == int(maxx // 1_000_000) and zone in _crs._ZONE_PREFIX_CRS:
         code = _crs._ZONE_PREFIX_CRS[zone]
         return code if _fits_city(pyproj.CRS.from_user_input(code), bounds) else None
-    for code in ("EPSG:4326", "EPSG:4545", "EPSG:4546", "EPSG:4508", "EPSG:32649"):
+    for code in ("EPSG:4326", *(profile().local_crs or (profile().analysis_crs,))):
         if _fits_city(pyproj.CRS.from_user_input(code), bounds):
             return code
     return None
@@ -160,13 +161,13 @@ def check_crs(crs: Any, bounds: tuple, *, layer: str) -> None:
         if bool(_crs.in_liuzhou([miny, maxy], [minx, maxx], margin_deg=0.5).all()):
             _raise(CRSError(
                 f"{layer}: its x values ({minx:.6g}..{maxx:.6g}) are latitudes and its y values "
-                f"({miny:.6g}..{maxy:.6g}) longitudes of Liuzhou: lat and lon look swapped. Write x = longitude, "
+                f"({miny:.6g}..{maxy:.6g}) longitudes of {profile().name_en}: lat and lon look swapped. Write x = longitude, "
                 "y = latitude (GeoJSON: [lon, lat]); `lzgis geocode` corrects swapped table rows and flags them."))
         fits = proposed_crs(bounds)
         _raise(CRSError(
             f"{layer}: declares the geographic CRS {crs.to_string()} (degrees), but its coordinates "
             f"{numbers} are not degrees. "
-            + (f"They fall at Liuzhou in {fits} ({_describe(fits)}): declare it: "
+            + (f"They fall at {profile().name_en} in {fits} ({_describe(fits)}): declare it: "
                f"gdf.set_crs('{fits}', allow_override=True) (on the command line --input-crs {fits})."
                if fits else "Declare the projected CRS they are in: gdf.set_crs('EPSG:<code>', allow_override=True).")))
     if _fits_city(crs, bounds):
@@ -179,14 +180,14 @@ def check_crs(crs: Any, bounds: tuple, *, layer: str) -> None:
         and (lat >= area.south - 0.5).all() and (lat <= area.north + 0.5).all()))
     fits = proposed_crs(bounds)
     if not outside_area and fits is None:
-        warnings.warn(f"{layer}: its coordinates {numbers} in {_code(crs)} lie outside Liuzhou "
+        warnings.warn(f"{layer}: its coordinates {numbers} in {_code(crs)} lie outside {profile().name_en} "
                       f"(lon {np.nanmin(lon):.3f}..{np.nanmax(lon):.3f}, lat {np.nanmin(lat):.3f}..{np.nanmax(lat):.3f}); "
                       "check the declared CRS if the data should be here.", UserWarning, stacklevel=3)
         return
     where = (f"outside the area where {_code(crs)} is defined ({area.name}: lon {area.west:g}..{area.east:g}, "
              f"lat {area.south:g}..{area.north:g})" if outside_area and area is not None
-             else f"{'nowhere' if not finite else 'far from Liuzhou'} in {_code(crs)}")
-    advice = (f"They fall at Liuzhou in {fits} ({_describe(fits)}): declare it: gdf.set_crs('{fits}', "
+             else f"{'nowhere' if not finite else 'far from ' + profile().name_en} in {_code(crs)}")
+    advice = (f"They fall at {profile().name_en} in {fits} ({_describe(fits)}): declare it: gdf.set_crs('{fits}', "
               f"allow_override=True) (on the command line --input-crs {fits})." if fits
               else "Declare the CRS the coordinates are really in.")
     _raise(CRSError(f"{layer}: declares {_code(crs)} ({crs.name}), but its coordinates {numbers} lie {where}. "
@@ -229,7 +230,8 @@ def _reference_vertices() -> tuple[np.ndarray, Any] | None:
 
 
 def _metres(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    return np.column_stack([np.asarray(lon) * 111320.0 * np.cos(np.radians(24.3)), np.asarray(lat) * 110574.0])
+    coslat = np.cos(np.radians(profile().centre[1]))
+    return np.column_stack([np.asarray(lon) * 111320.0 * coslat, np.asarray(lat) * 110574.0])
 
 
 def check_gcj02(lon: np.ndarray, lat: np.ndarray, *, layer: str, declared: bool, strict: bool = False) -> bool:

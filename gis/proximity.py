@@ -91,7 +91,10 @@ def _prepare_pair(origins: Any, targets: Any, *, strict: bool = False) -> tuple[
     t = prepare_layer(targets, name="targets", keep_unplaced=is_geocoded(targets), strict=strict, any_file=False)
     o.warn_unplaced(what="kept in the result without a target", stacklevel=4)
     t.warn_unplaced(what="left out of the targets", stacklevel=4)
-    return o, t, analysis_crs()
+    crs = analysis_crs()
+    for prepared in (o, t):  # across ±180° or far from the CRS's meridian, plane distances miss pairs
+        _validate.check_meridian_range(prepared.layer, crs)
+    return o, t, crs
 
 
 def _keep_unplaced(result: pd.DataFrame, o: Prepared) -> pd.DataFrame:

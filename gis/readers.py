@@ -61,6 +61,28 @@ _LAT_NAMES = ("lat", "latitude", "纬度", "y")
 _WKT_NAMES = ("wkt", "geometry", "geom")
 
 
+def _read_parquet(path: Path, *, lon: str | None, lat: str | None, wkt: str | None, crs: Any, datum: str,
+                  missing_coordinates: MissingCoordinates) -> gpd.GeoDataFrame:
+    """A GeoParquet file (its ``geo`` metadata says so), else a Parquet table with coordinate columns."""
+    require("pyarrow", extra="dask", feature="reading Parquet")
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except Exception as exc:  # pyarrow's ArrowInvalid and friends
+        raise InputError(f"{path}: pyarrow cannot read it as Parquet ({exc}).") from exc
+    if b"geo" in metadata:
+        gdf = gpd.read_parquet(path)
+    else:
+        table = pd.read_parquet(path)
+        table.attrs["source"] = {"path": str(path), "format": "Parquet", "layer": None, "encoding": None}
+        gdf = table_to_points(table, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum, source=path.name,
+                              missing_coordinates=missing_coordinates)
+    gdf.attrs["source"] = {"path": str(path), "format": "GeoParquet" if b"geo" in metadata else "Parquet",
+                           "layer": None, "encoding": None}
+    return gdf
+
+
 def read_vector(
     path: str | os.PathLike,
     *,
@@ -80,7 +102,8 @@ def read_vector(
     ----------
     path : path-like
         ``.gpkg``, ``.geojson``/``.json``, ``.shp``, ``.csv``/``.tsv``/``.txt``,
-        ``.xlsx``, or any other format GDAL reads.
+        ``.xlsx``, ``.parquet`` (GeoParquet, or a plain Parquet table with
+        coordinate columns, read with pyarrow), or any other format GDAL reads.
     layer : str, optional
         Layer of a multi-layer file (GeoPackage), or sheet of a workbook.
         Required when a GeoPackage holds more than one layer.
@@ -124,6 +147,9 @@ def read_vector(
     _check_engine(engine)
     if suffix == ".shp":
         return read_shapefile(path, encoding=encoding, engine=engine)
+    if suffix in (".parquet", ".geoparquet"):
+        return _read_parquet(path, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum,
+                             missing_coordinates=missing_coordinates)
     if suffix in TABLE_SUFFIXES or suffix == ".xls":
         table = read_table(path, sheet=layer, encoding=encoding)
         gdf = table_to_points(table, lon=lon, lat=lat, wkt=wkt, crs=crs, datum=datum, source=path.name,
@@ -477,7 +503,8 @@ def normalise_number(text: str) -> str:
 def _refuse_swapped(x: np.ndarray, y: np.ndarray, table: pd.DataFrame, *, source: str, lon_col: str,
                     lat_col: str) -> None:
     """Refuse rows whose lon/lat lie in Liuzhou only when read the other way round (latitude in the lon column)."""
-    from .crs import in_liuzhou
+    from .city import profile
+    from .crs import in_city as in_liuzhou
 
     with np.errstate(invalid="ignore"):
         swapped = ~in_liuzhou(x, y, margin_deg=0.5) & in_liuzhou(y, x, margin_deg=0.5)
@@ -486,7 +513,7 @@ def _refuse_swapped(x: np.ndarray, y: np.ndarray, table: pd.DataFrame, *, source
         first = int(np.flatnonzero(swapped)[0])
         raise InputError(
             f"{source}: {describe_rows(rows)}: {lon_col!r} and {lat_col!r} look swapped "
-            f"({x[first]:g}, {y[first]:g} lies in Liuzhou only read as latitude, longitude). Swap those cells "
+            f"({x[first]:g}, {y[first]:g} lies in {profile().name_en} only read as latitude, longitude). Swap those cells "
             "(or the column names); `lzgis geocode` corrects such rows and flags them swapped_corrected."
         )
 

@@ -58,6 +58,7 @@ from . import crs as _crs
 from ._columns import value_title
 from ._errors import CRSError, InputError
 from ._geodesic import geodesic_area, scale_factor
+from .city import profile
 from .units import header_unit, unit_columns, unit_factors
 
 __all__ = ["review", "footprints", "MU_M2", "VERDICTS", "AREA_UNITS_M2"]
@@ -82,6 +83,11 @@ AREA_COLUMNS = ("用地面积(亩)", "面积(亩)", "占地面积(亩)", "用地
 PROJECT_COLUMNS = ("project", "project_id", "项目", "项目编号", "项目名称", "name", "名称")
 #: Polygon quadrant segments of an equal-area disk (its area is made exact, see _disk).
 _QUAD_SEGS = 32
+#: The largest stated area a project may have: the land area of the municipality of Liuzhou (柳州市,
+#: 18,677 km², 2,801 万亩).  A larger one is a typing or unit error (亩 typed as m², a stray exponent), and its
+#: equal-area disk would not fit the analysis CRS (the area of such a disk came out negative).  The limit in use is
+#: the city profile's ``area_km2`` (layers/city.yaml); this is the fallback when a profile gives none.
+MAX_STATED_AREA_M2 = 18_677.0e6
 _ALL = "全部分区"
 
 
@@ -159,11 +165,17 @@ def _numbers(gdf: pd.DataFrame, column: str, *, layer: str, what: str, positive:
     raw = gdf[column]
     text = raw.astype(str).str.strip().str.replace(",", "", regex=False)
     values = pd.to_numeric(text.where(~_blank(raw)), errors="coerce").to_numpy(dtype=float)
-    bad_text = np.flatnonzero(~_blank(raw) & ~np.isfinite(values))
+    special = text.str.casefold().str.lstrip("+-").isin(("nan", "inf", "infinity")).to_numpy()
+    bad_text = np.flatnonzero(~_blank(raw) & ~np.isfinite(values) & ~special)
+    not_finite = np.flatnonzero(~_blank(raw) & ~np.isfinite(values) & special)
     problems = []
     if len(bad_text):
         sample = ", ".join(repr(str(v)) for v in raw.iloc[bad_text[:3]])
         problems.append(f"{_where(gdf, bad_text)}: text, not a number ({sample})")
+    if len(not_finite):
+        sample = ", ".join(repr(str(v)) for v in raw.iloc[not_finite[:3]])
+        problems.append(f"{_where(gdf, not_finite)}: not a finite number ({sample}); give the {what} "
+                        "(leave the cell blank when unknown)")
     low = np.flatnonzero(np.isfinite(values) & ((values <= 0) if positive else (values < 0)))
     if len(low):
         sample = ", ".join(f"{v:g}" for v in values[low[:3]])
@@ -187,10 +199,29 @@ def _find_area_column(gdf: pd.DataFrame, area_field: str | None) -> str | None:
     if not found:  # any other header with an area unit of the unit table (占地(平方米), 规模(公顷) …), if only one
         units = [c for c, _ in unit_columns([c for c in gdf.columns if c != gdf.geometry.name], "area")]
         found = units if len(units) == 1 else []
+    if len(found) > 1 and _same_areas(gdf, found):
+        # the geocoder adds area_ha / area_mu converted from the table's own column (用地面积(亩)): the same
+        # areas in other units; the table's own column is the one read
+        own = [c for c in found if c not in ("area_ha", "area_mu")]
+        return own[0] if own else found[0]
     if len(found) > 1:
         raise InputError(f"projects: several columns look like stated areas ({', '.join(map(str, found))}); "
                          "name the one to use with area_field= (on the command line --area-field).")
     return found[0] if found else None
+
+
+def _same_areas(gdf: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether every column of ``columns`` states the same area in every row (blank where the others are)."""
+    values = []
+    for column in columns:
+        unit = area_unit_of(column)
+        if unit not in AREA_UNITS_M2:
+            return False
+        text = gdf[column].astype(str).str.strip().str.replace(",", "", regex=False)
+        values.append(pd.to_numeric(text.where(~_blank(gdf[column])), errors="coerce").to_numpy(dtype=float)
+                      * AREA_UNITS_M2[unit])
+    first = values[0]
+    return all(np.allclose(first, other, rtol=1e-6, atol=1e-6, equal_nan=True) for other in values[1:])
 
 
 def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[str]) -> gpd.GeoDataFrame:
@@ -214,7 +245,7 @@ def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[
         )
     out = convert_gdf(gdf if gdf.crs is not None else gdf.set_crs("EPSG:4326"), src=key, dst="wgs84")
     notes.append(f"{layer}: declared {label}; every vertex converted to WGS-84 with gis.datum "
-                 f"(the offset at Liuzhou is about 550 m).")
+                 "(the offset in China is a few hundred metres).")
     out.attrs["datum"] = "wgs84"  # converted: gis.prepare must not convert it again
     return out
 
@@ -250,6 +281,34 @@ def _to_analysis(gdf: gpd.GeoDataFrame, *, layer: str) -> gpd.GeoDataFrame:
     from .prepare import prepare_frame
 
     return prepare_frame(gdf, name=layer)
+
+
+def _placed_rows(gdf: gpd.GeoDataFrame, *, strict: bool) -> tuple[gpd.GeoDataFrame, Any]:
+    """The rows with a position, and the :class:`gis.prepare.Prepared` of a geocoded table (else ``None``).
+
+    A geocoded table's rows without a position (``geocode_status`` column, :func:`gis.prepare.is_geocoded`)
+    are set aside by :func:`gis.prepare.prepare_layer` (``keep_unplaced=True``) with their reason; with
+    ``strict`` they are refused there, naming them.  Any other layer's rows without geometry are refused
+    by :func:`footprints`.
+    """
+    from .prepare import is_geocoded, prepare_layer
+
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if not missing.any() or not is_geocoded(gdf):
+        return gdf, None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the CRS/datum checks warn again on the placed rows in footprints()
+        prepared = prepare_layer(gdf, name="projects", keep_unplaced=True, strict=strict)
+    if not prepared.placed.any():
+        raise InputError(f"projects: none of its {len(gdf)} rows has a position ({_where(gdf, np.arange(len(gdf)))}"
+                         "); geocode the table first (gis.geocode_table, `lzgis geocode`) or fill in lon/lat.")
+    placed = gdf[prepared.placed]
+    source = dict(gdf.attrs.get("source", {}))
+    if source.get("row_numbers") is not None:  # spreadsheet rows of the rows kept, for messages naming them
+        source["row_numbers"] = list(np.asarray(source["row_numbers"])[prepared.placed])
+        placed.attrs["source"] = source
+    return placed, prepared
 
 
 def _disk(x: np.ndarray, y: np.ndarray, radius_plane: np.ndarray) -> np.ndarray:
@@ -311,6 +370,16 @@ def footprints(
                              "(mu, ha, km2 or m2; on the command line --area-unit).")
         stated_m2 = _numbers(gdf, column, layer="projects", what=f"stated area in {unit}", positive=True) \
             * AREA_UNITS_M2[unit]
+        city = profile()
+        max_m2 = city.area_km2 * 1e6 if city.area_km2 else MAX_STATED_AREA_M2
+        huge = np.flatnonzero(np.isfinite(stated_m2) & (stated_m2 > max_m2))
+        if len(huge):
+            sample = ", ".join(f"{v:g}" for v in stated_m2[huge[:3]] / AREA_UNITS_M2[unit])
+            limit = max_m2 / AREA_UNITS_M2[unit]
+            raise InputError(
+                f"projects: column {column!r} (stated area in {unit}): {_where(gdf, huge)}: {sample} {unit} is "
+                f"larger than the whole municipality of {city.name_en} ({limit:,.0f} {unit}); correct the value or its "
+                "unit (area_unit=; --area-unit on the command line).")
     if "precision_m" in gdf.columns:
         precision = _numbers(gdf, "precision_m", layer="projects", what="position uncertainty in metres",
                              positive=False)
@@ -426,6 +495,7 @@ def review(
     projects_datum: str | None = None,
     zones_datum: str | None = None,
     by_feature: bool = False,
+    strict: bool = False,
 ) -> gpd.GeoDataFrame:
     """Overlay project footprints on control zones: hectares per zone class and a verdict.
 
@@ -456,6 +526,8 @@ def review(
         overlap of a project row with one zone feature (``zone_index``); when
         zones of a class overlap each other these areas add up to more than
         the class total.
+    strict : bool, default False
+        Refuse a geocoded table's rows without a position (naming them) instead of keeping them.
 
     Returns
     -------
@@ -469,6 +541,10 @@ def review(
         met), ``dist_m`` (geodesic gap to the nearest zone of the class, 0
         when overlapping), ``verdict`` and ``verdict_zh``.  ``attrs["review"]``
         holds the parameters, zone classes, CRS and notes (datum conversions).
+        A geocoded table's rows without a position (unmatched by the geocoder) are kept, one row per zone
+        class (one row with ``by_feature``) with empty areas, verdict and geometry, and a ``note``
+        (``未定位`` or the geocoder's reason), with a warning counting them; ``note`` is then a column of
+        every row ("" where placed).
 
     Examples
     --------
@@ -484,9 +560,15 @@ def review(
     ['may_touch']
     """
     notes: list[str] = []
-    src = _frame(projects, layer="projects")
-    out_crs = src.crs
-    projects_labels, options, project_column = _labels(src, project_field, option_field)
+    full = _frame(projects, layer="projects")
+    src, aside = _placed_rows(full, strict=strict)
+    keep = np.ones(len(full), dtype=bool) if aside is None else aside.placed
+    out_crs = full.crs
+    labels_all, options_all, project_column = _labels(full, project_field, option_field)
+    projects_labels = labels_all[keep]
+    options = None if options_all is None else options_all[keep]
+    if aside is not None:
+        aside.warn_unplaced(what="kept in the review with empty areas and verdicts", stacklevel=3)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fp = footprints(src, area_field=area_field, area_unit=area_unit, datum=projects_datum)
@@ -506,7 +588,8 @@ def review(
     centre = np.where(is_point, shapely.centroid(np.where(is_point, fgeom, None)), None)
     # points and disks are judged by their centre (exact); polygons by themselves
     probe = np.where(basis == "disk_from_area", centre, fgeom)
-    rows = row_numbers(src)
+    rows_all = row_numbers(full)
+    rows = rows_all[keep]
     n = len(fgeom)
 
     tables = []
@@ -520,8 +603,8 @@ def review(
         dist_plane[fi] = 0.0
         apart = np.flatnonzero((dist_plane > 0) | (basis == "disk_from_area"))  # a disk's gap is from its centre
         if len(apart):
-            near_idx, gap = tree.query_nearest(probe[apart], return_distance=True, all_matches=False)
-            dist_plane[apart[near_idx[0]]] = gap
+            dist_plane[apart] = _nearest_gap(tree, zc, probe[apart], reach=float(np.max(p_plane[apart] +
+                                                                                   r_plane[apart])))
         if by_feature:
             pieces = shapely.intersection(fgeom[fi], zc[zi])
             area = geodesic_area(pieces, crs)
@@ -592,16 +675,78 @@ def review(
     geometry = np.asarray(long["geometry"].to_numpy(), dtype=object)
     geometry = np.where(pd.isna(geometry), shapely.from_wkt("POLYGON EMPTY"), geometry)
     out = gpd.GeoDataFrame(data, geometry=list(geometry), crs=crs)
+    if aside is not None:
+        out = _with_unplaced(out, full, aside, rows=rows_all, projects=labels_all, options=options_all,
+                             classes=classes, by_feature=by_feature)
     if out_crs is not None and pyproj.CRS.from_user_input(out_crs) != pyproj.CRS.from_user_input(crs):
         out = out.to_crs(out_crs)
     out.attrs["review"] = {
         "zone_field": zone_field, "option_field": option_field, "project_field": project_column,
         "area_field": fp.attrs.get("area_column"), "area_unit": area_unit,
         "zone_classes": classes, "analysis_crs": _crs.analysis_crs().to_string(),
-        "projects": len(src), "zones": len(z), "notes": notes,
+        "projects": len(full), "unplaced": 0 if aside is None else aside.n_unplaced, "zones": len(z), "notes": notes,
         "mu_m2": MU_M2,
     }
     return out
+
+
+def _nearest_gap(tree: shapely.STRtree, zc: np.ndarray, probe: np.ndarray, *, reach: float) -> np.ndarray:
+    """The exact plane distance of every probe to its nearest zone of the tree, searched within a bound first.
+
+    An unbounded nearest search walks far into the tree; most probes have a zone within the verdicts' reach
+    (precision + radius) or within a few zone sizes, so they are searched within that bound, and only the
+    probes with no zone inside it are searched again without one.  The distance is the same either way (a
+    zone found within the bound is the nearest of all).
+    """
+    out = np.full(len(probe), np.inf)
+    bounds = shapely.bounds(zc)
+    size = float(np.median(np.hypot(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]))) if len(zc) else 0.0
+    bound = max(reach if np.isfinite(reach) else 0.0, 2.0 * size) * 1.001 + 1.0  # any bound gives the same gaps
+    found, gap = tree.query_nearest(probe, max_distance=bound, return_distance=True, all_matches=False)
+    out[found[0]] = gap
+    rest = np.flatnonzero(~np.isfinite(out))
+    if len(rest):
+        found, gap = tree.query_nearest(probe[rest], return_distance=True, all_matches=False)
+        out[rest[found[0]]] = gap
+    return out
+
+
+def _with_unplaced(out: gpd.GeoDataFrame, full: gpd.GeoDataFrame, aside: Any, *, rows: np.ndarray,
+                   projects: np.ndarray, options: np.ndarray | None, classes: list[str],
+                   by_feature: bool) -> gpd.GeoDataFrame:
+    """The review table with the unplaced rows added (empty areas, verdict, geometry; their ``note``).
+
+    Per project row × class, the rows stay in input order; ``by_feature``: one row per unplaced project
+    (zone class empty) after the overlaps.
+    """
+    positions = np.flatnonzero(~aside.placed)
+    reasons = aside.notes().to_numpy(dtype=object)
+    kinds = [""] if by_feature else classes
+    pos = np.repeat(positions, len(kinds))
+    extra: dict[str, Any] = {"row": rows[pos], "source_index": full.index.take(pos), "project": projects[pos]}
+    if options is not None:
+        extra["option"] = options[pos]
+    extra["zone_class"] = np.tile(np.asarray(kinds, dtype=object), len(positions))
+    if by_feature:
+        extra["zone_index"] = None
+    extra["footprint_basis"] = ""
+    extra["estimate"] = False
+    for column in ("footprint_ha", "footprint_mu", "precision_m", "area_ha", "area_mu", "share_pct"):
+        extra[column] = np.nan
+    if not by_feature:
+        extra["n_zones"] = 0
+        extra["dist_m"] = np.nan
+        extra["verdict"] = None
+        extra["verdict_zh"] = ""
+    extra["note"] = reasons[pos]
+    empty = shapely.from_wkt("POLYGON EMPTY")
+    added = gpd.GeoDataFrame(extra, geometry=[empty] * len(pos), crs=out.crs, index=range(len(pos)))
+    source_pos = np.r_[full.index.get_indexer(out["source_index"]), pos]
+    out = out.assign(note="")
+    both = pd.concat([out, added[out.columns]], ignore_index=True)
+    if not by_feature:
+        both = both.iloc[np.argsort(source_pos, kind="stable")].reset_index(drop=True)
+    return gpd.GeoDataFrame(both, geometry=out.geometry.name, crs=out.crs)
 
 
 def _verdicts(fgeom: np.ndarray, centre: np.ndarray, basis: np.ndarray, area: np.ndarray, dist_plane: np.ndarray,

@@ -37,10 +37,13 @@ def _verdict_rule(styles: dict[str, Any], field: str = "verdict") -> dict[str, A
 
 
 def worst_verdicts(result: pd.DataFrame) -> pd.DataFrame:
-    """Per project row of a :func:`gis.review` table: the most serious verdict and where it comes from."""
+    """Per project row of a :func:`gis.review` table: the most serious verdict and where it comes from.
+
+    A row without a position (unplaced, verdict empty) keeps an empty verdict and touches no class.
+    """
     order = result["verdict"].map(_ORDER)
     worst = result.assign(_o=order).sort_values(["source_index", "_o"], kind="stable").drop_duplicates("source_index")
-    touched = result[result["verdict"] != "clear"].groupby("source_index")["zone_class"].agg(lambda s: "、".join(s))
+    touched = result[result["verdict"].notna() & (result["verdict"] != "clear")].groupby("source_index")["zone_class"].agg(lambda s: "、".join(s))
     return pd.DataFrame({"verdict": worst.set_index("source_index")["verdict"],
                          "classes": touched}).fillna({"classes": ""})
 
@@ -65,7 +68,7 @@ def review_map(result: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, zones: gp
     Returns
     -------
     folium.Map
-        Write it with :func:`gis.save_map`.
+        Write it with :func:`gis.save_map`; it opens on the footprints (not the whole city).
     """
     styles = map_styles()
     conf = styles["review"]
@@ -97,7 +100,7 @@ def review_map(result: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, zones: gp
         part = shown[basis == key]
         if len(part):
             layers.append((part, {"title": text, "group": conf["footprints_group"], "classes": _verdict_rule(styles),
-                                  "kind": "point" if key == "point" else "polygon"}))
+                                  "kind": "point" if key == "point" else "polygon", "fit": True}))
     note = "审查结论按位置精度(precision_m)判定：占用 = 任何可能位置都重叠；可能涉及 = 仅部分可能位置重叠。"
     if example:
         note = "示例数据：管控分区为虚构，非真实三区三线。" + note
@@ -109,6 +112,7 @@ def site_map(ranked: gpd.GeoDataFrame, *, title: str = "候选选址评价", con
     """A web map of scored candidates (:func:`gis.site_suitability`): those passing every criterion stand out.
 
     ``context``: further layers (exclusion zones, targets) drawn under the candidates.
+    The map opens on the candidates (not the whole city).
     """
     styles = map_styles()
     conf = styles["review"]
@@ -119,7 +123,7 @@ def site_map(ranked: gpd.GeoDataFrame, *, title: str = "候选选址评价", con
               **{k: x for k, x in v.items() if k not in ("label", "value")}} for v in conf["site"]]
     layers: list[Any] = list(context or [])
     layers.append((g, {"title": "候选点（按条件评价）", "group": conf["candidates_group"], "kind": "point",
-                       "classes": {"field": "_pass", "items": items}}))
+                       "classes": {"field": "_pass", "items": items}, "fit": True}))
     best = g.nsmallest(min(top, len(g)), "rank")
     layers.append((best, {"title": f"排名前 {len(best)} 位", "group": conf["candidates_group"], "kind": "point",
                           "shape": "star", "style": {"color": "#b2182b", "fill_color": "#fee08b", "radius": 8}}))

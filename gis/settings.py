@@ -4,7 +4,10 @@ Change them at run time, e.g. ``gis.settings.analysis_crs = "EPSG:4546"``.
 
 analysis_crs : str
     The one projected CRS in which every distance, buffer and area is computed.
-    Default ``"EPSG:4545"`` (CGCS2000 / 3-degree Gauss-Kruger CM 108E).  The
+    Default: the ``analysis_crs`` of the city profile (``city.yaml`` of the
+    layers folder, :mod:`gis.city`); for the shipped 柳州市 ``"EPSG:4545"``
+    (CGCS2000 / 3-degree Gauss-Kruger CM 108E).  Setting it here overrides the
+    profile; ``del gis.settings.analysis_crs`` returns to the profile's.  The
     municipality spans 108.59-110.18E; zone 36 (CM 108E) holds the central
     city's historic core (109.4E), all of the western counties and most
     of the population, and its scale error stays under 700 ppm over the whole
@@ -36,7 +39,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-analysis_crs: str = "EPSG:4545"
+from typing import Any
+
 max_buffer_m: float = 250_000.0
 layers_dir: Path | None = None
 tianditu_key_env: str = "TIANDITU_KEY"
+
+
+def __getattr__(name: str) -> Any:
+    """``analysis_crs`` until set: the city profile's (the profile of the current ``layers_dir``)."""
+    if name == "analysis_crs":
+        from . import city  # same rank; imported here because city reads settings.layers_dir
+
+        return city.profile().analysis_crs
+    raise AttributeError(f"module 'gis.settings' has no attribute {name!r}")

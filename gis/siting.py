@@ -45,7 +45,7 @@ from . import _validate
 from ._errors import GisError, InputError
 from ._geodesic import scale_factor
 from .crs import analysis_crs, to_analysis_crs
-from .prepare import prepare_frame, prepare_layer
+from .prepare import is_geocoded, prepare_frame, prepare_layer
 from .proximity import nearest
 from .review import _frame, _labels, footprints, review, row_numbers
 
@@ -388,6 +388,7 @@ def site_suitability(
     inside: Mapping[str, Any] | None = None,
     weights: Mapping[str, float] | None = None,
     roads: Any = None,
+    strict: bool = False,
 ) -> gpd.GeoDataFrame:
     """Score candidate sites by documented criteria and rank them.
 
@@ -398,10 +399,13 @@ def site_suitability(
         ``precision_m`` is respected by ``exclude`` and ``inside``.
     near : dict, optional
         ``{label: (targets, limit)}``; ``limit`` in metres, or ``"30 min"`` of
-        driving on ``roads``.  Value column ``<label>_dist_m`` (or ``_min``)
-        and ``<label>_name`` (the nearest target).
+        driving on ``roads``.  Value column ``<label>_dist_m`` (or ``_min``),
+        ``<label>_name`` (the nearest target) and ``<label>_target_precision_m``
+        (that target's ``precision_m``: the value is known to about this; NaN
+        when the targets carry none).
     far_from : dict, optional
-        ``{label: (targets, metres)}``: pass when the nearest target is farther.
+        ``{label: (targets, metres)}``: pass when the nearest target is farther;
+        the same columns.
     exclude : dict, optional
         ``{label: polygons}``: pass when the candidate is farther from every
         polygon than its ``precision_m`` (value ``<label>_dist_m``, 0 inside).
@@ -412,6 +416,8 @@ def site_suitability(
         ``{label: weight}`` (default 1 each) for ``score``.
     roads : GeoDataFrame, layer name or road file, optional
         Lines for minute limits (:func:`gis.drive.road_lines`, :func:`gis.travel_network`).
+    strict : bool, default False
+        Refuse a geocoded table's rows without a position (naming them) instead of keeping them.
 
     Returns
     -------
@@ -420,7 +426,9 @@ def site_suitability(
         ``<label>_pass``; ``n_pass``, ``all_pass``, ``score`` (weighted share
         of criteria passed, 0-100) and ``rank`` (1 best: all_pass, then
         score, then the first ``near`` value).  ``attrs["criteria"]`` lists the
-        criteria in words.
+        criteria in words.  A geocoded table's rows without a position (unmatched by the geocoder) are
+        kept after the ranked ones, criteria values empty, ``_pass`` False, ``score`` and ``rank`` empty,
+        with a ``note`` (``未定位`` or the geocoder's reason) and a warning counting them.
 
     Examples
     --------
@@ -431,8 +439,14 @@ def site_suitability(
     >>> int(s["rank"].min()), bool(s.iloc[0]["all_pass"])
     (1, True)
     """
-    c = _frame(candidates, layer="candidates")
-    cl = prepare_layer(c, name="candidates", keep_unplaced=False).layer
+    full = _frame(candidates, layer="candidates")
+    prepared = prepare_layer(full, name="candidates", keep_unplaced=is_geocoded(full), strict=strict)
+    prepared.warn_unplaced(what="kept at the end of the ranking without values, score or rank", stacklevel=3)
+    c = full[prepared.placed] if prepared.n_unplaced else full
+    if prepared.n_unplaced and not len(c):
+        raise InputError(f"candidates: none of its {len(full)} rows has a position; geocode them first "
+                         "(gis.geocode_table, `lzgis geocode`) or fill in lon/lat.")
+    cl = prepared.layer
     if cl.xy is None:
         raise InputError("candidates: must be points (use gdf.centroid for polygons).")
     proj = gpd.GeoDataFrame(c.drop(columns=c.geometry.name), geometry=shapely.points(cl.xy), index=c.index,
@@ -455,24 +469,29 @@ def site_suitability(
 
             tt = travel_times(net, proj, t)
             value = tt.min(axis=1).to_numpy(dtype=float)
-            names = _label_of(t).reindex(tt.idxmin(axis=1)).tolist()
+            best = tt.idxmin(axis=1)
+            names = _label_of(t).reindex(best).tolist()
+            prec = (pd.to_numeric(t["precision_m"], errors="coerce").reindex(best).to_numpy(dtype=float)
+                    if "precision_m" in t.columns else np.full(len(value), np.nan))
             lim = float(minutes.group(1))
             out[f"{label}_min"] = value
             criteria.append(f"{label}: nearest of {len(t)} targets within {lim:g} minutes on the roads")
         else:
             lim = _validate.distance(limit, name=f"near[{label!r}] limit (metres)")
-            value, names = _nearest_to(proj, t)
+            value, names, prec = _nearest_to(proj, t, with_precision=True)
             out[f"{label}_dist_m"] = value
             criteria.append(f"{label}: nearest of {len(t)} targets within {lim:g} m (geodesic)")
         out[f"{label}_name"] = names
+        out[f"{label}_target_precision_m"] = prec  # how well the plans place that target
         passes[label] = np.nan_to_num(value, nan=np.inf) <= lim
         if tie_key is None:
             tie_key = value
     for label, targets, limit in _criterion_items(far_from, kind="far_from"):
         t = _layer(targets, where=f"far_from[{label!r}]")
         lim = _validate.distance(limit, name=f"far_from[{label!r}] (metres)")
-        value, names = _nearest_to(proj, t)
+        value, names, prec = _nearest_to(proj, t, with_precision=True)
         out[f"{label}_dist_m"], out[f"{label}_name"] = value, names
+        out[f"{label}_target_precision_m"] = prec
         passes[label] = np.nan_to_num(value, nan=np.inf) > lim
         criteria.append(f"{label}: every one of {len(t)} targets farther than {lim:g} m")
     polygon_criteria = (("exclude", _criterion_items(exclude, kind="exclude")),
@@ -516,6 +535,14 @@ def site_suitability(
     rank[order] = np.arange(1, len(out) + 1)
     out["rank"] = rank
     out = out.iloc[order]
+    if prepared.n_unplaced:  # a geocoded table's rows without a position: last, without values, with their note
+        aside = full[~prepared.placed].copy()
+        for label in passes:
+            aside[f"{label}_pass"] = False
+        aside["n_pass"], aside["all_pass"], aside["score"], aside["rank"] = 0, False, np.nan, np.nan
+        out = pd.concat([out.assign(note=""), aside.assign(note=prepared.notes(aside.index))])
+        out = gpd.GeoDataFrame(out, geometry=full.geometry.name, crs=full.crs)
+        out["rank"] = out["rank"].astype("Int64")
     out.attrs["criteria"] = criteria
     out.attrs["weights"] = w
     return out

@@ -52,6 +52,7 @@ from ._layerspec import _categories as _categories  # noqa: F401 - tests reach t
 from ._layerspec import _display_geometry as _display_geometry  # noqa: F401
 from ._layerspec import _marks as _marks  # noqa: F401
 from ._mapstyle import cite, map_styles, plan_titles, resolve_basemaps
+from .city import profile
 from .crs import detect_crs
 
 __all__ = ["make_map", "save_map", "map_html", "read_user_layer"]
@@ -250,6 +251,22 @@ def _labels(structure_parts: Sequence[tuple[gpd.GeoDataFrame, dict[str, Any]]],
     return unique
 
 
+def _user_labels(specs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Labels of the features of user layers (``labelled`` specs): the (escaped) name at the feature's anchor,
+    class ``user``, with ``f`` = [layer, feature] (the spec's position and the feature's in its data)."""
+    out: list[dict[str, Any]] = []
+    for k, spec in enumerate(specs):
+        if not spec.get("labelled"):
+            continue
+        for i, (geom, props) in enumerate(zip(spec["_print"]["geoms"], spec["_print"]["props"])):
+            if not props.get("name") or geom is None or geom.is_empty:
+                continue
+            lon, lat = _anchor(geom if geom.geom_type != "MultiPoint" else geom.geoms[0])
+            out.append({"t": props["name"], "ll": [round(lon, _DECIMALS), round(lat, _DECIMALS)], "p": 4, "z": 0,
+                        "c": "user", "pr": True, "f": [k, i], **({"o": 1} if props.get("_out") else {})})
+    return out
+
+
 def _base_layers(base: Iterable[Any] | None, styles: Mapping[str, Any]) -> list[Any]:
     if base is not None:
         return list(base)
@@ -299,13 +316,16 @@ def _map_date() -> str:
 def make_map(
     layers: Sequence[Any] = (),
     *,
-    title: str = "柳州市空间规划图",
+    title: str | None = None,
     note: str | None = None,
     structure: gpd.GeoDataFrame | str | None = None,
     add: Sequence[str | os.PathLike | gpd.GeoDataFrame] | None = None,
     base: Sequence[Any] | None = None,
     basemaps: Sequence[str] = ("osm", "tianditu", "gaode"),
     simplify_m: float = 30.0,
+    label: str | None = None,
+    labels: bool = True,
+    titles: Sequence[str | None] | None = None,
 ):
     """Build a self-contained offline web map.
 
@@ -314,13 +334,15 @@ def make_map(
     layers : sequence of str, GeoDataFrame or (GeoDataFrame, dict)
         Overlays in drawing order: shipped layer names (:func:`gis.load_layer`), GeoDataFrames
         (analysis results, your own data) or pairs of either and its presentation
-        (``title``, ``group``, ``style``, ``kind``, ``show``, ``legend``, ``source``, ``licence``,
+        (``title``, ``group``, ``style``, ``kind``, ``show``, ``legend``, ``source``, ``licence``, ``fit``
+        (the map opens on the layers given ``fit=True``, else on the administrative basemap),
         ``attribution``, and ``classes`` / ``marks`` / ``shape`` / ``z`` as in ``layer_styles`` of
         ``layers/map_styles.yaml``).  A GeoDataFrame's ``attrs["layer"]`` supplies the same keys;
         a layer whose ``name`` (or ``layer_style``) has an entry in ``layer_styles`` gets its
         categorized style from there (keys given here win, except the style of that entry).
-    title : str
-        The map's title, shown on the page and as the window title.
+    title : str, optional
+        The map's title, shown on the page and as the window title; default the city profile's
+        (``map.title`` of ``city.yaml``: 柳州市空间规划图).
     note : str, optional
         A short reading note shown under the title (what dashed or faded lines mean …).
     structure : str or GeoDataFrame, optional
@@ -338,6 +360,15 @@ def make_map(
         named by ``gis.settings.tianditu_key_env``; without it, it is left out with a note.
     simplify_m : float
         Display simplification tolerance in metres (analysis CRS); 0 keeps every vertex.
+    label : str, optional
+        The column that names the features of the ``add`` layers; by default the first of ``name``, the
+        geocoder's name columns (项目名称, 名称 …) and ``title`` (:func:`gis.geocode.label_column`).
+    labels : bool
+        Name the features of the ``add`` layers on the map (default).  Where names would collide (at the
+        opening zoom of the web map; on the printed page by the extents of the text) a feature gets a
+        number instead, listed in a key (编号 — 名称): a panel of the web map, the margin of the page.
+    titles : sequence of str, optional
+        The legend titles of the ``add`` layers, in order (``None`` keeps the file's own title or name).
 
     Returns
     -------
@@ -347,6 +378,7 @@ def make_map(
     folium = require("folium", extra="maps", feature="web maps")
 
     styles = map_styles()
+    title = profile().map_title if title is None else title
     styles["_plan_titles"] = plan_titles()
     texts = styles["texts"]
     entries: list[tuple[gpd.GeoDataFrame, dict[str, Any], bool]] = []
@@ -376,15 +408,26 @@ def make_map(
         info = {**preset, **info, "style": {**dict(info.get("style") or {}), **dict(preset.get("style") or {})}}
         overlays.append((gdf, info, not info.get("group") or bool(info.get("user"))))
     # keep each group's layers together in the layer control and legend (first appearance decides the order)
+    if any(info.get("fit") for _, info, _ in overlays):  # the map opens on these layers, not the whole city
+        entries = [(gdf, {**info, "fit": False}, a) for gdf, info, a in entries]
     group_order = list(dict.fromkeys(str(info.get("group")) for _, info, _ in overlays))
     overlays.sort(key=lambda e: group_order.index(str(e[1].get("group"))))
     entries.extend(overlays)
-    for path in add or []:
+    add = list(add or [])
+    if titles is not None and len(titles) > len(add):
+        raise InputError(f"titles: {len(titles)} titles for {len(add)} added layers; give one title per --add "
+                         "file (in the same order), or fewer.")
+    for k, path in enumerate(add):
         gdf = path if isinstance(path, gpd.GeoDataFrame) else read_user_layer(path)  # already read (lzgis map)
-        info = dict(gdf.attrs["layer"])
+        info = dict(gdf.attrs.get("layer") or {})
+        info.setdefault("title", f"图层{k + 1}")
+        if titles is not None and k < len(titles) and titles[k] is not None and str(titles[k]).strip():
+            info["title"] = str(titles[k]).strip()
         info.setdefault("group", styles["user_group"])
+        info.update(user_file=True, label=label, labels=bool(labels))
         entries.append((gdf, info, True))
 
+    fit_given = any(info.get("fit") for _, info, _ in overlays)
     specs: list[dict[str, Any]] = []
     by_content: dict[str, list[str]] = {}
     for i, (gdf, info, all_fields) in enumerate(entries):
@@ -397,7 +440,7 @@ def make_map(
         if spec is None:
             continue
         # open on the administrative basemap, not on whatever reaches farthest (corridors run to Guangzhou)
-        spec["fit"] = bool(info.get("fit")) if base_items else True
+        spec["fit"] = bool(info.get("fit")) if base_items or fit_given else True
         specs.append(spec)
         plans = info.get("plans") or _plan_titles_of(gdf, styles["_plan_titles"])
         parts = [info.get(k) for k in ("attribution", "source") if info.get(k)]
@@ -422,14 +465,15 @@ def make_map(
     credits.append(_esc(texts["leaflet"].format(version=_assets.LEAFLET_VERSION, package=_assets.LEAFLET_PACKAGE,
                                                pin=_assets.LEAFLET_PIN)))
     date = _map_date()
-    labels = _labels(structure_parts, styles)
+    place_labels = _labels(structure_parts, styles) + _user_labels(specs)
 
     if specs:
         b = np.array([s["bounds"] for s in specs])
         center = [float((b[:, 1].min() + b[:, 3].max()) / 2), float((b[:, 0].min() + b[:, 2].max()) / 2)]
     else:
-        center = [24.33, 109.42]
-    fmap = folium.Map(location=center, zoom_start=9, tiles=None, attribution_control=False, zoom_snap=0.25,
+        center = [profile().centre[1], profile().centre[0]]
+    fmap = folium.Map(location=center, zoom_start=profile().map_zoom,
+                      tiles=None, attribution_control=False, zoom_snap=0.25,
                       zoom_delta=0.5)
     fmap.default_js = []
     fmap.default_css = []
@@ -446,17 +490,20 @@ def make_map(
                                  "max_zoom": int(t.get("max_zoom", 18)), "attribution": _esc(t.get("attribution", ""))}
                                 for t in b["tiles"]]} for b in bases],
         "layers": [{k: v for k, v in s.items() if k not in ("data", "bounds", "_print")} for s in specs],
-        "labels": labels,
+        "labels": place_labels,
         "credits": credits,
         "filters": {"status": [_esc(item["label"]) for item in (styles.get("filters") or {}).get("status") or []],
                     "counties": counties},
         "honest": {"hollow": _esc(honest.get("legend_hollow", "")), "solid": _esc(honest.get("legend_solid", ""))},
         "attribution_prefix": _esc(f"Leaflet {_assets.LEAFLET_VERSION}"),
-        **{k: _esc(texts[k]) for k in ("legend_title", "credits_title", "search_placeholder", "search_none",
+        **{k: _esc(texts[k]) for k in ("legend_title", "legend_toggle", "credits_title", "search_placeholder", "search_none",
                                         "fullscreen_text", "fullscreen_label", "gcj02_notice", "north",
-                                        "status_filter", "county_filter", "county_all", "place_count", "place_same", "place_one", "place_near",
+                                        "status_filter", "county_filter", "county_all", "place_count", "place_same", "place_same_here",
+                                        "place_count_here", "place_near",
                                         "place_range", "back_to_list")},
     }
+    if any(s.get("labelled") for s in specs):
+        config["label_key"] = _esc(texts.get("label_key", "编号 — 名称"))
     config_json = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
     # The feature collections are already JSON text; splice them in without re-encoding.
     data_json = "[" + ",".join(s["data"] for s in specs) + "]"
@@ -480,7 +527,7 @@ def make_map(
     fmap.add_child(_html.map_script(_script), name="lz_offline_map")
     fmap.lz_layers = [s["title"] for s in specs]  # the (escaped) overlay titles, for checks and tests
     # what the print renderer (gis.printmap) draws: the same layers, styles, labels and credits
-    fmap.lz_print = {"title": title, "note": note, "date": date, "specs": specs, "labels": labels,
+    fmap.lz_print = {"title": title, "note": note, "date": date, "specs": specs, "labels": place_labels,
                      "credits": layer_credits, "styles": styles}
     return fmap
 

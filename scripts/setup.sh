@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up liuzhou-gis in ./.venv (idempotent). Usage: scripts/setup.sh [--test]
-#   --test  also install the test tools and the Debian packages the tests need
+# Set up liuzhou-gis in ./.venv (idempotent). Usage: scripts/setup.sh [--test | --docs]
+#   --docs  also install the documentation tools (extra `docs`: MkDocs …) and poppler-utils (scripts/docs.sh)
+#   --test  also install the test tools (they include the docs extra) and the Debian packages the tests need
 #           (chromium, poppler-utils, libreoffice-calc-nogui, python3-qgis + qgis-providers) when they are missing.  fonts-noto-cjk (Chinese text in the
 #           print maps) is installed for every run when missing.
 set -euo pipefail
@@ -13,12 +14,16 @@ PY
 
 extras="all"
 if [ "${1:-}" = "--test" ]; then extras="all,test"; fi
+if [ "${1:-}" = "--docs" ]; then extras="all,docs"; fi
 
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv" >&2
   "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras"
+hash=$(cat pyproject.toml | sha256sum | cut -c1-16)
+stamp=".venv/.installed-$hash-$extras"
+# the test extra includes the docs extra: a .venv set up for the tests serves the docs as it is
+if [ "$extras" = "all,docs" ] && [ -f ".venv/.installed-$hash-all,test" ]; then stamp=".venv/.installed-$hash-all,test"; fi
 if [ ! -f "$stamp" ]; then
   echo "setup: installing liuzhou-gis[$extras] into .venv" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
@@ -38,6 +43,9 @@ fi
 need=()
 fonts=$(fc-list 2>/dev/null || true)
 case "$fonts" in *"Noto Sans CJK"*) ;; *) need+=(fonts-noto-cjk) ;; esac
+if [ "${1:-}" = "--docs" ]; then
+  command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+fi
 if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)

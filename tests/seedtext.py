@@ -39,3 +39,62 @@ def source_rows(name: str) -> list[dict[str, str]]:
 def seed_lines(name: str) -> list[str]:
     """The lines of one seed text (line n is item n - 1)."""
     return (SEEDS / name).read_text(encoding="utf-8").split("\n")
+
+
+# -- the named entities of the 专栏 lists (issue 19 item 5) -------------------------------------------------------
+
+#: What a named plan entity ends with (a project, a works, a park, a centre).
+ENTITY_ENDS = ("项目", "工程", "园", "中心")
+#: Words that open a list item's verb phrase: the entity's name is what follows the last of them.
+_LEAD = ("重点推进", "重点推动", "重点建设", "加快推进", "加快建设", "规划增设", "积极打造", "聚力打造", "推进", "推动",
+         "建设", "新建", "打造", "实施", "依托", "立足", "启动", "创建", "加快", "完善", "积极", "协同", "尽快", "改扩建",
+         "扩建", "迁建", "争取", "引进", "以", "在")
+_SPLIT = re.compile(r"[、，；。：:,;（）()“”\"《》]|及|和|与|等|或")
+_ENTITY = re.compile(r"([\u4e00-\u9fff\w·—\-#]{2,40}?(?:" + "|".join(ENTITY_ENDS) + r"))(?:建设)?$")
+
+
+def box_blocks(name: str) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The 专栏 of a seed: its title and its body lines ``(line number, text)``, headings inside it left out.
+
+    A 专栏 runs from its heading to the next heading of a 篇/章/节, a figure or another 专栏.
+    """
+    out: list[tuple[str, list[tuple[int, str]]]] = []
+    current: list[tuple[int, str]] | None = None
+    for n, line in enumerate(seed_lines(name), start=1):
+        head = re.match(r"^#+\s*(.*)", line)
+        if head:
+            title = head.group(1).strip()
+            if "专栏" in title:
+                current = []
+                out.append((title, current))
+            elif re.match(r"(第[一二三四五六七八九十]+[篇章节]|——|图)", title):
+                current = None
+            continue
+        if current is not None and line.strip():
+            current.append((n, line))
+    return out
+
+
+def box_entities(name: str) -> list[tuple[str, int, str]]:
+    """Every 「…项目」/「…工程」/「…园」/「…中心」 item of the 专栏 lists of a seed: ``(专栏 title, line, name)``.
+
+    Items are the pieces between list delimiters (、，；。 and 及/和/与/等/或); the name is what follows the item's
+    last opening verb (推进, 建设, 打造 …) and ends with one of :data:`ENTITY_ENDS` (a trailing 建设 dropped).
+    Generic items (一批…, 各县分别…) are left to the caller.
+    """
+    out = []
+    for title, body in box_blocks(name):
+        for n, line in body:
+            line = re.sub(r"^\s*\d+[.、．]\s*", "", line)
+            for piece in _SPLIT.split(line):
+                piece = piece.strip()
+                m = _ENTITY.search(piece)
+                if not m:
+                    continue
+                text = m.group(1)
+                for lead in _LEAD:  # what follows the last opening verb
+                    k = text.rfind(lead)
+                    if k >= 0 and len(text) - k - len(lead) >= 3 and not (lead == "在" and text[k + 1:k + 2] == "建"):
+                        text = text[k + len(lead):]
+                out.append((title, n, text))
+    return out

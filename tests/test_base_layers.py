@@ -213,7 +213,7 @@ def test_villages_gazetteer():
     assert v["township_code"].notna().all()
     towns = set(gis.load_layer("townships")["code"])
     assert set(v["township_code"]) <= towns
-    minx, miny, maxx, maxy = gis.crs.LIUZHOU_BOUNDS
+    minx, miny, maxx, maxy = gis.crs.city_bounds()
     assert v.geometry.x.between(minx, maxx).all() and v.geometry.y.between(miny, maxy).all()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import shapely
@@ -151,3 +152,32 @@ def test_area_functions_refuse_lon_lat_and_match_geod():
     assert area(projected).name == "area_m2" and length(projected).name == "length_m"
     with pytest.raises(CRSError, match="degrees, not metres"):  # the private kernel refuses too
         geodesic_area(np.asarray(park.values), park.crs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(dissolve="none"), dict(dissolve="none", rings=False),
+                                    dict(dissolve="ring"), dict(dissolve="group", by="county")])
+def test_buffer_rings_in_chunks_equals_all_at_once(monkeypatch, kwargs):
+    """Memory: features are buffered a chunk at a time; the result is the one of all at once (issue 18)."""
+    import shapely
+
+    from gis import buffer as buffer_module
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    pts = gpd.GeoDataFrame({"county": rng.choice(["柳城县", "鹿寨县", "融安县"], n)},
+                           geometry=gpd.points_from_xy(rng.uniform(109.2, 109.6, n), rng.uniform(24.2, 24.5, n)),
+                           crs="EPSG:4326")
+    monkeypatch.setattr(buffer_module, "_CHUNK", 10**9)
+    whole = buffer_module.buffer_rings(pts, [500, 1000], quad_segs=8, **kwargs)
+    monkeypatch.setattr(buffer_module, "_CHUNK", 700)
+    chunked = buffer_module.buffer_rings(pts, [500, 1000], quad_segs=8, **kwargs)
+    assert whole.crs == chunked.crs == pts.crs
+    pd.testing.assert_frame_equal(whole.drop(columns=["geometry", "area_km2", "area_ha"]),
+                                  chunked.drop(columns=["geometry", "area_km2", "area_ha"]))
+    a, b = np.asarray(whole.geometry.values), np.asarray(chunked.geometry.values)
+    if kwargs["dissolve"] == "none":  # per feature: the very same polygons and areas
+        assert shapely.equals_exact(a, b, tolerance=0).all()
+        assert (whole["area_km2"].to_numpy() == chunked["area_km2"].to_numpy()).all()
+    else:  # unions of partial unions: the same polygons up to vertex order and 1e-9 m
+        assert shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), tolerance=1e-9).all()
+        np.testing.assert_allclose(whole["area_km2"], chunked["area_km2"], rtol=1e-12)

@@ -240,10 +240,23 @@ def test_map_with_a_user_file(tmp_path):
 
 
 @pytest.mark.slow
-def test_run_builds_maps_and_the_analysis_table(tmp_path):
+def test_run_builds_maps_and_the_analysis_table(tmp_path, monkeypatch):
+    import gis.network
+
+    builds = []
+    real = gis.network.travel_network
+
+    def counted(*args, **kwargs):  # the real build, counted
+        builds.append(len(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gis.network, "travel_network", counted)
     out = tmp_path / "maps"
     result = invoke("-q", "run", "-o", str(out), "--json")
     assert result.exit_code == 0, result.output
+    # the road network is built once per run: the maps' service areas, the table and the drive times share it
+    assert builds == [len(gis.load_layer("roads"))]
+    monkeypatch.setattr(gis.network, "travel_network", real)
     names = files(out)
     assert "analysis_townships_nearest_logistics.csv" in names and "manifest.json" in names
     assert sum(n.endswith(".html") for n in names) == json.loads(result.stdout)["maps"] >= 1
@@ -407,3 +420,56 @@ def test_nearest_reports_ties_and_unknown_uncertainty(tmp_path):
     table = pd.read_csv(tmp_path / "n.csv", keep_default_na=False)
     assert table["target_name"].tolist() == ["甲", "甲"] and table["n_tied"].tolist() == [2, 2]
     assert table["within_uncertainty"].tolist() == ["", ""]  # unknown, not False
+
+
+# ---------------------------------------------------------------- Chinese help, layers by Chinese title
+
+
+@pytest.mark.parametrize("verb", sorted(cli.commands))
+def test_every_verb_help_starts_with_a_chinese_summary_and_ends_with_an_example(verb):
+    import re
+
+    res = CliRunner().invoke(cli, [verb, "--help"], prog_name="lzgis", catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    lines = [line.strip() for line in res.output.splitlines() if line.strip()]
+    assert lines[0].startswith(f"Usage: lzgis {verb}")
+    assert re.match(r"[\u4e00-\u9fff]", lines[1]), f"lzgis {verb} --help: the summary is not Chinese: {lines[1]!r}"
+    examples = lines[lines.index("示例："):]
+    assert any(line.startswith(f"lzgis {verb}") for line in examples[1:]), res.output
+
+
+def test_top_level_help_lists_every_verb_with_its_chinese_summary():
+    from gis.cli._help import help_texts
+
+    res = invoke("--help")
+    assert res.exit_code == 0
+    verbs = help_texts()["verbs"]
+    for verb in cli.commands:
+        line = next(line for line in res.output.splitlines() if line.strip().startswith(verb + " "))
+        assert verbs[verb]["summary"][:8] in line, line
+    assert "示例：" in res.output and "柳州市空间规划工具箱" in res.output
+
+
+def test_shipped_layers_by_chinese_title(tmp_path):
+    from gis.layers import resolve_layer_name
+
+    assert resolve_layer_name("物流") == "logistics"
+    assert resolve_layer_name("物流枢纽与园区") == "logistics"
+    assert resolve_layer_name("乡镇（街道）驻地") == "townships"  # full-width brackets as half-width
+    assert resolve_layer_name("铁路") == "railways"  # the title without its bracketed remark
+    assert resolve_layer_name("区县界") == "counties"  # a whole title wins over 区县界(简化)
+    assert resolve_layer_name("乡镇") == "townships"  # 乡镇(街道)驻地 without its remark
+    with pytest.raises(gis.LayerError, match=r"ambiguous.*counties \(区县界\).*counties_web.*county_seats"):
+        resolve_layer_name("区县")
+    with pytest.raises(gis.LayerError, match="unknown layer '火星'.*logistics \\(物流枢纽与园区\\)"):
+        resolve_layer_name("火星")
+    assert len(gis.load_layer("物流")) == len(gis.load_layer("logistics"))
+    origins, _ = write_inputs(tmp_path)
+    res = invoke("nearest", str(origins), "物流", "-o", str(tmp_path / "n.csv"))
+    assert res.exit_code == 0, res.output
+    assert "loading layer logistics (物流枢纽与园区" in res.stderr
+    direct = invoke("nearest", str(origins), "logistics", "-o", str(tmp_path / "d.csv"))
+    assert direct.exit_code == 0
+    assert pd.read_csv(tmp_path / "n.csv").equals(pd.read_csv(tmp_path / "d.csv"))
+    assert_one_line_error(invoke("nearest", str(origins), "区县", "-o", str(tmp_path / "x.csv")),
+                          "ambiguous", "counties", "county_seats")

@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
 from gis import DatumError
-from gis.crs import LIUZHOU_BOUNDS
+from gis.crs import city_bounds
 from gis.datum import (
     bd09_to_gcj02,
     bd09_to_wgs84,
@@ -28,7 +28,7 @@ GEOD = pyproj.Geod(ellps="WGS84")
 @pytest.fixture(scope="module")
 def points() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(4502)
-    minx, miny, maxx, maxy = LIUZHOU_BOUNDS
+    minx, miny, maxx, maxy = city_bounds()
     return rng.uniform(minx, maxx, 10_000), rng.uniform(miny, maxy, 10_000)
 
 

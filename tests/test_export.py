@@ -398,3 +398,29 @@ def test_nullable_columns_from_analyses_write_empty_cells(tmp_path):
         column = "在不确定范围内" if suffix == "xlsx" else "within_uncertainty"  # Excel shows the Chinese title
         assert back[column].isna().tolist() == [False, True]
         assert bool(back[column].iloc[0]) == bool(result["within_uncertainty"].iloc[0])
+
+
+def test_csv_written_by_column_matches_the_cell_by_cell_writer():
+    """The column-wise CSV writer (numbers by numpy, one formula check per first character) gives the cells
+    _csv_cell gives one by one, for tricky texts and numbers."""
+    import datetime as dt
+
+    from gis._cells import formula_like, formula_mask
+    from gis.export import _csv_cell, _csv_column
+
+    texts = ["=1+1", " =A1", "\u3000＝1", "\ufeff@SUM(A1)", "－5", "柳州", "a=b", "", "\t1", "=\u0338x", "¨=",
+             'say "hi"', "+86 772", "-", "@", "\u200b=1", None]
+    floats = [1.25, -300.0, 1e16, 0.1, float("nan"), -0.0, 123456789012345.0, 1e-7, float("inf")]
+    frame = pd.DataFrame({"t": pd.Series(texts, dtype=object)})
+    for neutralise in (True, False):
+        assert _csv_column(frame["t"], neutralise=neutralise) == [_csv_cell(v, neutralise=neutralise) for v in texts]
+        assert _csv_column(pd.Series(texts, dtype="str"), neutralise=neutralise) == \
+            [_csv_cell(v, neutralise=neutralise) for v in texts]
+    assert formula_mask([t for t in texts if t is not None]) == [formula_like(t) for t in texts if t is not None]
+    assert _csv_column(pd.Series(floats), neutralise=True) == [_csv_cell(v) for v in floats]
+    ints = pd.Series([1, -2, 2**62])
+    assert _csv_column(ints, neutralise=True) == ["1", "-2", str(2**62)]
+    assert _csv_column(pd.Series([True, False]), neutralise=True) == ["True", "False"]
+    stamps = pd.Series(pd.to_datetime(["2021-07-30T09:30:00", None]))
+    assert _csv_column(stamps, neutralise=True) == [_csv_cell(v) for v in stamps.tolist()]
+    assert _csv_cell(dt.date(2021, 7, 30)) == '"2021-07-30"'

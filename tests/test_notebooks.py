@@ -144,7 +144,8 @@ def test_04_bring_your_own_projects(kernel_dir, tmp_path, monkeypatch):
     assert r["before"] == {"matched": len(rows) - 2, "ambiguous": 1, "unmatched": 1}
     assert r["after"] == {"matched": len(rows) - 1, "unmatched": 1}
     assert r["investment_yi"] == pytest.approx(sum(float(x["投资(亿元)"]) for x in rows if x["投资(亿元)"]))
-    for produced in ("04_my_projects.html", "04_my_projects.gpkg", "04_geocode_report.csv"):
+    for produced in ("04_my_projects.html", "04_my_projects.gpkg", "04_geocode_report.csv", "04_my_projects.pdf",
+                     "04_review.xlsx"):
         assert (tmp_path / produced).exists(), produced
     report = (tmp_path / "04_geocode_report.csv").read_text(encoding="utf-8-sig")
     # the written report speaks Chinese: codes are shown as people read them (gis._columns)
@@ -152,6 +153,24 @@ def test_04_bring_your_own_projects(kernel_dir, tmp_path, monkeypatch):
     assert "九元山风电项目" in report and value_title("status", "unmatched") in report
     # the plan's wharf is placed by its name (鹿寨); the made-up 示例 row needed the override
     assert "柳州外贸码头（鹿寨江口口岸作业区）" in report and value_title("decided_by", "place+name") in report
+    # the printed page names the located projects; the review workbook speaks Chinese and keeps every row
+    import subprocess
+
+    import openpyxl
+    page = subprocess.run(["pdftotext", str(tmp_path / "04_my_projects.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout.replace("\n", "")
+    assert "项目表定位结果" in page and "柳州外贸码头" in page
+    sheet = openpyxl.load_workbook(tmp_path / "04_review.xlsx").worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    assert "定位精度（米）" in headers or "备注" in headers, headers
+    assert sheet.max_row - 1 >= r["after"]["matched"]
+
+
+@pytest.mark.slow
+def test_explore_works_with_the_notebooks_extra():
+    # GeoDataFrame.explore needs folium, matplotlib and mapclassify: all in the notebooks extra
+    m = __import__("gis").load_layer("townships").explore(column="county")
+    assert type(m).__name__ == "Map" and "118" not in m.get_name()
 
 
 @pytest.mark.slow

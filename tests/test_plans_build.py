@@ -626,3 +626,16 @@ def test_seat_radius_is_checked_against_osm_points():
                     d.append(dd)
     d = np.array(d)
     assert len(d) == 16 and np.median(d) < 700 and int((d <= 1500).sum()) == 14, np.sort(d)
+
+
+def test_ch_3_1_04_reads_liujiang_as_the_river_not_the_district():
+    # 通道4：通过公水联运，经柳江至广州… : 柳江 is the river, not a node at 柳江区
+    c = load_layer("corridors").set_index("id")
+    assert "柳江" not in c.loc["CH-3-1-04", "located_places"] and "柳江" not in c.loc["CH-3-1-04", "matched"]
+    assert c.loc["CH-3-1-04", "located_places"] == "柳州 → 广州 → 深圳 → 香港"
+
+
+def test_county_known_items_stand_at_their_county():
+    p = load_layer("projects").set_index("id")
+    assert p.loc["INF-002", "county"] == "融水苗族自治县" and p.loc["INF-002", "geocode_level"] == "county"
+    assert p.loc["NE-005", "county"] == "柳城县" and p.loc["NE-005", "geocode_level"] == "county"

@@ -6,6 +6,8 @@ import json
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -97,7 +99,7 @@ def test_bad_paper_and_suffix_are_refused(structure_map, tmp_path):
 
 
 def test_cjk_font_is_found():
-    assert "CJK" in printmap.cjk_font() or printmap.cjk_font() in printmap._CJK_FAMILIES
+    assert "CJK" in printmap.cjk_font() or printmap.cjk_font() in printmap._font_table()["families"]
 
 
 @needs_poppler
@@ -143,3 +145,48 @@ def test_an_empty_map_is_not_printed(tmp_path):
     with pytest.raises(InputError, match="no layer"):
         webmap.save_map(empty, tmp_path / "空.pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_page_fonts_leave_no_temporary_folder(tmp_path):
+    # the CJK page fonts are written once per process into a temporary folder that goes when the process ends
+    code = ("import sys, gis; from gis import _print_fonts\n"
+            "gis.save_map(gis.make_map(['counties_web'], title='字体'), sys.argv[1])\n"
+            "print(_print_fonts._FOLDER[0] if _print_fonts._FOLDER else '')\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.pdf")], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert (tmp_path / "f.pdf").stat().st_size > 0
+    assert out and not Path(out).exists()
+
+
+@pytest.mark.parametrize(("platform", "files", "environ", "expected"), [
+    ("linux", ["/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"], {},
+     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    ("linux", ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"], {}, "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    ("win32", ["C:/Windows/Fonts/msyh.ttc", "C:/Windows/Fonts/simhei.ttf"], {"WINDIR": "C:/Windows"},
+     "C:/Windows/Fonts/msyh.ttc"),
+    ("win32", ["D:/WINNT/Fonts/simhei.ttf"], {"WINDIR": "D:/WINNT"}, "D:/WINNT/Fonts/simhei.ttf"),
+    ("darwin", ["/System/Library/Fonts/PingFang.ttc", "/System/Library/Fonts/Hiragino Sans GB.ttc"], {},
+     "/System/Library/Fonts/PingFang.ttc"),
+    ("darwin", ["/Users/lz/Library/Fonts/NotoSansCJKsc-Regular.otf"], {},
+     "/Users/lz/Library/Fonts/NotoSansCJKsc-Regular.otf"),
+])
+def test_print_font_lookup_names_the_file_of_each_platform(tmp_path, platform, files, environ, expected):
+    # the files exist under a fake root (tmp_path); the lookup is a function of the platform and those files
+    root = tmp_path / "root"
+    for f in files:
+        p = root / f.replace(":", "").lstrip("/")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"font")
+
+    def exists(path: str) -> bool:
+        return (root / path.replace(":", "").lstrip("/")).is_file()
+
+    found = printmap.font_files(platform, environ=environ, exists=exists, home="/Users/lz")
+    assert found and found[0] == expected
+    assert printmap.font_files("win32", environ={}, exists=exists) == []  # WINDIR unset: no Windows path guessed
+
+
+def test_print_font_families_cover_windows_and_macos():
+    families = printmap._font_table()["families"]
+    for name in ("Noto Sans CJK SC", "Microsoft YaHei", "SimHei", "DengXian", "PingFang SC", "Hiragino Sans GB"):
+        assert name in families

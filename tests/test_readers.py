@@ -272,3 +272,28 @@ def test_foreign_shapefile_with_gbk_cpg_variants(tmp_path):
     (tmp_path / "区.cpg").write_text("EBCDIC-XYZ", encoding="ascii")
     with pytest.raises(InputError, match="names the encoding 'EBCDIC-XYZ', which is unknown"):
         read_shapefile(path)
+
+
+def test_parquet_tables_and_geoparquet_are_read_by_every_verb(tmp_path):
+    # a plain Parquet table with coordinate columns and a GeoParquet file: the same points, read the same way
+    import geopandas as gpd
+    import pandas as pd
+    from click.testing import CliRunner
+    from shapely.geometry import Point
+
+    from gis.cli import cli
+    from gis.readers import read_vector
+
+    table = pd.DataFrame({"名称": ["甲", "乙"], "经度": [109.41, 109.2], "纬度": [24.33, 24.66]})
+    table.to_parquet(tmp_path / "t.parquet")
+    gpd.GeoDataFrame(table[["名称"]], geometry=[Point(109.41, 24.33), Point(109.2, 24.66)],
+                     crs="EPSG:4326").to_parquet(tmp_path / "g.parquet")
+    plain, geo = read_vector(tmp_path / "t.parquet"), read_vector(tmp_path / "g.parquet")
+    assert plain.crs.to_epsg() == geo.crs.to_epsg() == 4326
+    assert list(plain.geometry.x) == list(geo.geometry.x) == [109.41, 109.2]
+    assert plain.attrs["source"]["format"] == "Parquet" and geo.attrs["source"]["format"] == "GeoParquet"
+    for name in ("t", "g"):
+        out = tmp_path / f"n_{name}.csv"
+        result = CliRunner().invoke(cli, ["-q", "nearest", str(tmp_path / f"{name}.parquet"), "logistics", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert list(pd.read_csv(out, encoding="utf-8-sig")["origin_name"]) == ["甲", "乙"]

@@ -382,3 +382,106 @@ def test_cli_site_grid_ranked_with_map(tmp_path):
     assert (out.with_suffix(".html")).exists()
     res = _invoke("site", "--grid", "城中区", "--near", "logistics", "-o", str(tmp_path / "x.csv"))
     _one_error(res, "--near 'logistics': give LAYER:LIMIT")
+
+
+def test_cli_site_says_how_well_its_targets_are_placed(tmp_path):
+    import pandas as pd
+
+    logistics = gis.load_layer("logistics")
+    coarse = int(logistics["geocode_level"].isin(["county", "city"]).sum())
+    out = tmp_path / "鹿寨.csv"
+    res = _invoke("site", "--grid", "鹿寨县", "--spacing-m", "5000", "--near", "logistics:10000",
+                  "--far-from", "townships:500", "--no-map", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    t = pd.read_csv(out, encoding="utf-8-sig")
+    # each criterion's nearest target carries its own precision_m, as the layer gives it
+    precision = dict(zip(logistics["name"], logistics["precision_m"]))
+    assert t["logistics_target_precision_m"].tolist() == [precision[n] for n in t["logistics_name"]]
+    towns = dict(zip(gis.load_layer("townships")["name"], gis.load_layer("townships")["precision_m"]))
+    assert t["townships_target_precision_m"].tolist() == [towns[n] for n in t["townships_name"]]
+    # `nearest`'s warning when most targets are placed only by their county or city
+    warned = f"{coarse} of {len(logistics)} targets in logistics are placed only by their county or city"
+    assert (warned in res.stderr) == (coarse * 2 > len(logistics)), res.stderr
+    # --max-target-precision-m keeps only the targets located at least that precisely
+    res = _invoke("site", "--grid", "鹿寨县", "--spacing-m", "5000", "--near", "logistics:10000",
+                  "--max-target-precision-m", "5000", "--no-map", "-o", str(tmp_path / "精确.csv"))
+    assert res.exit_code == 0, res.output
+    kept = pd.read_csv(tmp_path / "精确.csv", encoding="utf-8-sig")
+    assert (kept["logistics_target_precision_m"] <= 5000).all()
+    assert set(kept["logistics_name"]) <= set(logistics.loc[logistics["precision_m"] <= 5000, "name"])
+    assert f"{int((logistics['precision_m'] <= 5000).sum())} of {len(logistics)} targets in logistics" in res.stderr
+    assert "placed only by their county or city" not in res.stderr
+
+
+@pytest.mark.browser
+def test_site_map_opens_on_the_candidates_and_leaves_them_where_they_are(chromium, tmp_path):
+    from browser import open_page
+
+    out = tmp_path / "鹿寨.csv"
+    res = _invoke("site", "--grid", "鹿寨县", "--spacing-m", "2000", "--near", "logistics:10000", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    counties = gis.load_layer("counties")
+    luzhai = gis.to_analysis_crs(counties[counties["name"] == "鹿寨县"]).union_all()
+    with open_page(chromium, out.with_suffix(".html"), width=1366, height=768) as (page, log):
+        # where each candidate symbol is drawn (its icon's centre, after any move apart), back in lon/lat, with
+        # the metres one pixel spans there
+        drawn = page.evaluate("""(() => { const map = lzState.map, box = map.getContainer().getBoundingClientRect();
+            const out = [];
+            lzState.records.filter(r => r.title.indexOf('候选点') === 0 || r.title.indexOf('排名前') === 0)
+              .forEach(r => r.features.concat(r.clusters || []).filter(f => r.geo.hasLayer(f)).forEach(f => {
+                let p;
+                if (f._icon) { const b = f._icon.getBoundingClientRect();
+                  p = L.point(b.left + b.width / 2 - box.left, b.top + b.height / 2 - box.top); }
+                else { p = map.latLngToContainerPoint(f.getLatLng()); }
+                const ll = map.containerPointToLatLng(p), ll2 = map.containerPointToLatLng(p.add([1, 0]));
+                out.push([ll.lng, ll.lat, map.distance(ll, ll2), f._icon ? f._icon.offsetWidth : 2 * f.options.radius]);
+              }));
+            const b = map.getBounds();
+            return {drawn: out, view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]}; })()""")
+    assert log.page_errors == [] and log.console_errors == []
+    points = drawn["drawn"]
+    assert len(points) > 20
+    xy = gis.to_analysis_crs(gpd.GeoDataFrame(geometry=[Point(p[0], p[1]) for p in points], crs="EPSG:4326"))
+    for p, geom in zip(points, xy.geometry):
+        # every symbol is inside the county, at most one symbol size from where its members lie
+        assert luzhai.buffer(p[2] * p[3]).contains(geom), (p, luzhai.distance(geom))
+    outside = [p for p, geom in zip(points, xy.geometry) if not luzhai.contains(geom)]
+    assert len(outside) <= len(points) // 10, outside
+    # the map opens on the candidates: the view is about the county's extent, not the whole city's
+    view = gis.to_analysis_crs(gpd.GeoDataFrame(geometry=[box(*drawn["view"])], crs="EPSG:4326")).geometry.iloc[0]
+    city = gis.to_analysis_crs(gis.load_layer("city")).union_all()
+    assert view.area < 0.6 * box(*city.bounds).area and view.contains(luzhai.envelope.buffer(-2000))
+
+
+def _geocoded_sites():
+    from shapely.geometry import Point
+
+    return gpd.GeoDataFrame(
+        {"项目名称": ["甲", "乙", "丙"], "用地面积(亩)": [150.0, 90.0, None], "precision_m": [100.0, None, 50.0],
+         "geocode_status": ["matched", "unmatched", "matched"], "geocode_reason": ["", "湖南省怀化市：柳州市域外", ""]},
+        geometry=[Point(109.41, 24.31), None, Point(109.55, 24.35)], crs="EPSG:4326")
+
+
+def test_review_keeps_a_geocoded_tables_unplaced_rows_with_their_note():
+    from shapely.geometry import box
+
+    zones = gpd.GeoDataFrame({"类型": ["永久基本农田", "生态保护红线"]},
+                             geometry=[box(109.40, 24.30, 109.42, 24.32), box(109.5, 24.3, 109.6, 24.4)],
+                             crs="EPSG:4326")
+    with pytest.warns(UserWarning, match=r"projects: 1 row\(s\) have no position"):
+        r = gis.review(_geocoded_sites(), zones, zone_field="类型")
+    assert r["project"].tolist() == ["甲", "甲", "乙", "乙", "丙", "丙"]  # input order, one row per class
+    assert r["note"].tolist() == ["", "", "湖南省怀化市：柳州市域外", "湖南省怀化市：柳州市域外", "", ""]
+    lost = r[r["project"] == "乙"]
+    assert lost["area_ha"].isna().all() and lost["verdict"].isna().all() and (lost["verdict_zh"] == "").all()
+    assert lost.geometry.is_empty.all()
+    a = r[(r["project"] == "甲") & (r["zone_class"] == "永久基本农田")].iloc[0]
+    assert a["area_ha"] == pytest.approx(10.0, rel=1e-6) and a["verdict"] == "inside"  # 150 亩 = 10 ha
+    assert r.attrs["review"]["unplaced"] == 1 and r.attrs["review"]["projects"] == 3
+    detail = gis.review(_geocoded_sites(), zones, zone_field="类型", by_feature=True)
+    assert detail.loc[detail["project"] == "乙", "note"].tolist() == ["湖南省怀化市：柳州市域外"]
+    with pytest.raises(gis.InputError, match="no geometry"):
+        gis.review(_geocoded_sites(), zones, zone_field="类型", strict=True)
+    # a layer that is not geocoded keeps refusing rows without geometry, naming them
+    with pytest.raises(gis.InputError, match="no geometry"):
+        gis.review(_geocoded_sites().drop(columns="geocode_status"), zones, zone_field="类型")

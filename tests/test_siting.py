@@ -119,3 +119,18 @@ def test_site_criteria_are_checked():
         gis.site_suitability(cands, near={"物流": ("logistics", "30 min")})
     with pytest.raises(InputError, match="not a criterion label"):
         gis.site_suitability(cands, near={"物流": ("logistics", 5000)}, weights={"车站": 2})
+
+
+def test_site_suitability_keeps_unplaced_geocoded_candidates_last():
+    stations = gis.load_layer("railway_stations")
+    cands = gpd.GeoDataFrame({"name": ["a", "b", "c"], "geocode_status": ["matched", "unmatched", "matched"],
+                              "geocode_reason": ["", "", ""]},
+                             geometry=[Point(109.40, 24.31), None, Point(109.62, 24.41)], crs="EPSG:4326")
+    with pytest.warns(UserWarning, match=r"candidates: 1 row\(s\) have no position"):
+        s = gis.site_suitability(cands, near={"车站": (stations, 15000)})
+    assert s["name"].tolist()[-1] == "b" and s["rank"].tolist()[:2] == [1, 2] and s["rank"].isna().tolist()[-1]
+    last = s.iloc[-1]
+    assert last["note"] == "未定位" and not last["车站_pass"] and np.isnan(last["车站_dist_m"])
+    assert (s["note"].iloc[:2] == "").all()
+    with pytest.raises(InputError, match="no geometry"):
+        gis.site_suitability(cands, near={"车站": (stations, 15000)}, strict=True)

@@ -95,10 +95,11 @@
     var box = map.getContainer();
     cfg.filters.status.forEach(function (s, k) { state.status[k] = true; });
 
-    // Drawing order: areas < lines < points < symbols < labels, whatever order the layers come in.
+    // Drawing order, one pane per kind: areas < lines < points < symbols < labels, whatever order the layers
+    // come in (bands marked z: below lie under the other areas; z: above areas over them, still under lines).
     // Context geography (one canvas, no clicks) lies over the areas and under the plan's lines and points.
-    [["lz-below", 390], ["lz-context", 405], ["lz-lines", 420], ["lz-points", 440], ["lz-halo", 445],
-      ["lz-labels", 640]].forEach(function (p) {
+    [["lz-below", 390], ["lz-areas", 400], ["lz-above", 402], ["lz-context", 405], ["lz-lines", 420],
+      ["lz-points", 440], ["lz-halo", 445], ["lz-labels", 640]].forEach(function (p) {
       var pane = map.createPane(p[0]);
       pane.style.zIndex = p[1];
       if (p[0] === "lz-labels" || p[0] === "lz-halo" || p[0] === "lz-context") { pane.style.pointerEvents = "none"; }
@@ -125,7 +126,7 @@
     function paneOf(rec) {
       if (rec.pane) { return rec.pane; }
       if (rec.context) { return "lz-context"; }
-      return rec.kind === "line" ? "lz-lines" : rec.kind === "point" ? "lz-points" : "overlayPane";
+      return rec.kind === "line" ? "lz-lines" : rec.kind === "point" ? "lz-points" : "lz-areas";
     }
     function styleOf(rec, feature) {
       var st = featureStyle(rec, feature), dashed = st.dash || (feature && feature.properties._schematic ? "8 6" : null);
@@ -139,8 +140,9 @@
       return L.divIcon({ className: "lz-shape", html: html, iconSize: [d, d], iconAnchor: [d / 2 - dx, d / 2 - dy],
         tooltipAnchor: [d / 2, 0], popupAnchor: [0, -d / 2] });
     }
-    // Greedy screen-space placement: each symbol keeps its point if free, else takes the first free slot on
-    // rings around it, so no symbol hides another at any zoom.
+    // Greedy screen-space placement: each symbol keeps its point if free, else takes the first free slot on a
+    // ring one symbol size around it; where none is free it stays on its point.  A symbol is never drawn
+    // farther from its feature than its own size (a point moved kilometres would claim a place it is not).
     function declutter() {
       var placed = [];
       records.forEach(function (rec) {
@@ -149,8 +151,8 @@
           var s = m.lzShape, p, best = null;
           if (!s || !rec.geo.hasLayer(m)) { return; }
           p = map.latLngToLayerPoint(m.getLatLng());
-          for (var ring = 0; ring < 8 && !best; ring++) {
-            var n = ring === 0 ? 1 : 6 * ring;
+          for (var ring = 0; ring < 2 && !best; ring++) {
+            var n = ring === 0 ? 1 : 12;
             for (var j = 0; j < n && !best; j++) {
               var a = 2 * Math.PI * j / n, dx = Math.round(ring * s.d * Math.cos(a)), dy = Math.round(ring * s.d * Math.sin(a));
               var free = placed.every(function (q) {
@@ -195,15 +197,14 @@
       var hollow = !near && feats.every(function (f) { return f.properties._g; });
       var first = feats[0].properties, n = feats.length;
       var radius = Math.max.apply(null, feats.map(function (f) { return f.properties._p || 0; }));
-      var label;
+      // titled by the place the members share (a township, county or the city), never by one member's name
+      var label, place = first._pl || "";
       if (near) {
         label = fill(cfg.place_near, { n: n, what: rec.title });
-      } else if (hollow && n === 1) {
-        label = fill(cfg.place_one, { name: first.name || "", level: first._lv });
-      } else if (hollow && first._pl) {
-        label = fill(cfg.place_count, { place: first._pl, n: n, what: rec.title, level: first._lv });
+      } else if (hollow) {
+        label = fill(place ? cfg.place_count : cfg.place_count_here, { place: place, n: n, what: rec.title, level: first._lv });
       } else {
-        label = fill(cfg.place_same, { place: first._pl || first.name || "", n: n, what: rec.title });
+        label = fill(place ? cfg.place_same : cfg.place_same_here, { place: place, n: n, what: rec.title });
       }
       var st = featureStyle(rec, feats[0]), d = n > 1 ? Math.min(16 + 3 * Math.ceil(Math.log(n) / Math.LN2), 30) : 14;
       var html = countSvg(st, n, hollow, rec.shape, d);
@@ -217,7 +218,7 @@
       function listHtml() {
         var items = feats.map(function (f, i) {
           var p = f.properties;
-          return '<li><a href="#" data-lz-i="' + i + '">' + (p.name || "?") + "</a>" +
+          return '<li><span class="lz-n">' + (i + 1) + '.</span><a href="#" data-lz-i="' + i + '">' + (p.name || "?") + "</a>" +
             (p.status ? "<small>" + p.status + "</small>" : "") + "</li>";
         }).join("");
         return '<div class="lz-popup"><div class="lz-ptitle">' + label + "</div>" + range +
@@ -254,25 +255,53 @@
 
     // Point symbols that fall on (almost) one pixel at this zoom are shown as one counted symbol listing them;
     // zooming in separates them again.  Recomputed after every zoom.
+    // Symbols (stars, diamonds …) that cannot be moved apart within their own size are merged the same way,
+    // from two on.  A merged symbol stands at its members' true centroid.
     var NEAR_PX = 5, NEAR_MIN = 3;
+    function centroid(feats) {
+      var lat = 0, lng = 0;
+      feats.forEach(function (f) { var ll = toLatLng(f.geometry.coordinates); lat += ll.lat; lng += ll.lng; });
+      return L.latLng(lat / feats.length, lng / feats.length);
+    }
     function screenMerge() {
       records.forEach(function (rec) {
         (rec.clusters || []).forEach(function (c) { rec.geo.removeLayer(c); c.lzHidden.forEach(function (l) { rec.geo.addLayer(l); }); });
         rec.clusters = [];
-        if (rec.kind !== "point" || rec.shape || !map.hasLayer(rec.group)) { return; }
+        if (rec.kind !== "point" || !map.hasLayer(rec.group)) { return; }
         var groups = [];
         rec.features.forEach(function (layer) {
-          if (layer.lzMembers || !layer.getLatLng) { return; }
+          if (!layer.getLatLng || (layer.lzMembers && !rec.shape)) { return; }
           var p = map.latLngToLayerPoint(layer.getLatLng()), g = null;
-          for (var k = 0; k < groups.length && !g; k++) {
+          for (var k = 0; k < groups.length && !g && !rec.shape; k++) {
             if (Math.abs(groups[k].p.x - p.x) <= NEAR_PX && Math.abs(groups[k].p.y - p.y) <= NEAR_PX) { g = groups[k]; }
           }
-          if (!g) { g = { p: p, layers: [] }; groups.push(g); }
+          if (!g) { g = { p: p, d: rec.shape ? layer.lzShape.d : 0, n: layer.lzMembers ? layer.lzMembers.length : 1,
+            layers: [] }; groups.push(g); }
           g.layers.push(layer);
         });
+        // symbols: merge any two that would overlap (the merged one, at the centroid, is larger) until none does
+        for (var merging = !!rec.shape; merging;) {
+          merging = false;
+          for (var a = 0; a < groups.length && !merging; a++) {
+            for (var b = a + 1; b < groups.length && !merging; b++) {
+              var A = groups[a], B = groups[b], gap = (A.d + B.d) / 2 - 1;
+              if (Math.abs(A.p.x - B.p.x) < gap && Math.abs(A.p.y - B.p.y) < gap) {
+                var n = A.n + B.n;
+                A.p = L.point((A.p.x * A.n + B.p.x * B.n) / n, (A.p.y * A.n + B.p.y * B.n) / n);
+                A.n = n;
+                A.d = Math.min(16 + 3 * Math.ceil(Math.log(n) / Math.LN2), 30);
+                A.layers = A.layers.concat(B.layers);
+                groups.splice(b, 1);
+                merging = true;
+              }
+            }
+          }
+        }
         groups.forEach(function (g) {
-          if (g.layers.length < NEAR_MIN) { return; }
-          var c = aggregate(rec, g.layers.map(function (l) { return l.feature; }), g.layers[0].getLatLng(), null, true);
+          if (g.layers.length < (rec.shape ? 2 : NEAR_MIN)) { return; }
+          var feats = [];
+          g.layers.forEach(function (l) { feats = feats.concat(l.lzMembers || [l.feature]); });
+          var c = aggregate(rec, feats, centroid(feats), null, true);
           c.lzHidden = g.layers;
           c.lzNear = true;
           g.layers.forEach(function (l) { rec.geo.removeLayer(l); });
@@ -285,6 +314,7 @@
     function build(rec) {
       rec.features = [];
       rec.items = [];
+      rec.itemOf = new Map();  // data feature -> its search item (the key of numbered names opens features by it)
       rec.clusters = [];
       var byFeature = new Map();
       if (rec.hasCounty == null) { rec.hasCounty = rec.data.features.some(function (f) { return f.properties._co != null; }); }
@@ -355,6 +385,7 @@
           if (!seen.has(agg[0])) { seen.add(agg[0]); rec.features.push(agg[0]); }
           rec.items.push({ name: f.properties.name, layer: agg[0], i: agg[1] });
         }
+        if (rec.items.length) { rec.itemOf.set(f, rec.items[rec.items.length - 1]); }
       });
       rec.group.addLayer(rec.geo);
     }
@@ -383,6 +414,7 @@
         shape: spec.shape, pane: null, interactive: spec.interactive !== false, honest: !!spec.honest,
         context: !!spec.context };
       if (spec.pane === "below") { rec.pane = "lz-below"; }
+      if (spec.pane === "above" && spec.kind === "polygon") { rec.pane = "lz-above"; }
       rec.group = L.featureGroup();
       rec.group.lzHead = spec.group !== lastGroup ? spec.group : null;
       lastGroup = spec.group;
@@ -405,7 +437,7 @@
         return label;
       }
     });
-    var control = new Grouped(bases, overlays, { collapsed: cfg.layers.length > 8, position: "topright" });
+    var control = new Grouped(bases, overlays, { collapsed: box.clientWidth < 600, position: "topright" });
     control.addTo(map);
 
     // North arrow (the map is north-up), above the scale bar.
@@ -429,6 +461,9 @@
     if (cfg.note) { L.DomUtil.create("div", "lz-note", head).innerHTML = cfg.note; }
     L.DomUtil.create("div", "lz-date", head).innerHTML = cfg.date;
     var banner = L.DomUtil.create("div", "lz-banner", head);
+    // an open popup lies above the title box (the title goes under the map's panes while it is open)
+    map.on("popupopen", function () { box.classList.add("lz-popup-open"); });
+    map.on("popupclose", function () { box.classList.remove("lz-popup-open"); });
     banner.innerHTML = cfg.gcj02_notice;
 
     function rebuildAll() {
@@ -449,16 +484,23 @@
 
     // Permanent labels that avoid one another: placed by priority; a label that would overlap one already
     // placed tries positions around its anchor, else waits for a closer zoom.
-    var labelLayers = (cfg.labels || []).map(function (lb) {
+    function labelMarker(lb) {
       var m = L.marker(toLatLng(lb.ll), { pane: "lz-labels", interactive: false, keyboard: false,
         icon: L.divIcon({ className: "lz-label lz-label-" + lb.c, html: "<span>" + lb.t + "</span>", iconSize: [0, 0] }) });
       m.lzLabel = lb;
       return m;
-    });
+    }
+    var labelLayers = (cfg.labels || []).map(labelMarker);
     labelLayers.sort(function (a, b) { return b.lzLabel.p - a.lzLabel.p; });
     var labelGroup = L.layerGroup(labelLayers).addTo(map);
     var OFFSETS = [[0, 0], [0, -1], [0, 1], [1, 0], [-1, 0], [1, -1], [-1, -1], [1, 1], [-1, 1], [0, -2], [0, 2],
       [2, 0], [-2, 0], [2, -2], [-2, -2], [2, 2], [-2, 2], [0, -3], [0, 3], [3, 0], [-3, 0]];
+    // names (and numbers) of the user's features sit beside their symbol: right, left, above, below, corners
+    var BESIDE = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [1, 1], [-1, -1], [-1, 1]];
+    function userShown(lb) {
+      var rec = lb.f ? records[lb.f[0]] : null;
+      return !rec || map.hasLayer(rec.group);
+    }
     function placeLabels() {
       var z = map.getZoom(), placed = [], todo = [];
       // write visibility first, then read every size once (sizes are cached: the text never changes), then
@@ -466,23 +508,32 @@
       labelLayers.forEach(function (m) {
         var el = m.getElement();
         if (!el || !el.firstChild) { return; }
-        var on = z >= m.lzLabel.z;
+        var on = z >= m.lzLabel.z && !m.lzNumbered && (m.lzLabel.c !== "user" && m.lzLabel.c !== "num" ||
+          userShown(m.lzLabel));
         el.style.display = on ? "" : "none";
         if (on) { todo.push(m); }
       });
       todo.forEach(function (m) {
         if (!m.lzSize) { var span = m.getElement().firstChild; m.lzSize = [span.offsetWidth, span.offsetHeight]; }
       });
-      var moves = [];
+      var moves = [], symbols = [];
+      // the symbols of the user's features: their names do not hide them
+      todo.forEach(function (m) {
+        if (m.lzLabel.c !== "user") { return; }
+        var q = map.latLngToContainerPoint(m.getLatLng());
+        symbols.push({ l: q.x - 7, r: q.x + 7, t: q.y - 7, b: q.y + 7 });
+      });
       todo.forEach(function (m) {
         var w = m.lzSize[0], h = m.lzSize[1], p = map.latLngToContainerPoint(m.getLatLng()), ok = null;
-        var must = m.lzLabel.p >= 9, best = null;  // districts/counties and structure elements are always named
-        for (var k = 0; k < (must ? OFFSETS.length : 13) && !ok; k++) {
-          var dx = OFFSETS[k][0] * (w / 2 + 6), dy = OFFSETS[k][1] * (h * 0.8 + 2);
+        var user = m.lzLabel.c === "user" || m.lzLabel.c === "num", offsets = user ? BESIDE : OFFSETS;
+        // districts/counties, structure elements and the numbers of the key are always shown
+        var must = m.lzLabel.p >= 9 || m.lzLabel.c === "num", best = null;
+        for (var k = 0; k < (must || user ? offsets.length : 13) && !ok; k++) {
+          var dx = offsets[k][0] * (w / 2 + (user ? 9 : 6)), dy = offsets[k][1] * (user ? h / 2 + 8 : h * 0.8 + 2);
           var r = { l: p.x + dx - w / 2, r: p.x + dx + w / 2, t: p.y + dy - h / 2, b: p.y + dy + h / 2 };
-          var hits = 0;
-          for (var q = 0; q < placed.length; q++) {
-            var o = placed[q];
+          var hits = 0, against = user ? placed.concat(symbols) : placed;
+          for (var q = 0; q < against.length; q++) {
+            var o = against[q];
             if (!(r.r < o.l || r.l > o.r || r.b < o.t || r.t > o.b)) { hits += 1; }
           }
           if (!best || hits < best[3]) { best = [dx, dy, r, hits]; }
@@ -501,13 +552,17 @@
     map.on("zoomend moveend", placeLabels);
 
     // Legend: only what is drawn (rebuilt when layers are switched on or off).
+    // Each group (its heading and its rows) is one block that never splits across the legend's columns.
     function legendHtml() {
-      var html = "<h4>" + cfg.legend_title + "</h4>", grp = null, anyHollow = false;
+      var html = "", grp = null, anyHollow = false;
       cfg.layers.forEach(function (spec, k) {
         var rec = records[k];
         if (spec.legend === false || !map.hasLayer(rec.group) || !rec.features.length) { return; }
         if (rec.aggregates && rec.aggregates.length) { anyHollow = true; }
-        if (spec.group !== grp) { grp = spec.group; html += '<div class="lz-grp">' + grp + "</div>"; }
+        if (spec.group !== grp) {
+          html += (grp === null ? "" : "</div>") + '<div class="lz-gbox"><div class="lz-grp">' + spec.group + "</div>";
+          grp = spec.group;
+        }
         function row(st, label, dashed, cls) {
           html += '<div class="lz-row' + (cls ? " lz-cls" : "") + '">' + swatch(st, rec.kind, dashed, rec.shape) +
             "<span>" + label + "</span></div>";
@@ -528,10 +583,12 @@
           row(merged(merged(rec.style, plain), m.style), m.label, !!(m.style.dash || (variants[0] && variants[0].schematic)), true);
         });
       });
+      if (grp !== null) { html += "</div>"; }
       if (anyHollow) {
-        html += '<div class="lz-grp"></div><div class="lz-row">' + countSvg({ color: "#555555" }, 5, true, null, 20) +
-          "<span>" + cfg.honest.hollow + '</span></div><div class="lz-row">' +
-          countSvg({ color: "#555555", fill_color: "#555555" }, 1, false, null, 14) + "<span>" + cfg.honest.solid + "</span></div>";
+        html += '<div class="lz-gbox"><div class="lz-grp"></div><div class="lz-row">' +
+          countSvg({ color: "#555555" }, 5, true, null, 20) + "<span>" + cfg.honest.hollow + '</span></div><div class="lz-row">' +
+          countSvg({ color: "#555555", fill_color: "#555555" }, 1, false, null, 14) + "<span>" + cfg.honest.solid +
+          "</span></div></div>";
       }
       return html;
     }
@@ -541,14 +598,28 @@
       L.DomEvent.disableClickPropagation(div);
       return div;
     }
-    var legendDiv = null;
-    function refreshLegend() { if (legendDiv) { legendDiv.innerHTML = legendHtml(); } }
+    // The legend folds away behind its heading (a toggle); folded at first on a narrow screen.
+    var NARROW_PX = 600, narrow = box.clientWidth < NARROW_PX;
+    var legendDiv = null, legendBody = null;
+    function refreshLegend() { if (legendBody) { legendBody.innerHTML = legendHtml(); } }
+    function foldLegend(folded) {
+      legendDiv.classList.toggle("lz-folded", folded);
+      legendDiv.querySelector(".lz-fold").setAttribute("aria-expanded", folded ? "false" : "true");
+    }
     var Legend = L.Control.extend({ options: { position: "bottomright" }, onAdd: function () {
       legendDiv = L.DomUtil.create("div", "lz-box lz-legend");
-      legendDiv.innerHTML = legendHtml();
+      legendDiv.innerHTML = '<h4><a href="#" role="button" class="lz-fold" title="' + cfg.legend_toggle + '">' +
+        cfg.legend_title + '<span class="lz-caret" aria-hidden="true"></span></a></h4><div class="lz-lbody"></div>';
+      legendBody = legendDiv.querySelector(".lz-lbody");
+      legendBody.innerHTML = legendHtml();
+      L.DomEvent.on(legendDiv.querySelector(".lz-fold"), "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        foldLegend(!legendDiv.classList.contains("lz-folded"));
+      });
       return quiet(legendDiv);
     } });
     new Legend().addTo(map);
+    foldLegend(narrow);
     map.on("overlayadd overlayremove", refreshLegend);
 
     // Data sources and licences.
@@ -561,33 +632,35 @@
     } });
     new Credits().addTo(map);
 
-    // Search by name: never zooms closer than a feature's precision.
+    // Open one feature (a search hit, an entry of the key): never zooms closer than its precision.
+    function openItem(rec, item) {
+      var layer = item.layer;
+      if (!map.hasLayer(rec.group)) { map.addLayer(rec.group); }
+      if (layer.getLatLng) {
+        var ll = layer.getLatLng(), p = item.i != null ? (layer.lzMembers[item.i].properties._p || 0)
+          : ((layer.feature && layer.feature.properties._p) || 0);
+        var zoom = 13;
+        if (p > 0) { zoom = Math.min(zoom, map.getBoundsZoom(ll.toBounds(2 * p))); }
+        map.setView(ll, zoom, { animate: false });
+      } else { map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false }); }
+      var index = item.i;
+      if (!rec.geo.hasLayer(layer)) {  // drawn inside a symbol merging those that overlap at this zoom
+        var c = (rec.clusters || []).find(function (k) { return k.lzHidden.indexOf(layer) >= 0; });
+        if (c) { index = c.lzMembers.indexOf(index != null ? layer.lzMembers[index] : layer.feature); layer = c; }
+      }
+      layer.openPopup();
+      if (index != null && layer.lzDetail && layer.getPopup()) {
+        layer.getPopup().setContent(layer.lzDetail(index)); wirePopup(layer, layer.getPopup());
+      }
+    }
+
+    // Search by name.
     var Search = L.Control.extend({ options: { position: "topleft" }, onAdd: function () {
       var div = L.DomUtil.create("div", "lz-box lz-search");
       var input = L.DomUtil.create("input", "", div);
       input.type = "search"; input.placeholder = cfg.search_placeholder;
       var list = L.DomUtil.create("ul", "", div);
       quiet(div);
-      function pick(rec, item) {
-        var layer = item.layer;
-        if (!map.hasLayer(rec.group)) { map.addLayer(rec.group); }
-        if (layer.getLatLng) {
-          var ll = layer.getLatLng(), p = item.i != null ? (layer.lzMembers[item.i].properties._p || 0)
-            : ((layer.feature && layer.feature.properties._p) || 0);
-          var zoom = 13;
-          if (p > 0) { zoom = Math.min(zoom, map.getBoundsZoom(ll.toBounds(2 * p))); }
-          map.setView(ll, zoom, { animate: false });
-        } else { map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false }); }
-        var index = item.i;
-        if (!rec.geo.hasLayer(layer)) {  // drawn inside a symbol merging those that overlap at this zoom
-          var c = (rec.clusters || []).find(function (k) { return k.lzHidden.indexOf(layer) >= 0; });
-          if (c) { index = c.lzHidden.indexOf(layer); layer = c; }
-        }
-        layer.openPopup();
-        if (index != null && layer.lzDetail && layer.getPopup()) {
-          layer.getPopup().setContent(layer.lzDetail(index)); wirePopup(layer, layer.getPopup());
-        }
-      }
       input.addEventListener("input", function () {
         list.innerHTML = "";
         var q = esc(input.value.trim());
@@ -600,7 +673,7 @@
             n += 1;
             var li = L.DomUtil.create("li", "", list);
             li.innerHTML = name + "<small>" + rec.title + "</small>";
-            li.addEventListener("click", function () { pick(rec, item); });
+            li.addEventListener("click", function () { openItem(rec, item); });
           });
         });
         if (!n) { L.DomUtil.create("li", "", list).innerHTML = cfg.search_none; }
@@ -666,7 +739,10 @@
 
     var bounds = L.latLngBounds([]);
     records.forEach(function (rec, k) {
-      if (cfg.layers[k].fit && rec.geo.getLayers().length) { bounds.extend(rec.geo.getBounds()); }
+      if (!cfg.layers[k].fit || !rec.geo.getLayers().length) { return; }
+      var b = cfg.layers[k].box;  // a user layer with features outside the city: the box of the others
+      if (b === undefined) { bounds.extend(rec.geo.getBounds()); }
+      else if (b) { bounds.extend([[b[1], b[0]], [b[3], b[2]]]); }
     });
     // open on the whole area in the space the controls and the legend leave free
     if (bounds.isValid()) {
@@ -677,12 +753,62 @@
       var headEl = box.querySelector(".lz-head");
       if (headEl) { top = headEl.offsetHeight + 20; }
       if (size.x - left - right < 360) { left = right = 20; }  // a narrow window: use all of it
-      map.fitBounds(bounds, { paddingTopLeft: [left, top], paddingBottomRight: [right, 20], animate: false });
+      map.fitBounds(bounds, { paddingTopLeft: [left, top], paddingBottomRight: [right, 20], maxZoom: 15, animate: false });
     }
     screenMerge();
     declutter();
     placeLabels();
+    numberCollisions();
     map.on("zoomend overlayadd overlayremove", function () { screenMerge(); declutter(); });
+    map.on("overlayadd overlayremove", placeLabels);
+
+    // Names of the user's features that found no room at the opening zoom: a number beside the symbol
+    // (features at one spot share one tag, "3–5") and an entry in the key (编号 — 名称) that opens the feature.
+    function numberCollisions() {
+      var failed = labelLayers.filter(function (m) {
+        var el = m.getElement();
+        return m.lzLabel.c === "user" && userShown(m.lzLabel) && el && el.style.display === "none";
+      });
+      if (!failed.length) { return; }
+      var groups = [], byKey = {};
+      failed.forEach(function (m) {
+        var key = m.lzLabel.ll.join(",");
+        if (!byKey[key]) { byKey[key] = []; groups.push(byKey[key]); }
+        byKey[key].push(m);
+      });
+      var n = 0, entries = [];
+      groups.forEach(function (members) {
+        var numbers = members.map(function (m) {
+          n += 1;
+          m.lzNumbered = n;
+          entries.push([n, m.lzLabel]);
+          return n;
+        });
+        var tag = numbers.length > 2 && numbers[numbers.length - 1] - numbers[0] === numbers.length - 1
+          ? numbers[0] + "–" + numbers[numbers.length - 1] : numbers.join(",");
+        var badge = labelMarker({ t: tag, ll: members[0].lzLabel.ll, p: 3.5, z: 0, c: "num", f: members[0].lzLabel.f });
+        labelLayers.push(badge);
+        labelGroup.addLayer(badge);
+      });
+      labelLayers.sort(function (a, b) { return b.lzLabel.p - a.lzLabel.p; });
+      var Key = L.Control.extend({ options: { position: "topleft" }, onAdd: function () {
+        var div = L.DomUtil.create("div", "lz-box lz-key");
+        div.innerHTML = "<details open><summary>" + cfg.label_key + "</summary><ol>" + entries.map(function (e) {
+          return '<li value="' + e[0] + '" data-name="' + e[1].t + '"><a href="#"><b>' + e[0] + "</b> " + e[1].t +
+            "</a></li>";
+        }).join("") + "</ol></details>";
+        div.querySelectorAll("li").forEach(function (li, k) {
+          li.addEventListener("click", function (ev) {
+            ev.preventDefault();
+            var f = entries[k][1].f, rec = records[f[0]], item = rec && rec.itemOf.get(rec.data.features[f[1]]);
+            if (item) { openItem(rec, item); }
+          });
+        });
+        return quiet(div);
+      } });
+      new Key().addTo(map);
+      placeLabels();
+    }
 
     window.lzState = { map: map, state: state, records: records, control: control, bases: bases, wgs2gcj: wgs2gcj,
       labels: labelLayers, placeLabels: placeLabels };

@@ -17,6 +17,12 @@ Every verb that writes files:
 * CSV outputs neutralise text cells a spreadsheet would run as a formula
   (leading ``=``, ``+``, ``-``, ``@``, tab, CR get a ``'``); ``--csv-formulas
   keep`` writes them raw;
+* with ``-o -`` (the verbs whose result is one table or layer: export, structure,
+  geocode with ``--report FILE``, buffer, nearest, within, matrix, drive, review, site)
+  writes the result to standard output instead, as CSV or (``--format geojson``)
+  GeoJSON, with no manifest (a note on stderr says so) and the summary on stderr;
+  ``-`` as a LAYER or TABLE argument reads a CSV table from standard input; a
+  closed pipe (``lzgis layers | head -1``) ends quietly with exit status 141;
 * reports progress and warnings on stderr (``-q`` silences progress) and a
   summary on stdout, as JSON with ``--json``.
 
@@ -29,6 +35,9 @@ encoding of the *output*).  Rows are named by spreadsheet row number (header =
 row 1); the analyses (buffer, nearest, within, matrix) refuse a table row with
 a blank coordinate cell, naming it, while export and map keep it without
 geometry, with a warning.
+
+Help: each verb's help starts with a Chinese one-line summary and ends with Chinese examples
+(``示例：``); their wording is data, in ``gis/cli/help.yaml`` (:mod:`gis.cli._help`).
 
 Exit status: 0 success; 2 bad input or usage (missing file, unknown layer or
 column, unreadable encoding, existing output, a bad option value such as
@@ -44,6 +53,9 @@ from __future__ import annotations
 # (the attribute) is the entry-point function below; its module is ``sys.modules["gis.cli.main"]``,
 # which ``from gis.cli.main import ...`` reaches as usual.
 from . import drive, geocode, layers, maps, proximity, review  # noqa: F401 - registers the verbs
+from ._help import apply_help
 from .main import cli, main
+
+apply_help(cli)  # the Chinese summaries and examples of help.yaml
 
 __all__ = ["cli", "main"]

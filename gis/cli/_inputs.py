@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._errors import CRSError, GisError, InputError
+from ._stdout import is_dash, read_stdin
 from .main import State
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +49,17 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
         gdf = structure(name)
         run.add_input(spec, kind="structure", path=_structure_file(name), crs=gdf.crs, features=len(gdf), role=role)
         return gdf
+    if is_dash(spec):  # a CSV table piped in
+        path = read_stdin()
+        state.step(f"reading standard input ({role})")
+        gdf = read_vector(path, encoding=encoding, crs=state.input_crs, missing_coordinates="keep")
+        if need_positions and (state.strict or "geocode_status" not in gdf.columns):
+            gdf = read_vector(path, encoding=encoding, crs=state.input_crs, missing_coordinates="error")
+        gdf = _declared(gdf, spec, state, need_positions=need_positions)
+        source = gdf.attrs.get("source", {})
+        run.add_input(spec, kind="stdin", crs=gdf.crs, features=len(gdf), role=role,
+                      encoding=source.get("encoding"), sha256=_sha256(path))
+        return gdf
     path = Path(spec)
     layer = None
     if not path.exists() and ":" in spec and Path(spec.rsplit(":", 1)[0]).is_file():
@@ -72,10 +84,21 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
         entry = layer_info(spec)
     except GisError as exc:
         raise InputError(f"{exc} Or give the path of a file.") from None
-    state.step(f"loading layer {spec} ({role})")
-    gdf = load_layer(spec)
+    name = entry["name"]  # the machine name of a layer given by its Chinese title
+    state.step(f"loading layer {name} ({entry['title']}; {role})" if name != spec else f"loading layer {spec} ({role})")
+    gdf = load_layer(name)
     run.add_input(spec, kind="layer", path=layers_dir() / entry["file"], crs=gdf.crs, features=len(gdf), role=role)
     return gdf
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _roads_option(value: str | None) -> str | None:
@@ -185,25 +208,11 @@ def _row_numbers(gdf: gpd.GeoDataFrame) -> list[int]:
 
 
 
-#: Columns that name features, in order of preference: ``name`` (shipped layers), then the
-#: geocoder's list (项目名称, 名称, 项目, 工程名称 …), then ``title``.
-_LABEL_FALLBACK = ("title", "标题")
-
-
 def _label_column(gdf: pd.DataFrame) -> str | None:
-    """The column that names the features: ``name``, else the usual Chinese name columns, else ``title``."""
-    from ..geocode import NAME_COLUMNS
-    from ..gazetteer import normalise_text
+    """The column that names the features (:func:`gis.geocode.label_column`, the list the maps use too)."""
+    from ..geocode import label_column
 
-    columns = {}
-    for column in gdf.columns:
-        if column != getattr(gdf, "_geometry_column_name", None):
-            columns.setdefault(normalise_text(str(column)).lower(), column)
-    for candidate in ("name", *NAME_COLUMNS, *_LABEL_FALLBACK):
-        found = columns.get(normalise_text(candidate).lower())
-        if found is not None:
-            return found
-    return None
+    return label_column(gdf.columns, geometry=getattr(gdf, "_geometry_column_name", None))
 
 
 def _labels(gdf: pd.DataFrame) -> np.ndarray:

@@ -5,12 +5,51 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._errors import InputError
 from ._inputs import _labels
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import numpy as np
     import pandas as pd
+
+    from .main import State
+
+
+def _targets_by_precision(t: gpd.GeoDataFrame, *, name: str, max_target_precision_m: float | None, state: State,
+                          option: str = "--max-target-precision-m", origins: str = "origin",
+                          column: str = "target_precision_m") -> gpd.GeoDataFrame:
+    """The targets located to ``max_target_precision_m`` or better (all of them when it is ``None``).
+
+    Says how many were kept, and warns when none is, or when most of those kept are placed only by their
+    county or city (``geocode_level`` county/city): distances to them are uncertain by kilometres.
+    ``name`` names the targets, ``origins`` what measures to them and ``column`` the result column
+    carrying the targets' precision, in the messages.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if max_target_precision_m is not None:
+        if "precision_m" not in t.columns:
+            raise InputError(f"{option}: the targets {name} have no precision_m column, so how "
+                             "precisely they are located is unknown; drop the option or add the column.")
+        precision = pd.to_numeric(t["precision_m"], errors="coerce").to_numpy(dtype=float)
+        keep = precision <= max_target_precision_m
+        unknown = int(np.isnan(precision).sum())
+        state.step(f"{int(keep.sum())} of {len(t)} targets in {name} are located to {max_target_precision_m:g} m or "
+                   "better" + (f" ({unknown} without precision_m)" if unknown else "") + "; the others are not targets")
+        if not keep.any():
+            state.warn(f"no target of {name} is located to {max_target_precision_m:g} m or better "
+                       f"({option}); every {origins} is left without one.")
+        if not keep.all():
+            t = t[keep]
+    if "geocode_level" in t.columns and len(t):
+        coarse = t["geocode_level"].isin(["county", "city"]).to_numpy()
+        if coarse.sum() * 2 > len(t):
+            state.warn(f"{int(coarse.sum())} of {len(t)} targets in {name} are placed only by their county or "
+                       "city (geocode_level county/city), so distances to them are uncertain by kilometres "
+                       f"(see {column}); {option} 5000 keeps those located to a township or better.")
+    return t
 
 
 def _positional(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

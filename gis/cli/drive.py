@@ -8,7 +8,7 @@ import click
 
 from .._errors import InputError
 from ._inputs import _load, _load_roads, _roads_option
-from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write
+from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write, is_dash
 from .main import State, cli
 from .options import _input_encoding_option, _output_options
 
@@ -48,7 +48,7 @@ def _bands(text: str | None) -> list[float] | None:
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
-@_output_options(help_text="行车时间.xlsx / .csv, or a layer (.gpkg, .geojson); service areas: a layer (.gpkg).")
+@_output_options(help_text="行车时间.xlsx / .csv, or a layer (.gpkg, .geojson); service areas: a layer (.gpkg).", stdout=("csv", "geojson"))
 @click.pass_obj
 def drive_cmd(state: State, origins: str, targets: str | None, matrix: bool, minutes_: str | None, roads: str | None,
               speeds: Path | None, access_speed_kmh: float, max_access_m: float, encoding: str,
@@ -85,6 +85,9 @@ def drive_cmd(state: State, origins: str, targets: str | None, matrix: bool, min
     if speeds is not None and not speeds.is_file():
         raise InputError(f"--speeds {speeds}: file not found (relative to {Path.cwd()}). Give a YAML/JSON/CSV file "
                          "of road class → km/h.")
+    if bands is not None and is_dash(output) and state.stdout_format != "geojson":
+        raise InputError("drive: -o -: service areas are polygons; pass --format geojson to write them to standard "
+                         "output.")
     if bands is not None and output.suffix.lower() in (".csv", ".xlsx"):
         raise InputError(f"drive: -o {output.name}: service areas are polygons; name the output *.gpkg or *.geojson.")
     run = _new_run("drive", {"origins": origins, "targets": targets, "matrix": matrix, "minutes": bands,

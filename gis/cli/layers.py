@@ -106,6 +106,9 @@ def export_cmd(state: State, layer: str, fmt: str | None, encoding: str, layer_n
                               "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
     planned = _planned_outputs(output, fmt)
     _check_outputs(planned, overwrite=overwrite)
+    from ..export import check_layer_name
+
+    check_layer_name(output, layer=layer_name, format=fmt)
     gdf = _load(layer, run=run, state=state, role="layer", encoding=input_encoding, need_positions=False)
     _write(gdf, output, run, state, overwrite=overwrite, fmt=fmt, layer=layer_name, encoding=encoding)
     _finish(run, planned[0].parent, state, as_json=as_json, summary={"rows": len(gdf)},

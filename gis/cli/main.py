@@ -8,8 +8,10 @@ kept for the run's record (see :mod:`gis.cli`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -20,6 +22,8 @@ from .._errors import GisError
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 1
+#: Exit status when the reader of standard output closed the pipe (128 + SIGPIPE, as a shell reports `yes | head`).
+EXIT_PIPE = 141
 
 
 # ---------------------------------------------------------------- errors, progress, warnings
@@ -47,6 +51,10 @@ class InternalFailure(click.ClickException):
                    "(set LZGIS_DEBUG=1 for the traceback and report it)", err=True)
 
 
+class _PipeClosed(Exception):
+    """The reader of standard output closed the pipe: the command ends quietly (:func:`main`)."""
+
+
 @dataclass
 class State:
     """Per-invocation settings and the notes (warnings) collected on the way."""
@@ -62,6 +70,8 @@ class State:
     labels: dict[str, str] = field(default_factory=dict)  # layer role (origins, gdf …) -> the file as given
     staging: Any = None  # gis._io.Staging of this run's outputs
     overwrite: bool = False
+    stdout_format: str | None = None  # --format of a verb writing its result to standard output (-o -)
+    to_stdout: bool = False  # -o -: the result goes to standard output (no manifest; summary on stderr)
 
     def stage(self) -> Any:
         """The Staging of this run's outputs (created on first use)."""
@@ -115,6 +125,8 @@ class _Group(click.Group):
                 raise
             except (GisError, FileNotFoundError, FileExistsError, IsADirectoryError, UnicodeError) as exc:
                 raise Failure(_cli_words(_os_text(exc), state)) from exc
+            except BrokenPipeError:  # the reader of stdout has gone (`lzgis layers | head -1`): main() ends quietly
+                raise _PipeClosed() from None  # (not an OSError, which click turns into exit status 1)
             except KeyboardInterrupt:
                 click.echo("lzgis: interrupted; nothing was written.", err=True)
                 ctx.exit(130)
@@ -123,6 +135,9 @@ class _Group(click.Group):
 
                 if is_write_error(exc):
                     raise Failure(str(write_error(exc, exc.filename or "the output"))) from exc
+                if exc.errno == errno.ENAMETOOLONG:
+                    raise Failure(f"{exc.filename or 'a path'}: the name is too long for this file system; "
+                                  "give a shorter name.") from exc
                 if os.environ.get("LZGIS_DEBUG"):
                     raise
                 raise InternalFailure(f"{type(exc).__name__}: {exc}") from exc
@@ -161,6 +176,12 @@ _CLI_WORDS: list[tuple[str, str]] = [
     (r"export with encoding='utf-8'", "export with --encoding utf-8"),
     (r"^distances_m:", "--distances:"),
     (r" \(gis\.settings\.max_buffer_m\)", ""),
+    (r"(?:([Pp])ass )?another layer= \(the (?:sheet|layer) name\)",
+     lambda m: f"{m.group(1) or 'p'}ass another --layer-name"),
+    (r", or analyse them in a CRS made for their region \(gis\.settings\.analysis_crs\)", ""),
+    (r"^spacing_m=", "--spacing-m "),
+    (r"pass area_unit= \(mu, ha, km2 or m2; on the command line --area-unit\)", "pass --area-unit (mu, ha, km2 or m2)"),
+    (r"\(area_unit=; (--area-unit) on the command line\)", r"(\1)"),
 ]
 
 
@@ -214,4 +235,20 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("lzgis: aborted.", err=True)
         return 130
+    except (BrokenPipeError, _PipeClosed):
+        return _quiet_pipe()
+    try:
+        sys.stdout.flush()  # a closed pipe shows here when the output fitted in the buffer
+    except BrokenPipeError:
+        return _quiet_pipe()
     return status if isinstance(status, int) else 0
+
+
+def _quiet_pipe() -> int:
+    """After the reader of stdout closed the pipe: stdout to the null device (the exit flush stays silent)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - a stdout without a file descriptor
+        pass
+    return EXIT_PIPE

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._errors import InputError
+from ..city import profile
 from ._inputs import _load
 from ._output import _check_outputs, _finish, _new_run, _write
 from ._pairs import _missing, _pair_table, _positional
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
     from ..manifest import Run
+    from ..network import TravelNetwork
 
 
 @cli.command("maps")
@@ -32,7 +34,8 @@ def maps_cmd(state: State, output: Path, overwrite: bool, as_json: bool) -> None
             lines=[f"built {n_html} maps (HTML) and their {n_pdf} A3 PDFs"])
 
 
-def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool) -> list[Path]:
+def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool,
+                network: TravelNetwork | None = None) -> list[Path]:
     from ..maps_default import build_default_maps, default_map_specs
 
     specs = default_map_specs()
@@ -43,7 +46,7 @@ def _build_maps(folder: Path, run: Run, state: State, *, overwrite: bool) -> lis
     # Build into the run's staging folder; the maps are published with the other outputs and the record.
     staging = state.stage()
     paths = []
-    for path in build_default_maps(staging.folder(folder), print_formats=("pdf",)):
+    for path in build_default_maps(staging.folder(folder), print_formats=("pdf",), network=network):
         target = folder / path.name
         staging.adopt(path, target)
         paths.append(target)
@@ -70,9 +73,15 @@ def _record_shipped_inputs(run: Run) -> None:
 @cli.command("map")
 @click.option("--add", "add", multiple=True, type=click.Path(path_type=Path),
               help="A file to draw on top (repeatable): .gpkg, .geojson, .shp, .csv/.xlsx with lon/lat.")
+@click.option("--add-title", "add_titles", multiple=True,
+              help="Legend title of an --add file (repeatable, in the order of --add; default: the file's name).")
+@click.option("--label", "label", help="The column naming the --add features on the map (default: recognised, "
+                                       "e.g. name, 项目名称, 名称).")
+@click.option("--no-labels", "no_labels", is_flag=True, help="Do not name the --add features on the map.")
 @click.option("--layer", "layer_names", multiple=True, help="A shipped layer to draw (repeatable).")
 @click.option("--structure", "structure_name", help="A planning structure to draw (see `lzgis structures`).")
-@click.option("--title", default="柳州市空间规划图", show_default=True, help="Map title.")
+@click.option("--title", default=lambda: profile().map_title, show_default="the city's, map.title of city.yaml",
+              help="Map title.")
 @click.option("--paper", type=click.Choice(["A4", "A3", "A2", "A1"], case_sensitive=False), default="A3",
               show_default=True, help="Paper size of a PDF/PNG map.")
 @click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape",
@@ -80,25 +89,42 @@ def _record_shipped_inputs(run: Run) -> None:
 @_input_encoding_option
 @_output_options(help_text="The file to write: *.html (offline web map), *.pdf or *.png (print-ready map).")
 @click.pass_obj
-def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], structure_name: str | None,
-            title: str, paper: str, orientation: str, input_encoding: str | None, output: Path, overwrite: bool,
-            as_json: bool) -> None:
-    """Make one map with shipped layers, a structure and your own files: offline HTML, or PDF/PNG to print."""
+def map_cmd(state: State, add: tuple[Path, ...], add_titles: tuple[str, ...], label: str | None, no_labels: bool,
+            layer_names: tuple[str, ...], structure_name: str | None, title: str, paper: str, orientation: str,
+            input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
+    """Make one map with shipped layers, a structure and your own files: offline HTML, or PDF/PNG to print.
+
+    The features of the --add files are named on the map by their name column (--label to choose it,
+    --no-labels to leave names off); where names would collide they are numbered and listed in a key
+    (编号 — 名称) beside the legend.
+    """
     from ..webmap import make_map, save_map
 
     if output.suffix.lower() not in (".html", ".htm", ".pdf", ".png"):
         raise InputError(f"map: -o {output.name}: name the output *.html (web map), *.pdf or *.png (print map).")
-    run = _new_run("map", {"add": [str(p) for p in add], "layers": list(layer_names), "structure": structure_name,
+    if len(add_titles) > len(add):
+        raise InputError(f"map: {len(add_titles)} --add-title for {len(add)} --add files; give one title per "
+                         "--add file, in the same order.")
+    if label is not None and no_labels:
+        raise InputError("map: --label and --no-labels contradict each other; give one of them.")
+    run = _new_run("map", {"add": [str(p) for p in add], "add_titles": list(add_titles), "label": label,
+                           "labels": not no_labels, "layers": list(layer_names), "structure": structure_name,
                            "title": title, "input_encoding": input_encoding, "output": output,
                            "overwrite": overwrite, "paper": paper.upper(), "orientation": orientation})
     _check_outputs([output], overwrite=overwrite)
     added: list[Any] = []
+    unplaced = 0
     for path in add:  # fail on a bad file before the slow map build
         if not path.is_file():
             raise InputError(f"--add {path}: file not found (relative to {Path.cwd()}).")
         gdf = _load(str(path), run=run, state=state, role="added layer", encoding=input_encoding,
                     need_positions=False)
-        added.append(_user_layer(gdf, path))
+        layer, n = _user_layer(gdf, path, strict=state.strict)
+        added.append(layer)
+        unplaced += n
+        if n:
+            state.warn(f"--add {path}: {n} 个要素未定位，未绘出 ({n} feature(s) without a position, not drawn; "
+                       "--strict refuses them).")
     layers: list[Any] = [_load(name, run=run, state=state, role="layer") for name in layer_names]
     n_added = len(add)
     structure = None
@@ -106,24 +132,35 @@ def map_cmd(state: State, add: tuple[Path, ...], layer_names: tuple[str, ...], s
         structure = _load(f"structure:{structure_name}", run=run, state=state, role="structure")
     state.step(f"building the map {output}")
     # each file is read once: make_map gets the frames read and checked above (as read_user_layer gives them)
-    fmap = make_map(layers, title=title, structure=structure, add=added)
+    note = f"{unplaced} 个要素未定位，未绘出" if unplaced else None  # said on the printed map too
+    fmap = make_map(layers, title=title, structure=structure, add=added, label=label, labels=not no_labels,
+                    titles=list(add_titles) or None, note=note)
     save_map(fmap, state.stage().path(output), paper=paper.upper(), orientation=orientation)
     run.add_output(output)
     _finish(run, output.parent, state, as_json=as_json, summary={"layers": len(layer_names) + n_added}, lines=[])
 
 
-def _user_layer(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+def _user_layer(gdf: gpd.GeoDataFrame, path: Path, *, strict: bool = False) -> tuple[gpd.GeoDataFrame, int]:
     """A file read by the CLI as :func:`gis.webmap.read_user_layer` gives it: EPSG:4326, titled from its data
-    (a GeoJSON's name, a GeoPackage layer's description) or else by its file name."""
+    (a GeoJSON's name, a GeoPackage layer's description) or else by its file name; and how many of its rows
+    have no position.
+
+    The layer goes through :func:`gis.prepare.prepare_layer` like every analysis input (CRS against the
+    numbers, GCJ-02 suspected or declared and converted); rows without a position are not drawn (the
+    caller counts them in a warning and the map's note; ``strict``: refused, naming them).
+    """
+    import geopandas as gpd
+
+    from ..prepare import prepare_layer
     from ..webmap import _data_title
 
-    if gdf.crs is None:
-        from ..crs import detect_crs
-
-        gdf = gdf.set_crs(detect_crs(gdf, layer=str(path)))
-    gdf = gdf.to_crs("EPSG:4326")
-    gdf.attrs["layer"] = {"title": _data_title(path, None) or path.stem, "source": path.name}
-    return gdf
+    prepared = prepare_layer(gdf, name=str(path), keep_unplaced=not strict, strict=strict)
+    placed = gdf[prepared.placed] if prepared.n_unplaced else gdf
+    geometry = gpd.GeoSeries(prepared.layer.geoms(), index=prepared.layer.index, crs=prepared.frame.crs)
+    out = gpd.GeoDataFrame(placed.drop(columns=placed.geometry.name), geometry=geometry.to_crs("EPSG:4326").values,
+                           index=placed.index, crs="EPSG:4326")
+    out.attrs["layer"] = {"title": _data_title(path, None) or path.stem, "source": path.name}
+    return out, prepared.n_unplaced
 
 
 @cli.command("run")
@@ -153,7 +190,13 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
     drive_csv = output / "analysis_drive_times.csv"
     run = _new_run("run", {"output": output, "overwrite": overwrite, "max_precision_m": max_precision_m})
     _check_outputs([analysis, areas_csv, areas_geo, drive_csv], overwrite=overwrite)
-    paths = _build_maps(output, run, state, overwrite=overwrite)
+    network = None
+    if {"roads", "townships", "county_seats"} <= set(catalog()):  # built once: the maps' service areas, the service areas table and the drive times share it
+        from ..maps_default import road_network
+
+        state.step("the travel network of the shipped roads (layers/network/speeds.yaml)")
+        network = road_network()
+    paths = _build_maps(output, run, state, overwrite=overwrite, network=network)
     hub_layers = [n for n, e in catalog().items() if e.get("group") == "物流"]
     n_html, n_pdf = (sum(p.suffix == s for p in paths) for s in (".html", ".pdf"))
     summary: dict[str, Any] = {"maps": n_html, "pdfs": n_pdf}
@@ -182,15 +225,15 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
                      f"located to {max_precision_m:g} m or better: {table['dist_m'].median() / 1000:.1f} km")
     else:
         state.warn("no 物流 (logistics) layer or no townships layer is shipped; the analysis table was skipped.")
-    if {"roads", "townships", "county_seats"} <= set(catalog()):
+    if network is not None:
         from ..maps_default import drive_times, service_areas
 
         state.step("service areas (半小时/一小时经济圈) on the roads (layers/network/service_areas.yaml)")
-        areas = service_areas()
+        areas = service_areas(network=network)
         _write(areas.drop(columns="geometry"), areas_csv, run, state, overwrite=overwrite)
         _write(areas, areas_geo, run, state, overwrite=overwrite)
         state.step("drive times from every township seat to its quickest county seat and logistics node")
-        times = drive_times()
+        times = drive_times(network=network)
         _write(times, drive_csv, run, state, overwrite=overwrite)
         summary["service_areas"] = len(areas)
         summary["drive_time_county_seat_minutes_median"] = float(times["county_seat_minutes"].median())

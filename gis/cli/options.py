@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,8 +25,18 @@ def _set_state(name: str) -> Callable:
     return callback
 
 
-def _output_options(*, default: str | None = None, help_text: str = "Output file; the format follows its suffix.") -> Callable:
+def _output_options(*, default: str | None = None, help_text: str = "Output file; the format follows its suffix.",
+                    stdout: tuple[str, ...] = ()) -> Callable:
+    """-o and the options of every writing verb; ``stdout``: the formats ``-o -`` writes (adds ``--format``)."""
+
     def decorate(fn: Callable) -> Callable:
+        nonlocal help_text
+        if stdout:
+            fn = click.option("--format", "stdout_format", type=click.Choice(stdout), expose_value=False,
+                              callback=_set_state("stdout_format"),
+                              help="Format of the result written to standard output with -o - (default csv); "
+                                   "a file's format follows its suffix.")(fn)
+            help_text += " '-o -' writes it to standard output (CSV, or --format geojson), without a manifest."
         fn = click.option("--csv-formulas", type=click.Choice(["neutralise", "keep"]), default="neutralise",
                           show_default=True, expose_value=False, callback=_set_state("csv_formulas"),
                           help="CSV text cells starting with = + - @ tab CR: prefixed with ' so a spreadsheet "
@@ -39,11 +50,23 @@ def _output_options(*, default: str | None = None, help_text: str = "Output file
                                "paths relative to it.")(fn)
         fn = click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")(fn)
         fn = click.option("--overwrite", is_flag=True, help="Replace existing outputs (refused otherwise).")(fn)
-        fn = click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), required=default is None,
-                          default=default, help=help_text)(fn)
+        # click >= 8.2 takes an explicit default=None as a default, so a required option is given none at all
+        extra = {"required": True, "callback": _check_output_file} if default is None else {"default": default}
+        fn = click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), help=help_text,
+                          **extra)(fn)
         return fn
 
     return decorate
+
+
+def _check_output_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """-o of a verb that writes a file: refuse a folder (``.``, ``''``, an existing folder) before any work."""
+    if value is None:
+        return None
+    if value.name in ("", ".", "..") or os.path.isdir(value):  # isdir: False (not OSError) for too long names
+        raise click.BadParameter(f"{str(value) or repr('')} is a folder; name the file to write, e.g. -o "
+                                 f"{(value / '结果.csv') if value.name not in ('', '.') else '结果.csv'}.")
+    return value
 
 
 def _check_output_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -10,7 +10,7 @@ import click
 from .._errors import InputError
 from ._inputs import _labels, _load
 from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _table_suffix, _write
-from ._pairs import _pair_table, _positional
+from ._pairs import _pair_table, _positional, _targets_by_precision
 from .main import State, cli
 from .options import (
     _distance_option,
@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
-@_output_options()
+@_output_options(stdout=("csv", "geojson"))
 @click.pass_obj
 def buffer_cmd(state: State, layer: str, distances: str, dissolve: str, by: str | None, disks: bool, encoding: str,
                input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
@@ -67,32 +67,9 @@ def _proximity_layers(origins: str, targets: str, *, run: Run, state: State, inp
 
     Warns when most targets (of those kept) are placed only by their county or city.
     """
-    import numpy as np
-    import pandas as pd
-
     o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
     t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
-    if max_target_precision_m is not None:
-        if "precision_m" not in t.columns:
-            raise InputError(f"--max-target-precision-m: the targets {targets} have no precision_m column, so how "
-                             "precisely they are located is unknown; drop the option or add the column.")
-        precision = pd.to_numeric(t["precision_m"], errors="coerce").to_numpy(dtype=float)
-        keep = precision <= max_target_precision_m
-        unknown = int(np.isnan(precision).sum())
-        state.step(f"{int(keep.sum())} of {len(t)} targets are located to {max_target_precision_m:g} m or better"
-                   + (f" ({unknown} without precision_m)" if unknown else "") + "; the others are not targets")
-        if not keep.any():
-            state.warn(f"no target of {targets} is located to {max_target_precision_m:g} m or better "
-                       "(--max-target-precision-m); every origin is left without one.")
-        if not keep.all():
-            t = t[keep]
-    if "geocode_level" in t.columns and len(t):
-        coarse = t["geocode_level"].isin(["county", "city"]).to_numpy()
-        if coarse.sum() * 2 > len(t):
-            state.warn(f"{int(coarse.sum())} of {len(t)} targets in {targets} are placed only by their county or "
-                       "city (geocode_level county/city), so distances to them are uncertain by kilometres "
-                       "(see target_precision_m); --max-target-precision-m 5000 keeps those located to a "
-                       "township or better.")
+    t = _targets_by_precision(t, name=targets, max_target_precision_m=max_target_precision_m, state=state)
     return o, t
 
 
@@ -110,7 +87,7 @@ def _is_layer_output(output: Path) -> bool:
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
-@_output_options(help_text="Result table (.csv, .xlsx) or layer of origins (.gpkg, .geojson, .shp).")
+@_output_options(help_text="Result table (.csv, .xlsx) or layer of origins (.gpkg, .geojson, .shp).", stdout=("csv", "geojson"))
 @click.pass_obj
 def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m: float | None,
                 max_target_precision_m: float | None, encoding: str, input_encoding: str | None, output: Path,
@@ -160,7 +137,7 @@ def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m
 @click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
               help="Text encoding of Shapefile and CSV output.")
 @_input_encoding_option
-@_output_options(help_text="Result table (.csv, .xlsx) or layer (.gpkg, .geojson, .shp), one row per pair.")
+@_output_options(help_text="Result table (.csv, .xlsx) or layer (.gpkg, .geojson, .shp), one row per pair.", stdout=("csv", "geojson"))
 @click.pass_obj
 def within_cmd(state: State, origins: str, targets: str, distance_m: float, max_target_precision_m: float | None,
                encoding: str, input_encoding: str | None, output: Path, overwrite: bool, as_json: bool) -> None:
@@ -192,7 +169,7 @@ def within_cmd(state: State, origins: str, targets: str, distance_m: float, max_
 @click.argument("origins")
 @click.argument("targets")
 @_input_encoding_option
-@_output_options(help_text="The matrix as a table (.csv or .xlsx): one row per origin, one column per target.")
+@_output_options(help_text="The matrix as a table (.csv or .xlsx): one row per origin, one column per target.", stdout=("csv",))
 @click.pass_obj
 def matrix_cmd(state: State, origins: str, targets: str, input_encoding: str | None, output: Path, overwrite: bool,
                as_json: bool) -> None:

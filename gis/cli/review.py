@@ -10,9 +10,10 @@ import click
 
 from .._errors import InputError
 from ._inputs import _label_column, _load, _load_roads, _roads_option
-from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write
+from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write, is_dash, write_stdout
 from .main import State, _one_line, cli
-from .options import _input_encoding_option, _output_options
+from ._pairs import _targets_by_precision
+from .options import _distance_option, _input_encoding_option, _max_target_precision_option, _output_options
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..manifest import Run
@@ -42,7 +43,7 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
     label = _label_column(projects)
     if label and label not in ("project",):
         summary["name"] = [str(v) for v in projects[label].reindex(summary.index)]
-    summary["footprint_basis"] = [_BASIS_ZH[b] for b in first["footprint_basis"]]
+    summary["footprint_basis"] = [_BASIS_ZH.get(b, "") for b in first["footprint_basis"]]
     summary["estimate"] = first["estimate"]
     for column in ("footprint_ha", "footprint_mu", "precision_m"):
         summary[column] = first[column]
@@ -54,16 +55,18 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
         summary[f"{cls}_verdict"] = part["verdict_zh"]
     worst = worst_verdicts(result)
     summary["verdict"] = worst["verdict"]
-    summary["verdict_zh"] = [_VERDICTS_ZH[v] for v in worst["verdict"].reindex(summary.index)]
+    summary["verdict_zh"] = [_VERDICTS_ZH.get(v, "") for v in worst["verdict"].reindex(summary.index)]
     summary["zone_classes_touched"] = worst["classes"]
+    if "note" in first.columns:  # rows without a position (a geocoded table's unmatched rows): 备注
+        summary["note"] = first["note"]
     summary = summary.reset_index()
     if tag:
         summary.insert(0, "示例数据", tag)
     detail = pd.DataFrame(details.drop(columns=details.geometry.name))
     if zone_name is not None and len(detail):
         detail.insert(detail.columns.get_loc("zone_index") + 1, "zone_name",
-                      [str(zones.at[i, zone_name]) for i in detail["zone_index"]])
-    detail["footprint_basis"] = [_BASIS_ZH[b] for b in detail["footprint_basis"]]
+                      ["" if pd.isna(i) else str(zones.at[i, zone_name]) for i in detail["zone_index"]])
+    detail["footprint_basis"] = [_BASIS_ZH.get(b, "") for b in detail["footprint_basis"]]
     if tag:
         detail.insert(0, "示例数据", tag)
     info: list[tuple[str, Any]] = []
@@ -74,6 +77,8 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
         info.append((f"输入：{what}", f"{name}（坐标系 {crs}）"))
     info += [
         ("项目行数", f"{len(projects)}（每一行都在汇总表中出现，每个分区类别一列）"),
+        *([("未定位行数", f"{result.attrs['review']['unplaced']}（面积、结论为空，备注写明未定位或地理编码的原因）")]
+          if result.attrs["review"].get("unplaced") else []),
         ("分区要素数", f"{len(zones)}；分区类别：{'、'.join(classes)}"),
         ("分析坐标系", result.attrs["review"]["analysis_crs"] + "（面积为椭球面积，距离为测地线距离）"),
     ]
@@ -120,7 +125,7 @@ def _review_sheets(result: Any, details: Any, fp: Any, projects: Any, zones: Any
 @click.option("--no-map", is_flag=True, help="Do not write the HTML map beside the output.")
 @_input_encoding_option
 @_output_options(help_text="review.xlsx (sheets 汇总 / 明细 / 说明 [/ 方案比选]), or .csv (per project row × zone "
-                           "class) or .gpkg (layers 审查结果, 用地, 明细); the map <name>.html is written beside it.")
+                           "class) or .gpkg (layers 审查结果, 用地, 明细); the map <name>.html is written beside it.", stdout=("csv",))
 @click.pass_obj
 def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, option_field: str | None,
                project_field: str | None, area_field: str | None, area_unit: str | None, zones_datum: str | None,
@@ -142,7 +147,13 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     from ..review_maps import is_example, review_map
     from ..webmap import save_map
 
-    suffix = output.suffix.lower()
+    to_stdout = is_dash(output)
+    if to_stdout:  # -o -: the per-row table as CSV; the map needs a file
+        if not no_map:
+            state.step("-o -: no map (the map is written beside a file; name one with -o)")
+        suffix, no_map = ".csv", True
+    else:
+        suffix = output.suffix.lower()
     if suffix not in _REVIEW_SUFFIXES:
         raise InputError(f"review: -o {output.name}: name the output *.xlsx (workbook), *.csv or *.gpkg.")
     roads = _roads_option(roads)
@@ -160,20 +171,22 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     roads_gdf = None if roads is None or option_field is None else _load_roads(roads, run=run, state=state)
     state.step(f"reviewing {len(p)} project rows against {len(z)} zone features")
     kwargs = dict(zone_field=zone_field, option_field=option_field, project_field=project_field,
-                  area_field=area_field, area_unit=area_unit, projects_datum=projects_datum, zones_datum=zones_datum)
+                  area_field=area_field, area_unit=area_unit, projects_datum=projects_datum, zones_datum=zones_datum,
+                  strict=state.strict)
     result = review(p, z, **kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the same warnings as the first call
         details = review(p, z, by_feature=True, **kwargs)
+    placed = p[~p.geometry.isna() & ~p.geometry.is_empty] if result.attrs["review"].get("unplaced") else p
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # review() has warned already
-        fp = footprints(p, area_field=area_field, area_unit=area_unit, datum=projects_datum)
+        fp = footprints(placed, area_field=area_field, area_unit=area_unit, datum=projects_datum)
     comparison = None
     if option_field is not None:
         from ..siting import compare_options
 
         state.step("comparing the options of each project (方案比选)")
-        comparison = compare_options(p, z, option_field=option_field, zone_field=zone_field,
+        comparison = compare_options(placed, z, option_field=option_field, zone_field=zone_field,
                                      project_field=project_field, area_field=area_field, area_unit=area_unit,
                                      zones_datum=zones_datum, roads="auto" if roads_gdf is None else roads_gdf)
     notes = list(result.attrs["review"]["notes"]) + ([] if comparison is None else comparison.attrs["notes"])
@@ -209,7 +222,10 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
         table = result.drop(columns=result.geometry.name)
         if example:
             table.insert(0, "示例数据", _EXAMPLE_TAG)
-        export(table, tmp, csv_formulas=state.csv_formulas)
+        if to_stdout:
+            write_stdout(table, fmt="csv", csv_formulas=state.csv_formulas)
+        else:
+            export(table, tmp, csv_formulas=state.csv_formulas)
     else:
         import pyogrio
 
@@ -221,12 +237,14 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
                 layer.insert(0, "示例数据", _EXAMPLE_TAG)
             pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG")
         output_crs = "EPSG:4326"
-    run.add_output(output, crs=output_crs)
+    if not to_stdout:
+        run.add_output(output, crs=output_crs)
     if not no_map:
         state.step(f"drawing the map {html}")
         labels = p[[c for c in dict.fromkeys([_label_column(p), result.attrs["review"]["project_field"],
                                               option_field]) if c]]
-        fmap = review_map(result, fp, z, zone_field=zone_field, labels=labels)
+        drawn = result[result["source_index"].isin(fp.index)] if "note" in result.columns else result
+        fmap = review_map(drawn, fp, z, zone_field=zone_field, labels=labels)
         save_map(fmap, staging.path(html))
         run.add_output(html)
         if pdf is not None:
@@ -236,7 +254,8 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     verdicts = result["verdict"].value_counts().to_dict()
     _finish(run, folder, state, as_json=as_json,
             summary={"projects": counts, "zone_classes": result.attrs["review"]["zone_classes"],
-                     "verdicts": verdicts, "example_zones": example},
+                     "verdicts": verdicts, "example_zones": example,
+                     "unplaced": result.attrs["review"].get("unplaced", 0)},
             lines=[f"{counts} project rows × {len(result.attrs['review']['zone_classes'])} zone classes: "
                    + ", ".join(f"{k} {v}" for k, v in verdicts.items())])
 
@@ -315,18 +334,23 @@ def _polygons(spec: str, *, run: Run, state: State, role: str, encoding: str | N
 @click.option("--roads", help="Road lines for limits in minutes: a shipped layer (roads) or a file (.gpkg, .shp, "
                               ".geojson, .osm, .osm.pbf).")
 @click.option("--no-map", is_flag=True, help="Do not write the HTML map beside the output.")
+@_max_target_precision_option
 @_input_encoding_option
-@_output_options(help_text="Ranked table (.csv, .xlsx) or layer (.gpkg, .geojson); the map <name>.html beside it.")
+@_output_options(help_text="Ranked table (.csv, .xlsx) or layer (.gpkg, .geojson); the map <name>.html beside it.", stdout=("csv", "geojson"))
 @click.pass_obj
 def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: float, near: tuple[str, ...],
              far_from: tuple[str, ...], exclude: tuple[str, ...], inside_: tuple[str, ...], weight: tuple[str, ...],
-             roads: str | None, no_map: bool, input_encoding: str | None, output: Path, overwrite: bool,
-             as_json: bool) -> None:
+             roads: str | None, no_map: bool, max_target_precision_m: float | None, input_encoding: str | None,
+             output: Path, overwrite: bool, as_json: bool) -> None:
     """Site suitability: score candidate points by criteria, rank them, map them.
 
     \b
     lzgis site --grid 柳城县 --spacing-m 2000 --near logistics:15000 --near railway_stations:10000 \
         --exclude zones_example:类型=生态保护红线 --inside 柳城县 -o 候选.csv
+
+    Each --near / --far-from criterion writes its nearest target's precision (<criterion>_target_precision_m);
+    when most of its targets are placed only by their county or city it says so, and --max-target-precision-m
+    keeps only the targets located at least that precisely.
     """
     from ..review_maps import site_map
     from ..siting import candidate_grid, site_suitability
@@ -334,9 +358,11 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
 
     if (candidates is None) == (grid is None):
         raise InputError("site: give either CANDIDATES (a file or layer of points) or --grid AREA, not both or none.")
+    max_target_precision_m = _distance_option(max_target_precision_m, name="--max-target-precision-m")
     run = _new_run("site", {"candidates": candidates, "grid": grid, "spacing_m": spacing_m, "near": list(near),
                             "far_from": list(far_from), "exclude": list(exclude), "inside": list(inside_),
                             "weight": list(weight), "roads": roads, "map": not no_map,
+                            "max_target_precision_m": max_target_precision_m,
                             "input_encoding": input_encoding, "output": output, "overwrite": overwrite})
     roads = _roads_option(roads)
     near_spec = [_criterion(s, option="--near", minutes=True) for s in near]
@@ -348,6 +374,9 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
             weights[label] = float(value)
         except ValueError:
             raise InputError(f"--weight {item!r}: give LABEL=NUMBER, e.g. logistics=2.") from None
+    if is_dash(output) and not no_map:
+        state.step("-o -: no map (the map is written beside a file; name one with -o)")
+        no_map = True
     planned = _planned_outputs(output)
     html = planned[0].with_suffix(".html")
     if planned[0].suffix.lower() == ".html":
@@ -359,16 +388,19 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
         cands = candidate_grid(area, spacing_m=spacing_m)
     else:
         cands = _load(candidates, run=run, state=state, role="candidates", encoding=input_encoding)
-    near_arg = {lbl: (_load(layer, run=run, state=state, role=f"near {lbl}", encoding=input_encoding), limit)
-                for lbl, layer, limit in near_spec}
-    far_arg = {lbl: (_load(layer, run=run, state=state, role=f"far from {lbl}", encoding=input_encoding), limit)
-               for lbl, layer, limit in far_spec}
+    def targets(layer: str, lbl: str, role: str) -> Any:
+        t = _load(layer, run=run, state=state, role=f"{role} {lbl}", encoding=input_encoding)
+        return _targets_by_precision(t, name=layer, max_target_precision_m=max_target_precision_m, state=state,
+                                     origins="candidate", column=f"{lbl}_target_precision_m")
+
+    near_arg = {lbl: (targets(layer, lbl, "near"), limit) for lbl, layer, limit in near_spec}
+    far_arg = {lbl: (targets(layer, lbl, "far from"), limit) for lbl, layer, limit in far_spec}
     excl = dict(_polygons(s, run=run, state=state, role="exclude", encoding=input_encoding) for s in exclude)
     ins = dict(_polygons(s, run=run, state=state, role="inside", encoding=input_encoding) for s in inside_)
     roads_gdf = None if roads is None else _load_roads(roads, run=run, state=state)
     state.step(f"scoring {len(cands)} candidates")
     ranked = site_suitability(cands, near=near_arg or None, far_from=far_arg or None, exclude=excl or None,
-                              inside=ins or None, weights=weights or None, roads=roads_gdf)
+                              inside=ins or None, weights=weights or None, roads=roads_gdf, strict=state.strict)
     for text in ranked.attrs["criteria"]:
         state.notes.append(f"criterion {text}")
     folder = planned[0].parent
@@ -379,7 +411,8 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
         context += [(g, {"title": f"范围：{lbl}", "group": "评价条件", "style": {"color": "#2166ac",
                                                                            "fill_opacity": 0.05}})
                     for lbl, g in ins.items()]
-        save_map(site_map(ranked, context=context), state.stage().path(html))
+        drawn = ranked[ranked["rank"].notna()] if "note" in ranked.columns else ranked  # unplaced: not drawn
+        save_map(site_map(drawn, context=context), state.stage().path(html))
         run.add_output(html)
     n_ok = int(ranked["all_pass"].sum())
     _finish(run, folder, state, as_json=as_json,
