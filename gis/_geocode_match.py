@@ -554,6 +554,22 @@ def _from_name(r: GeocodeResult, decided_by: str, note: str) -> GeocodeResult:
                    reason="; ".join(x for x in (note, r.reason) if x))
 
 
+def _without_incompatible_landmark(text: str, r: GeocodeResult, county: str | None, gaz: Gazetteer, notes: list[str],
+                                   *, where: str, name: str | None = None) -> GeocodeResult:
+    """``r`` (placed on an OSM landmark named in ``text``), or ``text`` geocoded again without that landmark when
+    its kind cannot place the feature called ``name`` (default ``text``) (:func:`kind_compatible`)."""
+    lm = next(p for p in gaz.places if p.osm_id == r.osm_id)
+    ok, why = kind_compatible(name or text, lm, gaz)
+    if ok:
+        return r
+    notes.append(f"{lm.name} (OSM {lm.osm_id}) named in the {where}: {why}; not used")
+    rest = normalise_text(text)
+    for m in gaz.find(text):
+        if lm in m.places:
+            rest = rest[:m.start] + "、" + rest[m.end:]
+    return geocode(rest, county=county, gazetteer=gaz)
+
+
 def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
     """One table row: the anchor first, then the place column; the name only as context.
 
@@ -574,15 +590,7 @@ def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Ga
     name_text = name if name and normalise_text(name) != normalise_text(place) else ""
     by_place = geocode(place, county=county, gazetteer=gaz) if place else None
     if by_place is not None and by_place.status == "matched" and by_place.osm_id and name:
-        lm = next(p for p in gaz.places if p.osm_id == by_place.osm_id)
-        ok, why = kind_compatible(name, lm, gaz)
-        if not ok:
-            notes.append(f"{lm.name} (OSM {lm.osm_id}) named in the place: {why}; not used")
-            rest = normalise_text(place)
-            for m in gaz.find(place):
-                if lm in m.places:
-                    rest = rest[:m.start] + "、" + rest[m.end:]
-            by_place = geocode(rest, county=county, gazetteer=gaz)
+        by_place = _without_incompatible_landmark(place, by_place, county, gaz, notes, where="place", name=name)
     if by_place is not None and by_place.status == "matched" and (by_place.matched or not name_text):
         finer = _landmark_in_name(name_text, by_place, gaz, notes) if name_text else None
         if finer is not None:
@@ -611,6 +619,10 @@ def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Ga
     if name_text and (by_place is None or by_place.status != "ambiguous"):
         # (b) the place is empty or names no known place: the name decides
         by_name = geocode(name_text, county=county, gazetteer=gaz)
+        if by_name.status == "matched" and by_name.osm_id:
+            # the same kind rules as for a landmark in the place: a school is not at the hill it is named after,
+            # a campus being moved (迁建) is not at its old site
+            by_name = _without_incompatible_landmark(name_text, by_name, county, gaz, notes, where="name")
         if not place:
             why = "the place column is empty"
         elif by_place is not None and by_place.status == "matched" and by_place.reason.startswith("the text names only"):

@@ -13,6 +13,8 @@ import pytest
 import yaml
 from shapely.geometry import Point
 
+import gis
+import gis.layers
 from gis._errors import LayerError
 from gis.layer_pipeline import plans
 from gis.crs import analysis_crs, transformer
@@ -639,3 +641,18 @@ def test_county_known_items_stand_at_their_county():
     p = load_layer("projects").set_index("id")
     assert p.loc["INF-002", "county"] == "融水苗族自治县" and p.loc["INF-002", "geocode_level"] == "county"
     assert p.loc["NE-005", "county"] == "柳城县" and p.loc["NE-005", "geocode_level"] == "county"
+
+
+def test_a_school_is_not_placed_at_its_hill_nor_a_moving_campus_at_its_old_site():
+    # the kind rules of layers/gazetteer/osm_kinds.yaml hold when the name alone places a row: 羊角山中学 is not at the
+    # hill 羊角山, 广西机电技师学院迁建 is not at the college's present campus; both stay unlocated, with the reason
+    fac = gis.load_layer("facilities")
+    placed = fac[fac["id"].isin(["FAC-E-018", "FAC-E-029"])]
+    assert placed.empty, placed[["id", "geocode_level"]]  # unlocated rows are not features of the layer
+    text = (gis.layers.layers_dir() / "plans" / "unlocated.md").read_text(encoding="utf-8")
+    assert "FAC-E-029" in text and "迁建" in text and "FAC-E-018" in text
+    # the college itself is still placed at its campus
+    from gis._geocode_match import _geocode_row
+    from gis.gazetteer import default_gazetteer
+    r = _geocode_row("广西机电技师学院", "", "", None, default_gazetteer())
+    assert r.status == "matched" and r.geocode_level == "landmark" and r.osm_id
