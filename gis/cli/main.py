@@ -99,7 +99,7 @@ class _Group(click.Group):
 
         def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                  file: TextIO | None = None, line: str | None = None) -> None:
-            state.warn(str(message))
+            state.warn(_cli_phrases(str(message)))
 
         class _ToNotes(logging.Handler):
             def emit(self, record: logging.LogRecord) -> None:
@@ -168,6 +168,7 @@ _CLI_WORDS: list[tuple[str, str]] = [
     (r"\(drop them with gdf\[~gdf\.geometry\.is_empty\]\)", "(fill in or delete those rows)"),
     (r"\b([a-z]+)_col=(?:\.\.\.)?", lambda m: f"--{m.group(1)}-col "),
     (r"overwrite=True \(--overwrite on the command line\)", "--overwrite"),
+    (r"pass strict=True \(--strict\)", "pass --strict"),
     (r"--overwrite \(overwrite=True\)", "--overwrite"),
     (r"encoding=\.\.\. in Python, --input-encoding on the command line", "--input-encoding"),
     (r"(?:pass )?(?:the right )?encoding=\.\.\. \(--input-encoding\)", "pass --input-encoding"),
@@ -185,6 +186,19 @@ _CLI_WORDS: list[tuple[str, str]] = [
 ]
 
 
+def _cli_phrases(message: str) -> str:
+    """The Python calls a library message (error or warning) proposes, as command-line options.
+
+    >>> _cli_phrases("Give them a position, or pass strict=True (--strict) to refuse the layer instead.")
+    'Give them a position, or pass --strict to refuse the layer instead.'
+    """
+    import re
+
+    for pattern, replacement in _CLI_WORDS:
+        message = re.sub(pattern, replacement, message)
+    return message
+
+
 def _cli_words(message: str, state: State | None = None) -> str:
     """A library message in the words of the command line: options instead of Python calls, files not ``gdf``.
 
@@ -193,10 +207,7 @@ def _cli_words(message: str, state: State | None = None) -> str:
     >>> _cli_words("no name column. Name it with name_col=...")
     'no name column. Name it with --name-col'
     """
-    import re
-
-    for pattern, replacement in _CLI_WORDS:
-        message = re.sub(pattern, replacement, message)
+    message = _cli_phrases(message)
     for role, spec in (state.labels.items() if state is not None else ()):
         prefix = f"{role}:"
         if message.startswith(prefix) and spec != role:
