@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -343,11 +343,10 @@ class _Page(_Furniture):
         """Permanent labels of counties and the structure (print-flagged), moved aside or left out on overlap."""
         import matplotlib.patheffects as pe
         from matplotlib.transforms import offset_copy
-        from pyproj import Transformer
 
-        from .settings import analysis_crs
+        from .crs import analysis_crs, transformer
 
-        to_xy = Transformer.from_crs("EPSG:4326", analysis_crs, always_xy=True)
+        to_xy = transformer("EPSG:4326", analysis_crs())
         renderer = self.fig.canvas.get_renderer()
         placed: list[Any] = []
         sizes = {"county": 9.5, "element": 8.5, "node": 6.0, "seat": 6.0, "town": 5.5}
@@ -400,16 +399,15 @@ class _Page(_Furniture):
         other symbols; a feature whose name finds no free place gets a number, listed in the key (``self.key``,
         drawn with the legend).  Features at one spot share one tag (``3–5``)."""
         import matplotlib.patheffects as pe
-        from matplotlib.transforms import Bbox, offset_copy
-        from pyproj import Transformer
+        from matplotlib.transforms import Bbox
 
-        from .settings import analysis_crs
+        from .crs import analysis_crs, transformer
 
         self.key: list[tuple[int, str]] = []
         users = [lb for lb in self.info["labels"] if lb.get("c") == "user"]
         if not users:
             return
-        to_xy = Transformer.from_crs("EPSG:4326", analysis_crs, always_xy=True)
+        to_xy = transformer("EPSG:4326", analysis_crs())
         renderer = self.fig.canvas.get_renderer()
         placed: list[Any] = list(getattr(self, "placed", []))
         x0, y0, x1, y1 = self.extent
@@ -428,18 +426,10 @@ class _Page(_Furniture):
         for lb, x, y in todo:
             name = _text(lb["t"])
             text = self.ax.text(x, y, name, fontsize=size, ha="center", va="center", color="#1a1a1a", zorder=6.2)
-            bb = text.get_window_extent(renderer)
-            w, h = bb.width, bb.height
-            ok = None
-            for ox, oy in _USER_OFFSETS:
-                shift = (ox * (w / 2 + r + 1.5), oy * (h / 2 + r + 0.5))
-                text.set_transform(offset_copy(self.ax.transData, fig=self.fig, x=shift[0], y=shift[1],
-                                               units="dots"))
-                bb = text.get_window_extent(renderer)
-                inside = frame.x0 <= bb.x0 and bb.x1 <= frame.x1 and frame.y0 <= bb.y0 and bb.y1 <= frame.y1
-                if inside and not any(bb.overlaps(q) for q in placed):
-                    ok = bb
-                    break
+            # the first place beside the symbol inside the frame that hides nothing (the text is left there)
+            ok = next((bb for bb in self._beside(text, renderer, r=r, pad=1.5)
+                       if frame.x0 <= bb.x0 and bb.x1 <= frame.x1 and frame.y0 <= bb.y0 and bb.y1 <= frame.y1
+                       and not any(bb.overlaps(q) for q in placed)), None)
             if ok is None:
                 text.remove()
                 failed.append((lb, x, y))
@@ -465,14 +455,9 @@ class _Page(_Furniture):
                                  fontweight="bold", zorder=6.3,
                                  bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "#444444",
                                        "linewidth": 0.5})
-            bb = badge.get_window_extent(renderer)
-            w, h = bb.width, bb.height
+            # the place beside the symbol that hides the fewest names (the first that hides none)
             best = None
-            for ox, oy in _USER_OFFSETS:
-                shift = (ox * (w / 2 + r + 1), oy * (h / 2 + r + 0.5))
-                badge.set_transform(offset_copy(self.ax.transData, fig=self.fig, x=shift[0], y=shift[1],
-                                                units="dots"))
-                bb = badge.get_window_extent(renderer)
+            for bb in self._beside(badge, renderer, r=r, pad=1.0):
                 hits = sum(bb.overlaps(q) for q in placed)
                 if best is None or hits < best[0]:
                     best = (hits, badge.get_transform(), bb)
@@ -480,6 +465,20 @@ class _Page(_Furniture):
                     break
             badge.set_transform(best[1])
             placed.append(best[2])
+
+    def _beside(self, artist: Any, renderer: Any, *, r: float, pad: float) -> Iterator[Any]:
+        """Move ``artist`` (a text at a symbol) to each place of ``_USER_OFFSETS`` in turn, yielding its extent there.
+
+        ``r`` is half the symbol and ``pad`` the gap beside it, in dots; the artist stays where the caller stops.
+        """
+        from matplotlib.transforms import offset_copy
+
+        bb = artist.get_window_extent(renderer)
+        w, h = bb.width, bb.height
+        for ox, oy in _USER_OFFSETS:
+            shift = (ox * (w / 2 + r + pad), oy * (h / 2 + r + 0.5))
+            artist.set_transform(offset_copy(self.ax.transData, fig=self.fig, x=shift[0], y=shift[1], units="dots"))
+            yield artist.get_window_extent(renderer)
 
 
 # where a name (or a number) goes around its symbol: right, left, above, below, then the corners
