@@ -15,7 +15,8 @@ Every verb that writes files:
   the output folder, under a lock, paths relative to that folder
   (``--absolute-paths`` for absolute ones) (:mod:`gis.manifest`);
 * CSV outputs neutralise text cells a spreadsheet would run as a formula
-  (leading ``=``, ``+``, ``-``, ``@``, tab, CR get a ``'``); ``--csv-formulas
+  (leading ``=``, ``+``, ``-``, ``@``, tab, CR, also after leading blanks and in
+  their full-width forms, get a ``'``: :func:`gis._cells.formula_like`); ``--csv-formulas
   keep`` writes them raw;
 * with ``-o -`` (the verbs whose result is one table or layer: export, structure,
   geocode with ``--report FILE``, buffer, nearest, within, matrix, drive, review, site)

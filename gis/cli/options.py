@@ -39,7 +39,7 @@ def _output_options(*, default: str | None = None, help_text: str = "Output file
             help_text += " '-o -' writes it to standard output (CSV, or --format geojson), without a manifest."
         fn = click.option("--csv-formulas", type=click.Choice(["neutralise", "keep"]), default="neutralise",
                           show_default=True, expose_value=False, callback=_set_state("csv_formulas"),
-                          help="CSV text cells starting with = + - @ tab CR: prefixed with ' so a spreadsheet "
+                          help="CSV text cells starting with = + - @ tab CR (also after leading blanks, or full-width): prefixed with ' so a spreadsheet "
                                "shows them as text (neutralise), or written raw (keep).")(fn)
         fn = click.option("--crs", "out_crs", metavar="CRS", expose_value=False, callback=_check_output_crs,
                           help="CRS of the written coordinates, e.g. EPSG:4490 (CGCS2000 lon/lat), EPSG:4545 / "
