@@ -7,6 +7,7 @@ reads one row of a table: its anchor, place and name columns.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -568,6 +569,37 @@ def _without_incompatible_landmark(text: str, r: GeocodeResult, county: str | No
         if lm in m.places:
             rest = rest[:m.start] + "、" + rest[m.end:]
     return geocode(rest, county=county, gazetteer=gaz)
+
+
+def name_is_inert(name: str, gaz: Gazetteer) -> bool:
+    """Whether a project name can change nothing :func:`_geocode_row` decides: it is only a label.
+
+    True when the name is not empty and names no place of the gazetteer (:meth:`Gazetteer.find`), no finer
+    place the gazetteer lacks (:func:`gis._geocode_typo.unread_places`) and no word of an OpenStreetMap
+    landmark kind rule (:func:`kind_compatible`).  Every reading of the name in :func:`_geocode_row` then
+    comes to the same (the landmarks it names, the counties it names, its own geocode), so
+    :func:`gis.geocode.geocode_table` places rows that differ only in such names once.
+
+    Examples
+    --------
+    >>> gaz = default_gazetteer()
+    >>> name_is_inert("新建项目12号", gaz), name_is_inert("雒容镇污水厂", gaz), name_is_inert("冷链中心", gaz)
+    (True, False, False)
+    """
+    text = normalise_text(name)
+    if not text or gaz.find(name) or unread_places(text, [], gaz):
+        return False
+    return _kind_words(gaz).search(text) is None
+
+
+def _kind_words(gaz: Gazetteer) -> re.Pattern:
+    """One pattern of every word of the landmark kind rules (``osm_kinds.yaml`` ``compatible``), kept per gazetteer."""
+    kept = gaz.__dict__.get("_kind_words")
+    if kept is None or kept[0] is not gaz.osm_compatible:
+        words = sorted({w for g in gaz.osm_compatible for w in g["words"] if w}, key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, words)) if words else "(?!)")
+        kept = gaz.__dict__["_kind_words"] = (gaz.osm_compatible, pattern)
+    return kept[1]
 
 
 def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:

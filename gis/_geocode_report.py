@@ -192,7 +192,9 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     for rec in records:
         rec.pop("_text", None)
         rec.pop("_datum", None)
-        key: tuple | None = tuple((k, v) for k, v in rec.items() if k != "row")
+        # the name is read only when the place is empty (地名库中找不到「name」): otherwise not part of the key
+        skip = ("row", "name") if rec.get("place") else ("row",)
+        key: tuple | None = tuple((k, v) for k, v in rec.items() if k not in skip)
         try:
             zh = said.get(key)
         except TypeError:  # an unhashable value: no reuse

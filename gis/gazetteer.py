@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -107,7 +108,7 @@ class Place:
 
     @property
     def has_point(self) -> bool:
-        return self.lon is not None and self.lat is not None and np.isfinite([self.lon, self.lat]).all()
+        return self.lon is not None and self.lat is not None and math.isfinite(self.lon) and math.isfinite(self.lat)
 
     @property
     def in_liuzhou(self) -> bool:
@@ -187,12 +188,21 @@ class Gazetteer:
             return len(self.kind_priority)
 
     def lookup_entries(self, surface: str) -> list[tuple[Place, str]]:
-        """Places named exactly ``surface``, of the kind that wins by ``kind_priority``."""
-        entries = [(self.places[i], via) for i, via in self.index.get(index_key(surface), [])]
-        if not entries:
-            return []
-        best = min(self._rank(p) for p, _ in entries)
-        return [(p, via) for p, via in entries if self._rank(p) == best]
+        """Places named exactly ``surface``, of the kind that wins by ``kind_priority`` (kept per surface)."""
+        known = self._scan().entries
+        try:
+            done = known.get(surface)
+        except TypeError:  # an unhashable surface: index_key says what it is
+            done = None
+        if done is None:
+            entries = [(self.places[i], via) for i, via in self.index.get(index_key(surface), [])]
+            if entries:
+                best = min(self._rank(p) for p, _ in entries)
+                entries = [(p, via) for p, via in entries if self._rank(p) == best]
+            done = tuple(entries)
+            if isinstance(surface, str) and len(known) < _FOUND_MAX:
+                known[surface] = done
+        return list(done)
 
     def lookup(self, surface: str) -> list[Place]:
         """Places named exactly ``surface`` (see :meth:`lookup_entries`)."""
@@ -268,6 +278,13 @@ class Gazetteer:
                 scan.found.clear()
             done = scan.found[text] = tuple(self._read(*self._candidates(normalise_text(text), scan), scan))
         return list(done)
+
+    def _forget_texts(self) -> None:
+        """Forget the texts read (:meth:`find`, :func:`gis.geocode.geocode`); the automaton and name rules stay."""
+        scan = self.__dict__.get("_scan_state")
+        if scan is not None:
+            scan.found.clear()
+        self.__dict__.pop("_geocode_memo", None)
 
     def _find_reference(self, text: str) -> list[Match]:
         """:meth:`find` by trying every length of name at every position of the text (slow; the tests' reference)."""
@@ -430,6 +447,7 @@ class _Scan:
     automaton: Any
     lengths: list[int]
     names: dict[str, _NameRules] = field(default_factory=dict)
+    entries: dict[str, tuple[tuple[Place, str], ...]] = field(default_factory=dict)
     found: dict[Any, tuple[Match, ...]] = field(default_factory=dict)
 
 

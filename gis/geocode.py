@@ -60,14 +60,14 @@ import pandas as pd
 
 from . import datum as _datum
 from ._errors import InputError
-from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, kind_compatible
+from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, kind_compatible, name_is_inert
 from ._geocode_match import _geocode_row  # noqa: F401  (gis.layer_pipeline reads table rows with it)
 from ._geocode_report import _flag_gcj02, _flag_unreadable, _table_record, report_frames, skipped_record
 from ._geocode_table import (ANCHOR_COLUMNS, COORDINATE_FLOOR_M, COUNTY_COLUMNS, DATUM_COLUMNS, LABEL_FALLBACK,
                              LAT_COLUMNS, LON_COLUMNS, NAME_COLUMNS, PLACE_COLUMNS, _pick, check_coordinates,
                              coordinate_precision_m, label_column, read_overrides, read_table, total_rows,
                              unit_outputs)
-from .gazetteer import Gazetteer, default_gazetteer
+from .gazetteer import Gazetteer, default_gazetteer, normalise_text
 from .readers import spreadsheet_rows
 
 #: Statuses of a table row in the report: those of :func:`geocode`, and ``skipped`` (a total row, not a project).
@@ -180,8 +180,22 @@ def geocode_table(
     def raw(col: str | None) -> list[Any]:
         return df[col].tolist() if col is not None else [None] * len(df)
 
-    # rows that say the same thing are geocoded once (tables repeat places, counties and whole rows)
+    # rows that say the same thing are geocoded once (tables repeat places, counties and whole rows); a project
+    # name that is only a label (it names no place, no finer place, no landmark kind word, no override) does not
+    # take part: rows differing in such names alone are placed once, and each keeps its own name
     memo: dict[tuple, dict[str, Any]] = {}
+    labels: dict[tuple[str, str], Any] = {}
+
+    def name_key(name: str, place: str) -> Any:
+        """``name`` in the memo key, or what alone matters of it when it is a label (whether it repeats the place)."""
+        key = (name, place)
+        found = labels.get(key)
+        if found is None:
+            norm = normalise_text(name)
+            inert = norm not in ovr and name_is_inert(name, gaz)
+            found = labels[key] = ("label", norm == normalise_text(place)) if inert else name
+        return found
+
     records = []
     columns = zip(row_numbers, texts(name_c), texts(place_c), texts(county_c), texts(anchor_c), texts(datum_c),
                   raw(lon_c), raw(lat_c))
@@ -190,7 +204,7 @@ def geocode_table(
         if position in totals:
             records.append(skipped_record(row_number, name, place, totals[position]))
             continue
-        key = (name, place, county_text, anchor, datum_text, lon_cell, lat_cell)
+        key = (name_key(name, place), place, county_text, anchor, datum_text, lon_cell, lat_cell)
         try:
             done = memo.get(key)
         except TypeError:  # an unhashable cell (a list in a DataFrame): no reuse
@@ -202,6 +216,7 @@ def geocode_table(
             if key is not None:
                 memo[key] = done
         rec = {"row": row_number, **done}
+        rec["name"] = name
         formula = formula_rows.get(row_number, [])
         if formula and rec["method"] != "override":
             _flag_unreadable(rec, formula)
