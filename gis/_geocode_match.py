@@ -269,9 +269,12 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
         return r
     text, notes, flags = normalise_text(raw), [], []
     current = r
+    words = unread_places(text, gaz.find(text), gaz)  # those of the text as corrected so far
+    if not words:  # nothing finer named that the gazetteer lacks: nothing to correct or flag
+        return r
     for _ in range(3):  # a township corrected may make a village of it readable: a few rounds
         level = current.geocode_level if current.status == "matched" else None
-        unread = [u for u in unread_places(text, gaz.find(text), gaz) if finer_than(u, level)]
+        unread = [u for u in words if finer_than(u, level)]
         fixed = None
         for u in unread:
             area, scope = _slip_scope(current, u, county, gaz)
@@ -290,10 +293,11 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
             break
         u, p, current = fixed
         text = text.replace(u.word, p.name, 1)
+        words = unread_places(text, gaz.find(text), gaz)
         current = replace(current, matched=tuple(f"{u.word}→{p.name} [corrected]" if m == p.name else m
                                                  for m in current.matched))
     level = current.geocode_level if current.status == "matched" else None
-    for u in [u for u in unread_places(text, gaz.find(text), gaz) if finer_than(u, level)]:
+    for u in [u for u in words if finer_than(u, level)]:
         area, scope = _slip_scope(current, u, county, gaz)
         if area is None and u.correct_to and not current.outside:  # no county named: hints only, from all of Liuzhou
             scope = [p for p in gaz.places if p.kind == u.correct_to]

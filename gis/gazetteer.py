@@ -59,9 +59,17 @@ def normalise_text(text: Any) -> str:
     >>> normalise_text(" 阳和工业新区（北部生态新区） ")
     '阳和工业新区(北部生态新区)'
     """
+    if type(text) is str:
+        return _normalise_str(text)
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return ""
     return "".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalise_str(text: str) -> str:
+    """:func:`normalise_text` of a str (kept: the geocoder normalises the same texts at each step)."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def index_key(text: Any) -> str:

@@ -184,17 +184,23 @@ def geocode_table(
     # name that is only a label (it names no place, no finer place, no landmark kind word, no override) does not
     # take part: rows differing in such names alone are placed once, and each keeps its own name
     memo: dict[tuple, dict[str, Any]] = {}
-    labels: dict[tuple[str, str], Any] = {}
+    labels: dict[str, bool] = {}
+    first_label: list[str] = []  # the first label met: read for every label, so that its geocode is read once
 
     def name_key(name: str, place: str) -> Any:
         """``name`` in the memo key, or what alone matters of it when it is a label (whether it repeats the place)."""
-        key = (name, place)
-        found = labels.get(key)
-        if found is None:
-            norm = normalise_text(name)
-            inert = norm not in ovr and name_is_inert(name, gaz)
-            found = labels[key] = ("label", norm == normalise_text(place)) if inert else name
-        return found
+        inert = labels.get(name)
+        if inert is None:
+            inert = labels[name] = normalise_text(name) not in ovr and name_is_inert(name, gaz)
+            if inert and not first_label:
+                first_label.append(name)
+        return ("label", normalise_text(name) == normalise_text(place)) if inert else name
+
+    def read_as(name: str, place: str, key: Any) -> str:
+        """The name :func:`_geocode_row` reads: the first label for a label that does not repeat the place."""
+        if key == ("label", False) and normalise_text(first_label[0]) != normalise_text(place):
+            return first_label[0]
+        return name
 
     records = []
     columns = zip(row_numbers, texts(name_c), texts(place_c), texts(county_c), texts(anchor_c), texts(datum_c),
@@ -204,13 +210,14 @@ def geocode_table(
         if position in totals:
             records.append(skipped_record(row_number, name, place, totals[position]))
             continue
-        key = (name_key(name, place), place, county_text, anchor, datum_text, lon_cell, lat_cell)
+        said = name_key(name, place)
+        key = (said, place, county_text, anchor, datum_text, lon_cell, lat_cell)
         try:
             done = memo.get(key)
         except TypeError:  # an unhashable cell (a list in a DataFrame): no reuse
             key, done = None, None
         if done is None:
-            done = _table_record(row_number, name, place, county_text or None, anchor, datum_text, lon_cell,
+            done = _table_record(row_number, read_as(name, place, said), place, county_text or None, anchor, datum_text, lon_cell,
                                  lat_cell, lon_c=lon_c, lat_c=lat_c, ovr=ovr, default_datum=default_datum,
                                  where=where, gaz=gaz)
             if key is not None:
