@@ -104,3 +104,37 @@ if __name__ == "__main__":
         DUMP.mkdir(parents=True, exist_ok=True)
     snapshot().to_csv(STORE, index=False)
     print(f"wrote {STORE}")
+
+
+def test_automaton_finds_what_every_length_at_every_position_finds() -> None:
+    """``Gazetteer.find`` (one automaton) against ``_find_reference`` (every length of name tried at each position)."""
+    from gis.gazetteer import default_gazetteer
+
+    gaz = default_gazetteer()
+    assert gaz._scan().automaton is not None  # pyahocorasick is a dependency: the fast path is the one tested
+    texts = set(gaz.index) | {p.name for p in gaz.places}
+    for f in glob.glob(str(ROOT / "layers" / "sources" / "*.csv")):
+        table = pd.read_csv(f, dtype=str).fillna("")
+        for column in ("name", "place", "anchor", "township", "description"):
+            if column in table.columns:
+                texts |= set(table[column])
+    # Latin names whatever their case, full-width forms, a combining mark (read by the reference itself)
+    texts |= {"Liuzhou Railway Station柳州站", "LIUZHOU站、liuzhou", "ＬＩＵＺＨＯＵ", "沿柳江两岸", "柳江航道", "e\u0301柳州市",
+              "一汽解放柳州基地", "鹿寨、三江", "柳州市柳东新区雒容镇某路"}
+    differ = [t for t in sorted(texts) if gaz.find(t) != gaz._find_reference(t)]
+    assert len(texts) > 5000
+    assert differ == []
+
+
+def test_rows_named_by_labels_are_placed_once_and_keep_their_names() -> None:
+    """Project names that name nothing do not change a row's placement; each row keeps its own name."""
+    import gis
+
+    table = pd.DataFrame({"项目名称": ["新建项目1号", "新建项目2号", "雒容镇污水处理厂", "新建项目3号"],
+                          "建设地点": ["柳东新区", "柳东新区", "柳东新区", "鹿寨县"]})
+    out, report = gis.geocode_table(table)
+    assert report["name"].tolist() == table["项目名称"].tolist()
+    fields = ["status", "decided_by", "geocode_level", "lon", "lat", "matched", "reason", "reason_zh"]
+    assert report.loc[0, fields].tolist() == report.loc[1, fields].tolist()
+    assert report.loc[0, "matched"] == "柳东新区" and report.loc[0, "decided_by"] == "place"
+    assert report.loc[3, "matched"] == "鹿寨县"
