@@ -43,6 +43,8 @@ class _Rules:
     first_chars: frozenset[str]
     #: Any character that is a separator, a boundary or a suffix's first: the positions worth a look.
     stops: re.Pattern
+    #: Any suffix's first character.
+    suffix_start: re.Pattern
 
 
 @functools.lru_cache(maxsize=4)
@@ -54,7 +56,8 @@ def _rules(root: str, separators: str) -> _Rules:
     chars = sorted(first | set(boundary) | set(separators))
     stops = re.compile("[" + "".join(re.escape(c) for c in chars) + "]" if chars else "(?!)")
     return _Rules(tuple(suffixes), tuple(data.get("not_before", [])), boundary,
-                  frozenset(data.get("generic_stems", [])), separators, first, stops)
+                  frozenset(data.get("generic_stems", [])), separators, first, stops,
+                  re.compile("[" + "".join(re.escape(c) for c in sorted(first)) + "]" if first else "(?!)"))
 
 
 def unread_places(text: str, matches: Iterable[Match], gaz: Gazetteer) -> list[Unread]:
@@ -71,6 +74,8 @@ def unread_places(text: str, matches: Iterable[Match], gaz: Gazetteer) -> list[U
     """
     rules = _rules(str(layers_dir()), gaz.token_separators)
     text = normalise_text(text)
+    if rules.suffix_start.search(text) is None:  # no suffix begins anywhere: no finer place word
+        return []
     covered = [False] * len(text)
     for m in matches:
         for k in range(m.start, min(m.end, len(text))):
