@@ -16,7 +16,7 @@ TABLE = "| task | seconds | kernel | ratio |"
 
 @pytest.mark.parametrize(("script", "written", "header"), [
     ("network.py", "network.md", TABLE), ("printing.py", "printing.md", TABLE),
-    ("geocoding.py", "geocoding.md", "| table | rows | seconds | rows/s (wall) |"),
+    ("geocoding.py", "geocoding.md", "| table | rows | seconds (wall) | seconds (CPU) | rows/s (wall) |"),
     ("review_run.py", "review.md", "| footprints | zone polygons | pairs |"),
     ("tables.py", "tables.md", "| task | seconds | pandas | ratio | target |"),
 ])
