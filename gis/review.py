@@ -89,6 +89,8 @@ _QUAD_SEGS = 32
 #: the city profile's ``area_km2`` (layers/city.yaml); this is the fallback when a profile gives none.
 MAX_STATED_AREA_M2 = 18_677.0e6
 _ALL = "全部分区"
+#: Zones of at most this many vertices are united before the footprint is cut out of them (see _overlaps).
+_SMALL_ZONE = 64
 
 
 def _norm(name: object) -> str:
@@ -619,22 +621,7 @@ def review(
             }))
             continue
         # the footprint against the union of the class's zones it meets: ground counted once
-        piece = np.full(n, None, dtype=object)
-        n_met = np.bincount(fi, minlength=n)
-        order = np.argsort(fi, kind="stable")
-        fi, zi = fi[order], zi[order]
-        single = n_met[fi] == 1
-        piece[fi[single]] = shapely.intersection(fgeom[fi[single]], zc[zi[single]])
-        multi = fi[~single]
-        if len(multi):
-            # one union per footprint, vectorised: the pieces in a (footprints x most pieces) grid padded with None
-            starts = np.flatnonzero(np.r_[True, multi[1:] != multi[:-1]])
-            parts = shapely.intersection(fgeom[multi], zc[zi[~single]])
-            group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(multi)]))
-            slot = np.arange(len(multi)) - starts[group]
-            grid = np.full((len(starts), int(slot.max()) + 1), None, dtype=object)
-            grid[group, slot] = parts
-            piece[multi[starts]] = _union_rows(grid)
+        piece, n_met = _overlaps(fgeom, zc, fi, zi)
         has = ~shapely.is_missing(piece)
         area = np.zeros(n)
         if has.any():
@@ -692,6 +679,42 @@ def review(
         "mu_m2": MU_M2,
     }
     return out
+
+
+def _overlaps(fgeom: np.ndarray, zc: np.ndarray, fi: np.ndarray, zi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each footprint's overlap with the union of the zones it meets (pairs ``fi``, ``zi``), and their number.
+
+    A footprint meeting one zone: their intersection.  Meeting several: the union of its pieces
+    (intersections with each zone, "clip first"), or, when every zone of the group is small (at most
+    ``_SMALL_ZONE`` vertices), the intersection of the footprint with the union of those zones ("union
+    first": one intersection instead of one per zone; the same ground, to rounding).  Clipping first keeps a
+    large zone's union from processing all its vertices: an intersection only looks at the edges near the
+    footprint.  Footprints meeting no zone get ``None``.
+    """
+    n = len(fgeom)
+    piece = np.full(n, None, dtype=object)
+    n_met = np.bincount(fi, minlength=n)
+    order = np.argsort(fi, kind="stable")
+    fi, zi = fi[order], zi[order]
+    single = n_met[fi] == 1
+    piece[fi[single]] = shapely.intersection(fgeom[fi[single]], zc[zi[single]])
+    multi, mz = fi[~single], zi[~single]
+    if not len(multi):
+        return piece, n_met
+    # one union per footprint, vectorised: a (footprints x most zones) grid padded with None
+    starts = np.flatnonzero(np.r_[True, multi[1:] != multi[:-1]])
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(multi)]))
+    slot = np.arange(len(multi)) - starts[group]
+    small = np.logical_and.reduceat(shapely.get_num_coordinates(zc[mz]) <= _SMALL_ZONE, starts)
+    grid = np.full((len(starts), int(slot.max()) + 1), None, dtype=object)
+    first = small[group]  # the pairs of the groups united first
+    grid[group[first], slot[first]] = zc[mz[first]]
+    grid[group[~first], slot[~first]] = shapely.intersection(fgeom[multi[~first]], zc[mz[~first]])
+    united = _union_rows(grid)
+    owner = multi[starts]
+    united[small] = shapely.intersection(fgeom[owner[small]], united[small])
+    piece[owner] = united
+    return piece, n_met
 
 
 def _union_rows(grid: np.ndarray) -> np.ndarray:
