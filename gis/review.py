@@ -284,10 +284,13 @@ def _check_geometry(gdf: gpd.GeoDataFrame, *, layer: str, allowed: tuple[str, ..
 
 
 def _to_analysis(gdf: gpd.GeoDataFrame, *, layer: str) -> gpd.GeoDataFrame:
-    """The layer in the analysis CRS through :func:`gis.prepare.prepare_frame` (CRS and datum checked there)."""
+    """The layer in the analysis CRS through :func:`gis.prepare.prepare_frame` (CRS and datum checked there).
+
+    Its geometries have passed :func:`_check_geometry`, so they are not tested for validity again.
+    """
     from .prepare import prepare_frame
 
-    return prepare_frame(gdf, name=layer)
+    return prepare_frame(gdf, name=layer, checked=True)
 
 
 def _placed_rows(gdf: gpd.GeoDataFrame, *, strict: bool) -> tuple[gpd.GeoDataFrame, Any]:
