@@ -815,22 +815,36 @@ def _verdicts(fgeom: np.ndarray, centre: np.ndarray, basis: np.ndarray, area: np
     verdict[overlap & (p_plane == 0)] = "inside"
     reach = polygon & (area <= 0) & (dist_plane < p_plane)
     verdict[reach] = "may_touch"
-    for i in np.flatnonzero(overlap & (p_plane > 0)):
-        local = zc[tree.query(fgeom[i], predicate="intersects")]
-        core = shapely.buffer(shapely.union_all(local), -p_plane[i])
-        hit = shapely.area(shapely.intersection(fgeom[i], core)) > 0 if not shapely.is_empty(core) else False
-        verdict[i] = "inside" if hit else "may_touch"
+    sel = np.flatnonzero(overlap & (p_plane > 0))
+    if len(sel):  # the zones each footprint meets, united and shrunk by its p, all rows at once
+        qi, qz = tree.query(fgeom[sel], predicate="intersects")
+        core = shapely.buffer(_union_groups(zc, qi, qz, len(sel)), -p_plane[sel])
+        hit = shapely.area(shapely.intersection(fgeom[sel], core)) > 0
+        verdict[sel] = np.where(hit, "inside", "may_touch")
     # points and disks: exact test on the centre, which lies somewhere within p of the given point
     round_ = ~polygon
     reach = round_ & (dist_plane < r_plane + p_plane)
     exact = round_ & (p_plane == 0)
     verdict[exact & (r_plane > 0) & (area > 0)] = "inside"
     verdict[exact & (r_plane == 0) & (dist_plane == 0)] = "inside"
-    for i in np.flatnonzero(reach & ~exact):
-        local = zc[tree.query(centre[i], predicate="dwithin", distance=r_plane[i] + p_plane[i])]
-        grown = shapely.union_all(local)
-        if r_plane[i] > 0:
-            grown = shapely.buffer(grown, r_plane[i], quad_segs=16)
-        certain = shapely.contains(grown, shapely.buffer(centre[i], p_plane[i], quad_segs=16))
-        verdict[i] = "inside" if certain else "may_touch"
+    sel = np.flatnonzero(reach & ~exact)
+    if len(sel):  # the zones within r + p of each centre, united and grown by r, all rows at once
+        qi, qz = tree.query(centre[sel], predicate="dwithin", distance=r_plane[sel] + p_plane[sel])
+        grown = _union_groups(zc, qi, qz, len(sel))
+        disk = r_plane[sel] > 0
+        grown[disk] = shapely.buffer(grown[disk], r_plane[sel][disk], quad_segs=16)
+        certain = shapely.contains(grown, shapely.buffer(centre[sel], p_plane[sel], quad_segs=16))
+        verdict[sel] = np.where(certain, "inside", "may_touch")
     return verdict
+
+
+def _union_groups(zc: np.ndarray, qi: np.ndarray, qz: np.ndarray, n: int) -> np.ndarray:
+    """The union of the zones ``zc[qz]`` of each of ``n`` rows (pairs ``qi``, ``qz`` sorted by row, as a tree query
+    returns them); an empty geometry for a row without zones."""
+    order = np.argsort(qi, kind="stable")
+    qi, qz = qi[order], qz[order]
+    counts = np.bincount(qi, minlength=n)
+    grid = np.full((n, max(int(counts.max()), 1)), None, dtype=object)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    grid[qi, np.arange(len(qi)) - starts[qi]] = zc[qz]
+    return shapely.union_all(grid, axis=1)
