@@ -17,7 +17,8 @@ from shapely.geometry import Point, Polygon, box
 import gis
 from gis import review
 from gis._errors import CRSError, InputError
-from gis.review import _SMALL_ZONE, MU_M2, footprints
+from gis._review_overlay import _SMALL_ZONE
+from gis.review import MU_M2, footprints
 
 GEOD = pyproj.Geod(ellps="GRS80")  # CGCS2000's ellipsoid
 TO_M = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4545", always_xy=True)
