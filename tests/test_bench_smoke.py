@@ -19,6 +19,7 @@ TABLE = "| task | seconds | kernel | ratio |"
     ("geocoding.py", "geocoding.md", "| table | rows | seconds | rows/s (wall) |"),
     ("review_run.py", "review.md", "| footprints | zone polygons | pairs |"),
     ("tables.py", "tables.md", "| task | seconds | pandas | ratio | target |"),
+    ("cli_run.py", "cli_run.md", "| command | wall s (median) | CPU s (median) |"),
 ])
 def test_bench_script_runs_small(script, written, header):
     record = ROOT / "bench" / written
