@@ -31,6 +31,7 @@ from . import _validate
 from . import crs as _crs
 from .prepare import is_geocoded, prepare_layer
 from ._errors import InputError
+from ._progress import track
 from ._geodesic import geodesic_area as _geodesic_area
 from ._geodesic import scale_factor
 from .crs import require_projected
@@ -209,7 +210,7 @@ def buffer_rings(
     # at two distances, the rings in the analysis CRS and their reprojected copy).
     pieces: list[tuple[np.ndarray, np.ndarray]] = []
     if dissolve == "none":
-        for start in range(0, n, _CHUNK):
+        for start in track(range(0, n, _CHUNK), "计算 缓冲区", unit="块"):
             sub = geoms[start:start + _CHUNK]
             pieces.append(finish(_ring_list([_scaled_buffer(sub, d, crs=proj.crs, quad_segs=quad_segs)
                                              for d in dist], rings=rings)))
@@ -222,7 +223,7 @@ def buffer_rings(
             order_by_code = np.argsort(codes, kind="stable")
             bounds = np.searchsorted(codes[order_by_code], np.arange(len(labels) + 1))
             members_of = [order_by_code[bounds[g]:bounds[g + 1]] for g in range(len(labels))]
-        for members in members_of:  # one union per group and distance, the disks made a chunk at a time
+        for members in track(members_of, "计算 缓冲区（合并）", unit="组"):  # one union per group and distance, the disks made a chunk at a time
             pieces.append(finish(_ring_list([_merged_disks(geoms, members, d, crs=proj.crs, quad_segs=quad_segs)
                                              for d in dist], rings=rings)))
         key = np.repeat(np.arange(len(members_of)), len(dist))
