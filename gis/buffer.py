@@ -82,6 +82,8 @@ def scaled_buffer(geoms: gpd.GeoSeries, distance_m: float | np.ndarray, *, quad_
     """
     frame = _validate.as_frame(geoms, layer="geoms")
     require_projected(frame, operation="scaled_buffer", layer="geoms")
+    _validate.check_meridian_range(_validate.Layer(name="geoms", index=frame.index, precision_m=np.zeros(len(frame)),
+                                                   xy=None, frame=frame), frame.crs)
     series = frame.geometry
     out = _scaled_buffer(np.asarray(series.values, dtype=object), distance_m, crs=series.crs, quad_segs=quad_segs)
     return gpd.GeoSeries(out, index=series.index, crs=series.crs)
@@ -184,6 +186,9 @@ def buffer_rings(
         _validate.column(src, by, layer="gdf", purpose="the groups to dissolve by")
     out_crs = src.crs
     proj = _validate.prepare(src, layer="gdf")
+    # across ±180° (or far from the CRS's meridian) the plane disks come out wrong-sided: refused, as in proximity
+    _validate.check_meridian_range(_validate.Layer(name="gdf", index=proj.index, precision_m=np.zeros(len(proj)),
+                                                   xy=None, frame=proj), proj.crs)
     if out_crs is None:  # identified by detect_crs (zone-prefixed eastings)
         out_crs = proj.crs
     geoms = np.asarray(proj.geometry.values, dtype=object)

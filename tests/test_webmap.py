@@ -705,4 +705,9 @@ def test_legend_keeps_groups_whole_and_folds(chromium, default_maps):
         with open_page(chromium, path, width=1366, height=768) as (page, log):
             assert page.evaluate("document.querySelector('.leaflet-control-layers').classList"
                                  ".contains('leaflet-control-layers-expanded')"), path.name
+            # the open legend stays below the layer panel: it scrolls in the height left, never covers the panel
+            panel, legend = page.evaluate("""['.leaflet-control-layers', '.lz-legend'].map(s => {
+                const b = document.querySelector(s).getBoundingClientRect(); return [b.top, b.bottom]; })""")
+            assert legend[0] >= panel[1], (path.name, panel, legend)
+            assert page.evaluate("!document.querySelector('.lz-legend').classList.contains('lz-folded')"), path.name
     assert log.page_errors == [] and log.console_errors == []

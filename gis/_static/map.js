@@ -620,6 +620,19 @@
     } });
     new Legend().addTo(map);
     foldLegend(narrow);
+    // The open legend (bottom right) never covers the layer panel above it (top right): it gets the height left
+    // below the panel and scrolls inside it; with less than MIN_LEGEND_PX left it starts folded.
+    var MIN_LEGEND_PX = 140;
+    function fitLegend(first) {
+      var above = 0, boxTop = box.getBoundingClientRect().top;
+      document.querySelectorAll(".leaflet-top.leaflet-right .leaflet-control").forEach(function (c) {
+        above = Math.max(above, c.getBoundingClientRect().bottom - boxTop); });
+      var free = legendDiv.getBoundingClientRect().bottom - boxTop - above - 10;
+      legendDiv.style.maxHeight = Math.max(free, MIN_LEGEND_PX) + "px";
+      if (first && free < MIN_LEGEND_PX) { foldLegend(true); }
+    }
+    fitLegend(true);
+    map.on("resize", function () { fitLegend(false); });
     map.on("overlayadd overlayremove", refreshLegend);
 
     // Data sources and licences.
