@@ -139,8 +139,15 @@ class TravelNetwork:
     joined: bool = False
     speeds_from: str = ""
     notes: list[str] = field(default_factory=list)
+    #: Per edge: a point may join it anywhere along (roads); else only at its nodes (plan corridors).
+    #: None: no edge is joined along (every unit at its nodes).
+    edge_along: np.ndarray | None = field(default=None, repr=False)
+    #: Per access unit: its lines are joined along their edges (see ``edge_along``).
+    unit_along: np.ndarray | None = field(default=None, repr=False)
     #: KD-trees of the access units, built on first use (see ``_unit_trees``).
     _trees: Any = field(default=None, repr=False, compare=False)
+    #: The snapping structure of the edges joined along, built on first use (see ``_snap_edges``).
+    _snapper: Any = field(default=None, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:
@@ -250,8 +257,12 @@ def _speeds_of(col: pd.Series, table: str, default_speeds: Mapping[str, float] |
 
 def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Mapping[str, float] | None,
             detour_factor: float | Mapping[str, float] | None, name: str
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], list[str]]:
-    """``(speed, detour, group, keep, tables, notes)`` per row; rows not kept are not roads for driving.
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], list[str]]:
+    """``(speed, detour, group, keep, along, tables, notes)`` per row; rows not kept are not roads for driving.
+
+    ``along``: the row is a road that a point may join anywhere along (a class of a road table, or a
+    numeric speed); the plan corridors' ``mode`` lines (an expressway's interchanges, a railway's stations)
+    are joined at their nodes only.
 
     Without ``speed_kmh_by`` each row takes the first of :data:`SPEED_COLUMNS` it has a value in, so a layer
     made of roads (``road_class``) and plan corridors (``mode``) works as it is.
@@ -259,6 +270,7 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
     n = len(gdf)
     speed, detour = np.full(n, np.nan), np.ones(n)
     group, keep = np.full(n, "", dtype=object), np.ones(n, dtype=bool)
+    along = np.ones(n, dtype=bool)
     used: list[str] = []
     notes: list[str] = []
     if speed_kmh_by is None:
@@ -279,6 +291,7 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
             used.append(f"{column} ({table})")
             speed[rows], detour[rows], group[rows], keep[rows] = _speeds_of(
                 gdf.loc[rows, column], table, default_speeds, detour_factor, name, column)
+            along[rows] = table != "modes"
             if not keep[rows].all():
                 left = gdf.loc[rows & ~keep, column].astype(str).value_counts()
                 notes.append(f"{int((rows & ~keep).sum())} lines left out ({column} not a road for driving: "
@@ -293,6 +306,7 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
             next((t for c, t in SPEED_COLUMNS if c == speed_kmh_by and t != "numeric"), "modes")
         used.append(f"{speed_kmh_by} ({table})")
         speed, detour, group, keep = _speeds_of(col, table, default_speeds, detour_factor, name, speed_kmh_by)
+        along[:] = table != "modes"
         if not keep.all():
             left = gdf.loc[~keep, speed_kmh_by].astype(str).value_counts()
             notes.append(f"{int((~keep).sum())} lines left out ({speed_kmh_by} not a road for driving: "
@@ -311,7 +325,7 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
         else np.zeros(n, dtype=bool)
     if detour_factor is None:
         detour = np.where(is_chord, detour, 1.0)
-    return speed, detour, group, keep, used, notes
+    return speed, detour, group, keep, along, used, notes
 
 
 def _check_lines(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
@@ -430,12 +444,12 @@ def travel_network(
     src = _validate.as_frame(lines, layer="lines")
     name = str(src.attrs.get("source", {}).get("path") or "lines")
     _check_lines(src, name)
-    speeds, detour, group, keep, used, notes = _speeds(src, speed_kmh_by, default_speeds, detour_factor, name)
+    speeds, detour, group, keep, along, used, notes = _speeds(src, speed_kmh_by, default_speeds, detour_factor, name)
     if not keep.any():
         raise InputError(f"{name}: none of its {len(src)} lines is a road for driving ({'; '.join(notes)}). "
                          f"Known: {sorted(_speed_table('osm_highway', None))}; or pass default_speeds={{...}}.")
     gdf = _validate.prepare(src[keep] if not keep.all() else src, layer=name)
-    speeds, detour, group = speeds[keep], detour[keep], group[keep]
+    speeds, detour, group, along = speeds[keep], detour[keep], group[keep], along[keep]
     if join_lines is None:
         join_lines = any(f"({t})" in u for u in used for t in _ROAD_TABLES) or {"u", "v"} <= set(src.columns)
     snap = _validate.distance(snap_m, name="snap_m", allow_zero=False)
@@ -496,8 +510,11 @@ def travel_network(
     sel = order[first_pair]
     w = np.maximum(w_all[sel], _EPS_MIN)
     graph = csr_matrix((np.r_[w, w], (np.r_[a[sel], b[sel]], np.r_[b[sel], a[sel]])), shape=(n, n))
+    unit_along = np.zeros(len(line_starts) - 1, dtype=bool)
+    unit_along[unit_of_line] = along
     return TravelNetwork(nodes_xy, edges, graph, bool(schem.any()), gdf.crs, transfers, line_nodes, line_starts,
-                         joined=bool(join_lines), speeds_from=" + ".join(used), notes=notes)
+                         joined=bool(join_lines), speeds_from=" + ".join(used), notes=notes,
+                         edge_along=along[feat], unit_along=unit_along)
 
 
 def _transfers(nodes_xy: np.ndarray, node_of: np.ndarray, mode_of: np.ndarray, crs: pyproj.CRS, *,
@@ -538,34 +555,47 @@ def _transfers(nodes_xy: np.ndarray, node_of: np.ndarray, mode_of: np.ndarray, c
                          "minutes": penalty_min + length / _m_per_min(speed_kmh)})
 
 
-def _unit_trees(net: TravelNetwork) -> tuple[list[tuple[np.ndarray, cKDTree]], np.ndarray, np.ndarray,
-                                              cKDTree | None]:
-    """KD-trees for finding each access unit's nearest node, built once per network.
+def _node_units(net: TravelNetwork) -> np.ndarray:
+    """Per access unit: True where its lines are joined at their nodes only (not along their edges)."""
+    n_units = len(net.line_starts) - 1
+    if net.unit_along is None:
+        return np.ones(n_units, dtype=bool)
+    return ~np.asarray(net.unit_along, dtype=bool)
 
-    Units of :data:`_TREE_MIN_NODES` nodes or more get a tree each: ``(their nodes, tree)``.  The other units'
-    nodes go into one shared tree, with ``(positions in line_nodes, unit of each)``.
+
+def _unit_trees(net: TravelNetwork) -> tuple[list[tuple[np.ndarray, cKDTree]], np.ndarray, np.ndarray,
+                                              cKDTree | None, np.ndarray, cKDTree | None]:
+    """KD-trees for finding each node-joined access unit's nearest node, built once per network.
+
+    Only the units joined at their nodes (:func:`_node_units`) count.  Units of :data:`_TREE_MIN_NODES`
+    nodes or more get a tree each: ``(their nodes, tree)``.  The other units' nodes go into one shared
+    tree, with ``(positions in line_nodes, unit of each)``.  Last, the nodes of all those units and their
+    tree (the nodes within the access radius).
     """
     if net._trees is None:
         sizes = np.diff(net.line_starts)
         unit = np.repeat(np.arange(len(sizes)), sizes)
-        big_units = np.flatnonzero(sizes >= _TREE_MIN_NODES)
+        node_unit = _node_units(net)
+        big_units = np.flatnonzero((sizes >= _TREE_MIN_NODES) & node_unit)
         big = []
         for b in big_units:
             nodes = net.line_nodes[net.line_starts[b]:net.line_starts[b + 1]]
             big.append((nodes, cKDTree(net.nodes_xy[nodes])))
-        small_pos = np.flatnonzero(sizes[unit] < _TREE_MIN_NODES)
+        small_pos = np.flatnonzero((sizes[unit] < _TREE_MIN_NODES) & node_unit[unit])
         small_tree = cKDTree(net.nodes_xy[net.line_nodes[small_pos]]) if len(small_pos) else None
-        net._trees = (big, small_pos, unit[small_pos], small_tree)
+        at_nodes = np.unique(net.line_nodes[node_unit[unit]])
+        node_tree = cKDTree(net.nodes_xy[at_nodes]) if len(at_nodes) else None
+        net._trees = (big, small_pos, unit[small_pos], small_tree, at_nodes, node_tree)
     return net._trees
 
 
 def _unit_nearest(net: TravelNetwork, xy: np.ndarray, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per point and access unit, the unit's nearest node (plane metres) when it is within ``bound`` (per point).
+    """Per point and node-joined access unit, the unit's nearest node (plane metres) when it is within ``bound``.
 
     ``(point, node)`` pairs.  Exact: the same node as a scan of every node of every unit (ties go to the unit's
     lowest node number), found with KD-trees, so the work grows with the pairs found, not points x nodes.
     """
-    big, small_pos, small_unit, small_tree = _unit_trees(net)
+    big, small_pos, small_unit, small_tree, _, _ = _unit_trees(net)
     nxy = net.nodes_xy
     up = float(bound.max(initial=0.0)) * (1 + 1e-9) + 1e-9
     p_out, n_out = [], []
@@ -606,30 +636,203 @@ def _unit_nearest(net: TravelNetwork, xy: np.ndarray, bound: np.ndarray) -> tupl
     return np.concatenate(p_out).astype(np.int64), np.concatenate(n_out).astype(np.int64)
 
 
-def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh: float, access_radius_m: float,
-                 reach_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Access legs of each point: ``(point, node, minutes)``.
+#: Candidate samples looked at per point when snapping to an edge, in rounds: a point goes to the next
+#: round only when its candidates cannot settle it (see :func:`_snap_edges`), and past the last to a search
+#: of the ball that holds every possible candidate.
+_SNAP_K = (8, 32)
 
-    A point reaches every node within ``access_radius_m`` and the nearest node of every line.  Legs of
-    ``reach_m`` (per point) or longer are dropped: they cannot beat the alternative the caller has (a
-    direct trip, or the end of the time budget), so dropping them changes no result.  Both are found with
-    KD-trees (:func:`_unit_nearest`): the work grows with the legs, not with points x nodes.
+
+@dataclass
+class _Snapper:
+    """The edges joined along, as plane segments ``a`` → ``b`` (edge rows ``rows``), and a KD-tree of points
+    sampled along them at most ``step`` apart (``seg``: the segment of each sample)."""
+
+    rows: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    seg: np.ndarray
+    step: float
+    tree: cKDTree
+    dx: np.ndarray = field(init=False)
+    dy: np.ndarray = field(init=False)
+    inv_ll: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dx, self.dy = self.b[:, 0] - self.a[:, 0], self.b[:, 1] - self.a[:, 1]
+        ll = self.dx * self.dx + self.dy * self.dy
+        self.inv_ll = np.where(ll > 0, 1.0 / np.where(ll > 0, ll, 1.0), 0.0)
+
+
+def _snapper(net: TravelNetwork) -> _Snapper | None:
+    """The snapping structure of the network's edges joined along (None without any), built once."""
+    if net._snapper is None:
+        along = np.zeros(len(net.edges), dtype=bool) if net.edge_along is None else np.asarray(net.edge_along, bool)
+        rows = np.flatnonzero(along)
+        if len(rows) == 0:
+            net._snapper = False
+            return None
+        u, v = net.edges["u"].to_numpy()[rows], net.edges["v"].to_numpy()[rows]
+        a, b = net.nodes_xy[u], net.nodes_xy[v]
+        length = np.hypot(*(b - a).T)
+        # samples a few per segment: spacing the median segment
+        step = max(float(np.median(length)), 1.0)
+        pieces = np.maximum(np.ceil(length / step).astype(np.int64), 1)
+        seg = np.repeat(np.arange(len(rows)), pieces + 1)
+        first = np.repeat(np.cumsum(pieces + 1) - (pieces + 1), pieces + 1)
+        t = (np.arange(len(seg)) - first) / pieces[seg]
+        samples = a[seg] + (b - a)[seg] * t[:, None]
+        net._snapper = _Snapper(rows, a, b, seg, step, cKDTree(samples))
+    return net._snapper or None
+
+
+def _project(s: _Snapper, x: np.ndarray, y: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Plane distance from each point ``(x, y)`` to segment ``seg`` (broadcast) and the position along it (0 at
+    ``a``)."""
+    ax, ay, dx, dy = s.a[:, 0][seg], s.a[:, 1][seg], s.dx[seg], s.dy[seg]
+    px, py = x - ax, y - ay
+    t = (px * dx + py * dy) * s.inv_ll[seg]
+    np.clip(t, 0.0, 1.0, out=t)
+    px -= t * dx
+    py -= t * dy
+    px *= px
+    py *= py
+    px += py
+    return np.sqrt(px, out=px), t
+
+
+def _nearest_lowest(d: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Per row, the column of the least ``d``; near ties (1e-9 relative, rounding) to the lowest ``seg``."""
+    dmin = d.min(axis=1, keepdims=True)
+    tie = d <= dmin + 1e-9 * np.maximum(dmin, 1.0)
+    return np.argmin(np.where(tie, seg, np.iinfo(np.int64).max), axis=1)
+
+
+def _snap_edges(net: TravelNetwork, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each point's nearest edge joined along: ``(edge row (-1 if none), position along u → v (0-1), plane m)``.
+
+    Exact (the same edge as a scan of every segment; a tie goes to the lowest edge row): the KD-tree of
+    samples gives ``k`` candidate segments per point (:data:`_SNAP_K`); a segment nearer than the best
+    found has a sample within ``best + step / 2``, so the candidates settle every point whose ``k``-th
+    sample is farther than that.  The others go on with more candidates, and the last few search that ball.
+    """
+    n = len(xy)
+    edge, frac, dist = np.full(n, -1, np.int64), np.zeros(n), np.full(n, np.inf)
+    s = _snapper(net)
+    if s is None or n == 0:
+        return edge, frac, dist
+    seg = np.zeros(n, np.int64)
+    unsure = np.arange(n)
+    for k in _SNAP_K:
+        k = min(k, len(s.seg))
+        dk, ik = s.tree.query(xy[unsure], k=k)
+        dk, ik = dk.reshape(len(unsure), k), ik.reshape(len(unsure), k)
+        cand = s.seg[ik]
+        d, t = _project(s, xy[unsure, 0, None], xy[unsure, 1, None], cand)
+        best = _nearest_lowest(d, cand)
+        rows = np.arange(len(unsure))
+        seg[unsure], dist[unsure], frac[unsure] = cand[rows, best], d[rows, best], t[rows, best]
+        if k == len(s.seg):
+            unsure = unsure[:0]
+            break
+        unsure = unsure[dk[:, -1] <= dist[unsure] + s.step / 2]
+        if len(unsure) == 0:
+            break
+    for i in unsure:  # rare: very many samples near the point
+        near = np.unique(s.seg[s.tree.query_ball_point(xy[i], dist[i] + s.step / 2)])
+        dd, tt = _project(s, xy[i, 0], xy[i, 1], near)
+        j = int(_nearest_lowest(dd[None, :], near[None, :])[0])
+        seg[i], dist[i], frac[i] = near[j], dd[j], tt[j]
+    return s.rows[seg], frac, dist
+
+
+@dataclass
+class _Access:
+    """How points join a network.
+
+    ``legs``: ``(point, node, minutes)`` sorted by point then node, and ``metres`` of each leg (access leg
+    along the geodesic plus the road metres along the snapped edge).  Per point: ``edge`` (the row of the
+    edge it is snapped onto, -1 if none), ``frac`` (position along it, 0 at ``u``), ``snap_min`` and
+    ``snap_m`` (the access leg to the snapped position).
+    """
+
+    legs: tuple[np.ndarray, np.ndarray, np.ndarray]
+    metres: np.ndarray
+    edge: np.ndarray
+    frac: np.ndarray
+    snap_min: np.ndarray
+    snap_m: np.ndarray
+
+
+def _access(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh: float, access_radius_m: float,
+            reach_m: np.ndarray) -> _Access:
+    """How each point joins the network (see :class:`_Access`).
+
+    On the edges joined along (roads): the point is snapped to the nearest one, projected onto it, with
+    two legs, to the edge's end nodes: the access leg (geodesic, at ``access_speed_kmh``) plus that
+    fraction of the edge's minutes.  On the lines joined at their nodes (plan corridors): every such node
+    within ``access_radius_m`` and the nearest node of every such line (access unit).  Legs of ``reach_m``
+    (per point) or longer are dropped: they cannot beat the alternative the caller has (a direct trip, or
+    the end of the time budget), so dropping them changes no result.
     """
     if layer.xy is None:
         raise InputError(f"{layer.name}: must be points for travel times (use centroids: gdf.centroid).")
     xy, nxy = layer.xy, net.nodes_xy
-    near = cKDTree(nxy).query_ball_point(xy, r=access_radius_m)
-    counts = np.fromiter((len(x) for x in near), dtype=np.int64, count=len(xy))
-    p_in = np.repeat(np.arange(len(xy)), counts)
-    n_in = np.fromiter((k for x in near for k in x), dtype=np.int64, count=int(counts.sum()))
-    # nearest node of every line (unit) within the reach
-    p_line, n_line = _unit_nearest(net, xy, np.asarray(reach_m, dtype=float) * _PLANE_SLACK)
-    p = np.r_[p_in, p_line]
-    nd = np.r_[n_in, n_line]
-    key = np.sort(p.astype(np.int64) * len(nxy) + nd)  # np.unique hashes, several times slower here
-    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
-    p, nd = key // len(nxy), key % len(nxy)
-    dist = geodesic_distance(xy[p, 0], xy[p, 1], nxy[nd, 0], nxy[nd, 1], net.crs)
-    keep = dist < reach_m[p]
-    return p[keep], nd[keep], dist[keep] / _m_per_min(access_speed_kmh)
+    n_pts, n_nodes = len(xy), len(nxy)
+    reach = np.asarray(reach_m, dtype=float)
+    mpm = _m_per_min(access_speed_kmh)
+    # along the roads: the snap
+    edge, frac, plane = _snap_edges(net, xy)
+    snap_m = np.full(n_pts, np.inf)
+    has = np.flatnonzero(edge >= 0)
+    if len(has):
+        e = net.edges
+        eu, ev = e["u"].to_numpy()[edge[has]], e["v"].to_numpy()[edge[has]]
+        q = nxy[eu] + (nxy[ev] - nxy[eu]) * frac[has, None]
+        snap_m[has] = geodesic_distance(xy[has, 0], xy[has, 1], q[:, 0], q[:, 1], net.crs)
+    ok = np.isfinite(snap_m) & (snap_m < reach)
+    edge = np.where(ok, edge, -1)
+    frac = np.where(ok, frac, 0.0)
+    snap_m = np.where(ok, snap_m, np.nan)
+    snap_min = snap_m / mpm
+    pts = np.flatnonzero(ok)
+    e_min, e_road = net.edges["minutes"].to_numpy(), net.edges["road_m"].to_numpy()
+    eu, ev = net.edges["u"].to_numpy()[edge[pts]], net.edges["v"].to_numpy()[edge[pts]]
+    f, emin, eroad = frac[pts], e_min[edge[pts]], e_road[edge[pts]]
+    p_s = np.r_[pts, pts]
+    n_s = np.r_[eu, ev]
+    m_s = np.r_[snap_min[pts] + f * emin, snap_min[pts] + (1 - f) * emin]
+    r_s = np.r_[snap_m[pts] + f * eroad, snap_m[pts] + (1 - f) * eroad]
+    # at the nodes of the other lines: every node within the radius, and the nearest node of each line
+    _, _, _, _, at_nodes, node_tree = _unit_trees(net)
+    p_n = n_n = np.zeros(0, np.int64)
+    if node_tree is not None:
+        near = node_tree.query_ball_point(xy, r=access_radius_m)
+        counts = np.fromiter((len(x) for x in near), dtype=np.int64, count=n_pts)
+        p_in = np.repeat(np.arange(n_pts), counts)
+        n_in = at_nodes[np.fromiter((k for x in near for k in x), dtype=np.int64, count=int(counts.sum()))]
+        p_line, n_line = _unit_nearest(net, xy, reach * _PLANE_SLACK)
+        p_n, n_n = np.r_[p_in, p_line].astype(np.int64), np.r_[n_in, n_line].astype(np.int64)
+        key = np.unique(p_n * n_nodes + n_n)
+        p_n, n_n = key // n_nodes, key % n_nodes
+        dist = geodesic_distance(xy[p_n, 0], xy[p_n, 1], nxy[n_n, 0], nxy[n_n, 1], net.crs)
+        keep = dist < reach[p_n]
+        p_n, n_n, d_n = p_n[keep], n_n[keep], dist[keep]
+    else:
+        d_n = np.zeros(0)
+    p = np.r_[p_s, p_n].astype(np.int64)
+    nd = np.r_[n_s, n_n].astype(np.int64)
+    minutes = np.r_[m_s, d_n / mpm]
+    metres = np.r_[r_s, d_n]
+    key = p * n_nodes + nd
+    order = np.lexsort((minutes, key))
+    key = key[order]
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
+    order = order[first]
+    return _Access((p[order], nd[order], minutes[order]), metres[order], edge, frac, snap_min, snap_m)
 
+
+def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh: float, access_radius_m: float,
+                 reach_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Access legs of each point: ``(point, node, minutes)``, sorted by point then node (see :func:`_access`)."""
+    return _access(net, layer, access_speed_kmh=access_speed_kmh, access_radius_m=access_radius_m,
+                   reach_m=reach_m).legs
