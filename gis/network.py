@@ -240,18 +240,26 @@ def _speeds_of(col: pd.Series, table: str, default_speeds: Mapping[str, float] |
         speed = col.to_numpy(dtype=float)
         return speed, np.full(len(col), detour_default), col.astype(str).to_numpy(), keep
     lookup = _speed_table(table, default_speeds)
-    values = col.astype(str).where(col.notna(), None)
-    unknown = sorted(set(values.dropna()) - set(lookup))
+    # each distinct class looked up once (a user's file has a million rows and a dozen classes)
+    codes, classes = pd.factorize(col, use_na_sentinel=True)
+    classes = np.array([str(c) for c in classes], dtype=object)
+    unknown = sorted(set(classes) - set(lookup))
+    missing = bool((codes < 0).any())
     if table == "osm_highway" and default_speeds is None:
-        keep = values.isin(list(lookup)).to_numpy()
-    elif unknown or values.isna().any():
+        keep = (codes >= 0) & np.isin(codes, np.flatnonzero([c in lookup for c in classes]))
+    elif unknown or missing:
         raise InputError(
             f"{name}: column {column!r} has values with no speed: {unknown or ['<missing>']}. "
             f"Known: {sorted(lookup)}. Pass default_speeds={{...}} with a km/h value for each."
         )
-    speed = values.map(lookup).to_numpy(dtype=float)
-    detour = values.map(detour_per).fillna(detour_default).to_numpy(dtype=float)
-    group = np.full(len(col), "road", dtype=object) if table in _ROAD_TABLES else values.to_numpy(dtype=object)
+    at = np.where(codes >= 0, codes, 0)
+    ok = codes >= 0
+    speed = np.where(ok, np.array([lookup.get(c, np.nan) for c in classes], dtype=float)[at] if len(classes)
+                     else np.nan, np.nan)
+    detour = np.where(ok, np.array([detour_per.get(c, detour_default) for c in classes], dtype=float)[at]
+                      if len(classes) else detour_default, detour_default)
+    group = np.full(len(col), "road", dtype=object) if table in _ROAD_TABLES else \
+        np.where(ok, classes[at] if len(classes) else None, None)
     return speed, detour, group, keep
 
 
@@ -358,6 +366,25 @@ def _check_lines(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _unique_int(key: np.ndarray, *, return_index: bool = False, return_inverse: bool = False) -> Any:
+    """``np.unique`` of a 1-D integer array by sorting (numpy's hashing ``unique`` is several times slower on
+    millions of keys): the same values, first indices and inverse."""
+    if not (return_index or return_inverse):
+        s = np.sort(key)
+        return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+    order = np.argsort(key, kind="stable")
+    s = key[order]
+    flag = np.r_[True, s[1:] != s[:-1]] if len(s) else np.zeros(0, dtype=bool)
+    out: list[np.ndarray] = [s[flag]]
+    if return_index:
+        out.append(order[flag])
+    if return_inverse:
+        inv = np.empty(len(key), dtype=np.intp)
+        inv[order] = np.cumsum(flag) - 1
+        out.append(inv)
+    return tuple(out)
+
+
 def _unique_rows(a: np.ndarray, **kwargs: bool) -> Any:
     """``np.unique(a, axis=0, **kwargs)`` of a two-column integer array, through one int64 key per row.
 
@@ -371,7 +398,7 @@ def _unique_rows(a: np.ndarray, **kwargs: bool) -> Any:
     if (int(hi[0]) - int(lo[0]) + 1) * span >= 2 ** 62:
         return np.unique(a, axis=0, **kwargs)
     key = (a[:, 0].astype(np.int64) - lo[0]) * span + (a[:, 1].astype(np.int64) - lo[1])
-    res = np.unique(key, **kwargs)
+    res = _unique_int(key, **kwargs)
     keys = res[0] if isinstance(res, tuple) else res
     rows = np.column_stack([keys // span + lo[0], keys % span + lo[1]]).astype(a.dtype)
     return (rows, *res[1:]) if isinstance(res, tuple) else rows
@@ -459,7 +486,10 @@ def travel_network(
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     schem = (gdf["geometry_basis"].astype(str).to_numpy() == "schematic") if "geometry_basis" in gdf.columns \
         else np.zeros(len(gdf), dtype=bool)
-    parts, owner = shapely.get_parts(geoms, return_index=True)
+    if (shapely.get_type_id(geoms) == 1).all():  # LineStrings only: each its own part
+        parts, owner = geoms, np.arange(len(geoms))
+    else:
+        parts, owner = shapely.get_parts(geoms, return_index=True)
     coords, part = shapely.get_coordinates(parts, return_index=True)
     keys = np.round(coords / snap).astype(np.int64)
     _, first, node = _unique_rows(keys, return_index=True, return_inverse=True)
@@ -487,10 +517,10 @@ def travel_network(
             sel = mode[feat] == m
             g = coo_matrix((np.ones(int(sel.sum())), (u[sel], v[sel])), shape=(n, n))
             _, comp = connected_components(g, directed=False)
-            lines_m = np.unique(feat[sel])
+            lines_m = _unique_int(feat[sel])
             first_node = np.full(len(gdf), -1)
             first_node[feat[sel]] = u[sel]
-            labels, unit = np.unique(comp[first_node[lines_m]], return_inverse=True)
+            labels, unit = _unique_int(comp[first_node[lines_m]], return_inverse=True)
             unit_of_line[lines_m] = offset + unit
             offset += len(labels)
         lonely = unit_of_line < 0  # lines whose every segment collapsed into one node
@@ -812,7 +842,7 @@ def _access(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh: flo
         n_in = at_nodes[np.fromiter((k for x in near for k in x), dtype=np.int64, count=int(counts.sum()))]
         p_line, n_line = _unit_nearest(net, xy, reach * _PLANE_SLACK)
         p_n, n_n = np.r_[p_in, p_line].astype(np.int64), np.r_[n_in, n_line].astype(np.int64)
-        key = np.unique(p_n * n_nodes + n_n)
+        key = _unique_int(p_n * n_nodes + n_n)
         p_n, n_n = key // n_nodes, key % n_nodes
         dist = geodesic_distance(xy[p_n, 0], xy[p_n, 1], nxy[n_n, 0], nxy[n_n, 1], net.crs)
         keep = dist < reach[p_n]
