@@ -133,29 +133,48 @@ def _tree_metres(net: TravelNetwork, d: np.ndarray, pred: np.ndarray, access: _A
     return np.where(reached, acc, np.nan)
 
 
-def _legs_min(values: np.ndarray, legs: tuple, n_points: int) -> tuple[np.ndarray, np.ndarray]:
+def _legs_min(values: np.ndarray, legs: tuple, n_points: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Per point, the minimum over its legs of ``values[..., node] + minutes``, and the leg it came from.
 
     ``values`` is ``(k, n)`` or ``(n,)``; returns ``(k, n_points)`` (inf for a point without legs) and the
-    chosen leg positions (-1 without legs).
+    chosen leg positions (-1 without legs; None for a ``(k, n)`` ``values``: not needed there).
     """
     p, nd, m = legs
     two_d = values.ndim == 2
     vals = values if two_d else values[None, :]
+    arg = None if two_d else np.full((1, n_points), -1, dtype=np.int64)
+    if len(p) == 0:
+        out = np.full((vals.shape[0], n_points), np.inf)
+        return (out, arg) if two_d else (out[0], arg[0])
+    starts = np.r_[0, np.flatnonzero(np.diff(p)) + 1]
+    pts = p[starts]
+    runs = np.diff(np.r_[starts, len(p)])
+    if runs.min() == runs.max() and runs[0] <= 4:  # as many legs for every point (roads: the snap's two)
+        k = int(runs[0])
+        best = vals[:, nd[0::k]] + m[0::k]
+        which = None if two_d else np.zeros(best.shape, dtype=np.int64)
+        for j in range(1, k):
+            cand = vals[:, nd[j::k]] + m[j::k]
+            if which is not None:  # the first leg reaching the minimum, as below
+                which[cand < best] = j
+            np.minimum(best, cand, out=best)
+        if len(pts) == n_points:
+            out = best
+        else:
+            out = np.full((vals.shape[0], n_points), np.inf)
+            out[:, pts] = best
+        if arg is not None:
+            arg[:, pts] = starts + which
+        return (out, arg) if two_d else (out[0], arg[0])
     out = np.full((vals.shape[0], n_points), np.inf)
-    arg = np.full((vals.shape[0], n_points), -1, dtype=np.int64)
-    if len(p):
-        starts = np.r_[0, np.flatnonzero(np.diff(p)) + 1]
-        pts = p[starts]
-        block = max(1, 8_000_000 // len(p))
-        for s in range(0, vals.shape[0], block):
-            cand = vals[s:s + block][:, nd] + m[None, :]
-            best = np.minimum.reduceat(cand, starts, axis=1)
-            out[s:s + block, pts] = best
-            if not two_d:  # which leg: the first reaching the minimum within the point's run
-                hit = np.where(cand == np.repeat(best, np.diff(np.r_[starts, len(p)]), axis=1),
-                               np.arange(len(p))[None, :], len(p))
-                arg[s:s + block, pts] = np.minimum.reduceat(hit, starts, axis=1)
+    block = max(1, 8_000_000 // len(p))
+    for s in range(0, vals.shape[0], block):
+        cand = vals[s:s + block][:, nd] + m[None, :]
+        best = np.minimum.reduceat(cand, starts, axis=1)
+        out[s:s + block, pts] = best
+        if not two_d:  # which leg: the first reaching the minimum within the point's run
+            hit = np.where(cand == np.repeat(best, runs, axis=1), np.arange(len(p))[None, :], len(p))
+            arg[s:s + block, pts] = np.minimum.reduceat(hit, starts, axis=1)
     return (out, arg) if two_d else (out[0], arg[0])
 
 
@@ -266,8 +285,14 @@ def travel_times(
         ps, pb, along, _ = _same_edge(network, acc_s, acc_b)
         res[ps, pb] = np.minimum(res[ps, pb], along)
         # the whole way at access speed, where it can be quicker (the plane metres bound the geodesic ones)
-        plane = np.hypot(small.xy[:, None, 0] - big.xy[None, :, 0], small.xy[:, None, 1] - big.xy[None, :, 1])
-        ci, cj = np.nonzero(plane < res * (mpm * _PLANE_SLACK))
+        plane2 = small.xy[:, None, 0] - big.xy[None, :, 0]
+        plane2 *= plane2
+        dy = small.xy[:, None, 1] - big.xy[None, :, 1]
+        dy *= dy
+        plane2 += dy
+        bound = res * (mpm * _PLANE_SLACK)
+        bound *= bound
+        ci, cj = np.nonzero(plane2 < bound)
         if len(ci):
             d = geodesic_distance(small.xy[ci, 0], small.xy[ci, 1], big.xy[cj, 0], big.xy[cj, 1], network.crs)
             res[ci, cj] = np.minimum(res[ci, cj], d / mpm)
