@@ -341,20 +341,30 @@ def main() -> None:
 
 `python bench/network.py{' --quick' if args.quick else ''}` on {cpu_model()}, {os.cpu_count()} cores, Python
 {platform.python_version()}, scipy {scipy.__version__}; load average {load0[0]:.1f} before, {load1[0]:.1f} after
-(the machine is shared: absolute seconds are noisy, the ratios less so). Median of {rep} runs.
+(the machine is shared: absolute seconds are noisy, the ratios less so). Each row runs with its reference,
+interleaved, median of {rep} runs (after one untimed run of each); `seconds` is wall time, `cpu_s` CPU time
+(`time.process_time`). With the load above, the CPU ratio is the one to read.
 
-`kernel` = snapping the same origins to their nearest node (one `cKDTree.query`) plus ONE multi-source Dijkstra
-(`scipy.sparse.csgraph.dijkstra`, `min_only=True`) from them on the same graph: the floor of any travel-time answer
-for these origins. The library's access legs (every node within 5 km and the nearest node of each connected piece,
-found with KD-trees) do more than that snap. The bare search is tiny on this graph ({bare * 1e3:.2f} ms from all
-{net.n_nodes} nodes at once). The build row's kernel is reading the file (`read_roads`).
-The network is the shipped `roads` layer with the default speed model (`layers/network/speeds.yaml`).
-Origins of the 1e3/1e4 rows are uniform in the municipality; targets are 100 such points.
+References (the `reference` column says which one each ratio uses):
+
+* `matrix kernel` (travel_times rows) = the library's snap of the origins and the targets onto their nearest road
+  edge (`gis.network._snap_edges`: one `cKDTree.query` of points sampled along the edges, projected onto them),
+  ONE `scipy.sparse.csgraph.dijkstra` from the targets' snapped edges' end nodes, and the gather into the
+  origins x targets matrix (min over each side's two end nodes). What the library adds: the geodesic access legs,
+  direct trips at access speed where they can win, trips along one same edge, the pruning by reach.
+* `min-only kernel` (nearest_by_time and isochrone rows) = the same snap, ONE multi-source Dijkstra
+  (`min_only=True`) from the targets' snaps, and each origin's minimum over its two ends.
+* the build row's reference is reading the file (`read_roads`).
+
+The bare search is tiny on this graph ({bare * 1e3:.2f} ms from all {net.n_nodes} nodes at once). The network is
+the shipped `roads` layer with the default speed model (`layers/network/speeds.yaml`). Origins of the 1e3/1e4 rows
+are uniform in the municipality; targets are 100 such points.
 
 {md(table)}
-Reading: a matrix is searched from its smaller side (100 Dijkstras from the targets on the fixed graph, then a
-min-plus reduction over each origin's access legs), so 1e4 origins cost about the same as 118; `nearest_by_time` is
-one multi-source search. The old way grew the graph by a node per origin and searched once per origin.
+Reading: every point is snapped onto its nearest road edge (two legs, to the edge's end nodes); a matrix is
+searched from its smaller side (100 Dijkstras from the targets on the fixed graph, then the minimum over each
+origin's two legs), so 1e4 origins cost about the same as 118; `nearest_by_time` is one multi-source search. The
+old way grew the graph by a node per origin and searched once per origin (same snap, same answers).
 Isochrones are dominated by `shapely.union_all` of the reached corridor pieces (one per reached edge, built in one
 vectorised pass; pieces inside the origin's disk and the reverse piece of an edge reached along it are left out):
 that union is the floor, and it grows with the time budget (a 60-minute area unions several hundred large
