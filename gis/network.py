@@ -124,8 +124,10 @@ class TravelNetwork:
     transfer edges (``u``, ``v``, ``length_m``, ``minutes``); ``graph`` is the symmetric matrix of the
     quickest edge between each two nodes.  ``line_nodes`` and ``line_starts`` list the nodes of each
     access unit (a line, or a connected piece of lines when ``joined``), grouped by unit: the nodes of
-    unit ``i`` are ``line_nodes[line_starts[i]:line_starts[i + 1]]``.  ``speeds_from`` says where the
-    speeds came from; ``notes`` what was left out and why.
+    unit ``i`` are ``line_nodes[line_starts[i]:line_starts[i + 1]]``.  ``edge_along`` (per edge) and
+    ``unit_along`` (per unit) say which are roads, joined by a point's snap onto the nearest edge; the
+    others (plan corridors) are joined at their nodes.  ``speeds_from`` says where the speeds came from;
+    ``notes`` what was left out and why.
     """
 
     nodes_xy: np.ndarray

@@ -360,8 +360,10 @@ def isochrones(
     access_speed_kmh : float, default 30
         Speed off the network (to the first node, and beyond the reached parts).
     access_radius_m : float, default 5000
-        Every node within this distance of an origin is an access node; beyond
-        it, only the nearest node of each line.
+        For lines joined at their nodes (plan corridors): every such node within
+        this distance of an origin is an access node; beyond it, only the nearest
+        node of each line.  Roads are joined at the origin's snap onto the
+        nearest road edge, as in :func:`travel_times`.
     quad_segs : int, default 8
         Segments per quarter circle of the disks; each arc of a corridor gets as many.
     covers : GeoDataFrame, optional
