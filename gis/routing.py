@@ -330,6 +330,28 @@ def _capsules(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray, *,
     return shapely.polygons(np.concatenate([ring, ring[:, :1]], axis=1))
 
 
+def _snap_pieces(net: TravelNetwork, acc: _Access, i: int, left: float, access_m_per_min: float, tm,
+                 quad_segs: int) -> np.ndarray:
+    """The two corridor pieces of point ``i`` along the edge it is snapped onto, from its snap towards either
+    end node, with ``left`` minutes at the snap (the same tapering corridors as the reached edges')."""
+    e = acc.edge[i]
+    nxy = net.nodes_xy
+    a, b = nxy[int(net.edges["u"].iat[e])], nxy[int(net.edges["v"].iat[e])]
+    q = a + (b - a) * acc.frac[i]
+    road, ev = float(net.edges["road_m"].iat[e]), _m_per_min(float(net.edges["speed_kmh"].iat[e]))
+    ends = np.array([a, b])
+    share = np.array([acc.frac[i], 1.0 - acc.frac[i]])  # of the edge between the snap and each end
+    frac = np.minimum(left * ev / road, share)
+    end = q + (ends - q) * np.divide(frac, share, out=np.zeros(2), where=share > 0)[:, None]
+    r0 = np.full(2, max(left * access_m_per_min, 1.0))
+    r1 = np.maximum((left - frac * road / ev) * access_m_per_min, 1.0)
+    start = np.array([q, q])
+    if tm is not None:  # geodesic metres -> plane metres
+        r0 = r0 / inverse_scale(tm, start[:, 0])
+        r1 = r1 / inverse_scale(tm, end[:, 0])
+    return _capsules(start, r0, end, r1, k=quad_segs)
+
+
 def isochrones(
     network: TravelNetwork,
     origins: gpd.GeoDataFrame,
@@ -406,8 +428,8 @@ def isochrones(
         raise InputError("origins: must be points for isochrones (use centroids: gdf.centroid).")
     access = _m_per_min(speed)
     reach = np.full(len(o), max(times) * access)
-    legs = _access(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=reach).legs
-    dist = _search(network, legs, len(o), max(times))
+    acc = _access(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=reach)
+    dist = _search(network, acc.legs, len(o), max(times))
     e = network.edges
     u, v = e["u"].to_numpy(), e["v"].to_numpy()
     road, ev, schem = e["road_m"].to_numpy(), _m_per_min(e["speed_kmh"].to_numpy()), e["schematic"].to_numpy()
@@ -423,6 +445,9 @@ def isochrones(
             if tm is not None:
                 disk_r = disk_r / float(inverse_scale(tm, o.xy[i:i + 1, 0])[0])
             pieces.append(shapely.buffer(shapely.points(o.xy[i]), disk_r, quad_segs=quad_segs))
+            if acc.edge[i] >= 0 and budget > acc.snap_min[i]:  # along the edge it is snapped onto, both ways
+                pieces.append(_snap_pieces(network, acc, i, budget - acc.snap_min[i], access, tm, quad_segs))
+                used_schematic |= bool(schem[acc.edge[i]])
             la, lb = budget - dist[i, u], budget - dist[i, v]
             t_e = road / ev
             for a, b, left, other in ((u, v, la, lb), (v, u, lb, la)):

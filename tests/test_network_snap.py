@@ -215,3 +215,21 @@ def test_travel_times_equal_a_hand_computation_on_the_same_snap():
     # the quickest target of each origin is the matrix's, found by one multi-source search
     near = nearest_by_time(net, o, t)
     assert np.allclose(near["minutes"], want.min(axis=1), rtol=1e-6, atol=1e-6)
+
+
+def test_a_point_snapped_mid_edge_travels_along_it_both_ways():
+    # one 60 km road at 60 km/h, no node near the town in its middle: the snap is the only way on
+    road = gpd.GeoDataFrame({"speed": [60.0]}, geometry=[shapely.LineString([(109.0, 24.3), (109.6, 24.3)])],
+                            crs=4326)
+    net = gis.travel_network(road, speed_kmh_by="speed")
+    mid = net.nodes_xy.mean(axis=0)
+    to_ll = pyproj.Transformer.from_crs(net.crs, 4326, always_xy=True)
+    along = (net.nodes_xy[1] - net.nodes_xy[0]) / np.hypot(*(net.nodes_xy[1] - net.nodes_xy[0]))
+    town = gpd.GeoDataFrame(geometry=[shapely.Point(to_ll.transform(*mid))], crs=4326)
+    far = gpd.GeoDataFrame(geometry=[shapely.Point(to_ll.transform(*(mid + along * 8000)))], crs=4326)
+    # 8 km along the road at 60 km/h (the road has no detour factor): 8 minutes, through no node
+    assert travel_times(net, town, far, access_speed_kmh=1.0).iloc[0, 0] == pytest.approx(8.0, rel=2e-3)
+    # 10 minutes reach 10 km each way along the road, not only the walking disk around the town
+    iso = gis.isochrones(net, town, [10], access_speed_kmh=1.0).to_crs(net.crs)
+    xmin, _, xmax, _ = iso.total_bounds
+    assert (xmax - xmin) == pytest.approx(20_000, rel=5e-3)
