@@ -88,9 +88,9 @@ def paired(fn, ref, repeat: int, *, warm: bool = True) -> dict:
 
 
 def row(task: str, m: dict, reference: str) -> dict:
-    return {"task": task, "seconds": m["seconds"], "cpu_s": m["cpu"], "reference": reference,
-            "ref_cpu_s": m["ref_cpu"], "ratio (cpu)": m["cpu"] / m["ref_cpu"],
-            "ratio (wall)": m["seconds"] / m["ref_seconds"]}
+    return {"task": task, "seconds": m["seconds"], "kernel": m["ref_seconds"], "ratio": m["seconds"] / m["ref_seconds"],
+            "cpu_s": m["cpu"], "kernel_cpu_s": m["ref_cpu"], "ratio (cpu)": m["cpu"] / m["ref_cpu"],
+            "reference (kernel)": reference}
 
 
 def random_points(n: int, seed: int) -> gpd.GeoDataFrame:
@@ -268,7 +268,7 @@ def main() -> None:
 
     t_build, net = timed(lambda: gis.travel_network(roads), rep)
     rows.append({"task": f"travel_network(roads): {len(roads)} edges, {net.n_nodes} nodes", "seconds": t_build,
-                 "cpu_s": timed.cpu})
+                 "kernel": np.nan, "ratio": np.nan, "cpu_s": timed.cpu})
     MK, MIN = "matrix kernel", "min-only kernel"
 
     targets = random_points(10 if args.small else 100, 2)
@@ -342,10 +342,11 @@ def main() -> None:
 `python bench/network.py{' --quick' if args.quick else ''}` on {cpu_model()}, {os.cpu_count()} cores, Python
 {platform.python_version()}, scipy {scipy.__version__}; load average {load0[0]:.1f} before, {load1[0]:.1f} after
 (the machine is shared: absolute seconds are noisy, the ratios less so). Each row runs with its reference,
-interleaved, median of {rep} runs (after one untimed run of each); `seconds` is wall time, `cpu_s` CPU time
-(`time.process_time`). With the load above, the CPU ratio is the one to read.
+interleaved, median of {rep} runs (after one untimed run of each); `seconds` / `kernel` / `ratio` are wall time,
+`cpu_s` / `kernel_cpu_s` / `ratio (cpu)` CPU time (`time.process_time`). With the load above, the CPU ratio is
+the one to read.
 
-References (the `reference` column says which one each ratio uses):
+Kernels (the `reference (kernel)` column says which one each row's ratios use):
 
 * `matrix kernel` (travel_times rows) = the library's snap of the origins and the targets onto their nearest road
   edge (`gis.network._snap_edges`: one `cKDTree.query` of points sampled along the edges, projected onto them),
