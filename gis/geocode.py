@@ -60,6 +60,7 @@ import pandas as pd
 
 from . import datum as _datum
 from ._errors import InputError
+from ._progress import track
 from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, kind_compatible
 from ._geocode_match import _geocode_row  # noqa: F401  (gis.layer_pipeline reads table rows with it)
 from ._geocode_report import _flag_gcj02, _flag_unreadable, _table_record, report_frames, skipped_record
@@ -186,7 +187,9 @@ def geocode_table(
     columns = zip(row_numbers, texts(name_c), texts(place_c), texts(county_c), texts(anchor_c), texts(datum_c),
                   raw(lon_c), raw(lat_c))
     totals = total_rows(df, name_col=name_c, exclude=[c for c in (lon_c, lat_c, datum_c) if c is not None])
-    for position, (row_number, name, place, county_text, anchor, datum_text, lon_cell, lat_cell) in enumerate(columns):
+    rows = track(columns, f"定位 {'表格' if isinstance(path_or_df, pd.DataFrame) else os.path.basename(where)}",
+                 total=len(row_numbers), unit="行")
+    for position, (row_number, name, place, county_text, anchor, datum_text, lon_cell, lat_cell) in enumerate(rows):
         if position in totals:
             records.append(skipped_record(row_number, name, place, totals[position]))
             continue

@@ -40,6 +40,7 @@ from scipy.spatial import cKDTree
 
 from . import _validate
 from ._errors import InputError
+from ._isochrone_shapes import CELLS, capsule_rings, union_exact, union_grid
 from ._geodesic import geodesic_area, geodesic_distance, inverse_scale, tm_scale
 from .network import _EPS_MIN, _PLANE_SLACK, TravelNetwork, _Access, _access, _m_per_min
 
@@ -307,33 +308,14 @@ def travel_times(
 
 
 def _capsules(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray, *, k: int) -> np.ndarray:
-    """Convex hulls of pairs of disks ``(c0, r0)``, ``(c1, r1)`` as polygons, built in one vectorised pass.
-
-    Each hull is the back arc of disk 0, the front arc of disk 1 (``k`` segments each) and the two outer
-    tangents; where one disk holds the other, the bigger disk.
-    """
-    d = np.hypot(c1[:, 0] - c0[:, 0], c1[:, 1] - c0[:, 1])
-    theta = np.arctan2(c1[:, 1] - c0[:, 1], c1[:, 0] - c0[:, 0])
-    alpha = np.arccos(np.clip((r0 - r1) / np.where(d > 0, d, 1.0), -1.0, 1.0))[:, None]
-    s = np.linspace(0.0, 1.0, k + 1)[None, :]
-    a0 = theta[:, None] + alpha + s * (2 * np.pi - 2 * alpha)  # back arc of disk 0
-    a1 = theta[:, None] - alpha + s * (2 * alpha)  # front arc of disk 1
-    xs = np.concatenate([c0[:, :1] + r0[:, None] * np.cos(a0), c1[:, :1] + r1[:, None] * np.cos(a1)], axis=1)
-    ys = np.concatenate([c0[:, 1:] + r0[:, None] * np.sin(a0), c1[:, 1:] + r1[:, None] * np.sin(a1)], axis=1)
-    nested = (d + np.minimum(r0, r1) <= np.maximum(r0, r1))[:, None]
-    big0 = (r0 >= r1)[:, None]
-    cb, rb = np.where(big0, c0, c1), np.where(big0[:, 0], r0, r1)[:, None]
-    full = theta[:, None] + np.linspace(0.0, 2 * np.pi, 2 * k + 2, endpoint=False)[None, :]
-    xs = np.where(nested, cb[:, :1] + rb * np.cos(full), xs)
-    ys = np.where(nested, cb[:, 1:] + rb * np.sin(full), ys)
-    ring = np.stack([xs, ys], axis=-1)
-    return shapely.polygons(np.concatenate([ring, ring[:, :1]], axis=1))
+    """Convex hulls of pairs of disks ``(c0, r0)``, ``(c1, r1)`` as polygons (see :func:`_isochrone_shapes.capsule_rings`)."""
+    return shapely.polygons(capsule_rings(c0, r0, c1, r1, k=k))
 
 
 def _snap_pieces(net: TravelNetwork, acc: _Access, i: int, left: float, access_m_per_min: float, tm,
                  quad_segs: int) -> np.ndarray:
     """The two corridor pieces of point ``i`` along the edge it is snapped onto, from its snap towards either
-    end node, with ``left`` minutes at the snap (the same tapering corridors as the reached edges')."""
+    end node, with ``left`` minutes at the snap (the same tapering corridors as the reached edges'), as rings."""
     e = acc.edge[i]
     nxy = net.nodes_xy
     a, b = nxy[int(net.edges["u"].iat[e])], nxy[int(net.edges["v"].iat[e])]
@@ -349,7 +331,7 @@ def _snap_pieces(net: TravelNetwork, acc: _Access, i: int, left: float, access_m
     if tm is not None:  # geodesic metres -> plane metres
         r0 = r0 / inverse_scale(tm, start[:, 0])
         r1 = r1 / inverse_scale(tm, end[:, 0])
-    return _capsules(start, r0, end, r1, k=quad_segs)
+    return capsule_rings(start, r0, end, r1, k=quad_segs)
 
 
 def isochrones(
@@ -361,6 +343,7 @@ def isochrones(
     access_radius_m: float = 5000.0,
     quad_segs: int = 8,
     covers: gpd.GeoDataFrame | None = None,
+    method: str = "auto",
 ) -> gpd.GeoDataFrame:
     """Areas reachable within given travel times, e.g. the 半小时经济圈 of 柳城 and 鹿寨.
 
@@ -391,6 +374,12 @@ def isochrones(
     covers : GeoDataFrame, optional
         Points to count inside each polygon (e.g. the township seats): adds
         ``n_covered`` and ``covered`` (their ``name``, else index labels, joined by "、").
+    method : {"auto", "grid", "exact"}, default "auto"
+        How the pieces are joined: ``"exact"`` is GEOS's union of them (seconds for a hundred towns);
+        ``"grid"`` fills them into square cells of 1/50 of the origin's own disk radius at the largest time (300 m
+        for 30 minutes at 30 km/h), one grid for all the times of an origin, and keeps every cell whose centre a
+        piece covers: edges along the cells, area within 1 % of the exact union's (bench/network.md).
+        ``"auto"`` takes the grid for an origin with more than 64 pieces, else the exact union.
 
     Returns
     -------
@@ -417,6 +406,8 @@ def isochrones(
     radius = _validate.distance(access_radius_m, name="access_radius_m")
     if not isinstance(quad_segs, (int, np.integer)) or quad_segs < 1:
         raise InputError(f"quad_segs: must be a positive whole number, got {quad_segs!r}.")
+    if method not in ("auto", "grid", "exact"):
+        raise InputError(f"method: must be 'auto', 'grid' or 'exact', got {method!r}.")
     src = _validate.as_frame(origins, layer="origins")
     o = _validate.layer(src, name="origins", allow_empty_layer=True)
     out_crs = src.crs if src.crs is not None else network.crs
@@ -437,14 +428,16 @@ def isochrones(
     tm = tm_scale(network.crs, nxy[:, 0], nxy[:, 1])
     rows = []
     for i in range(len(o)):
-        for budget in times:
+        cell, grid = None, method == "grid"  # one grid for the bands of an origin, sized on its largest band
+        for budget in sorted(times, reverse=True):
             pieces = []
             used_schematic = False
             # the origin itself, reached at access speed
             disk_r = max(budget * access, 1.0)
             if tm is not None:
                 disk_r = disk_r / float(inverse_scale(tm, o.xy[i:i + 1, 0])[0])
-            pieces.append(shapely.buffer(shapely.points(o.xy[i]), disk_r, quad_segs=quad_segs))
+            pieces.append(shapely.get_coordinates(shapely.get_exterior_ring(
+                shapely.buffer(shapely.points(o.xy[i]), disk_r, quad_segs=quad_segs)))[None])
             if acc.edge[i] >= 0 and budget > acc.snap_min[i]:  # along the edge it is snapped onto, both ways
                 pieces.append(_snap_pieces(network, acc, i, budget - acc.snap_min[i], access, tm, quad_segs))
                 used_schematic |= bool(schem[acc.edge[i]])
@@ -468,10 +461,14 @@ def isochrones(
                 # a piece inside the origin's disk adds nothing (both its disks inside the disk's inscribed circle)
                 inner = disk_r * np.cos(np.pi / (4 * quad_segs))
                 outside = (np.hypot(*(start - o.xy[i]).T) + r0 > inner) | (np.hypot(*(end - o.xy[i]).T) + r1 > inner)
-                pieces.append(_capsules(start[outside], r0[outside], end[outside], r1[outside], k=quad_segs))
+                pieces.append(capsule_rings(start[outside], r0[outside], end[outside], r1[outside], k=quad_segs))
                 used_schematic |= bool(schem[reach_e].any())
-            geom = shapely.union_all(np.concatenate([np.atleast_1d(p) for p in pieces]))
+            if cell is None:
+                cell = disk_r / CELLS
+                grid |= method == "auto" and sum(len(p) for p in pieces) > 64
+            geom = union_grid(pieces, cell=cell) if grid else union_exact(pieces)
             rows.append((src.index[i], budget, geom, used_schematic))
+        rows[-len(times):] = rows[-len(times):][::-1]  # back to increasing minutes
     geoms = np.array([r[2] for r in rows], dtype=object)
     out = gpd.GeoDataFrame({
         "origin_index": [r[0] for r in rows],
