@@ -8,7 +8,7 @@ reads one row of a table: its anchor, place and name columns.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterable
 
 import pyproj
@@ -63,6 +63,18 @@ class GeocodeResult:
     @property
     def point(self) -> Point | None:
         return Point(self.lon, self.lat) if self.lon is not None else None
+
+
+def _replace(r: GeocodeResult, **changes: object) -> GeocodeResult:
+    """``dataclasses.replace(r, **changes)`` without the call of ``__init__``: the same result, made faster.
+
+    (``GeocodeResult`` has no ``__post_init__`` and no slots: a copy of its fields is the replaced result.)
+    """
+    new = object.__new__(GeocodeResult)
+    fields = new.__dict__
+    fields.update(r.__dict__)
+    fields.update(changes)
+    return new
 
 
 def _consistent(place: Place, ctx: Place) -> bool:
@@ -247,6 +259,17 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
 _MEMO_MAX = 100_000
 
 
+def _of_kind(gaz: Gazetteer, kind: str) -> list[Place]:
+    """The places of ``gaz`` of one kind, in the gazetteer's order (a new list; grouped once per gazetteer)."""
+    kept = gaz.__dict__.get("_places_by_kind")
+    if kept is None or kept[0] != len(gaz.places):
+        grouped: dict[str, list[Place]] = {}
+        for p in gaz.places:
+            grouped.setdefault(p.kind, []).append(p)
+        kept = gaz.__dict__["_places_by_kind"] = (len(gaz.places), grouped)
+    return list(kept[1].get(kind, ()))
+
+
 def _slip_scope(r: GeocodeResult, u: Unread, county: str | None, gaz: Gazetteer) -> tuple[Place | None, list[Place]]:
     """The area a slip of ``u`` may be corrected within (the named county, or the township placed), and its places."""
     if r.outside:
@@ -254,13 +277,13 @@ def _slip_scope(r: GeocodeResult, u: Unread, county: str | None, gaz: Gazetteer)
     here = [p for p in gaz.lookup(r.place or "") if p.has_point] if r.status == "matched" else []
     area = here[0] if here else None
     if area is not None and area.kind == "township" and u.correct_to == "village":
-        return area, [p for p in gaz.places if p.kind == "village" and p.township == area.name and p.county == area.county]
+        return area, [p for p in _of_kind(gaz, "village") if p.township == area.name and p.county == area.county]
     if area is None or area.kind not in ("county", "new_district"):
         given = [k for k in gaz.lookup(county or "") if k.kind in ("county", "new_district")]
         area = given[0] if len(given) == 1 and (r.status != "matched" or r.geocode_level in ("county", "city")) else None
     if area is None:
         return None, []
-    return area, [p for p in gaz.places if p.kind == u.correct_to and _consistent(p, area)]
+    return area, [p for p in _of_kind(gaz, u.correct_to) if _consistent(p, area)]
 
 
 def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
@@ -294,13 +317,13 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
         u, p, current = fixed
         text = text.replace(u.word, p.name, 1)
         words = unread_places(text, gaz.find(text), gaz)
-        current = replace(current, matched=tuple(f"{u.word}→{p.name} [corrected]" if m == p.name else m
+        current = _replace(current, matched=tuple(f"{u.word}→{p.name} [corrected]" if m == p.name else m
                                                  for m in current.matched))
     level = current.geocode_level if current.status == "matched" else None
     for u in [u for u in words if finer_than(u, level)]:
         area, scope = _slip_scope(current, u, county, gaz)
         if area is None and u.correct_to and not current.outside:  # no county named: hints only, from all of Liuzhou
-            scope = [p for p in gaz.places if p.kind == u.correct_to]
+            scope = _of_kind(gaz, u.correct_to)
         cands = slip_candidates(u, scope)
         at = f"只定位到{current.place}" if current.status == "matched" else "未定位"
         if len(cands) > 1:
@@ -313,19 +336,47 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
             why = "地名库中没有，也没有相差一字的地名"
         notes.append(f"未识别：{u.word}（{why}），{at}")
         flags.append(f"unrecognised:{u.word}")
-        current = replace(current, candidates=(*current.candidates, *(c.label() for c in cands)))
+        current = _replace(current, candidates=(*current.candidates, *(c.label() for c in cands)))
     if not flags:
         return r
     # a correction moved the point: the reason says so; a word not read only flags (the table's report shows the note)
     fixes = [n for n, f in zip(notes, flags) if f == "corrected"]
-    return replace(current, text=raw, flags=tuple(flags), note="；".join(notes),
+    return _replace(current, text=raw, flags=tuple(flags), note="；".join(notes),
                    reason="; ".join(x for x in ("；".join(fixes), current.reason) if x))
 
 
 def _geocode_text(text: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
-    """:func:`geocode` without the reading of unknown finer places."""
+    """:func:`geocode` without the reading of unknown finer places.
+
+    What it decides depends on the text only through its matches (:meth:`Gazetteer.find`: their spans,
+    surfaces, readings and places), but for the text itself (the result's ``text``) and, when a unit
+    outside Liuzhou is named, the characters between the names (:func:`_namesake`).  Texts that agree in
+    these (the same street with another plot number: 某路1号地块, 某路2号地块) are decided once per gazetteer.
+    """
     raw = "" if text is None else str(text)
     matches = gaz.find(raw)
+    key: tuple | None = (county, str(layers_dir()), len(gaz.places), len(gaz.index), *(
+        (m.start, m.end, m.surface, m.via, *map(id, m.places)) for m in matches))
+    if any(p.kind == "external" for m in matches for p in m.places):
+        key = (*key, normalise_text(raw))  # type: ignore[misc]
+    memo: dict[tuple, tuple[list[Match], GeocodeResult]] = gaz.__dict__.setdefault("_decided_memo", {})
+    try:
+        done = memo.get(key)  # type: ignore[arg-type]
+    except TypeError:  # an unhashable county: no reuse
+        key, done = None, None
+    if done is not None:
+        r = done[1]
+        return r if r.text == raw else _replace(r, text=raw)
+    r = _decide(raw, matches, county, gaz)
+    if key is not None:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[key] = (matches, r)  # the matches keep their places alive: the ids in the key stay theirs
+    return r
+
+
+def _decide(raw: str, matches: list[Match], county: str | None, gaz: Gazetteer) -> GeocodeResult:
+    """:func:`_geocode_text` of the text ``raw`` whose matches are ``matches``."""
     notes: list[str] = []
     rivers = [m for m in matches if m.via == "river_context"]
     if rivers:
@@ -555,7 +606,7 @@ def _name_counties(name: str, gaz: Gazetteer) -> list[Place]:
 
 def _from_name(r: GeocodeResult, decided_by: str, note: str) -> GeocodeResult:
     """``r`` (a geocode of the name) marked as decided by the name: its matched entries say ``name:``."""
-    return replace(r, matched=tuple(f"name:{m}" for m in r.matched), decided_by=decided_by,
+    return _replace(r, matched=tuple(f"name:{m}" for m in r.matched), decided_by=decided_by,
                    reason="; ".join(x for x in (note, r.reason) if x))
 
 
@@ -621,7 +672,7 @@ def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Ga
         if r.status == "matched":
             # the anchor stands in for the site; a landmark the name names inside it is finer
             finer = _landmark_in_name(name, r, gaz, notes) if name else None
-            return finer or replace(r, decided_by="anchor", reason="; ".join([*notes, r.reason]))
+            return finer or _replace(r, decided_by="anchor", reason="; ".join([*notes, r.reason]))
         notes.append(f"anchor {anchor!r} not located")
     name_text = name if name and normalise_text(name) != normalise_text(place) else ""
     by_place = geocode(place, county=county, gazetteer=gaz) if place else None
@@ -631,7 +682,7 @@ def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Ga
         finer = _landmark_in_name(name_text, by_place, gaz, notes) if name_text else None
         if finer is not None:
             return finer
-        return replace(by_place, decided_by="place" if by_place.matched else "county",
+        return _replace(by_place, decided_by="place" if by_place.matched else "county",
                        reason="; ".join([*notes, by_place.reason]))
     if by_place is not None and by_place.status == "ambiguous" and name_text:
         # (a) a county (or a town's county) named in the project name breaks the tie
@@ -650,7 +701,7 @@ def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Ga
         # every area the name names must pick the same place (鹿寨三江江口村 stays a tie)
         if tried and all(r.status == "matched" for _, r in tried) and len({(r.lon, r.lat) for _, r in tried}) == 1:
             area, r = tried[0]
-            return replace(r, matched=(*r.matched, f"name:{area.name}"), decided_by="place+name",
+            return _replace(r, matched=(*r.matched, f"name:{area.name}"), decided_by="place+name",
                            reason="; ".join([*notes, f"{place} is ambiguous; the name names {area.name}", r.reason]))
     if name_text and (by_place is None or by_place.status != "ambiguous"):
         # (b) the place is empty or names no known place: the name decides
@@ -678,9 +729,9 @@ def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Ga
                 return _from_name(by_name, "county", "; ".join([*notes, f"{why}; the name names only the county given"]))
             return _from_name(by_name, "name", "; ".join([*notes, f"{why}; located from the name"]))
         if by_name.status == "matched":  # nothing in the name either: placed at the 县区 column
-            return replace(by_name, decided_by="county", reason="; ".join([*notes, why, by_name.reason]))
+            return _replace(by_name, decided_by="county", reason="; ".join([*notes, why, by_name.reason]))
         if by_place is None or (by_place.status == "unmatched" and by_name.status == "ambiguous"):
             return _from_name(by_name, "", "; ".join([*notes, f"{why}; the name was read"]))
     best = by_place if by_place is not None else geocode("", county=county, gazetteer=gaz)
     decided = "county" if best.status == "matched" else ""
-    return replace(best, decided_by=decided, reason="; ".join([*notes, best.reason]))
+    return _replace(best, decided_by=decided, reason="; ".join([*notes, best.reason]))

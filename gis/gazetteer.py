@@ -293,6 +293,7 @@ class Gazetteer:
         if scan is not None:
             scan.found.clear()
         self.__dict__.pop("_geocode_memo", None)
+        self.__dict__.pop("_decided_memo", None)  # what gis._geocode_match decided per set of matches
 
     def _find_reference(self, text: str) -> list[Match]:
         """:meth:`find` by trying every length of name at every position of the text (slow; the tests' reference)."""
@@ -324,7 +325,7 @@ class Gazetteer:
     def _candidates(self, text: str, scan: "_Scan") -> tuple[str, dict[int, list[tuple[int, str]]],
                                                               list[tuple[int, int]]]:
         """``text`` and what :meth:`_candidates_reference` finds in it, by the automaton when it can."""
-        if scan.automaton is None or any(unicodedata.combining(c) for c in text):
+        if scan.automaton is None or any(map(unicodedata.combining, text)):
             # a substring of an NFKC text with combining marks may normalise otherwise: the reference reads it
             return (text, *self._candidates_reference(text))
         cands: dict[int, list[tuple[int, str]]] = {}
