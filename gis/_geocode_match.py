@@ -15,7 +15,7 @@ import pyproj
 from shapely.geometry import Point
 
 from .city import profile
-from ._geocode_typo import Unread, finer_than, slip_candidates, slip_note, unread_places
+from ._geocode_typo import Unread, finer_than, may_name_finer, slip_candidates, slip_note, unread_places
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
 from .layers import layers_dir
 
@@ -291,6 +291,8 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
     if r.status == "ambiguous":
         return r
     text, notes, flags = normalise_text(raw), [], []
+    if not may_name_finer(text, gaz):  # no suffix of a finer place word anywhere: nothing to correct or flag
+        return r
     current = r
     words = unread_places(text, gaz.find(text), gaz)  # those of the text as corrected so far
     if not words:  # nothing finer named that the gazetteer lacks: nothing to correct or flag

@@ -276,17 +276,55 @@ def total_rows(df: pd.DataFrame, *, name_col: str | None, exclude: Iterable[str]
             out = seen[v] = normalise_text(v)
         return out
 
-    text = df.map(norm)
+    def column(c: Any) -> list[str]:
+        """One column's cells normalised: each distinct cell once, no pandas call per cell."""
+        cells = df[c].tolist()
+        try:
+            distinct = {v: norm(v) for v in dict.fromkeys(cells)}
+        except TypeError:  # an unhashable cell
+            return [norm(v) for v in cells]
+        return [distinct[v] for v in cells]
+
+    def written_numbers(t: list[str], *, stop_at_number: bool) -> np.ndarray | None:
+        """:func:`gis.units.numbers` of the distinct written cells of a column, read in growing chunks: None as
+        soon as one is text (or, with ``stop_at_number``, a number): all that is asked is whether all are numbers
+        (or none is)."""
+        distinct = [x for x in dict.fromkeys(t) if x != ""]
+        if not distinct:
+            return None
+        got, at, size = [], 0, 64
+        while at < len(distinct):
+            chunk = units.numbers(pd.Series(distinct[at:at + size]))
+            bad = ~np.isnan(chunk) if stop_at_number else np.isnan(chunk)
+            if bad.any():
+                return None
+            got.append(chunk)
+            at, size = at + size, size * 4
+        return np.concatenate(got) if not stop_at_number else np.empty(0)
+
+    text = {c: column(c) for c in df.columns}
     label_col = name_col if name_col is not None else next(
-        (c for c in df.columns if c not in exclude and text[c].ne("").any() and np.isnan(units.numbers(text[c])).all()),
+        (c for c in df.columns if c not in exclude and written_numbers(text[c], stop_at_number=True) is not None),
         None)
-    values = {c: units.numbers(text[c]) for c in df.columns if c not in exclude and c != label_col}
-    numeric = [c for c, v in values.items() if (text[c] != "").any() and not np.isnan(v[(text[c] != "").to_numpy()]).any()]
+    numeric = []
+    cells: dict[Any, list[float]] = {}  # plain floats: no numpy scalar per row
+    for c in df.columns:
+        if c in exclude or c == label_col:
+            continue
+        found = written_numbers(text[c], stop_at_number=False)
+        if found is None:  # nothing written, or a cell that is not a number
+            continue
+        lut = dict(zip([x for x in dict.fromkeys(text[c]) if x != ""], found.tolist()))
+        lut[""] = math.nan
+        cells[c] = [lut[x] for x in text[c]]
+        numeric.append(c)
+    labels = text[label_col] if label_col is not None else [""] * len(df)
+    if not numeric:  # only the names can say total
+        named = {x for x in dict.fromkeys(labels) if _TOTAL_NAME.match(x)}
+        return {i: f"{TOTAL_REASON}（{label_col}为“{label}”）" for i, label in enumerate(labels) if label in named}
     out: dict[int, str] = {}
     sums = {c: 0.0 for c in numeric}
     n_data = 0
-    labels = text[label_col].tolist() if label_col is not None else [""] * len(df)
-    cells = {c: values[c].tolist() for c in numeric}  # plain floats: no numpy scalar per row
     for i, label in enumerate(labels):
         if _TOTAL_NAME.match(label):
             out[i] = f"{TOTAL_REASON}（{label_col}为“{label}”）"

@@ -60,6 +60,18 @@ def _rules(root: str, separators: str) -> _Rules:
                   re.compile("[" + "".join(re.escape(c) for c in sorted(first)) + "]" if first else "(?!)"))
 
 
+def may_name_finer(text: str, gaz: Gazetteer) -> bool:
+    """Whether ``text`` (normalised) has a character a finer place word may end with: else :func:`unread_places` is [].
+
+    Examples
+    --------
+    >>> from gis.gazetteer import default_gazetteer
+    >>> may_name_finer("柳江区进得镇", default_gazetteer()), may_name_finer("柳北区某路1号地块", default_gazetteer())
+    (True, False)
+    """
+    return _rules(str(layers_dir()), gaz.token_separators).suffix_start.search(text) is not None
+
+
 def unread_places(text: str, matches: Iterable[Match], gaz: Gazetteer) -> list[Unread]:
     """The finer place words of ``text`` (normalised) outside every gazetteer match, in reading order.
 
