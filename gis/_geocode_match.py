@@ -283,7 +283,17 @@ def _slip_scope(r: GeocodeResult, u: Unread, county: str | None, gaz: Gazetteer)
         area = given[0] if len(given) == 1 and (r.status != "matched" or r.geocode_level in ("county", "city")) else None
     if area is None:
         return None, []
-    return area, [p for p in _of_kind(gaz, u.correct_to) if _consistent(p, area)]
+    return area, _of_kind_in(gaz, u.correct_to, area)
+
+
+def _of_kind_in(gaz: Gazetteer, kind: str, area: Place) -> list[Place]:
+    """The places of ``gaz`` of one kind lying in ``area`` (:func:`_consistent`), in order; kept per gazetteer."""
+    kept = gaz.__dict__.setdefault("_places_in_area", {})
+    key = (kind, id(area), len(gaz.places))
+    done = kept.get(key)
+    if done is None or done[0] is not area:
+        done = kept[key] = (area, [p for p in _of_kind(gaz, kind) if _consistent(p, area)])
+    return list(done[1])
 
 
 def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:

@@ -197,7 +197,7 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
         rec.pop("_text", None)
         rec.pop("_datum", None)
         # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」)
-        key: tuple | None = tuple(rec.get(k) for k in _ZH_FIELDS) + (
+        key: tuple | None = tuple(map(rec.get, _ZH_FIELDS)) + (
             (rec.get("place"), rec.get("name")) if rec.get("status") == "unmatched" else ())
         try:
             zh = said.get(key)
