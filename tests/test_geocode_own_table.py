@@ -206,3 +206,22 @@ def test_cli_writes_flags_and_counts_skipped(tmp_path):
         text = other.read_text(encoding="utf-8-sig")
         assert "unrecognised:官塘片区" in text and "outside_liuzhou" in text
     assert json.loads((tmp_path / "项目定位.geojson").read_text(encoding="utf-8"))["features"][0]["properties"]["flags"] == "corrected"
+
+
+def test_totals_of_a_long_table_read_past_the_first_cells():
+    """The totals check reads each distinct cell once, in growing chunks: a text cell far down still makes a column
+    not numeric, and the sums of 200 rows above are still found (no name column: the text column is the label)."""
+    from gis._geocode_table import total_rows
+
+    n = 200
+    invest = [str(10 + i) for i in range(n)]
+    area = [f"{1.5 + i:.1f}" for i in range(n)]
+    note = [str(i) for i in range(n - 1)] + ["待定"]  # numbers but the last: not a numeric column
+    label = [f"项目{i}" for i in range(n)]
+    sums = [str(sum(10 + i for i in range(n))), f"{sum(1.5 + i for i in range(n)):.1f}", "", ""]
+    t = pd.DataFrame({"序号": note + [""], "投资": invest + [sums[0]], "面积": area + [sums[1]], "说明": label + ["合计"]})
+    assert total_rows(t, name_col=None) == {n: f"合计行，不是项目（说明为“合计”）"}
+    t["说明"] = label + [""]
+    assert total_rows(t, name_col=None) == {n: f"合计行，不是项目（投资、面积等于上方{n}行之和）"}
+    t.loc[n, "面积"] = "1"
+    assert total_rows(t, name_col=None) == {}
