@@ -18,6 +18,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from scipy.spatial import cKDTree
@@ -58,10 +59,8 @@ def _nearest1_points(
     tie flags.
     """
     n = len(oxy)
-    uniq, first_pos, counts = np.unique(txy, axis=0, return_index=True, return_counts=True)
-    duplicates = len(uniq) < len(txy)
-    if not duplicates:  # keep the targets' own order: positions need no translation
-        uniq, first_pos = txy, np.arange(len(txy))
+    uniq, first_pos, counts = _unique_points(txy)
+    duplicates = counts is not None
     tree = cKDTree(uniq)
     best = np.empty(n, dtype=np.int64)  # position in uniq
     s_best = np.empty(n)
@@ -83,11 +82,41 @@ def _nearest1_points(
     return pos, s_best, tie
 
 
+def _unique_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Distinct points of ``xy`` in order of first appearance: ``(uniq, first_pos, counts)``.
+
+    A hash of each point's 16 bytes (pandas' hash table on a complex view), no sort:
+    ``uniq = xy[first_pos]``, ``counts`` how many points of ``xy`` each one stands for.
+    Without duplicates ``uniq`` is ``xy`` itself, ``first_pos`` ``arange`` and ``counts``
+    ``None``.  Coordinates compare by value (``0.0 == -0.0``); NaN never reaches here
+    (the layers' checks set such rows aside).
+    """
+    m = len(xy)
+    if m < 2:
+        return xy, np.arange(m), None
+    pts = np.ascontiguousarray(xy, dtype=np.float64).view(np.complex128).ravel()
+    codes, _ = pd.factorize(pts, sort=False, use_na_sentinel=False)
+    n_uniq = int(codes.max()) + 1
+    if n_uniq == m:  # all distinct: keep the targets' own order, positions need no translation
+        return xy, np.arange(m), None
+    # codes number the points by first appearance: a point opens a new code where it exceeds all before it
+    seen = np.maximum.accumulate(codes)
+    first = np.empty(m, dtype=bool)
+    first[0] = True
+    np.greater(codes[1:], seen[:-1], out=first[1:])
+    first_pos = np.flatnonzero(first)
+    return xy[first_pos], first_pos, np.bincount(codes, minlength=n_uniq)
+
+
 #: Grid pre-pass of nearest: cells per (unique) target, and at least this many origins per cell.
 _CELLS_PER_TARGET = 128
 _ORIGINS_PER_CELL = 8
 #: Most contenders per cell the pre-pass ranks itself (more: left to the tree).
 _GRID_CONTENDERS = 3
+#: Fewest cells per target worth a pre-pass: with fewer, cells are wider than the targets' spacing, most have
+#: more than ``_GRID_CONTENDERS`` contenders (1e5 origins on 1e4 targets: 98 % left to the tree), and the
+#: pre-pass only adds to the tree's work.
+_GRID_MIN_CELLS_PER_TARGET = 6
 
 
 def _nearest1_grid(
@@ -124,7 +153,7 @@ def _nearest1_grid(
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     width, height = maxx - minx, maxy - miny
     n_cells = min(_CELLS_PER_TARGET * m, n // _ORIGINS_PER_CELL)
-    if m < 2 or n_cells < 256 or not max(width, height) > 0:
+    if m < 2 or n_cells < max(256, _GRID_MIN_CELLS_PER_TARGET * m) or not max(width, height) > 0:
         return np.arange(n)
     # cell side; the second term keeps nx * ny <= 3 * n_cells + 1 for long thin extents
     h = max(math.sqrt(width * height / n_cells), max(width, height) / n_cells)

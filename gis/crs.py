@@ -12,6 +12,7 @@ Every distance, buffer, area or nearest computation goes through
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -85,7 +86,20 @@ def analysis_crs() -> pyproj.CRS:
 
 
 def transformer(src, dst) -> pyproj.Transformer:
-    """A pyproj Transformer that always takes and returns (x=lon/easting, y=lat/northing)."""
+    """A pyproj Transformer that always takes and returns (x=lon/easting, y=lat/northing).
+
+    Kept per (src, dst): making one searches PROJ's database (tens of milliseconds, far more on a busy
+    machine), and every layer check makes a few.  pyproj Transformers are thread-safe (one PROJ object
+    per thread).
+    """
+    try:
+        return _transformer(src, dst)
+    except TypeError:  # an unhashable CRS spelling (a dict): not kept
+        return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _transformer(src, dst) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
 
 
