@@ -505,9 +505,9 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
         part = slice(filled, filled + k)
         if sort:
             order = _pair_order(i, j, s)
-            np.take(i, order, out=out_i[part])
-            np.take(j, order, out=out_j[part])
-            np.take(s, order, out=out_s[part])
+            np.take(i, order, out=out_i[part], mode="clip")  # "clip": no buffered copy
+            np.take(j, order, out=out_j[part], mode="clip")  # "clip": no buffered copy
+            np.take(s, order, out=out_s[part], mode="clip")  # "clip": no buffered copy
         else:
             out_i[part], out_j[part], out_s[part] = i, j, s
         out_i[part] += a
