@@ -294,7 +294,8 @@ _NEARESTK_CHUNK = 1 << 15
 
 
 def _nearestk_points(
-    oxy: np.ndarray, txy: np.ndarray, k: int, crs: pyproj.CRS, k_hi: float, limit: float | None
+    oxy: np.ndarray, txy: np.ndarray, k: int, crs: pyproj.CRS, k_hi: float, limit: float | None,
+    k_lo: float | None = None,
 ) -> tuple[np.ndarray, ...]:
     """k nearest between point layers, chunk by chunk of origins (:func:`_nearestk_chunk`)."""
     n = len(oxy)
@@ -309,7 +310,7 @@ def _nearestk_points(
     for a in range(0, n, _NEARESTK_CHUNK):
         b = min(n, a + _NEARESTK_CHUNK)
         _nearestk_chunk(oxy[a:b], txy, tree, k, crs, tm, k_hi, limit, pos[a:b], dist[a:b], tie[a:b],
-                        first=(d_all[a:b], j_all[a:b]))
+                        first=(d_all[a:b], j_all[a:b]), k_lo=k_lo)
     # in the dtypes a MultiIndex keeps its codes in (no conversion of millions of codes later)
     origin_pos = np.repeat(np.arange(n, dtype=_code_dtype(n)), k)
     rank = np.tile(np.arange(1, k + 1, dtype=_code_dtype(k + 1)), n)
@@ -324,7 +325,7 @@ def _code_dtype(n: int) -> type:
 def _nearestk_chunk(
     oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: Any, k_hi: float,
     limit: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
-    first: tuple[np.ndarray, np.ndarray],
+    first: tuple[np.ndarray, np.ndarray], k_lo: float | None = None,
 ) -> None:
     """k nearest of some origins: query k + 1 plane candidates, widen where the proof fails.
 
@@ -333,18 +334,60 @@ def _nearestk_chunk(
     candidate is too far to beat the k-th geodesic one.  Writes every row of
     ``pos`` (-1 where no target), ``dist`` (NaN there) and ``tie``.  ``first``: the
     (distances, targets) of the first k + 1 plane candidates of these origins.
+
+    Most rows need no re-ranking (``k_lo`` given, Transverse Mercator, no ``limit``): where
+    every plane distance exceeds the one before it by more than the scale factor's spread
+    allows (``d[r+1] > d[r] * k_hi / k_lo + TIE_TOLERANCE_M * k_hi``), the geodesic distances
+    rise by more than ``TIE_TOLERANCE_M`` from rank to rank (``s[r+1] >= d[r+1] / k_hi >
+    d[r] / k_lo + TIE_TOLERANCE_M >= s[r] + TIE_TOLERANCE_M``): the plane order is the
+    geodesic order, there is no tie, and the (k + 1)-th proves the k-th.  Only their first k
+    distances are corrected; the other rows (a few in a thousand) go through the rounds below.
     """
     n, m = len(oxy), len(txy)
-    ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
+    q = min(k + 1, m)
+    d0, j0 = first
+    if (k_lo is not None and tm is not None and limit is None and q == k + 1 and n
+            and bool(np.isfinite(d0[:, -1]).all())):
+        margin = 1.0 + 1e-9
+        clear = np.ones(n, dtype=bool)
+        for r in range(k):  # column by column: 1-d passes
+            clear &= d0[:, r + 1] > d0[:, r] * (k_hi / k_lo * margin) + TIE_TOLERANCE_M * k_hi * margin
+        s = geodesic_from_plane(d0[:, :k], oxy[:, 0][:, None], txy[j0[:, :k], 0], tm, overwrite=False)
+        if s is not None:
+            pos[:] = j0[:, :k]
+            dist[:] = s
+            tie[:] = False
+            todo = np.flatnonzero(~clear)
+            if todo.size:
+                _nearestk_rounds(oxy, txy, tree, k, crs, tm, k_hi, limit, pos, dist, tie, todo,
+                                 (d0[todo], j0[todo]))
+            return
     pos[:] = -1
     dist[:] = np.nan
     tie[:] = False
-    todo = np.arange(n)
+    _nearestk_rounds(oxy, txy, tree, k, crs, tm, k_hi, limit, pos, dist, tie, None, first)
+
+
+def _nearestk_rounds(
+    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: Any, k_hi: float,
+    limit: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray, rows: np.ndarray | None,
+    first: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """The rounds of :func:`_nearestk_chunk` for the origins at ``rows`` (``None``: all), ``first`` their candidates.
+
+    Each round re-ranks the candidates by geodesic distance and proves the k-th; the rows it
+    cannot prove are queried again with twice as many candidates.
+    """
+    n, m = len(oxy), len(txy)
+    ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
+    todo = np.arange(n) if rows is None else rows
     q = min(k + 1, m)
-    first_round = True  # the first round covers every origin: slices instead of index arrays
+    first_round = rows is None  # a round covering every origin: slices instead of index arrays
+    given = True
     while todo.size:
-        if first_round:
+        if given:
             d, j = first
+            given = False
         else:
             # the few origins a round leaves unproven: one thread (starting threads costs more)
             d, j = tree.query(oxy[todo], k=q, workers=-1 if todo.size > 8192 else 1, distance_upper_bound=ub)

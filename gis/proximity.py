@@ -281,7 +281,8 @@ def nearest(
                 pos, dist, tie = _nearest1_points(oxy, txy, crs, k_lo, k_hi, limit, o.bounds())
                 origin_pos, rank = np.arange(n), np.ones(n, dtype=int)
             else:
-                origin_pos, rank, pos, dist, tie = _nearestk_points(oxy, txy, k_eff, crs, k_hi, limit)
+                origin_pos, rank, pos, dist, tie = _nearestk_points(oxy, txy, k_eff, crs, k_hi, limit,
+                                                                         k_lo=k_lo)
         else:
             origin_pos, rank, pos, dist, tie = _nearestk_general(o.geoms(), t.geoms(), k_eff, crs, k_lo, k_hi, limit)
     pt = _gather(pt_all, pos)
