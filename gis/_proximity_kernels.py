@@ -527,13 +527,14 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     out_s = np.empty(capacity)
     filled = 0
     inside = radius * k_lo  # every plane length up to this is within the radius geodesically
+    ox, tx = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(txy[:, 0])  # gathers from contiguous memory
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
         pairs = cKDTree(oxy[a:b], balanced_tree=False).sparse_distance_matrix(ttree, reach, output_type="ndarray")
         if len(pairs) == 0:
             continue
         i, j, d = pairs["i"], pairs["j"], pairs["v"]
-        s = None if tm is None else geodesic_from_plane(d, oxy[a:b, 0][i], txy[j, 0], tm, overwrite=True)
+        s = None if tm is None else geodesic_from_plane(d, ox[a:b][i], tx[j], tm, overwrite=True)
         if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
             s = geodesic_distance(oxy[a + i, 0], oxy[a + i, 1], txy[j, 0], txy[j, 1], crs)
         if d.max() > inside:
