@@ -180,6 +180,27 @@ def read_points(path: str | os.PathLike, *, columns: list[str] | None = None,
     CRSError
         The file declares no CRS.
     """
+    try:
+        return _read_points(path, columns=columns, row_group=row_group)
+    finally:
+        _release_arrow_memory()
+
+
+def _release_arrow_memory() -> None:
+    """Give the pages pyarrow's allocator keeps after a read back to the system.
+
+    mimalloc / jemalloc hold freed pages for reuse by arrow only: reading 3e6 points left ~200 MB
+    held for a 46 MB result, memory the analysis that follows could not use.
+    """
+    import pyarrow as pa
+
+    release = getattr(pa.default_memory_pool(), "release_unused", None)
+    if release is not None:
+        release()
+
+
+def _read_points(path: str | os.PathLike, *, columns: list[str] | None,
+                 row_group: int | None) -> PointTable | None:
     pq = require("pyarrow.parquet", extra="dask", feature="reading GeoParquet")
     where = os.fspath(path)
     pf = pq.ParquetFile(where)
