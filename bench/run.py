@@ -127,13 +127,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes only")
     ap.add_argument("--out", default=str(ROOT / "bench" / ("results-quick.md" if "--quick" in sys.argv else "results.md")))
+    ap.add_argument("--only", default="grid,many,reference,buffers",
+                    help="comma separated parts to run: grid (the points x facilities table), many (nearest on "
+                         "100,000 facilities), reference (geopandas), buffers")
     args = ap.parse_args()
+    only = set(args.only.split(","))
     load_start = os.getloadavg()
     ns = [10**3, 10**4] if args.quick else [10**4, 10**5, 10**6]
     ms = [10**2, 10**3] if args.quick else [10**2, 10**3, 10**4]
     warnings.simplefilter("ignore")
     rows = []
-    for m in ms:
+    for m in ms if "grid" in only else []:
         targets = points(m, 2)
         txy = shapely.get_coordinates(targets.geometry.values)
         for n in ns:
@@ -170,7 +174,7 @@ def main() -> None:
     txy = shapely.get_coordinates(targets.geometry.values)
     targets_ll = targets.to_crs(4326)
     tll = shapely.get_coordinates(targets_ll.geometry.values)
-    for n in ns:
+    for n in ns if "many" in only else []:
         origins = points(n, 1)
         oxy = shapely.get_coordinates(origins.geometry.values)
         origins_ll = origins.to_crs(4326)
@@ -196,41 +200,44 @@ def main() -> None:
                   f"  CPU x{rows[-1]['cpu_ratio']:5.2f}", flush=True)
     # reference: geopandas sjoin_nearest on the headline size
     n_ref, m_ref = (ns[-1], 10**3) if not args.quick else (ns[-1], ms[-1])
-    origins, targets = points(n_ref, 1), points(m_ref, 2)
-    oxy, txy = shapely.get_coordinates(origins.geometry.values), shapely.get_coordinates(targets.geometry.values)
-    tk, ck = best_wall_cpu(lambda: cKDTree(txy).query(oxy, k=1, workers=-1), 3)
-    ts, cs = best_wall_cpu(lambda: gpd.sjoin_nearest(origins, targets, distance_col="d"), 2)
-    rows.append({"task": "geopandas sjoin_nearest (reference)", "points": n_ref, "facilities": m_ref,
-                 "kernel_s": tk, "public_s": ts, "ratio": ts / tk, "cpu_ratio": cs / ck})
-    # buffers of all corridors
-    lines = corridors()
-    lines["group"] = lines["mode"] if "mode" in lines.columns else "all"
-    geoms = np.asarray(lines.geometry.values, dtype=object)
-    dists = [5000.0, 10000.0, 20000.0]
+    if "reference" in only:
+        origins, targets = points(n_ref, 1), points(m_ref, 2)
+        oxy, txy = shapely.get_coordinates(origins.geometry.values), shapely.get_coordinates(targets.geometry.values)
+        tk, ck = best_wall_cpu(lambda: cKDTree(txy).query(oxy, k=1, workers=-1), 3)
+        ts, cs = best_wall_cpu(lambda: gpd.sjoin_nearest(origins, targets, distance_col="d"), 2)
+        rows.append({"task": "geopandas sjoin_nearest (reference)", "points": n_ref, "facilities": m_ref,
+                     "kernel_s": tk, "public_s": ts, "ratio": ts / tk, "cpu_ratio": cs / ck})
+    lines = corridors() if "buffers" in only else None
+    if lines is not None:
+        # buffers of all corridors
+        lines["group"] = lines["mode"] if "mode" in lines.columns else "all"
+        geoms = np.asarray(lines.geometry.values, dtype=object)
+        dists = [5000.0, 10000.0, 20000.0]
 
-    groups = [np.flatnonzero(lines["group"].to_numpy() == g) for g in pd.unique(lines["group"])]
+        groups = [np.flatnonzero(lines["group"].to_numpy() == g) for g in pd.unique(lines["group"])]
 
-    def raw_buffers(dissolve: str = "none") -> None:
-        for d in dists:
-            b = shapely.buffer(geoms, d, quad_segs=16)
-            if dissolve == "ring":
-                shapely.union_all(b)
-            elif dissolve == "group":
-                for members in groups:
-                    shapely.union_all(b[members])
+        def raw_buffers(dissolve: str = "none") -> None:
+            for d in dists:
+                b = shapely.buffer(geoms, d, quad_segs=16)
+                if dissolve == "ring":
+                    shapely.union_all(b)
+                elif dissolve == "group":
+                    for members in groups:
+                        shapely.union_all(b[members])
 
-    for dissolve in ("none", "ring", "group"):
-        by = "group" if dissolve == "group" else None
-        tk, tp = paired(lambda: raw_buffers(dissolve),
-                        lambda: gis.buffer_rings(lines, dists, dissolve=dissolve, by=by), 3)
-        rows.append(row(f"buffer_rings 5/10/20 km, dissolve={dissolve}", len(lines), 0, tk, tp))
-        print(f"buffers dissolve={dissolve}: kernel {tk:.3f} s public {tp:.3f} s x{tp / tk:.2f}", flush=True)
+        for dissolve in ("none", "ring", "group"):
+            by = "group" if dissolve == "group" else None
+            tk, tp = paired(lambda: raw_buffers(dissolve),
+                            lambda: gis.buffer_rings(lines, dists, dissolve=dissolve, by=by), 3)
+            rows.append(row(f"buffer_rings 5/10/20 km, dissolve={dissolve}", len(lines), 0, tk, tp))
+            print(f"buffers dissolve={dissolve}: kernel {tk:.3f} s public {tp:.3f} s x{tp / tk:.2f}", flush=True)
     table = pd.DataFrame(rows)
     load_end = os.getloadavg()
     lines_md = [
         "# Benchmark: proximity and buffers",
         "",
-        f"`python bench/run.py{' --quick' if args.quick else ''}`, {time.strftime('%Y-%m-%d %H:%M')}.",
+        f"`python bench/run.py{' --quick' if args.quick else ''}"
+        f"{'' if args.only == ap.get_default('only') else ' --only ' + args.only}`, {time.strftime('%Y-%m-%d %H:%M')}.",
         "",
         "## Machine",
         "",
@@ -252,7 +259,7 @@ def main() -> None:
         "uncertainty columns; for nearest, the geodesically nearest target is proven for every origin.",
         "within sorts its pairs by origin then distance unless `sort=False`.",
         "Buffers: corridors are " + ("the corridor layer" if (ROOT / "layers/plans/corridors.geojson").exists()
-                                     else f"{len(lines)} synthetic polylines (the corridor layer was not built yet)")
+                                     else f"{0 if lines is None else len(lines)} synthetic polylines (the corridor layer was not built yet)")
         + "; the public call includes geodesic radii, ring differences, dissolves and ellipsoidal areas.",
         "",
         "| task | points | facilities | kernel (s) | public (s) | ratio | CPU ratio |",
