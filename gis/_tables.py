@@ -508,6 +508,8 @@ def _parse_csv_fast(data: bytes, text: str, *, sep: str, path: Path, as_text: bo
 
 def _arrow_all_iso(present: Any, pc: Any) -> bool:
     """Whether every value (no nulls) is an ISO 8601 date-time, as :data:`_ISO_DATETIME` decides."""
+    if not _ISO_DATETIME.match(present[0].as_py()):  # the first decides most columns
+        return False
     simple = pc.all(pc.string_is_ascii(present)).as_py() and not pc.any(pc.match_substring(present, "\n")).as_py()
     if not simple:
         return all(_ISO_DATETIME.match(v) for v in present.to_pylist())
