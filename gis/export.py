@@ -349,6 +349,19 @@ def output_paths(path: str | os.PathLike, *, format: str | None = None) -> list[
     return [path]
 
 
+def stale_paths(path: str | os.PathLike, *, format: str | None = None) -> list[Path]:
+    """Files that belong to an older ``path`` and that :func:`export` removes when it overwrites it (a
+    Shapefile's spatial indexes ``.qix``, ``.sbn``, ``.sbx``, which would not match the new geometry).
+
+    Examples
+    --------
+    >>> [p.name for p in stale_paths("out/学校.shp")]
+    ['学校.qix', '学校.sbn', '学校.sbx']
+    """
+    fmt, path = _resolve_format(path, format)
+    return [_shapefile_part(path, part) for part in _STALE_SHAPEFILE_PARTS] if fmt == "shp" else []
+
+
 def _resolve_format(path: str | os.PathLike, format: str | None) -> tuple[str, Path]:
     path = Path(path)
     suffix = path.suffix.lower()
