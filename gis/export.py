@@ -94,6 +94,7 @@ from ._cells import FORMULA_STARTS, formula_like, neutralise_formula  # noqa: F4
 from ._cells import raise_problems as _raise_problems
 from ._errors import CRSError, InputError, require
 from ._io import atomic_write, folder_lock, publish, temp_path, write_error, write_errors
+from ._progress import track
 from ._shapefile_text import (_DBF_NAME_BYTES, _DBF_TEXT_BYTES, _ENCODINGS, SHAPEFILE_FULLTEXT,  # noqa: F401
                               _attribute_columns, _check_text_values, _codec, _cut_long_texts, _is_text,
                               _geometry_family, _shapefile_frame, _truncate_bytes, _warn_edge_spaces, cut_to_bytes,
@@ -655,13 +656,14 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str, overwrite: boo
         if _ARROW and table.shape[1]:
             with open(tmp, "wb") as fh:
                 fh.write((header + "\r\n").encode("utf-8-sig" if codec == "utf-8" else "gbk"))
-                for block in _csv_blocks_arrow(table, neutralise=neutralise):
+                blocks = _csv_blocks_arrow(table, neutralise=neutralise)
+                for block in track(blocks, f"写出 {path.name}", total=-(-len(table) // _CSV_BLOCK_ROWS), unit="块"):
                     fh.write(block if codec == "utf-8" else block.decode("utf-8").encode("gbk"))
             return
         columns = [_csv_column(table.iloc[:, j], neutralise=neutralise) for j in range(table.shape[1])]
         with open(tmp, "w", encoding="utf-8-sig" if codec == "utf-8" else "gbk", newline="") as fh:
             fh.write(header + "\r\n")
-            for start in range(0, len(table), _CSV_BLOCK_ROWS):
+            for start in track(range(0, len(table), _CSV_BLOCK_ROWS), f"写出 {path.name}", unit="块"):
                 block = [c[start:start + _CSV_BLOCK_ROWS] for c in columns]
                 rows = map(",".join, zip(*block)) if len(block) > 1 else iter(block[0] if block else [])
                 fh.write("\r\n".join(rows) + "\r\n")
