@@ -11,7 +11,7 @@ Rows are named in errors and warnings by their spreadsheet row number: the heade
 the first data row row 2 (as Excel and WPS show them); tables remember where blank rows were
 skipped (:func:`spreadsheet_rows`, :func:`describe_rows`).
 
-With pyarrow installed (the ``dask`` extra) the cells are read and typed by pyarrow's CSV reader and
+With pyarrow (a dependency since issue 20; still optional in the code) the cells are read and typed by pyarrow's CSV reader and
 kernels (:func:`_parse_csv_fast`); without it, or for a file with blank lines, a ragged row or a stray
 quote (whose row numbers and messages that path gives), by pandas' C parser (:func:`_parse_csv`).  Both
 give the same table (tests/test_readers.py compares them).
