@@ -12,11 +12,13 @@ sees half a file:
   its previous content (or stays absent).
 * :class:`Staging` -- the CLI's run: outputs are written into a hidden staging
   folder and published together with the run's manifest entry.
-* :func:`folder_lock` -- an exclusive lock on a folder (the PyPI package
-  ``filelock``: ``flock`` on POSIX, ``msvcrt.locking`` on Windows), held while a
+* :func:`folder_lock` -- an exclusive lock on a folder (``flock`` on POSIX,
+  the PyPI package ``filelock`` on Windows), held while a
   set of files is published and the manifest is appended to.  Its lock file
-  lives in the system's temporary folder (``lzgis-locks/``), named by the
-  folder's identity, so no lock file appears among the outputs.
+  is the hidden ``.lzgis.lock`` inside the folder (so runs on two computers
+  writing into one network folder wait for each other) and is removed when the
+  lock is let go; only a read-only folder is locked in the system's temporary
+  folder instead.
 
 Temporary names carry the writing process (``<host>-<pid>-<start time>``, the
 start time from ``psutil``, on any OS), so :func:`clean_stale` can remove the
@@ -40,6 +42,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ._errors import WriteError
 
@@ -213,14 +216,19 @@ def check_writable(folder: str | os.PathLike) -> None:
 
 # ---------------------------------------------------------------- locking
 
+#: Name of the lock file a run holds in the folder it publishes into (hidden; removed when the run lets go).
+LOCK_NAME = ".lzgis.lock"
+
 _LOCKS: dict[tuple[int, int], list] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
 def lock_file(folder: str | os.PathLike) -> Path:
-    """The lock file of ``folder``: in the system's temporary folder, named by the folder's device and inode.
+    """The fallback lock file of ``folder``: in the system's temporary folder, named by its device and inode.
 
-    Every path of one folder (relative, through a symlink) gives the same file.
+    Used only when ``folder`` itself cannot be written (read-only), where no
+    other computer can publish either.  Every path of one folder (relative,
+    through a symlink) gives the same file.
     """
     import tempfile
 
@@ -234,16 +242,89 @@ def lock_file(folder: str | os.PathLike) -> Path:
     return locks / f"{digest}.lock"
 
 
+class _FlockFile:
+    """An exclusive ``flock`` on a lock file that is removed on release (POSIX).
+
+    Removing a lock file is safe only if every holder checks, once locked, that
+    the file it locked is still the one at the path (a waiter may have opened
+    the file just before the previous holder removed it): that check is the
+    reason this is not :class:`filelock.FileLock`, which keeps its file so that
+    waiters share one inode.  The file is removed *before* the lock is let go,
+    so nobody can lock a file that is about to vanish without noticing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def acquire(self, *, timeout_s: float, poll_s: float = 0.02) -> bool:
+        import fcntl
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+                         0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(poll_s)
+                continue
+            except BaseException:
+                os.close(fd)
+                raise
+            try:
+                mine, there = os.fstat(fd), os.stat(self.path, follow_symlinks=False)
+                same = (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.fd = fd
+                return True
+            os.close(fd)  # the holder before us removed the file we locked: lock the new one
+
+    def release(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is None:
+            return
+        try:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+        finally:
+            os.close(fd)  # closing the descriptor lets the flock go
+
+
+def _windows_lock(folder: Path) -> Any:  # pragma: no cover - Windows
+    """The :class:`filelock.FileLock` of ``folder`` on Windows, where an open file cannot be removed and filelock
+    removes its file on release: :data:`LOCK_NAME`, or the temporary folder's where ``folder`` is read-only."""
+    import filelock
+
+    path = folder / LOCK_NAME
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o666))
+    except OSError as exc:
+        if not is_write_error(exc):
+            raise
+        path = lock_file(folder)
+    return filelock.FileLock(str(path), mode=0o666, thread_local=False)
+
+
 @contextlib.contextmanager
 def folder_lock(folder: str | os.PathLike, *, timeout_s: float = 600.0) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (re-entrant in one thread) while publishing into it.
 
-    Uses :class:`filelock.FileLock` (any OS) on :func:`lock_file`, outside the
-    folder, so no lock file is left among the outputs.  The lock is released
-    by the operating system when its holder dies (``kill -9``).
+    The lock file is :data:`LOCK_NAME` inside ``folder``, so runs on two
+    computers writing into one network folder wait for each other (a lock file
+    in each computer's temporary folder would not see the other).  It is
+    removed when the lock is let go, so none is left among the outputs; only a
+    run killed while holding it leaves the hidden file, which the next run
+    reuses and removes.  Where ``folder`` cannot be written the lock file lives
+    in the system's temporary folder (:func:`lock_file`).  The operating system
+    lets the lock go when its holder dies (``kill -9``).  POSIX: ``flock``
+    (:class:`_FlockFile`); Windows: :class:`filelock.FileLock`.
     """
-    import filelock
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     info = os.stat(folder)
@@ -262,12 +343,28 @@ def folder_lock(folder: str | os.PathLike, *, timeout_s: float = 600.0) -> Itera
             with _LOCKS_GUARD:
                 _LOCKS[key][1] -= 1
         return
-    lock = filelock.FileLock(str(lock_file(folder)), mode=0o666, thread_local=False)
-    try:
-        lock.acquire(timeout=timeout_s, poll_interval=0.02)
-    except filelock.Timeout:
-        raise WriteError(errno.EBUSY, f"{folder}: another run has held its lock for {timeout_s:g} s; "
-                         "wait for it to finish or write into another folder.") from None
+    busy = WriteError(errno.EBUSY, f"{folder}: another run has held its lock for {timeout_s:g} s; "
+                      "wait for it to finish or write into another folder.")
+    lock: Any
+    if os.name == "posix":
+        lock = _FlockFile(folder / LOCK_NAME)
+        try:
+            got = lock.acquire(timeout_s=timeout_s)
+        except OSError as exc:  # the folder cannot be written (read-only): nobody else can publish there either
+            if not is_write_error(exc):
+                raise
+            lock = _FlockFile(lock_file(folder))
+            got = lock.acquire(timeout_s=timeout_s)
+        if not got:
+            raise busy
+    else:  # pragma: no cover - Windows
+        import filelock
+
+        lock = _windows_lock(folder)
+        try:
+            lock.acquire(timeout=timeout_s, poll_interval=0.02)
+        except filelock.Timeout:
+            raise busy from None
     with _LOCKS_GUARD:
         _LOCKS[key] = [threading.get_ident(), 1]
     try:
@@ -452,6 +549,7 @@ class Staging:
     def __init__(self) -> None:
         self._folders: dict[Path, Path] = {}
         self._targets: dict[Path, Path] = {}  # target -> temporary path
+        self._retired: list[Path] = []  # files of a replaced output that the new one no longer has
 
     def folder(self, target_folder: str | os.PathLike) -> Path:
         """The (hidden) staging folder for outputs in ``target_folder``, created on first use."""
@@ -476,6 +574,11 @@ class Staging:
         """Publish the already written ``staged`` file (inside a staging folder) as ``target``."""
         self._targets[Path(target)] = Path(staged)
 
+    def retire(self, target: str | os.PathLike) -> None:
+        """Remove ``target`` when :meth:`commit` overwrites: a part the replaced output had and the new one
+        has not (a Shapefile's ``.fulltext.csv`` from an earlier run), so the parts on disk belong together."""
+        self._retired.append(Path(target))
+
     def sources(self) -> dict[Path, Path]:
         """Each output (target) and the staged file that holds its content until :meth:`commit`."""
         return {dst: src for dst, src in self._targets.items() if src.exists()}
@@ -485,6 +588,18 @@ class Staging:
         pairs = [(src, dst) for dst, src in self._targets.items() if src.exists()]
         published = publish(pairs, overwrite=overwrite, _staged=True)
         self._targets.clear()
+        retired, self._retired = self._retired, []
+        if overwrite:  # kept as backups like the replaced files: a rollback puts them back
+            for target in retired:
+                if target in (dst for _, dst in pairs) or not os.path.lexists(target):
+                    continue
+                backup = temp_path(target.parent, "old-" + target.name)
+                try:
+                    os.replace(target, backup)
+                except OSError as exc:
+                    published.rollback()
+                    raise write_error(exc, target) from exc
+                published._undo.append((target, backup))
         return published
 
     def discard(self) -> None:
@@ -493,3 +608,4 @@ class Staging:
             shutil.rmtree(staging, ignore_errors=True)
         self._folders.clear()
         self._targets.clear()
+        self._retired.clear()

@@ -15,19 +15,14 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
+from ._legend import _merged, legend_model, shown_rows
+
 _MARKERS = {None: "o", "circle": "o", "star": "*", "diamond": "D", "square": "s", "triangle": "^"}
 
 
 def _text(value: Any) -> str:
     """Page text from the web map's configuration (which is HTML-escaped) back to plain text."""
     return html.unescape(str(value)) if value is not None else ""
-
-
-def _merged(*styles: Mapping[str, Any] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for st in styles:
-        out.update({k: v for k, v in (st or {}).items() if v is not None})
-    return out
 
 
 def _dashes(dash: Any, weight: float) -> tuple[float, tuple[float, ...]] | str:
@@ -98,6 +93,25 @@ class _Furniture:
         fig.text(1 - 10 / self.w_mm, top, self.texts["date"].format(date=self.info["date"]), ha="right", va="top",
                  fontsize=self.pt(8), color="#333333")
 
+    def legend_rows(self) -> list[tuple[str, Any, str]]:
+        """(kind, (style, shape) or None, text) of the legend's layer and symbol rows, from the one legend model
+        of screen and paper (:mod:`gis._legend`) for the layers with features on the page."""
+        honest = self.styles.get("honest_symbols") or {}
+        model = legend_model(self.drawn, honest=honest, heading=honest.get("legend_heading", "符号"))
+        shown = {k for k, spec in enumerate(self.drawn) if spec["_print"]["props"]}
+        rows: list[tuple[str, Any, str]] = []  # (kind, style-or-None, text)
+        for row in shown_rows(model, shown, aggregates=bool(getattr(self, "has_aggregates", False))):
+            role = row["role"]
+            if role in ("group", "sub"):
+                rows.append((role, None, _text(row["text"])))
+            elif role == "hollow":
+                rows.append(("hollow", ({"color": "#555555"}, None), _text(row["text"])))
+            elif role == "solid":
+                rows.append(("point", ({"color": "#333333", "fill_color": "#555555"}, None), _text(row["text"])))
+            else:
+                rows.append((row["kind"], (row["style"], row["shape"]), _text(row["text"])))
+        return rows
+
     def draw_legend(self) -> None:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Rectangle
@@ -105,37 +119,7 @@ class _Furniture:
         ax = self.lax
         W, H = self.legend_box[2], self.legend_box[3]
         ax.add_patch(Rectangle((0, 0), W, H, facecolor="white", edgecolor="#666666", linewidth=0.6, clip_on=False))
-        rows: list[tuple[str, Any, str]] = []  # (kind, style-or-None, text)
-        group = None
-        for spec in self.drawn:
-            if spec.get("legend") is False or not spec["_print"]["props"]:
-                continue
-            if spec["group"] != group:
-                group = spec["group"]
-                rows.append(("group", None, _text(group)))
-            kind, shape = spec["kind"], spec.get("shape")
-            if spec.get("classes"):
-                rows.append(("sub", None, _text(spec["title"])))
-                for c in spec["classes"]:
-                    rows.append((kind, (_merged(spec["style"], c["style"]), shape), _text(c["label"])))
-                for v in spec.get("variants") or []:
-                    rows.append((kind, (_merged(spec["style"], {"color": "#555555", "dash": "8 6" if v["schematic"]
-                                                                  else None}), shape), _text(v["note"])))
-            else:
-                variants = spec.get("variants") or [{"label": "", "schematic": bool(spec["style"].get("dash"))}]
-                for v in variants:
-                    st = _merged(spec["style"], {"dash": "8 6"} if v.get("schematic") else {})
-                    rows.append((kind, (st, shape), _text(spec["title"]) + _text(v.get("label", ""))))
-            for m in spec.get("marks") or []:
-                if m.get("legend", True):
-                    base = {} if kind == "polygon" else {"fill_color": "#ffffff"}
-                    rows.append((kind, (_merged(spec["style"], base, m["style"]), shape), _text(m["label"])))
-        if getattr(self, "has_aggregates", False):
-            honest = self.styles.get("honest_symbols") or {}
-            rows.append(("group", None, "符号"))
-            rows.append(("hollow", ({"color": "#555555"}, None), _text(honest.get("legend_hollow", ""))))
-            rows.append(("point", ({"color": "#333333", "fill_color": "#555555"}, None),
-                         _text(honest.get("legend_solid", ""))))
+        rows = self.legend_rows()
         key = list(getattr(self, "key", []))
         if key:  # features whose names had no room on the map: their numbers and names (编号 — 名称)
             rows.append(("group", None, _text(self.texts.get("label_key", "编号 — 名称"))))

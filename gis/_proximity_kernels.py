@@ -24,6 +24,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ._geodesic import geodesic_distance, geodesic_from_plane, sampled_tm_scale
+from ._progress import track
 
 
 #: Two distances closer than this (metres) are a tie.
@@ -307,7 +308,7 @@ def _nearestk_points(
     # the first k + 1 plane candidates of every origin in one threaded query, as the kernel would
     ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
     d_all, j_all = tree.query(oxy, k=min(k + 1, len(txy)), workers=-1, distance_upper_bound=ub)
-    for a in range(0, n, _NEARESTK_CHUNK):
+    for a in track(range(0, n, _NEARESTK_CHUNK), "计算 最近目标", unit="块"):
         b = min(n, a + _NEARESTK_CHUNK)
         _nearestk_chunk(oxy[a:b], txy, tree, k, crs, tm, k_hi, limit, pos[a:b], dist[a:b], tie[a:b],
                         first=(d_all[a:b], j_all[a:b]), k_lo=k_lo)
@@ -528,7 +529,7 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     filled = 0
     inside = radius * k_lo  # every plane length up to this is within the radius geodesically
     ox, tx = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(txy[:, 0])  # gathers from contiguous memory
-    for a in range(0, n, chunk):
+    for a in track(range(0, n, chunk), "计算 范围内目标", unit="块"):
         b = min(n, a + chunk)
         pairs = cKDTree(oxy[a:b], balanced_tree=False).sparse_distance_matrix(ttree, reach, output_type="ndarray")
         if len(pairs) == 0:

@@ -31,6 +31,7 @@ from . import _validate
 from . import crs as _crs
 from .prepare import is_geocoded, prepare_layer
 from ._errors import InputError
+from ._progress import track
 from ._geodesic import geodesic_area as _geodesic_area
 from ._geodesic import scale_factor
 from .crs import require_projected
@@ -82,6 +83,8 @@ def scaled_buffer(geoms: gpd.GeoSeries, distance_m: float | np.ndarray, *, quad_
     """
     frame = _validate.as_frame(geoms, layer="geoms")
     require_projected(frame, operation="scaled_buffer", layer="geoms")
+    _validate.check_meridian_range(_validate.Layer(name="geoms", index=frame.index, precision_m=np.zeros(len(frame)),
+                                                   xy=None, frame=frame), frame.crs)
     series = frame.geometry
     out = _scaled_buffer(np.asarray(series.values, dtype=object), distance_m, crs=series.crs, quad_segs=quad_segs)
     return gpd.GeoSeries(out, index=series.index, crs=series.crs)
@@ -184,6 +187,9 @@ def buffer_rings(
         _validate.column(src, by, layer="gdf", purpose="the groups to dissolve by")
     out_crs = src.crs
     proj = _validate.prepare(src, layer="gdf")
+    # across ±180° (or far from the CRS's meridian) the plane disks come out wrong-sided: refused, as in proximity
+    _validate.check_meridian_range(_validate.Layer(name="gdf", index=proj.index, precision_m=np.zeros(len(proj)),
+                                                   xy=None, frame=proj), proj.crs)
     if out_crs is None:  # identified by detect_crs (zone-prefixed eastings)
         out_crs = proj.crs
     geoms = np.asarray(proj.geometry.values, dtype=object)
@@ -204,7 +210,7 @@ def buffer_rings(
     # at two distances, the rings in the analysis CRS and their reprojected copy).
     pieces: list[tuple[np.ndarray, np.ndarray]] = []
     if dissolve == "none":
-        for start in range(0, n, _CHUNK):
+        for start in track(range(0, n, _CHUNK), "计算 缓冲区", unit="块"):
             sub = geoms[start:start + _CHUNK]
             pieces.append(finish(_ring_list([_scaled_buffer(sub, d, crs=proj.crs, quad_segs=quad_segs)
                                              for d in dist], rings=rings)))
@@ -217,7 +223,7 @@ def buffer_rings(
             order_by_code = np.argsort(codes, kind="stable")
             bounds = np.searchsorted(codes[order_by_code], np.arange(len(labels) + 1))
             members_of = [order_by_code[bounds[g]:bounds[g + 1]] for g in range(len(labels))]
-        for members in members_of:  # one union per group and distance, the disks made a chunk at a time
+        for members in track(members_of, "计算 缓冲区（合并）", unit="组"):  # one union per group and distance, the disks made a chunk at a time
             pieces.append(finish(_ring_list([_merged_disks(geoms, members, d, crs=proj.crs, quad_segs=quad_segs)
                                              for d in dist], rings=rings)))
         key = np.repeat(np.arange(len(members_of)), len(dist))

@@ -25,6 +25,7 @@ import shapely
 
 from ._errors import LayerError
 from ._mapstyle import map_styles
+from ._progress import track
 from .crs import to_analysis_crs
 from .layers import catalog, load_layer
 
@@ -421,7 +422,8 @@ def build_default_maps(out_dir: str | os.PathLike = "maps", *, print_formats: tu
 
     out_dir = Path(out_dir)
     paths = []
-    for spec in default_map_specs():
+    specs = default_map_specs()
+    for spec in track(specs, "制图 默认地图", unit="幅"):
         skipped: list[str] = []
         names = _layer_names(spec, skipped)
         structure = None

@@ -51,6 +51,7 @@ from ._layerspec import _DECIMALS, _colours_of, _esc, _free_colour, _is_missing,
 from ._layerspec import _categories as _categories  # noqa: F401 - tests reach these through gis.webmap
 from ._layerspec import _display_geometry as _display_geometry  # noqa: F401
 from ._layerspec import _marks as _marks  # noqa: F401
+from ._legend import legend_model
 from ._mapstyle import cite, map_styles, plan_titles, resolve_basemaps
 from .city import profile
 from .crs import detect_crs
@@ -494,7 +495,9 @@ def make_map(
         "credits": credits,
         "filters": {"status": [_esc(item["label"]) for item in (styles.get("filters") or {}).get("status") or []],
                     "counties": counties},
-        "honest": {"hollow": _esc(honest.get("legend_hollow", "")), "solid": _esc(honest.get("legend_solid", ""))},
+        # the one legend model of screen and paper (gis._legend); map.js draws the entries of the layers shown
+        "legend": legend_model(specs, honest={k: _esc(v) for k, v in honest.items() if isinstance(v, str)},
+                               heading=_esc(honest.get("legend_heading", "符号"))),
         "attribution_prefix": _esc(f"Leaflet {_assets.LEAFLET_VERSION}"),
         **{k: _esc(texts[k]) for k in ("legend_title", "legend_toggle", "credits_title", "search_placeholder", "search_none",
                                         "fullscreen_text", "fullscreen_label", "gcj02_notice", "north",

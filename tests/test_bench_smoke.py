@@ -16,9 +16,11 @@ TABLE = "| task | seconds | kernel | ratio |"
 
 @pytest.mark.parametrize(("script", "written", "header"), [
     ("network.py", "network.md", TABLE), ("printing.py", "printing.md", TABLE),
-    ("geocoding.py", "geocoding.md", "| table | rows | seconds | rows/s (wall) |"),
+    ("geocoding.py", "geocoding.md", "| table | rows | seconds (wall) | seconds (CPU) | rows/s (wall) |"),
     ("review_run.py", "review.md", "| footprints | zone polygons | pairs |"),
-    ("tables.py", "tables.md", "| task | seconds | pandas | ratio | target |"),
+    ("tables.py", "tables.md", "| task | gis s (wall) | pandas s (wall) | ratio (wall) | gis s (CPU) |"),
+    ("cli_run.py", "cli_run.md", "| command | wall s (median) | CPU s (median) |"),
+    ("maps.py", "maps.md", "| map | size (KiB) | layers | features |"),
 ])
 def test_bench_script_runs_small(script, written, header):
     record = ROOT / "bench" / written
@@ -40,3 +42,23 @@ def test_buffer_memory_bench_runs_small():
     for row in rows:
         peak, result, ratio = (float(row.split("|")[i]) for i in (5, 6, 7))
         assert peak > 0 and result > 0 and ratio == pytest.approx(peak / result, rel=0.05, abs=0.01)
+
+
+def test_network_calibration_bench_prints_its_table_without_writing():
+    record = ROOT / "bench" / "network.md"
+    before = record.read_bytes()
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "network_calibration.py"), "--print"], cwd=ROOT,
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| place | model_min | published_min |" in done.stdout and "load average" in done.stdout
+    assert "三江侗族自治县(古宜镇)" in done.stdout
+    assert record.read_bytes() == before
+
+
+def test_dask_bench_runs_small(tmp_path):
+    out = tmp_path / "dask.md"
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "dask_run.py"), "--sizes", "2e3", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = out.read_text(encoding="utf-8")
+    assert "2,000" in text or "2000" in text, text[:2000]

@@ -113,6 +113,29 @@ def test_cli_within_refuses_a_file_across_the_antimeridian(tmp_path):
     assert "gis.settings" not in line
 
 
+def test_buffers_refuse_a_layer_across_the_antimeridian_and_keep_china():
+    import gis
+    from gis.buffer import scaled_buffer
+
+    across = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[Point(179.9, 10.0), Point(-179.9, 10.0)],
+                              crs="EPSG:4326")
+    with pytest.raises(InputError, match=r"gdf: rows 0, 1 lie more than 45° .*across the ±180° meridian"):
+        gis.buffer_rings(across, [1000])
+    with pytest.raises(InputError, match=r"geoms: .*180°"):
+        scaled_buffer(gis.to_analysis_crs(across).geometry, 1000)
+    # Urumqi's disk is still a disk of 1 km: ellipsoidal area pi km² within 0.5 %
+    rings = gis.buffer_rings(gpd.GeoDataFrame(geometry=[Point(87.6, 43.8)], crs="EPSG:4326"), [1000])
+    assert abs(float(rings["area_ha"].iloc[0]) - 314.16) / 314.16 < 0.005
+
+
+def test_cli_buffer_refuses_a_file_across_the_antimeridian(tmp_path):
+    table = tmp_path / "pts.csv"
+    table.write_text("name,lon,lat\na,179.9,10\nb,-179.9,10\n", encoding="utf-8")
+    res = invoke("buffer", str(table), "--distances", "1000", "-o", str(tmp_path / "b.gpkg"))
+    one_error(res, "180°", "Keep only the features of the region")
+    assert not (tmp_path / "b.gpkg").exists()
+
+
 # ---------------------------------------------------------------- 12. output names
 
 WRITING_VERBS = [

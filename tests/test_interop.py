@@ -3,11 +3,13 @@ no layer refused as Shapefile, fiona as an engine, ``python -m gis``."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 import gis
 from gis._errors import CRSError
-from gis._io import folder_lock, lock_file
+from gis._io import LOCK_NAME, folder_lock, lock_file
 from gis.export import export
 from gis.readers import read_table, read_vector
 
@@ -152,6 +154,7 @@ for path, layer in json.loads(sys.argv[1]):
         info["rules"] = [r.label() for r in renderer.rootRule().children()]
     out[layer] = info
 print(json.dumps(out, ensure_ascii=False), flush=True)
+import errno
 import os
 os._exit(0)  # QGIS 3.22 may crash while tearing down its application object; the answer is out
 """
@@ -230,17 +233,93 @@ def test_gbk_cut_is_at_a_character_boundary(tmp_path):
     assert not (tmp_path / "g.fulltext.csv").exists() and read_vector(out)["说明"].tolist() == ["短", "短"]
 
 
+def test_cli_export_overwrite_removes_the_old_fulltext_sidecar(tmp_path):
+    """``lzgis export ... --overwrite`` publishes through the run's staging: a ``.fulltext.csv`` (and a spatial
+    index) left by an earlier export that the new one does not write is removed with the replaced parts."""
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "gis", "-q", *args], capture_output=True, text=True)
+
+    assert run("export", "townships", "--format", "shp", "-o", str(tmp_path / "t")).returncode == 0
+    assert (tmp_path / "t.fulltext.csv").exists()  # the townships hold texts over 254 bytes
+    (tmp_path / "t.qix").write_bytes(b"old index")
+    short = gpd.GeoDataFrame({"说明": ["短", "短"]}, geometry=[Point(109.4, 24.3)] * 2, crs=4326)
+    export(short, tmp_path / "short.gpkg")
+    done = run("export", str(tmp_path / "short.gpkg"), "--format", "shp", "-o", str(tmp_path / "t"), "--overwrite")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "t.fulltext.csv").exists() and not (tmp_path / "t.qix").exists()
+    assert read_vector(tmp_path / "t.shp")["说明"].tolist() == ["短", "短"]
+
+
 # ---------------------------------------------------------------- 4. any OS
 
-def test_the_folder_lock_file_lives_outside_the_folder(tmp_path):
-    import filelock
+def test_the_folder_lock_file_lives_in_the_folder_while_held(tmp_path):
+    import fcntl
 
-    lock = lock_file(tmp_path)
-    assert tmp_path not in lock.parents and lock == lock_file(tmp_path / "." )
+    lock = tmp_path / LOCK_NAME
     with folder_lock(tmp_path):
-        with pytest.raises(filelock.Timeout):
-            filelock.FileLock(str(lock)).acquire(timeout=0.1)  # held while inside
-    filelock.FileLock(str(lock)).acquire(timeout=0.1)  # and released after
+        assert [p.name for p in tmp_path.iterdir()] == [LOCK_NAME]  # beside the outputs, hidden
+        fd = os.open(lock, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while inside
+        finally:
+            os.close(fd)
+        with folder_lock(tmp_path / "."):  # re-entrant in one thread, by the folder's identity
+            pass
+        assert lock.exists()
+    assert list(tmp_path.iterdir()) == []  # and removed when let go
+    assert lock_file(tmp_path) == lock_file(tmp_path / ".") and tmp_path not in lock_file(tmp_path).parents
+
+
+def test_two_computers_writing_into_one_folder_wait_for_each_other(tmp_path):
+    # each "computer" has its own temporary folder (TMPDIR): the lock must be found through the shared folder
+    shared = tmp_path / "共享"
+    code = ("import os, sys, time; from gis._io import folder_lock\n"
+            "with folder_lock(sys.argv[1]):\n"
+            "    open(sys.argv[2], 'w').write('locked')\n"
+            "    while not os.path.exists(sys.argv[3]): time.sleep(0.01)\n")
+    flag, release = tmp_path / "flag", tmp_path / "release"
+    env_a = {**os.environ, "TMPDIR": str(tmp_path / "tmp_a")}
+    (tmp_path / "tmp_a").mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", code, str(shared), str(flag), str(release)], env=env_a)
+    try:
+        for _ in range(3000):
+            if flag.exists():
+                break
+            time.sleep(0.01)
+        assert flag.exists() and (shared / LOCK_NAME).exists()
+        (tmp_path / "tmp_b").mkdir()
+        other = ("import sys; from gis._io import folder_lock; from gis._errors import WriteError\n"
+                 "try:\n    with folder_lock(sys.argv[1], timeout_s=0.5): print('got it')\n"
+                 "except WriteError as exc: print('busy', exc.errno)\n")
+        env_b = {**os.environ, "TMPDIR": str(tmp_path / "tmp_b")}
+        out = subprocess.run([sys.executable, "-c", other, str(shared)], env=env_b, capture_output=True, text=True,
+                             check=True).stdout.split()
+        assert out == ["busy", str(errno.EBUSY)]
+        release.touch()
+        assert holder.wait(timeout=60) == 0
+        out = subprocess.run([sys.executable, "-c", other, str(shared)], env=env_b, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        assert out == "got it"
+    finally:
+        release.touch()
+        holder.wait()
+    assert sorted(p.name for p in shared.iterdir()) == []  # no lock file left after either run
+
+
+def test_a_lock_file_left_by_a_killed_run_is_reused_and_removed(tmp_path):
+    code = ("import sys, time; from gis._io import folder_lock\n"
+            "with folder_lock(sys.argv[1]):\n    print('in', flush=True); time.sleep(120)\n")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "in"
+    finally:
+        holder.kill()  # kill -9: the hidden file stays, the flock goes with the process
+        holder.wait()
+        holder.stdout.close()
+    assert [p.name for p in tmp_path.iterdir()] == [LOCK_NAME]
+    with folder_lock(tmp_path, timeout_s=5):
+        pass
     assert list(tmp_path.iterdir()) == []
 
 

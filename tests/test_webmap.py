@@ -705,4 +705,41 @@ def test_legend_keeps_groups_whole_and_folds(chromium, default_maps):
         with open_page(chromium, path, width=1366, height=768) as (page, log):
             assert page.evaluate("document.querySelector('.leaflet-control-layers').classList"
                                  ".contains('leaflet-control-layers-expanded')"), path.name
+            # the open legend stays below the layer panel: it scrolls in the height left, never covers the panel
+            panel, legend = page.evaluate("""['.leaflet-control-layers', '.lz-legend'].map(s => {
+                const b = document.querySelector(s).getBoundingClientRect(); return [b.top, b.bottom]; })""")
+            assert legend[0] >= panel[1], (path.name, panel, legend)
+            assert page.evaluate("!document.querySelector('.lz-legend').classList.contains('lz-folded')"), path.name
+    assert log.page_errors == [] and log.console_errors == []
+
+
+@pytest.mark.browser
+def test_screen_and_paper_legends_list_the_same_rows(chromium, tmp_path):
+    """One legend model (gis._legend): the web legend and the print legend of the same map list the same
+    groups, sub-headings and symbol rows in the same order, with the same dashes (schematic lines)."""
+    from gis._print_furniture import _text
+    from gis.maps_default import _analysis_layers, _layer_names
+    from gis.printmap import _Page
+
+    spec = next(s for s in default_map_specs() if s["file"] == "structure.html")
+    names = _layer_names(spec, [])
+    layers = [(n, {"show": n not in set(spec.get("hidden", []))}) for n in names] + _analysis_layers(spec, names, [])
+    fmap = webmap.make_map(layers, title=spec["title"], note=spec.get("note"))
+    html_path = webmap.save_map(fmap, tmp_path / "structure.html")
+    page = _Page(fmap, paper="a3", orientation="landscape")
+    try:
+        page.draw_layers()
+        paper = [(kind if kind in ("group", "sub") else "row", text) for kind, _st, text in page.legend_rows()]
+        paper_dash = [bool(st[0].get("dash")) for kind, st, _t in page.legend_rows() if kind in ("line", "polygon")]
+    finally:
+        page.plt.close(page.fig)
+    with open_page(chromium, html_path, width=1600, height=1200) as (p, log):
+        screen = p.evaluate("""Array.from(document.querySelectorAll('.lz-legend .lz-grp, .lz-legend .lz-row'))
+            .map(e => [e.classList.contains('lz-grp') ? 'group' : e.classList.contains('lz-sub') ? 'sub' : 'row',
+                       (e.querySelector('span') || e).textContent])""")
+        screen_dash = p.evaluate("""Array.from(document.querySelectorAll('.lz-legend .lz-row svg'))
+            .filter(s => s.querySelector('line, rect')).map(s => !!s.querySelector('[stroke-dasharray]'))""")
+    assert [tuple(r) for r in screen] == paper
+    assert len(paper) > 25 and ("group", _text("符号")) in paper  # the honest symbols are explained on both
+    assert screen_dash == paper_dash and any(paper_dash) and not all(paper_dash)
     assert log.page_errors == [] and log.console_errors == []

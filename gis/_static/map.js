@@ -45,7 +45,8 @@
     for (k in (extra || {})) { out[k] = extra[k]; }
     return out;
   }
-  function swatch(st, kind, dashed, shape) {
+  // A legend row's symbol; st.dash (set by the legend model) draws it dashed.
+  function swatch(st, kind, shape) {
     var c = st.color, f = st.fill_color || c, w = Math.min(st.weight || 2, 4);
     if (kind === "point" && shape) { return shapeSvg(shape, st, 7, 22, 16); }
     var svg = '<svg width="22" height="14" viewBox="0 0 22 14" aria-hidden="true">';
@@ -55,7 +56,7 @@
     } else if (kind === "line") {
       svg += '<line x1="1" y1="7" x2="21" y2="7" stroke="' + c + '" stroke-width="' + w + '"' +
         (st.opacity == null ? '' : ' stroke-opacity="' + st.opacity + '"') +
-        (dashed ? ' stroke-dasharray="5 3"' : '') + '/>';
+        (st.dash ? ' stroke-dasharray="5 3"' : '') + '/>';
     } else {
       svg += '<rect x="2" y="2" width="18" height="10" fill="' + f + '" fill-opacity="' +
         (st.fill_opacity == null ? 0.2 : Math.max(st.fill_opacity, 0.15)) + '" stroke="' + c + '" stroke-width="1.5"' +
@@ -551,43 +552,31 @@
     }
     map.on("zoomend moveend", placeLabels);
 
-    // Legend: only what is drawn (rebuilt when layers are switched on or off).
+    // Legend: only what is drawn (rebuilt when layers are switched on or off), from the one legend model of
+    // screen and paper (gis/_legend.py builds cfg.legend; the print page walks the same rows).
     // Each group (its heading and its rows) is one block that never splits across the legend's columns.
     function legendHtml() {
       var html = "", grp = null, anyHollow = false;
-      cfg.layers.forEach(function (spec, k) {
-        var rec = records[k];
-        if (spec.legend === false || !map.hasLayer(rec.group) || !rec.features.length) { return; }
+      cfg.legend.entries.forEach(function (entry) {
+        var rec = records[entry.layer];
+        if (!map.hasLayer(rec.group) || !rec.features.length || !entry.rows.length) { return; }
         if (rec.aggregates && rec.aggregates.length) { anyHollow = true; }
-        if (spec.group !== grp) {
-          html += (grp === null ? "" : "</div>") + '<div class="lz-gbox"><div class="lz-grp">' + spec.group + "</div>";
-          grp = spec.group;
+        if (entry.group !== grp) {
+          html += (grp === null ? "" : "</div>") + '<div class="lz-gbox"><div class="lz-grp">' + entry.group + "</div>";
+          grp = entry.group;
         }
-        function row(st, label, dashed, cls) {
-          html += '<div class="lz-row' + (cls ? " lz-cls" : "") + '">' + swatch(st, rec.kind, dashed, rec.shape) +
-            "<span>" + label + "</span></div>";
-        }
-        var variants = spec.variants && spec.variants.length ? spec.variants : [{ label: "", schematic: !!rec.style.dash }];
-        if (spec.classes && spec.classes.length) {
-          html += '<div class="lz-row lz-sub">' + rec.title + "</div>";
-          spec.classes.forEach(function (c) { row(merged(rec.style, c.style), c.label, !!rec.style.dash, true); });
-          if (spec.variants && spec.variants.length) {
-            spec.variants.forEach(function (v) { row(merged(rec.style, { color: "#555555" }), v.note, v.schematic, true); });
-          }
-        } else {
-          variants.forEach(function (v) { row(rec.style, rec.title + v.label, v.schematic, false); });
-        }
-        (spec.marks || []).forEach(function (m) {
-          if (m.legend === false) { return; }
-          var plain = rec.kind === "polygon" ? {} : { fill_color: "#ffffff" };  // a mark's swatch shows the mark only
-          row(merged(merged(rec.style, plain), m.style), m.label, !!(m.style.dash || (variants[0] && variants[0].schematic)), true);
+        entry.rows.forEach(function (row) {
+          if (row.role === "sub") { html += '<div class="lz-row lz-sub">' + row.text + "</div>"; return; }
+          html += '<div class="lz-row' + (row.indent ? " lz-cls" : "") + '">' +
+            swatch(row.style, row.kind, row.shape) + "<span>" + row.text + "</span></div>";
         });
       });
       if (grp !== null) { html += "</div>"; }
       if (anyHollow) {
-        html += '<div class="lz-gbox"><div class="lz-grp"></div><div class="lz-row">' +
-          countSvg({ color: "#555555" }, 5, true, null, 20) + "<span>" + cfg.honest.hollow + '</span></div><div class="lz-row">' +
-          countSvg({ color: "#555555", fill_color: "#555555" }, 1, false, null, 14) + "<span>" + cfg.honest.solid +
+        var h = cfg.legend.honest;
+        html += '<div class="lz-gbox"><div class="lz-grp">' + h.heading + '</div><div class="lz-row">' +
+          countSvg({ color: "#555555" }, 5, true, null, 20) + "<span>" + h.hollow + '</span></div><div class="lz-row">' +
+          countSvg({ color: "#555555", fill_color: "#555555" }, 1, false, null, 14) + "<span>" + h.solid +
           "</span></div></div>";
       }
       return html;
@@ -620,6 +609,19 @@
     } });
     new Legend().addTo(map);
     foldLegend(narrow);
+    // The open legend (bottom right) never covers the layer panel above it (top right): it gets the height left
+    // below the panel and scrolls inside it; with less than MIN_LEGEND_PX left it starts folded.
+    var MIN_LEGEND_PX = 140;
+    function fitLegend(first) {
+      var above = 0, boxTop = box.getBoundingClientRect().top;
+      document.querySelectorAll(".leaflet-top.leaflet-right .leaflet-control").forEach(function (c) {
+        above = Math.max(above, c.getBoundingClientRect().bottom - boxTop); });
+      var free = legendDiv.getBoundingClientRect().bottom - boxTop - above - 10;
+      legendDiv.style.maxHeight = Math.max(free, MIN_LEGEND_PX) + "px";
+      if (first && free < MIN_LEGEND_PX) { foldLegend(true); }
+    }
+    fitLegend(true);
+    map.on("resize", function () { fitLegend(false); });
     map.on("overlayadd overlayremove", refreshLegend);
 
     // Data sources and licences.

@@ -24,8 +24,9 @@ Every verb that writes files:
   GeoJSON, with no manifest (a note on stderr says so) and the summary on stderr;
   ``-`` as a LAYER or TABLE argument reads a CSV table from standard input; a
   closed pipe (``lzgis layers | head -1``) ends quietly with exit status 141;
-* reports progress and warnings on stderr (``-q`` silences progress) and a
-  summary on stdout, as JSON with ``--json``.
+* reports progress and warnings on stderr (``-q`` silences progress): a line
+  per step, and on a terminal a bar (tqdm, Chinese labels) for work over 2 s
+  (:mod:`gis._progress`); a summary on stdout, as JSON with ``--json``.
 
 LAYER arguments take a shipped layer name (``lzgis layers``), ``structure:NAME``
 (``lzgis structures``), or a file: GeoPackage (``file.gpkg:layer`` picks a layer),

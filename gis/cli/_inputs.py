@@ -34,8 +34,17 @@ def _load(spec: str, *, run: Run, state: State, role: str, encoding: str | None 
     """A LAYER argument as a GeoDataFrame: shipped layer, structure:NAME, or a file (recorded in the run).
 
     ``need_positions``: a table row with a blank coordinate cell is refused (analyses), else kept
-    without geometry with a warning (export).
+    without geometry with a warning (export).  Reading shows as 读取 in the progress (:mod:`gis._progress`).
     """
+    from .._progress import task
+
+    with task(f"读取 {'标准输入' if is_dash(spec) else Path(spec).name or spec}"):
+        return _read(spec, run=run, state=state, role=role, encoding=encoding, need_positions=need_positions)
+
+
+def _read(spec: str, *, run: Run, state: State, role: str, encoding: str | None,
+          need_positions: bool) -> gpd.GeoDataFrame:
+    """:func:`_load` without its progress."""
     from ..readers import read_vector
 
     state.labels.setdefault(role, spec)

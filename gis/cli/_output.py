@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._errors import InputError
+from .._progress import task
 from ._stdout import STDOUT_FORMATS, is_dash, read_stdin, write_stdout  # noqa: F401 - for the verbs
 from .main import State
 
@@ -181,21 +182,28 @@ def _finish(run: Run, folder: Path, state: State, *, as_json: bool, summary: dic
 
 def _write(data: pd.DataFrame, output: Path, run: Run, state: State, *, overwrite: bool, fmt: str | None = None,
            layer: str | None = None, encoding: str = "utf-8") -> Path:
-    from ..export import export, output_paths
+    from ..export import export, output_paths, stale_paths
 
     if is_dash(output):
         state.step("writing the result to standard output")
-        write_stdout(data, fmt=fmt or state.stdout_format, csv_formulas=state.csv_formulas, crs=state.crs)
+        with task("写出 标准输出"):
+            write_stdout(data, fmt=fmt or state.stdout_format, csv_formulas=state.csv_formulas, crs=state.crs)
         return output
     state.step(f"writing {output}")
     staging = state.stage()
     # --crs, else WGS 84 (the shipped layers' CRS, and what GeoJSON, CSV and Excel are written in anyway)
     crs = state.crs or "EPSG:4326"
-    staged = export(data, staging.path(output), format=fmt, layer=layer, encoding=encoding, overwrite=overwrite,
-                    csv_formulas=state.csv_formulas, crs=crs if getattr(data, "crs", None) is not None else None)
+    with task(f"写出 {output.name}"):
+        staged = export(data, staging.path(output), format=fmt, layer=layer, encoding=encoding, overwrite=overwrite,
+                        csv_formulas=state.csv_formulas, crs=crs if getattr(data, "crs", None) is not None else None)
     path = output.parent / staged.name  # the suffix export may have added
     for part in output_paths(path, format=fmt):  # every file of the output (Shapefile parts) is published
-        staging.adopt(staged.parent / part.name, part)
+        if (staged.parent / part.name).exists():
+            staging.adopt(staged.parent / part.name, part)
+        else:  # a part this export did not write (no text was cut: no .fulltext.csv): an old one goes
+            staging.retire(part)
+    for part in stale_paths(path, format=fmt):  # the spatial indexes of an older Shapefile
+        staging.retire(part)
     run.add_output(path, crs=crs if getattr(data, "crs", None) is not None else None, rows=len(data))
     return path
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .._errors import InputError
+from .._progress import task
 from ._inputs import _load, _load_roads, _roads_option
 from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write, is_dash
 from .main import State, cli
@@ -104,8 +105,9 @@ def drive_cmd(state: State, origins: str, targets: str | None, matrix: bool, min
     what = (f"service areas {','.join(f'{b:g}' for b in bands)} min" if bands is not None
             else f"{'all pairs' if matrix else 'quickest target'}: {len(o)} origins × {len(t)} targets")
     state.step(f"drive times on {len(lines)} road lines: {what}")
-    result = drive(o, t, roads=lines, matrix=matrix, minutes=bands, speeds=model, access_speed_kmh=speed,
-                   max_access_m=reach)
+    with task("计算 行车时间" if bands is None else "计算 服务区"):
+        result = drive(o, t, roads=lines, matrix=matrix, minutes=bands, speeds=model, access_speed_kmh=speed,
+                       max_access_m=reach)
     for column in _VALUE_COLUMNS:
         if column in result.columns:
             result[column] = result[column].astype(float).round(1)

@@ -12,6 +12,8 @@ import errno
 import logging
 import os
 import sys
+import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -81,14 +83,137 @@ class State:
             self.staging = Staging()
         return self.staging
 
+    bars: _TerminalBars | None = None  # the progress shown on a terminal's stderr (None: none shown)
+
     def step(self, message: str) -> None:
         if not self.quiet:
-            click.echo(f"lzgis: {message}", err=True)
+            self.echo(f"lzgis: {message}")
 
     def warn(self, message: str) -> None:
         message = _one_line(message)
         self.notes.append(message)
-        click.echo(f"lzgis: warning: {message}", err=True)
+        self.echo(f"lzgis: warning: {message}")
+
+    def echo(self, line: str) -> None:
+        """One line on stderr, above the progress bar if one is shown."""
+        if self.bars is not None:
+            self.bars.write(line)
+        else:
+            click.echo(line, err=True)
+
+
+# ---------------------------------------------------------------- progress on a terminal
+
+#: Private: seconds a piece of work runs before its bar appears (``LZGIS_PROGRESS_AFTER=0``: at once; the tests
+#: use it).  Not an interface.
+_PROGRESS_AFTER_ENV = "LZGIS_PROGRESS_AFTER"
+_PROGRESS_AFTER_S = 2.0
+
+
+class _TerminalBars:
+    """A :class:`gis._progress.Listener` drawing ``tqdm`` bars on a terminal's stderr.
+
+    A bar appears once its work has run ``after_s`` seconds and is wiped when it ends
+    (short work shows nothing); while shown it is redrawn every quarter second, so work
+    without steps (one read call) still shows its time passing.  ``tqdm`` is imported
+    on the first bar, never for ``--help``.
+    """
+
+    def __init__(self, stream: TextIO, *, after_s: float) -> None:
+        self.stream = stream
+        self.after_s = after_s
+        self.open: list[_Shown] = []
+        self.guard = threading.Lock()
+
+    def start(self, label: str, total: int | None, unit: str) -> _Shown | _Within:
+        """A bar; work inside a bar without a count (读取 …, 计算 …) counts on that bar instead of a second one."""
+        from tqdm import tqdm
+
+        with self.guard:
+            outer = self.open[-1] if self.open else None
+        if outer is not None and outer.bar.total is None:
+            return _Within(outer, total, unit)
+        bar = tqdm(total=total, desc=label, unit=unit or "步", file=self.stream, delay=self.after_s, leave=False,
+                   dynamic_ncols=True, mininterval=0.25, position=len(self.open),
+                   bar_format="{desc} … {elapsed}" if total is None else None)
+        shown = _Shown(self, bar)
+        with self.guard:
+            self.open.append(shown)
+        return shown
+
+    def write(self, line: str) -> None:
+        if self.open:
+            from tqdm import tqdm
+
+            tqdm.write(line, file=self.stream)
+        else:
+            click.echo(line, err=True)
+
+
+class _Shown:
+    """One bar of :class:`_TerminalBars`, with its redrawing thread."""
+
+    def __init__(self, owner: _TerminalBars, bar: Any) -> None:
+        self.owner, self.bar = owner, bar
+        self.started = time.monotonic()
+        self.counted = False  # a piece of work inside gives this bar its count (_Within)
+        self.done = threading.Event()
+        self.ticker = threading.Thread(target=self._tick, name="lzgis-progress", daemon=True)
+        self.ticker.start()
+
+    def _tick(self) -> None:
+        while not self.done.wait(0.25):
+            if time.monotonic() - self.started >= self.owner.after_s:
+                self.bar.refresh()
+
+    def advance(self, n: int) -> None:
+        self.bar.update(n)
+
+    def close(self) -> None:
+        self.done.set()
+        self.ticker.join()
+        with self.owner.guard:
+            if self in self.owner.open:
+                self.owner.open.remove(self)
+        self.bar.clear()  # a bar drawn by another's tqdm.write before its own delay ended is wiped too
+        self.bar.close()
+
+
+class _Within:
+    """Work inside a bar without a count: it gives that bar its count (or, without one itself, nothing)."""
+
+    def __init__(self, outer: _Shown, total: int | None, unit: str) -> None:
+        self.outer = outer
+        self.counting = total is not None and not outer.counted
+        if self.counting:
+            outer.counted = True
+            bar = outer.bar
+            bar.unit, bar.bar_format = unit or bar.unit, None
+            bar.reset(total=total)
+
+    def advance(self, n: int) -> None:
+        if self.counting:
+            self.outer.bar.update(n)
+
+    def close(self) -> None:
+        if self.counting:
+            self.outer.counted = False
+
+
+def _terminal_bars(quiet: bool) -> _TerminalBars | None:
+    """The progress listener of a run: only without -q and when stderr is a terminal (never into a pipe or log)."""
+    if quiet:
+        return None
+    try:
+        if not sys.stderr.isatty():
+            return None
+    except (AttributeError, ValueError):  # a closed or replaced stderr
+        return None
+    try:
+        after_s = float(os.environ.get(_PROGRESS_AFTER_ENV, _PROGRESS_AFTER_S))
+    except ValueError:
+        after_s = _PROGRESS_AFTER_S
+    return _TerminalBars(sys.stderr, after_s=max(0.0, after_s))
 
 
 class _Group(click.Group):
@@ -220,7 +345,8 @@ def _cli_words(message: str, state: State | None = None) -> str:
 # ---------------------------------------------------------------- the command group
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress on stderr: neither step lines nor the bars shown on a terminal for work over 2 s.")
 @click.version_option(package_name="liuzhou-gis", prog_name="lzgis")
 @click.pass_context
 def cli(ctx: click.Context, quiet: bool) -> None:
@@ -231,7 +357,13 @@ def cli(ctx: click.Context, quiet: bool) -> None:
     lon/lat columns).  Outputs are never overwritten without --overwrite, and each run
     is recorded in manifest.json beside its outputs.  Exit status 2 means bad input.
     """
-    ctx.ensure_object(State).quiet = quiet
+    from .._progress import listening
+
+    state = ctx.ensure_object(State)
+    state.quiet = quiet
+    state.bars = _terminal_bars(quiet)
+    if state.bars is not None:
+        ctx.with_resource(listening(state.bars))
 
 
 def main(argv: list[str] | None = None) -> int:

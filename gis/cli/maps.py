@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._errors import InputError
+from .._progress import task
 from ..city import profile
 from ._inputs import _load
 from ._output import _check_outputs, _finish, _new_run, _write
@@ -195,7 +196,8 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
         from ..maps_default import road_network
 
         state.step("the travel network of the shipped roads (layers/network/speeds.yaml)")
-        network = road_network()
+        with task("计算 路网"):
+            network = road_network()
     paths = _build_maps(output, run, state, overwrite=overwrite, network=network)
     hub_layers = [n for n, e in catalog().items() if e.get("group") == "物流"]
     n_html, n_pdf = (sum(p.suffix == s for p in paths) for s in (".html", ".pdf"))
@@ -210,7 +212,9 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
         state.step(f"{int(located.sum())} of {len(hubs)} logistics nodes are located to {max_precision_m:g} m "
                    "or better; the others (known only to their county or city) are not targets")
         hubs = hubs[located.to_numpy()].reset_index(drop=True)
-        result = nearest(_positional(towns), hubs).rename_axis("origin_index").reset_index()
+        with task("计算 最近物流节点"):
+            result = nearest(_positional(towns), hubs)
+        result = result.rename_axis("origin_index").reset_index()
         table = _pair_table(towns, hubs, result, origin_col="origin_index", target_col="target_index")
         keep = [c for c in ("county",) if c in towns.columns]
         for column in keep:
@@ -229,11 +233,13 @@ def run_cmd(state: State, output: Path, overwrite: bool, as_json: bool, max_prec
         from ..maps_default import drive_times, service_areas
 
         state.step("service areas (半小时/一小时经济圈) on the roads (layers/network/service_areas.yaml)")
-        areas = service_areas(network=network)
+        with task("计算 服务区"):
+            areas = service_areas(network=network)
         _write(areas.drop(columns="geometry"), areas_csv, run, state, overwrite=overwrite)
         _write(areas, areas_geo, run, state, overwrite=overwrite)
         state.step("drive times from every township seat to its quickest county seat and logistics node")
-        times = drive_times(network=network)
+        with task("计算 行车时间"):
+            times = drive_times(network=network)
         _write(times, drive_csv, run, state, overwrite=overwrite)
         summary["service_areas"] = len(areas)
         summary["drive_time_county_seat_minutes_median"] = float(times["county_seat_minutes"].median())

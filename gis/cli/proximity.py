@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .._errors import InputError
+from .._progress import task
 from ._inputs import _labels, _load
 from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _table_suffix, _write
 from ._pairs import _pair_table, _positional, _targets_by_precision
@@ -55,7 +56,8 @@ def buffer_cmd(state: State, layer: str, distances: str, dissolve: str, by: str 
     _check_outputs(planned, overwrite=overwrite)
     gdf = _load(layer, run=run, state=state, role="layer", encoding=input_encoding)
     state.step(f"buffering {len(gdf)} features at {', '.join(f'{r:g}' for r in radii)} m")
-    result = buffer_rings(gdf, radii, rings=not disks, dissolve=dissolve, by=by, strict=state.strict)
+    with task("计算 缓冲区"):
+        result = buffer_rings(gdf, radii, rings=not disks, dissolve=dissolve, by=by, strict=state.strict)
     _write(result, output, run, state, overwrite=overwrite, encoding=encoding)
     _finish(run, planned[0].parent, state, as_json=as_json, summary={"rows": len(result)},
             lines=[f"{len(result)} {'disks' if disks else 'rings'}"])
@@ -114,7 +116,8 @@ def nearest_cmd(state: State, origins: str, targets: str, k: int, max_distance_m
     o, t = _proximity_layers(origins, targets, run=run, state=state, input_encoding=input_encoding,
                              max_target_precision_m=max_target_precision_m)
     state.step(f"nearest: {len(o)} origins × {len(t)} targets")
-    result = nearest(_positional(o), _positional(t), k=k, max_distance_m=max_distance_m, strict=state.strict)
+    with task("计算 最近目标"):
+        result = nearest(_positional(o), _positional(t), k=k, max_distance_m=max_distance_m, strict=state.strict)
     if k == 1:
         result = result.rename_axis("origin_index").reset_index()
     else:
@@ -157,7 +160,8 @@ def within_cmd(state: State, origins: str, targets: str, distance_m: float, max_
     o, t = _proximity_layers(origins, targets, run=run, state=state, input_encoding=input_encoding,
                              max_target_precision_m=max_target_precision_m)
     state.step(f"within {distance_m:g} m: {len(o)} origins × {len(t)} targets")
-    result = within(_positional(o), _positional(t), distance_m, strict=state.strict)
+    with task("计算 范围内目标"):
+        result = within(_positional(o), _positional(t), distance_m, strict=state.strict)
     table = _pair_table(o, t, result, origin_col="origin_index", target_col="target_index",
                         origin_columns=_is_layer_output(output))
     _write(table, output, run, state, overwrite=overwrite, encoding=encoding)
@@ -185,7 +189,8 @@ def matrix_cmd(state: State, origins: str, targets: str, input_encoding: str | N
     o = _load(origins, run=run, state=state, role="origins", encoding=input_encoding)
     t = _load(targets, run=run, state=state, role="targets", encoding=input_encoding)
     state.step(f"matrix: {len(o)} × {len(t)} distances")
-    matrix = od_matrix(o, t, strict=state.strict)
+    with task("计算 距离矩阵"):
+        matrix = od_matrix(o, t, strict=state.strict)
     columns = _unique(_labels(t))
     table = pd.DataFrame(matrix.to_numpy(), columns=[f"{c}_dist_m" for c in columns])
     table.insert(0, "origin", _labels(o))

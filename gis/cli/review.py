@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._errors import InputError
+from .._progress import task
 from ._inputs import _label_column, _load, _load_roads, _roads_option
 from ._output import _check_outputs, _finish, _new_run, _planned_outputs, _write, is_dash, write_stdout
 from .main import State, _one_line, cli
@@ -173,10 +174,11 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
     kwargs = dict(zone_field=zone_field, option_field=option_field, project_field=project_field,
                   area_field=area_field, area_unit=area_unit, projects_datum=projects_datum, zones_datum=zones_datum,
                   strict=state.strict)
-    result = review(p, z, **kwargs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the same warnings as the first call
-        details = review(p, z, by_feature=True, **kwargs)
+    with task("计算 合规审查"):
+        result = review(p, z, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the same warnings as the first call
+            details = review(p, z, by_feature=True, **kwargs)
     placed = p[~p.geometry.isna() & ~p.geometry.is_empty] if result.attrs["review"].get("unplaced") else p
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # review() has warned already
@@ -186,9 +188,10 @@ def review_cmd(state: State, projects: str, zones: str, zone_field: str | None, 
         from ..siting import compare_options
 
         state.step("comparing the options of each project (方案比选)")
-        comparison = compare_options(placed, z, option_field=option_field, zone_field=zone_field,
-                                     project_field=project_field, area_field=area_field, area_unit=area_unit,
-                                     zones_datum=zones_datum, roads="auto" if roads_gdf is None else roads_gdf)
+        with task("计算 方案比选"):
+            comparison = compare_options(placed, z, option_field=option_field, zone_field=zone_field,
+                                         project_field=project_field, area_field=area_field, area_unit=area_unit,
+                                         zones_datum=zones_datum, roads="auto" if roads_gdf is None else roads_gdf)
     notes = list(result.attrs["review"]["notes"]) + ([] if comparison is None else comparison.attrs["notes"])
     for note in notes:
         if _one_line(note) in state.notes:
@@ -399,8 +402,9 @@ def site_cmd(state: State, candidates: str | None, grid: str | None, spacing_m: 
     ins = dict(_polygons(s, run=run, state=state, role="inside", encoding=input_encoding) for s in inside_)
     roads_gdf = None if roads is None else _load_roads(roads, run=run, state=state)
     state.step(f"scoring {len(cands)} candidates")
-    ranked = site_suitability(cands, near=near_arg or None, far_from=far_arg or None, exclude=excl or None,
-                              inside=ins or None, weights=weights or None, roads=roads_gdf, strict=state.strict)
+    with task("计算 选址评分"):
+        ranked = site_suitability(cands, near=near_arg or None, far_from=far_arg or None, exclude=excl or None,
+                                  inside=ins or None, weights=weights or None, roads=roads_gdf, strict=state.strict)
     for text in ranked.attrs["criteria"]:
         state.notes.append(f"criterion {text}")
     folder = planned[0].parent
