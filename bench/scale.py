@@ -397,6 +397,8 @@ def fmt_rows(rows: list) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--small", action="store_true",
+                        help="1e4 rows, one run, no memory/geocode/start-up sections; print only (the smoke test)")
     parser.add_argument("--max-n", type=float, default=1e7)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip", default="",
@@ -409,10 +411,12 @@ def main() -> None:
         task, n, m, r = args.child
         print(json.dumps(child(task, int(float(n)), int(float(m)), float(r))))
         return
-    repeat = max(3, args.repeat)
-    top = 100_000 if args.quick else int(args.max_n)
+    repeat = 1 if args.small else max(3, args.repeat)
+    top = 10_000 if args.small else 100_000 if args.quick else int(args.max_n)
     sizes = [n for n in (10_000, 100_000, 1_000_000, 10_000_000) if n <= top]
     skip = set(args.skip.split(",")) - {""}
+    if args.small:
+        skip |= {"memory", "files-memory", "geocode", "startup"}
     started, load_start = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load()
     rows: list = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -446,7 +450,7 @@ def main() -> None:
     lines = [
         "# Benchmark: scale (issue 14)",
         "",
-        f"`python bench/scale.py{' --quick' if args.quick else ''}`, {started}.",
+        f"`python bench/scale.py{' --small' if args.small else ' --quick' if args.quick else ''}`, {started}.",
         "",
         f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores; Python {platform.python_version()}",
         f"- numpy {np.__version__}, pandas {pd.__version__}, pyproj {pyproj.__version__}",
@@ -497,7 +501,8 @@ def main() -> None:
         kp = f"{ker['peak_rss_mb']:.0f} | {rec['peak_rss_mb'] / max(ker['peak_rss_mb'], 1e-9):.2f}" if ker else "– | –"
         lines.append(f"| {label} | {rec['n']:,} | {rec['m']:,} | {rec['result_mb']:.0f} | {rec['peak_rss_mb']:.0f} | "
                      f"{rec['tracemalloc_mb']:.0f} | {rec['peak_rss_mb'] / max(rec['result_mb'], 1e-9):.2f} | {kp} |")
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if not args.small:
+        args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 
