@@ -56,10 +56,12 @@ def union_exact(rings: list[np.ndarray]) -> shapely.Geometry:
 
 
 def _spans(rings: list[np.ndarray]) -> tuple[np.ndarray, ...]:
-    """Ring, row and first and past-the-last column of the cells whose centres each convex ring covers.
+    """The cells whose centres each convex ring covers, row by row.
 
-    ``rings`` are arrays (n, m, 2) of closed convex rings in cell units, cell ``(i, j)`` centred at ``(j, i)``.
-    Returns ``(ring, row, c0, c1)``, one per ring and row it covers, rings numbered across the arrays in order.
+    ``rings`` are arrays (n, m, 2) of closed convex rings in cell units, cell ``(i, j)`` centred at ``(j, i)``;
+    rings are numbered across the arrays in order.  Returns ``(lo_row, height, c0, c1)``: each ring's first row
+    and count of rows, and for each of these rows (ring by ring) the first and past-the-last column covered
+    (``c1 == c0`` where a row holds no cell centre).
     """
     a = np.concatenate([r[:, :-1].reshape(-1, 2) for r in rings])
     b = np.concatenate([r[:, 1:].reshape(-1, 2) for r in rings])
@@ -68,26 +70,24 @@ def _spans(rings: list[np.ndarray]) -> tuple[np.ndarray, ...]:
     lo_row = np.concatenate([np.ceil(r[:, :, 1].min(axis=1)) for r in rings]).astype(np.int64)
     height = np.maximum(np.concatenate([np.ceil(r[:, :, 1].max(axis=1)) for r in rings]).astype(np.int64) - lo_row, 0)
     # rows i with ceil(min y) <= i < ceil(max y) of an edge cross it (half-open: a convex ring crosses each of its
-    # rows exactly twice, once going up and once going down)
+    # rows exactly twice, once going up and once going down); each crossing goes to its side of its ring's row
     first = np.ceil(np.minimum(a[:, 1], b[:, 1]))
     n = np.maximum(np.ceil(np.maximum(a[:, 1], b[:, 1])) - first, 0).astype(np.int64)
-    dy = b[:, 1] - a[:, 1]
-    slope = np.divide(b[:, 0] - a[:, 0], dy, out=np.zeros_like(dy), where=n > 0)
+    crossing = n > 0
+    a, b, first, n, pid = a[crossing], b[crossing], first[crossing], n[crossing], pid[crossing]
+    slope = (b[:, 0] - a[:, 0]) / (b[:, 1] - a[:, 1])
     x_first = a[:, 0] + (first - a[:, 1]) * slope
+    total = int(height.sum())
     base = np.cumsum(height) - height
-    slot0 = base[pid] + first.astype(np.int64) - lo_row[pid]
-    keep_e = n > 0
-    n, slope, x_first, slot0, up = n[keep_e], slope[keep_e], x_first[keep_e], slot0[keep_e], (dy > 0)[keep_e]
-    start = np.cumsum(n) - n
-    k = np.arange(int(n.sum())) - np.repeat(start, n)
-    side = np.full((2, int(height.sum())), np.nan)
-    side[np.repeat(up, n).view(np.int8), np.repeat(slot0, n) + k] = np.repeat(x_first, n) + k * np.repeat(slope, n)
-    ring = np.repeat(np.arange(len(height)), height)
-    row = np.arange(int(height.sum())) - np.repeat(base - lo_row, height)
-    c0 = np.ceil(np.fmin(side[0], side[1]))
-    c1 = np.floor(np.fmax(side[0], side[1])) + 1
-    keep = c1 > c0  # False where NaN
-    return ring[keep], row[keep], c0[keep].astype(np.int64), c1[keep].astype(np.int64)
+    slot0 = base[pid] + first.astype(np.int64) - lo_row[pid] + np.where(b[:, 1] > a[:, 1], total, 0)
+    k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    side = np.full(2 * total, np.nan)
+    side[np.repeat(slot0, n) + k] = np.repeat(x_first, n) + k * np.repeat(slope, n)
+    lo, hi = np.fmin(side[:total], side[total:]), np.fmax(side[:total], side[total:])
+    if np.isnan(lo).any():  # cannot happen (each row is crossed twice); no cell rather than a wrong one
+        lo, hi = np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=-1.0)
+    c0 = np.ceil(lo).astype(np.int64)
+    return lo_row, height, c0, np.maximum(np.floor(hi).astype(np.int64) + 1, c0)
 
 
 def union_grid(rings: list[np.ndarray], *, cell: float) -> shapely.Geometry:
@@ -109,26 +109,30 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
     """
     n_groups = len(cell)
     scaled = [r / cell[g][:, None, None] - 0.5 for r, g in zip(rings, groups, strict=True)]
-    ring, row, c0, c1 = _spans(scaled)
-    g = np.concatenate(groups)[ring]
-    # each group's block of rows in one stacked mask, one empty row and column around every block
-    rmin = np.full(n_groups, np.iinfo(np.int64).max)
-    np.minimum.at(rmin, g, row)
-    rmax = np.full(n_groups, np.iinfo(np.int64).min)
-    np.maximum.at(rmax, g, row)
-    cmin = np.full(n_groups, np.iinfo(np.int64).max)
-    np.minimum.at(cmin, g, c0)
-    cmax = np.full(n_groups, np.iinfo(np.int64).min)
-    np.maximum.at(cmax, g, c1)
-    filled = rmax >= rmin
-    height = np.where(filled, rmax - rmin + 1, 0)
-    width = int(np.max(np.where(filled, cmax - cmin, 0), initial=0)) + 2
+    lo_row, rows, c0, c1 = _spans(scaled)
+    g = np.concatenate(groups)
+    # each group's block of rows in one stacked mask, one empty row and column around every block; the extents
+    # from the rings' vertices (the cells they cover lie within)
+    hi_row = lo_row + rows
+    left = np.ceil(np.concatenate([r[:, :, 0].min(axis=1) for r in scaled])).astype(np.int64)
+    right = np.floor(np.concatenate([r[:, :, 0].max(axis=1) for r in scaled])).astype(np.int64) + 1
+    used = rows > 0
+    rmin, rmax = np.full(n_groups, np.iinfo(np.int64).max), np.full(n_groups, np.iinfo(np.int64).min)
+    cmin, cmax = rmin.copy(), rmax.copy()
+    np.minimum.at(rmin, g[used], lo_row[used])
+    np.maximum.at(rmax, g[used], hi_row[used])
+    np.minimum.at(cmin, g[used], left[used])
+    np.maximum.at(cmax, g[used], right[used])
+    height = np.where(rmax > rmin, rmax - rmin, 0)
+    width = int(np.max(np.where(rmax > rmin, cmax - cmin, 0), initial=0)) + 2
     top = 1 + np.cumsum(height + 1) - (height + 1)
     n_rows = int(top[-1] + height[-1] + 1) if n_groups else 1
-    flat = (top[g] + row - rmin[g]) * (width + 1) + 1 - cmin[g]
-    size = n_rows * (width + 1)
+    w1 = width + 1
+    base = np.cumsum(rows) - rows
+    flat = np.repeat((top[g] - rmin[g] + lo_row - base) * w1 + 1 - cmin[g], rows) + np.arange(len(c0)) * w1
+    size = n_rows * w1
     diff = np.bincount(flat + c0, minlength=size) - np.bincount(flat + c1, minlength=size)
-    mask = np.cumsum(diff.reshape(n_rows, width + 1)[:, :width], axis=1) > 0
+    mask = np.cumsum(diff.reshape(n_rows, w1)[:, :width], axis=1) > 0
     # stacked grid line (X, Y) -> the group's coordinates
     xo = (cmin - 1) * cell
     yo = (rmin - top) * cell
