@@ -243,9 +243,11 @@ def _cells_polygons(mask: np.ndarray, top: np.ndarray, height: np.ndarray, xo: n
         gm = poly_group[many]
         ids, dense = np.unique(gm, return_inverse=True)
         out[ids] = shapely.multipolygons(polys[many], indices=dense)
-    bad = ~shapely.is_valid(out)
-    if bad.any():
-        out = _fallback(mask, top, height, xo, yo, cell, out, only=np.flatnonzero(bad))
+    # where two filled cells meet at a corner, check the rings are valid polygons (GEOS's build_area if not)
+    pinched = np.unique(np.searchsorted(top, ye[saddle], side="right") - 1)
+    bad = pinched[~shapely.is_valid(out[pinched])]
+    if len(bad):
+        out = _fallback(mask, top, height, xo, yo, cell, out, only=bad)
     return out
 
 
