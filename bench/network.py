@@ -46,8 +46,8 @@ sys.path.insert(0, str(ROOT))
 import gis  # noqa: E402
 from gis import _validate  # noqa: E402
 from gis._io import write_text  # noqa: E402
-from gis.network import _access_legs  # noqa: E402
-from gis.routing import _direct_m, _with_access, nearest_by_time, travel_times  # noqa: E402
+from gis.network import _access, _access_legs, _snap_edges  # noqa: E402
+from gis.routing import _direct_m, _same_edge, _with_access, nearest_by_time, travel_times  # noqa: E402
 
 import network_calibration  # noqa: E402  (bench/ is on sys.path)
 
@@ -55,12 +55,42 @@ GEOD = pyproj.Geod(ellps="GRS80")
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
+    """Median wall seconds of ``repeat`` runs and the last result (CPU seconds in ``timed.cpu``)."""
+    times, cpu, out = [], [], None
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         out = fn()
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    timed.cpu = float(np.median(cpu))
     return float(np.median(times)), out
+
+
+def paired(fn, ref, repeat: int, *, warm: bool = True) -> dict:
+    """``fn`` and its reference run interleaved ``repeat`` times (after one untimed run of each when ``warm``:
+    the network's snapping tree is built on first use): medians of wall and CPU seconds, and the last results."""
+    w, c, wr, cr = [], [], [], []
+    out = ref_out = None
+    if warm:
+        ref(), fn()
+    for _ in range(repeat):
+        t, p = time.perf_counter(), time.process_time()
+        ref_out = ref()
+        wr.append(time.perf_counter() - t)
+        cr.append(time.process_time() - p)
+        t, p = time.perf_counter(), time.process_time()
+        out = fn()
+        w.append(time.perf_counter() - t)
+        c.append(time.process_time() - p)
+    med = lambda x: float(np.median(x))  # noqa: E731
+    return {"seconds": med(w), "cpu": med(c), "ref_seconds": med(wr), "ref_cpu": med(cr),
+            "out": out, "ref_out": ref_out}
+
+
+def row(task: str, m: dict, reference: str) -> dict:
+    return {"task": task, "seconds": m["seconds"], "kernel": m["ref_seconds"], "ratio": m["seconds"] / m["ref_seconds"],
+            "cpu_s": m["cpu"], "kernel_cpu_s": m["ref_cpu"], "ratio (cpu)": m["cpu"] / m["ref_cpu"],
+            "reference (kernel)": reference}
 
 
 def random_points(n: int, seed: int) -> gpd.GeoDataFrame:
@@ -77,16 +107,46 @@ def random_points(n: int, seed: int) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=4326)
 
 
-def kernel(net, origins: gpd.GeoDataFrame, speed: float = 30.0):
-    """Snap every origin to its nearest node (one KD-tree query) and ONE multi-source Dijkstra from them."""
-    tree = cKDTree(net.nodes_xy)
+def _snap_legs(net, xy: np.ndarray, speed: float):
+    """The library's snap (``_snap_edges``: one KD-tree query of edge samples, projected onto the edges) as
+    ``(u, v, minutes to u, minutes to v)``: the plane access leg at access speed plus the edge's fraction."""
+    e = net.edges
+    row, frac, plane = _snap_edges(net, xy)
+    m = e["minutes"].to_numpy()[row]
+    walk = plane / (speed * 1000 / 60)
+    return e["u"].to_numpy()[row], e["v"].to_numpy()[row], walk + frac * m, walk + (1 - frac) * m
+
+
+def matrix_kernel(net, origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, speed: float = 30.0):
+    """The matrix kernel: the same snap for origins and targets, ONE ``csgraph.dijkstra`` from the targets'
+    snapped edges' end nodes, and the gather into the origins x targets matrix (min over the two ends)."""
 
     def run():
         o = _validate.layer(origins, name="origins")
-        d, node = tree.query(o.xy, k=1)
-        legs = (np.arange(len(o)), node, d / (speed * 1000 / 60))
-        graph = _with_access(net, legs, (np.zeros(0, int),) * 2 + (np.zeros(0),), len(o), 0)
-        return dijkstra(graph, directed=True, indices=net.n_nodes + np.arange(len(o)), min_only=True)
+        t = _validate.layer(targets, name="targets")
+        ou, ov, oa, ob = _snap_legs(net, o.xy, speed)
+        tu, tv, ta, tb = _snap_legs(net, t.xy, speed)
+        src, inv = np.unique(np.r_[tu, tv], return_inverse=True)
+        d = dijkstra(net.graph, directed=False, indices=src)
+        k = len(t)
+        to_t = np.minimum(d[inv[:k]] + ta[:, None], d[inv[k:]] + tb[:, None])  # (targets, nodes)
+        return np.minimum(to_t[:, ou] + oa, to_t[:, ov] + ob).T
+    return run
+
+
+def kernel(net, origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, speed: float = 30.0):
+    """The min-only kernel: the same snap for origins and targets, ONE multi-source Dijkstra (``min_only``) from
+    the targets' snaps, and each origin's minimum over its two ends."""
+
+    def run():
+        o = _validate.layer(origins, name="origins")
+        t = _validate.layer(targets, name="targets")
+        ou, ov, oa, ob = _snap_legs(net, o.xy, speed)
+        u, v, a, b = _snap_legs(net, t.xy, speed)
+        legs = (np.r_[np.arange(len(t)), np.arange(len(t))], np.r_[u, v], np.r_[a, b])
+        graph = _with_access(net, legs, (np.zeros(0, int),) * 2 + (np.zeros(0),), len(t), 0)
+        d = dijkstra(graph, directed=True, indices=net.n_nodes + np.arange(len(t)), min_only=True)
+        return np.minimum(d[ou] + oa, d[ov] + ob)
     return run
 
 
@@ -107,19 +167,22 @@ def synthetic_roads(n_edges: int, folder: Path) -> Path:
 
 
 def build_row(n_edges: int) -> dict:
-    """``travel_network`` on a user's file of ``n_edges`` segments against reading that file, with peak memory."""
+    """``travel_network`` on a user's file of ``n_edges`` segments against reading that file (wall and CPU
+    seconds, read and build interleaved, each once: the file is large), then the build's peak memory
+    (traced in a separate run: tracing slows the build)."""
     from gis.network import read_roads
     with tempfile.TemporaryDirectory() as tmp:
         path = synthetic_roads(n_edges, Path(tmp))
-        t_read, roads = timed(lambda: read_roads(path), 1)
+        roads = read_roads(path)  # warm the file cache
+        m = paired(lambda: gis.travel_network(roads), lambda: read_roads(path), 1, warm=False)
+        net = m["out"]
         tracemalloc.start()
-        t_build, net = timed(lambda: gis.travel_network(roads), 1)
+        gis.travel_network(roads)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    return {"task": f"travel_network of a user file: {len(roads):,} separate segments, {net.n_nodes:,} nodes (build peak "
-                    f"{peak / 2**30:.2f} GiB traced, process max RSS {rss:.2f} GiB); kernel = read_roads of the file",
-            "seconds": t_build, "kernel": t_read, "ratio": t_build / t_read}
+    return row(f"travel_network of a user file: {len(roads):,} separate segments, {net.n_nodes:,} nodes (build peak "
+               f"{peak / 2**30:.2f} GiB traced, process max RSS {rss:.2f} GiB)", m, "read_roads of the file")
 
 
 def dijkstra_only(net) -> float:
@@ -143,6 +206,11 @@ def old_way(net, origins, targets, speed: float = 30.0, radius: float = 5000.0):
         rows = np.arange(s, min(s + block, len(o)))
         dist = dijkstra(graph, directed=True, indices=n + rows, limit=float(direct[rows].max()))
         out[rows] = np.minimum(dist[:, n + len(o):], direct[rows])
+    # an origin and a target snapped onto one same edge travel along it (through no node)
+    a_o = _access(net, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=direct_m.max(axis=1))
+    a_t = _access(net, t, access_speed_kmh=speed, access_radius_m=radius, reach_m=direct_m.max(axis=0))
+    po, pt, along, _ = _same_edge(net, a_o, a_t)
+    out[po, pt] = np.minimum(out[po, pt], along)
     return out
 
 
@@ -187,7 +255,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--small", action="store_true", help="tiny sizes, print only (smoke test)")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--build-edges", type=int, default=1_000_000)
     args = ap.parse_args()
     rep = 1 if args.small else args.repeat
@@ -200,22 +268,23 @@ def main() -> None:
 
     t_build, net = timed(lambda: gis.travel_network(roads), rep)
     rows.append({"task": f"travel_network(roads): {len(roads)} edges, {net.n_nodes} nodes", "seconds": t_build,
-                 "kernel": "-", "ratio": np.nan})
+                 "kernel": np.nan, "ratio": np.nan, "cpu_s": timed.cpu})
+    MK, MIN = "matrix kernel", "min-only kernel"
 
     targets = random_points(10 if args.small else 100, 2)
-    k118 = kernel(net, towns)
+    m = paired(lambda: travel_times(net, towns, targets), matrix_kernel(net, towns, targets), rep)
+    rows.append(row("travel_times 118 seats x 100 targets", m, MK))
+    tt = m["out"]
+    m = paired(lambda: old_way(net, towns, targets), matrix_kernel(net, towns, targets), rep)
+    assert np.allclose(tt.to_numpy(), m["out"], rtol=1e-6)  # geodesic reference-latitude noise: 1e-7
+    rows.append(row("  the old way (one Dijkstra per origin, graph grown per origin)", m, MK))
+    m = paired(lambda: nearest_by_time(net, towns, targets), kernel(net, towns, targets), rep)
+    rows.append(row("nearest_by_time 118 seats, 100 targets", m, MIN))
+    k118 = kernel(net, towns, towns)
+    k118()
     t_k118, _ = timed(k118, rep)
-    t_tt, tt = timed(lambda: travel_times(net, towns, targets), rep)
-    t_old, old = timed(lambda: old_way(net, towns, targets), rep)
-    assert np.allclose(tt.to_numpy(), old, rtol=1e-9)
-    rows += [
-        {"task": "travel_times 118 seats x 100 targets", "seconds": t_tt, "kernel": t_k118, "ratio": t_tt / t_k118},
-        {"task": "  the old way (one Dijkstra per origin, graph grown per origin)", "seconds": t_old,
-         "kernel": t_k118, "ratio": t_old / t_k118},
-    ]
-    t_nb, _ = timed(lambda: nearest_by_time(net, towns, targets), rep)
-    rows.append({"task": "nearest_by_time 118 seats, 100 targets", "seconds": t_nb, "kernel": t_k118,
-                 "ratio": t_nb / t_k118})
+    c_k118 = timed.cpu
+
     def cpu_timed(fn, repeat: int) -> tuple[float, float, object]:
         """Median wall and CPU (time.process_time) seconds of ``repeat`` runs."""
         wall, cpu, out = [], [], None
@@ -236,31 +305,28 @@ def main() -> None:
         wg, we = (float(np.median([r[0] for r in runs[m]])) for m in ("grid", "exact"))
         cg, ce = (float(np.median([r[1] for r in runs[m]])) for m in ("grid", "exact"))
         diff = ((grid["area_km2"] - exact["area_km2"]).abs() / exact["area_km2"] * 100).to_numpy()
-        rows.append({"task": f"isochrones of the 118 seats ({label} min), grid (default); CPU {cg:.2f} s; area vs the "
-                             f"exact union per isochrone: max {diff.max():.2f} %, mean {diff.mean():.3f} %",
-                     "seconds": wg, "kernel": t_k118, "ratio": wg / t_k118})
-        rows.append({"task": f"  the exact union (method='exact', before this work); CPU {ce:.2f} s; grid/exact CPU "
-                             f"{cg / ce:.2f}", "seconds": we, "kernel": t_k118, "ratio": we / t_k118})
+        for task, w, c in ((f"isochrones of the 118 seats ({label} min), grid (default); area vs the exact union "
+                            f"per isochrone: max {diff.max():.2f} %, mean {diff.mean():.3f} %", wg, cg),
+                           (f"  the exact union (method='exact'); grid/exact CPU {cg / ce:.2f}", we, ce)):
+            rows.append(row(task, {"seconds": w, "cpu": c, "ref_seconds": t_k118, "ref_cpu": c_k118},
+                            MIN + " (seats to seats)"))
 
     sizes = [200] if args.small else [1000] if args.quick else [1000, 10_000]
     for n in sizes:
         o = random_points(n, 3)
-        kn = kernel(net, o)
-        t_k, _ = timed(kn, rep)
         tracemalloc.start()
-        t_f, fast = timed(lambda: travel_times(net, o, targets), rep)
+        travel_times(net, o, targets)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        rows.append({"task": f"travel_times {n:,} origins x 100 targets (peak {peak / 2**20:.0f} MiB)",
-                     "seconds": t_f, "kernel": t_k, "ratio": t_f / t_k})
-        t_n, _ = timed(lambda: nearest_by_time(net, o, targets), rep)
-        rows.append({"task": f"nearest_by_time {n:,} origins, 100 targets", "seconds": t_n, "kernel": t_k,
-                     "ratio": t_n / t_k})
+        m = paired(lambda: travel_times(net, o, targets), matrix_kernel(net, o, targets), rep)
+        fast = m["out"]
+        rows.append(row(f"travel_times {n:,} origins x 100 targets (peak {peak / 2**20:.0f} MiB)", m, MK))
+        m = paired(lambda: nearest_by_time(net, o, targets), kernel(net, o, targets), rep)
+        rows.append(row(f"nearest_by_time {n:,} origins, 100 targets", m, MIN))
         if (n <= 1000 or not args.quick) and not args.small:
-            t_o, slow = timed(lambda: old_way(net, o, targets), 1)
-            assert np.allclose(fast.to_numpy(), slow, rtol=1e-9)
-            rows.append({"task": f"  the old way, {n:,} origins (1 run)", "seconds": t_o, "kernel": t_k,
-                         "ratio": t_o / t_k})
+            m = paired(lambda: old_way(net, o, targets), matrix_kernel(net, o, targets), 1, warm=False)
+            assert np.allclose(fast.to_numpy(), m["out"], rtol=1e-6)
+            rows.append(row(f"  the old way, {n:,} origins (1 run)", m, MK))
     rows.append(build_row(2_000 if args.small else args.build_edges))
     load1 = os.getloadavg()
     bare = dijkstra_only(net)
@@ -282,20 +348,31 @@ def main() -> None:
 
 `python bench/network.py{' --quick' if args.quick else ''}` on {cpu_model()}, {os.cpu_count()} cores, Python
 {platform.python_version()}, scipy {scipy.__version__}; load average {load0[0]:.1f} before, {load1[0]:.1f} after
-(the machine is shared: absolute seconds are noisy, the ratios less so). Median of {rep} runs.
+(the machine is shared: absolute seconds are noisy, the ratios less so). Each row runs with its reference,
+interleaved, median of {rep} runs (after one untimed run of each); `seconds` / `kernel` / `ratio` are wall time,
+`cpu_s` / `kernel_cpu_s` / `ratio (cpu)` CPU time (`time.process_time`). With the load above, the CPU ratio is
+the one to read.
 
-`kernel` = snapping the same origins to their nearest node (one `cKDTree.query`) plus ONE multi-source Dijkstra
-(`scipy.sparse.csgraph.dijkstra`, `min_only=True`) from them on the same graph: the floor of any travel-time answer
-for these origins. The library's access legs (every node within 5 km and the nearest node of each connected piece,
-found with KD-trees) do more than that snap. The bare search is tiny on this graph ({bare * 1e3:.2f} ms from all
-{net.n_nodes} nodes at once). The build row's kernel is reading the file (`read_roads`).
-The network is the shipped `roads` layer with the default speed model (`layers/network/speeds.yaml`).
-Origins of the 1e3/1e4 rows are uniform in the municipality; targets are 100 such points.
+Kernels (the `reference (kernel)` column says which one each row's ratios use):
+
+* `matrix kernel` (travel_times rows) = the library's snap of the origins and the targets onto their nearest road
+  edge (`gis.network._snap_edges`: one `cKDTree.query` of points sampled along the edges, projected onto them),
+  ONE `scipy.sparse.csgraph.dijkstra` from the targets' snapped edges' end nodes, and the gather into the
+  origins x targets matrix (min over each side's two end nodes). What the library adds: the geodesic access legs,
+  direct trips at access speed where they can win, trips along one same edge, the pruning by reach.
+* `min-only kernel` (nearest_by_time and isochrone rows) = the same snap, ONE multi-source Dijkstra
+  (`min_only=True`) from the targets' snaps, and each origin's minimum over its two ends.
+* the build row's reference is reading the file (`read_roads`).
+
+The bare search is tiny on this graph ({bare * 1e3:.2f} ms from all {net.n_nodes} nodes at once). The network is
+the shipped `roads` layer with the default speed model (`layers/network/speeds.yaml`). Origins of the 1e3/1e4 rows
+are uniform in the municipality; targets are 100 such points.
 
 {md(table)}
-Reading: a matrix is searched from its smaller side (100 Dijkstras from the targets on the fixed graph, then a
-min-plus reduction over each origin's access legs), so 1e4 origins cost about the same as 118; `nearest_by_time` is
-one multi-source search. The old way grew the graph by a node per origin and searched once per origin.
+Reading: every point is snapped onto its nearest road edge (two legs, to the edge's end nodes); a matrix is
+searched from its smaller side (100 Dijkstras from the targets on the fixed graph, then the minimum over each
+origin's two legs), so 1e4 origins cost about the same as 118; `nearest_by_time` is one multi-source search. The
+old way grew the graph by a node per origin and searched once per origin (same snap, same answers).
 Isochrones join the reached corridor pieces (one per reached edge, built in one vectorised pass; pieces inside
 the origin's disk and the reverse piece of an edge reached along it are left out). GEOS's exact union of several
 hundred large overlapping pieces (`method="exact"`) cost seconds; the default (`method="auto"`, the grid for an

@@ -53,13 +53,11 @@ def squares(n: int, lo: float, hi: float, seed: int) -> np.ndarray:
     return shapely.box(x - half, y - half, x + half, y + half)
 
 
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+def timed(fn) -> tuple[float, float]:
+    """Wall and CPU (``time.process_time``) seconds of one call."""
+    t, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - t, time.process_time() - c
 
 
 def main() -> None:
@@ -96,36 +94,40 @@ def main() -> None:
         rep = 1 if args.small else 3
         tk, tp, to = [], [], []
         for _ in range(rep):
-            tk.append(best(kernel, 1))
-            tp.append(best(public, 1))
-            to.append(best(overlay, 1))
+            tk.append(timed(kernel))
+            tp.append(timed(public))
+            to.append(timed(overlay))
         r = public()
         fi, _ = shapely.STRtree(zg).query(fg, predicate="intersects")
-        rows.append((n, m, len(fi), int((r["verdict"] == "inside").sum()), min(tk), min(tp), min(to)))
-        print(f"{n:>6} x {m:>7}: kernel {min(tk):.2f} s, gis.review {min(tp):.2f} s ({min(tp) / min(tk):.1f}x), "
-              f"overlay + area {min(to):.2f} s ({min(tp) / min(to):.2f}x)", flush=True)
+        wall = [min(t[0] for t in ts) for ts in (tk, tp, to)]
+        cpu = [min(t[1] for t in ts) for ts in (tk, tp, to)]
+        rows.append((n, m, len(fi), int((r["verdict"] == "inside").sum()), *wall, cpu[1] / cpu[2]))
+        print(f"{n:>6} x {m:>7}: kernel {wall[0]:.2f} s, gis.review {wall[1]:.2f} s ({wall[1] / wall[0]:.1f}x), "
+              f"overlay + area {wall[2]:.2f} s ({wall[1] / wall[2]:.2f}x; CPU {cpu[1] / cpu[2]:.2f}x)", flush=True)
     lines = [
         "# Compliance review benchmark (`python bench/review_run.py`)",
         "",
-        "Times are the best of 3 interleaved runs, in seconds. *kernel*: STRtree intersects query + "
-        "`shapely.intersection` + plane `shapely.area` over all pairs, nothing else. *gis.review*: the public call "
-        "(checks, three classes, union per class of the zones each footprint meets, ellipsoidal areas, verdicts, "
-        "nearest-zone gaps).",
+        "Times are the best of 3 interleaved runs, in wall-clock seconds; the CPU ratio is of the best CPU "
+        "times (`time.process_time`) of the same runs, steadier on a loaded machine. *kernel*: STRtree intersects "
+        "query + `shapely.intersection` + plane `shapely.area` over all pairs, nothing else. *gis.review*: the "
+        "public call (checks, three classes, union per class of the zones each footprint meets, ellipsoidal "
+        "areas, verdicts, nearest-zone gaps).",
         "",
         "*overlay*: `geopandas.overlay(sites, zones, how=\"intersection\")` and the plane area of its pieces.",
         "",
         "| footprints | zone polygons | pairs | inside (row × class) | kernel s | gis.review s | ratio | "
-        "overlay + area s | ratio to overlay | gis.review µs per pair |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "overlay + area s | ratio to overlay | CPU ratio to overlay | gis.review µs per pair |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for n, m, pairs, inside, tk, tp, to in rows:
+    for n, m, pairs, inside, tk, tp, to, cpu_ratio in rows:
         lines.append(f"| {n:,} | {m:,} | {pairs:,} | {inside:,} | {tk:.2f} | {tp:.2f} | {tp / tk:.1f} | "
-                     f"{to:.2f} | {tp / to:.2f} | {tp / max(pairs, 1) * 1e6:.0f} |")
+                     f"{to:.2f} | {tp / to:.2f} | {cpu_ratio:.2f} | {tp / max(pairs, 1) * 1e6:.0f} |")
+    end = os.getloadavg()
     lines += ["", "Pairs (footprint × zone polygon that intersect) per footprint grow with the zone count "
               "(smaller zones), so the time per pair is the measure of linear growth. Absolute times depend "
               "on the machine's load (shared by several jobs); the ratio to the kernel measured in the same "
               "run does not.", "", "Machine:", "", f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores; load average at start "
-              f"{load[0]:.1f} (the machine is shared)",
+              f"{load[0]:.1f}, at the end {end[0]:.1f} (the machine is shared)",
               f"- shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), geopandas {gpd.__version__}",
               f"- analysis CRS {crs}; inputs already in it"]
     text = "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ reads one row of a table: its anchor, place and name columns.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -268,9 +269,12 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
         return r
     text, notes, flags = normalise_text(raw), [], []
     current = r
+    words = unread_places(text, gaz.find(text), gaz)  # those of the text as corrected so far
+    if not words:  # nothing finer named that the gazetteer lacks: nothing to correct or flag
+        return r
     for _ in range(3):  # a township corrected may make a village of it readable: a few rounds
         level = current.geocode_level if current.status == "matched" else None
-        unread = [u for u in unread_places(text, gaz.find(text), gaz) if finer_than(u, level)]
+        unread = [u for u in words if finer_than(u, level)]
         fixed = None
         for u in unread:
             area, scope = _slip_scope(current, u, county, gaz)
@@ -289,10 +293,11 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
             break
         u, p, current = fixed
         text = text.replace(u.word, p.name, 1)
+        words = unread_places(text, gaz.find(text), gaz)
         current = replace(current, matched=tuple(f"{u.word}→{p.name} [corrected]" if m == p.name else m
                                                  for m in current.matched))
     level = current.geocode_level if current.status == "matched" else None
-    for u in [u for u in unread_places(text, gaz.find(text), gaz) if finer_than(u, level)]:
+    for u in [u for u in words if finer_than(u, level)]:
         area, scope = _slip_scope(current, u, county, gaz)
         if area is None and u.correct_to and not current.outside:  # no county named: hints only, from all of Liuzhou
             scope = [p for p in gaz.places if p.kind == u.correct_to]
@@ -568,6 +573,37 @@ def _without_incompatible_landmark(text: str, r: GeocodeResult, county: str | No
         if lm in m.places:
             rest = rest[:m.start] + "、" + rest[m.end:]
     return geocode(rest, county=county, gazetteer=gaz)
+
+
+def name_is_inert(name: str, gaz: Gazetteer) -> bool:
+    """Whether a project name can change nothing :func:`_geocode_row` decides: it is only a label.
+
+    True when the name is not empty and names no place of the gazetteer (:meth:`Gazetteer.find`), no finer
+    place the gazetteer lacks (:func:`gis._geocode_typo.unread_places`) and no word of an OpenStreetMap
+    landmark kind rule (:func:`kind_compatible`).  Every reading of the name in :func:`_geocode_row` then
+    comes to the same (the landmarks it names, the counties it names, its own geocode), so
+    :func:`gis.geocode.geocode_table` places rows that differ only in such names once.
+
+    Examples
+    --------
+    >>> gaz = default_gazetteer()
+    >>> name_is_inert("新建项目12号", gaz), name_is_inert("雒容镇污水厂", gaz), name_is_inert("冷链中心", gaz)
+    (True, False, False)
+    """
+    text = normalise_text(name)
+    if not text or gaz.find(name) or unread_places(text, [], gaz):
+        return False
+    return _kind_words(gaz).search(text) is None
+
+
+def _kind_words(gaz: Gazetteer) -> re.Pattern:
+    """One pattern of every word of the landmark kind rules (``osm_kinds.yaml`` ``compatible``), kept per gazetteer."""
+    kept = gaz.__dict__.get("_kind_words")
+    if kept is None or kept[0] is not gaz.osm_compatible:
+        words = sorted({w for g in gaz.osm_compatible for w in g["words"] if w}, key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, words)) if words else "(?!)")
+        kept = gaz.__dict__["_kind_words"] = (gaz.osm_compatible, pattern)
+    return kept[1]
 
 
 def _geocode_row(name: str, place: str, anchor: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:

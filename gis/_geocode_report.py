@@ -33,6 +33,10 @@ _FLAG_REASONS_ZH = {
 }
 
 
+#: The fields of a record :func:`reason_zh` reads, but the place and the name (read only for a row not located).
+_ZH_FIELDS = ("status", "method", "_zh", "flags", "precision_m", "geocode_level", "matched", "decided_by", "candidates")
+
+
 def reason_zh(rec: dict[str, Any]) -> str:
     """The reason of a report row in Chinese, built from its fields (status, method, level, matches, flags).
 
@@ -192,7 +196,9 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     for rec in records:
         rec.pop("_text", None)
         rec.pop("_datum", None)
-        key: tuple | None = tuple((k, v) for k, v in rec.items() if k != "row")
+        # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」)
+        key: tuple | None = tuple(rec.get(k) for k in _ZH_FIELDS) + (
+            (rec.get("place"), rec.get("name")) if rec.get("status") == "unmatched" else ())
         try:
             zh = said.get(key)
         except TypeError:  # an unhashable value: no reuse

@@ -10,7 +10,9 @@ only a character of the same reading, by :mod:`pypinyin`, or a variant).
 
 from __future__ import annotations
 
+import bisect
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -37,14 +39,25 @@ class _Rules:
     boundary: str
     generic: frozenset[str]
     separators: str
+    #: The first characters of the suffixes: a position starting with none of them ends no finer place.
+    first_chars: frozenset[str]
+    #: Any character that is a separator, a boundary or a suffix's first: the positions worth a look.
+    stops: re.Pattern
+    #: Any suffix's first character.
+    suffix_start: re.Pattern
 
 
 @functools.lru_cache(maxsize=4)
 def _rules(root: str, separators: str) -> _Rules:
     data = read_yaml(Path(root) / "gazetteer" / "finer_places.yaml") or {}
     suffixes = sorted(data.get("suffixes", []), key=lambda s: -len(s["word"]))
-    return _Rules(tuple(suffixes), tuple(data.get("not_before", [])), str(data.get("boundary_chars", "")),
-                  frozenset(data.get("generic_stems", [])), separators)
+    first = frozenset(s["word"][0] for s in suffixes)
+    boundary = str(data.get("boundary_chars", ""))
+    chars = sorted(first | set(boundary) | set(separators))
+    stops = re.compile("[" + "".join(re.escape(c) for c in chars) + "]" if chars else "(?!)")
+    return _Rules(tuple(suffixes), tuple(data.get("not_before", [])), boundary,
+                  frozenset(data.get("generic_stems", [])), separators, first, stops,
+                  re.compile("[" + "".join(re.escape(c) for c in sorted(first)) + "]" if first else "(?!)"))
 
 
 def unread_places(text: str, matches: Iterable[Match], gaz: Gazetteer) -> list[Unread]:
@@ -61,6 +74,8 @@ def unread_places(text: str, matches: Iterable[Match], gaz: Gazetteer) -> list[U
     """
     rules = _rules(str(layers_dir()), gaz.token_separators)
     text = normalise_text(text)
+    if rules.suffix_start.search(text) is None:  # no suffix begins anywhere: no finer place word
+        return []
     covered = [False] * len(text)
     for m in matches:
         for k in range(m.start, min(m.end, len(text))):
@@ -68,12 +83,19 @@ def unread_places(text: str, matches: Iterable[Match], gaz: Gazetteer) -> list[U
     out: list[Unread] = []
     start = 0  # where the current name may begin: after a match, a separator or a boundary character
     i = 0
+    # the positions where something can happen (a match, a separator, a boundary, a suffix's first character)
+    stops = sorted({k for k, c in enumerate(covered) if c} | {m.start() for m in rules.stops.finditer(text)})
     while i < len(text):
+        k = bisect.bisect_left(stops, i)
+        if k == len(stops):  # nothing further can start or end a finer place
+            break
+        i = stops[k]
         if covered[i] or text[i] in rules.separators:
             start, i = i + 1, i + 1
             continue
-        hit = next((s for s in rules.suffixes if text.startswith(s["word"], i)
-                    and not any(k < len(covered) and covered[k] for k in range(i, i + len(s["word"])))), None)
+        hit = None if text[i] not in rules.first_chars else next(
+            (s for s in rules.suffixes if text.startswith(s["word"], i)
+             and not any(k < len(covered) and covered[k] for k in range(i, i + len(s["word"])))), None)
         if hit is None:
             if text[i] in rules.boundary:
                 start = i + 1

@@ -296,8 +296,8 @@ def geodesic_area(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
     if not poly.any():
         return out
     g = geoms[poly]
-    cx = shapely.get_x(shapely.centroid(g))
-    cy = shapely.get_y(shapely.centroid(g))
+    centroid = shapely.centroid(g)
+    cx, cy = shapely.get_x(centroid), shapely.get_y(centroid)
     tm = tm_scale(crs, cx, cy)
     if tm is None:
         back = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)

@@ -12,6 +12,7 @@ Every distance, buffer, area or nearest computation goes through
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -85,7 +86,19 @@ def analysis_crs() -> pyproj.CRS:
 
 
 def transformer(src, dst) -> pyproj.Transformer:
-    """A pyproj Transformer that always takes and returns (x=lon/easting, y=lat/northing)."""
+    """A pyproj Transformer that always takes and returns (x=lon/easting, y=lat/northing).
+
+    Built once per pair of CRS (building one searches the PROJ database, some 0.1 s) and shared: pyproj's
+    Transformer is thread-safe since pyproj 3.1.
+    """
+    try:
+        return _transformer(src, dst)
+    except TypeError:  # an unhashable CRS description (a dict): built each time
+        return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _transformer(src, dst) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
 
 

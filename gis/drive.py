@@ -276,7 +276,9 @@ def drive(
     access_speed_kmh : float, default 30
         Speed off the network, along the geodesic (km/h).
     access_radius_m : float, default 5000
-        Every road node within this distance of a point is an access node (as :func:`gis.travel_times`).
+        For plan-corridor lines joined at their nodes: every such node within this distance of a point is an
+        access node (as :func:`gis.travel_times`).  Roads are joined at the point's snap onto the nearest road
+        edge, projected onto it.
     max_access_m : float, default 25000
         Points farther than this from every road line get no time (``off_network``); the network's extent
         is its nodes' convex hull grown by it (``outside_network`` beyond).  The shipped ``roads`` are the

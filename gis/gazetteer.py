@@ -27,7 +27,10 @@ leftmost-longest match, with the guard, place-token and river rules of
 
 from __future__ import annotations
 
+import bisect
 import functools
+import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +59,17 @@ def normalise_text(text: Any) -> str:
     >>> normalise_text(" 阳和工业新区（北部生态新区） ")
     '阳和工业新区(北部生态新区)'
     """
+    if type(text) is str:
+        return _normalise_str(text)
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return ""
     return "".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalise_str(text: str) -> str:
+    """:func:`normalise_text` of a str (kept: the geocoder normalises the same texts at each step)."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def index_key(text: Any) -> str:
@@ -105,7 +116,7 @@ class Place:
 
     @property
     def has_point(self) -> bool:
-        return self.lon is not None and self.lat is not None and np.isfinite([self.lon, self.lat]).all()
+        return self.lon is not None and self.lat is not None and math.isfinite(self.lon) and math.isfinite(self.lat)
 
     @property
     def in_liuzhou(self) -> bool:
@@ -185,20 +196,25 @@ class Gazetteer:
             return len(self.kind_priority)
 
     def lookup_entries(self, surface: str) -> list[tuple[Place, str]]:
-        """Places named exactly ``surface``, of the kind that wins by ``kind_priority``."""
-        entries = [(self.places[i], via) for i, via in self.index.get(index_key(surface), [])]
-        if not entries:
-            return []
-        best = min(self._rank(p) for p, _ in entries)
-        return [(p, via) for p, via in entries if self._rank(p) == best]
+        """Places named exactly ``surface``, of the kind that wins by ``kind_priority`` (kept per surface)."""
+        known = self._scan().entries
+        try:
+            done = known.get(surface)
+        except TypeError:  # an unhashable surface: index_key says what it is
+            done = None
+        if done is None:
+            entries = [(self.places[i], via) for i, via in self.index.get(index_key(surface), [])]
+            if entries:
+                best = min(self._rank(p) for p, _ in entries)
+                entries = [(p, via) for p, via in entries if self._rank(p) == best]
+            done = tuple(entries)
+            if isinstance(surface, str) and len(known) < _FOUND_MAX:
+                known[surface] = done
+        return list(done)
 
     def lookup(self, surface: str) -> list[Place]:
         """Places named exactly ``surface`` (see :meth:`lookup_entries`)."""
         return [p for p, _ in self.lookup_entries(surface)]
-
-    @functools.cached_property
-    def _lengths(self) -> list[int]:
-        return sorted({len(s) for s in self.index}, reverse=True)
 
     def _guards(self, text: str) -> list[tuple[int, int]]:
         spans = []
@@ -247,6 +263,12 @@ class Gazetteer:
         that is also a district's short form (柳江) followed by a river word (航道,
         两岸 …) or after 沿/跨 is the river.
 
+        The names are found by one Aho-Corasick automaton over every surface form and
+        guard word (built once per gazetteer; ``pyahocorasick``), and each text is read
+        once (kept per gazetteer); without ``pyahocorasick``, or for a text with
+        combining marks, every length of name is tried at every position (the reference
+        reading, :meth:`_find_reference`: the same matches).
+
         Examples
         --------
         >>> [m.surface for m in default_gazetteer().find("柳州市柳东新区雒容镇某路")]
@@ -254,40 +276,119 @@ class Gazetteer:
         >>> [m.surface for m in default_gazetteer().find("一汽解放柳州基地")]
         ['柳州']
         """
+        scan = self._scan()
+        try:
+            done = scan.found.get(text)
+        except TypeError:  # an unhashable text: read, not kept
+            return self._read(*self._candidates(normalise_text(text), scan), scan)
+        if done is None:
+            if len(scan.found) >= _FOUND_MAX:
+                scan.found.clear()
+            done = scan.found[text] = tuple(self._read(*self._candidates(normalise_text(text), scan), scan))
+        return list(done)
+
+    def _forget_texts(self) -> None:
+        """Forget the texts read (:meth:`find`, :func:`gis.geocode.geocode`); the automaton and name rules stay."""
+        scan = self.__dict__.get("_scan_state")
+        if scan is not None:
+            scan.found.clear()
+        self.__dict__.pop("_geocode_memo", None)
+
+    def _find_reference(self, text: str) -> list[Match]:
+        """:meth:`find` by trying every length of name at every position of the text (slow; the tests' reference)."""
         text = normalise_text(text)
-        guards = self._guards(text)
+        return self._read(text, *self._candidates_reference(text), self._scan())
+
+    def _scan(self) -> "_Scan":
+        """The automaton and the per-name rules of this gazetteer, built once (again if names are added)."""
+        version = (len(self.places), len(self.index), self.guard_words, self.kind_priority)
+        scan = self.__dict__.get("_scan_state")
+        if scan is None or scan.version != version:
+            scan = _Scan(version, _automaton(self.index, self.guard_words),
+                         sorted({len(s) for s in self.index}, reverse=True))
+            self.__dict__["_scan_state"] = scan
+        return scan
+
+    def _candidates_reference(self, text: str) -> tuple[dict[int, list[tuple[int, str]]], list[tuple[int, int]]]:
+        """The names of the index at each position of ``text`` (longest first), and the guard words' spans."""
+        cands: dict[int, list[tuple[int, str]]] = {}
+        n, lengths = len(text), self._scan().lengths
+        for i in range(n):
+            for length in lengths:
+                if i + length <= n:
+                    surface = index_key(text[i:i + length])
+                    if surface in self.index:
+                        cands.setdefault(i, []).append((length, surface))
+        return cands, self._guards(text)
+
+    def _candidates(self, text: str, scan: "_Scan") -> tuple[str, dict[int, list[tuple[int, str]]],
+                                                              list[tuple[int, int]]]:
+        """``text`` and what :meth:`_candidates_reference` finds in it, by the automaton when it can."""
+        if scan.automaton is None or any(unicodedata.combining(c) for c in text):
+            # a substring of an NFKC text with combining marks may normalise otherwise: the reference reads it
+            return (text, *self._candidates_reference(text))
+        cands: dict[int, list[tuple[int, str]]] = {}
+        guards: list[tuple[int, int]] = []
+        upper = _ASCII_UPPER.search(text) is not None
+        for end, (length, is_key, is_ascii, is_guard) in scan.automaton.iter(text):
+            start = end + 1 - length
+            if is_guard:
+                guards.append((start, end + 1))
+            if is_key and not (is_ascii and upper):
+                cands.setdefault(start, []).append((length, text[start:end + 1]))
+        if upper:  # Latin names match whatever their case: the ASCII letters of the text in lower case
+            lowered = text.translate(_ASCII_LOWER)
+            for end, (length, is_key, is_ascii, _) in scan.automaton.iter(lowered):
+                if is_key and is_ascii:
+                    start = end + 1 - length
+                    cands.setdefault(start, []).append((length, lowered[start:end + 1]))
+        for found in cands.values():
+            found.sort(reverse=True)
+        return text, cands, guards
+
+    def _rules_of(self, surface: str, scan: "_Scan") -> "_NameRules":
+        """What :meth:`find` needs to know of the index key ``surface``, worked out once per gazetteer."""
+        rules = scan.names.get(surface)
+        if rules is None:
+            entries = self.lookup_entries(surface)
+            rules = scan.names[surface] = _NameRules(
+                entries=tuple(entries),
+                short_town=all(v == "short" and p.kind == "township" for p, v in entries),
+                short_admin=all(v.startswith("short_admin") for _, v in entries),
+                rivers=tuple(self.places[k] for k, _ in self.index[surface] if self.places[k].kind == "river"),
+                vias=";".join(sorted({via for _, via in entries})))
+        return rules
+
+    def _read(self, text: str, cands: dict[int, list[tuple[int, str]]], guards: list[tuple[int, int]],
+              scan: "_Scan") -> list[Match]:
+        """The matches of :meth:`find`: at each position the longest candidate name that the rules let stand."""
         out: list[Match] = []
+        starts = sorted(cands)
         i, n = 0, len(text)
         while i < n:
-            for length in self._lengths:
-                if i + length > n:
+            for length, surface in cands.get(i, ()):
+                j = i + length
+                if any(a < j and i < b and not (i <= a and b <= j and (b - a) < length) for a, b in guards):
+                    continue  # inside a guard word (a longer place name containing it still counts)
+                rules = self._rules_of(surface, scan)
+                entries = rules.entries
+                if rules.short_town and self.short_not_before and text[j:].startswith(self.short_not_before):
                     continue
-                surface = index_key(text[i:i + length])
-                if surface in self.index:
-                    j = i + length
-                    if any(a < j and i < b and not (i <= a and b <= j and (b - a) < length) for a, b in guards):
-                        continue  # inside a guard word (a longer place name containing it still counts)
-                    entries = self.lookup_entries(surface)
-                    short_town = all(v == "short" and p.kind == "township" for p, v in entries)
-                    if short_town and self.short_not_before and text[j:].startswith(self.short_not_before):
-                        continue
-                    if short_town and not self._is_token(text, i, j, out[-1] if out else None):
-                        continue
-                    if all(v.startswith("short_admin") for _, v in entries) and not self._admin_short_ok(
-                            text, i, j, entries, out[-1] if out else None):
-                        continue
-                    rivers = [self.places[k] for k, _ in self.index[surface] if self.places[k].kind == "river"]
-                    if rivers and entries[0][0].kind != "river" and (
-                            text[j:].startswith(self.river_after) or text[:i].endswith(self.river_before)):
-                        out.append(Match(i, j, text[i:j], tuple(rivers), "river_context"))
-                        i = j
-                        break
-                    vias = sorted({via for _, via in entries})
-                    out.append(Match(i, j, text[i:j], tuple(p for p, _ in entries), ";".join(vias)))
+                if rules.short_town and not self._is_token(text, i, j, out[-1] if out else None):
+                    continue
+                if rules.short_admin and not self._admin_short_ok(text, i, j, entries, out[-1] if out else None):
+                    continue
+                if rules.rivers and entries[0][0].kind != "river" and (
+                        text[j:].startswith(self.river_after) or text[:i].endswith(self.river_before)):
+                    out.append(Match(i, j, text[i:j], rules.rivers, "river_context"))
                     i = j
                     break
-            else:
-                i += 1
+                out.append(Match(i, j, text[i:j], tuple(p for p, _ in entries), rules.vias))
+                i = j
+                break
+            else:  # no name stands here: on to the next position where one starts
+                k = bisect.bisect_right(starts, i)
+                i = starts[k] if k < len(starts) else n
         return out
 
     def to_frame(self) -> gpd.GeoDataFrame:
@@ -327,6 +428,55 @@ class Gazetteer:
 
         Builder(gaz, rules, layers, root).build()
         return gaz
+
+
+#: Texts whose matches a gazetteer keeps (then it starts again).
+_FOUND_MAX = 200_000
+_ASCII_UPPER = re.compile("[A-Z]")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+@dataclass(frozen=True)
+class _NameRules:
+    """An index key as :meth:`Gazetteer.find` reads it: the places of the winning kind, and which rules apply."""
+
+    entries: tuple[tuple[Place, str], ...]
+    short_town: bool
+    short_admin: bool
+    rivers: tuple[Place, ...]
+    vias: str
+
+
+@dataclass
+class _Scan:
+    """What :meth:`Gazetteer.find` builds once per gazetteer: the automaton, the name lengths, the texts read."""
+
+    version: tuple
+    automaton: Any
+    lengths: list[int]
+    names: dict[str, _NameRules] = field(default_factory=dict)
+    entries: dict[str, tuple[tuple[Place, str], ...]] = field(default_factory=dict)
+    found: dict[Any, tuple[Match, ...]] = field(default_factory=dict)
+
+
+def _automaton(index: dict[str, Any], guard_words: tuple[str, ...]) -> Any:
+    """One Aho-Corasick automaton of the index keys and the guard words (None without ``pyahocorasick``).
+
+    Each word's value is ``(length, is an index key, is ASCII, is a guard word)``.
+    """
+    try:
+        import ahocorasick
+    except ImportError:  # the reference reading (every length at every position) does the same, slower
+        return None
+    automaton = ahocorasick.Automaton()
+    guards = set(guard_words)
+    for word in set(index) | guards:
+        if word:
+            automaton.add_word(word, (len(word), word in index, word.isascii(), word in guards))
+    if len(automaton) == 0:
+        return None
+    automaton.make_automaton()
+    return automaton
 
 
 def _load_optional(root: Path, name: str) -> gpd.GeoDataFrame | None:

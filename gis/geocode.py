@@ -61,14 +61,14 @@ import pandas as pd
 from . import datum as _datum
 from ._errors import InputError
 from ._progress import track
-from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, kind_compatible
+from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, kind_compatible, name_is_inert
 from ._geocode_match import _geocode_row  # noqa: F401  (gis.layer_pipeline reads table rows with it)
 from ._geocode_report import _flag_gcj02, _flag_unreadable, _table_record, report_frames, skipped_record
 from ._geocode_table import (ANCHOR_COLUMNS, COORDINATE_FLOOR_M, COUNTY_COLUMNS, DATUM_COLUMNS, LABEL_FALLBACK,
                              LAT_COLUMNS, LON_COLUMNS, NAME_COLUMNS, PLACE_COLUMNS, _pick, check_coordinates,
                              coordinate_precision_m, label_column, read_overrides, read_table, total_rows,
                              unit_outputs)
-from .gazetteer import Gazetteer, default_gazetteer
+from .gazetteer import Gazetteer, default_gazetteer, normalise_text
 from .readers import spreadsheet_rows
 
 #: Statuses of a table row in the report: those of :func:`geocode`, and ``skipped`` (a total row, not a project).
@@ -181,8 +181,28 @@ def geocode_table(
     def raw(col: str | None) -> list[Any]:
         return df[col].tolist() if col is not None else [None] * len(df)
 
-    # rows that say the same thing are geocoded once (tables repeat places, counties and whole rows)
+    # rows that say the same thing are geocoded once (tables repeat places, counties and whole rows); a project
+    # name that is only a label (it names no place, no finer place, no landmark kind word, no override) does not
+    # take part: rows differing in such names alone are placed once, and each keeps its own name
     memo: dict[tuple, dict[str, Any]] = {}
+    labels: dict[str, bool] = {}
+    first_label: list[str] = []  # the first label met: read for every label, so that its geocode is read once
+
+    def name_key(name: str, place: str) -> Any:
+        """``name`` in the memo key, or what alone matters of it when it is a label (whether it repeats the place)."""
+        inert = labels.get(name)
+        if inert is None:
+            inert = labels[name] = normalise_text(name) not in ovr and name_is_inert(name, gaz)
+            if inert and not first_label:
+                first_label.append(name)
+        return ("label", normalise_text(name) == normalise_text(place)) if inert else name
+
+    def read_as(name: str, place: str, key: Any) -> str:
+        """The name :func:`_geocode_row` reads: the first label for a label that does not repeat the place."""
+        if key == ("label", False) and normalise_text(first_label[0]) != normalise_text(place):
+            return first_label[0]
+        return name
+
     records = []
     columns = zip(row_numbers, texts(name_c), texts(place_c), texts(county_c), texts(anchor_c), texts(datum_c),
                   raw(lon_c), raw(lat_c))
@@ -193,18 +213,20 @@ def geocode_table(
         if position in totals:
             records.append(skipped_record(row_number, name, place, totals[position]))
             continue
-        key = (name, place, county_text, anchor, datum_text, lon_cell, lat_cell)
+        said = name_key(name, place)
+        key = (said, place, county_text, anchor, datum_text, lon_cell, lat_cell)
         try:
             done = memo.get(key)
         except TypeError:  # an unhashable cell (a list in a DataFrame): no reuse
             key, done = None, None
         if done is None:
-            done = _table_record(row_number, name, place, county_text or None, anchor, datum_text, lon_cell,
+            done = _table_record(row_number, read_as(name, place, said), place, county_text or None, anchor, datum_text, lon_cell,
                                  lat_cell, lon_c=lon_c, lat_c=lat_c, ovr=ovr, default_datum=default_datum,
                                  where=where, gaz=gaz)
             if key is not None:
                 memo[key] = done
         rec = {"row": row_number, **done}
+        rec["name"] = name
         formula = formula_rows.get(row_number, [])
         if formula and rec["method"] != "override":
             _flag_unreadable(rec, formula)

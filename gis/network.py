@@ -124,8 +124,10 @@ class TravelNetwork:
     transfer edges (``u``, ``v``, ``length_m``, ``minutes``); ``graph`` is the symmetric matrix of the
     quickest edge between each two nodes.  ``line_nodes`` and ``line_starts`` list the nodes of each
     access unit (a line, or a connected piece of lines when ``joined``), grouped by unit: the nodes of
-    unit ``i`` are ``line_nodes[line_starts[i]:line_starts[i + 1]]``.  ``speeds_from`` says where the
-    speeds came from; ``notes`` what was left out and why.
+    unit ``i`` are ``line_nodes[line_starts[i]:line_starts[i + 1]]``.  ``edge_along`` (per edge) and
+    ``unit_along`` (per unit) say which are roads, joined by a point's snap onto the nearest edge; the
+    others (plan corridors) are joined at their nodes.  ``speeds_from`` says where the speeds came from;
+    ``notes`` what was left out and why.
     """
 
     nodes_xy: np.ndarray
@@ -139,8 +141,15 @@ class TravelNetwork:
     joined: bool = False
     speeds_from: str = ""
     notes: list[str] = field(default_factory=list)
+    #: Per edge: a point may join it anywhere along (roads); else only at its nodes (plan corridors).
+    #: None: no edge is joined along (every unit at its nodes).
+    edge_along: np.ndarray | None = field(default=None, repr=False)
+    #: Per access unit: its lines are joined along their edges (see ``edge_along``).
+    unit_along: np.ndarray | None = field(default=None, repr=False)
     #: KD-trees of the access units, built on first use (see ``_unit_trees``).
     _trees: Any = field(default=None, repr=False, compare=False)
+    #: The snapping structure of the edges joined along, built on first use (see ``_snap_edges``).
+    _snapper: Any = field(default=None, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:
@@ -233,25 +242,37 @@ def _speeds_of(col: pd.Series, table: str, default_speeds: Mapping[str, float] |
         speed = col.to_numpy(dtype=float)
         return speed, np.full(len(col), detour_default), col.astype(str).to_numpy(), keep
     lookup = _speed_table(table, default_speeds)
-    values = col.astype(str).where(col.notna(), None)
-    unknown = sorted(set(values.dropna()) - set(lookup))
+    # each distinct class looked up once (a user's file has a million rows and a dozen classes)
+    codes, classes = pd.factorize(col, use_na_sentinel=True)
+    classes = np.array([str(c) for c in classes], dtype=object)
+    unknown = sorted(set(classes) - set(lookup))
+    missing = bool((codes < 0).any())
     if table == "osm_highway" and default_speeds is None:
-        keep = values.isin(list(lookup)).to_numpy()
-    elif unknown or values.isna().any():
+        keep = (codes >= 0) & np.isin(codes, np.flatnonzero([c in lookup for c in classes]))
+    elif unknown or missing:
         raise InputError(
             f"{name}: column {column!r} has values with no speed: {unknown or ['<missing>']}. "
             f"Known: {sorted(lookup)}. Pass default_speeds={{...}} with a km/h value for each."
         )
-    speed = values.map(lookup).to_numpy(dtype=float)
-    detour = values.map(detour_per).fillna(detour_default).to_numpy(dtype=float)
-    group = np.full(len(col), "road", dtype=object) if table in _ROAD_TABLES else values.to_numpy(dtype=object)
+    at = np.where(codes >= 0, codes, 0)
+    ok = codes >= 0
+    speed = np.where(ok, np.array([lookup.get(c, np.nan) for c in classes], dtype=float)[at] if len(classes)
+                     else np.nan, np.nan)
+    detour = np.where(ok, np.array([detour_per.get(c, detour_default) for c in classes], dtype=float)[at]
+                      if len(classes) else detour_default, detour_default)
+    group = np.full(len(col), "road", dtype=object) if table in _ROAD_TABLES else \
+        np.where(ok, classes[at] if len(classes) else None, None)
     return speed, detour, group, keep
 
 
 def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Mapping[str, float] | None,
             detour_factor: float | Mapping[str, float] | None, name: str
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], list[str]]:
-    """``(speed, detour, group, keep, tables, notes)`` per row; rows not kept are not roads for driving.
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], list[str]]:
+    """``(speed, detour, group, keep, along, tables, notes)`` per row; rows not kept are not roads for driving.
+
+    ``along``: the row is a road that a point may join anywhere along (a class of a road table, or a
+    numeric speed); the plan corridors' ``mode`` lines (an expressway's interchanges, a railway's stations)
+    are joined at their nodes only.
 
     Without ``speed_kmh_by`` each row takes the first of :data:`SPEED_COLUMNS` it has a value in, so a layer
     made of roads (``road_class``) and plan corridors (``mode``) works as it is.
@@ -259,6 +280,7 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
     n = len(gdf)
     speed, detour = np.full(n, np.nan), np.ones(n)
     group, keep = np.full(n, "", dtype=object), np.ones(n, dtype=bool)
+    along = np.ones(n, dtype=bool)
     used: list[str] = []
     notes: list[str] = []
     if speed_kmh_by is None:
@@ -279,6 +301,7 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
             used.append(f"{column} ({table})")
             speed[rows], detour[rows], group[rows], keep[rows] = _speeds_of(
                 gdf.loc[rows, column], table, default_speeds, detour_factor, name, column)
+            along[rows] = table != "modes"
             if not keep[rows].all():
                 left = gdf.loc[rows & ~keep, column].astype(str).value_counts()
                 notes.append(f"{int((rows & ~keep).sum())} lines left out ({column} not a road for driving: "
@@ -293,6 +316,7 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
             next((t for c, t in SPEED_COLUMNS if c == speed_kmh_by and t != "numeric"), "modes")
         used.append(f"{speed_kmh_by} ({table})")
         speed, detour, group, keep = _speeds_of(col, table, default_speeds, detour_factor, name, speed_kmh_by)
+        along[:] = table != "modes"
         if not keep.all():
             left = gdf.loc[~keep, speed_kmh_by].astype(str).value_counts()
             notes.append(f"{int((~keep).sum())} lines left out ({speed_kmh_by} not a road for driving: "
@@ -311,7 +335,7 @@ def _speeds(gdf: gpd.GeoDataFrame, speed_kmh_by: str | None, default_speeds: Map
         else np.zeros(n, dtype=bool)
     if detour_factor is None:
         detour = np.where(is_chord, detour, 1.0)
-    return speed, detour, group, keep, used, notes
+    return speed, detour, group, keep, along, used, notes
 
 
 def _check_lines(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
@@ -344,6 +368,25 @@ def _check_lines(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _unique_int(key: np.ndarray, *, return_index: bool = False, return_inverse: bool = False) -> Any:
+    """``np.unique`` of a 1-D integer array by sorting (numpy's hashing ``unique`` is several times slower on
+    millions of keys): the same values, first indices and inverse."""
+    if not (return_index or return_inverse):
+        s = np.sort(key)
+        return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+    order = np.argsort(key, kind="stable")
+    s = key[order]
+    flag = np.r_[True, s[1:] != s[:-1]] if len(s) else np.zeros(0, dtype=bool)
+    out: list[np.ndarray] = [s[flag]]
+    if return_index:
+        out.append(order[flag])
+    if return_inverse:
+        inv = np.empty(len(key), dtype=np.intp)
+        inv[order] = np.cumsum(flag) - 1
+        out.append(inv)
+    return tuple(out)
+
+
 def _unique_rows(a: np.ndarray, **kwargs: bool) -> Any:
     """``np.unique(a, axis=0, **kwargs)`` of a two-column integer array, through one int64 key per row.
 
@@ -357,7 +400,7 @@ def _unique_rows(a: np.ndarray, **kwargs: bool) -> Any:
     if (int(hi[0]) - int(lo[0]) + 1) * span >= 2 ** 62:
         return np.unique(a, axis=0, **kwargs)
     key = (a[:, 0].astype(np.int64) - lo[0]) * span + (a[:, 1].astype(np.int64) - lo[1])
-    res = np.unique(key, **kwargs)
+    res = _unique_int(key, **kwargs)
     keys = res[0] if isinstance(res, tuple) else res
     rows = np.column_stack([keys // span + lo[0], keys % span + lo[1]]).astype(a.dtype)
     return (rows, *res[1:]) if isinstance(res, tuple) else rows
@@ -430,12 +473,12 @@ def travel_network(
     src = _validate.as_frame(lines, layer="lines")
     name = str(src.attrs.get("source", {}).get("path") or "lines")
     _check_lines(src, name)
-    speeds, detour, group, keep, used, notes = _speeds(src, speed_kmh_by, default_speeds, detour_factor, name)
+    speeds, detour, group, keep, along, used, notes = _speeds(src, speed_kmh_by, default_speeds, detour_factor, name)
     if not keep.any():
         raise InputError(f"{name}: none of its {len(src)} lines is a road for driving ({'; '.join(notes)}). "
                          f"Known: {sorted(_speed_table('osm_highway', None))}; or pass default_speeds={{...}}.")
     gdf = _validate.prepare(src[keep] if not keep.all() else src, layer=name)
-    speeds, detour, group = speeds[keep], detour[keep], group[keep]
+    speeds, detour, group, along = speeds[keep], detour[keep], group[keep], along[keep]
     if join_lines is None:
         join_lines = any(f"({t})" in u for u in used for t in _ROAD_TABLES) or {"u", "v"} <= set(src.columns)
     snap = _validate.distance(snap_m, name="snap_m", allow_zero=False)
@@ -445,7 +488,10 @@ def travel_network(
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     schem = (gdf["geometry_basis"].astype(str).to_numpy() == "schematic") if "geometry_basis" in gdf.columns \
         else np.zeros(len(gdf), dtype=bool)
-    parts, owner = shapely.get_parts(geoms, return_index=True)
+    if (shapely.get_type_id(geoms) == 1).all():  # LineStrings only: each its own part
+        parts, owner = geoms, np.arange(len(geoms))
+    else:
+        parts, owner = shapely.get_parts(geoms, return_index=True)
     coords, part = shapely.get_coordinates(parts, return_index=True)
     keys = np.round(coords / snap).astype(np.int64)
     _, first, node = _unique_rows(keys, return_index=True, return_inverse=True)
@@ -473,10 +519,10 @@ def travel_network(
             sel = mode[feat] == m
             g = coo_matrix((np.ones(int(sel.sum())), (u[sel], v[sel])), shape=(n, n))
             _, comp = connected_components(g, directed=False)
-            lines_m = np.unique(feat[sel])
+            lines_m = _unique_int(feat[sel])
             first_node = np.full(len(gdf), -1)
             first_node[feat[sel]] = u[sel]
-            labels, unit = np.unique(comp[first_node[lines_m]], return_inverse=True)
+            labels, unit = _unique_int(comp[first_node[lines_m]], return_inverse=True)
             unit_of_line[lines_m] = offset + unit
             offset += len(labels)
         lonely = unit_of_line < 0  # lines whose every segment collapsed into one node
@@ -496,8 +542,11 @@ def travel_network(
     sel = order[first_pair]
     w = np.maximum(w_all[sel], _EPS_MIN)
     graph = csr_matrix((np.r_[w, w], (np.r_[a[sel], b[sel]], np.r_[b[sel], a[sel]])), shape=(n, n))
+    unit_along = np.zeros(len(line_starts) - 1, dtype=bool)
+    unit_along[unit_of_line] = along
     return TravelNetwork(nodes_xy, edges, graph, bool(schem.any()), gdf.crs, transfers, line_nodes, line_starts,
-                         joined=bool(join_lines), speeds_from=" + ".join(used), notes=notes)
+                         joined=bool(join_lines), speeds_from=" + ".join(used), notes=notes,
+                         edge_along=along[feat], unit_along=unit_along)
 
 
 def _transfers(nodes_xy: np.ndarray, node_of: np.ndarray, mode_of: np.ndarray, crs: pyproj.CRS, *,
@@ -538,34 +587,47 @@ def _transfers(nodes_xy: np.ndarray, node_of: np.ndarray, mode_of: np.ndarray, c
                          "minutes": penalty_min + length / _m_per_min(speed_kmh)})
 
 
-def _unit_trees(net: TravelNetwork) -> tuple[list[tuple[np.ndarray, cKDTree]], np.ndarray, np.ndarray,
-                                              cKDTree | None]:
-    """KD-trees for finding each access unit's nearest node, built once per network.
+def _node_units(net: TravelNetwork) -> np.ndarray:
+    """Per access unit: True where its lines are joined at their nodes only (not along their edges)."""
+    n_units = len(net.line_starts) - 1
+    if net.unit_along is None:
+        return np.ones(n_units, dtype=bool)
+    return ~np.asarray(net.unit_along, dtype=bool)
 
-    Units of :data:`_TREE_MIN_NODES` nodes or more get a tree each: ``(their nodes, tree)``.  The other units'
-    nodes go into one shared tree, with ``(positions in line_nodes, unit of each)``.
+
+def _unit_trees(net: TravelNetwork) -> tuple[list[tuple[np.ndarray, cKDTree]], np.ndarray, np.ndarray,
+                                              cKDTree | None, np.ndarray, cKDTree | None]:
+    """KD-trees for finding each node-joined access unit's nearest node, built once per network.
+
+    Only the units joined at their nodes (:func:`_node_units`) count.  Units of :data:`_TREE_MIN_NODES`
+    nodes or more get a tree each: ``(their nodes, tree)``.  The other units' nodes go into one shared
+    tree, with ``(positions in line_nodes, unit of each)``.  Last, the nodes of all those units and their
+    tree (the nodes within the access radius).
     """
     if net._trees is None:
         sizes = np.diff(net.line_starts)
         unit = np.repeat(np.arange(len(sizes)), sizes)
-        big_units = np.flatnonzero(sizes >= _TREE_MIN_NODES)
+        node_unit = _node_units(net)
+        big_units = np.flatnonzero((sizes >= _TREE_MIN_NODES) & node_unit)
         big = []
         for b in big_units:
             nodes = net.line_nodes[net.line_starts[b]:net.line_starts[b + 1]]
             big.append((nodes, cKDTree(net.nodes_xy[nodes])))
-        small_pos = np.flatnonzero(sizes[unit] < _TREE_MIN_NODES)
+        small_pos = np.flatnonzero((sizes[unit] < _TREE_MIN_NODES) & node_unit[unit])
         small_tree = cKDTree(net.nodes_xy[net.line_nodes[small_pos]]) if len(small_pos) else None
-        net._trees = (big, small_pos, unit[small_pos], small_tree)
+        at_nodes = np.unique(net.line_nodes[node_unit[unit]])
+        node_tree = cKDTree(net.nodes_xy[at_nodes]) if len(at_nodes) else None
+        net._trees = (big, small_pos, unit[small_pos], small_tree, at_nodes, node_tree)
     return net._trees
 
 
 def _unit_nearest(net: TravelNetwork, xy: np.ndarray, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per point and access unit, the unit's nearest node (plane metres) when it is within ``bound`` (per point).
+    """Per point and node-joined access unit, the unit's nearest node (plane metres) when it is within ``bound``.
 
     ``(point, node)`` pairs.  Exact: the same node as a scan of every node of every unit (ties go to the unit's
     lowest node number), found with KD-trees, so the work grows with the pairs found, not points x nodes.
     """
-    big, small_pos, small_unit, small_tree = _unit_trees(net)
+    big, small_pos, small_unit, small_tree, _, _ = _unit_trees(net)
     nxy = net.nodes_xy
     up = float(bound.max(initial=0.0)) * (1 + 1e-9) + 1e-9
     p_out, n_out = [], []
@@ -606,30 +668,203 @@ def _unit_nearest(net: TravelNetwork, xy: np.ndarray, bound: np.ndarray) -> tupl
     return np.concatenate(p_out).astype(np.int64), np.concatenate(n_out).astype(np.int64)
 
 
-def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh: float, access_radius_m: float,
-                 reach_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Access legs of each point: ``(point, node, minutes)``.
+#: Candidate samples looked at per point when snapping to an edge, in rounds: a point goes to the next
+#: round only when its candidates cannot settle it (see :func:`_snap_edges`), and past the last to a search
+#: of the ball that holds every possible candidate.
+_SNAP_K = (8, 32)
 
-    A point reaches every node within ``access_radius_m`` and the nearest node of every line.  Legs of
-    ``reach_m`` (per point) or longer are dropped: they cannot beat the alternative the caller has (a
-    direct trip, or the end of the time budget), so dropping them changes no result.  Both are found with
-    KD-trees (:func:`_unit_nearest`): the work grows with the legs, not with points x nodes.
+
+@dataclass
+class _Snapper:
+    """The edges joined along, as plane segments ``a`` → ``b`` (edge rows ``rows``), and a KD-tree of points
+    sampled along them at most ``step`` apart (``seg``: the segment of each sample)."""
+
+    rows: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    seg: np.ndarray
+    step: float
+    tree: cKDTree
+    dx: np.ndarray = field(init=False)
+    dy: np.ndarray = field(init=False)
+    inv_ll: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dx, self.dy = self.b[:, 0] - self.a[:, 0], self.b[:, 1] - self.a[:, 1]
+        ll = self.dx * self.dx + self.dy * self.dy
+        self.inv_ll = np.where(ll > 0, 1.0 / np.where(ll > 0, ll, 1.0), 0.0)
+
+
+def _snapper(net: TravelNetwork) -> _Snapper | None:
+    """The snapping structure of the network's edges joined along (None without any), built once."""
+    if net._snapper is None:
+        along = np.zeros(len(net.edges), dtype=bool) if net.edge_along is None else np.asarray(net.edge_along, bool)
+        rows = np.flatnonzero(along)
+        if len(rows) == 0:
+            net._snapper = False
+            return None
+        u, v = net.edges["u"].to_numpy()[rows], net.edges["v"].to_numpy()[rows]
+        a, b = net.nodes_xy[u], net.nodes_xy[v]
+        length = np.hypot(*(b - a).T)
+        # samples a few per segment: spacing the median segment
+        step = max(float(np.median(length)), 1.0)
+        pieces = np.maximum(np.ceil(length / step).astype(np.int64), 1)
+        seg = np.repeat(np.arange(len(rows)), pieces + 1)
+        first = np.repeat(np.cumsum(pieces + 1) - (pieces + 1), pieces + 1)
+        t = (np.arange(len(seg)) - first) / pieces[seg]
+        samples = a[seg] + (b - a)[seg] * t[:, None]
+        net._snapper = _Snapper(rows, a, b, seg, step, cKDTree(samples))
+    return net._snapper or None
+
+
+def _project(s: _Snapper, x: np.ndarray, y: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Plane distance from each point ``(x, y)`` to segment ``seg`` (broadcast) and the position along it (0 at
+    ``a``)."""
+    ax, ay, dx, dy = s.a[:, 0][seg], s.a[:, 1][seg], s.dx[seg], s.dy[seg]
+    px, py = x - ax, y - ay
+    t = (px * dx + py * dy) * s.inv_ll[seg]
+    np.clip(t, 0.0, 1.0, out=t)
+    px -= t * dx
+    py -= t * dy
+    px *= px
+    py *= py
+    px += py
+    return np.sqrt(px, out=px), t
+
+
+def _nearest_lowest(d: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Per row, the column of the least ``d``; near ties (1e-9 relative, rounding) to the lowest ``seg``."""
+    dmin = d.min(axis=1, keepdims=True)
+    tie = d <= dmin + 1e-9 * np.maximum(dmin, 1.0)
+    return np.argmin(np.where(tie, seg, np.iinfo(np.int64).max), axis=1)
+
+
+def _snap_edges(net: TravelNetwork, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each point's nearest edge joined along: ``(edge row (-1 if none), position along u → v (0-1), plane m)``.
+
+    Exact (the same edge as a scan of every segment; a tie goes to the lowest edge row): the KD-tree of
+    samples gives ``k`` candidate segments per point (:data:`_SNAP_K`); a segment nearer than the best
+    found has a sample within ``best + step / 2``, so the candidates settle every point whose ``k``-th
+    sample is farther than that.  The others go on with more candidates, and the last few search that ball.
+    """
+    n = len(xy)
+    edge, frac, dist = np.full(n, -1, np.int64), np.zeros(n), np.full(n, np.inf)
+    s = _snapper(net)
+    if s is None or n == 0:
+        return edge, frac, dist
+    seg = np.zeros(n, np.int64)
+    unsure = np.arange(n)
+    for k in _SNAP_K:
+        k = min(k, len(s.seg))
+        dk, ik = s.tree.query(xy[unsure], k=k)
+        dk, ik = dk.reshape(len(unsure), k), ik.reshape(len(unsure), k)
+        cand = s.seg[ik]
+        d, t = _project(s, xy[unsure, 0, None], xy[unsure, 1, None], cand)
+        best = _nearest_lowest(d, cand)
+        rows = np.arange(len(unsure))
+        seg[unsure], dist[unsure], frac[unsure] = cand[rows, best], d[rows, best], t[rows, best]
+        if k == len(s.seg):
+            unsure = unsure[:0]
+            break
+        unsure = unsure[dk[:, -1] <= dist[unsure] + s.step / 2]
+        if len(unsure) == 0:
+            break
+    for i in unsure:  # rare: very many samples near the point
+        near = np.unique(s.seg[s.tree.query_ball_point(xy[i], dist[i] + s.step / 2)])
+        dd, tt = _project(s, xy[i, 0], xy[i, 1], near)
+        j = int(_nearest_lowest(dd[None, :], near[None, :])[0])
+        seg[i], dist[i], frac[i] = near[j], dd[j], tt[j]
+    return s.rows[seg], frac, dist
+
+
+@dataclass
+class _Access:
+    """How points join a network.
+
+    ``legs``: ``(point, node, minutes)`` sorted by point then node, and ``metres`` of each leg (access leg
+    along the geodesic plus the road metres along the snapped edge).  Per point: ``edge`` (the row of the
+    edge it is snapped onto, -1 if none), ``frac`` (position along it, 0 at ``u``), ``snap_min`` and
+    ``snap_m`` (the access leg to the snapped position).
+    """
+
+    legs: tuple[np.ndarray, np.ndarray, np.ndarray]
+    metres: np.ndarray
+    edge: np.ndarray
+    frac: np.ndarray
+    snap_min: np.ndarray
+    snap_m: np.ndarray
+
+
+def _access(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh: float, access_radius_m: float,
+            reach_m: np.ndarray) -> _Access:
+    """How each point joins the network (see :class:`_Access`).
+
+    On the edges joined along (roads): the point is snapped to the nearest one, projected onto it, with
+    two legs, to the edge's end nodes: the access leg (geodesic, at ``access_speed_kmh``) plus that
+    fraction of the edge's minutes.  On the lines joined at their nodes (plan corridors): every such node
+    within ``access_radius_m`` and the nearest node of every such line (access unit).  Legs of ``reach_m``
+    (per point) or longer are dropped: they cannot beat the alternative the caller has (a direct trip, or
+    the end of the time budget), so dropping them changes no result.
     """
     if layer.xy is None:
         raise InputError(f"{layer.name}: must be points for travel times (use centroids: gdf.centroid).")
     xy, nxy = layer.xy, net.nodes_xy
-    near = cKDTree(nxy).query_ball_point(xy, r=access_radius_m)
-    counts = np.fromiter((len(x) for x in near), dtype=np.int64, count=len(xy))
-    p_in = np.repeat(np.arange(len(xy)), counts)
-    n_in = np.fromiter((k for x in near for k in x), dtype=np.int64, count=int(counts.sum()))
-    # nearest node of every line (unit) within the reach
-    p_line, n_line = _unit_nearest(net, xy, np.asarray(reach_m, dtype=float) * _PLANE_SLACK)
-    p = np.r_[p_in, p_line]
-    nd = np.r_[n_in, n_line]
-    key = np.sort(p.astype(np.int64) * len(nxy) + nd)  # np.unique hashes, several times slower here
-    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
-    p, nd = key // len(nxy), key % len(nxy)
-    dist = geodesic_distance(xy[p, 0], xy[p, 1], nxy[nd, 0], nxy[nd, 1], net.crs)
-    keep = dist < reach_m[p]
-    return p[keep], nd[keep], dist[keep] / _m_per_min(access_speed_kmh)
+    n_pts, n_nodes = len(xy), len(nxy)
+    reach = np.asarray(reach_m, dtype=float)
+    mpm = _m_per_min(access_speed_kmh)
+    # along the roads: the snap
+    edge, frac, plane = _snap_edges(net, xy)
+    snap_m = np.full(n_pts, np.inf)
+    has = np.flatnonzero(edge >= 0)
+    if len(has):
+        e = net.edges
+        eu, ev = e["u"].to_numpy()[edge[has]], e["v"].to_numpy()[edge[has]]
+        q = nxy[eu] + (nxy[ev] - nxy[eu]) * frac[has, None]
+        snap_m[has] = geodesic_distance(xy[has, 0], xy[has, 1], q[:, 0], q[:, 1], net.crs)
+    ok = np.isfinite(snap_m) & (snap_m < reach)
+    edge = np.where(ok, edge, -1)
+    frac = np.where(ok, frac, 0.0)
+    snap_m = np.where(ok, snap_m, np.nan)
+    snap_min = snap_m / mpm
+    pts = np.flatnonzero(ok)
+    e_min, e_road = net.edges["minutes"].to_numpy(), net.edges["road_m"].to_numpy()
+    eu, ev = net.edges["u"].to_numpy()[edge[pts]], net.edges["v"].to_numpy()[edge[pts]]
+    f, emin, eroad = frac[pts], e_min[edge[pts]], e_road[edge[pts]]
+    p_s = np.r_[pts, pts]
+    n_s = np.r_[eu, ev]
+    m_s = np.r_[snap_min[pts] + f * emin, snap_min[pts] + (1 - f) * emin]
+    r_s = np.r_[snap_m[pts] + f * eroad, snap_m[pts] + (1 - f) * eroad]
+    # at the nodes of the other lines: every node within the radius, and the nearest node of each line
+    _, _, _, _, at_nodes, node_tree = _unit_trees(net)
+    p_n = n_n = np.zeros(0, np.int64)
+    if node_tree is not None:
+        near = node_tree.query_ball_point(xy, r=access_radius_m)
+        counts = np.fromiter((len(x) for x in near), dtype=np.int64, count=n_pts)
+        p_in = np.repeat(np.arange(n_pts), counts)
+        n_in = at_nodes[np.fromiter((k for x in near for k in x), dtype=np.int64, count=int(counts.sum()))]
+        p_line, n_line = _unit_nearest(net, xy, reach * _PLANE_SLACK)
+        p_n, n_n = np.r_[p_in, p_line].astype(np.int64), np.r_[n_in, n_line].astype(np.int64)
+        key = _unique_int(p_n * n_nodes + n_n)
+        p_n, n_n = key // n_nodes, key % n_nodes
+        dist = geodesic_distance(xy[p_n, 0], xy[p_n, 1], nxy[n_n, 0], nxy[n_n, 1], net.crs)
+        keep = dist < reach[p_n]
+        p_n, n_n, d_n = p_n[keep], n_n[keep], dist[keep]
+    else:
+        d_n = np.zeros(0)
+    p = np.r_[p_s, p_n].astype(np.int64)
+    nd = np.r_[n_s, n_n].astype(np.int64)
+    minutes = np.r_[m_s, d_n / mpm]
+    metres = np.r_[r_s, d_n]
+    key = p * n_nodes + nd
+    order = np.lexsort((minutes, key))
+    key = key[order]
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
+    order = order[first]
+    return _Access((p[order], nd[order], minutes[order]), metres[order], edge, frac, snap_min, snap_m)
 
+
+def _access_legs(net: TravelNetwork, layer: _validate.Layer, *, access_speed_kmh: float, access_radius_m: float,
+                 reach_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Access legs of each point: ``(point, node, minutes)``, sorted by point then node (see :func:`_access`)."""
+    return _access(net, layer, access_speed_kmh=access_speed_kmh, access_radius_m=access_radius_m,
+                   reach_m=reach_m).legs

@@ -58,6 +58,7 @@ from . import crs as _crs
 from ._columns import value_title
 from ._errors import CRSError, InputError
 from ._geodesic import geodesic_area, scale_factor
+from ._review_overlay import _nearest_gap, _overlaps, _verdicts
 from .city import profile
 from .units import header_unit, unit_columns, unit_factors
 
@@ -250,6 +251,11 @@ def _datum(gdf: gpd.GeoDataFrame, datum: str | None, *, layer: str, notes: list[
     return out
 
 
+#: Geometry type names by :func:`shapely.get_type_id` + 1 (``-1``, a missing geometry, gives "").
+_TYPE_NAMES = ("", "Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon",
+               "GeometryCollection")
+
+
 def _check_geometry(gdf: gpd.GeoDataFrame, *, layer: str, allowed: tuple[str, ...], fix: str) -> np.ndarray:
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     if len(geoms) == 0:
@@ -259,7 +265,7 @@ def _check_geometry(gdf: gpd.GeoDataFrame, *, layer: str, allowed: tuple[str, ..
     if missing.any():
         problems.append(f"{_where(gdf, np.flatnonzero(missing))}: no geometry (fill in the position or "
                         "delete the rows)")
-    types = np.array([g.geom_type if g is not None else "" for g in geoms])
+    types = np.asarray(_TYPE_NAMES, dtype=object)[shapely.get_type_id(geoms) + 1]  # -1 (missing) -> ""
     wrong = ~missing & ~np.isin(types, allowed)
     if wrong.any():
         kinds = ", ".join(sorted(set(types[wrong])))
@@ -277,10 +283,13 @@ def _check_geometry(gdf: gpd.GeoDataFrame, *, layer: str, allowed: tuple[str, ..
 
 
 def _to_analysis(gdf: gpd.GeoDataFrame, *, layer: str) -> gpd.GeoDataFrame:
-    """The layer in the analysis CRS through :func:`gis.prepare.prepare_frame` (CRS and datum checked there)."""
+    """The layer in the analysis CRS through :func:`gis.prepare.prepare_frame` (CRS and datum checked there).
+
+    Its geometries have passed :func:`_check_geometry`, so they are not tested for validity again.
+    """
     from .prepare import prepare_frame
 
-    return prepare_frame(gdf, name=layer)
+    return prepare_frame(gdf, name=layer, checked=True)
 
 
 def _placed_rows(gdf: gpd.GeoDataFrame, *, strict: bool) -> tuple[gpd.GeoDataFrame, Any]:
@@ -603,8 +612,7 @@ def review(
         dist_plane[fi] = 0.0
         apart = np.flatnonzero((dist_plane > 0) | (basis == "disk_from_area"))  # a disk's gap is from its centre
         if len(apart):
-            dist_plane[apart] = _nearest_gap(tree, zc, probe[apart], reach=float(np.max(p_plane[apart] +
-                                                                                   r_plane[apart])))
+            dist_plane[apart] = _nearest_gap(tree, zc, probe[apart], reach=p_plane[apart] + r_plane[apart])
         if by_feature:
             pieces = shapely.intersection(fgeom[fi], zc[zi])
             area = geodesic_area(pieces, crs)
@@ -615,23 +623,8 @@ def review(
             }))
             continue
         # the footprint against the union of the class's zones it meets: ground counted once
-        piece = np.full(n, None, dtype=object)
-        n_met = np.bincount(fi, minlength=n)
-        order = np.argsort(fi, kind="stable")
-        fi, zi = fi[order], zi[order]
-        single = n_met[fi] == 1
-        piece[fi[single]] = shapely.intersection(fgeom[fi[single]], zc[zi[single]])
-        multi = fi[~single]
-        if len(multi):
-            # one union per footprint, vectorised: the pieces in a (footprints x most pieces) grid padded with None
-            starts = np.flatnonzero(np.r_[True, multi[1:] != multi[:-1]])
-            parts = shapely.intersection(fgeom[multi], zc[zi[~single]])
-            group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(multi)]))
-            slot = np.arange(len(multi)) - starts[group]
-            grid = np.full((len(starts), int(slot.max()) + 1), None, dtype=object)
-            grid[group, slot] = parts
-            piece[multi[starts]] = shapely.union_all(grid, axis=1)
-        has = np.array([g is not None for g in piece])
+        piece, n_met = _overlaps(fgeom, zc, fi, zi)
+        has = ~shapely.is_missing(piece)
         area = np.zeros(n)
         if has.any():
             area[has] = geodesic_area(piece[has], crs)
@@ -690,27 +683,6 @@ def review(
     return out
 
 
-def _nearest_gap(tree: shapely.STRtree, zc: np.ndarray, probe: np.ndarray, *, reach: float) -> np.ndarray:
-    """The exact plane distance of every probe to its nearest zone of the tree, searched within a bound first.
-
-    An unbounded nearest search walks far into the tree; most probes have a zone within the verdicts' reach
-    (precision + radius) or within a few zone sizes, so they are searched within that bound, and only the
-    probes with no zone inside it are searched again without one.  The distance is the same either way (a
-    zone found within the bound is the nearest of all).
-    """
-    out = np.full(len(probe), np.inf)
-    bounds = shapely.bounds(zc)
-    size = float(np.median(np.hypot(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]))) if len(zc) else 0.0
-    bound = max(reach if np.isfinite(reach) else 0.0, 2.0 * size) * 1.001 + 1.0  # any bound gives the same gaps
-    found, gap = tree.query_nearest(probe, max_distance=bound, return_distance=True, all_matches=False)
-    out[found[0]] = gap
-    rest = np.flatnonzero(~np.isfinite(out))
-    if len(rest):
-        found, gap = tree.query_nearest(probe[rest], return_distance=True, all_matches=False)
-        out[rest[found[0]]] = gap
-    return out
-
-
 def _with_unplaced(out: gpd.GeoDataFrame, full: gpd.GeoDataFrame, aside: Any, *, rows: np.ndarray,
                    projects: np.ndarray, options: np.ndarray | None, classes: list[str],
                    by_feature: bool) -> gpd.GeoDataFrame:
@@ -747,35 +719,3 @@ def _with_unplaced(out: gpd.GeoDataFrame, full: gpd.GeoDataFrame, aside: Any, *,
     if not by_feature:
         both = both.iloc[np.argsort(source_pos, kind="stable")].reset_index(drop=True)
     return gpd.GeoDataFrame(both, geometry=out.geometry.name, crs=out.crs)
-
-
-def _verdicts(fgeom: np.ndarray, centre: np.ndarray, basis: np.ndarray, area: np.ndarray, dist_plane: np.ndarray,
-              p_plane: np.ndarray, r_plane: np.ndarray, tree: shapely.STRtree, zc: np.ndarray) -> np.ndarray:
-    """``inside`` / ``may_touch`` / ``clear`` for one zone class (see the module docstring)."""
-    n = len(fgeom)
-    verdict = np.full(n, "clear", dtype=object)
-    polygon = basis == "polygon"
-    # polygons: exact position (p = 0) or certain overlap after shrinking the zones by p
-    overlap = polygon & (area > 0)
-    verdict[overlap & (p_plane == 0)] = "inside"
-    reach = polygon & (area <= 0) & (dist_plane < p_plane)
-    verdict[reach] = "may_touch"
-    for i in np.flatnonzero(overlap & (p_plane > 0)):
-        local = zc[tree.query(fgeom[i], predicate="intersects")]
-        core = shapely.buffer(shapely.union_all(local), -p_plane[i])
-        hit = shapely.area(shapely.intersection(fgeom[i], core)) > 0 if not shapely.is_empty(core) else False
-        verdict[i] = "inside" if hit else "may_touch"
-    # points and disks: exact test on the centre, which lies somewhere within p of the given point
-    round_ = ~polygon
-    reach = round_ & (dist_plane < r_plane + p_plane)
-    exact = round_ & (p_plane == 0)
-    verdict[exact & (r_plane > 0) & (area > 0)] = "inside"
-    verdict[exact & (r_plane == 0) & (dist_plane == 0)] = "inside"
-    for i in np.flatnonzero(reach & ~exact):
-        local = zc[tree.query(centre[i], predicate="dwithin", distance=r_plane[i] + p_plane[i])]
-        grown = shapely.union_all(local)
-        if r_plane[i] > 0:
-            grown = shapely.buffer(grown, r_plane[i], quad_segs=16)
-        certain = shapely.contains(grown, shapely.buffer(centre[i], p_plane[i], quad_segs=16))
-        verdict[i] = "inside" if certain else "may_touch"
-    return verdict

@@ -5,15 +5,20 @@ fixed (built by :func:`gis.network.travel_network`): a matrix is searched from
 its smaller side, and :func:`nearest_by_time` makes one multi-source search.
 
 Origins and targets join the network by *access legs* travelled at
-``access_speed_kmh`` (default 30 km/h: local roads) along the geodesic: to
-every node within ``access_radius_m`` and to the nearest node of every line
-(of every connected piece, for a road network: see ``join_lines``), so a
-railway station that happens to be nearer than the road network never cuts a
-town off from the roads.  A trip may also be made entirely at access speed
-when that is quicker.  A railway drawn through its stations
-(``geometry_basis`` = ``railway_stations``) can thus be boarded only at
-stations.  With these rules, adding a line to a network never lengthens a
-travel time nor shrinks an isochrone.
+``access_speed_kmh`` (default 30 km/h: local roads) along the geodesic.  On
+roads (lines whose speeds come from a road class, an OSM ``highway`` value or a
+numeric speed) a point is *snapped*: projected onto the nearest road edge,
+whatever its distance, it joins that edge there and goes on to either end
+node in that fraction of the edge's minutes; an origin and a target snapped
+onto one same edge may also travel along it between them.  Plan corridors
+(``mode`` lines: an expressway boarded at its interchanges, a railway at its
+stations) are joined at their nodes only: every such node within
+``access_radius_m`` and the nearest node of every such line, so a railway
+station that happens to be nearer than the road network never cuts a town off
+from the roads.  A trip may also be made entirely at access speed when that is
+quicker.  With the corridors' rules, adding a corridor line never lengthens a
+travel time nor shrinks an isochrone; a road added nearer to a point than the
+road it was snapped onto moves its snap there.
 
 Every isochrone that uses a ``schematic`` line (corridors drawn as straight
 links between the places a plan names) is flagged ``schematic``: its shape is
@@ -37,7 +42,7 @@ from . import _validate
 from ._errors import InputError
 from ._isochrone_shapes import CELLS, capsule_rings, disk_rings, union_exact, union_grids
 from ._geodesic import geodesic_area, geodesic_distance, inverse_scale, tm_scale
-from .network import _EPS_MIN, TravelNetwork, _access_legs, _m_per_min
+from .network import _EPS_MIN, _PLANE_SLACK, TravelNetwork, _Access, _access, _m_per_min
 
 __all__ = ["travel_times", "isochrones", "nearest_by_time"]
 
@@ -102,18 +107,20 @@ def _edge_metres(net: TravelNetwork) -> csr_matrix:
     return csr_matrix((np.r_[m[sel], m[sel]], (np.r_[a[sel], b[sel]], np.r_[b[sel], a[sel]])), shape=(n, n))
 
 
-def _tree_metres(net: TravelNetwork, d: np.ndarray, pred: np.ndarray, access_m_per_min: float) -> np.ndarray:
+def _tree_metres(net: TravelNetwork, d: np.ndarray, pred: np.ndarray, access: _Access) -> np.ndarray:
     """Route metres from the search's source to every node along the tree of quickest paths (NaN unreached).
 
-    ``pred`` are the predecessors of a search from virtual sources (indices >= ``n``): the first leg of a
-    path is an access leg, ``d`` minutes at access speed.
+    ``pred`` are the predecessors of a search from virtual sources (indices >= ``n``) joined by ``access``:
+    the first leg of a path is one of its legs, with its metres.
     """
     n = net.n_nodes
     reached = np.isfinite(d)
     parent = np.where(reached & (pred >= 0) & (pred < n), pred, -1)
     step = np.zeros(n)
-    first_leg = reached & (pred >= n)
-    step[first_leg] = d[first_leg] * access_m_per_min
+    first_leg = np.flatnonzero(reached & (pred >= n))
+    lp, ln, _ = access.legs
+    at = np.searchsorted(lp * n + ln, (pred[first_leg] - n) * n + first_leg)  # legs are sorted by point, node
+    step[first_leg] = access.metres[at]
     inner = parent >= 0
     if inner.any():
         step[inner] = np.asarray(_edge_metres(net)[parent[inner], np.flatnonzero(inner)]).ravel()
@@ -127,30 +134,78 @@ def _tree_metres(net: TravelNetwork, d: np.ndarray, pred: np.ndarray, access_m_p
     return np.where(reached, acc, np.nan)
 
 
-def _legs_min(values: np.ndarray, legs: tuple, n_points: int) -> tuple[np.ndarray, np.ndarray]:
+def _legs_min(values: np.ndarray, legs: tuple, n_points: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Per point, the minimum over its legs of ``values[..., node] + minutes``, and the leg it came from.
 
     ``values`` is ``(k, n)`` or ``(n,)``; returns ``(k, n_points)`` (inf for a point without legs) and the
-    chosen leg positions (-1 without legs).
+    chosen leg positions (-1 without legs; None for a ``(k, n)`` ``values``: not needed there).
     """
     p, nd, m = legs
     two_d = values.ndim == 2
     vals = values if two_d else values[None, :]
+    arg = None if two_d else np.full((1, n_points), -1, dtype=np.int64)
+    if len(p) == 0:
+        out = np.full((vals.shape[0], n_points), np.inf)
+        return (out, arg) if two_d else (out[0], arg[0])
+    starts = np.r_[0, np.flatnonzero(np.diff(p)) + 1]
+    pts = p[starts]
+    runs = np.diff(np.r_[starts, len(p)])
+    if runs.min() == runs.max() and runs[0] <= 4:  # as many legs for every point (roads: the snap's two)
+        k = int(runs[0])
+        best = vals[:, nd[0::k]] + m[0::k]
+        which = None if two_d else np.zeros(best.shape, dtype=np.int64)
+        for j in range(1, k):
+            cand = vals[:, nd[j::k]] + m[j::k]
+            if which is not None:  # the first leg reaching the minimum, as below
+                which[cand < best] = j
+            np.minimum(best, cand, out=best)
+        if len(pts) == n_points:
+            out = best
+        else:
+            out = np.full((vals.shape[0], n_points), np.inf)
+            out[:, pts] = best
+        if arg is not None:
+            arg[:, pts] = starts + which
+        return (out, arg) if two_d else (out[0], arg[0])
     out = np.full((vals.shape[0], n_points), np.inf)
-    arg = np.full((vals.shape[0], n_points), -1, dtype=np.int64)
-    if len(p):
-        starts = np.r_[0, np.flatnonzero(np.diff(p)) + 1]
-        pts = p[starts]
-        block = max(1, 8_000_000 // len(p))
-        for s in range(0, vals.shape[0], block):
-            cand = vals[s:s + block][:, nd] + m[None, :]
-            best = np.minimum.reduceat(cand, starts, axis=1)
-            out[s:s + block, pts] = best
-            if not two_d:  # which leg: the first reaching the minimum within the point's run
-                hit = np.where(cand == np.repeat(best, np.diff(np.r_[starts, len(p)]), axis=1),
-                               np.arange(len(p))[None, :], len(p))
-                arg[s:s + block, pts] = np.minimum.reduceat(hit, starts, axis=1)
+    block = max(1, 8_000_000 // len(p))
+    for s in range(0, vals.shape[0], block):
+        cand = vals[s:s + block][:, nd] + m[None, :]
+        best = np.minimum.reduceat(cand, starts, axis=1)
+        out[s:s + block, pts] = best
+        if not two_d:  # which leg: the first reaching the minimum within the point's run
+            hit = np.where(cand == np.repeat(best, runs, axis=1), np.arange(len(p))[None, :], len(p))
+            arg[s:s + block, pts] = np.minimum.reduceat(hit, starts, axis=1)
     return (out, arg) if two_d else (out[0], arg[0])
+
+
+def _plane_far_m(xy: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """An upper bound of each point's geodesic distance to the farthest of ``other``: the farthest corner of
+    their bounding box, in plane metres, times the analysis CRS's scale slack."""
+    lo, hi = other.min(axis=0), other.max(axis=0)
+    dx = np.maximum(np.abs(xy[:, 0] - lo[0]), np.abs(xy[:, 0] - hi[0]))
+    dy = np.maximum(np.abs(xy[:, 1] - lo[1]), np.abs(xy[:, 1] - hi[1]))
+    return np.hypot(dx, dy) * _PLANE_SLACK
+
+
+def _same_edge(net: TravelNetwork, a: _Access, b: _Access) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Trips between points snapped onto one same edge, along it: ``(point of a, point of b, minutes, metres)``.
+
+    Such a trip does not pass an end node of the edge, so the legs to the nodes do not see it.
+    """
+    ia = np.flatnonzero(a.edge >= 0)
+    ia = ia[np.argsort(a.edge[ia], kind="stable")]
+    ea = a.edge[ia]
+    ib = np.flatnonzero(b.edge >= 0)
+    lo, hi = np.searchsorted(ea, b.edge[ib], "left"), np.searchsorted(ea, b.edge[ib], "right")
+    cnt = hi - lo
+    pb = np.repeat(ib, cnt)
+    pa = ia[np.repeat(lo, cnt) + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)]
+    e = a.edge[pa]
+    df = np.abs(a.frac[pa] - b.frac[pb])
+    minutes = a.snap_min[pa] + df * net.edges["minutes"].to_numpy()[e] + b.snap_min[pb]
+    metres = a.snap_m[pa] + df * net.edges["road_m"].to_numpy()[e] + b.snap_m[pb]
+    return pa, pb, minutes, metres
 
 
 def _uncertainty_min(po: np.ndarray, pt: np.ndarray, speed_kmh: float) -> np.ndarray:
@@ -184,9 +239,11 @@ def travel_times(
     access_speed_kmh : float, default 30
         Speed off the network, along the geodesic (km/h).
     access_radius_m : float, default 5000
-        Every node within this distance (plane metres of the analysis CRS) is
-        an access node; beyond it, only the nearest node of each line (each
-        connected piece of a road network).
+        For lines joined at their nodes (plan corridors): every such node within
+        this distance (plane metres of the analysis CRS) is an access node;
+        beyond it, only the nearest node of each line.  Roads are joined at the
+        point's snap onto the nearest road edge, at any distance
+        (:func:`gis.drive.drive` flags points beyond ``max_access_m``).
     long : bool, default False
         Return one row per pair instead of a matrix: ``origin_index``,
         ``target_index``, ``minutes``, ``origin_precision_m``,
@@ -217,18 +274,29 @@ def travel_times(
         raise InputError(f"{name}: must be points for travel times (use centroids: gdf.centroid).")
     out = np.zeros((len(o), len(t)))
     if len(o) and len(t):
-        direct_m = _direct_m(o, t, network.crs)
-        direct = direct_m / _m_per_min(speed)
+        mpm = _m_per_min(speed)
         small_is_t = len(t) <= len(o)
         small, big = (t, o) if small_is_t else (o, t)
-        d_sb = direct.T if small_is_t else direct  # (n_small, n_big)
-        dm_sb = direct_m.T if small_is_t else direct_m
         # a leg as long as the longest direct trip from (to) that point cannot be part of a quicker trip
-        legs_s = _access_legs(network, small, access_speed_kmh=speed, access_radius_m=radius, reach_m=dm_sb.max(axis=1))
-        legs_b = _access_legs(network, big, access_speed_kmh=speed, access_radius_m=radius, reach_m=dm_sb.max(axis=0))
-        d_nodes = _search(network, legs_s, len(small), float(direct.max()))
-        via, _ = _legs_min(d_nodes, legs_b, len(big))
-        res = np.minimum(via, d_sb)
+        reach_s, reach_b = _plane_far_m(small.xy, big.xy), _plane_far_m(big.xy, small.xy)
+        acc_s = _access(network, small, access_speed_kmh=speed, access_radius_m=radius, reach_m=reach_s)
+        acc_b = _access(network, big, access_speed_kmh=speed, access_radius_m=radius, reach_m=reach_b)
+        d_nodes = _search(network, acc_s.legs, len(small), float(reach_s.max()) / mpm)
+        res, _ = _legs_min(d_nodes, acc_b.legs, len(big))  # (n_small, n_big)
+        ps, pb, along, _ = _same_edge(network, acc_s, acc_b)
+        res[ps, pb] = np.minimum(res[ps, pb], along)
+        # the whole way at access speed, where it can be quicker (the plane metres bound the geodesic ones)
+        plane2 = small.xy[:, None, 0] - big.xy[None, :, 0]
+        plane2 *= plane2
+        dy = small.xy[:, None, 1] - big.xy[None, :, 1]
+        dy *= dy
+        plane2 += dy
+        bound = res * (mpm * _PLANE_SLACK)
+        bound *= bound
+        ci, cj = np.nonzero(plane2 < bound)
+        if len(ci):
+            d = geodesic_distance(small.xy[ci, 0], small.xy[ci, 1], big.xy[cj, 0], big.xy[cj, 1], network.crs)
+            res[ci, cj] = np.minimum(res[ci, cj], d / mpm)
         out = res.T if small_is_t else res
     if not long:
         return pd.DataFrame(out, index=o.index, columns=t.index)
@@ -242,6 +310,28 @@ def travel_times(
 def _capsules(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray, *, k: int) -> np.ndarray:
     """Convex hulls of pairs of disks ``(c0, r0)``, ``(c1, r1)`` as polygons (see :func:`_isochrone_shapes.capsule_rings`)."""
     return shapely.polygons(capsule_rings(c0, r0, c1, r1, k=k))
+
+
+def _snap_pieces(net: TravelNetwork, acc: _Access, i: int, left: float, access_m_per_min: float, tm,
+                 quad_segs: int) -> np.ndarray:
+    """The two corridor pieces of point ``i`` along the edge it is snapped onto, from its snap towards either
+    end node, with ``left`` minutes at the snap (the same tapering corridors as the reached edges'), as rings."""
+    e = acc.edge[i]
+    nxy = net.nodes_xy
+    a, b = nxy[int(net.edges["u"].iat[e])], nxy[int(net.edges["v"].iat[e])]
+    q = a + (b - a) * acc.frac[i]
+    road, ev = float(net.edges["road_m"].iat[e]), _m_per_min(float(net.edges["speed_kmh"].iat[e]))
+    ends = np.array([a, b])
+    share = np.array([acc.frac[i], 1.0 - acc.frac[i]])  # of the edge between the snap and each end
+    frac = np.minimum(left * ev / road, share)
+    end = q + (ends - q) * np.divide(frac, share, out=np.zeros(2), where=share > 0)[:, None]
+    r0 = np.full(2, max(left * access_m_per_min, 1.0))
+    r1 = np.maximum((left - frac * road / ev) * access_m_per_min, 1.0)
+    start = np.array([q, q])
+    if tm is not None:  # geodesic metres -> plane metres
+        r0 = r0 / inverse_scale(tm, start[:, 0])
+        r1 = r1 / inverse_scale(tm, end[:, 0])
+    return capsule_rings(start, r0, end, r1, k=quad_segs)
 
 
 def isochrones(
@@ -275,8 +365,10 @@ def isochrones(
     access_speed_kmh : float, default 30
         Speed off the network (to the first node, and beyond the reached parts).
     access_radius_m : float, default 5000
-        Every node within this distance of an origin is an access node; beyond
-        it, only the nearest node of each line.
+        For lines joined at their nodes (plan corridors): every such node within
+        this distance of an origin is an access node; beyond it, only the nearest
+        node of each line.  Roads are joined at the origin's snap onto the
+        nearest road edge, as in :func:`travel_times`.
     quad_segs : int, default 8
         Segments per quarter circle of the disks; each arc of a corridor gets as many.
     covers : GeoDataFrame, optional
@@ -327,8 +419,8 @@ def isochrones(
         raise InputError("origins: must be points for isochrones (use centroids: gdf.centroid).")
     access = _m_per_min(speed)
     reach = np.full(len(o), max(times) * access)
-    legs = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=reach)
-    dist = _search(network, legs, len(o), max(times))
+    acc = _access(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=reach)
+    dist = _search(network, acc.legs, len(o), max(times))
     e = network.edges
     u, v = e["u"].to_numpy(), e["v"].to_numpy()
     road, ev, schem = e["road_m"].to_numpy(), _m_per_min(e["speed_kmh"].to_numpy()), e["schematic"].to_numpy()
@@ -362,6 +454,21 @@ def isochrones(
             keep = (np.hypot(*(start - o.xy[oi]).T) + r0 > lim) | (np.hypot(*(end - o.xy[oi]).T) + r1 > lim)
             c0s.append(start[keep]), r0s.append(r0[keep]), c1s.append(end[keep]), r1s.append(r1[keep])
             gs.append(oi[keep] * n_b + bi)
+        # along the edge an origin is snapped onto, both ways (as :func:`_snap_pieces`, for all origins at once)
+        oi = np.flatnonzero((acc.edge >= 0) & (budget > acc.snap_min))
+        es, fr, lft = acc.edge[oi], acc.frac[oi], budget - acc.snap_min[oi]
+        flags[oi[schem[es]] * n_b + bi] = True
+        q = nxy[u[es]] + (nxy[v[es]] - nxy[u[es]]) * fr[:, None]
+        for ends, share in ((nxy[u[es]], fr), (nxy[v[es]], 1.0 - fr)):
+            frac = np.minimum(lft * ev[es] / road[es], share)
+            end = q + (ends - q) * np.divide(frac, share, out=np.zeros(len(oi)), where=share > 0)[:, None]
+            r0 = np.maximum(lft * access, 1.0)
+            r1 = np.maximum((lft - frac * t_e[es]) * access, 1.0)
+            if tm is not None:
+                r0 = r0 / inverse_scale(tm, q[:, 0])
+                r1 = r1 / inverse_scale(tm, end[:, 0])
+            c0s.append(q), r0s.append(r0), c1s.append(end), r1s.append(r1)
+            gs.append(oi * n_b + bi)
     c0, r0, c1, r1, g = (np.concatenate(x) for x in (c0s, r0s, c1s, r1s, gs))
     order = np.argsort(g, kind="stable")
     c0, r0, c1, r1, g = c0[order], r0[order], c1[order], r1[order], g[order]
@@ -474,22 +581,29 @@ def nearest_by_time(
     j_direct, d_direct = _nearest_direct(o, t, network.crs)
     direct = d_direct / mpm
     # no trip can beat an origin's direct trip to its nearest target: legs beyond it are useless
-    legs_t = _access_legs(network, t, access_speed_kmh=speed, access_radius_m=radius,
-                          reach_m=np.full(len(t), d_direct.max()))
-    legs_o = _access_legs(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=d_direct)
-    d_nodes, src, pred = _search(network, legs_t, len(t), float(direct.max()), min_only=True)
+    acc_t = _access(network, t, access_speed_kmh=speed, access_radius_m=radius,
+                    reach_m=np.full(len(t), d_direct.max()))
+    acc_o = _access(network, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=d_direct)
+    legs_o = acc_o.legs
+    d_nodes, src, pred = _search(network, acc_t.legs, len(t), float(direct.max()), min_only=True)
     via, leg = _legs_min(d_nodes, legs_o, len(o))
     j_via = np.full(len(o), -1)
     has = leg >= 0
     j_via[has] = src[legs_o[1][leg[has]]]
+    via_m = np.full(len(o), np.nan)
+    if has.any():
+        node_m = _tree_metres(network, d_nodes, pred, acc_t)
+        via_m[has] = node_m[legs_o[1][leg[has]]] + acc_o.metres[leg[has]]
+    # trips along one same edge, origin and target snapped onto it
+    po, pt_, along, along_m = _same_edge(network, acc_o, acc_t)
+    order = np.lexsort((pt_, along, po))
+    first = order[np.r_[True, po[order][1:] != po[order][:-1]]] if len(order) else order
+    better = first[(along[first] < via[po[first]]) | (j_via[po[first]] < 0)]
+    via[po[better]], j_via[po[better]], via_m[po[better]] = along[better], pt_[better], along_m[better]
     use_net = (via < direct) & (j_via >= 0)
     j = np.where(use_net, j_via, j_direct)
     minutes = np.where(use_net, via, direct)
-    route_m = d_direct.astype(float)
-    if use_net.any():
-        node_m = _tree_metres(network, d_nodes, pred, mpm)
-        at = leg[use_net]
-        route_m[use_net] = node_m[legs_o[1][at]] + legs_o[2][at] * mpm
+    route_m = np.where(use_net, via_m, d_direct.astype(float))
     pt = t.precision_m[j]
     return pd.DataFrame({"target_index": t.index.take(j), "minutes": minutes, "road_km": route_m / 1000.0,
                          "direct": ~use_net,

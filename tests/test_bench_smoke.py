@@ -16,9 +16,9 @@ TABLE = "| task | seconds | kernel | ratio |"
 
 @pytest.mark.parametrize(("script", "written", "header"), [
     ("network.py", "network.md", TABLE), ("printing.py", "printing.md", TABLE),
-    ("geocoding.py", "geocoding.md", "| table | rows | seconds | rows/s (wall) |"),
+    ("geocoding.py", "geocoding.md", "| table | rows | seconds (wall) | seconds (CPU) | rows/s (wall) |"),
     ("review_run.py", "review.md", "| footprints | zone polygons | pairs |"),
-    ("tables.py", "tables.md", "| task | seconds | pandas | ratio | target |"),
+    ("tables.py", "tables.md", "| task | gis s (wall) | pandas s (wall) | ratio (wall) | gis s (CPU) |"),
     ("cli_run.py", "cli_run.md", "| command | wall s (median) | CPU s (median) |"),
     ("maps.py", "maps.md", "| map | size (KiB) | layers | features |"),
 ])

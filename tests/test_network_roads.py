@@ -15,7 +15,7 @@ from shapely.geometry import LineString, Point
 import gis
 from gis import _validate
 from gis._errors import CRSError, InputError
-from gis.network import _access_legs, speed_model
+from gis.network import _access, _access_legs, speed_model
 from gis.routing import _direct_m, _with_access, nearest_by_time, travel_times
 
 GEOD = pyproj.Geod(ellps="GRS80")
@@ -157,7 +157,8 @@ def test_bad_road_files_name_the_file_the_field_and_the_fix(tmp_path):
 # --- the fast paths against the straightforward search ------------------------------------------------------------
 
 def reference_times(net, origins, targets, *, speed=30.0, radius=5000.0):
-    """One Dijkstra per origin on the network plus a virtual node for every origin and target."""
+    """One Dijkstra per origin on the network plus a virtual node for every origin and target; an origin and a
+    target snapped onto one same edge may also travel along it (a trip through no node)."""
     o = _validate.layer(origins, name="origins")
     t = _validate.layer(targets, name="targets")
     direct_m = _direct_m(o, t, net.crs)
@@ -166,7 +167,16 @@ def reference_times(net, origins, targets, *, speed=30.0, radius=5000.0):
     graph = _with_access(net, legs_o, legs_t, len(o), len(t))
     n = net.n_nodes
     dist = dijkstra(graph, directed=True, indices=n + np.arange(len(o)))
-    return np.minimum(dist[:, n + len(o):], direct_m / (speed * 1000 / 60))
+    out = np.minimum(dist[:, n + len(o):], direct_m / (speed * 1000 / 60))
+    a_o = _access(net, o, access_speed_kmh=speed, access_radius_m=radius, reach_m=direct_m.max(axis=1))
+    a_t = _access(net, t, access_speed_kmh=speed, access_radius_m=radius, reach_m=direct_m.max(axis=0))
+    minutes = net.edges["minutes"].to_numpy()
+    for i in range(len(o)):
+        for j in range(len(t)):
+            if a_o.edge[i] >= 0 and a_o.edge[i] == a_t.edge[j]:
+                along = a_o.snap_min[i] + abs(a_o.frac[i] - a_t.frac[j]) * minutes[a_o.edge[i]] + a_t.snap_min[j]
+                out[i, j] = min(out[i, j], along)
+    return out
 
 
 def random_points(rng, n, box=(109.2, 24.1, 109.7, 24.6)):

@@ -17,6 +17,7 @@ from shapely.geometry import Point, Polygon, box
 import gis
 from gis import review
 from gis._errors import CRSError, InputError
+from gis._review_overlay import _SMALL_ZONE
 from gis.review import MU_M2, footprints
 
 GEOD = pyproj.Geod(ellps="GRS80")  # CGCS2000's ellipsoid
@@ -74,6 +75,44 @@ def test_a_footprint_straddling_two_overlapping_zones_of_one_class_counts_its_gr
     assert r["share_pct"].iloc[0] == pytest.approx(100.0, rel=1e-3)
     per_feature = review(site, zones, zone_field="类型", by_feature=True)
     assert len(per_feature) == 2 and per_feature["area_ha"].sum() * 1e4 == pytest.approx(twice, rel=1e-3)
+
+
+@pytest.mark.parametrize("densify_m", [None, 40.0])  # 5-vertex zones are united first; densified ones clipped first
+def test_areas_over_many_overlapping_zones_are_within_0_1_percent_of_geod(densify_m):
+    rng = np.random.default_rng(7)
+
+    def squares(n, lo, hi):
+        x, y, half = X0 + rng.uniform(0, 15000, n), Y0 + rng.uniform(0, 15000, n), rng.uniform(lo, hi, n) / 2
+        return shapely.box(x - half, y - half, x + half, y + half)
+
+    zg = squares(450, 800, 2500)
+    if densify_m is not None:
+        zg = shapely.segmentize(zg, densify_m)
+    vertices = shapely.get_num_coordinates(zg)
+    assert (vertices <= _SMALL_ZONE).all() if densify_m is None else \
+        (vertices > _SMALL_ZONE).all()
+    classes = np.array(["生态保护红线", "永久基本农田", "城镇开发边界"])[np.arange(len(zg)) % 3]
+    zones = gpd.GeoDataFrame({"类型": classes}, geometry=zg, crs="EPSG:4545")
+    fg = squares(120, 300, 1500)
+    sites = gpd.GeoDataFrame({"name": [f"s{i}" for i in range(len(fg))]}, geometry=fg, crs="EPSG:4545")
+    r = review(sites, zones, zone_field="类型")
+    assert len(r) == 3 * len(fg) and (r["n_zones"] >= 2).sum() > 30  # many rows need the union of their zones
+    checked = 0
+    for row in r.itertuples():
+        site = fg[row.row - 1]
+        zc = zg[(classes == row.zone_class) & shapely.intersects(zg, site)]
+        assert row.n_zones == len(zc)
+        if not len(zc):
+            assert row.area_ha == 0 and row.verdict == "clear" and row.dist_m > 0
+            continue
+        once = shapely.intersection(site, shapely.union_all(zc))
+        expect = geod_m2(lonlat(once)) if shapely.area(once) > 0 else 0.0
+        assert row.area_ha * 1e4 == pytest.approx(expect, rel=1e-3, abs=1e-3)
+        assert row.footprint_ha * 1e4 == pytest.approx(geod_m2(lonlat(site)), rel=1e-3)
+        assert shapely.area(shapely.symmetric_difference(row.geometry, once)) <= 1e-6 * shapely.area(site)
+        assert row.verdict == ("inside" if expect > 0 else "clear")
+        checked += 1
+    assert checked > 150
 
 
 def _point_east_of_zone(gap_m: float, **cols):

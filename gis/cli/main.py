@@ -175,6 +175,7 @@ class _Shown:
         with self.owner.guard:
             if self in self.owner.open:
                 self.owner.open.remove(self)
+        self.bar.clear()  # a bar drawn by another's tqdm.write before its own delay ended is wiped too
         self.bar.close()
 
 
