@@ -79,19 +79,33 @@ def write_csv(path: Path, n: int, seed: int, prefix: str) -> None:
 
 # ---------------------------------------------------------------- timing
 
-def paired(kernel, public, repeat: int) -> tuple[float, float]:
-    """Interleaved runs of the kernel and the public call; the median wall time of each."""
-    k, p = [], []
+class Seconds(float):
+    """A median wall time that also carries the median CPU time (``time.process_time``, all threads)."""
+
+    cpu: float
+
+    @classmethod
+    def of(cls, wall: list[float], cpu: list[float]) -> Seconds:
+        out = cls(median(wall))
+        out.cpu = median(cpu)
+        return out
+
+
+def paired(kernel, public, repeat: int) -> tuple[Seconds, Seconds]:
+    """Interleaved runs of the kernel and the public call; the median wall (and CPU) time of each."""
+    k, p, kc, pc = [], [], [], []
     for _ in range(repeat):
         gc.collect()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         kernel()
         k.append(time.perf_counter() - t)
+        kc.append(time.process_time() - c)
         gc.collect()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         public()
         p.append(time.perf_counter() - t)
-    return median(k), median(p)
+        pc.append(time.process_time() - c)
+    return Seconds.of(k, kc), Seconds.of(p, pc)
 
 
 def kernel_nearest(oxy, txy, k=1):
@@ -133,7 +147,26 @@ def _result_mb(result) -> float:
 
 
 def child(task: str, n: int, m: int, r: float) -> dict:
-    """One analysis in this fresh process: peak RSS and tracemalloc peak above the inputs, and the result size."""
+    """One analysis in this fresh process: peak RSS and tracemalloc peak above the inputs, and the result size.
+
+    ``file_nearest`` / ``file_read_parquet``: ``gis.nearest`` on the GeoParquet file named by the
+    environment variable ``SCALE_FILE`` (written by the parent), read as coordinates or with
+    ``gpd.read_parquet`` first; the peak includes the reading.
+    """
+    if task in ("file_nearest", "file_read_parquet"):
+        import geopandas as gpd
+
+        t = frame(plane(m, 2))
+        path = Path(os.environ["SCALE_FILE"])
+        gc.collect()
+        before = _rss_mb()
+        tracemalloc.start()
+        result = gis.nearest(path if task == "file_nearest" else gpd.read_parquet(path), t)
+        traced = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+        return {"task": task, "n": n, "m": m, "peak_rss_mb": peak, "tracemalloc_mb": traced,
+                "result_mb": _result_mb(result), "rows": len(result)}
     oxy, txy = plane(n, 1), plane(m, 2)
     o, t = (frame(oxy), frame(txy)) if task not in ("kernel_nearest", "kernel_knearest", "kernel_within") else (None, None)
     if task == "buffer":
@@ -166,9 +199,10 @@ def child(task: str, n: int, m: int, r: float) -> dict:
             "result_mb": _result_mb(result), "rows": len(result[0]) if isinstance(result, tuple) else len(result)}  # noqa: E501
 
 
-def memory(task: str, n: int, m: int, r: float = 0.0) -> dict:
+def memory(task: str, n: int, m: int, r: float = 0.0, *, file: Path | None = None) -> dict:
+    env = {**os.environ, "SCALE_FILE": str(file)} if file is not None else None
     out = subprocess.run([sys.executable, __file__, "--child", task, str(n), str(m), str(r)],
-                         capture_output=True, text=True, check=True).stdout
+                         capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -225,8 +259,11 @@ def section_within(sizes: list[int], repeat: int, rows: list, dense: list[int]) 
         gc.collect()
 
 
-def section_files(sizes: list[int], repeat: int, rows: list, folder: Path) -> None:
-    """nearest on a GeoParquet file of points: read as coordinates vs gpd.read_parquet then gis.nearest."""
+def section_files(sizes: list[int], repeat: int, rows: list, folder: Path, mem: list | None = None) -> None:
+    """nearest on a GeoParquet file of points: read as coordinates vs gpd.read_parquet then gis.nearest.
+
+    With ``mem``: also the peak RSS of each way at the largest size, each in a fresh process.
+    """
     import geopandas as gpd
 
     m = 1000
@@ -234,8 +271,12 @@ def section_files(sizes: list[int], repeat: int, rows: list, folder: Path) -> No
     for n in sizes:
         path = folder / f"o{n}.parquet"
         frame(plane(n, 1)).to_parquet(path)
+        gc.collect()
         k, p = paired(lambda: gis.nearest(gpd.read_parquet(path), t), lambda: gis.nearest(path, t), repeat)
         rows.append(("nearest on a GeoParquet file", n, m, "gpd.read_parquet + gis.nearest", k, p))
+        if mem is not None and n == sizes[-1]:
+            mem.append(("nearest on a GeoParquet file (read as coordinates)", memory("file_nearest", n, m, file=path),
+                        memory("file_read_parquet", n, m, file=path)))
         path.unlink()
 
 
@@ -343,20 +384,26 @@ def section_geocode(repeat: int, quick: bool) -> list[tuple[str, int, float]]:
 # ---------------------------------------------------------------- report
 
 def fmt_rows(rows: list) -> list[str]:
-    lines = ["| task | n | targets | against | against (s) | public (s) | ratio |", "|---|---:|---:|---|---:|---:|---:|"]
+    lines = ["| task | n | targets | against | against (s) | public (s) | ratio | CPU ratio |",
+             "|---|---:|---:|---|---:|---:|---:|---:|"]
     for row in rows:
         task, n, m, ref, k, p = row[:6]
         extra = f" ({row[6]:,} rows written)" if len(row) > 6 else ""
-        lines.append(f"| {task}{extra} | {n:,} | {m:,} | {ref} | {k:.3f} | {p:.3f} | {p / k:.2f} |")
+        cpu = f"{p.cpu / k.cpu:.2f}" if hasattr(k, "cpu") and hasattr(p, "cpu") and k.cpu > 0 else "–"
+        lines.append(f"| {task}{extra} | {n:,} | {m:,} | {ref} | {k:.3f} | {p:.3f} | {p / k:.2f} | {cpu} |")
     return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--small", action="store_true",
+                        help="1e4 rows, one run, no memory/geocode/start-up sections; print only (the smoke test)")
     parser.add_argument("--max-n", type=float, default=1e7)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--skip", default="", help="comma separated sections to leave out")
+    parser.add_argument("--skip", default="",
+                        help="comma separated sections to leave out (nearest, within, files, files-memory, cli, "
+                             "startup, geocode, memory)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "scale.md")
     parser.add_argument("--child", nargs=4, metavar=("TASK", "N", "M", "R"))
     args = parser.parse_args()
@@ -364,10 +411,12 @@ def main() -> None:
         task, n, m, r = args.child
         print(json.dumps(child(task, int(float(n)), int(float(m)), float(r))))
         return
-    repeat = max(3, args.repeat)
-    top = 100_000 if args.quick else int(args.max_n)
+    repeat = 1 if args.small else max(3, args.repeat)
+    top = 10_000 if args.small else 100_000 if args.quick else int(args.max_n)
     sizes = [n for n in (10_000, 100_000, 1_000_000, 10_000_000) if n <= top]
     skip = set(args.skip.split(",")) - {""}
+    if args.small:
+        skip |= {"memory", "files-memory", "geocode", "startup"}
     started, load_start = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load()
     rows: list = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -376,8 +425,9 @@ def main() -> None:
             section_nearest(sizes, repeat, rows)
         if "within" not in skip:
             section_within(sizes, repeat, rows, dense=[n for n in (100_000, 1_000_000) if n <= top])
+        file_mem: list = []
         if "files" not in skip:
-            section_files(sizes, repeat, rows, folder)
+            section_files(sizes, repeat, rows, folder, None if "files-memory" in skip else file_mem)
         cli_rows: list = []
         if "cli" not in skip:
             section_cli([n for n in sizes if n <= 1_000_000], repeat, cli_rows, folder)
@@ -394,17 +444,19 @@ def main() -> None:
                     memory("kernel_within", dense, 10_000, 10_000)))
         mem.append(("buffer_rings 1/2/3 km, dissolve none", memory("buffer", 10_000 if args.quick else 100_000, 1),
                     None))
+    mem += file_mem
     load_end = load()
 
     lines = [
         "# Benchmark: scale (issue 14)",
         "",
-        f"`python bench/scale.py{' --quick' if args.quick else ''}`, {started}.",
+        f"`python bench/scale.py{' --small' if args.small else ' --quick' if args.quick else ''}`, {started}.",
         "",
         f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores; Python {platform.python_version()}",
         f"- numpy {np.__version__}, pandas {pd.__version__}, pyproj {pyproj.__version__}",
         f"- load average (1/5/15 min) at start {load_start}, at end {load_end} (the machine is shared)",
-        f"- times: median wall seconds of {repeat} interleaved runs; *ratio* = public / against",
+        f"- times: median wall seconds of {repeat} interleaved runs; *ratio* = public / against; *CPU ratio*: the",
+        "  same with the median CPU time of the process (`time.process_time`, every thread), steadier on a loaded machine",
         "",
         "## Proximity: scaling and ratios",
         "",
@@ -439,7 +491,8 @@ def main() -> None:
         "",
         "Each call in a fresh process: peak RSS above the RSS before the call (inputs already built), the",
         "tracemalloc peak (Python and numpy only), and the result's own size (columns; geometries as 16 B per",
-        "vertex).  *multiple* = peak RSS / result; *vs kernel* = peak RSS / the kernel's peak RSS.",
+        "vertex).  *multiple* = peak RSS / result; *vs kernel* = peak RSS / the kernel's peak RSS (for the",
+        "GeoParquet file: the peak includes reading it, and *kernel* is `gpd.read_parquet` + `gis.nearest`).",
         "",
         "| task | n | targets | result (MB) | peak RSS (MB) | tracemalloc (MB) | multiple | kernel peak RSS (MB) | vs kernel |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -448,7 +501,8 @@ def main() -> None:
         kp = f"{ker['peak_rss_mb']:.0f} | {rec['peak_rss_mb'] / max(ker['peak_rss_mb'], 1e-9):.2f}" if ker else "– | –"
         lines.append(f"| {label} | {rec['n']:,} | {rec['m']:,} | {rec['result_mb']:.0f} | {rec['peak_rss_mb']:.0f} | "
                      f"{rec['tracemalloc_mb']:.0f} | {rec['peak_rss_mb'] / max(rec['result_mb'], 1e-9):.2f} | {kp} |")
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if not args.small:
+        args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 

@@ -549,6 +549,7 @@ class Staging:
     def __init__(self) -> None:
         self._folders: dict[Path, Path] = {}
         self._targets: dict[Path, Path] = {}  # target -> temporary path
+        self._retired: list[Path] = []  # files of a replaced output that the new one no longer has
 
     def folder(self, target_folder: str | os.PathLike) -> Path:
         """The (hidden) staging folder for outputs in ``target_folder``, created on first use."""
@@ -573,6 +574,11 @@ class Staging:
         """Publish the already written ``staged`` file (inside a staging folder) as ``target``."""
         self._targets[Path(target)] = Path(staged)
 
+    def retire(self, target: str | os.PathLike) -> None:
+        """Remove ``target`` when :meth:`commit` overwrites: a part the replaced output had and the new one
+        has not (a Shapefile's ``.fulltext.csv`` from an earlier run), so the parts on disk belong together."""
+        self._retired.append(Path(target))
+
     def sources(self) -> dict[Path, Path]:
         """Each output (target) and the staged file that holds its content until :meth:`commit`."""
         return {dst: src for dst, src in self._targets.items() if src.exists()}
@@ -582,6 +588,18 @@ class Staging:
         pairs = [(src, dst) for dst, src in self._targets.items() if src.exists()]
         published = publish(pairs, overwrite=overwrite, _staged=True)
         self._targets.clear()
+        retired, self._retired = self._retired, []
+        if overwrite:  # kept as backups like the replaced files: a rollback puts them back
+            for target in retired:
+                if target in (dst for _, dst in pairs) or not os.path.lexists(target):
+                    continue
+                backup = temp_path(target.parent, "old-" + target.name)
+                try:
+                    os.replace(target, backup)
+                except OSError as exc:
+                    published.rollback()
+                    raise write_error(exc, target) from exc
+                published._undo.append((target, backup))
         return published
 
     def discard(self) -> None:
@@ -590,3 +608,4 @@ class Staging:
             shutil.rmtree(staging, ignore_errors=True)
         self._folders.clear()
         self._targets.clear()
+        self._retired.clear()

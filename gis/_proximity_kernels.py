@@ -18,6 +18,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from scipy.spatial import cKDTree
@@ -59,10 +60,8 @@ def _nearest1_points(
     tie flags.
     """
     n = len(oxy)
-    uniq, first_pos, counts = np.unique(txy, axis=0, return_index=True, return_counts=True)
-    duplicates = len(uniq) < len(txy)
-    if not duplicates:  # keep the targets' own order: positions need no translation
-        uniq, first_pos = txy, np.arange(len(txy))
+    uniq, first_pos, counts = _unique_points(txy)
+    duplicates = counts is not None
     tree = cKDTree(uniq)
     best = np.empty(n, dtype=np.int64)  # position in uniq
     s_best = np.empty(n)
@@ -84,11 +83,41 @@ def _nearest1_points(
     return pos, s_best, tie
 
 
+def _unique_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Distinct points of ``xy`` in order of first appearance: ``(uniq, first_pos, counts)``.
+
+    A hash of each point's 16 bytes (pandas' hash table on a complex view), no sort:
+    ``uniq = xy[first_pos]``, ``counts`` how many points of ``xy`` each one stands for.
+    Without duplicates ``uniq`` is ``xy`` itself, ``first_pos`` ``arange`` and ``counts``
+    ``None``.  Coordinates compare by value (``0.0 == -0.0``); NaN never reaches here
+    (the layers' checks set such rows aside).
+    """
+    m = len(xy)
+    if m < 2:
+        return xy, np.arange(m), None
+    pts = np.ascontiguousarray(xy, dtype=np.float64).view(np.complex128).ravel()
+    codes, _ = pd.factorize(pts, sort=False, use_na_sentinel=False)
+    n_uniq = int(codes.max()) + 1
+    if n_uniq == m:  # all distinct: keep the targets' own order, positions need no translation
+        return xy, np.arange(m), None
+    # codes number the points by first appearance: a point opens a new code where it exceeds all before it
+    seen = np.maximum.accumulate(codes)
+    first = np.empty(m, dtype=bool)
+    first[0] = True
+    np.greater(codes[1:], seen[:-1], out=first[1:])
+    first_pos = np.flatnonzero(first)
+    return xy[first_pos], first_pos, np.bincount(codes, minlength=n_uniq)
+
+
 #: Grid pre-pass of nearest: cells per (unique) target, and at least this many origins per cell.
 _CELLS_PER_TARGET = 128
 _ORIGINS_PER_CELL = 8
 #: Most contenders per cell the pre-pass ranks itself (more: left to the tree).
 _GRID_CONTENDERS = 3
+#: Fewest cells per target worth a pre-pass: with fewer, cells are wider than the targets' spacing, most have
+#: more than ``_GRID_CONTENDERS`` contenders (1e5 origins on 1e4 targets: 98 % left to the tree), and the
+#: pre-pass only adds to the tree's work.
+_GRID_MIN_CELLS_PER_TARGET = 6
 
 
 def _nearest1_grid(
@@ -125,7 +154,7 @@ def _nearest1_grid(
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     width, height = maxx - minx, maxy - miny
     n_cells = min(_CELLS_PER_TARGET * m, n // _ORIGINS_PER_CELL)
-    if m < 2 or n_cells < 256 or not max(width, height) > 0:
+    if m < 2 or n_cells < max(256, _GRID_MIN_CELLS_PER_TARGET * m) or not max(width, height) > 0:
         return np.arange(n)
     # cell side; the second term keeps nx * ny <= 3 * n_cells + 1 for long thin extents
     h = max(math.sqrt(width * height / n_cells), max(width, height) / n_cells)
@@ -266,7 +295,8 @@ _NEARESTK_CHUNK = 1 << 15
 
 
 def _nearestk_points(
-    oxy: np.ndarray, txy: np.ndarray, k: int, crs: pyproj.CRS, k_hi: float, limit: float | None
+    oxy: np.ndarray, txy: np.ndarray, k: int, crs: pyproj.CRS, k_hi: float, limit: float | None,
+    k_lo: float | None = None,
 ) -> tuple[np.ndarray, ...]:
     """k nearest between point layers, chunk by chunk of origins (:func:`_nearestk_chunk`)."""
     n = len(oxy)
@@ -281,7 +311,7 @@ def _nearestk_points(
     for a in track(range(0, n, _NEARESTK_CHUNK), "计算 最近目标", unit="块"):
         b = min(n, a + _NEARESTK_CHUNK)
         _nearestk_chunk(oxy[a:b], txy, tree, k, crs, tm, k_hi, limit, pos[a:b], dist[a:b], tie[a:b],
-                        first=(d_all[a:b], j_all[a:b]))
+                        first=(d_all[a:b], j_all[a:b]), k_lo=k_lo)
     # in the dtypes a MultiIndex keeps its codes in (no conversion of millions of codes later)
     origin_pos = np.repeat(np.arange(n, dtype=_code_dtype(n)), k)
     rank = np.tile(np.arange(1, k + 1, dtype=_code_dtype(k + 1)), n)
@@ -296,7 +326,7 @@ def _code_dtype(n: int) -> type:
 def _nearestk_chunk(
     oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: Any, k_hi: float,
     limit: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
-    first: tuple[np.ndarray, np.ndarray],
+    first: tuple[np.ndarray, np.ndarray], k_lo: float | None = None,
 ) -> None:
     """k nearest of some origins: query k + 1 plane candidates, widen where the proof fails.
 
@@ -305,18 +335,60 @@ def _nearestk_chunk(
     candidate is too far to beat the k-th geodesic one.  Writes every row of
     ``pos`` (-1 where no target), ``dist`` (NaN there) and ``tie``.  ``first``: the
     (distances, targets) of the first k + 1 plane candidates of these origins.
+
+    Most rows need no re-ranking (``k_lo`` given, Transverse Mercator, no ``limit``): where
+    every plane distance exceeds the one before it by more than the scale factor's spread
+    allows (``d[r+1] > d[r] * k_hi / k_lo + TIE_TOLERANCE_M * k_hi``), the geodesic distances
+    rise by more than ``TIE_TOLERANCE_M`` from rank to rank (``s[r+1] >= d[r+1] / k_hi >
+    d[r] / k_lo + TIE_TOLERANCE_M >= s[r] + TIE_TOLERANCE_M``): the plane order is the
+    geodesic order, there is no tie, and the (k + 1)-th proves the k-th.  Only their first k
+    distances are corrected; the other rows (a few in a thousand) go through the rounds below.
     """
     n, m = len(oxy), len(txy)
-    ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
+    q = min(k + 1, m)
+    d0, j0 = first
+    if (k_lo is not None and tm is not None and limit is None and q == k + 1 and n
+            and bool(np.isfinite(d0[:, -1]).all())):
+        margin = 1.0 + 1e-9
+        clear = np.ones(n, dtype=bool)
+        for r in range(k):  # column by column: 1-d passes
+            clear &= d0[:, r + 1] > d0[:, r] * (k_hi / k_lo * margin) + TIE_TOLERANCE_M * k_hi * margin
+        s = geodesic_from_plane(d0[:, :k], oxy[:, 0][:, None], txy[j0[:, :k], 0], tm, overwrite=False)
+        if s is not None:
+            pos[:] = j0[:, :k]
+            dist[:] = s
+            tie[:] = False
+            todo = np.flatnonzero(~clear)
+            if todo.size:
+                _nearestk_rounds(oxy, txy, tree, k, crs, tm, k_hi, limit, pos, dist, tie, todo,
+                                 (d0[todo], j0[todo]))
+            return
     pos[:] = -1
     dist[:] = np.nan
     tie[:] = False
-    todo = np.arange(n)
+    _nearestk_rounds(oxy, txy, tree, k, crs, tm, k_hi, limit, pos, dist, tie, None, first)
+
+
+def _nearestk_rounds(
+    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: Any, k_hi: float,
+    limit: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray, rows: np.ndarray | None,
+    first: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """The rounds of :func:`_nearestk_chunk` for the origins at ``rows`` (``None``: all), ``first`` their candidates.
+
+    Each round re-ranks the candidates by geodesic distance and proves the k-th; the rows it
+    cannot prove are queried again with twice as many candidates.
+    """
+    n, m = len(oxy), len(txy)
+    ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
+    todo = np.arange(n) if rows is None else rows
     q = min(k + 1, m)
-    first_round = True  # the first round covers every origin: slices instead of index arrays
+    first_round = rows is None  # a round covering every origin: slices instead of index arrays
+    given = True
     while todo.size:
-        if first_round:
+        if given:
             d, j = first
+            given = False
         else:
             # the few origins a round leaves unproven: one thread (starting threads costs more)
             d, j = tree.query(oxy[todo], k=q, workers=-1 if todo.size > 8192 else 1, distance_upper_bound=ub)
@@ -456,13 +528,14 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     out_s = np.empty(capacity)
     filled = 0
     inside = radius * k_lo  # every plane length up to this is within the radius geodesically
+    ox, tx = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(txy[:, 0])  # gathers from contiguous memory
     for a in track(range(0, n, chunk), "计算 范围内目标", unit="块"):
         b = min(n, a + chunk)
         pairs = cKDTree(oxy[a:b], balanced_tree=False).sparse_distance_matrix(ttree, reach, output_type="ndarray")
         if len(pairs) == 0:
             continue
         i, j, d = pairs["i"], pairs["j"], pairs["v"]
-        s = None if tm is None else geodesic_from_plane(d, oxy[a:b, 0][i], txy[j, 0], tm, overwrite=True)
+        s = None if tm is None else geodesic_from_plane(d, ox[a:b][i], tx[j], tm, overwrite=True)
         if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
             s = geodesic_distance(oxy[a + i, 0], oxy[a + i, 1], txy[j, 0], txy[j, 1], crs)
         if d.max() > inside:
@@ -477,9 +550,9 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
         part = slice(filled, filled + k)
         if sort:
             order = _pair_order(i, j, s)
-            np.take(i, order, out=out_i[part])
-            np.take(j, order, out=out_j[part])
-            np.take(s, order, out=out_s[part])
+            np.take(i, order, out=out_i[part], mode="clip")  # "clip": no buffered copy
+            np.take(j, order, out=out_j[part], mode="clip")  # "clip": no buffered copy
+            np.take(s, order, out=out_s[part], mode="clip")  # "clip": no buffered copy
         else:
             out_i[part], out_j[part], out_s[part] = i, j, s
         out_i[part] += a

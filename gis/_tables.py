@@ -11,6 +11,11 @@ Rows are named in errors and warnings by their spreadsheet row number: the heade
 the first data row row 2 (as Excel and WPS show them); tables remember where blank rows were
 skipped (:func:`spreadsheet_rows`, :func:`describe_rows`).
 
+With pyarrow (a dependency since issue 20; still optional in the code) the cells are read and typed by pyarrow's CSV reader and
+kernels (:func:`_parse_csv_fast`); without it, or for a file with blank lines, a ragged row or a stray
+quote (whose row numbers and messages that path gives), by pandas' C parser (:func:`_parse_csv`).  Both
+give the same table (tests/test_readers.py compares them).
+
 Turning a table's coordinate columns into geometry, and reading vector files, is
 :mod:`gis.readers`, which re-exports the public names here.
 """
@@ -83,6 +88,13 @@ def decode_text(path: str | os.PathLike, encoding: str | None = None) -> tuple[s
     >>> text.splitlines()[1], label
     ('柳州站\\t109.43', 'UTF-16')
     """
+    text, label, _ = _decode(path, encoding, stacklevel=4)
+    return text, label
+
+
+def _decode(path: str | os.PathLike, encoding: str | None, *, stacklevel: int = 3) -> tuple[str, str, bytes | None]:
+    """:func:`decode_text`, and the file's bytes without a BOM when they are that text's UTF-8 (else ``None``):
+    the CSV reader hands those to pyarrow without encoding the text again."""
     path = Path(path)
     data = path.read_bytes()
     if encoding is not None:
@@ -101,18 +113,22 @@ def decode_text(path: str | os.PathLike, encoding: str | None = None) -> tuple[s
             raise InputError(
                 f"{path}: is not {_codec_label(codec)} (line {line}); {_ENCODING_FIX} with the right one."
             ) from exc
-        return text.removeprefix("\ufeff"), _codec_label(codec)
+        raw = data.removeprefix(codecs.BOM_UTF8) if codec == "utf-8" else None
+        if text.startswith("\ufeff"):
+            text, raw = text[1:], (raw.removeprefix(codecs.BOM_UTF8) if raw is not None else None)
+        return text, _codec_label(codec), raw
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(codec).removeprefix("\ufeff"), label
+                text = data.decode(codec).removeprefix("\ufeff")
             except UnicodeDecodeError as exc:
                 raise InputError(
                     f"{path}: starts with a {label} byte-order mark but is not valid {label} "
                     f"(byte {exc.start}); save it again as UTF-8, or {_ENCODING_FIX}."
                 ) from exc
+            return text, label, data[len(bom):].removeprefix(codecs.BOM_UTF8) if codec == "utf-8-sig" else None
     try:
-        return data.decode("utf-8"), "UTF-8"
+        return data.decode("utf-8"), "UTF-8", data
     except UnicodeDecodeError as exc:
         utf8_line = data[: exc.start].count(b"\n") + 1
     try:
@@ -123,8 +139,8 @@ def decode_text(path: str | os.PathLike, encoding: str | None = None) -> tuple[s
             f"{path}: is neither UTF-8 (fails on line {utf8_line}) nor GBK (fails on line {gbk_line}) and has "
             f"no byte-order mark; save it as UTF-8, or {_ENCODING_FIX}, e.g. --input-encoding big5."
         ) from exc
-    warnings.warn(f"{path.name}: is not UTF-8 (line {utf8_line}); decoded as GBK.", UserWarning, stacklevel=3)
-    return text, "GBK"
+    warnings.warn(f"{path.name}: is not UTF-8 (line {utf8_line}); decoded as GBK.", UserWarning, stacklevel=stacklevel)
+    return text, "GBK", None
 
 
 def _infer_column(values: pd.Series) -> pd.Series:
@@ -390,6 +406,162 @@ def _marked(text: str, sep: str) -> str | None:
     return marked
 
 
+# ---------------------------------------------------------------- the pyarrow fast path
+
+#: Byte pairs that only occur where a line is blank (``\n\n``, ``\r\r``, and ``\n\r`` of ``\n\r\n``); a text with
+#: one takes the path that counts blank lines for the row numbers.
+_BLANK_LINE_BYTES = (b"\n\n", b"\r\r", b"\n\r")
+#: A raw cell (read without quote handling) that is either bare text without quotes or one whole quoted cell.
+_RAW_CELL_OK = r'^(?:[^"]*|"(?:[^"]|"")*")$'
+
+
+def _arrow_csv() -> Any:
+    """``pyarrow.csv`` and ``pyarrow.compute``, or ``None`` without pyarrow (the pandas path reads alone)."""
+    if not _ARROW:
+        return None
+    import pyarrow.compute
+    import pyarrow.csv
+
+    return pyarrow.csv, pyarrow.compute
+
+
+_ARROW = importlib.util.find_spec("pyarrow") is not None
+
+
+def _parse_csv_fast(data: bytes, text: str, *, sep: str, path: Path, as_text: bool = False) -> pd.DataFrame | None:
+    """:func:`_parse_csv` by pyarrow's CSV reader, for the usual file: the same table, or ``None`` for the
+    pandas path (no pyarrow, a blank line whose row numbers must be counted, a ragged row or stray quote whose
+    message that path words, any text pyarrow refuses).
+
+    ``data`` is ``text`` as UTF-8.  The cells are read once with quotes (a bare empty cell is null, ``""`` is
+    empty text) and, when the file holds a quote, once more without: a cell read that way starting with a
+    quote was quoted.  When a quoted cell holds a separator or line break that second read cannot line up, and
+    the quoted cells are found as :func:`_parse_csv` finds them (:func:`_marked`).
+    """
+    modules = _arrow_csv()
+    if modules is None or not data or data[:1] in (b"\n", b"\r") or any(b in data for b in _BLANK_LINE_BYTES):
+        return None
+    csv, pc = modules
+    import pyarrow as pa
+
+    first = data.split(b"\n", 1)[0].split(b"\r", 1)[0]
+    types = {f"f{i}": pa.string() for i in range(first.count(sep.encode()) + 1)}
+    quotes = b'"' in data
+
+    def read(quoting: bool) -> Any:
+        return csv.read_csv(
+            pa.BufferReader(data),
+            read_options=csv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=csv.ParseOptions(delimiter=sep, quote_char='"' if quoting else False, double_quote=True,
+                                           newlines_in_values=quoting and quotes),
+            convert_options=csv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                               quoted_strings_can_be_null=False, null_values=[""]))
+
+    try:
+        cells = read(True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    width = cells.num_columns
+    if width > len(types) or cells.num_rows == 0:
+        return None
+    header = ["" if h is None else h for h in cells.slice(0, 1).to_pylist()[0].values()]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"{path}: repeats the column name(s) {', '.join(dupes)}; rename them.")
+    n = cells.num_rows - 1
+    marks: list[tuple[Any, Any]] | None = None  # per column: (non-empty quoted cell?, ``""`` cell?) as arrow masks
+    if quotes:
+        try:
+            raw = read(False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raw = None
+        if raw is not None and raw.num_rows == cells.num_rows and raw.num_columns == width:
+            marks = []
+            for j in range(width):
+                column = pc.fill_null(raw.column(j).slice(1), "")
+                if not pc.all(pc.match_substring_regex(column, _RAW_CELL_OK)).as_py():
+                    return None  # a stray quote: the pandas path names its line
+                empty = pc.equal(column, '""')
+                marks.append((pc.and_(pc.starts_with(column, '"'), pc.invert(empty)), empty))
+        else:
+            marked = _marked(text, sep)
+            if marked is None:
+                return None
+            quoted_cells = _read_cells(marked, sep=sep, width=width)
+            if len(quoted_cells[0]) != n:
+                return None
+            marks = [(pa.array(quoted_cells[j] == "\x01"), pa.array(quoted_cells[j] == "\x02")) for j in range(width)]
+    columns = {}
+    for j, name in enumerate(header):
+        values = cells.column(j).slice(1)
+        quoted, empty = marks[j] if marks is not None else (None, None)
+        if as_text:
+            columns[name] = pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
+        elif quoted is not None and pc.any(quoted).as_py():  # written as text: stays text
+            series = pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)  # bare empty cells are None
+            present = values.drop_null()
+            if len(present) and _arrow_all_iso(present, pc):
+                columns[name] = pd.to_datetime(series, format="ISO8601")
+            else:
+                columns[name] = series
+        else:
+            columns[name] = _infer_arrow(values, pc)
+    table = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    table.attrs["row_numbers"] = None
+    return table
+
+
+def _arrow_all_iso(present: Any, pc: Any) -> bool:
+    """Whether every value (no nulls) is an ISO 8601 date-time, as :data:`_ISO_DATETIME` decides."""
+    if not _ISO_DATETIME.match(present[0].as_py()):  # the first decides most columns
+        return False
+    simple = pc.all(pc.string_is_ascii(present)).as_py() and not pc.any(pc.match_substring(present, "\n")).as_py()
+    if not simple:
+        return all(_ISO_DATETIME.match(v) for v in present.to_pylist())
+    return bool(pc.all(pc.match_substring_regex(present, f"^(?:{_ISO_DATETIME_FULL})$")).as_py())
+
+
+def _infer_arrow(values: Any, pc: Any) -> pd.Series:
+    """:func:`_infer_column` of an arrow column of texts (bare empty cells null), by arrow's kernels; columns
+    with non-ASCII or multi-line values (full-width digits …) are handed to :func:`_infer_column` itself."""
+    import pyarrow as pa
+
+    present_mask = pc.fill_null(pc.not_equal(values, ""), False)
+    count = pc.sum(present_mask).as_py() or 0
+    if count == 0:
+        return pd.Series(np.nan, index=pd.RangeIndex(len(values)), dtype=float)
+    blank_as_null = pc.if_else(present_mask, values, pa.scalar(None, pa.string()))
+
+    def out() -> pd.Series:
+        return pd.Series(blank_as_null.to_numpy(zero_copy_only=False), dtype=object)
+
+    present = values.filter(present_mask)
+    first = present[0].as_py()
+    number = bool(_NUMBER.match(first)) and not _LEADING_ZERO.match(first)
+    if not number and first not in ("True", "False") and not _ISO_DATETIME.match(first):
+        return out()
+    if not pc.all(pc.string_is_ascii(present)).as_py() or pc.any(pc.match_substring(present, "\n")).as_py():
+        return _infer_column(pd.Series(pc.fill_null(values, "").to_numpy(zero_copy_only=False), dtype=object))
+    full = count == len(values)
+    if number:
+        if not pc.all(pc.match_substring_regex(present, f"^(?:{_NUMBER_FULL})$")).as_py() or \
+                pc.any(pc.match_substring_regex(present, f"^{_LEADING_ZERO_START}")).as_py():
+            return out()
+        try:
+            if full and pc.all(pc.match_substring_regex(present, f"^{_INTEGER_FULL}$")).as_py():
+                if pc.max(pc.utf8_length(present)).as_py() > 18:
+                    raise pa.ArrowInvalid("may not fit int64")
+                return pd.Series(pc.cast(present, pa.int64()).to_numpy())
+            return pd.Series(pc.cast(blank_as_null, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # "+5", 19 digits: as the pandas path does
+            return _infer_column(pd.Series(pc.fill_null(values, "").to_numpy(zero_copy_only=False), dtype=object))
+    if full and pc.all(pc.is_in(present, pa.array(["True", "False"]))).as_py():
+        return pd.Series(pc.equal(present, "True").to_numpy(zero_copy_only=False), dtype=bool)
+    if _arrow_all_iso(present, pc):
+        return pd.to_datetime(out(), format="ISO8601")
+    return out()
+
+
 def _read_cells(text: str, *, sep: str, width: int) -> dict[Any, np.ndarray]:
     """The cells of a well-formed CSV text (every record ``width`` cells), by pandas' C parser: column
     position -> the data rows' texts as an object array, and ``"header"`` -> the first record."""
@@ -504,8 +676,12 @@ def read_table(
         table = _read_excel(path, sheet, as_text=as_text)
         source = {"path": str(path), "format": "xlsx", "layer": table.attrs.pop("sheet"), "encoding": None}
     else:
-        text, label = decode_text(path, encoding)
-        table = _parse_csv(text, sep=_separator(text, suffix), path=path, as_text=as_text)
+        text, label, data = _decode(path, encoding)
+        sep = _separator(text, suffix)
+        table = _parse_csv_fast(text.encode("utf-8") if data is None else data, text, sep=sep, path=path,
+                                as_text=as_text) if _ARROW else None
+        if table is None:
+            table = _parse_csv(text, sep=sep, path=path, as_text=as_text)
         source = {"path": str(path), "format": suffix.lstrip("."), "layer": None, "encoding": label}
     source["row_numbers"] = table.attrs.pop("row_numbers", None)
     table.attrs["source"] = source

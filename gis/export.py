@@ -76,13 +76,14 @@ or trailing spaces, which DBF readers drop.
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.util
 import math
 import os
 import shutil
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import geopandas as gpd
 import numpy as np
@@ -347,6 +348,19 @@ def output_paths(path: str | os.PathLike, *, format: str | None = None) -> list[
     if fmt == "shp":
         return [_shapefile_part(path, part) for part in (*SHAPEFILE_PARTS, SHAPEFILE_FULLTEXT)]
     return [path]
+
+
+def stale_paths(path: str | os.PathLike, *, format: str | None = None) -> list[Path]:
+    """Files that belong to an older ``path`` and that :func:`export` removes when it overwrites it (a
+    Shapefile's spatial indexes ``.qix``, ``.sbn``, ``.sbx``, which would not match the new geometry).
+
+    Examples
+    --------
+    >>> [p.name for p in stale_paths("out/学校.shp")]
+    ['学校.qix', '学校.sbn', '学校.sbx']
+    """
+    fmt, path = _resolve_format(path, format)
+    return [_shapefile_part(path, part) for part in _STALE_SHAPEFILE_PARTS] if fmt == "shp" else []
 
 
 def _resolve_format(path: str | os.PathLike, format: str | None) -> tuple[str, Path]:
@@ -638,15 +652,79 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str, overwrite: boo
     if codec == "gbk":
         _check_text_values(table, path, codec="gbk", label="GBK")
     header = ",".join(_csv_cell(str(c), neutralise=neutralise) for c in table.columns)
-    columns = [_csv_column(table.iloc[:, j], neutralise=neutralise) for j in range(table.shape[1])]
     with atomic_write(path, overwrite=overwrite) as tmp:
+        if _ARROW and table.shape[1]:
+            with open(tmp, "wb") as fh:
+                fh.write((header + "\r\n").encode("utf-8-sig" if codec == "utf-8" else "gbk"))
+                blocks = _csv_blocks_arrow(table, neutralise=neutralise)
+                for block in track(blocks, f"写出 {path.name}", total=-(-len(table) // _CSV_BLOCK_ROWS), unit="块"):
+                    fh.write(block if codec == "utf-8" else block.decode("utf-8").encode("gbk"))
+            return
+        columns = [_csv_column(table.iloc[:, j], neutralise=neutralise) for j in range(table.shape[1])]
         with open(tmp, "w", encoding="utf-8-sig" if codec == "utf-8" else "gbk", newline="") as fh:
             fh.write(header + "\r\n")
-            step = 100_000  # rows written per block: the file is built block by block, not all in memory
-            for start in track(range(0, len(table), step), f"写出 {path.name}", unit="块"):
-                block = [c[start:start + step] for c in columns]
+            for start in track(range(0, len(table), _CSV_BLOCK_ROWS), f"写出 {path.name}", unit="块"):
+                block = [c[start:start + _CSV_BLOCK_ROWS] for c in columns]
                 rows = map(",".join, zip(*block)) if len(block) > 1 else iter(block[0] if block else [])
                 fh.write("\r\n".join(rows) + "\r\n")
+
+
+#: Rows written per block: the file is built block by block, not all in memory.
+_CSV_BLOCK_ROWS = 100_000
+_ARROW = importlib.util.find_spec("pyarrow") is not None
+
+
+def _csv_blocks_arrow(table: pd.DataFrame, *, neutralise: bool) -> Iterator[bytes]:
+    """The CSV records of ``table`` (without its header) as UTF-8 blocks, the bytes :func:`_csv_column` and
+    its row join give, each column's cells made by arrow's kernels (text) or numpy/``repr`` (numbers)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = [_csv_column_arrow(table.iloc[:, j], neutralise=neutralise) for j in range(table.shape[1])]
+    for start in range(0, len(table), _CSV_BLOCK_ROWS):
+        block = [c.slice(start, _CSV_BLOCK_ROWS) for c in columns]
+        rows = pc.binary_join_element_wise(*block, "\r\n", "") if len(block) == 1 else \
+            pc.binary_join_element_wise(pc.binary_join_element_wise(*block, ","), "\r\n", "")
+        rows = pa.concat_arrays(rows.chunks) if isinstance(rows, pa.ChunkedArray) else rows
+        width = 4 if rows.type == pa.string() else 8
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32 if width == 4 else np.int64,
+                                count=len(rows) + 1, offset=rows.offset * width)
+        yield bytes(memoryview(rows.buffers()[2])[offsets[0]:offsets[-1]])
+
+
+def _csv_column_arrow(series: pd.Series, *, neutralise: bool) -> Any:
+    """:func:`_csv_column` as an arrow string array: text quoted and neutralised by arrow's kernels (the formula
+    test runs only on texts whose first character could start a formula), numbers as :func:`_csv_column`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._cells import _safe_start
+
+    dtype = series.dtype
+    if dtype == np.float64 or dtype == np.float32:
+        numbers = series.to_numpy().astype(np.float64)
+        cells = list(map(repr, numbers.tolist()))
+        array = pa.array(cells, type=pa.string())
+        return pc.if_else(pa.array(np.isnan(numbers)), "", array) if np.isnan(numbers).any() else array
+    if pd.api.types.is_integer_dtype(dtype) and dtype != object and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return pc.cast(pa.array(series.to_numpy()), pa.string())
+    if isinstance(dtype, pd.StringDtype) or (
+            dtype == object and pd.api.types.infer_dtype(series.to_numpy(), skipna=True) in ("string", "empty")):
+        texts = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        escaped = pc.replace_substring(texts, '"', '""')
+        opening = pa.scalar('"')
+        if neutralise and len(texts):
+            first = pc.utf8_slice_codeunits(texts, 0, 1)
+            risky = [c for c in pc.unique(pc.drop_null(first)).to_pylist() if c and not _safe_start(c)]
+            if risky:
+                candidates = np.flatnonzero(pc.fill_null(pc.is_in(first, pa.array(risky, type=pa.string())), False)
+                                            .to_numpy(zero_copy_only=False))
+                formula = np.zeros(len(texts), dtype=bool)
+                formula[candidates] = [formula_like(t) for t in texts.take(pa.array(candidates)).to_pylist()]
+                opening = pc.if_else(pa.array(formula), "\"'", '"')
+        quoted = pc.binary_join_element_wise(opening, escaped, '"', "")
+        return pc.fill_null(quoted, "")
+    return pa.array(_csv_column(series, neutralise=neutralise), type=pa.string())
 
 
 def _csv_column(series: pd.Series, *, neutralise: bool) -> list[str]:

@@ -131,27 +131,50 @@ def _bounds_for(o: _validate.Layer, t: _validate.Layer, crs: pyproj.CRS) -> tupl
     return scale_bounds(crs, np.r_[b[:, 0], b[:, 2]], np.r_[b[:, 1], b[:, 3]])
 
 
-def _result(index: pd.Index | None, columns: dict[str, Any], po: np.ndarray, pt: np.ndarray) -> pd.DataFrame:
-    """The result frame in one constructor: ``columns`` (with ``dist_m``) then the uncertainty columns."""
-    unc = po + pt
+def _copy_on_write() -> bool:
+    """Whether pandas copies a column on write (pandas >= 3, or the option set): then columns may share an array."""
+    try:
+        return int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
+    except (AttributeError, ValueError):  # pragma: no cover - an unusual pandas
+        return False
+
+
+def _result(index: pd.Index | None, columns: dict[str, Any], po: np.ndarray | None,
+            pt: np.ndarray | None) -> pd.DataFrame:
+    """The result frame in one constructor: ``columns`` (with ``dist_m``) then the uncertainty columns.
+
+    ``po`` / ``pt``: the origins' / targets' precision per row, ``None`` where the layer has none (all NaN).
+    """
     dist = np.asarray(columns["dist_m"], dtype=float)
-    unknown = np.isnan(unc) | np.isnan(dist)
+    if po is None or pt is None:
+        # the uncertainty is unknown on every row: one NaN column serves all three where pandas copies on
+        # write (on millions of pairs, filling fresh memory costs more than the rest of the frame)
+        nan = np.full(len(dist), np.nan)
+        share = _copy_on_write()
+        po = (nan if share else nan.copy()) if po is None else po
+        pt = (nan if share else nan.copy()) if pt is None else pt
+        unc = nan
+        within = pd.arrays.BooleanArray(np.zeros(len(dist), dtype=bool), np.ones(len(dist), dtype=bool))
+    else:
+        unc = po + pt
+        unknown = np.isnan(unc) | np.isnan(dist)
+        within = pd.arrays.BooleanArray(dist < unc, unknown)  # NA where unknown
     columns = {
         **columns,
         "origin_precision_m": po,
         "target_precision_m": pt,
         "uncertainty_m": unc,
-        "within_uncertainty": pd.arrays.BooleanArray(dist < unc, unknown),  # NA where unknown
+        "within_uncertainty": within,
     }
     # every array here is new (callers copy what they take from the inputs); copy=False spares
     # pandas consolidating them into blocks, the most expensive step on millions of rows
     return pd.DataFrame(columns, index=index, copy=False)
 
 
-def _gather(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """``values[pos]``, NaN where ``pos`` is -1 (or everywhere if ``values`` is all NaN)."""
+def _gather(values: np.ndarray, pos: np.ndarray) -> np.ndarray | None:
+    """``values[pos]``, NaN where ``pos`` is -1; ``None`` if ``values`` is empty or all NaN (no precision)."""
     if len(values) == 0 or np.isnan(values).all():
-        return np.full(len(pos), np.nan)
+        return None
     out = values[pos]
     if len(pos) and pos.min() < 0:
         out[pos < 0] = np.nan
@@ -258,23 +281,25 @@ def nearest(
                 pos, dist, tie = _nearest1_points(oxy, txy, crs, k_lo, k_hi, limit, o.bounds())
                 origin_pos, rank = np.arange(n), np.ones(n, dtype=int)
             else:
-                origin_pos, rank, pos, dist, tie = _nearestk_points(oxy, txy, k_eff, crs, k_hi, limit)
+                origin_pos, rank, pos, dist, tie = _nearestk_points(oxy, txy, k_eff, crs, k_hi, limit,
+                                                                         k_lo=k_lo)
         else:
             origin_pos, rank, pos, dist, tie = _nearestk_general(o.geoms(), t.geoms(), k_eff, crs, k_lo, k_hi, limit)
     pt = _gather(pt_all, pos)
     if k == 1:
         n_tied = _count_tied(o, t, pos, dist, tie, crs)
         cols = {"target_index": _take_index(t.index, pos), "dist_m": dist, "tie": tie, "n_tied": n_tied}
-        return _keep_unplaced(_result(o.index, cols, po.copy(), pt), op)
+        return _keep_unplaced(_result(o.index, cols, _gather(po, np.arange(n)), pt), op)
     keep = pos >= 0
     if not keep.all():
-        origin_pos, rank, pos, dist, tie, pt = (a[keep] for a in (origin_pos, rank, pos, dist, tie, pt))
+        origin_pos, rank, pos, dist, tie = (a[keep] for a in (origin_pos, rank, pos, dist, tie))
+        pt = None if pt is None else pt[keep]
     if o.index.is_unique:  # build from codes: factorising millions of labels is the slow part
         idx = pd.MultiIndex(levels=[o.index, np.arange(1, k_eff + 1)], codes=[origin_pos, rank - 1],
                             names=["origin_index", "rank"], verify_integrity=False)
     else:
         idx = pd.MultiIndex.from_arrays([o.index.take(origin_pos), rank], names=["origin_index", "rank"])
-    out = _result(idx, {"target_index": _labels(t.index, pos), "dist_m": dist, "tie": tie}, po[origin_pos], pt)
+    out = _result(idx, {"target_index": _labels(t.index, pos), "dist_m": dist, "tie": tie}, _gather(po, origin_pos), pt)
     if op.n_unplaced:
         extra = pd.DataFrame({"target_index": None, "dist_m": np.nan, "tie": False},
                              index=pd.MultiIndex.from_arrays([op.reasons.index, np.ones(op.n_unplaced, dtype=int)],

@@ -40,7 +40,7 @@ from scipy.spatial import cKDTree
 
 from . import _validate
 from ._errors import InputError
-from ._isochrone_shapes import CELLS, capsule_rings, union_exact, union_grid
+from ._isochrone_shapes import CELLS, capsule_rings, disk_rings, union_exact, union_grids
 from ._geodesic import geodesic_area, geodesic_distance, inverse_scale, tm_scale
 from .network import _EPS_MIN, _PLANE_SLACK, TravelNetwork, _Access, _access, _m_per_min
 
@@ -424,57 +424,73 @@ def isochrones(
     e = network.edges
     u, v = e["u"].to_numpy(), e["v"].to_numpy()
     road, ev, schem = e["road_m"].to_numpy(), _m_per_min(e["speed_kmh"].to_numpy()), e["schematic"].to_numpy()
+    t_e = road / ev
     nxy = network.nodes_xy
     tm = tm_scale(network.crs, nxy[:, 0], nxy[:, 1])
-    rows = []
-    for i in range(len(o)):
-        cell, grid = None, method == "grid"  # one grid for the bands of an origin, sized on its largest band
-        for budget in sorted(times, reverse=True):
-            pieces = []
-            used_schematic = False
-            # the origin itself, reached at access speed
-            disk_r = max(budget * access, 1.0)
+    n_o, n_b = len(o), len(times)
+    # one group per origin and time (origin-major, times increasing); geodesic metres -> plane metres by 1 / k
+    k_o = np.ones(n_o) if tm is None else 1.0 / inverse_scale(tm, o.xy[:, 0])
+    disk_r = np.maximum(np.asarray(times)[None, :] * access, 1.0) * k_o[:, None]  # the origins' own disks
+    inner = disk_r * np.cos(np.pi / (4 * quad_segs))  # their inscribed circles
+    c0s, r0s, c1s, r1s, gs, flags = [], [], [], [], [], np.zeros(n_o * n_b, bool)
+    for bi, budget in enumerate(times):
+        la, lb = budget - dist[:, u], budget - dist[:, v]
+        for a, b, left, other in ((u, v, la, lb), (v, u, lb, la)):
+            # the piece from the end with less time left is inside the piece from the other end when that end was
+            # reached along this edge (other <= left - t_e): drawn once
+            oi, ei = np.nonzero((left > 0) & ~((other > 0) & (left <= other - t_e + 1e-9) & (left < other)))
+            lft = left[oi, ei]
+            flags[oi[schem[ei]] * n_b + bi] = True
+            frac = np.minimum(lft * ev[ei] / road[ei], 1.0)
+            start = nxy[a[ei]]
+            end = start + (nxy[b[ei]] - start) * frac[:, None]
+            r0 = np.maximum(lft * access, 1.0)
+            r1 = np.maximum((lft - frac * t_e[ei]) * access, 1.0)
             if tm is not None:
-                disk_r = disk_r / float(inverse_scale(tm, o.xy[i:i + 1, 0])[0])
-            pieces.append(shapely.get_coordinates(shapely.get_exterior_ring(
-                shapely.buffer(shapely.points(o.xy[i]), disk_r, quad_segs=quad_segs)))[None])
-            if acc.edge[i] >= 0 and budget > acc.snap_min[i]:  # along the edge it is snapped onto, both ways
-                pieces.append(_snap_pieces(network, acc, i, budget - acc.snap_min[i], access, tm, quad_segs))
-                used_schematic |= bool(schem[acc.edge[i]])
-            la, lb = budget - dist[i, u], budget - dist[i, v]
-            t_e = road / ev
-            for a, b, left, other in ((u, v, la, lb), (v, u, lb, la)):
-                # the piece from the end with less time left is inside the piece from the other end when
-                # that end was reached along this edge (other <= left - t_e): drawn once
-                reach_e = (left > 0) & ~((other > 0) & (left <= other - t_e + 1e-9) & (left < other))
-                if not reach_e.any():
-                    continue
-                frac = np.minimum(left[reach_e] * ev[reach_e] / road[reach_e], 1.0)
-                start = nxy[a[reach_e]]
-                end = start + (nxy[b[reach_e]] - start) * frac[:, None]
-                left_end = left[reach_e] - frac * road[reach_e] / ev[reach_e]
-                r0 = np.maximum(left[reach_e] * access, 1.0)
-                r1 = np.maximum(left_end * access, 1.0)
-                if tm is not None:  # geodesic metres -> plane metres
-                    r0 = r0 / inverse_scale(tm, start[:, 0])
-                    r1 = r1 / inverse_scale(tm, end[:, 0])
-                # a piece inside the origin's disk adds nothing (both its disks inside the disk's inscribed circle)
-                inner = disk_r * np.cos(np.pi / (4 * quad_segs))
-                outside = (np.hypot(*(start - o.xy[i]).T) + r0 > inner) | (np.hypot(*(end - o.xy[i]).T) + r1 > inner)
-                pieces.append(capsule_rings(start[outside], r0[outside], end[outside], r1[outside], k=quad_segs))
-                used_schematic |= bool(schem[reach_e].any())
-            if cell is None:
-                cell = disk_r / CELLS
-                grid |= method == "auto" and sum(len(p) for p in pieces) > 64
-            geom = union_grid(pieces, cell=cell) if grid else union_exact(pieces)
-            rows.append((src.index[i], budget, geom, used_schematic))
-        rows[-len(times):] = rows[-len(times):][::-1]  # back to increasing minutes
-    geoms = np.array([r[2] for r in rows], dtype=object)
+                r0 = r0 / inverse_scale(tm, start[:, 0])
+                r1 = r1 / inverse_scale(tm, end[:, 0])
+            # a piece inside the origin's disk adds nothing (both its disks inside the disk's inscribed circle)
+            lim = inner[oi, bi]
+            keep = (np.hypot(*(start - o.xy[oi]).T) + r0 > lim) | (np.hypot(*(end - o.xy[oi]).T) + r1 > lim)
+            c0s.append(start[keep]), r0s.append(r0[keep]), c1s.append(end[keep]), r1s.append(r1[keep])
+            gs.append(oi[keep] * n_b + bi)
+        # along the edge an origin is snapped onto, both ways (as :func:`_snap_pieces`, for all origins at once)
+        oi = np.flatnonzero((acc.edge >= 0) & (budget > acc.snap_min))
+        es, fr, lft = acc.edge[oi], acc.frac[oi], budget - acc.snap_min[oi]
+        flags[oi[schem[es]] * n_b + bi] = True
+        q = nxy[u[es]] + (nxy[v[es]] - nxy[u[es]]) * fr[:, None]
+        for ends, share in ((nxy[u[es]], fr), (nxy[v[es]], 1.0 - fr)):
+            frac = np.minimum(lft * ev[es] / road[es], share)
+            end = q + (ends - q) * np.divide(frac, share, out=np.zeros(len(oi)), where=share > 0)[:, None]
+            r0 = np.maximum(lft * access, 1.0)
+            r1 = np.maximum((lft - frac * t_e[es]) * access, 1.0)
+            if tm is not None:
+                r0 = r0 / inverse_scale(tm, q[:, 0])
+                r1 = r1 / inverse_scale(tm, end[:, 0])
+            c0s.append(q), r0s.append(r0), c1s.append(end), r1s.append(r1)
+            gs.append(oi * n_b + bi)
+    c0, r0, c1, r1, g = (np.concatenate(x) for x in (c0s, r0s, c1s, r1s, gs))
+    order = np.argsort(g, kind="stable")
+    c0, r0, c1, r1, g = c0[order], r0[order], c1[order], r1[order], g[order]
+    caps = capsule_rings(c0, r0, c1, r1, k=quad_segs)
+    disks = disk_rings(np.repeat(o.xy, n_b, axis=0), disk_r.ravel(), quad_segs=quad_segs)
+    # the grid for an origin with many pieces (counted at its largest time), else GEOS's exact union
+    n_pieces = 1 + np.bincount(g, minlength=n_o * n_b).reshape(n_o, n_b)[:, -1]
+    on_grid = np.full(n_o, method == "grid") | ((method == "auto") & (n_pieces > 64))
+    geoms = np.empty(n_o * n_b, dtype=object)
+    gg = np.repeat(on_grid, n_b)
+    if gg.any():  # one grid for the times of an origin, cells of 1/CELLS of its disk at the largest time
+        pick = gg[g]
+        geoms[gg] = union_grids([disks[gg], caps[pick]], [np.arange(int(gg.sum())), np.cumsum(gg)[g[pick]] - 1],
+                                np.repeat(disk_r[:, -1] / CELLS, n_b)[gg])
+    bounds = np.searchsorted(g, np.arange(n_o * n_b + 1))
+    for j in np.flatnonzero(~gg):
+        geoms[j] = union_exact([disks[j:j + 1], caps[bounds[j]:bounds[j + 1]]])
     out = gpd.GeoDataFrame({
-        "origin_index": [r[0] for r in rows],
-        "minutes": [r[1] for r in rows],
+        "origin_index": np.repeat(src.index.to_numpy(), n_b),
+        "minutes": np.tile(np.asarray(times, dtype=float), n_o),
         "area_km2": geodesic_area(geoms, network.crs) / 1e6,
-        "schematic": [r[3] for r in rows],
+        "schematic": flags,
     }, geometry=geoms, crs=network.crs)
     if covers is not None:
         pts = _validate.layer(covers, name="covers")

@@ -18,7 +18,7 @@ TABLE = "| task | seconds | kernel | ratio |"
     ("network.py", "network.md", TABLE), ("printing.py", "printing.md", TABLE),
     ("geocoding.py", "geocoding.md", "| table | rows | seconds (wall) | seconds (CPU) | rows/s (wall) |"),
     ("review_run.py", "review.md", "| footprints | zone polygons | pairs |"),
-    ("tables.py", "tables.md", "| task | seconds | pandas | ratio | target |"),
+    ("tables.py", "tables.md", "| task | gis s (wall) | pandas s (wall) | ratio (wall) | gis s (CPU) |"),
     ("cli_run.py", "cli_run.md", "| command | wall s (median) | CPU s (median) |"),
     ("maps.py", "maps.md", "| map | size (KiB) | layers | features |"),
 ])
@@ -62,3 +62,19 @@ def test_dask_bench_runs_small(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
     assert "2,000" in text or "2000" in text, text[:2000]
+
+
+def test_proximity_benches_run_small(tmp_path):
+    """bench/run.py (--quick, to a temporary file) and bench/scale.py (--small, print only) keep working."""
+    out = tmp_path / "results-quick.md"
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| nearest | 10,000 |" in out.read_text(encoding="utf-8")
+    record = ROOT / "bench" / "scale.md"
+    before = record.read_bytes()
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py"), "--small"], cwd=ROOT,
+                          capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| nearest | 10,000 |" in done.stdout and "load average" in done.stdout
+    assert record.read_bytes() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import warnings
 
@@ -424,3 +425,28 @@ def test_csv_written_by_column_matches_the_cell_by_cell_writer():
     stamps = pd.Series(pd.to_datetime(["2021-07-30T09:30:00", None]))
     assert _csv_column(stamps, neutralise=True) == [_csv_cell(v) for v in stamps.tolist()]
     assert _csv_cell(dt.date(2021, 7, 30)) == '"2021-07-30"'
+
+
+# ---------------------------------------------------------------- CSV by arrow's kernels, byte for byte
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+@pytest.mark.parametrize("formulas", ["neutralise", "keep"])
+def test_csv_written_by_arrow_is_the_csv_written_cell_by_cell(tmp_path, monkeypatch, encoding, formulas):
+    export_module = importlib.import_module("gis.export")
+
+    table = pd.DataFrame({
+        "=名称": ["=1+1", ' "引号" ', "\u3000＝SUM(A1)", "-5", None, "", "柳州\n站", "\t@x", "＋86", "a=b"],
+        "人口": np.arange(10, dtype="int64") - 3,
+        "值": [0.1, np.nan, 1e16, -0.0, np.inf, 2.5, 1e-5, 3.0, 100000.0, float("nan")],
+        "是": [True, False] * 5,
+        "时间": pd.to_datetime(["2024-01-02T03:04:05"] * 10),
+        "混合": [1, "x", None, 2.5, "=y", 3, "z", None, "w", "-"],
+        "单": np.array(["短"] * 10, dtype=object),
+    })
+    monkeypatch.setattr(export_module, "_ARROW", True)
+    fast = export(table, tmp_path / "fast.csv", encoding=encoding, csv_formulas=formulas).read_bytes()
+    monkeypatch.setattr(export_module, "_ARROW", False)
+    slow = export(table, tmp_path / "slow.csv", encoding=encoding, csv_formulas=formulas).read_bytes()
+    assert fast == slow
+    assert (b"\"'=1+1\"" in fast) == (formulas == "neutralise") and fast.count(b"\r\n") >= 11
+    assert export(table.iloc[:0], tmp_path / "empty.csv", encoding=encoding).read_bytes().count(b"\r\n") == 1

@@ -233,6 +233,23 @@ def test_gbk_cut_is_at_a_character_boundary(tmp_path):
     assert not (tmp_path / "g.fulltext.csv").exists() and read_vector(out)["说明"].tolist() == ["短", "短"]
 
 
+def test_cli_export_overwrite_removes_the_old_fulltext_sidecar(tmp_path):
+    """``lzgis export ... --overwrite`` publishes through the run's staging: a ``.fulltext.csv`` (and a spatial
+    index) left by an earlier export that the new one does not write is removed with the replaced parts."""
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "gis", "-q", *args], capture_output=True, text=True)
+
+    assert run("export", "townships", "--format", "shp", "-o", str(tmp_path / "t")).returncode == 0
+    assert (tmp_path / "t.fulltext.csv").exists()  # the townships hold texts over 254 bytes
+    (tmp_path / "t.qix").write_bytes(b"old index")
+    short = gpd.GeoDataFrame({"说明": ["短", "短"]}, geometry=[Point(109.4, 24.3)] * 2, crs=4326)
+    export(short, tmp_path / "short.gpkg")
+    done = run("export", str(tmp_path / "short.gpkg"), "--format", "shp", "-o", str(tmp_path / "t"), "--overwrite")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "t.fulltext.csv").exists() and not (tmp_path / "t.qix").exists()
+    assert read_vector(tmp_path / "t.shp")["说明"].tolist() == ["短", "短"]
+
+
 # ---------------------------------------------------------------- 4. any OS
 
 def test_the_folder_lock_file_lives_in_the_folder_while_held(tmp_path):

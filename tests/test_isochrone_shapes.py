@@ -1,6 +1,7 @@
 """Isochrones on a grid against GEOS's exact union of the same pieces (gis/_isochrone_shapes.py)."""
 
 import numpy as np
+import shapely
 import pytest
 
 import gis
@@ -49,3 +50,26 @@ def test_union_grid_of_two_disks_on_a_fine_grid():
     grid = union_grid(rings, cell=cell)
     assert grid.area == pytest.approx(exact.area, rel=0.005)
     assert grid.symmetric_difference(exact).area < exact.length * cell  # within a cell of the edge
+
+
+def test_cells_touching_at_corners_give_valid_polygons_of_exactly_the_filled_cells():
+    from gis._isochrone_shapes import _cells_polygons
+
+    blocks = [
+        ["#.", ".#"],  # two cells meeting at a corner: two polygons
+        ["###", "#.#", "##.", "..."],  # a ring closed at a corner: a hole touching the shell
+        ["####", "#.##", "##.#", "####"],  # two holes meeting at a corner
+    ]
+    rows = [np.array([[c == "#" for c in r] for r in b]) for b in blocks]
+    width = max(r.shape[1] for r in rows) + 2
+    height = np.array([len(r) for r in rows])
+    top = 1 + np.cumsum(height + 1) - (height + 1)
+    mask = np.zeros((int(top[-1] + height[-1] + 1), width), bool)
+    for t, r in zip(top, rows):
+        mask[t:t + len(r), 1:1 + r.shape[1]] = r
+    zero = np.zeros(len(rows))
+    out = _cells_polygons(mask, top, height, zero, -top.astype(float), np.ones(len(rows)))
+    assert shapely.is_valid(out).all()
+    assert list(shapely.area(out)) == [float(r.sum()) for r in rows]
+    assert list(shapely.get_num_geometries(out)) == [2, 1, 1]
+    assert list(shapely.get_num_interior_rings(out[1:])) == [1, 2]

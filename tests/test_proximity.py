@@ -381,3 +381,93 @@ def test_nearest_on_many_origins_far_from_the_central_meridian():
     r = gis.nearest(o, t)
     assert (r["target_index"].to_numpy() == g.argmin(axis=1)).all()
     assert np.abs(r["dist_m"].to_numpy() - g.min(axis=1)).max() < 0.5
+
+
+# --------------------------------------------------------------------------- deduplicated targets (a hash, no sort)
+
+
+def test_unique_points_agree_with_a_sort_and_keep_first_appearance():
+    from gis._proximity_kernels import _unique_points
+
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(4e5, 6e5, (500, 2))
+    xy = np.r_[xy, xy[[3, 3, 77]], [[0.0, 1.0], [-0.0, 1.0]]]  # 3 three times, 77 twice, 0.0 == -0.0
+    uniq, first, counts = _unique_points(xy)
+    ref_uniq, ref_first, ref_counts = np.unique(xy, axis=0, return_index=True, return_counts=True)
+    order = np.argsort(ref_first)
+    assert first.tolist() == ref_first[order].tolist() == sorted(first.tolist())
+    assert (uniq == xy[first]).all() and (uniq == ref_uniq[order]).all()
+    assert counts.tolist() == ref_counts[order].tolist()
+    assert counts[first.tolist().index(3)] == 3 and counts[first.tolist().index(500 + 3)] == 2
+    distinct = xy[:500]
+    same, pos, none = _unique_points(distinct)  # all distinct: the targets themselves, in their order
+    assert same is distinct and pos.tolist() == list(range(500)) and none is None
+    for tiny in (np.zeros((0, 2)), np.array([[1.0, 2.0]])):
+        u, f, c = _unique_points(tiny)
+        assert len(u) == len(tiny) and f.tolist() == list(range(len(tiny))) and c is None
+    # rows with NaN (never passed by the layer checks) compare by value, not as all different
+    u, f, c = _unique_points(np.array([[np.nan, 1.0], [np.nan, 1.0], [2.0, 3.0]]))
+    assert f.tolist() == [0, 2] and c.tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("n_origins", [300, 6000])  # tree only (few origins per target) and grid pre-pass
+def test_nearest_with_duplicated_targets_flags_ties_and_keeps_the_first(n_origins):
+    rng = np.random.default_rng(n_origins)
+    o = random_points(n_origins, 31)
+    base = random_points(60, 32)
+    dup = [5, 5, 40]  # 5 three times, 40 twice
+    t = gpd.GeoDataFrame(geometry=np.r_[base.geometry.values, base.geometry.values[dup]], crs=4326)
+    t.index = rng.permutation(len(t)) * 3 + 1  # labels in no order: the first *position* wins
+    g = geod_matrix(o, t)
+    r = gis.nearest(o, t)
+    best = g.argmin(axis=1)  # first of equal minima
+    assert (r["target_index"].to_numpy() == t.index.to_numpy()[best]).all()
+    # the documented accuracy: 0.2 ppm of Geod.inv (a millimetre within 5 km)
+    assert (np.abs(r["dist_m"].to_numpy() - g.min(axis=1)) <= 1e-4 + 0.2e-6 * g.min(axis=1)).all()
+    assert r["tie"].to_numpy().tolist() == np.isin(best, [5, 40]).tolist()
+    expected_n = np.where(best == 5, 3, np.where(best == 40, 2, 1))
+    assert r["n_tied"].to_numpy().tolist() == expected_n.tolist()
+    assert np.isin(best, [5, 40]).any()  # the premise: some origins are nearest to a duplicated target
+
+
+def test_nearest_with_many_distinct_targets_matches_brute_force():
+    # as many targets as origins: no grid pre-pass, every origin through the tree; no duplicates
+    o, t = random_points(1500, 41), random_points(1500, 42)
+    g = geod_matrix(o, t)
+    r = gis.nearest(o, t)
+    assert (r["target_index"].to_numpy() == g.argmin(axis=1)).all()
+    assert (np.abs(r["dist_m"].to_numpy() - g.min(axis=1)) <= 1e-4 + 0.2e-6 * g.min(axis=1)).all()
+    assert not r["tie"].any() and (r["n_tied"] == 1).all()
+
+
+def test_unplaced_targets_are_left_out_before_duplicates_are_merged():
+    o = random_points(200, 51)
+    base = random_points(20, 52)
+    geoms = list(base.geometry.values) + [base.geometry.values[4], None]
+    t = gpd.GeoDataFrame({"geocode_status": ["matched"] * 21 + ["unmatched"], "reason": [""] * 21 + ["无"]},
+                         geometry=geoms, crs=4326)
+    with pytest.warns(UserWarning, match="targets"):
+        r = gis.nearest(o, t)
+    g = geod_matrix(o, t.iloc[:21])
+    best = g.argmin(axis=1)
+    assert (r["target_index"].to_numpy() == best).all() and 21 not in set(r["target_index"])
+    assert r["tie"].to_numpy().tolist() == (best == 4).tolist()
+
+
+def test_k_nearest_fast_rows_and_re_ranked_rows_match_brute_force():
+    # most rows take their plane order as it comes; rows near a duplicated target (equal plane
+    # distances) and rows with nearly equal distances are re-ranked: both agree with Geod.inv
+    o = random_points(3000, 61)
+    base = random_points(80, 62)
+    t = gpd.GeoDataFrame(geometry=np.r_[base.geometry.values, base.geometry.values[[7]]], crs=4326)
+    g = geod_matrix(o, t)
+    r = gis.nearest(o, t, k=5)
+    got = r["target_index"].to_numpy().reshape(len(o), 5)
+    ref = np.argsort(g, axis=1, kind="stable")[:, :5]  # equal distances: the earlier target first
+    assert (got == ref).all()
+    dist = r["dist_m"].to_numpy().reshape(len(o), 5)
+    want = np.sort(g, axis=1)[:, :5]
+    assert (np.abs(dist - want) <= 1e-4 + 0.2e-6 * want).all()
+    tie = r["tie"].to_numpy().reshape(len(o), 5)
+    assert tie.tolist() == np.isin(ref, [7, 80]).tolist()  # only the duplicate pair is tied
+    assert np.isin(ref, [7, 80]).any()

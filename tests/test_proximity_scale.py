@@ -134,6 +134,26 @@ def test_geoparquet_points_read_as_coordinates_give_the_same_answers(point_files
     assert np.allclose(got["dist_m"], d.min(axis=1), rtol=1e-6)
 
 
+def test_geoparquet_read_row_group_by_row_group_equals_the_whole_file(tmp_path, point_files):
+    # the whole-file read decodes each row group's WKB into one array: same points, labels and columns
+    from gis.pointfile import read_points
+
+    folder, gdf, targets = point_files
+    gdf.to_parquet(tmp_path / "labels.parquet", row_group_size=300)  # 7 row groups, string labels
+    for path, want in ((folder / "groups.parquet", gdf.reset_index(drop=True)), (tmp_path / "labels.parquet", gdf)):
+        points = read_points(path)
+        assert points is not None and points.index.equals(want.index)
+        assert np.array_equal(points.xy, np.column_stack([want.geometry.x, want.geometry.y]))
+        assert np.array_equal(points.data["precision_m"].to_numpy(), want["precision_m"].to_numpy(), equal_nan=True)
+        only = read_points(path, columns=["precision_m"])
+        assert list(only.data.columns) == ["precision_m"] and only.index.equals(want.index)
+        pd.testing.assert_frame_equal(gis.nearest(path, targets), gis.nearest(want, targets))
+    mixed = gdf.iloc[:900].copy()
+    mixed.loc["h700", "geometry"] = mixed.geometry["h700"].buffer(0.01)  # a polygon in the third row group
+    mixed.to_parquet(tmp_path / "mixed.parquet", row_group_size=300)
+    assert read_points(tmp_path / "mixed.parquet") is None
+
+
 def test_geoparquet_of_other_geometries_or_empty_points_takes_the_checked_path(tmp_path, point_files):
     from gis.pointfile import read_points
 

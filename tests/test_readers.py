@@ -6,6 +6,7 @@ import warnings
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pyproj
 import pytest
@@ -297,3 +298,63 @@ def test_parquet_tables_and_geoparquet_are_read_by_every_verb(tmp_path):
         result = CliRunner().invoke(cli, ["-q", "nearest", str(tmp_path / f"{name}.parquet"), "logistics", "-o", str(out)])
         assert result.exit_code == 0, result.output
         assert list(pd.read_csv(out, encoding="utf-8-sig")["origin_name"]) == ["甲", "乙"]
+
+
+# ---------------------------------------------------------------- the pyarrow fast path reads as the pandas path
+
+_TRICKY_CSV = [
+    "名称,区号,人口,lon\n柳州站,0772,415,109.4\n鹿寨站,0772,12,109.7\n",
+    '名称,区号,人口\r\n"柳州站","0772",415\r\n"=1+1","",\r\n',
+    '名称,值\n"a,b",1\n"c\nd",2.5\n',  # separators and line breaks inside quotes: found as _parse_csv finds them
+    'a,b\n"x""y",1\n"",\n,3\n',
+    "a,b,c\n1,True,2024-01-02T03:04:05\n2,False,2024-01-02T03:04:06.5\n",
+    "a,b\n+5,1e5\n-3,inf\n",  # "+5" is no int64 for arrow: the column goes the pandas way
+    "a,b\n１２,3\n4,\n",  # full-width digits
+    "a,b\n12345678901234567890,1\n2,2\n",  # does not fit int64
+    'a,b\n"2024-01-02T03:04:05",x\n"2024-01-02T03:04:06",\n',
+    "a,b\n0,.5\n-0,5.\n",
+    "a\n\n",
+    "a,b\n,\n,\n",
+    "a,b\nTrue,1\n,2\n",
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY_CSV)
+@pytest.mark.parametrize("as_text", [False, True])
+def test_the_pyarrow_reader_gives_the_pandas_readers_table(text, as_text, tmp_path):
+    from gis._tables import _parse_csv, _parse_csv_fast
+
+    path = tmp_path / "t.csv"
+    fast = _parse_csv_fast(text.encode("utf-8"), text, sep=",", path=path, as_text=as_text)
+    slow = _parse_csv(text, sep=",", path=path, as_text=as_text)
+    if fast is None:  # only blank lines send a table that reads to the pandas path here
+        assert "\n\n" in text
+        return
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast.attrs == slow.attrs
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a,b\n1,2,3\n4,5\n", r"row 2 \(spreadsheet"),
+    ('a,b\n1,x"y\n', "line 2 has a stray quote"),
+    ('a,b\n1,"x" y\n', "line 2 has a stray quote"),
+    ("a,a\n1,2\n", "repeats the column name"),
+])
+def test_the_pyarrow_reader_leaves_the_messages_to_the_pandas_path(text, message, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        read_table(path)
+
+
+def test_without_pyarrow_tables_read_the_same(tmp_path, monkeypatch):
+    import gis._tables as tables
+
+    path = tmp_path / "t.csv"
+    path.write_text('名称,区号,人口,值\r\n"柳州站","0772",415,1.5\r\n"",,3,\r\n', encoding="utf-8-sig")
+    fast = read_table(path)
+    monkeypatch.setattr(tables, "_ARROW", False)
+    slow = read_table(path)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["名称"].tolist() == ["柳州站", ""] and fast["区号"].tolist() == ["0772", None]
+    assert fast["人口"].dtype == "int64" and np.isnan(fast["值"].iloc[1])

@@ -182,7 +182,7 @@ def _finish(run: Run, folder: Path, state: State, *, as_json: bool, summary: dic
 
 def _write(data: pd.DataFrame, output: Path, run: Run, state: State, *, overwrite: bool, fmt: str | None = None,
            layer: str | None = None, encoding: str = "utf-8") -> Path:
-    from ..export import export, output_paths
+    from ..export import export, output_paths, stale_paths
 
     if is_dash(output):
         state.step("writing the result to standard output")
@@ -198,7 +198,12 @@ def _write(data: pd.DataFrame, output: Path, run: Run, state: State, *, overwrit
                         csv_formulas=state.csv_formulas, crs=crs if getattr(data, "crs", None) is not None else None)
     path = output.parent / staged.name  # the suffix export may have added
     for part in output_paths(path, format=fmt):  # every file of the output (Shapefile parts) is published
-        staging.adopt(staged.parent / part.name, part)
+        if (staged.parent / part.name).exists():
+            staging.adopt(staged.parent / part.name, part)
+        else:  # a part this export did not write (no text was cut: no .fulltext.csv): an old one goes
+            staging.retire(part)
+    for part in stale_paths(path, format=fmt):  # the spatial indexes of an older Shapefile
+        staging.retire(part)
     run.add_output(path, crs=crs if getattr(data, "crs", None) is not None else None, rows=len(data))
     return path
 
