@@ -12,10 +12,10 @@ from __future__ import annotations
 import html
 import math
 import textwrap
-from collections.abc import Mapping
 from typing import Any
 
-from ._legend import _merged, legend_model, shown_rows
+from ._legend import _merged as _merged  # noqa: F401 - printmap merges styles through it
+from ._legend import legend_model, shown_rows
 
 _MARKERS = {None: "o", "circle": "o", "star": "*", "diamond": "D", "square": "s", "triangle": "^"}
 

@@ -80,7 +80,6 @@ import importlib.util
 import math
 import os
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, Iterator

@@ -368,8 +368,8 @@ def footprints(
     gdf = _frame(projects, layer="projects")
     notes: list[str] = []
     gdf = _datum(gdf, datum, layer="projects", notes=notes)
-    geoms = _check_geometry(gdf, layer="projects", allowed=("Point", "Polygon", "MultiPolygon"),
-                            fix="give polygons of the site or points; buffer lines first")
+    _check_geometry(gdf, layer="projects", allowed=("Point", "Polygon", "MultiPolygon"),
+                    fix="give polygons of the site or points; buffer lines first")
     column = _find_area_column(gdf, area_field)
     stated_m2 = np.full(len(gdf), np.nan)
     if column is not None:

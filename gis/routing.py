@@ -312,28 +312,6 @@ def _capsules(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray, *,
     return shapely.polygons(capsule_rings(c0, r0, c1, r1, k=k))
 
 
-def _snap_pieces(net: TravelNetwork, acc: _Access, i: int, left: float, access_m_per_min: float, tm,
-                 quad_segs: int) -> np.ndarray:
-    """The two corridor pieces of point ``i`` along the edge it is snapped onto, from its snap towards either
-    end node, with ``left`` minutes at the snap (the same tapering corridors as the reached edges'), as rings."""
-    e = acc.edge[i]
-    nxy = net.nodes_xy
-    a, b = nxy[int(net.edges["u"].iat[e])], nxy[int(net.edges["v"].iat[e])]
-    q = a + (b - a) * acc.frac[i]
-    road, ev = float(net.edges["road_m"].iat[e]), _m_per_min(float(net.edges["speed_kmh"].iat[e]))
-    ends = np.array([a, b])
-    share = np.array([acc.frac[i], 1.0 - acc.frac[i]])  # of the edge between the snap and each end
-    frac = np.minimum(left * ev / road, share)
-    end = q + (ends - q) * np.divide(frac, share, out=np.zeros(2), where=share > 0)[:, None]
-    r0 = np.full(2, max(left * access_m_per_min, 1.0))
-    r1 = np.maximum((left - frac * road / ev) * access_m_per_min, 1.0)
-    start = np.array([q, q])
-    if tm is not None:  # geodesic metres -> plane metres
-        r0 = r0 / inverse_scale(tm, start[:, 0])
-        r1 = r1 / inverse_scale(tm, end[:, 0])
-    return capsule_rings(start, r0, end, r1, k=quad_segs)
-
-
 def isochrones(
     network: TravelNetwork,
     origins: gpd.GeoDataFrame,
@@ -454,7 +432,8 @@ def isochrones(
             keep = (np.hypot(*(start - o.xy[oi]).T) + r0 > lim) | (np.hypot(*(end - o.xy[oi]).T) + r1 > lim)
             c0s.append(start[keep]), r0s.append(r0[keep]), c1s.append(end[keep]), r1s.append(r1[keep])
             gs.append(oi[keep] * n_b + bi)
-        # along the edge an origin is snapped onto, both ways (as :func:`_snap_pieces`, for all origins at once)
+        # along the edge an origin is snapped onto, both ways, from the snap towards either end node with the
+        # minutes left there (the same tapering corridors as the reached edges'), for all origins at once
         oi = np.flatnonzero((acc.edge >= 0) & (budget > acc.snap_min))
         es, fr, lft = acc.edge[oi], acc.frac[oi], budget - acc.snap_min[oi]
         flags[oi[schem[es]] * n_b + bi] = True
