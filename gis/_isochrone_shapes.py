@@ -30,16 +30,21 @@ def capsule_rings(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray
     s = np.linspace(0.0, 1.0, k + 1)[None, :]
     a0 = theta[:, None] + alpha + s * (2 * np.pi - 2 * alpha)  # back arc of disk 0
     a1 = theta[:, None] - alpha + s * (2 * alpha)  # front arc of disk 1
-    xs = np.concatenate([c0[:, :1] + r0[:, None] * np.cos(a0), c1[:, :1] + r1[:, None] * np.cos(a1)], axis=1)
-    ys = np.concatenate([c0[:, 1:] + r0[:, None] * np.sin(a0), c1[:, 1:] + r1[:, None] * np.sin(a1)], axis=1)
-    nested = (d + np.minimum(r0, r1) <= np.maximum(r0, r1))[:, None]
-    big0 = (r0 >= r1)[:, None]
-    cb, rb = np.where(big0, c0, c1), np.where(big0[:, 0], r0, r1)[:, None]
-    full = theta[:, None] + np.linspace(0.0, 2 * np.pi, 2 * k + 2, endpoint=False)[None, :]
-    xs = np.where(nested, cb[:, :1] + rb * np.cos(full), xs)
-    ys = np.where(nested, cb[:, 1:] + rb * np.sin(full), ys)
-    ring = np.stack([xs, ys], axis=-1)
-    return np.concatenate([ring, ring[:, :1]], axis=1)
+    ring = np.empty((len(d), 2 * k + 3, 2))
+    ring[:, :k + 1, 0] = c0[:, :1] + r0[:, None] * np.cos(a0)
+    ring[:, k + 1:-1, 0] = c1[:, :1] + r1[:, None] * np.cos(a1)
+    ring[:, :k + 1, 1] = c0[:, 1:] + r0[:, None] * np.sin(a0)
+    ring[:, k + 1:-1, 1] = c1[:, 1:] + r1[:, None] * np.sin(a1)
+    nested = np.flatnonzero(d + np.minimum(r0, r1) <= np.maximum(r0, r1))
+    if len(nested):  # only those: the bigger disk
+        big0 = (r0[nested] >= r1[nested])[:, None]
+        cb = np.where(big0, c0[nested], c1[nested])
+        rb = np.where(big0[:, 0], r0[nested], r1[nested])[:, None]
+        full = theta[nested, None] + np.linspace(0.0, 2 * np.pi, 2 * k + 2, endpoint=False)[None, :]
+        ring[nested, :-1, 0] = cb[:, :1] + rb * np.cos(full)
+        ring[nested, :-1, 1] = cb[:, 1:] + rb * np.sin(full)
+    ring[:, -1] = ring[:, 0]
+    return ring
 
 
 def disk_rings(c: np.ndarray, r: np.ndarray, *, quad_segs: int) -> np.ndarray:
