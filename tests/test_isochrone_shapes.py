@@ -73,3 +73,17 @@ def test_cells_touching_at_corners_give_valid_polygons_of_exactly_the_filled_cel
     assert list(shapely.area(out)) == [float(r.sum()) for r in rows]
     assert list(shapely.get_num_geometries(out)) == [2, 1, 1]
     assert list(shapely.get_num_interior_rings(out[1:])) == [1, 2]
+
+
+def test_capsule_rings_of_nested_disks_are_the_bigger_disk_and_others_keep_their_tangents():
+    c0 = np.array([[0.0, 0.0], [0.0, 0.0]])
+    c1 = np.array([[1.0, 0.0], [30.0, 0.0]])
+    r0, r1 = np.array([10.0, 10.0]), np.array([2.0, 5.0])
+    rings = capsule_rings(c0, r0, c1, r1, k=8)
+    assert rings.shape == (2, 19, 2) and (rings[:, 0] == rings[:, -1]).all()
+    # the first pair: disk 1 inside disk 0, the ring is disk 0's circle
+    assert np.allclose(np.hypot(*rings[0].T), 10.0)
+    assert shapely.Polygon(rings[0]).area == pytest.approx(10.0 ** 2 * 18 / 2 * np.sin(2 * np.pi / 18))
+    # the second: the hull of both disks, as wide as the bigger one and as long as both
+    hull = shapely.Polygon(rings[1])
+    assert hull.is_valid and hull.bounds[0] == pytest.approx(-10.0) and hull.bounds[2] == pytest.approx(35.0)
