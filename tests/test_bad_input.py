@@ -12,21 +12,17 @@ import pandas as pd
 import pyogrio
 import pyproj
 import pytest
-from click.testing import CliRunner
 from shapely.geometry import Point, Polygon
 
 import gis
 from gis import datum
 from gis._errors import InputError
-from gis.cli import cli
 from gis.geocode import geocode_table, read_overrides
 from gis.readers import read_table, read_vector
 
+from cli_testing import invoke  # tests/cli_testing.py
+
 GEOD = pyproj.Geod(ellps="GRS80")
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def error_line(result) -> str:

@@ -21,6 +21,8 @@ from gis.export import export
 from gis.layers import layers_dir, layer_info
 from gis.readers import read_vector
 
+from cli_testing import invoke  # tests/cli_testing.py
+
 LZGIS = Path(sys.executable).with_name("lzgis")
 GEOD = pyproj.Geod(ellps="GRS80")  # CGCS2000 ellipsoid; differs from WGS-84's by 0.1 mm in the semi-minor axis
 
@@ -30,10 +32,6 @@ TARGETS = pd.DataFrame({"name": ["柳州站", "白莲机场", "鹿寨站"], "lon
 ORIGINS = pd.DataFrame({"名称": ["雒容镇", "洛埠镇"], "经度": [109.6153, 109.6636], "纬度": [24.4131, 24.5192]})
 
 
-def invoke(*args: str):
-    runner = CliRunner()
-    result = runner.invoke(cli, list(args), catch_exceptions=False)
-    return result
 
 
 def sha256(path: Path) -> str:

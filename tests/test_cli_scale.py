@@ -12,18 +12,14 @@ import numpy as np
 import pandas as pd
 import pyproj
 import pytest
-from click.testing import CliRunner
 
 import gis
-from gis.cli import cli
 from gis.export import export
 from gis.readers import read_vector
 
+from cli_testing import invoke  # tests/cli_testing.py
+
 GEOD = pyproj.Geod(ellps="GRS80")
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def random_points(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

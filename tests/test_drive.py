@@ -11,33 +11,20 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
-from click.testing import CliRunner
 from shapely.geometry import LineString, Point
 
 import gis
 from gis._columns import column_title
 from gis._errors import InputError
-from gis.cli import cli
 from gis.network import travel_network
 from gis.readers import read_table, read_vector
 from gis.routing import travel_times
 
+from cli_testing import invoke, one_error  # tests/cli_testing.py
+
 GEOD = pyproj.Geod(ellps="GRS80")
 ACCESS_M_PER_MIN = 30 * 1000 / 60
 HUAIHUA = (109.98, 27.55)  # 怀化市: another province, ~110 km beyond the shipped roads
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def one_error(result, *fragments: str) -> str:
-    assert result.exit_code == 2, result.output
-    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("lzgis: error:")]
-    assert len(lines) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -26,18 +26,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from shapely.geometry import LineString, Point
 
 from gis._errors import InputError
 from gis._io import TEMP_PREFIX
-from gis.cli import cli
+
+from cli_testing import invoke  # tests/cli_testing.py
 
 LZGIS = [sys.executable, "-m", "gis.cli"]
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def one_error(result, *fragments: str) -> str:

@@ -18,14 +18,14 @@ import warnings
 import geopandas as gpd
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from shapely.geometry import Point
 
 import gis
 from gis._cells import formula_like
 from gis._errors import InputError
-from gis.cli import cli
 from gis.readers import read_vector
+
+from cli_testing import invoke  # tests/cli_testing.py
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -34,10 +34,6 @@ HYPERLINK = '=HYPERLINK("http://x","点我")'
 #: Leading characters a spreadsheet skips before a formula, and full-width signs it reads as ASCII.
 LEADS = [" =1+1", "  =cmd|' /C calc'!A0", "\u3000=1+1", "\u00a0=1+1", "\u200b=1+1", "\ufeff=1+1",
          "\t=1+1", "\r=1+1", "＝1+1", "＋86 772", "－5", "＠SUM(A1)", "\u3000＝1+1", " \u200b ＝1"]
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def _all_cells(path):

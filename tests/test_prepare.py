@@ -9,19 +9,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-from shapely.geometry import Point
 
 import gis
 from gis import datum
 from gis._errors import CRSError, DatumError, InputError
-from gis.cli import cli
 from gis.prepare import check_crs, prepare_layer
 from gis.routing import travel_times
 
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+from cli_testing import invoke  # tests/cli_testing.py
 
 
 def _towns(n: int = 6) -> gpd.GeoDataFrame:

@@ -20,6 +20,8 @@ from gis._errors import CRSError, InputError
 from gis._review_overlay import _SMALL_ZONE
 from gis.review import MU_M2, footprints
 
+from cli_testing import invoke, one_error  # tests/cli_testing.py
+
 GEOD = pyproj.Geod(ellps="GRS80")  # CGCS2000's ellipsoid
 TO_M = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4545", always_xy=True)
 TO_LL = pyproj.Transformer.from_crs("EPSG:4545", "EPSG:4326", always_xy=True)
@@ -291,23 +293,6 @@ OPTIONS_CSV = """项目,方案,用地面积(亩),precision_m,经度,纬度
 """
 
 
-def _invoke(*args: str):
-    from click.testing import CliRunner
-
-    from gis.cli import cli
-
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def _one_error(result, *fragments: str) -> str:
-    assert result.exit_code == 2, result.output
-    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("lzgis: error:")]
-    assert len(lines) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
-
-
 def test_cli_review_workbook_map_and_manifest(tmp_path):
     import json
 
@@ -318,7 +303,7 @@ def test_cli_review_workbook_map_and_manifest(tmp_path):
     table = tmp_path / "方案.csv"
     table.write_text(OPTIONS_CSV, encoding="utf-8")
     out = tmp_path / "out" / "审查.xlsx"
-    res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "--option-field", "方案",
+    res = invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "--option-field", "方案",
                   "-o", str(out))
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.parent.iterdir()) == ["manifest.json", "审查.html", "审查.pdf", "审查.xlsx"]
@@ -351,12 +336,12 @@ def test_cli_review_csv_and_geopackage(tmp_path):
 
     table = tmp_path / "方案.csv"
     table.write_text(OPTIONS_CSV, encoding="utf-8")
-    res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "--no-map",
+    res = invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "--no-map",
                   "-o", str(tmp_path / "r.csv"))
     assert res.exit_code == 0, res.output
     rows = (tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 1 + 4 * 3 and not (tmp_path / "r.html").exists()
-    res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "-o", str(tmp_path / "r.gpkg"))
+    res = invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "-o", str(tmp_path / "r.gpkg"))
     assert res.exit_code == 0, res.output
     assert [name for name, _ in pyogrio.list_layers(tmp_path / "r.gpkg")] == ["审查结果", "用地", "明细"]
 
@@ -365,22 +350,22 @@ def test_cli_review_bad_input_names_row_and_field_and_writes_nothing(tmp_path):
     table = tmp_path / "方案.csv"
     table.write_text(OPTIONS_CSV.replace(",300,50,109.5910", ",约300,50,109.5910"), encoding="utf-8")
     out = tmp_path / "out"
-    res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "-o", str(out / "r.xlsx"))
-    _one_error(res, "row 3 (spreadsheet numbering", "用地面积(亩)", "约300")
+    res = invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "-o", str(out / "r.xlsx"))
+    one_error(res, "row 3 (spreadsheet numbering", "用地面积(亩)", "约300")
     table.write_text(OPTIONS_CSV, encoding="utf-8")
-    res = _invoke("review", str(tmp_path / "方案.csv"), "--zones", "zones_example", "--zone-field", "分区", "-o",
+    res = invoke("review", str(tmp_path / "方案.csv"), "--zones", "zones_example", "--zone-field", "分区", "-o",
                   str(out / "r.xlsx"))
-    _one_error(res, "no column '分区'")
+    one_error(res, "no column '分区'")
     table.write_text(OPTIONS_CSV.replace("示例物流园,方案B", ",方案B"), encoding="utf-8")
-    res = _invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "--option-field", "方案",
+    res = invoke("review", str(table), "--zones", "zones_example", "--zone-field", "类型", "--option-field", "方案",
                   "-o", str(out / "r.xlsx"))
-    _one_error(res, "'项目' (project id) is blank in row 3")
+    one_error(res, "'项目' (project id) is blank in row 3")
     # zones without CRS: a Shapefile without its .prj
     shp = tmp_path / "zones.shp"
     gis.load_layer("zones_example").to_file(shp, encoding="utf-8")
     shp.with_suffix(".prj").unlink()
-    res = _invoke("review", str(tmp_path / "方案.csv"), "--zones", str(shp), "-o", str(out / "r.xlsx"))
-    _one_error(res, "has no CRS")
+    res = invoke("review", str(tmp_path / "方案.csv"), "--zones", str(shp), "-o", str(out / "r.xlsx"))
+    one_error(res, "has no CRS")
     assert not out.exists() or not any(out.iterdir())
 
 
@@ -394,7 +379,7 @@ def test_cli_review_gcj02_zones_are_converted_and_said(tmp_path):
     zones.to_file(path)
     table = tmp_path / "方案.csv"
     table.write_text(OPTIONS_CSV, encoding="utf-8")
-    res = _invoke("review", str(table), "--zones", str(path), "--zone-field", "类型", "--zones-datum", "gcj02",
+    res = invoke("review", str(table), "--zones", str(path), "--zone-field", "类型", "--zones-datum", "gcj02",
                   "--no-map", "-o", str(tmp_path / "r.xlsx"))
     assert res.exit_code == 0, res.output
     assert "GCJ-02" in res.stderr and "gis.datum" in res.stderr
@@ -407,7 +392,7 @@ def test_cli_review_gcj02_zones_are_converted_and_said(tmp_path):
 
 def test_cli_site_grid_ranked_with_map(tmp_path):
     out = tmp_path / "候选.csv"
-    res = _invoke("site", "--grid", "城中区", "--spacing-m", "1500", "--near", "logistics:5000",
+    res = invoke("site", "--grid", "城中区", "--spacing-m", "1500", "--near", "logistics:5000",
                   "--exclude", "zones_example:类型=生态保护红线", "--inside", "中心城区", "--weight", "logistics=2",
                   "-o", str(out))
     assert res.exit_code == 0, res.output
@@ -419,8 +404,8 @@ def test_cli_site_grid_ranked_with_map(tmp_path):
         assert column in t.columns
     assert (t["logistics_pass"] == (t["logistics_dist_m"] <= 5000)).all()
     assert (out.with_suffix(".html")).exists()
-    res = _invoke("site", "--grid", "城中区", "--near", "logistics", "-o", str(tmp_path / "x.csv"))
-    _one_error(res, "--near 'logistics': give LAYER:LIMIT")
+    res = invoke("site", "--grid", "城中区", "--near", "logistics", "-o", str(tmp_path / "x.csv"))
+    one_error(res, "--near 'logistics': give LAYER:LIMIT")
 
 
 def test_cli_site_says_how_well_its_targets_are_placed(tmp_path):
@@ -429,7 +414,7 @@ def test_cli_site_says_how_well_its_targets_are_placed(tmp_path):
     logistics = gis.load_layer("logistics")
     coarse = int(logistics["geocode_level"].isin(["county", "city"]).sum())
     out = tmp_path / "鹿寨.csv"
-    res = _invoke("site", "--grid", "鹿寨县", "--spacing-m", "5000", "--near", "logistics:10000",
+    res = invoke("site", "--grid", "鹿寨县", "--spacing-m", "5000", "--near", "logistics:10000",
                   "--far-from", "townships:500", "--no-map", "-o", str(out))
     assert res.exit_code == 0, res.output
     t = pd.read_csv(out, encoding="utf-8-sig")
@@ -442,7 +427,7 @@ def test_cli_site_says_how_well_its_targets_are_placed(tmp_path):
     warned = f"{coarse} of {len(logistics)} targets in logistics are placed only by their county or city"
     assert (warned in res.stderr) == (coarse * 2 > len(logistics)), res.stderr
     # --max-target-precision-m keeps only the targets located at least that precisely
-    res = _invoke("site", "--grid", "鹿寨县", "--spacing-m", "5000", "--near", "logistics:10000",
+    res = invoke("site", "--grid", "鹿寨县", "--spacing-m", "5000", "--near", "logistics:10000",
                   "--max-target-precision-m", "5000", "--no-map", "-o", str(tmp_path / "精确.csv"))
     assert res.exit_code == 0, res.output
     kept = pd.read_csv(tmp_path / "精确.csv", encoding="utf-8-sig")
@@ -457,7 +442,7 @@ def test_site_map_opens_on_the_candidates_and_leaves_them_where_they_are(chromiu
     from browser import open_page
 
     out = tmp_path / "鹿寨.csv"
-    res = _invoke("site", "--grid", "鹿寨县", "--spacing-m", "2000", "--near", "logistics:10000", "-o", str(out))
+    res = invoke("site", "--grid", "鹿寨县", "--spacing-m", "2000", "--near", "logistics:10000", "-o", str(out))
     assert res.exit_code == 0, res.output
     counties = gis.load_layer("counties")
     luzhai = gis.to_analysis_crs(counties[counties["name"] == "鹿寨县"]).union_all()

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from gis._io import TEMP_PREFIX, Staging, atomic_write, clean_stale, folder_lock, publish, temp_path
-from gis.cli import cli
+
+from cli_testing import invoke  # tests/cli_testing.py
 
 LZGIS = [sys.executable, "-m", "gis.cli"]
 TABLE = pd.DataFrame({"项目名称": ["柳州站", "=HYPERLINK(\"http://x\",\"点我\")", "鹿寨站"],
@@ -44,10 +44,6 @@ def state(folder: Path) -> dict[str, str]:
 
 def temps(folder: Path) -> list[str]:
     return [p.name for p in folder.rglob(f"{TEMP_PREFIX}*")]
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def one_line_error(result, *fragments: str) -> str:

@@ -11,13 +11,13 @@ import subprocess
 import geopandas as gpd
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from shapely.geometry import Point
 
 import gis
 from gis._columns import column_format, column_title, reading_columns, value_title
-from gis.cli import cli
 from gis.readers import read_table, read_vector
+
+from cli_testing import invoke  # tests/cli_testing.py
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -54,10 +54,6 @@ def _fields(book) -> dict[tuple[str, str], str]:
     rows = list(book["字段说明"].iter_rows(values_only=True))
     assert rows[0][:5] == ("工作表", "字段", "机器名", "单位", "说明")
     return {(r[0], r[1]): r[2] for r in rows[1:]}
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 # ---------------------------------------------------------------- the data file
