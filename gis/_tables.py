@@ -186,7 +186,9 @@ def _infer_column(values: pd.Series) -> pd.Series:
     return out()
 
 
-_STR = pd.StringDtype("pyarrow") if importlib.util.find_spec("pyarrow") else pd.StringDtype("python")
+#: pyarrow is installed (a dependency; the pandas paths remain for an environment without it). gis.export asks here too.
+_ARROW = importlib.util.find_spec("pyarrow") is not None
+_STR = pd.StringDtype("pyarrow") if _ARROW else pd.StringDtype("python")
 #: The patterns of the cell tests, for whole ASCII values (no look-ahead: pyarrow's RE2 has none).
 _NUMBER_FULL = r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf)"
 _LEADING_ZERO_START = r"[+-]?0[0-9]"
@@ -423,9 +425,6 @@ def _arrow_csv() -> Any:
     import pyarrow.csv
 
     return pyarrow.csv, pyarrow.compute
-
-
-_ARROW = importlib.util.find_spec("pyarrow") is not None
 
 
 def _parse_csv_fast(data: bytes, text: str, *, sep: str, path: Path, as_text: bool = False) -> pd.DataFrame | None:

@@ -76,7 +76,6 @@ or trailing spaces, which DBF readers drop.
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.util
 import math
 import os
 import shutil
@@ -94,6 +93,7 @@ from ._cells import raise_problems as _raise_problems
 from ._errors import CRSError, InputError, require
 from ._io import atomic_write, folder_lock, publish, temp_path, write_error, write_errors
 from ._progress import track
+from ._tables import _ARROW
 from ._shapefile_text import (_DBF_NAME_BYTES, _DBF_TEXT_BYTES, _ENCODINGS, SHAPEFILE_FULLTEXT,  # noqa: F401
                               _attribute_columns, _check_text_values, _codec, _cut_long_texts, _is_text,
                               _geometry_family, _shapefile_frame, _truncate_bytes, _warn_edge_spaces, cut_to_bytes,
@@ -670,7 +670,6 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, encoding: str, overwrite: boo
 
 #: Rows written per block: the file is built block by block, not all in memory.
 _CSV_BLOCK_ROWS = 100_000
-_ARROW = importlib.util.find_spec("pyarrow") is not None
 
 
 def _csv_blocks_arrow(table: pd.DataFrame, *, neutralise: bool) -> Iterator[bytes]:
