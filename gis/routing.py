@@ -307,11 +307,6 @@ def travel_times(
                          "uncertainty_min": _uncertainty_min(po, pt, speed)})
 
 
-def _capsules(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray, *, k: int) -> np.ndarray:
-    """Convex hulls of pairs of disks ``(c0, r0)``, ``(c1, r1)`` as polygons (see :func:`_isochrone_shapes.capsule_rings`)."""
-    return shapely.polygons(capsule_rings(c0, r0, c1, r1, k=k))
-
-
 def isochrones(
     network: TravelNetwork,
     origins: gpd.GeoDataFrame,
@@ -411,22 +406,28 @@ def isochrones(
     disk_r = np.maximum(np.asarray(times)[None, :] * access, 1.0) * k_o[:, None]  # the origins' own disks
     inner = disk_r * np.cos(np.pi / (4 * quad_segs))  # their inscribed circles
     c0s, r0s, c1s, r1s, gs, flags = [], [], [], [], [], np.zeros(n_o * n_b, bool)
+
+    def taper(start: np.ndarray, toward: np.ndarray, left: np.ndarray, edge: np.ndarray, share: np.ndarray):
+        """A tapering corridor piece along ``edge`` from ``start`` (``left`` minutes there) towards ``toward``,
+        over at most ``share`` of the edge: its end and the plane radii of its two disks."""
+        frac = np.minimum(left * ev[edge] / road[edge], share)
+        end = start + (toward - start) * np.divide(frac, share, out=np.zeros(len(edge)), where=share > 0)[:, None]
+        r0 = np.maximum(left * access, 1.0)
+        r1 = np.maximum((left - frac * t_e[edge]) * access, 1.0)
+        if tm is not None:  # geodesic metres -> plane metres
+            r0 = r0 / inverse_scale(tm, start[:, 0])
+            r1 = r1 / inverse_scale(tm, end[:, 0])
+        return end, r0, r1
+
     for bi, budget in enumerate(times):
         la, lb = budget - dist[:, u], budget - dist[:, v]
         for a, b, left, other in ((u, v, la, lb), (v, u, lb, la)):
             # the piece from the end with less time left is inside the piece from the other end when that end was
             # reached along this edge (other <= left - t_e): drawn once
             oi, ei = np.nonzero((left > 0) & ~((other > 0) & (left <= other - t_e + 1e-9) & (left < other)))
-            lft = left[oi, ei]
             flags[oi[schem[ei]] * n_b + bi] = True
-            frac = np.minimum(lft * ev[ei] / road[ei], 1.0)
             start = nxy[a[ei]]
-            end = start + (nxy[b[ei]] - start) * frac[:, None]
-            r0 = np.maximum(lft * access, 1.0)
-            r1 = np.maximum((lft - frac * t_e[ei]) * access, 1.0)
-            if tm is not None:
-                r0 = r0 / inverse_scale(tm, start[:, 0])
-                r1 = r1 / inverse_scale(tm, end[:, 0])
+            end, r0, r1 = taper(start, nxy[b[ei]], left[oi, ei], ei, np.ones(len(ei)))
             # a piece inside the origin's disk adds nothing (both its disks inside the disk's inscribed circle)
             lim = inner[oi, bi]
             keep = (np.hypot(*(start - o.xy[oi]).T) + r0 > lim) | (np.hypot(*(end - o.xy[oi]).T) + r1 > lim)
@@ -439,13 +440,7 @@ def isochrones(
         flags[oi[schem[es]] * n_b + bi] = True
         q = nxy[u[es]] + (nxy[v[es]] - nxy[u[es]]) * fr[:, None]
         for ends, share in ((nxy[u[es]], fr), (nxy[v[es]], 1.0 - fr)):
-            frac = np.minimum(lft * ev[es] / road[es], share)
-            end = q + (ends - q) * np.divide(frac, share, out=np.zeros(len(oi)), where=share > 0)[:, None]
-            r0 = np.maximum(lft * access, 1.0)
-            r1 = np.maximum((lft - frac * t_e[es]) * access, 1.0)
-            if tm is not None:
-                r0 = r0 / inverse_scale(tm, q[:, 0])
-                r1 = r1 / inverse_scale(tm, end[:, 0])
+            end, r0, r1 = taper(q, ends, lft, es, share)
             c0s.append(q), r0s.append(r0), c1s.append(end), r1s.append(r1)
             gs.append(oi * n_b + bi)
     c0, r0, c1, r1, g = (np.concatenate(x) for x in (c0s, r0s, c1s, r1s, gs))
