@@ -60,44 +60,6 @@ def union_exact(rings: list[np.ndarray]) -> shapely.Geometry:
     return shapely.union_all(np.concatenate([shapely.polygons(r) for r in rings if len(r)]))
 
 
-def _spans(rings: list[np.ndarray]) -> tuple[np.ndarray, ...]:
-    """The cells whose centres each convex ring covers, row by row.
-
-    ``rings`` are arrays (n, m, 2) of closed convex rings in cell units, cell ``(i, j)`` centred at ``(j, i)``;
-    rings are numbered across the arrays in order.  Returns ``(lo_row, height, c0, c1)``: each ring's first row
-    and count of rows, and for each of these rows (ring by ring) the first and past-the-last column covered
-    (``c1 == c0`` where a row holds no cell centre).
-    """
-    a = np.concatenate([r[:, :-1].reshape(-1, 2) for r in rings])
-    b = np.concatenate([r[:, 1:].reshape(-1, 2) for r in rings])
-    pid = np.concatenate([np.repeat(np.arange(len(r)), r.shape[1] - 1) + sum(len(q) for q in rings[:f])
-                          for f, r in enumerate(rings)])
-    lo_row = np.concatenate([np.ceil(r[:, :, 1].min(axis=1)) for r in rings]).astype(np.int64)
-    height = np.maximum(np.concatenate([np.ceil(r[:, :, 1].max(axis=1)) for r in rings]).astype(np.int64) - lo_row, 0)
-    # rows i with ceil(min y) <= i < ceil(max y) of an edge cross it (half-open: a convex ring crosses each of its
-    # rows exactly twice, once going up and once going down); each crossing goes to its side of its ring's row
-    first = np.ceil(np.minimum(a[:, 1], b[:, 1]))
-    n = np.maximum(np.ceil(np.maximum(a[:, 1], b[:, 1])) - first, 0).astype(np.int64)
-    crossing = n > 0
-    a, b, first, n, pid = a[crossing], b[crossing], first[crossing], n[crossing], pid[crossing]
-    slope = (b[:, 0] - a[:, 0]) / (b[:, 1] - a[:, 1])
-    x_first = a[:, 0] + (first - a[:, 1]) * slope
-    total = int(height.sum())
-    base = np.cumsum(height) - height
-    slot0 = base[pid] + first.astype(np.int64) - lo_row[pid] + np.where(b[:, 1] > a[:, 1], total, 0)
-    # int32 indices where they fit (half the memory traffic of the repeats)
-    it = np.int32 if 2 * total < 2 ** 31 else np.int64
-    n = n.astype(it)
-    k = np.arange(int(n.sum()), dtype=it) - np.repeat((np.cumsum(n) - n).astype(it), n)
-    side = np.full(2 * total, np.nan)
-    side[np.repeat(slot0.astype(it), n) + k] = np.repeat(x_first, n) + k * np.repeat(slope, n)
-    lo, hi = np.fmin(side[:total], side[total:]), np.fmax(side[:total], side[total:])
-    if np.isnan(lo).any():  # cannot happen (each row is crossed twice); no cell rather than a wrong one
-        lo, hi = np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=-1.0)
-    c0 = np.ceil(lo).astype(np.int64)
-    return lo_row, height, c0, np.maximum(np.floor(hi).astype(np.int64) + 1, c0)
-
-
 def union_grid(rings: list[np.ndarray], *, cell: float) -> shapely.Geometry:
     """The union of convex pieces on a grid of ``cell`` metres: every cell whose centre a piece covers, as one polygon.
 
@@ -110,41 +72,105 @@ def union_grid(rings: list[np.ndarray], *, cell: float) -> shapely.Geometry:
 def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndarray) -> np.ndarray:
     """The union of the convex rings of each group on its grid: every cell whose centre a ring covers.
 
-    ``rings`` are arrays (n, m, 2) of closed convex rings (any m per array), ``groups`` the group of each ring
-    (``groups[f]`` of length ``len(rings[f])``), ``cell`` the cell size of each group's grid.  Grids are aligned
-    on multiples of their cell size, so that a ring added never removes a cell.  Returns one polygon (or
-    multipolygon, or empty polygon) per group, edges along the cells.
+    ``rings`` are arrays (n, m, 2) of closed convex rings (any m per array, either orientation), ``groups`` the
+    group of each ring (``groups[f]`` of length ``len(rings[f])``), ``cell`` the cell size of each group's grid.
+    Grids are aligned on multiples of their cell size, so that a ring added never removes a cell.  Returns one
+    polygon (or multipolygon, or empty polygon) per group, edges along the cells.
     """
-    n_groups = len(cell)
+    cell = np.asarray(cell, dtype=float)
     scaled = [r / cell[g][:, None, None] - 0.5 for r, g in zip(rings, groups, strict=True)]
-    lo_row, rows, c0, c1 = _spans(scaled)
-    g = np.concatenate(groups)
-    # each group's block of rows in one stacked mask, one empty row and column around every block; the extents
-    # from the rings' vertices (the cells they cover lie within)
-    hi_row = lo_row + rows
-    left = np.ceil(np.concatenate([r[:, :, 0].min(axis=1) for r in scaled])).astype(np.int64)
-    right = np.floor(np.concatenate([r[:, :, 0].max(axis=1) for r in scaled])).astype(np.int64) + 1
-    used = rows > 0
-    rmin, rmax = np.full(n_groups, np.iinfo(np.int64).max), np.full(n_groups, np.iinfo(np.int64).min)
+    g = np.concatenate(groups).astype(np.int64) if len(groups) else np.zeros(0, np.int64)
+    mask, top, height, rmin, cmin = _fill(scaled, g, len(cell))
+    # stacked grid line (X, Y) -> the group's coordinates
+    return _cells_polygons(mask, top, height, (cmin - 1) * cell, (rmin - top) * cell, cell)
+
+
+def _fill(scaled: list[np.ndarray], g: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
+    """The cells whose centres the convex rings cover, each group's block of rows in one stacked mask.
+
+    ``scaled`` are arrays (n, m, 2) of closed convex rings in cell units, cell ``(i, j)`` centred at ``(j, i)``;
+    ``g`` the group of each ring (rings numbered across the arrays).  Each block (rows ``top[g]`` to
+    ``top[g] + height[g] - 1``, grid rows ``rmin[g]`` on, columns ``cmin[g]`` on from the mask's column 1) has an
+    empty row and column around it.  Every ring marks, on each row whose centre line it crosses, the first
+    covered cell (+1) and the one past the last (-1) where its edges cross that line (half-open: a convex ring
+    crosses each of its rows exactly twice, once on either side); the running sum along the rows counts the
+    rings covering each cell.  Returns ``(mask, top, height, rmin, cmin)``.
+    """
+    ymin = np.concatenate([r[:, :, 1].min(axis=1) for r in scaled])
+    ymax = np.concatenate([r[:, :, 1].max(axis=1) for r in scaled])
+    lo, hi = np.ceil(ymin).astype(np.int64), np.ceil(ymax).astype(np.int64)
+    # the columns with a margin: a crossing interpolated along an edge may round past the vertices' extent
+    left = np.ceil(np.concatenate([r[:, :, 0].min(axis=1) for r in scaled]) - _MARGIN).astype(np.int64)
+    right = np.floor(np.concatenate([r[:, :, 0].max(axis=1) for r in scaled]) + _MARGIN).astype(np.int64) + 1
+    used = hi > lo
+    big = np.iinfo(np.int64).max
+    rmin, rmax = np.full(n_groups, big), np.full(n_groups, -big)
     cmin, cmax = rmin.copy(), rmax.copy()
-    np.minimum.at(rmin, g[used], lo_row[used])
-    np.maximum.at(rmax, g[used], hi_row[used])
+    np.minimum.at(rmin, g[used], lo[used])
+    np.maximum.at(rmax, g[used], hi[used])
     np.minimum.at(cmin, g[used], left[used])
     np.maximum.at(cmax, g[used], right[used])
-    height = np.where(rmax > rmin, rmax - rmin, 0)
-    width = int(np.max(np.where(rmax > rmin, cmax - cmin, 0), initial=0)) + 2
+    some = rmax > rmin
+    rmin, cmin = np.where(some, rmin, 0), np.where(some, cmin, 0)
+    height = np.where(some, rmax - rmin, 0)
+    w = int(np.max(np.where(some, cmax - cmin, 0), initial=0)) + 2  # the columns and an empty one either side
     top = 1 + np.cumsum(height + 1) - (height + 1)
     n_rows = int(top[-1] + height[-1] + 1) if n_groups else 1
-    w1 = width + 1
-    base = np.cumsum(rows) - rows
-    flat = np.repeat((top[g] - rmin[g] + lo_row - base) * w1 + 1 - cmin[g], rows) + np.arange(len(c0)) * w1
-    size = n_rows * w1
-    diff = np.bincount(flat + c0, minlength=size) - np.bincount(flat + c1, minlength=size)
-    mask = np.cumsum(diff.reshape(n_rows, w1)[:, :width], axis=1) > 0
-    # stacked grid line (X, Y) -> the group's coordinates
-    xo = (cmin - 1) * cell
-    yo = (rmin - top) * cell
-    return _cells_polygons(mask, top, height, xo, yo, cell)
+    # the edges that cross a row's centre line: rows ceil(min y) <= i < ceil(max y) of the edge
+    xa, ya, xb, yb, ccw = [], [], [], [], []
+    for r in scaled:
+        q = r - r[:, :1]  # orientation of each ring (shoelace, from its first vertex)
+        area2 = (q[:, :-1, 0] * q[:, 1:, 1] - q[:, 1:, 0] * q[:, :-1, 1]).sum(axis=1)
+        xa.append(r[:, :-1, 0].ravel()), ya.append(r[:, :-1, 1].ravel())
+        xb.append(r[:, 1:, 0].ravel()), yb.append(r[:, 1:, 1].ravel())
+        ccw.append(np.repeat(area2 > 0, r.shape[1] - 1))
+    ring = np.concatenate([np.repeat(np.arange(len(r)), r.shape[1] - 1) + sum(len(q) for q in scaled[:f])
+                           for f, r in enumerate(scaled)])
+    xa, ya, xb, yb, ccw = (np.concatenate(x) for x in (xa, ya, xb, yb, ccw))
+    first = np.ceil(np.minimum(ya, yb))
+    n = (np.ceil(np.maximum(ya, yb)) - first).astype(np.int64)
+    e = np.flatnonzero(n > 0)
+    xa, ya, xb, yb, first, n, ge = xa[e], ya[e], xb[e], yb[e], first[e], n[e], g[ring[e]]
+    slope = (xb - xa) / (yb - ya)
+    # a counter-clockwise ring's edges going down are its left side (the first cells), going up its right side
+    starts = (yb < ya) == ccw[e]
+    # the mark on each row, as a flat index into the mask: the crossing (shifted into the block's columns) plus
+    # the row's flat start, on the first row and per row up, in one float (exact to a few units in the last
+    # place of the mask's size); the first cell from ceil(x - eps), the past-the-last from floor(x + eps) + 1, so
+    # that the first never passes the past-the-last whatever the rounding: a cell within eps of a ring's edge
+    # counts as covered
+    flat0 = xa + (first - ya) * slope + ((top[ge] + first.astype(np.int64) - rmin[ge]) * w - cmin[ge] + 1)
+    step = slope + w
+    size = n_rows * w
+    eps = max(_EPS, size * 2.0 ** -44)
+    count = np.bincount(_marks(n[starts], flat0[starts] - eps, step[starts], np.ceil), minlength=size)
+    count -= np.bincount(_marks(n[~starts], flat0[~starts] + (1 + eps), step[~starts], np.floor), minlength=size)
+    np.cumsum(count, out=count)
+    return (count > 0).reshape(n_rows, w), top, height, rmin, cmin
+
+
+#: cells within this fraction of a cell of a ring's edge count as covered (more on grids of over 2e7 cells; see
+#: :func:`_fill`); the grid's extent takes a wider margin
+_EPS, _MARGIN = 1e-6, 0.01
+
+
+def _marks(n: np.ndarray, x0: np.ndarray, step: np.ndarray, rounding: np.ufunc) -> np.ndarray:
+    """``rounding(x0 + k step)`` for k = 0 .. n - 1 of each element, as integers, element after element."""
+    it = np.int32 if len(n) == 0 or int(n.sum()) < 2 ** 31 else np.int64
+    k = np.arange(int(n.sum()), dtype=it) - np.repeat((np.cumsum(n) - n).astype(it), n)
+    x = np.repeat(x0, n)
+    x += k * np.repeat(step, n)
+    return rounding(x, out=x).astype(np.int64)
+
+
+def _flatnonzero(a: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero`` of a contiguous 1-d array of bytes, eight at a time (few are set: boundaries)."""
+    n8 = len(a) // 8 * 8
+    b = a[:n8].view(np.uint8)
+    words = np.flatnonzero(b.view(np.uint64))
+    r, c = np.nonzero(b.reshape(-1, 8)[words])
+    out = words[r] * 8 + c
+    return np.r_[out, n8 + np.flatnonzero(a[n8:])] if n8 < len(a) else out
 
 
 def _runs(d: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -156,6 +182,27 @@ def _runs(d: np.ndarray) -> tuple[np.ndarray, ...]:
     first = np.flatnonzero(new)
     last = np.r_[first[1:], len(i)] - 1
     return i[first], j[first], j[last] + 1, sign[first]
+
+
+def _cycles(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cycles of the permutation ``nxt``: every element in cycle order, cycle after cycle, and the number of
+    each cycle (0, 1, ... in that order) for every element."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components, depth_first_order
+
+    n = len(nxt)
+    _, label = connected_components(csr_matrix((np.ones(n, np.int8), nxt, np.arange(n + 1)), shape=(n, n)),
+                                    directed=True, connection="weak")
+    heads = np.unique(label, return_index=True)[1]
+    # a depth-first walk from a root joined to one element of each cycle walks each cycle in order
+    graph = csr_matrix((np.ones(n + len(heads), np.int8), np.r_[nxt, heads], np.r_[np.arange(n + 1), n + len(heads)]),
+                       shape=(n + 1, n + 1))
+    seq = depth_first_order(graph, n, directed=True, return_predecessors=False)[1:]
+    lab = label[seq]
+    number = np.cumsum(np.r_[True, lab[1:] != lab[:-1]]) - 1
+    of = np.empty(n, np.int64)
+    of[seq] = number
+    return seq, of
 
 
 #: the cell on the left of a boundary edge going in direction d (+x, +y, -x, -y) just before its end vertex
@@ -175,74 +222,103 @@ def _cells_polygons(mask: np.ndarray, top: np.ndarray, height: np.ndarray, xo: n
     connected elsewhere (then the corner separates a hole): the polygons are those of the 4-connected filled
     cells, valid as OGC polygons.
     """
-    from scipy import ndimage
-
     n_groups = len(top)
     out = np.full(n_groups, shapely.Polygon(), dtype=object)
-    m = mask.view(np.int8)
-    w1 = mask.shape[1] + 1
-    # horizontal runs at y = i + 1: +1 filled above (a bottom edge, going +x), -1 filled below (going -x)
-    i, j0, j1, s = _runs(m[1:] - m[:-1])
+    n_rows, w = mask.shape
+    flat = np.ascontiguousarray(mask).reshape(-1)
+    # horizontal edges at y = i + 1 (between rows i and i + 1): +1 filled above (a bottom edge, going +x), -1
+    # filled below (going -x); unit edges in row-major order, merged into runs
+    q = _flatnonzero(flat[w:] ^ flat[:-w])
+    hi_, hj = np.divmod(q, w)
+    hs = np.where(flat[q + w], 1, -1)
+    new = np.r_[True, (q[1:] != q[:-1] + 1) | (hs[1:] != hs[:-1])]
+    run_of_unit = np.cumsum(new) - 1
+    f = np.flatnonzero(new)
+    j0, j1, s = hj[f], hj[np.r_[f[1:], len(q)] - 1] + 1, hs[f]
     hx0, hx1 = np.where(s > 0, j0, j1), np.where(s > 0, j1, j0)
-    hy = i + 1
-    # vertical runs at x = j + 1: +1 filled on the right (a left edge, going -y), -1 filled on the left (going +y)
-    j, i0, i1, s2 = _runs((m[:, 1:] - m[:, :-1]).T)
+    hy = hi_[f] + 1
+    # vertical edges at x = j + 1 (between columns j and j + 1): +1 filled on the right (a left edge, going -y),
+    # -1 filled on the left (going +y); merged along the columns
+    p = _flatnonzero(flat[1:] ^ flat[:-1])
+    vi, vj = np.divmod(p, w)
+    vs = np.where(flat[p + 1], 1, -1)
+    by_col = np.argsort(vj.astype(np.int16) if w < 2 ** 15 else vj, kind="stable")  # rows stay in order
+    vi, vj, vs = vi[by_col], vj[by_col], vs[by_col]
+    new = np.r_[True, (vj[1:] != vj[:-1]) | (vi[1:] != vi[:-1] + 1) | (vs[1:] != vs[:-1])]
+    f = np.flatnonzero(new)
+    i0, i1, s2 = vi[f], vi[np.r_[f[1:], len(vi)] - 1] + 1, vs[f]
     vy0, vy1 = np.where(s2 < 0, i0, i1), np.where(s2 < 0, i1, i0)
-    vx = j + 1
-    xs = np.r_[hx0, vx]
-    ys = np.r_[hy, vy0]
-    xe = np.r_[hx1, vx]
-    ye = np.r_[hy, vy1]
+    vx = vj[f] + 1
+    xs, ys = np.r_[hx0, vx], np.r_[hy, vy0]
+    xe, ye = np.r_[hx1, vx], np.r_[hy, vy1]
     d = np.r_[np.where(s > 0, 0, 2), np.where(s2 < 0, 1, 3)]
     n = len(d)
     if n == 0:
         return out
-    key = (ys * w1 + xs) * 4 + d
+    # the edges leaving each edge's end vertex: one, or two where two filled cells meet at that corner
+    key = (ys * w + xs) * 4 + d
     order = np.argsort(key)
     skey = key[order]
-    end = (ye * w1 + xe) * 4
-
-    def find(k: np.ndarray) -> np.ndarray:
-        pos = np.minimum(np.searchsorted(skey, k), n - 1)
-        return np.where(skey[pos] == k, order[pos], -1)
-
-    right, left = find(end + (d + 3) % 4), find(end + (d + 1) % 4)
-    labels, _ = ndimage.label(mask)
-    saddle = (right >= 0) & (left >= 0)
-    own = labels[ye + _LEFT[d, 0], xe + _LEFT[d, 1]]
-    across = labels[ye + _ACROSS[d, 0], xe + _ACROSS[d, 1]]
-    nxt = np.where((right >= 0) & (~saddle | (own == across)), right, left)
-    if (nxt < 0).any():  # cannot happen on a mask with an empty border; GEOS as a fallback
+    end = (ye * w + xe) * 4
+    pos = np.searchsorted(skey, end)
+    pos1 = np.minimum(pos + 1, n - 1)
+    out1 = np.where(skey[np.minimum(pos, n - 1)] // 4 == end // 4, order[np.minimum(pos, n - 1)], -1)
+    out2 = np.where((skey[pos1] // 4 == end // 4) & (pos1 > pos), order[pos1], -1)
+    if (out1 < 0).any():  # cannot happen on a mask with an empty border; GEOS as a fallback
         return _fallback(mask, top, height, xo, yo, cell, out)
-    # rings: the cycles of nxt, each numbered by its smallest edge, edges ranked from there
-    head, p = np.arange(n), nxt
-    while True:  # pointer jumping: the smallest over 2, 4, 8 ... edges ahead, until the whole cycle
-        new = np.minimum(head, head[p])
-        if (new == head).all():
-            break
-        head, p = new, p[p]
-    prev = np.empty(n, np.int64)
-    prev[nxt] = np.arange(n)
-    is_head = head == np.arange(n)
-    rank = np.where(is_head, 0, 1)
-    p = np.where(is_head, np.arange(n), prev)
-    while not is_head[p].all():
-        rank = rank + rank[p]
-        p = p[p]
-    seq = np.lexsort((rank, head))
-    heads = np.flatnonzero(is_head)
-    ring_of = np.searchsorted(heads, head)
-    # each ring's filled component and orientation (shoelace)
-    area2 = np.bincount(ring_of, weights=xs * ye - xe * ys, minlength=len(heads))
-    comp = own[heads]
-    group = np.searchsorted(top, ys[heads], side="right") - 1
-    gx, gy, gc = xo[group][ring_of[seq]], yo[group][ring_of[seq]], cell[group][ring_of[seq]]
+    saddle = out2 >= 0
+    # at a corner, turning left keeps the cell on the left apart from the one across, turning right joins them
+    right_d = (d + 3) % 4
+    is_right1 = d[out1] == right_d
+    right = np.where(is_right1, out1, np.where(saddle, out2, -1))
+    left = np.where(~is_right1, out1, np.where(saddle, out2, -1))
+    nxt = np.where(saddle | (right < 0), left, right)
+    if saddle.any():
+        # kept apart everywhere, each ring bounds one 4-connected set of filled cells (and one 8-connected set of
+        # empty ones): the two cells at a corner are connected elsewhere exactly when their two edges into it lie
+        # on one ring; there the rings join them, the corner separating a hole
+        _, ring0 = _cycles(nxt)
+        sd = np.flatnonzero(saddle)
+        sd = sd[np.argsort(end[sd], kind="stable")]
+        e1, e2 = sd[0::2], sd[1::2]
+        join = ring0[e1] == ring0[e2]
+        both = np.r_[e1[join], e2[join]]
+        nxt[both] = right[both]
+    seq, ring_of = _cycles(nxt)
+    n_rings = int(ring_of[seq[-1]]) + 1
+    area2 = np.bincount(ring_of, weights=xs * ye - xe * ys, minlength=n_rings)
+    hole = area2 < 0
+    # each hole to its shell: the filled cell above a hole's topmost edge belongs to the hole's component; the
+    # nearest edge above it in its column lies on a ring of that component whose top is higher: follow those
+    # links up to the component's shell
+    parent = np.arange(n_rings)
+    nh = len(hx0)
+    if hole.any():
+        top_edge = np.full(n_rings, n)
+        np.minimum.at(top_edge, ring_of[:nh], np.arange(nh))  # horizontal edges come in row-major order
+        hr = np.flatnonzero(hole)
+        te = top_edge[hr]
+        by_col = np.argsort(hj.astype(np.int16) if w < 2 ** 15 else hj, kind="stable")
+        ckey = hj[by_col] * n_rows + hi_[by_col]
+        at = np.searchsorted(ckey, np.minimum(hx0[te], hx1[te]) * n_rows + hy[te] - 1) - 1
+        parent[hr] = ring_of[run_of_unit[by_col[at]]]
+        while True:
+            up = parent[parent]
+            if (up == parent).all():
+                break
+            parent = up
+    comp = parent
+    head_of = seq[np.r_[0, np.flatnonzero(np.diff(ring_of[seq])) + 1]]  # first edge of each ring
+    group = np.searchsorted(top, ys[head_of], side="right") - 1
+    r_seq = ring_of[seq]
+    gx, gy, gc = xo[group][r_seq], yo[group][r_seq], cell[group][r_seq]
     coords = np.c_[gx + xs[seq] * gc, gy + ys[seq] * gc]
-    rings = shapely.linearrings(coords, indices=ring_of[seq])
-    by = np.lexsort((area2 < 0, comp))  # per component: its shell, then its holes
-    poly_of = np.cumsum(np.r_[True, comp[by][1:] != comp[by][:-1]]) - 1
+    rings = shapely.linearrings(coords, indices=r_seq)
+    by = np.lexsort((hole, comp))  # per component: its shell, then its holes
+    first_of = np.r_[True, comp[by][1:] != comp[by][:-1]]
+    poly_of = np.cumsum(first_of) - 1
     polys = shapely.polygons(rings[by], indices=poly_of)
-    poly_group = group[by][np.r_[True, comp[by][1:] != comp[by][:-1]]]
+    poly_group = group[by][first_of]
     counts = np.bincount(poly_group, minlength=n_groups)
     one = counts[poly_group] == 1
     out[poly_group[one]] = polys[one]
@@ -251,11 +327,6 @@ def _cells_polygons(mask: np.ndarray, top: np.ndarray, height: np.ndarray, xo: n
         gm = poly_group[many]
         ids, dense = np.unique(gm, return_inverse=True)
         out[ids] = shapely.multipolygons(polys[many], indices=dense)
-    # where two filled cells meet at a corner, check the rings are valid polygons (GEOS's build_area if not)
-    pinched = np.unique(np.searchsorted(top, ye[saddle], side="right") - 1)
-    bad = pinched[~shapely.is_valid(out[pinched])]
-    if len(bad):
-        out = _fallback(mask, top, height, xo, yo, cell, out, only=bad)
     return out
 
 
