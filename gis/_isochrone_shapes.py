@@ -76,32 +76,38 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
     group of each ring (``groups[f]`` of length ``len(rings[f])``), ``cell`` the cell size of each group's grid.
     Grids are aligned on multiples of their cell size, so that a ring added never removes a cell.  Returns one
     polygon (or multipolygon, or empty polygon) per group, edges along the cells.
+
+    Every ring marks, on each row of cells whose centre line it crosses, the first covered cell (+1) and the one
+    past the last (-1) where its edges cross that line (half-open: a convex ring crosses each of its rows exactly
+    twice, once on either side); the running sum along the rows counts the rings covering each cell.  The
+    groups' grids are stacked in batches of about :data:`_BATCH` cells (groups of similar widths together), each
+    block with an empty row and column around it.
     """
     cell = np.asarray(cell, dtype=float)
-    scaled = [r / cell[g][:, None, None] - 0.5 for r, g in zip(rings, groups, strict=True)]
-    g = np.concatenate(groups).astype(np.int64) if len(groups) else np.zeros(0, np.int64)
-    mask, top, height, rmin, cmin = _fill(scaled, g, len(cell))
-    # stacked grid line (X, Y) -> the group's coordinates
-    return _cells_polygons(mask, top, height, (cmin - 1) * cell, (rmin - top) * cell, cell)
-
-
-def _fill(scaled: list[np.ndarray], g: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
-    """The cells whose centres the convex rings cover, each group's block of rows in one stacked mask.
-
-    ``scaled`` are arrays (n, m, 2) of closed convex rings in cell units, cell ``(i, j)`` centred at ``(j, i)``;
-    ``g`` the group of each ring (rings numbered across the arrays).  Each block (rows ``top[g]`` to
-    ``top[g] + height[g] - 1``, grid rows ``rmin[g]`` on, columns ``cmin[g]`` on from the mask's column 1) has an
-    empty row and column around it.  Every ring marks, on each row whose centre line it crosses, the first
-    covered cell (+1) and the one past the last (-1) where its edges cross that line (half-open: a convex ring
-    crosses each of its rows exactly twice, once on either side); the running sum along the rows counts the
-    rings covering each cell.  Returns ``(mask, top, height, rmin, cmin)``.
-    """
-    ymin = np.concatenate([r[:, :, 1].min(axis=1) for r in scaled])
-    ymax = np.concatenate([r[:, :, 1].max(axis=1) for r in scaled])
-    lo, hi = np.ceil(ymin).astype(np.int64), np.ceil(ymax).astype(np.int64)
-    # the columns with a margin: a crossing interpolated along an edge may round past the vertices' extent
-    left = np.ceil(np.concatenate([r[:, :, 0].min(axis=1) for r in scaled]) - _MARGIN).astype(np.int64)
-    right = np.floor(np.concatenate([r[:, :, 0].max(axis=1) for r in scaled]) + _MARGIN).astype(np.int64) + 1
+    n_groups = len(cell)
+    out = np.full(n_groups, shapely.Polygon(), dtype=object)
+    keep = [f for f, r in enumerate(rings) if len(r)]
+    rings, groups = [rings[f] for f in keep], [np.asarray(groups[f], dtype=np.int64) for f in keep]
+    if not rings:
+        return out
+    # vertices in cell units, cell (i, j) centred at (j, i), less a whole number of cells per group (its first
+    # ring's first vertex): small numbers, the same cells
+    off = np.zeros((n_groups, 2))
+    for r, q in zip(rings[::-1], groups[::-1], strict=True):
+        off[q] = np.floor(r[:, 0, :] / cell[q][:, None])
+    v = np.concatenate([(r / cell[q][:, None, None] - (0.5 + off[q][:, None, :])).reshape(-1, 2)
+                        for r, q in zip(rings, groups, strict=True)])
+    x, y = v[:, 0].copy(), v[:, 1].copy()
+    g = np.concatenate(groups)
+    size_of = np.concatenate([np.full(len(r), r.shape[1]) for r in rings])
+    ring_start = np.cumsum(size_of) - size_of
+    ring_of = np.repeat(np.arange(len(g)), size_of)
+    # each group's cells: rows ceil(min y) <= i < ceil(max y) of its rings, columns with a margin (a crossing
+    # interpolated along an edge may round past the vertices' extent)
+    lo = np.ceil(np.minimum.reduceat(y, ring_start)).astype(np.int64)
+    hi = np.ceil(np.maximum.reduceat(y, ring_start)).astype(np.int64)
+    left = np.ceil(np.minimum.reduceat(x, ring_start) - _MARGIN).astype(np.int64)
+    right = np.floor(np.maximum.reduceat(x, ring_start) + _MARGIN).astype(np.int64) + 1
     used = hi > lo
     big = np.iinfo(np.int64).max
     rmin, rmax = np.full(n_groups, big), np.full(n_groups, -big)
@@ -110,47 +116,72 @@ def _fill(scaled: list[np.ndarray], g: np.ndarray, n_groups: int) -> tuple[np.nd
     np.maximum.at(rmax, g[used], hi[used])
     np.minimum.at(cmin, g[used], left[used])
     np.maximum.at(cmax, g[used], right[used])
-    some = rmax > rmin
-    rmin, cmin = np.where(some, rmin, 0), np.where(some, cmin, 0)
-    height = np.where(some, rmax - rmin, 0)
-    w = int(np.max(np.where(some, cmax - cmin, 0), initial=0)) + 2  # the columns and an empty one either side
-    top = 1 + np.cumsum(height + 1) - (height + 1)
-    n_rows = int(top[-1] + height[-1] + 1) if n_groups else 1
-    # the edges that cross a row's centre line: rows ceil(min y) <= i < ceil(max y) of the edge
-    xa, ya, xb, yb, ccw = [], [], [], [], []
-    for r in scaled:
-        q = r - r[:, :1]  # orientation of each ring (shoelace, from its first vertex)
-        area2 = (q[:, :-1, 0] * q[:, 1:, 1] - q[:, 1:, 0] * q[:, :-1, 1]).sum(axis=1)
-        xa.append(r[:, :-1, 0].ravel()), ya.append(r[:, :-1, 1].ravel())
-        xb.append(r[:, 1:, 0].ravel()), yb.append(r[:, 1:, 1].ravel())
-        ccw.append(np.repeat(area2 > 0, r.shape[1] - 1))
-    ring = np.concatenate([np.repeat(np.arange(len(r)), r.shape[1] - 1) + sum(len(q) for q in scaled[:f])
-                           for f, r in enumerate(scaled)])
-    xa, ya, xb, yb, ccw = (np.concatenate(x) for x in (xa, ya, xb, yb, ccw))
-    first = np.ceil(np.minimum(ya, yb))
-    n = (np.ceil(np.maximum(ya, yb)) - first).astype(np.int64)
+    some = np.flatnonzero(rmax > rmin)
+    height, width = np.zeros(n_groups, np.int64), np.zeros(n_groups, np.int64)
+    height[some], width[some] = rmax[some] - rmin[some], cmax[some] - cmin[some]
+    # batches of groups of similar widths, each about _BATCH cells
+    some = some[np.argsort(width[some], kind="stable")]
+    cells = (height[some] + 1) * (width[some] + 2)
+    batch = np.zeros(n_groups, np.int64)
+    batch[some] = (np.cumsum(cells) - cells) // _BATCH
+    n_batches = int(batch.max()) + 1
+    # the edges (vertex i to i + 1 of a ring) that cross a row's centre line: rows first to first + n - 1; a
+    # counter-clockwise ring's edges going down are its left side (the first cells), going up its right side
+    first = np.minimum(y[:-1], y[1:])
+    n = np.maximum(y[:-1], y[1:])
+    np.ceil(first, out=first)
+    np.ceil(n, out=n)
+    n -= first
+    n[ring_start[1:] - 1] = 0  # from one ring's last vertex to the next ring's first
+    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+    cross[ring_start[1:] - 1] = 0
+    ccw = np.bincount(ring_of[:-1], weights=cross, minlength=len(g)) > 0
     e = np.flatnonzero(n > 0)
-    xa, ya, xb, yb, first, n, ge = xa[e], ya[e], xb[e], yb[e], first[e], n[e], g[ring[e]]
-    slope = (xb - xa) / (yb - ya)
-    # a counter-clockwise ring's edges going down are its left side (the first cells), going up its right side
-    starts = (yb < ya) == ccw[e]
-    # the mark on each row, as a flat index into the mask: the crossing (shifted into the block's columns) plus
-    # the row's flat start, on the first row and per row up, in one float (exact to a few units in the last
-    # place of the mask's size); the first cell from ceil(x - eps), the past-the-last from floor(x + eps) + 1, so
-    # that the first never passes the past-the-last whatever the rounding: a cell within eps of a ring's edge
-    # counts as covered
-    flat0 = xa + (first - ya) * slope + ((top[ge] + first.astype(np.int64) - rmin[ge]) * w - cmin[ge] + 1)
-    step = slope + w
-    size = n_rows * w
-    eps = max(_EPS, size * 2.0 ** -44)
-    count = np.bincount(_marks(n[starts], flat0[starts] - eps, step[starts], np.ceil), minlength=size)
-    count -= np.bincount(_marks(n[~starts], flat0[~starts] + (1 + eps), step[~starts], np.floor), minlength=size)
-    np.cumsum(count, out=count)
-    return (count > 0).reshape(n_rows, w), top, height, rmin, cmin
+    ring_e = ring_of[e]
+    ge = g[ring_e]
+    start = (y[e + 1] < y[e]) == ccw[ring_e]
+    key = batch[ge] * 2 + ~start  # by batch, first cells first
+    order = np.argsort(key.astype(np.int16) if n_batches < 2 ** 14 else key, kind="stable")
+    cut = np.searchsorted(key[order], np.arange(2 * n_batches + 1))
+    e, ge = e[order], ge[order]
+    xa, ya = x[e], y[e]
+    slope = (x[e + 1] - xa) / (y[e + 1] - ya)
+    first = first[e]
+    n = n[e].astype(np.int64)
+    # the crossing on the edge's first row in its block's columns, and that row in its block
+    x0 = xa + (first - ya) * slope - (cmin[ge] - 1)
+    row0 = first.astype(np.int64) - rmin[ge]
+    for b in range(n_batches):
+        gs = some[batch[some] == b]
+        top = np.zeros(n_groups, np.int64)
+        h = height[gs]
+        top[gs] = 1 + np.cumsum(h + 1) - (h + 1)
+        n_rows, w = int(top[gs[-1]] + h[-1] + 1), int(width[gs].max()) + 2
+        size = n_rows * w
+        # the marks as flat indices into the batch's mask: the crossing plus its row's flat start, then one row
+        # up per step, in one float (exact to a few units in the last place of the mask's size); the first cell
+        # from ceil(x - eps), the past-the-last from floor(x + eps) + 1: the first never passes the
+        # past-the-last whatever the rounding (a cell within eps of a ring's edge counts as covered)
+        eps = max(_EPS, size * 2.0 ** -44)
+        s0, s1, s2 = cut[2 * b], cut[2 * b + 1], cut[2 * b + 2]
+        flat0 = x0[s0:s2] + (top[ge[s0:s2]] + row0[s0:s2]) * w
+        step = slope[s0:s2] + w
+        count = np.bincount(_marks(n[s0:s1], flat0[:s1 - s0] - eps, step[:s1 - s0], np.ceil), minlength=size)
+        count -= np.bincount(_marks(n[s1:s2], flat0[s1 - s0:] + (1 + eps), step[s1 - s0:], np.floor),
+                             minlength=size)
+        np.cumsum(count, out=count)
+        # stacked grid line (X, Y) -> the group's coordinates
+        out[gs] = _cells_polygons((count > 0).reshape(n_rows, w), top[gs], h, (cmin[gs] - 1 + off[gs, 0]) * cell[gs],
+                                  (rmin[gs] - top[gs] + off[gs, 1]) * cell[gs], cell[gs])
+    return out
 
+
+#: cells per batch of :func:`union_grids` (its counts and masks stay in the processor's caches and the memory
+#: already mapped)
+_BATCH = 1 << 20
 
 #: cells within this fraction of a cell of a ring's edge count as covered (more on grids of over 2e7 cells; see
-#: :func:`_fill`); the grid's extent takes a wider margin
+#: :func:`union_grids`); the grids' extents take a wider margin
 _EPS, _MARGIN = 1e-6, 0.01
 
 
