@@ -24,27 +24,45 @@ def capsule_rings(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray
     Each hull is the back arc of disk 0, the front arc of disk 1 (``k`` segments each) and the two outer
     tangents; where one disk holds the other, the bigger disk.
     """
-    d = np.hypot(c1[:, 0] - c0[:, 0], c1[:, 1] - c0[:, 1])
-    theta = np.arctan2(c1[:, 1] - c0[:, 1], c1[:, 0] - c0[:, 0])
-    alpha = np.arccos(np.clip((r0 - r1) / np.where(d > 0, d, 1.0), -1.0, 1.0))[:, None]
-    s = np.linspace(0.0, 1.0, k + 1)[None, :]
-    a0 = theta[:, None] + alpha + s * (2 * np.pi - 2 * alpha)  # back arc of disk 0
-    a1 = theta[:, None] - alpha + s * (2 * alpha)  # front arc of disk 1
-    ring = np.empty((len(d), 2 * k + 3, 2))
-    ring[:, :k + 1, 0] = c0[:, :1] + r0[:, None] * np.cos(a0)
-    ring[:, k + 1:-1, 0] = c1[:, :1] + r1[:, None] * np.cos(a1)
-    ring[:, :k + 1, 1] = c0[:, 1:] + r0[:, None] * np.sin(a0)
-    ring[:, k + 1:-1, 1] = c1[:, 1:] + r1[:, None] * np.sin(a1)
+    ring = np.empty((len(r0), 2 * k + 3, 2))
+    _capsule_xy(c0, r0, c1, r1, k, ring[:, :, 0], ring[:, :, 1])
+    return ring
+
+
+def _capsule_xy(c0: np.ndarray, r0: np.ndarray, c1: np.ndarray, r1: np.ndarray, k: int, x: np.ndarray,
+                y: np.ndarray) -> None:
+    """The vertices of :func:`capsule_rings` into ``x`` and ``y`` (n, 2k+3): each arc's points turned from its first
+    by rotations (two sines and cosines a hull instead of one a point)."""
+    dx, dy = c1[:, 0] - c0[:, 0], c1[:, 1] - c0[:, 1]
+    d = np.hypot(dx, dy)
+    pos = d > 0
+    safe = np.where(pos, d, 1.0)
+    ux, uy = np.where(pos, dx / safe, 1.0), np.where(pos, dy / safe, 0.0)  # the direction from c0 to c1
+    ca = np.clip((r0 - r1) / safe, -1.0, 1.0)
+    alpha = np.arccos(ca)
+    sa = np.sin(alpha)
+    # back arc of disk 0: from theta + alpha, k steps of (2 pi - 2 alpha) / k; front arc of disk 1: from
+    # theta - alpha, k steps of 2 alpha / k
+    arcs = ((c0, r0, 0, ux * ca - uy * sa, uy * ca + ux * sa, (2 * np.pi - 2 * alpha) / k),
+            (c1, r1, k + 1, ux * ca + uy * sa, uy * ca - ux * sa, 2 * alpha / k))
+    for c, r, col, cs, sn, step in arcs:
+        cb, sb = np.cos(step), np.sin(step)
+        for j in range(col, col + k + 1):
+            x[:, j] = c[:, 0] + r * cs
+            y[:, j] = c[:, 1] + r * sn
+            cs, sn = cs * cb - sn * sb, sn * cb + cs * sb
     nested = np.flatnonzero(d + np.minimum(r0, r1) <= np.maximum(r0, r1))
     if len(nested):  # only those: the bigger disk
         big0 = (r0[nested] >= r1[nested])[:, None]
         cb = np.where(big0, c0[nested], c1[nested])
         rb = np.where(big0[:, 0], r0[nested], r1[nested])[:, None]
-        full = theta[nested, None] + np.linspace(0.0, 2 * np.pi, 2 * k + 2, endpoint=False)[None, :]
-        ring[nested, :-1, 0] = cb[:, :1] + rb * np.cos(full)
-        ring[nested, :-1, 1] = cb[:, 1:] + rb * np.sin(full)
-    ring[:, -1] = ring[:, 0]
-    return ring
+        phi = np.linspace(0.0, 2 * np.pi, 2 * k + 2, endpoint=False)[None, :]
+        cf, sf = np.cos(phi), np.sin(phi)
+        unx, uny = ux[nested, None], uy[nested, None]
+        x[nested, :-1] = cb[:, :1] + rb * (unx * cf - uny * sf)
+        y[nested, :-1] = cb[:, 1:] + rb * (uny * cf + unx * sf)
+    x[:, -1] = x[:, 0]
+    y[:, -1] = y[:, 0]
 
 
 def disk_rings(c: np.ndarray, r: np.ndarray, *, quad_segs: int) -> np.ndarray:
@@ -69,11 +87,13 @@ def union_grid(rings: list[np.ndarray], *, cell: float) -> shapely.Geometry:
     return union_grids(rings, [np.zeros(len(r), np.int64) for r in rings], np.array([float(cell)]))[0]
 
 
-def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndarray) -> np.ndarray:
+def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndarray, *,
+                capsules: tuple | None = None) -> np.ndarray:
     """The union of the convex rings of each group on its grid: every cell whose centre a ring covers.
 
     ``rings`` are arrays (n, m, 2) of closed convex rings (any m per array, either orientation), ``groups`` the
-    group of each ring (``groups[f]`` of length ``len(rings[f])``), ``cell`` the cell size of each group's grid.
+    group of each ring (``groups[f]`` of length ``len(rings[f])``), ``cell`` the cell size of each group's grid;
+    ``capsules`` ``(c0, r0, c1, r1, group, k)`` adds the rings :func:`capsule_rings` gives (without building them).
     Grids are aligned on multiples of their cell size, so that a ring added never removes a cell.  Returns one
     polygon (or multipolygon, or empty polygon) per group, edges along the cells.
 
@@ -86,28 +106,57 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
     cell = np.asarray(cell, dtype=float)
     n_groups = len(cell)
     out = np.full(n_groups, shapely.Polygon(), dtype=object)
-    keep = [f for f, r in enumerate(rings) if len(r)]
-    rings, groups = [rings[f] for f in keep], [np.asarray(groups[f], dtype=np.int64) for f in keep]
-    if not rings:
+    blocks = [(r, np.asarray(q, dtype=np.int64), r.shape[1]) for r, q in zip(rings, groups, strict=True) if len(r)]
+    if capsules is not None and len(capsules[0]):
+        blocks.append((capsules[:4], np.asarray(capsules[4], dtype=np.int64), 2 * capsules[5] + 3))
+    if not blocks:
         return out
-    # vertices in cell units, cell (i, j) centred at (j, i), less a whole number of cells per group (its first
-    # ring's first vertex): small numbers, the same cells
+    # vertices in cell units, cell (i, j) centred at (j, i), less a whole number of cells per group (a point of
+    # one of its rings): small numbers, the same cells; each block of rings vertex-major (vertex j of ring i at
+    # [j, i]), all blocks in two flat arrays
     off = np.zeros((n_groups, 2))
-    for r, q in zip(rings[::-1], groups[::-1], strict=True):
-        off[q] = np.floor(r[:, 0, :] / cell[q][:, None])
-    v = np.concatenate([(r / cell[q][:, None, None] - (0.5 + off[q][:, None, :])).reshape(-1, 2)
-                        for r, q in zip(rings, groups, strict=True)])
-    x, y = v[:, 0].copy(), v[:, 1].copy()
-    g = np.concatenate(groups)
-    size_of = np.concatenate([np.full(len(r), r.shape[1]) for r in rings])
-    ring_start = np.cumsum(size_of) - size_of
-    ring_of = np.repeat(np.arange(len(g)), size_of)
+    for r, q, _ in blocks:
+        off[q] = np.floor((r[0] if isinstance(r, tuple) else r[:, 0, :]) / cell[q][:, None])
+    sizes = np.array([[m, len(q)] for _, q, m in blocks])
+    vo = np.r_[0, np.cumsum(sizes[:, 0] * sizes[:, 1])]
+    eo = np.r_[0, np.cumsum((sizes[:, 0] - 1) * sizes[:, 1])]
+    ro = np.r_[0, np.cumsum(sizes[:, 1])]
+    x, y = np.empty(vo[-1]), np.empty(vo[-1])
+    for (r, q, m), v0, v1 in zip(blocks, vo[:-1], vo[1:], strict=True):
+        xb, yb = x[v0:v1].reshape(m, len(q)), y[v0:v1].reshape(m, len(q))
+        o = 0.5 + off[q]
+        if isinstance(r, tuple):
+            c0, r0, c1, r1 = r
+            _capsule_xy(c0 / cell[q][:, None] - o, r0 / cell[q], c1 / cell[q][:, None] - o, r1 / cell[q],
+                        capsules[5], xb.T, yb.T)
+        else:
+            np.divide(r[:, :, 0].T, cell[q], out=xb)
+            np.divide(r[:, :, 1].T, cell[q], out=yb)
+            xb -= o[:, 0]
+            yb -= o[:, 1]
+    g = np.concatenate([q for _, q, _ in blocks])
     # each group's cells: rows ceil(min y) <= i < ceil(max y) of its rings, columns with a margin (a crossing
-    # interpolated along an edge may round past the vertices' extent)
-    lo = np.ceil(np.minimum.reduceat(y, ring_start)).astype(np.int64)
-    hi = np.ceil(np.maximum.reduceat(y, ring_start)).astype(np.int64)
-    left = np.ceil(np.minimum.reduceat(x, ring_start) - _MARGIN).astype(np.int64)
-    right = np.floor(np.maximum.reduceat(x, ring_start) + _MARGIN).astype(np.int64) + 1
+    # interpolated along an edge may round past the vertices' extent); a ring's orientation (shoelace)
+    ext = [[], [], [], [], []]
+    first, n = np.empty(eo[-1]), np.empty(eo[-1])
+    start = np.empty(eo[-1], dtype=bool)
+    for (_, q, m), v0, v1, e0, e1 in zip(blocks, vo[:-1], vo[1:], eo[:-1], eo[1:], strict=True):
+        xb, yb = x[v0:v1].reshape(m, len(q)), y[v0:v1].reshape(m, len(q))
+        for lst, val in zip(ext, (yb.min(axis=0), yb.max(axis=0), xb.min(axis=0), xb.max(axis=0),
+                                  (xb[:-1] * yb[1:] - xb[1:] * yb[:-1]).sum(axis=0) > 0), strict=True):
+            lst.append(val)
+        # the edges (vertex j to j + 1) that cross a row's centre line: rows first to first + n - 1; a
+        # counter-clockwise ring's edges going down are its left side (the first cells), going up its right side
+        f, c, st = (a[e0:e1].reshape(m - 1, len(q)) for a in (first, n, start))
+        np.ceil(np.minimum(yb[:-1], yb[1:], out=f), out=f)
+        np.ceil(np.maximum(yb[:-1], yb[1:], out=c), out=c)
+        c -= f
+        np.less(yb[1:], yb[:-1], out=st)
+        st ^= ~ext[4][-1]
+    ymin, ymax, xmin, xmax, _ = (np.concatenate(v) for v in ext)
+    lo, hi = np.ceil(ymin).astype(np.int64), np.ceil(ymax).astype(np.int64)
+    left = np.ceil(xmin - _MARGIN).astype(np.int64)
+    right = np.floor(xmax + _MARGIN).astype(np.int64) + 1
     used = hi > lo
     big = np.iinfo(np.int64).max
     rmin, rmax = np.full(n_groups, big), np.full(n_groups, -big)
@@ -125,27 +174,22 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
     batch = np.zeros(n_groups, np.int64)
     batch[some] = (np.cumsum(cells) - cells) // _BATCH
     n_batches = int(batch.max()) + 1
-    # the edges (vertex i to i + 1 of a ring) that cross a row's centre line: rows first to first + n - 1; a
-    # counter-clockwise ring's edges going down are its left side (the first cells), going up its right side
-    first = np.minimum(y[:-1], y[1:])
-    n = np.maximum(y[:-1], y[1:])
-    np.ceil(first, out=first)
-    np.ceil(n, out=n)
-    n -= first
-    n[ring_start[1:] - 1] = 0  # from one ring's last vertex to the next ring's first
-    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
-    cross[ring_start[1:] - 1] = 0
-    ccw = np.bincount(ring_of[:-1], weights=cross, minlength=len(g)) > 0
+    # the crossing edges: their ring, first vertex and the step to the next vertex
     e = np.flatnonzero(n > 0)
-    ring_e = ring_of[e]
+    cuts = np.searchsorted(e, eo)
+    ring_e, va, vb = np.empty_like(e), np.empty_like(e), np.empty_like(e)
+    for b, (_, q, _) in enumerate(blocks):
+        local = e[cuts[b]:cuts[b + 1]] - eo[b]
+        ring_e[cuts[b]:cuts[b + 1]] = ro[b] + local % len(q)
+        va[cuts[b]:cuts[b + 1]] = vo[b] + local
+        vb[cuts[b]:cuts[b + 1]] = vo[b] + local + len(q)
     ge = g[ring_e]
-    start = (y[e + 1] < y[e]) == ccw[ring_e]
-    key = batch[ge] * 2 + ~start  # by batch, first cells first
+    key = batch[ge] * 2 + ~start[e]  # by batch, first cells first
     order = np.argsort(key.astype(np.int16) if n_batches < 2 ** 14 else key, kind="stable")
     cut = np.searchsorted(key[order], np.arange(2 * n_batches + 1))
-    e, ge = e[order], ge[order]
-    xa, ya = x[e], y[e]
-    slope = (x[e + 1] - xa) / (y[e + 1] - ya)
+    e, ge, va, vb = e[order], ge[order], va[order], vb[order]
+    xa, ya = x[va], y[va]
+    slope = (x[vb] - xa) / (y[vb] - ya)
     first = first[e]
     n = n[e].astype(np.int64)
     # the crossing on the edge's first row in its block's columns, and that row in its block
@@ -299,23 +343,33 @@ def _cells_polygons(mask: np.ndarray, top: np.ndarray, height: np.ndarray, xo: n
         return _fallback(mask, top, height, xo, yo, cell, out)
     saddle = out2 >= 0
     # at a corner, turning left keeps the cell on the left apart from the one across, turning right joins them
-    right_d = (d + 3) % 4
-    is_right1 = d[out1] == right_d
+    is_right1 = d[out1] == (d + 3) % 4
     right = np.where(is_right1, out1, np.where(saddle, out2, -1))
     left = np.where(~is_right1, out1, np.where(saddle, out2, -1))
     nxt = np.where(saddle | (right < 0), left, right)
+    seq, ring_of = _cycles(nxt)
     if saddle.any():
         # kept apart everywhere, each ring bounds one 4-connected set of filled cells (and one 8-connected set of
         # empty ones): the two cells at a corner are connected elsewhere exactly when their two edges into it lie
-        # on one ring; there the rings join them, the corner separating a hole
-        _, ring0 = _cycles(nxt)
+        # on one ring; there the rings join them, the corner separating a hole.  Joining at a corner reached at
+        # positions p1 < p2 of a ring's walk cuts the walk p1 + 1 .. p2 out as a ring of its own; the cuts of one
+        # ring nest (they all pass through its filled side), so each edge goes to the innermost cut holding it
         sd = np.flatnonzero(saddle)
         sd = sd[np.argsort(end[sd], kind="stable")]
         e1, e2 = sd[0::2], sd[1::2]
-        join = ring0[e1] == ring0[e2]
-        both = np.r_[e1[join], e2[join]]
-        nxt[both] = right[both]
-    seq, ring_of = _cycles(nxt)
+        join = ring_of[e1] == ring_of[e2]
+        if join.any():
+            pos = np.empty(n, np.int64)
+            pos[seq] = np.arange(n)
+            p1, p2 = pos[e1[join]], pos[e2[join]]
+            a, b = np.minimum(p1, p2) + 1, np.maximum(p1, p2) + 1
+            cycle = ring_of[seq]
+            n0 = int(cycle[-1]) + 1
+            for t in np.argsort(a - b, kind="stable"):  # the longest cuts first, the ones they hold after
+                cycle[a[t]:b[t]] = n0 + t
+            order = np.argsort(cycle, kind="stable")
+            seq, cycle = seq[order], cycle[order]
+            ring_of[seq] = np.cumsum(np.r_[True, cycle[1:] != cycle[:-1]]) - 1
     n_rings = int(ring_of[seq[-1]]) + 1
     area2 = np.bincount(ring_of, weights=xs * ye - xe * ys, minlength=n_rings)
     hole = area2 < 0
