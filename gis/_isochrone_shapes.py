@@ -111,52 +111,32 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
         blocks.append((capsules[:4], np.asarray(capsules[4], dtype=np.int64), 2 * capsules[5] + 3))
     if not blocks:
         return out
-    # vertices in cell units, cell (i, j) centred at (j, i), less a whole number of cells per group (a point of
-    # one of its rings): small numbers, the same cells; each block of rings vertex-major (vertex j of ring i at
-    # [j, i]), all blocks in two flat arrays
+    # in cell units, cell (i, j) centred at (j, i), less a whole number of cells per group (a point of one of its
+    # rings): small numbers, the same cells
     off = np.zeros((n_groups, 2))
     for r, q, _ in blocks:
         off[q] = np.floor((r[0] if isinstance(r, tuple) else r[:, 0, :]) / cell[q][:, None])
-    sizes = np.array([[m, len(q)] for _, q, m in blocks])
-    vo = np.r_[0, np.cumsum(sizes[:, 0] * sizes[:, 1])]
-    eo = np.r_[0, np.cumsum((sizes[:, 0] - 1) * sizes[:, 1])]
-    ro = np.r_[0, np.cumsum(sizes[:, 1])]
-    x, y = np.empty(vo[-1]), np.empty(vo[-1])
-    for (r, q, m), v0, v1 in zip(blocks, vo[:-1], vo[1:], strict=True):
-        xb, yb = x[v0:v1].reshape(m, len(q)), y[v0:v1].reshape(m, len(q))
+    ext, scaled = [], []
+    for r, q, _ in blocks:
         o = 0.5 + off[q]
-        if isinstance(r, tuple):
+        if isinstance(r, tuple):  # the disks' extents (the hulls' vertices lie on their circles)
             c0, r0, c1, r1 = r
-            _capsule_xy(c0 / cell[q][:, None] - o, r0 / cell[q], c1 / cell[q][:, None] - o, r1 / cell[q],
-                        capsules[5], xb.T, yb.T)
+            k = cell[q]
+            sc = (c0 / k[:, None] - o, r0 / k, c1 / k[:, None] - o, r1 / k)
+            lo = np.minimum(sc[0] - sc[1][:, None], sc[2] - sc[3][:, None]) - _MARGIN
+            hi = np.maximum(sc[0] + sc[1][:, None], sc[2] + sc[3][:, None]) + _MARGIN
         else:
-            np.divide(r[:, :, 0].T, cell[q], out=xb)
-            np.divide(r[:, :, 1].T, cell[q], out=yb)
-            xb -= o[:, 0]
-            yb -= o[:, 1]
+            sc = r / cell[q][:, None, None] - o[:, None, :]
+            lo, hi = sc.min(axis=1), sc.max(axis=1)
+        scaled.append(sc)
+        ext.append(np.c_[lo, hi])
+    ext = np.concatenate(ext)
     g = np.concatenate([q for _, q, _ in blocks])
     # each group's cells: rows ceil(min y) <= i < ceil(max y) of its rings, columns with a margin (a crossing
-    # interpolated along an edge may round past the vertices' extent); a ring's orientation (shoelace)
-    ext = [[], [], [], [], []]
-    first, n = np.empty(eo[-1]), np.empty(eo[-1])
-    start = np.empty(eo[-1], dtype=bool)
-    for (_, q, m), v0, v1, e0, e1 in zip(blocks, vo[:-1], vo[1:], eo[:-1], eo[1:], strict=True):
-        xb, yb = x[v0:v1].reshape(m, len(q)), y[v0:v1].reshape(m, len(q))
-        for lst, val in zip(ext, (yb.min(axis=0), yb.max(axis=0), xb.min(axis=0), xb.max(axis=0),
-                                  (xb[:-1] * yb[1:] - xb[1:] * yb[:-1]).sum(axis=0) > 0), strict=True):
-            lst.append(val)
-        # the edges (vertex j to j + 1) that cross a row's centre line: rows first to first + n - 1; a
-        # counter-clockwise ring's edges going down are its left side (the first cells), going up its right side
-        f, c, st = (a[e0:e1].reshape(m - 1, len(q)) for a in (first, n, start))
-        np.ceil(np.minimum(yb[:-1], yb[1:], out=f), out=f)
-        np.ceil(np.maximum(yb[:-1], yb[1:], out=c), out=c)
-        c -= f
-        np.less(yb[1:], yb[:-1], out=st)
-        st ^= ~ext[4][-1]
-    ymin, ymax, xmin, xmax, _ = (np.concatenate(v) for v in ext)
-    lo, hi = np.ceil(ymin).astype(np.int64), np.ceil(ymax).astype(np.int64)
-    left = np.ceil(xmin - _MARGIN).astype(np.int64)
-    right = np.floor(xmax + _MARGIN).astype(np.int64) + 1
+    # interpolated along an edge may round past the vertices' extent)
+    lo, hi = np.ceil(ext[:, 1]).astype(np.int64), np.ceil(ext[:, 3]).astype(np.int64)
+    left = np.ceil(ext[:, 0] - _MARGIN).astype(np.int64)
+    right = np.floor(ext[:, 2] + _MARGIN).astype(np.int64) + 1
     used = hi > lo
     big = np.iinfo(np.int64).max
     rmin, rmax = np.full(n_groups, big), np.full(n_groups, -big)
@@ -168,33 +148,17 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
     some = np.flatnonzero(rmax > rmin)
     height, width = np.zeros(n_groups, np.int64), np.zeros(n_groups, np.int64)
     height[some], width[some] = rmax[some] - rmin[some], cmax[some] - cmin[some]
-    # batches of groups of similar widths, each about _BATCH cells
+    # batches of groups of similar widths, each about _BATCH cells; each block's rings by batch
     some = some[np.argsort(width[some], kind="stable")]
     cells = (height[some] + 1) * (width[some] + 2)
     batch = np.zeros(n_groups, np.int64)
     batch[some] = (np.cumsum(cells) - cells) // _BATCH
     n_batches = int(batch.max()) + 1
-    # the crossing edges: their ring, first vertex and the step to the next vertex
-    e = np.flatnonzero(n > 0)
-    cuts = np.searchsorted(e, eo)
-    ring_e, va, vb = np.empty_like(e), np.empty_like(e), np.empty_like(e)
-    for b, (_, q, _) in enumerate(blocks):
-        local = e[cuts[b]:cuts[b + 1]] - eo[b]
-        ring_e[cuts[b]:cuts[b + 1]] = ro[b] + local % len(q)
-        va[cuts[b]:cuts[b + 1]] = vo[b] + local
-        vb[cuts[b]:cuts[b + 1]] = vo[b] + local + len(q)
-    ge = g[ring_e]
-    key = batch[ge] * 2 + ~start[e]  # by batch, first cells first
-    order = np.argsort(key.astype(np.int16) if n_batches < 2 ** 14 else key, kind="stable")
-    cut = np.searchsorted(key[order], np.arange(2 * n_batches + 1))
-    e, ge, va, vb = e[order], ge[order], va[order], vb[order]
-    xa, ya = x[va], y[va]
-    slope = (x[vb] - xa) / (y[vb] - ya)
-    first = first[e]
-    n = n[e].astype(np.int64)
-    # the crossing on the edge's first row in its block's columns, and that row in its block
-    x0 = xa + (first - ya) * slope - (cmin[ge] - 1)
-    row0 = first.astype(np.int64) - rmin[ge]
+    order, cuts = [], []
+    for _, q, _ in blocks:
+        bq = batch[q]
+        order.append(np.argsort(bq.astype(np.int16) if n_batches < 2 ** 15 else bq, kind="stable"))
+        cuts.append(np.searchsorted(bq[order[-1]], np.arange(n_batches + 1)))
     for b in range(n_batches):
         gs = some[batch[some] == b]
         top = np.zeros(n_groups, np.int64)
@@ -202,22 +166,62 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
         top[gs] = 1 + np.cumsum(h + 1) - (h + 1)
         n_rows, w = int(top[gs[-1]] + h[-1] + 1), int(width[gs].max()) + 2
         size = n_rows * w
-        # the marks as flat indices into the batch's mask: the crossing plus its row's flat start, then one row
-        # up per step, in one float (exact to a few units in the last place of the mask's size); the first cell
-        # from ceil(x - eps), the past-the-last from floor(x + eps) + 1: the first never passes the
-        # past-the-last whatever the rounding (a cell within eps of a ring's edge counts as covered)
         eps = max(_EPS, size * 2.0 ** -44)
-        s0, s1, s2 = cut[2 * b], cut[2 * b + 1], cut[2 * b + 2]
-        flat0 = x0[s0:s2] + (top[ge[s0:s2]] + row0[s0:s2]) * w
-        step = slope[s0:s2] + w
-        count = np.bincount(_marks(n[s0:s1], flat0[:s1 - s0] - eps, step[:s1 - s0], np.ceil), minlength=size)
-        count -= np.bincount(_marks(n[s1:s2], flat0[s1 - s0:] + (1 + eps), step[s1 - s0:], np.floor),
-                             minlength=size)
+        starts, ends = [], []
+        for (r, q, m), sc, od, cu in zip(blocks, scaled, order, cuts, strict=True):
+            idx = od[cu[b]:cu[b + 1]]
+            if len(idx) == 0:
+                continue
+            # the rings' vertices, vertex-major (vertex j of ring i at [j, i])
+            if isinstance(r, tuple):
+                x, y = np.empty((m, len(idx))), np.empty((m, len(idx)))
+                _capsule_xy(sc[0][idx], sc[1][idx], sc[2][idx], sc[3][idx], capsules[5], x.T, y.T)
+            else:
+                x, y = np.ascontiguousarray(sc[idx, :, 0].T), np.ascontiguousarray(sc[idx, :, 1].T)
+            s, e = _ring_marks(x, y, q[idx], top, rmin, cmin, w, eps)
+            starts.append(s)
+            ends.append(e)
+        count = np.bincount(np.concatenate(starts), minlength=size)
+        count -= np.bincount(np.concatenate(ends), minlength=size)
         np.cumsum(count, out=count)
         # stacked grid line (X, Y) -> the group's coordinates
         out[gs] = _cells_polygons((count > 0).reshape(n_rows, w), top[gs], h, (cmin[gs] - 1 + off[gs, 0]) * cell[gs],
                                   (rmin[gs] - top[gs] + off[gs, 1]) * cell[gs], cell[gs])
     return out
+
+
+def _ring_marks(x: np.ndarray, y: np.ndarray, q: np.ndarray, top: np.ndarray, rmin: np.ndarray, cmin: np.ndarray,
+                w: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """The marks of closed convex rings (vertex j of ring i at ``x[j, i]``, ``y[j, i]``, cell units) of groups ``q``
+    in a stacked mask ``w`` columns wide (group block from row ``top``, grid row ``rmin``, column ``cmin``).
+
+    Each edge (vertex j to j + 1) crosses rows first to first + n - 1 (``ceil(min y) <= i < ceil(max y)``); a
+    counter-clockwise ring's edges going down are its left side (the first covered cell), going up its right side
+    (the past-the-last).  A mark is the crossing plus its row's flat start, one row up per step, in one float
+    (exact to a few units in the last place of the mask's size); the first cell from ceil(x - eps), the
+    past-the-last from floor(x + eps) + 1: the first never passes the past-the-last whatever the rounding (a cell
+    within eps of a ring's edge counts as covered).  Returns the flat indices of the +1 and of the -1 marks.
+    """
+    ccw = (x[:-1] * y[1:] - x[1:] * y[:-1]).sum(axis=0) > 0
+    xa, ya, xb, yb = x[:-1], y[:-1], x[1:], y[1:]
+    first = np.minimum(ya, yb)
+    np.ceil(first, out=first)
+    n = np.maximum(ya, yb)
+    np.ceil(n, out=n)
+    n -= first
+    with np.errstate(divide="ignore", invalid="ignore"):  # edges along a row: no crossing, left out below
+        slope = (xb - xa) / (yb - ya)
+    flat0 = first - ya
+    flat0 *= slope
+    flat0 += xa
+    flat0 += first * w + ((top[q] - rmin[q]) * w - cmin[q] + 1)
+    step = slope
+    step += w
+    st = (yb < ya) == ccw
+    use = n > 0
+    s, e = use & st, use & ~st
+    return (_marks(n[s].astype(np.int64), flat0[s] - eps, step[s], np.ceil),
+            _marks(n[e].astype(np.int64), flat0[e] + (1 + eps), step[e], np.floor))
 
 
 #: cells per batch of :func:`union_grids` (its counts and masks stay in the processor's caches and the memory
