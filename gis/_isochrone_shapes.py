@@ -166,8 +166,7 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
         top[gs] = 1 + np.cumsum(h + 1) - (h + 1)
         n_rows, w = int(top[gs[-1]] + h[-1] + 1), int(width[gs].max()) + 2
         size = n_rows * w
-        eps = max(_EPS, size * 2.0 ** -44)
-        starts, ends = [], []
+        marks = []
         for (r, q, m), sc, od, cu in zip(blocks, scaled, order, cuts, strict=True):
             idx = od[cu[b]:cu[b + 1]]
             if len(idx) == 0:
@@ -178,11 +177,9 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
                 _capsule_xy(sc[0][idx], sc[1][idx], sc[2][idx], sc[3][idx], capsules[5], x.T, y.T)
             else:
                 x, y = np.ascontiguousarray(sc[idx, :, 0].T), np.ascontiguousarray(sc[idx, :, 1].T)
-            s, e = _ring_marks(x, y, q[idx], top, rmin, cmin, w, eps)
-            starts.append(s)
-            ends.append(e)
-        count = np.bincount(np.concatenate(starts), minlength=size)
-        count -= np.bincount(np.concatenate(ends), minlength=size)
+            marks.append(_ring_marks(x, y, q[idx], top, rmin, cmin, w, size))
+        count = np.bincount(np.concatenate(marks), minlength=2 * size)
+        count = count[:size] - count[size:]
         np.cumsum(count, out=count)
         # stacked grid line (X, Y) -> the group's coordinates
         out[gs] = _cells_polygons((count > 0).reshape(n_rows, w), top[gs], h, (cmin[gs] - 1 + off[gs, 0]) * cell[gs],
@@ -191,17 +188,19 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
 
 
 def _ring_marks(x: np.ndarray, y: np.ndarray, q: np.ndarray, top: np.ndarray, rmin: np.ndarray, cmin: np.ndarray,
-                w: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
+                w: int, size: int) -> np.ndarray:
     """The marks of closed convex rings (vertex j of ring i at ``x[j, i]``, ``y[j, i]``, cell units) of groups ``q``
-    in a stacked mask ``w`` columns wide (group block from row ``top``, grid row ``rmin``, column ``cmin``).
+    in a stacked mask of ``size`` cells, ``w`` columns wide (group block from row ``top``, grid row ``rmin``,
+    column ``cmin``): flat indices of the +1 marks, and of the -1 marks plus ``size``.
 
     Each edge (vertex j to j + 1) crosses rows first to first + n - 1 (``ceil(min y) <= i < ceil(max y)``); a
     counter-clockwise ring's edges going down are its left side (the first covered cell), going up its right side
     (the past-the-last).  A mark is the crossing plus its row's flat start, one row up per step, in one float
-    (exact to a few units in the last place of the mask's size); the first cell from ceil(x - eps), the
-    past-the-last from floor(x + eps) + 1: the first never passes the past-the-last whatever the rounding (a cell
-    within eps of a ring's edge counts as covered).  Returns the flat indices of the +1 and of the -1 marks.
+    (exact to a few units in the last place of twice the mask's size); the first cell is ceil(x - eps), the
+    past-the-last ceil(x + eps): the first never passes the past-the-last whatever the rounding (a cell within eps
+    of a ring's edge counts as covered).
     """
+    eps = max(_EPS, size * 2.0 ** -43)
     ccw = (x[:-1] * y[1:] - x[1:] * y[:-1]).sum(axis=0) > 0
     xa, ya, xb, yb = x[:-1], y[:-1], x[1:], y[1:]
     first = np.minimum(ya, yb)
@@ -209,19 +208,15 @@ def _ring_marks(x: np.ndarray, y: np.ndarray, q: np.ndarray, top: np.ndarray, rm
     n = np.maximum(ya, yb)
     np.ceil(n, out=n)
     n -= first
-    with np.errstate(divide="ignore", invalid="ignore"):  # edges along a row: no crossing, left out below
+    with np.errstate(divide="ignore", invalid="ignore"):  # edges along a row: no crossing (n = 0), no marks
         slope = (xb - xa) / (yb - ya)
-    flat0 = first - ya
-    flat0 *= slope
-    flat0 += xa
-    flat0 += first * w + ((top[q] - rmin[q]) * w - cmin[q] + 1)
-    step = slope
-    step += w
-    st = (yb < ya) == ccw
-    use = n > 0
-    s, e = use & st, use & ~st
-    return (_marks(n[s].astype(np.int64), flat0[s] - eps, step[s], np.ceil),
-            _marks(n[e].astype(np.int64), flat0[e] + (1 + eps), step[e], np.floor))
+    x0 = first - ya
+    x0 *= slope
+    x0 += xa
+    x0 += first * w + ((top[q] - rmin[q]) * w - cmin[q] + 1)
+    x0 += np.where((yb < ya) == ccw, -eps, size + eps)
+    slope += w
+    return _marks(n.astype(np.int64).ravel(), x0.ravel(), slope.ravel())
 
 
 #: cells per batch of :func:`union_grids` (its counts and masks stay in the processor's caches and the memory
@@ -233,13 +228,14 @@ _BATCH = 1 << 20
 _EPS, _MARGIN = 1e-6, 0.01
 
 
-def _marks(n: np.ndarray, x0: np.ndarray, step: np.ndarray, rounding: np.ufunc) -> np.ndarray:
-    """``rounding(x0 + k step)`` for k = 0 .. n - 1 of each element, as integers, element after element."""
-    it = np.int32 if len(n) == 0 or int(n.sum()) < 2 ** 31 else np.int64
-    k = np.arange(int(n.sum()), dtype=it) - np.repeat((np.cumsum(n) - n).astype(it), n)
+def _marks(n: np.ndarray, x0: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """``ceil(x0 + k step)`` for k = 0 .. n - 1 of each element, as integers, element after element."""
+    total = int(n.sum())
+    it = np.int32 if total < 2 ** 31 else np.int64
+    k = np.arange(total, dtype=it) - np.repeat((np.cumsum(n) - n).astype(it), n)
     x = np.repeat(x0, n)
     x += k * np.repeat(step, n)
-    return rounding(x, out=x).astype(np.int64)
+    return np.ceil(x, out=x).astype(np.int64)
 
 
 def _flatnonzero(a: np.ndarray) -> np.ndarray:
