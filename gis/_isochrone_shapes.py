@@ -10,6 +10,8 @@ cell size (bench/network.md states the measured difference; tests/test_isochrone
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import shapely
 
@@ -164,7 +166,7 @@ def union_grids(rings: list[np.ndarray], groups: list[np.ndarray], cell: np.ndar
         top = np.zeros(n_groups, np.int64)
         h = height[gs]
         top[gs] = 1 + np.cumsum(h + 1) - (h + 1)
-        n_rows, w = int(top[gs[-1]] + h[-1] + 1), int(width[gs].max()) + 2
+        n_rows, w = int(top[gs[-1]] + h[-1] + 1), -(-(int(width[gs].max()) + 2) // 8) * 8  # whole words
         size = n_rows * w
         marks = []
         for (r, q, m), sc, od, cu in zip(blocks, scaled, order, cuts, strict=True):
@@ -238,6 +240,13 @@ def _marks(n: np.ndarray, x0: np.ndarray, step: np.ndarray) -> np.ndarray:
     return np.ceil(x, out=x).astype(np.int64)
 
 
+def _set_bytes(words: np.ndarray) -> np.ndarray:
+    """Positions of the non-zero bytes of an array of little-endian 64-bit words (few are set: boundaries)."""
+    at = np.flatnonzero(words)
+    r, c = np.nonzero(words[at].view(np.uint8).reshape(-1, 8))
+    return at[r] * 8 + c
+
+
 def _flatnonzero(a: np.ndarray) -> np.ndarray:
     """``np.flatnonzero`` of a contiguous 1-d array of bytes, eight at a time (few are set: boundaries)."""
     n8 = len(a) // 8 * 8
@@ -299,11 +308,21 @@ def _cells_polygons(mask: np.ndarray, top: np.ndarray, height: np.ndarray, xo: n
     """
     n_groups = len(top)
     out = np.full(n_groups, shapely.Polygon(), dtype=object)
+    if mask.shape[1] % 8:  # rows of whole words (more empty columns)
+        mask = np.pad(mask, ((0, 0), (0, -mask.shape[1] % 8)))
     n_rows, w = mask.shape
-    flat = np.ascontiguousarray(mask).reshape(-1)
+    flat = np.ascontiguousarray(mask, dtype=bool).reshape(-1)
+    # the cells that differ from the one below (horizontal edges) and from the next (vertical edges), eight at a
+    # time (the bytes of a little-endian word: the next cell is the next byte up)
+    words = flat.view(np.uint64)
+    nxt = words >> np.uint64(8)
+    nxt[:-1] |= words[1:] << np.uint64(56)
+    if sys.byteorder == "little":
+        q, p = _set_bytes(words[w // 8:] ^ words[:-(w // 8)]), _set_bytes(words ^ nxt)
+    else:
+        q, p = _flatnonzero(flat[w:] ^ flat[:-w]), _flatnonzero(flat[1:] ^ flat[:-1])
     # horizontal edges at y = i + 1 (between rows i and i + 1): +1 filled above (a bottom edge, going +x), -1
     # filled below (going -x); unit edges in row-major order, merged into runs
-    q = _flatnonzero(flat[w:] ^ flat[:-w])
     hi_, hj = np.divmod(q, w)
     hs = np.where(flat[q + w], 1, -1)
     new = np.r_[True, (q[1:] != q[:-1] + 1) | (hs[1:] != hs[:-1])]
@@ -314,7 +333,6 @@ def _cells_polygons(mask: np.ndarray, top: np.ndarray, height: np.ndarray, xo: n
     hy = hi_[f] + 1
     # vertical edges at x = j + 1 (between columns j and j + 1): +1 filled on the right (a left edge, going -y),
     # -1 filled on the left (going +y); merged along the columns
-    p = _flatnonzero(flat[1:] ^ flat[:-1])
     vi, vj = np.divmod(p, w)
     vs = np.where(flat[p + 1], 1, -1)
     by_col = np.argsort(vj.astype(np.int16) if w < 2 ** 15 else vj, kind="stable")  # rows stay in order
