@@ -272,20 +272,23 @@ def _cycles(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The cycles of the permutation ``nxt``: every element in cycle order, cycle after cycle, and the number of
     each cycle (0, 1, ... in that order) for every element."""
     from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components, depth_first_order
+    from scipy.sparse.csgraph import depth_first_order
 
     n = len(nxt)
-    _, label = connected_components(csr_matrix((np.ones(n, np.int8), nxt, np.arange(n + 1)), shape=(n, n)),
-                                    directed=True, connection="weak")
-    heads = np.unique(label, return_index=True)[1]
-    # a depth-first walk from a root joined to one element of each cycle walks each cycle in order
+    # each cycle's smallest element (pointer jumping: the smallest over 2, 4, 8 ... elements ahead)
+    head, p = np.arange(n), nxt
+    while True:
+        new = np.minimum(head, head[p])
+        if (new == head).all():
+            break
+        head, p = new, p[p]
+    heads = np.flatnonzero(head == np.arange(n))
+    # a depth-first walk from a root joined to each cycle's smallest element walks each cycle in order
     graph = csr_matrix((np.ones(n + len(heads), np.int8), np.r_[nxt, heads], np.r_[np.arange(n + 1), n + len(heads)]),
                        shape=(n + 1, n + 1))
     seq = depth_first_order(graph, n, directed=True, return_predecessors=False)[1:]
-    lab = label[seq]
-    number = np.cumsum(np.r_[True, lab[1:] != lab[:-1]]) - 1
     of = np.empty(n, np.int64)
-    of[seq] = number
+    of[seq] = np.cumsum(head[seq] == seq) - 1
     return seq, of
 
 
