@@ -385,9 +385,10 @@ old way grew the graph by a node per origin and searched once per origin (same s
 Isochrones join the reached corridor pieces (one per reached edge, built in one vectorised pass; pieces inside
 the origin's disk and the reverse piece of an edge reached along it are left out). GEOS's exact union of several
 hundred large overlapping pieces (`method="exact"`) cost seconds; the default (`method="auto"`, the grid for an
-origin with more than 64 pieces) fills their exact scan-line spans into square cells of 1/50 of the origin's disk
-radius (300 m at 30 min, 600 m at 60 min at 30 km/h access) and keeps every cell whose centre a piece covers; the
-area difference against the exact union of every isochrone is in its row. Wall seconds are medians of interleaved
+origin with more than 64 pieces) counts them on square cells of 1/50 of the origin's disk radius (300 m at 30 min,
+600 m at 60 min at 30 km/h access; each piece marks where its edges cross each row of cell centres, a running sum
+along the rows, in batches of about a million cells) and keeps every cell whose centre a piece covers; the area
+difference against the exact union of every isochrone is in its row. Wall seconds are medians of interleaved
 runs on the loaded machine; CPU seconds (`time.process_time`) are less noisy. The goal is "under a second" for
 118 seats at 30 and at 30 + 60 minutes: compare the rows' CPU seconds.
 

@@ -1,11 +1,13 @@
 """The shapes of isochrones: tapered corridor pieces (convex hulls of two disks) and their union, exact or on a grid.
 
 An isochrone is the union of a few hundred heavily overlapping pieces; GEOS's exact union of them
-(:func:`union_exact`) spends most of its time on boundaries that end up inside.  :func:`union_grids` fills the
-pieces' exact scan-line spans into a grid of cells for many isochrones at once (numpy only, no per-piece polygon),
-and chains the edges between filled and empty cells into rings (shells and holes of the 4-connected filled
-cells): the union at the cell size, its area within a few tenths of a percent of the exact union's at the default
-cell size (bench/network.md states the measured difference; tests/test_isochrone_shapes.py asserts it).
+(:func:`union_exact`) spends most of its time on boundaries that end up inside.  :func:`union_grids` counts the
+pieces on a grid of cells for many isochrones at once (numpy only, no per-piece polygon): each piece marks where
+its edges cross each row of cell centres (+1 on its left side, -1 past its right), a running sum along the rows
+counts the pieces over each cell, in batches of about a million cells; the edges between filled and empty cells
+are chained into rings (shells and holes of the 4-connected filled cells): the union at the cell size, its area
+within a few tenths of a percent of the exact union's at the default cell size (bench/network.md states the
+measured difference; tests/test_isochrone_shapes.py asserts it).
 """
 
 from __future__ import annotations
