@@ -197,17 +197,20 @@ def segment_lengths(
     blocks of ``_BLOCK`` elements, so the temporaries stay in cache.
     """
     d = np.asarray(d, dtype=float)
-    arrays = [np.broadcast_to(np.asarray(v, dtype=float), d.shape).reshape(-1)
-              for v in (X1, Y1, g1, X2, Y2, g2)]
-    flat = d.reshape(-1)
-    res = np.empty(flat.size) if out is None else out.reshape(-1)
+    shape = d.shape
+    if d.ndim == 0:
+        d = d.reshape(1)
+    # views broadcast to d's shape (no copies: an origin's terms stay one value per row), cut in row blocks
+    arrays = [np.broadcast_to(np.asarray(v, dtype=float), d.shape) for v in (X1, Y1, g1, X2, Y2, g2)]
+    res = np.empty(d.shape) if out is None else out.reshape(d.shape)
     c0 = tm.c[0]
     k_chord = c0 * c0 / tm.k0
     k4 = tm.a4 / 120.0
-    for a in range(0, flat.size, _BLOCK):
-        b = min(flat.size, a + _BLOCK)
+    step = max(1, _BLOCK // max(1, d.size // max(1, d.shape[0])))
+    for a in range(0, d.shape[0], step):
+        b = min(d.shape[0], a + step)
         x1, y1, h1, x2, y2, h2 = (v[a:b] for v in arrays)
-        dd = flat[a:b]
+        dd = d[a:b]
         xm = x1 + x2
         xm *= 0.5
         ym = y1 + y2
@@ -232,7 +235,7 @@ def segment_lengths(
         dy2 *= k_chord
         gm -= dy2
         np.multiply(gm, dd, out=res[a:b])
-    return res.reshape(d.shape)
+    return res.reshape(shape)
 
 
 def geodesic_distance(
