@@ -204,8 +204,10 @@ def geocode_table(
         return name
 
     records = []
-    columns = zip(row_numbers, texts(name_c), texts(place_c), texts(county_c), texts(anchor_c), texts(datum_c),
-                  raw(lon_c), raw(lat_c))
+    names, places, anchors = texts(name_c), texts(place_c), texts(anchor_c)
+    # the distinct texts of the table read by the gazetteer together (kept: each row's reading finds them read)
+    gaz.find_many(dict.fromkeys([*names, *places, *anchors]))
+    columns = zip(row_numbers, names, places, texts(county_c), anchors, texts(datum_c), raw(lon_c), raw(lat_c))
     totals = total_rows(df, name_col=name_c, exclude=[c for c in (lon_c, lat_c, datum_c) if c is not None])
     rows = track(columns, f"定位 {'表格' if isinstance(path_or_df, pd.DataFrame) else os.path.basename(where)}",
                  total=len(row_numbers), unit="行")
