@@ -654,9 +654,9 @@ def name_is_inert(name: str, gaz: Gazetteer) -> bool:
     (True, False, False)
     """
     text = normalise_text(name)
-    if not text or gaz.find(name) or unread_places(text, [], gaz):
+    if not text or _kind_words(gaz).search(text) is not None or gaz.find(name):
         return False
-    return _kind_words(gaz).search(text) is None
+    return not unread_places(text, [], gaz)
 
 
 def _kind_words(gaz: Gazetteer) -> re.Pattern:

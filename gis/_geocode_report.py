@@ -138,37 +138,40 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
     Private keys ``_datum`` and ``_text`` (the place its text names) feed the GCJ-02 check and are
     removed by the caller.
     """
-    rec = {"name": name, "place": place, "status": "unmatched", "method": "gazetteer",
-           "decided_by": "", "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
-           "candidates": "", "flags": "", "reason": "", "osm_id": ""}
-    key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None)
     lon, lat = _num(lon_cell), _num(lat_cell)
+    key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None) if ovr else None
     if key is not None:
         o = ovr[key]
-        rec.update(status="matched", method="override", decided_by="override", geocode_level=o["geocode_level"],
-                   precision_m=o["precision_m"], lon=o["lon"], lat=o["lat"], reason=f"override for {key}: {o['reason']}")
+        rec = {"name": name, "place": place, "status": "matched", "method": "override", "decided_by": "override",
+               "geocode_level": o["geocode_level"], "precision_m": o["precision_m"], "lon": o["lon"], "lat": o["lat"],
+               "matched": "", "candidates": "", "flags": "", "reason": f"override for {key}: {o['reason']}",
+               "osm_id": ""}
     elif lon is not None and lat is not None:
         d = _datum.normalise_datum(datum_text or default_datum, where=f"{where} row {idx} datum")
         lon, lat, flags = check_coordinates(lon, lat)
         wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
         lon_text, lat_text = (lat_cell, lon_cell) if "swapped_corrected" in flags else (lon_cell, lat_cell)
-        rec["_datum"] = d
-        rec.update(status="matched", method="coordinates", decided_by="coordinates", geocode_level="landmark",
-                   precision_m=coordinate_precision_m(lon_text, lat_text),
-                   lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
-                   reason=f"coordinates of the table ({d} → wgs84)"
-                   + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
-                   + (f"; outside the municipality of {profile().name_en}: check them" if "out_of_area" in flags else ""))
+        rec = {"name": name, "place": place, "status": "matched", "method": "coordinates",
+               "decided_by": "coordinates", "geocode_level": "landmark",
+               "precision_m": coordinate_precision_m(lon_text, lat_text), "lon": float(wlon[0]),
+               "lat": float(wlat[0]), "matched": "", "candidates": "", "flags": ";".join(flags),
+               "reason": f"coordinates of the table ({d} → wgs84)"
+               + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
+               + (f"; outside the municipality of {profile().name_en}: check them" if "out_of_area" in flags else ""),
+               "osm_id": "", "_datum": d}
     else:
         r = _geocode_row(name, place, anchor, county, gaz)
-        rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
-                   precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags=";".join((*(["outside_liuzhou"] if r.outside else []), *r.flags)),
-                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates),
-                   reason="; ".join(x for x in (*_unread_notes(r.note), r.reason) if x), _zh=r.note)
-    bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell} if lon_c and lat_c else {}, lon_c, lat_c,
-                                      lon, lat)
-    if bad_cells and key is None:
-        _flag_unreadable(rec, bad_cells)
+        note = r.note
+        rec = {"name": name, "place": place, "status": r.status, "method": "gazetteer", "decided_by": r.decided_by,
+               "geocode_level": r.geocode_level, "precision_m": r.precision_m, "lon": r.lon, "lat": r.lat,
+               "matched": "; ".join(r.matched), "candidates": "; ".join(r.candidates),
+               "flags": ";".join((*(["outside_liuzhou"] if r.outside else []), *r.flags)),
+               "reason": "; ".join(x for x in (*_unread_notes(note), r.reason) if x) if note else r.reason,
+               "osm_id": r.osm_id, "_zh": note}
+    if lon_c and lat_c:
+        bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell}, lon_c, lat_c, lon, lat)
+        if bad_cells and key is None:
+            _flag_unreadable(rec, bad_cells)
     if rec["method"] == "coordinates" and (name or place):
         text = _geocode_row(name, place, anchor, county, gaz)
         if text.status == "matched" and text.precision_m is not None:

@@ -359,14 +359,16 @@ class Gazetteer:
         [['鹿寨县', '江口作业区'], [], ['雒容镇']]
         """
         texts = list(texts)
+        self._read_many(texts)
+        return [self.find(t) for t in texts]
+
+    def _read_many(self, texts: Iterable[Any]) -> None:
+        """Read the texts not read before together and keep their matches (:meth:`find_many` without the lists)."""
         scan = self._scan()
-        todo: dict[str, str] = {}
-        for t in texts:
-            if type(t) is str and t not in scan.found and t not in todo:
-                todo[t] = normalise_text(t)
+        found = scan.found
+        todo = {t: normalise_text(t) for t in dict.fromkeys(texts) if type(t) is str and t not in found}
         if todo and scan.automaton is not None:
             self._read_together(todo, scan)
-        return [self.find(t) for t in texts]
 
     def _read_together(self, todo: dict[str, str], scan: "_Scan") -> None:
         """Keep the matches of the texts ``todo`` (raw → normalised), read joined by the sentinel (in no name)."""
