@@ -186,7 +186,7 @@ def geocode_table(
     # take part: rows differing in such names alone are placed once, and each keeps its own name
     memo: dict[tuple, dict[str, Any]] = {}
     labels: dict[str, bool] = {}
-    first_label: list[str] = []  # the first label met: read for every label, so that its geocode is read once
+    first_label: list[str] = []  # the first label met (and normalised): read for every label, its geocode read once
 
     repeats = ("label", True)  # the key of a label that repeats the place: what alone matters of it
     other = ("label", False)  # and of one that does not
@@ -206,10 +206,14 @@ def geocode_table(
         # ``name`` in the memo key, or what alone matters of it when it is a label (whether it repeats the place)
         inert = labels.get(name)
         if inert is None:
-            inert = labels[name] = normalise_text(name) not in ovr and name_is_inert(name, gaz)
+            inert = labels[name] = (not ovr or normalise_text(name) not in ovr) and name_is_inert(name, gaz)
             if inert and not first_label:
-                first_label.append(name)
-        said = (repeats if name == place or normalise_text(name) == normalise_text(place) else other) if inert else name
+                first_label.extend((name, normalise_text(name)))
+        if inert:
+            place_text = normalise_text(place)
+            said = repeats if name == place or normalise_text(name) == place_text else other
+        else:
+            said = name
         key = (said, place, county_text, anchor, datum_text, lon_cell, lat_cell)
         try:
             done = memo.get(key)
@@ -217,7 +221,7 @@ def geocode_table(
             key, done = None, None
         if done is None:
             # the name read: the first label for a label that does not repeat the place
-            read = first_label[0] if said is other and normalise_text(first_label[0]) != normalise_text(place) else name
+            read = first_label[0] if said is other and first_label[1] != place_text else name
             done = _table_record(row_number, read, place, county_text or None, anchor, datum_text, lon_cell,
                                  lat_cell, lon_c=lon_c, lat_c=lat_c, ovr=ovr, default_datum=default_datum,
                                  where=where, gaz=gaz)
