@@ -15,7 +15,8 @@ import pyproj
 from shapely.geometry import Point
 
 from .city import profile
-from ._geocode_typo import Unread, finer_than, may_name_finer, slip_candidates, slip_note, unread_places
+from ._geocode_typo import (Unread, finer_start, finer_than, may_name_finer, slip_candidates, slip_note,
+                            unread_places)
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
 from .layers import layers_dir
 
@@ -241,14 +242,15 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
     gaz = gazetteer or default_gazetteer()
     # a table repeats its places under distinct project names: each (text, county) is read once per gazetteer
     # (the key changes when places or names are added to it, or when the layers folder in use changes)
-    key = (text, county, len(gaz.places), len(gaz.index), str(layers_dir()))
+    root = str(layers_dir())
+    key = (text, county, len(gaz.places), len(gaz.index), root)
     memo: dict[tuple, GeocodeResult] = gaz.__dict__.setdefault("_geocode_memo", {})
     try:
         done = memo.get(key)
     except TypeError:  # an unhashable text: no reuse
         key, done = None, None
     if done is None:
-        done = _read_finer(_geocode_text(text, county, gaz), "" if text is None else str(text), county, gaz)
+        done = _read_finer(_geocode_text(text, county, gaz, root=root), "" if text is None else str(text), county, gaz)
         if key is not None:
             if len(memo) >= _MEMO_MAX:
                 memo.clear()
@@ -357,7 +359,7 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
                    reason="; ".join(x for x in ("；".join(fixes), current.reason) if x))
 
 
-def _geocode_text(text: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
+def _geocode_text(text: str, county: str | None, gaz: Gazetteer, *, root: str | None = None) -> GeocodeResult:
     """:func:`geocode` without the reading of unknown finer places.
 
     What it decides depends on the text only through its matches (:meth:`Gazetteer.find`: their spans,
@@ -367,10 +369,11 @@ def _geocode_text(text: str, county: str | None, gaz: Gazetteer) -> GeocodeResul
     """
     raw = "" if text is None else str(text)
     matches = gaz.find(raw)
-    key: tuple | None = (county, str(layers_dir()), len(gaz.places), len(gaz.index), *(
-        (m.start, m.end, m.surface, m.via, *map(id, m.places)) for m in matches))
-    if any(p.kind == "external" for m in matches for p in m.places):
-        key = (*key, normalise_text(raw))  # type: ignore[misc]
+    key: tuple | None = (county, root or str(layers_dir()), len(gaz.places), len(gaz.index))
+    if matches:
+        key = (*key, *((m.start, m.end, m.surface, m.via, *map(id, m.places)) for m in matches))  # type: ignore[misc]
+        if any(p.kind == "external" for m in matches for p in m.places):
+            key = (*key, normalise_text(raw))  # type: ignore[misc]
     memo: dict[tuple, tuple[list[Match], GeocodeResult]] = gaz.__dict__.setdefault("_decided_memo", {})
     try:
         done = memo.get(key)  # type: ignore[arg-type]
@@ -657,6 +660,26 @@ def name_is_inert(name: str, gaz: Gazetteer) -> bool:
     if not text or _kind_words(gaz).search(text) is not None or gaz.find(name):
         return False
     return not unread_places(text, [], gaz)
+
+
+def inert_names(names: Iterable[str], gaz: Gazetteer) -> dict[str, bool]:
+    """:func:`name_is_inert` of each distinct name of ``names``, the names read by the gazetteer together.
+
+    Examples
+    --------
+    >>> inert_names(["新建项目12号", "雒容镇污水厂", "冷链中心", "新建项目12号"], default_gazetteer())
+    {'新建项目12号': True, '雒容镇污水厂': False, '冷链中心': False}
+    """
+    names = list(dict.fromkeys(names))
+    gaz._read_many(names)
+    kinds = _kind_words(gaz).search
+    finer = finer_start(gaz).search
+    out = {}
+    for name in names:
+        text = normalise_text(name)
+        out[name] = bool(text) and kinds(text) is None and not gaz.find(name) and (
+            finer(text) is None or not unread_places(text, [], gaz))
+    return out
 
 
 def _kind_words(gaz: Gazetteer) -> re.Pattern:

@@ -72,6 +72,11 @@ def may_name_finer(text: str, gaz: Gazetteer) -> bool:
     return _rules(str(layers_dir()), gaz.token_separators).suffix_start.search(text) is not None
 
 
+def finer_start(gaz: Gazetteer) -> re.Pattern:
+    """The pattern of the characters a finer place word may end with (:func:`may_name_finer` is its search)."""
+    return _rules(str(layers_dir()), gaz.token_separators).suffix_start
+
+
 def unread_places(text: str, matches: Iterable[Match], gaz: Gazetteer) -> list[Unread]:
     """The finer place words of ``text`` (normalised) outside every gazetteer match, in reading order.
 
