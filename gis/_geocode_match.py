@@ -272,6 +272,17 @@ def _of_kind(gaz: Gazetteer, kind: str) -> list[Place]:
     return list(kept[1].get(kind, ()))
 
 
+def _by_osm_id(gaz: Gazetteer) -> dict[str, Place]:
+    """The places of ``gaz`` by their OpenStreetMap id (the first of an id), kept per gazetteer."""
+    kept = gaz.__dict__.get("_places_by_osm_id")
+    if kept is None or kept[0] != len(gaz.places):
+        by_id: dict[str, Place] = {}
+        for p in gaz.places:
+            by_id.setdefault(p.osm_id, p)
+        kept = gaz.__dict__["_places_by_osm_id"] = (len(gaz.places), by_id)
+    return kept[1]
+
+
 def _slip_scope(r: GeocodeResult, u: Unread, county: str | None, gaz: Gazetteer) -> tuple[Place | None, list[Place]]:
     """The area a slip of ``u`` may be corrected within (the named county, or the township placed), and its places."""
     if r.outside:
@@ -629,7 +640,7 @@ def _without_incompatible_landmark(text: str, r: GeocodeResult, county: str | No
                                    *, where: str, name: str | None = None) -> GeocodeResult:
     """``r`` (placed on an OSM landmark named in ``text``), or ``text`` geocoded again without that landmark when
     its kind cannot place the feature called ``name`` (default ``text``) (:func:`kind_compatible`)."""
-    lm = next(p for p in gaz.places if p.osm_id == r.osm_id)
+    lm = _by_osm_id(gaz)[r.osm_id]
     ok, why = kind_compatible(name or text, lm, gaz)
     if ok:
         return r

@@ -193,17 +193,17 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
 
     Rows ``skipped`` (total rows) are in the report only, not in the table.  ``extra``: more columns
     of the table (the normalised ``investment_wan``, ``area_ha`` … of every input row), added after
-    the ``geocode_*`` ones.  The records' private keys (``_text``, ``_datum``) are removed.
+    the ``geocode_*`` ones.  The records' private keys (``_text``, ``_datum``, ``_zh``) are not in the report.
     """
     said: dict[tuple, str] = {}  # rows that say the same thing get the same reason, built once
     for rec in records:
-        rec.pop("_text", None)
-        rec.pop("_datum", None)
         # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」)
-        key: tuple | None = tuple(map(rec.get, _ZH_FIELDS)) + (
-            (rec.get("place"), rec.get("name")) if rec.get("status") == "unmatched" else ())
+        get = rec.get
+        key: tuple | None = tuple(map(get, _ZH_FIELDS))
+        if get("status") == "unmatched":
+            key = (*key, get("place"), get("name"))  # type: ignore[misc]
         try:
-            zh = said.get(key)
+            zh = said.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable value: no reuse
             key, zh = None, None
         if zh is None:
@@ -211,8 +211,7 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
             if key is not None:
                 said[key] = zh
         rec["reason_zh"] = zh
-        rec.pop("_zh", None)
-    report = pd.DataFrame(records, columns=REPORT_COLUMNS)
+    report = pd.DataFrame(records, columns=REPORT_COLUMNS)  # only these columns: the private keys stay out
     report.attrs["encoding"] = encoding
     report.attrs["for_reading"] = True  # written (gis.export) with Chinese titles and codes
     matched = (report["status"] == "matched").to_numpy()
@@ -226,11 +225,12 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     out["precision_m"] = report["precision_m"].to_numpy()
     out["geocode_method"] = report["method"].to_numpy()
     out["geocode_decided_by"] = report["decided_by"].to_numpy()
-    flags = report["flags"].fillna("").astype(str)
+    flags = report["flags"].fillna("").astype(str).to_numpy()
     # the report's flags and the outside flag stay on the features (a column of the table keeps its name)
-    out["flags" if "flags" not in df.columns else "geocode_flags"] = flags.to_numpy()
+    out["flags" if "flags" not in df.columns else "geocode_flags"] = flags
+    outside = {f: "outside_liuzhou" in f.split(";") for f in set(flags.tolist())}  # each distinct flags once
     out["outside_liuzhou" if "outside_liuzhou" not in df.columns else "geocode_outside_liuzhou"] = \
-        flags.str.split(";").map(lambda f: "outside_liuzhou" in f).to_numpy()
+        np.array([outside[f] for f in flags.tolist()], dtype=bool if len(flags) else object)
     for column, values in (extra or {}).items():
         if column not in df.columns:
             out[column] = values
