@@ -250,7 +250,8 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
     except TypeError:  # an unhashable text: no reuse
         key, done = None, None
     if done is None:
-        done = _read_finer(_geocode_text(text, county, gaz, root=root), "" if text is None else str(text), county, gaz)
+        done = _read_finer(_geocode_text(text, county, gaz, root=root), "" if text is None else str(text), county, gaz,
+                           root=root)
         if key is not None:
             if len(memo) >= _MEMO_MAX:
                 memo.clear()
@@ -309,12 +310,16 @@ def _of_kind_in(gaz: Gazetteer, kind: str, area: Place) -> list[Place]:
     return list(done[1])
 
 
-def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
-    """``r`` with the finer places its text names but the gazetteer lacks corrected or flagged (see :func:`geocode`)."""
+def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer, *,
+                root: str | None = None) -> GeocodeResult:
+    """``r`` with the finer places its text names but the gazetteer lacks corrected or flagged (see :func:`geocode`).
+
+    ``root``: the layers folder in use (as text), when the caller knows it.
+    """
     if r.status == "ambiguous":
         return r
     text, notes, flags = normalise_text(raw), [], []
-    if not may_name_finer(text, gaz):  # no suffix of a finer place word anywhere: nothing to correct or flag
+    if not may_name_finer(text, gaz, root=root):  # no suffix of a finer place word anywhere: nothing to do
         return r
     current = r
     words = unread_places(text, gaz.find(text), gaz)  # those of the text as corrected so far

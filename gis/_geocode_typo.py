@@ -60,8 +60,10 @@ def _rules(root: str, separators: str) -> _Rules:
                   re.compile("[" + "".join(re.escape(c) for c in sorted(first)) + "]" if first else "(?!)"))
 
 
-def may_name_finer(text: str, gaz: Gazetteer) -> bool:
+def may_name_finer(text: str, gaz: Gazetteer, *, root: str | None = None) -> bool:
     """Whether ``text`` (normalised) has a character a finer place word may end with: else :func:`unread_places` is [].
+
+    ``root``: the layers folder in use (as text), when the caller knows it (default :func:`gis.layers.layers_dir`).
 
     Examples
     --------
@@ -69,7 +71,7 @@ def may_name_finer(text: str, gaz: Gazetteer) -> bool:
     >>> may_name_finer("柳江区进得镇", default_gazetteer()), may_name_finer("柳北区某路1号地块", default_gazetteer())
     (True, False)
     """
-    return _rules(str(layers_dir()), gaz.token_separators).suffix_start.search(text) is not None
+    return _rules(root or str(layers_dir()), gaz.token_separators).suffix_start.search(text) is not None
 
 
 def finer_start(gaz: Gazetteer) -> re.Pattern:
