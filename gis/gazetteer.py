@@ -265,7 +265,8 @@ class Gazetteer:
 
         The names are found by one Aho-Corasick automaton over every surface form and
         guard word (built once per gazetteer; ``pyahocorasick``), and each text is read
-        once (kept per gazetteer); without ``pyahocorasick``, or for a text with
+        once (kept per gazetteer; :meth:`find_many` reads many texts in one pass of the
+        automaton); without ``pyahocorasick``, or for a text with
         combining marks, every length of name is tried at every position (the reference
         reading, :meth:`_find_reference`: the same matches).
 
