@@ -698,6 +698,60 @@ def inert_names(names: Iterable[str], gaz: Gazetteer) -> dict[str, bool]:
     return out
 
 
+def place_signatures(places: Iterable[str], gaz: Gazetteer) -> dict[str, tuple | None]:
+    """What :func:`_geocode_row` reads of each distinct place text: texts of one signature are decided alike.
+
+    A place column's text counts in :func:`_geocode_row` through its matches (:meth:`Gazetteer.find`: their
+    order, surfaces, readings and places) and the text between them, which is read only for the finer places
+    it may name (:func:`gis._geocode_typo.unread_places`).  When no stretch of text outside the matches has a
+    character a finer place word may end with (:func:`gis._geocode_typo.may_name_finer`), that text names
+    nothing: the signature is the matches in order with a mark for each stretch between them (某路1号地块 and
+    某路2号地块 after the same county have one signature).  ``None`` (the text decides alone) for an empty text,
+    a text naming a place outside Liuzhou (its namesakes are read from the characters between the names) or an
+    OpenStreetMap landmark (read again without it when its kind does not fit), and a text with a stretch that
+    may name a finer place.  The decision may still quote the text itself (a reason saying the place names no
+    known place): :func:`gis.geocode.geocode_table` shares a decision only when it does not.
+
+    Examples
+    --------
+    >>> gaz = default_gazetteer()
+    >>> s = place_signatures(["柳北区某路1号地块", "柳北区某路12号地块", "柳江区进得镇", ""], gaz)
+    >>> s["柳北区某路1号地块"] == s["柳北区某路12号地块"], s["柳江区进得镇"], s[""]
+    (True, None, None)
+    """
+    places = list(dict.fromkeys(places))
+    gaz._read_many(places)
+    finer = finer_start(gaz).search
+    gap = ("",)  # a stretch of text between the names, naming nothing
+    out: dict[str, tuple | None] = {}
+    for place in places:
+        text = normalise_text(place)
+        if not text:
+            out[place] = None
+            continue
+        parts: list[tuple] = []
+        at = 0
+        for m in gaz.find(place):
+            if at < m.start:
+                if finer(text, at, m.start) is not None:
+                    break
+                parts.append(gap)
+            if any(p.kind == "external" or p.osm_id for p in m.places):
+                break
+            parts.append((m.surface, m.via, *map(id, m.places)))
+            at = m.end
+        else:
+            if at < len(text):
+                if finer(text, at) is not None:
+                    out[place] = None
+                    continue
+                parts.append(gap)
+            out[place] = tuple(parts)
+            continue
+        out[place] = None
+    return out
+
+
 def _kind_words(gaz: Gazetteer) -> re.Pattern:
     """One pattern of every word of the landmark kind rules (``osm_kinds.yaml`` ``compatible``), kept per gazetteer."""
     kept = gaz.__dict__.get("_kind_words")
