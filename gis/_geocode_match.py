@@ -7,6 +7,7 @@ reads one row of a table: its anchor, place and name columns.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -687,14 +688,33 @@ def inert_names(names: Iterable[str], gaz: Gazetteer) -> dict[str, bool]:
     {'新建项目12号': True, '雒容镇污水厂': False, '冷链中心': False}
     """
     names = list(dict.fromkeys(names))
-    gaz._read_many(names)
-    kinds = _kind_words(gaz).search
-    finer = finer_start(gaz).search
-    out = {}
-    for name in names:
-        text = normalise_text(name)
-        out[name] = bool(text) and kinds(text) is None and not gaz.find(name) and (
-            finer(text) is None or not unread_places(text, [], gaz))
+    texts = [normalise_text(n) for n in names]
+    kinds = _holding(_kind_words(gaz), texts)
+    finer = _holding(finer_start(gaz), texts)
+    return {name: bool(text) and not kind and not found and (not fine or not unread_places(text, [], gaz))
+            for name, text, kind, fine, found in zip(names, texts, kinds, finer, gaz._found_many(names))}
+
+
+def _holding(pattern: re.Pattern, texts: list[str]) -> list[bool]:
+    """Whether ``pattern`` occurs in each of ``texts`` (normalised: no whitespace), read in one pass of the column.
+
+    The texts are joined by a line break (in no normalised text; the patterns are words of no space):
+    each search starts where the previous hit's text ends, so a text is searched once at most.
+    """
+    starts, at = [], 0
+    for t in texts:
+        starts.append(at)
+        at += len(t) + 1
+    joined = "\n".join(texts)
+    out = [False] * len(texts)
+    search = pattern.search
+    hit = search(joined)
+    while hit is not None:
+        k = bisect.bisect_right(starts, hit.start()) - 1
+        out[k] = True
+        if k + 1 == len(starts):
+            break
+        hit = search(joined, starts[k + 1])
     return out
 
 
@@ -720,35 +740,33 @@ def place_signatures(places: Iterable[str], gaz: Gazetteer) -> dict[str, tuple |
     (True, None, None)
     """
     places = list(dict.fromkeys(places))
-    gaz._read_many(places)
     finer = finer_start(gaz).search
+    texts = [normalise_text(p) for p in places]
     gap = ("",)  # a stretch of text between the names, naming nothing
     out: dict[str, tuple | None] = {}
-    for place in places:
-        text = normalise_text(place)
+    for place, text, fine, found in zip(places, texts, _holding(finer_start(gaz), texts), gaz._found_many(places)):
         if not text:
             out[place] = None
             continue
-        parts: list[tuple] = []
+        parts: list[tuple] | None = []
         at = 0
-        for m in gaz.find(place):
+        for m in found:
             if at < m.start:
-                if finer(text, at, m.start) is not None:
+                if fine and finer(text, at, m.start) is not None:
+                    parts = None
                     break
-                parts.append(gap)
+                parts.append(gap)  # type: ignore[union-attr]
             if any(p.kind == "external" or p.osm_id for p in m.places):
+                parts = None
                 break
-            parts.append((m.surface, m.via, *map(id, m.places)))
+            parts.append((m.surface, m.via, *map(id, m.places)))  # type: ignore[union-attr]
             at = m.end
-        else:
-            if at < len(text):
-                if finer(text, at) is not None:
-                    out[place] = None
-                    continue
+        if parts is not None and at < len(text):
+            if fine and finer(text, at) is not None:
+                parts = None
+            else:
                 parts.append(gap)
-            out[place] = tuple(parts)
-            continue
-        out[place] = None
+        out[place] = None if parts is None else tuple(parts)
     return out
 
 

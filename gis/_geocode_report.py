@@ -88,6 +88,10 @@ def reason_zh(rec: dict[str, Any]) -> str:
     return "；".join([*([note] if note else []), *parts])
 
 
+#: Stands for a row's place (or name) in a reason built once for several rows (a private-use character).
+_MARK = "\ue000"
+
+
 def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
     """Flag a report row ``bad_coordinates``: its coordinate ``cells`` (described) cannot be read."""
     rec["flags"] = ";".join(f for f in (rec["flags"], "bad_coordinates") if f)
@@ -197,19 +201,26 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     """
     said: dict[tuple, str] = {}  # rows that say the same thing get the same reason, built once
     for rec in records:
-        # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」)
+        # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」,
+        # where the reason is built once with a mark for the text, each row's own text put in its place)
         get = rec.get
         key: tuple | None = tuple(map(get, _ZH_FIELDS))
-        if get("status") == "unmatched":
-            key = (*key, get("place"), get("name"))  # type: ignore[misc]
+        quoted = get("place") or get("name") if get("status") == "unmatched" else None
+        if quoted is not None:
+            if quoted and isinstance(quoted, str) and _MARK not in quoted and _MARK not in str(get("_zh") or ""):
+                key = (*key, _MARK)  # type: ignore[misc]
+            else:
+                key, quoted = (*key, get("place"), get("name")), None  # type: ignore[misc]
         try:
             zh = said.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable value: no reuse
             key, zh = None, None
         if zh is None:
-            zh = reason_zh(rec)
+            zh = reason_zh({**rec, "place": _MARK, "name": ""} if quoted is not None else rec)
             if key is not None:
                 said[key] = zh
+        if quoted is not None:
+            zh = zh.replace(_MARK, quoted)
         rec["reason_zh"] = zh
     report = pd.DataFrame(records, columns=REPORT_COLUMNS)  # only these columns: the private keys stay out
     report.attrs["encoding"] = encoding

@@ -363,6 +363,17 @@ class Gazetteer:
         self._read_many(texts)
         return [self.find(t) for t in texts]
 
+    def _found_many(self, texts: list[str]) -> list[tuple[Match, ...]]:
+        """The matches of each text as kept (tuples, not copied): :meth:`find_many` for callers that only read them."""
+        self._read_many(texts)
+        found = self._scan().found
+        get = found.get
+        out = []
+        for t in texts:
+            done = get(t)
+            out.append(done if done is not None else tuple(self.find(t)))
+        return out
+
     def _read_many(self, texts: Iterable[Any]) -> None:
         """Read the texts not read before together and keep their matches (:meth:`find_many` without the lists)."""
         scan = self._scan()

@@ -224,6 +224,7 @@ def geocode_table(
     # the distinct texts of the table read by the gazetteer together (kept: each row's reading finds them read)
     gaz._read_many([*names, *places, *anchors])
     labels = inert_names(names, gaz)
+    normal = {t: normalise_text(t) for t in dict.fromkeys([*names, *places])}  # each distinct text once
     # the place texts that are decided alike (the same names, nothing finer between them): one decision each
     signatures = place_signatures(places, gaz)
     if ovr:  # a place with an override decides alone
@@ -240,16 +241,16 @@ def geocode_table(
             continue
         # ``name`` in the memo key, or what alone matters of it when it is a label (whether it repeats the place)
         inert = labels[name]
+        name_text, place_text = normal[name], normal[place]
         if inert and not first_label:
-            first_label.extend((name, normalise_text(name)))
-        place_text = normalise_text(place)
+            first_label.extend((name, name_text))
         if inert:
-            said = repeats if name == place or normalise_text(name) == place_text else other
+            said = repeats if name == place or name_text == place_text else other
             # what the place says of the name read: whether the first label repeats it
             same = said is other and first_label[1] == place_text
         else:
             said = name
-            same = normalise_text(name) == place_text
+            same = name_text == place_text
         # the place text, or its signature when texts of it are decided alike (see place_signatures)
         signature = signatures[place]
         key: tuple | None = (said, place if signature is None else signature, same, county_text, anchor, datum_text,
