@@ -688,11 +688,12 @@ def inert_names(names: Iterable[str], gaz: Gazetteer) -> dict[str, bool]:
     {'新建项目12号': True, '雒容镇污水厂': False, '冷链中心': False}
     """
     names = list(dict.fromkeys(names))
-    texts = [normalise_text(n) for n in names]
+    found = gaz._found_many(names)
+    texts = gaz._normal_many(names)
     kinds = _holding(_kind_words(gaz), texts)
     finer = _holding(finer_start(gaz), texts)
     return {name: bool(text) and not kind and not found and (not fine or not unread_places(text, [], gaz))
-            for name, text, kind, fine, found in zip(names, texts, kinds, finer, gaz._found_many(names))}
+            for name, text, kind, fine, found in zip(names, texts, kinds, finer, found)}
 
 
 def _holding(pattern: re.Pattern, texts: list[str]) -> list[bool]:
@@ -741,10 +742,11 @@ def place_signatures(places: Iterable[str], gaz: Gazetteer) -> dict[str, tuple |
     """
     places = list(dict.fromkeys(places))
     finer = finer_start(gaz).search
-    texts = [normalise_text(p) for p in places]
+    found_many = gaz._found_many(places)
+    texts = gaz._normal_many(places)
     gap = ("",)  # a stretch of text between the names, naming nothing
     out: dict[str, tuple | None] = {}
-    for place, text, fine, found in zip(places, texts, _holding(finer_start(gaz), texts), gaz._found_many(places)):
+    for place, text, fine, found in zip(places, texts, _holding(finer_start(gaz), texts), found_many):
         if not text:
             out[place] = None
             continue

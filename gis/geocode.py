@@ -224,7 +224,8 @@ def geocode_table(
     # the distinct texts of the table read by the gazetteer together (kept: each row's reading finds them read)
     gaz._read_many([*names, *places, *anchors])
     labels = inert_names(names, gaz)
-    normal = {t: normalise_text(t) for t in dict.fromkeys([*names, *places])}  # each distinct text once
+    distinct = list(dict.fromkeys([*names, *places]))
+    normal = dict(zip(distinct, gaz._normal_many(distinct)))  # each distinct text normalised once
     # the place texts that are decided alike (the same names, nothing finer between them): one decision each
     signatures = place_signatures(places, gaz)
     if ovr:  # a place with an override decides alone
