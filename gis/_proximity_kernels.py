@@ -503,6 +503,8 @@ def _nearestk_general(
 _WITHIN_CHUNK_PAIRS = 1 << 18
 #: ... and per block of its element-wise work (the geodesic correction), whose arrays stay in cache.
 _WITHIN_BLOCK = 1 << 16
+#: Most origins per chunk (where each has few pairs): larger trees of origins walk no faster.
+_WITHIN_CHUNK_ORIGINS = 1 << 14
 #: Most threads :func:`_within_points` runs chunks on (the cores it may use, if fewer).
 _WITHIN_THREADS = 8
 
@@ -530,7 +532,7 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     step = max(1, n // 4096)  # a sample of origins for the number of pairs to expect
     counts = ttree.query_ball_point(oxy[::step], reach, return_length=True)
     per_origin = float(counts.mean()) if len(counts) else 0.0
-    chunk = int(min(n, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))
+    chunk = int(min(n, _WITHIN_CHUNK_ORIGINS, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))
     sink = _PairSink(int(per_origin * n * 1.05) + 4096)
     inside = radius * k_lo  # every plane length up to this is within the radius geodesically
     ox, tx = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(txy[:, 0])  # gathers from contiguous memory
