@@ -26,7 +26,8 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
-from ._geodesic import geodesic_distance, geodesic_from_plane, sampled_tm_scale
+from ._geodesic import (MAX_D_M, TMScale, geodesic_distance, geodesic_from_plane, point_terms, sampled_tm_scale,
+                        segment_lengths)
 from ._progress import track
 
 
@@ -42,6 +43,55 @@ def _pair_distance(og: np.ndarray, tg: np.ndarray, crs: pyproj.CRS) -> np.ndarra
     xy = shapely.get_coordinates(line).reshape(-1, 2, 2)
     return geodesic_distance(xy[:, 0, 0], xy[:, 0, 1], xy[:, 1, 0], xy[:, 1, 1], crs)
 
+
+
+class _Pairs:
+    """Geodesic lengths between origins and targets given by position, the series' point terms computed once.
+
+    :func:`gis._geodesic.segment_lengths` with each end's ``(X, Y, 1/k)`` from arrays over the layers (one
+    gather per pair instead of the scale at both ends of every pair); :func:`geodesic_distance` where
+    the CRS is not Transverse Mercator or a point or pair lies outside the series' domain.
+    """
+
+    def __init__(self, oxy: np.ndarray, txy: np.ndarray, crs: pyproj.CRS, tm: TMScale | None = None,
+                 _terms: tuple | None = None) -> None:
+        self.oxy, self.txy, self.crs = oxy, txy, crs
+        self.tx, self.ty = np.ascontiguousarray(txy[:, 0]), np.ascontiguousarray(txy[:, 1])
+        self.ox, self.oy = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(oxy[:, 1])
+        if _terms is not None:
+            self.tm, self.ot, self.tt = _terms
+            return
+        self.tm = sampled_tm_scale(crs, self.ox, self.oy) if tm is None else tm
+        self.ot = None if self.tm is None else point_terms(self.tm, self.ox, self.oy)
+        self.tt = None if self.ot is None else point_terms(self.tm, self.tx, self.ty)
+
+    def sub(self, a: int, b: int) -> _Pairs:
+        """The same for the origins ``a:b``."""
+        ot = None if self.ot is None else tuple(v[a:b] for v in self.ot)
+        out = _Pairs.__new__(_Pairs)
+        out.oxy, out.txy, out.crs = self.oxy[a:b], self.txy, self.crs
+        out.ox, out.oy, out.tx, out.ty = self.ox[a:b], self.oy[a:b], self.tx, self.ty
+        out.tm, out.ot, out.tt = self.tm, ot, self.tt if ot is not None else None
+        return out
+
+    def lengths(self, oi: Any, tj: np.ndarray, d: np.ndarray | None = None) -> np.ndarray:
+        """Geodesic lengths of the pairs ``(oi, tj)`` (index arrays, broadcast; ``oi`` may be a slice).
+
+        ``d``: their plane lengths if known.
+        """
+        if d is None:
+            dx = self.tx[tj] - self.ox[oi]
+            dy = self.ty[tj] - self.oy[oi]
+            dx *= dx
+            dy *= dy
+            dx += dy
+            d = np.sqrt(dx, out=dx)
+        if self.tt is None or (d.size and float(d.max()) > MAX_D_M):
+            x1, y1 = self.ox[oi], self.oy[oi]
+            return geodesic_distance(x1, y1, self.tx[tj], self.ty[tj], self.crs) * np.ones(d.shape)
+        if d.size == 0:
+            return np.zeros(d.shape)
+        return segment_lengths(d, *(v[oi] for v in self.ot), *(v[tj] for v in self.tt), self.tm)
 
 
 # --------------------------------------------------------------------------- nearest
@@ -66,13 +116,15 @@ def _nearest1_points(
     uniq, first_pos, counts = _unique_points(txy)
     duplicates = counts is not None
     tree = cKDTree(uniq)
+    pairs = _Pairs(oxy, uniq, crs)
     best = np.empty(n, dtype=np.int64)  # position in uniq
     s_best = np.empty(n)
     tie = np.zeros(n, dtype=bool)
-    rest = _nearest1_grid(oxy, uniq, first_pos, tree, crs, k_lo, k_hi, origin_bounds, best, s_best, tie)
+    rest = _nearest1_grid(oxy, uniq, first_pos, tree, crs, k_lo, k_hi, origin_bounds, best, s_best, tie,
+                          pairs=pairs)
     if rest.size:
         _nearest1_tree(oxy if rest.size == n else oxy[rest], rest, uniq, first_pos, tree, crs, k_hi,
-                       best, s_best, tie)
+                       best, s_best, tie, pairs=pairs)
     if duplicates:
         tie |= counts[best] > 1
         pos = first_pos[best]
@@ -135,6 +187,7 @@ def _nearest1_grid(
     best: np.ndarray,
     s_best: np.ndarray,
     tie: np.ndarray,
+    pairs: _Pairs | None = None,
 ) -> np.ndarray:
     """Settle the nearest target of most origins from a grid over them; return the positions left over.
 
@@ -154,6 +207,7 @@ def _nearest1_grid(
     contenders (near Voronoi vertices) are left to :func:`_nearest1_tree`.
     """
     n, m = len(oxy), len(uniq)
+    pairs = _Pairs(oxy, uniq, crs) if pairs is None else pairs
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     width, height = maxx - minx, maxy - miny
     n_cells = min(_CELLS_PER_TARGET * m, n // _ORIGINS_PER_CELL)
@@ -213,12 +267,12 @@ def _nearest1_grid(
             r_s = np.full(r_cand.shape, np.inf)
             fin = np.isfinite(d2[amb])
             r_o = np.broadcast_to(ranked[:, None], r_cand.shape)[fin]
-            r_s[fin] = geodesic_distance(x[r_o], y[r_o], ux[r_cand[fin]], uy[r_cand[fin]], crs)
+            r_s[fin] = pairs.lengths(r_o, r_cand[fin])
             o2, _, t2, s2, tie2 = _rank_candidates(np.broadcast_to(np.arange(amb.size)[:, None], r_cand.shape)[fin],
                                                    r_cand[fin], r_s[fin], 1, order_key=first_pos[r_cand[fin]])
             win[ranked[o2]] = t2
     best[:] = win
-    s_best[:] = geodesic_distance(x, y, ux[win], uy[win], crs)
+    s_best[:] = pairs.lengths(slice(None), win)
     if ranked.size:
         s_best[ranked[o2]] = s2
         tie[ranked[o2]] = tie2
@@ -236,6 +290,7 @@ def _nearest1_tree(
     best: np.ndarray,
     s_best: np.ndarray,
     tie: np.ndarray,
+    pairs: _Pairs | None = None,
 ) -> None:
     """Nearest target of the origins ``of`` (at ``rows`` of the result) by a k = 2 tree query.
 
@@ -248,10 +303,11 @@ def _nearest1_tree(
     q = min(2, len(uniq))
     d, j = tree.query(of, k=q, workers=-1)
     if q == 1:
-        j1, d2 = j, np.full(len(of), np.inf)
+        j1, d1, d2 = j, d, np.full(len(of), np.inf)
     else:
-        j1, d2 = j[:, 0], d[:, 1]
-    s1 = geodesic_distance(of[:, 0], of[:, 1], uniq[j1, 0], uniq[j1, 1], crs)
+        j1, d1, d2 = j[:, 0], d[:, 0], d[:, 1]
+    pairs = _Pairs(of, uniq, crs) if pairs is None else pairs
+    s1 = pairs.lengths(slice(None) if len(rows) == len(pairs.ox) else rows, j1, np.ascontiguousarray(d1))
     need = (s1 + TIE_TOLERANCE_M) * k_hi  # a rival must lie closer than this in the plane
     amb = np.flatnonzero(d2 <= need)  # rare: origins in the ~ppm-wide band between two targets
     tie_f = np.zeros(len(of), dtype=bool)
@@ -260,7 +316,7 @@ def _nearest1_tree(
         lens = np.fromiter((len(c) for c in lists), dtype=np.int64, count=amb.size)
         cand = np.fromiter((c for cs in lists for c in cs), dtype=np.int64, count=int(lens.sum()))
         row = np.repeat(np.arange(amb.size), lens)
-        s = geodesic_distance(of[amb][row, 0], of[amb][row, 1], uniq[cand, 0], uniq[cand, 1], crs)
+        s = pairs.lengths((amb if len(rows) == len(pairs.ox) else rows[amb])[row], cand)
         r_o, r_rank, r_u, r_s, r_tie = _rank_candidates(row, cand, s, 2, order_key=first_pos[cand])
         win = r_rank == 1
         j1[amb[r_o[win]]] = r_u[win]
@@ -304,7 +360,7 @@ def _nearestk_points(
     """k nearest between point layers, chunk by chunk of origins (:func:`_nearestk_chunk`)."""
     n = len(oxy)
     tree = cKDTree(txy)
-    tm = sampled_tm_scale(crs, oxy[:, 0], oxy[:, 1])
+    pairs = _Pairs(oxy, txy, crs)
     pos = np.empty((n, k), dtype=np.int64)
     dist = np.empty((n, k))
     tie = np.empty((n, k), dtype=bool)
@@ -313,7 +369,7 @@ def _nearestk_points(
     d_all, j_all = tree.query(oxy, k=min(k + 1, len(txy)), workers=-1, distance_upper_bound=ub)
     for a in track(range(0, n, _NEARESTK_CHUNK), "计算 最近目标", unit="块"):
         b = min(n, a + _NEARESTK_CHUNK)
-        _nearestk_chunk(oxy[a:b], txy, tree, k, crs, tm, k_hi, limit, pos[a:b], dist[a:b], tie[a:b],
+        _nearestk_chunk(oxy[a:b], txy, tree, k, crs, pairs.sub(a, b), k_hi, limit, pos[a:b], dist[a:b], tie[a:b],
                         first=(d_all[a:b], j_all[a:b]), k_lo=k_lo)
     # in the dtypes a MultiIndex keeps its codes in (no conversion of millions of codes later)
     origin_pos = np.repeat(np.arange(n, dtype=_code_dtype(n)), k)
@@ -327,7 +383,7 @@ def _code_dtype(n: int) -> type:
 
 
 def _nearestk_chunk(
-    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: Any, k_hi: float,
+    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: _Pairs | None, k_hi: float,
     limit: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
     first: tuple[np.ndarray, np.ndarray], k_lo: float | None = None,
 ) -> None:
@@ -350,30 +406,30 @@ def _nearestk_chunk(
     n, m = len(oxy), len(txy)
     q = min(k + 1, m)
     d0, j0 = first
-    if (k_lo is not None and tm is not None and limit is None and q == k + 1 and n
+    pairs = tm if isinstance(tm, _Pairs) else _Pairs(oxy, txy, crs)
+    if (k_lo is not None and pairs.tt is not None and limit is None and q == k + 1 and n
             and bool(np.isfinite(d0[:, -1]).all())):
         margin = 1.0 + 1e-9
         clear = np.ones(n, dtype=bool)
         for r in range(k):  # column by column: 1-d passes
             clear &= d0[:, r + 1] > d0[:, r] * (k_hi / k_lo * margin) + TIE_TOLERANCE_M * k_hi * margin
-        s = geodesic_from_plane(d0[:, :k], oxy[:, 0][:, None], txy[j0[:, :k], 0], tm, overwrite=False)
-        if s is not None:
-            pos[:] = j0[:, :k]
-            dist[:] = s
-            tie[:] = False
-            todo = np.flatnonzero(~clear)
-            if todo.size:
-                _nearestk_rounds(oxy, txy, tree, k, crs, tm, k_hi, limit, pos, dist, tie, todo,
-                                 (d0[todo], j0[todo]))
-            return
+        s = pairs.lengths((slice(None), None), j0[:, :k], d0[:, :k])
+        pos[:] = j0[:, :k]
+        dist[:] = s
+        tie[:] = False
+        todo = np.flatnonzero(~clear)
+        if todo.size:
+            _nearestk_rounds(oxy, txy, tree, k, crs, pairs, k_hi, limit, pos, dist, tie, todo,
+                             (d0[todo], j0[todo]))
+        return
     pos[:] = -1
     dist[:] = np.nan
     tie[:] = False
-    _nearestk_rounds(oxy, txy, tree, k, crs, tm, k_hi, limit, pos, dist, tie, None, first)
+    _nearestk_rounds(oxy, txy, tree, k, crs, pairs, k_hi, limit, pos, dist, tie, None, first)
 
 
 def _nearestk_rounds(
-    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: Any, k_hi: float,
+    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, tm: _Pairs | None, k_hi: float,
     limit: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray, rows: np.ndarray | None,
     first: tuple[np.ndarray, np.ndarray],
 ) -> None:
@@ -383,6 +439,7 @@ def _nearestk_rounds(
     cannot prove are queried again with twice as many candidates.
     """
     n, m = len(oxy), len(txy)
+    pairs = tm if isinstance(tm, _Pairs) else _Pairs(oxy, txy, crs)
     ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
     todo = np.arange(n) if rows is None else rows
     q = min(k + 1, m)
@@ -399,11 +456,8 @@ def _nearestk_rounds(
         valid = np.isfinite(d)
         all_valid = bool(valid.all())
         jj = j if all_valid else np.where(valid, j, 0)
-        ox = (oxy[:, 0] if first_round else oxy[todo, 0])[:, None]
-        s = None if tm is None else geodesic_from_plane(d if all_valid else np.where(valid, d, 0.0), ox,
-                                                        txy[jj, 0], tm)
-        if s is None:
-            s = geodesic_distance(ox, (oxy[:, 1] if first_round else oxy[todo, 1])[:, None], txy[jj, 0], txy[jj, 1], crs)
+        s = pairs.lengths((slice(None), None) if first_round else todo[:, None], jj,
+                          d if all_valid else np.where(valid, d, 0.0))
         if not all_valid:
             s[~valid] = np.inf
         if limit is not None:

@@ -207,15 +207,18 @@ def _read_path(path: str | os.PathLike, *, name: str) -> PointTable | gpd.GeoDat
     return points if points is not None else gpd.read_parquet(where)
 
 
-def _points_layer(name: str, index: pd.Index, prec: np.ndarray, coords: np.ndarray, crs: object) -> Layer:
-    """A point layer from its finite coordinates in ``crs`` (already checked against them), in the analysis CRS."""
-    extent = _xy_bounds(coords)
+def _points_layer(name: str, index: pd.Index, prec: np.ndarray, coords: np.ndarray, crs: object,
+                  extent: np.ndarray | None = None) -> Layer:
+    """A point layer from its finite coordinates in ``crs`` (already checked against them), in the analysis CRS.
+
+    ``extent``: the coordinates' (minx, miny, maxx, maxy) if the caller has it.
+    """
     target = _crs.analysis_crs()
     if pyproj.CRS.from_user_input(crs) != target:
         x, y = _transformer(pyproj.CRS.from_user_input(crs), target).transform(coords[:, 0], coords[:, 1])
         coords = np.column_stack([x, y])
-        extent = _xy_bounds(coords)
-    return Layer(name, index, prec, coords, None, extent)
+        extent = None
+    return Layer(name, index, prec, coords, None, _xy_bounds(coords) if extent is None else extent)
 
 
 def _xy_bounds(xy: np.ndarray) -> np.ndarray:
@@ -287,7 +290,15 @@ def check_meridian_range(lyr: Layer, crs: object) -> None:
     if params is None:
         return
     lon_0, x_0, y_0, k_0, radius = params
+    limit = math.tan(math.radians(MAX_MERIDIAN_OFFSET_DEG))
     if lyr.xy is not None:
+        # the corner of the extent farthest from the meridian and the equator bounds every point (sinh grows
+        # with |u|, cos falls with |v| below 90°): most layers pass without a pass over their points
+        minx, miny, maxx, maxy = (float(b) for b in lyr.bounds())
+        u_max = max(abs(minx - x_0), abs(maxx - x_0)) / (k_0 * radius)
+        v_max = max(abs(miny - y_0), abs(maxy - y_0)) / (k_0 * radius)
+        if v_max < 1.5 and math.sinh(u_max) * (1.0 + 1e-9) < limit * math.cos(v_max):
+            return
         coords, owner = lyr.xy, None
     else:
         assert lyr.frame is not None
@@ -298,7 +309,7 @@ def check_meridian_range(lyr: Layer, crs: object) -> None:
     u = np.abs(coords[:, 0] - x_0) / (k_0 * radius)
     v = (coords[:, 1] - y_0) / (k_0 * radius)
     # spherical TM inverse: tan(dlon) = sinh(u) / cos(v); beyond 90° when cos(v) <= 0
-    far = (np.cos(v) <= 0.0) | (np.sinh(u) > math.tan(math.radians(MAX_MERIDIAN_OFFSET_DEG)) * np.cos(v))
+    far = (np.cos(v) <= 0.0) | (np.sinh(u) > limit * np.cos(v))
     if not far.any():
         return
     rows = np.zeros(len(lyr), dtype=bool)

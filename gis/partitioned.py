@@ -8,10 +8,10 @@ reprojected to the analysis CRS inside the kernel.  Every origin's answer
 depends only on that origin and the targets, so the computed result equals
 the in-memory call on the computed origins, row for row: the same targets,
 ranks, ties and labels.  ``dist_m`` agrees to the kernel's documented
-accuracy (0.2 ppm), not always to the last bit: the kernel reports each
-distance through one of two equivalent formulas (grid pre-pass or tree pass)
-depending on the other origins of the call, so a partition and the whole
-layer can differ by ~1e-7 relative (a tenth of a millimetre at 1 km).
+accuracy (1 mm of :meth:`pyproj.Geod.inv`), not always to the last bit: the
+series' reference latitude is taken from the origins of the call, so a
+partition and the whole layer can differ in the last digits (far below a
+millimetre).
 
 The functions return *lazy* dask DataFrames.  ``.compute()`` gathers the
 result in memory; ``.to_parquet(path)`` streams it to disk partition by
@@ -222,7 +222,7 @@ def nearest(
     dask.dataframe.DataFrame
         ``k == 1``: the columns of :func:`gis.nearest`, indexed like the
         origins (divisions kept); ``.compute()`` equals
-        ``gis.nearest(origins.compute(), targets)`` (``dist_m`` to 0.2 ppm,
+        ``gis.nearest(origins.compute(), targets)`` (``dist_m`` to 1 mm,
         module docstring).
         ``k > 1``: indexed by the origin label (``origin_index``) with a
         ``rank`` column first; ``.compute().set_index("rank", append=True)``

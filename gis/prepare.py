@@ -528,7 +528,13 @@ def prepare_layer(
         except Exception:  # pragma: no cover - a frame without row bookkeeping
             rows = None
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms) if len(gdf) else np.zeros(0, dtype=bool)
+    # every row a point with finite coordinates (most large layers): its coordinates, read once, stand for the
+    # checks of missing, empty and non-finite geometries; otherwise None and the checks run one by one
+    coords, extent = _finite_points(geoms)
+    if coords is not None:
+        missing = np.zeros(len(gdf), dtype=bool)
+    else:
+        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms) if len(gdf) else np.zeros(0, dtype=bool)
     if missing.any() and (strict or not keep_unplaced):
         _validate.check_geometries(gdf, layer=name)  # raises, naming the rows
     reasons = _reasons(gdf, missing) if missing.any() else pd.Series(dtype=object)
@@ -536,9 +542,9 @@ def prepare_layer(
     if len(placed_gdf) == 0 and not allow_empty_layer and not missing.any():
         _validate.check_geometries(placed_gdf, layer=name)
     if len(placed_gdf):
-        if not checked:
+        if not checked and coords is None:
             _validate.check_geometries(placed_gdf, layer=name)
-        if geometry is not None:
+        if geometry is not None and not (coords is not None and "Point" in geometry):
             types = np.asarray(placed_gdf.geom_type, dtype=object)
             wrong = ~np.isin(types, geometry)
             if wrong.any():
@@ -557,23 +563,46 @@ def prepare_layer(
         layer = _validate.Layer(name, placed_gdf.index, prec, None, placed_gdf.to_crs(_crs.analysis_crs()))
         return Prepared(name, layer, gdf.index, ~missing, reasons, rows, source_crs, the_datum, gdf)
     pg = np.asarray(placed_gdf.geometry.values, dtype=object)
-    check_crs(source_crs, tuple(shapely.total_bounds(pg)), layer=name)
+    check_crs(source_crs, tuple(shapely.total_bounds(pg) if extent is None else extent), layer=name)
     if pyproj.CRS.from_user_input(source_crs).is_geographic:
         if the_datum in ("gcj02", "bd09"):
             placed_gdf = _datum.convert_gdf(placed_gdf, src=the_datum, dst="wgs84")
             pg = np.asarray(placed_gdf.geometry.values, dtype=object)
+            coords = None  # moved: read again below
         else:
-            coords = shapely.get_coordinates(pg)
-            check_gcj02(coords[:, 0], coords[:, 1], layer=name, declared=explicit, strict=strict)
+            ll = shapely.get_coordinates(pg) if coords is None else coords
+            check_gcj02(ll[:, 0], ll[:, 1], layer=name, declared=explicit, strict=strict)
     elif the_datum in ("gcj02", "bd09") and explicit:
         _raise(DatumError(f"{name}: declares the datum {the_datum} but is in the projected CRS "
                           f"{_code(pyproj.CRS.from_user_input(source_crs))}; datum shifts apply to lon/lat only."))
-    if (shapely.get_type_id(pg) == _validate.POINT).all():
+    if coords is not None:
+        layer = _validate._points_layer(name, placed_gdf.index, prec, coords, placed_gdf.crs, extent)
+    elif (shapely.get_type_id(pg) == _validate.POINT).all():
         coords = shapely.get_coordinates(pg)
         layer = _validate._points_layer(name, placed_gdf.index, prec, coords, placed_gdf.crs)
     else:
         layer = _validate.Layer(name, placed_gdf.index, prec, None, _crs.to_analysis_crs(placed_gdf, layer=name))
     return Prepared(name, layer, gdf.index, ~missing, reasons, rows, source_crs, the_datum, gdf)
+
+
+def _finite_points(geoms: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``(coordinates, extent)`` if every geometry is a non-empty point with finite coordinates, else ``(None, None)``.
+
+    One type pass and one coordinate pass: an empty point has no coordinate (the count falls short), a
+    NaN or an infinity shows in the extent.
+    """
+    if len(geoms) == 0:
+        return None, None
+    types = shapely.get_type_id(geoms)
+    if types.min() != _validate.POINT or types.max() != _validate.POINT:
+        return None, None
+    coords = shapely.get_coordinates(geoms)
+    if len(coords) != len(geoms):
+        return None, None
+    extent = _validate._xy_bounds(coords)
+    if not np.isfinite(extent).all():
+        return None, None
+    return coords, extent
 
 
 def prepare_frame(obj: Any, *, name: str, allow_empty_layer: bool = False, strict: bool = False,
