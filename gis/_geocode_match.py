@@ -746,6 +746,9 @@ def place_signatures(places: Iterable[str], gaz: Gazetteer) -> dict[str, tuple |
     texts = gaz._normal_many(places)
     gap = ("",)  # a stretch of text between the names, naming nothing
     out: dict[str, tuple | None] = {}
+    # each name's part (None: it decides alone) worked out once: the matches of a name share its places' tuple
+    # (kept in the value, so its id stays its own while the dict lives)
+    parts_of: dict[tuple[int, str, str], tuple[tuple, tuple | None]] = {}
     for place, text, fine, found in zip(places, texts, _holding(finer_start(gaz), texts), found_many):
         if not text:
             out[place] = None
@@ -758,10 +761,15 @@ def place_signatures(places: Iterable[str], gaz: Gazetteer) -> dict[str, tuple |
                     parts = None
                     break
                 parts.append(gap)  # type: ignore[union-attr]
-            if any(p.kind == "external" or p.osm_id for p in m.places):
+            kept = parts_of.get((id(m.places), m.surface, m.via))
+            if kept is None:
+                part = None if any(p.kind == "external" or p.osm_id for p in m.places) else (
+                    m.surface, m.via, *map(id, m.places))
+                kept = parts_of[(id(m.places), m.surface, m.via)] = (m.places, part)
+            if kept[1] is None:
                 parts = None
                 break
-            parts.append((m.surface, m.via, *map(id, m.places)))  # type: ignore[union-attr]
+            parts.append(kept[1])  # type: ignore[union-attr]
             at = m.end
         if parts is not None and at < len(text):
             if fine and finer(text, at) is not None:

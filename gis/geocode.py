@@ -205,7 +205,8 @@ def geocode_table(
         """One column as stripped text, "" for a missing cell: read once, not row by row."""
         if col is None:
             return [""] * len(df)
-        return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in df[col].tolist()]
+        return [v.strip() if type(v) is str else "" if v is None or (isinstance(v, float) and np.isnan(v))
+                else str(v).strip() for v in df[col].tolist()]
 
     def raw(col: str | None) -> list[Any]:
         return df[col].tolist() if col is not None else [None] * len(df)
