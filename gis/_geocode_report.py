@@ -6,6 +6,7 @@ Private to :mod:`gis.geocode` (:func:`gis.geocode.geocode_table` documents the r
 from __future__ import annotations
 
 import copy
+import operator
 import warnings
 from typing import Any
 
@@ -36,6 +37,17 @@ _FLAG_REASONS_ZH = {
 
 #: The fields of a record :func:`reason_zh` reads, but the place and the name (read only for a row not located).
 _ZH_FIELDS = ("status", "method", "_zh", "flags", "precision_m", "geocode_level", "matched", "decided_by", "candidates")
+
+
+#: The report's columns each row has of its own (records shared by rows decided alike leave them out).
+_OWN_COLUMNS = ("row", "name", "place")
+
+
+def _take(values: list[Any], codes: list[int]) -> list[Any]:
+    """``[values[k] for k in codes]``."""
+    if len(codes) < 2:
+        return [values[k] for k in codes]
+    return list(operator.itemgetter(*codes)(values))
 
 
 def reason_zh(rec: dict[str, Any]) -> str:
@@ -193,37 +205,63 @@ def skipped_record(row: int, name: str, place: str, reason: str) -> dict[str, An
 
 
 def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: str,
-                  extra: dict[str, np.ndarray] | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                  extra: dict[str, np.ndarray] | None = None, codes: list[int] | None = None,
+                  rows: dict[str, list[Any]] | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The geocoded table (``df``'s rows with points and ``geocode_*`` columns) and the report, from the records.
 
     Rows ``skipped`` (total rows) are in the report only, not in the table.  ``extra``: more columns
     of the table (the normalised ``investment_wan``, ``area_ha`` … of every input row), added after
     the ``geocode_*`` ones.  The records' private keys (``_text``, ``_datum``, ``_zh``) are not in the report.
+    ``codes``: each row's record (its position in ``records``: rows decided alike share one), and ``rows``
+    the columns each row has of its own (``row``, ``name``, ``place``); by default one record per row.
     """
+    if codes is None:
+        codes = list(range(len(records)))
+        rows = {c: [rec.get(c) for rec in records] for c in _OWN_COLUMNS}
+    assert rows is not None
     said: dict[tuple, str] = {}  # rows that say the same thing get the same reason, built once
-    for rec in records:
+
+    def zh_of(rec: dict[str, Any], place: Any, name: Any) -> str:
+        """The Chinese reason of a row of record ``rec`` with this place and name."""
         # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」,
         # where the reason is built once with a mark for the text, each row's own text put in its place)
         get = rec.get
         key: tuple | None = tuple(map(get, _ZH_FIELDS))
-        quoted = get("place") or get("name") if get("status") == "unmatched" else None
+        quoted = place or name if get("status") == "unmatched" else None
         if quoted is not None:
             if quoted and isinstance(quoted, str) and _MARK not in quoted and _MARK not in str(get("_zh") or ""):
                 key = (*key, _MARK)  # type: ignore[misc]
             else:
-                key, quoted = (*key, get("place"), get("name")), None  # type: ignore[misc]
+                key, quoted = (*key, place, name), None  # type: ignore[misc]
         try:
             zh = said.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable value: no reuse
             key, zh = None, None
         if zh is None:
-            zh = reason_zh({**rec, "place": _MARK, "name": ""} if quoted is not None else rec)
+            zh = reason_zh({**rec, "place": _MARK, "name": ""} if quoted is not None
+                           else {**rec, "place": place, "name": name})
             if key is not None:
                 said[key] = zh
         if quoted is not None:
             zh = zh.replace(_MARK, quoted)
-        rec["reason_zh"] = zh
-    report = pd.DataFrame(records, columns=REPORT_COLUMNS)  # only these columns: the private keys stay out
+        return zh
+
+    # the reason of a record read by its rows alike once, of one not located (quoting its text) row by row
+    own = [rec.get("status") == "unmatched" for rec in records]
+    zh_records = [None if mine else zh_of(rec, rec.get("place"), rec.get("name")) for rec, mine in zip(records, own)]
+    zh = _take(zh_records, codes)
+    if any(own):
+        places, names = rows["place"], rows["name"]
+        for p, k in enumerate(codes):
+            if own[k]:
+                zh[p] = zh_of(records[k], places[p], names[p])
+    # the columns of the records, one row per record, taken for the rows (the values met are the same: so is
+    # what pandas makes of them); the rows' own columns as they are
+    shared = pd.DataFrame(records, columns=[c for c in REPORT_COLUMNS if c not in _OWN_COLUMNS and c != "reason_zh"])
+    taken = np.asarray(codes, dtype=np.intp)
+    per_row: dict[str, Any] = {"reason_zh": zh, **{c: rows[c] for c in _OWN_COLUMNS}}
+    report = pd.DataFrame({c: per_row[c] if c in per_row else shared[c].array.take(taken) for c in REPORT_COLUMNS},
+                          columns=REPORT_COLUMNS) if codes else pd.DataFrame([], columns=REPORT_COLUMNS)
     report.attrs["encoding"] = encoding
     report.attrs["for_reading"] = True  # written (gis.export) with Chinese titles and codes
     matched = (report["status"] == "matched").to_numpy()

@@ -247,14 +247,16 @@ _TOTAL_NAME = re.compile(r"^(合计|小计|总计|共计|累计)([:：(（].*)?$
 TOTAL_REASON = "合计行，不是项目"
 
 
-def total_rows(df: pd.DataFrame, *, name_col: str | None, exclude: Iterable[str] = ()) -> dict[int, str]:
+def total_rows(df: pd.DataFrame, *, name_col: str | None, exclude: Iterable[str] = (),
+               normal: dict[str, str] | None = None) -> dict[int, str]:
     """The rows of ``df`` (positions) that total the table, each with the reason it is taken as one.
 
     A row is a total when its name (the name column, else the first text column) is
     合计/小计/总计 …, or when it has at least two numeric cells and every numeric cell
     equals the sum of the data rows above it (since the previous total row; at least
     two of them).  Numeric columns are those whose written cells are all numbers
-    (``exclude``: coordinate columns).
+    (``exclude``: coordinate columns).  ``normal``: texts already normalised (text → :func:`normalise_text`
+    of it), not normalised again.
 
     Examples
     --------
@@ -264,9 +266,14 @@ def total_rows(df: pd.DataFrame, *, name_col: str | None, exclude: Iterable[str]
     """
     if df.empty:
         return {}
-    seen: dict[Any, str] = {}  # tables repeat their cells: each distinct cell is normalised once
+    seen: dict[Any, str] = dict(normal or {})  # tables repeat their cells: each distinct cell is normalised once
 
     def norm(v: Any) -> str:
+        if type(v) is str:
+            out = seen.get(v)
+            if out is None:
+                out = seen[v] = normalise_text(v)
+            return out
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return ""
         try:

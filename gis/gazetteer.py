@@ -380,8 +380,8 @@ class Gazetteer:
         scan = self._scan()
         found = scan.found
         # (normalised here without normalise_text's cache: a table's texts are mostly met once)
-        fresh = [t for t in dict.fromkeys(texts) if type(t) is str and t not in found]
-        todo = dict(zip(fresh, _normalised_together(fresh)))
+        todo = {t: "".join(unicodedata.normalize("NFKC", t).split()) for t in dict.fromkeys(texts)
+                if type(t) is str and t not in found}
         if todo and scan.automaton is not None:
             self._read_together(todo, scan)
             scan.normal.update(todo)
@@ -522,25 +522,7 @@ class Gazetteer:
 #: Texts whose matches a gazetteer keeps (then it starts again).
 _FOUND_MAX = 200_000
 _ASCII_UPPER = re.compile("[A-Z]")
-_WHITESPACE = re.compile(r"\s+")  # the whitespace str.split() splits at (both read Py_UNICODE_ISSPACE)
 
-
-def _normalised_together(texts: list[str]) -> list[str]:
-    """:func:`normalise_text` of each text (without its cache), the texts normalised joined in one pass.
-
-    NUL joins them: a starter composing with nothing, in no NFKC form but its own, and not whitespace, so the
-    joined text normalises to the texts' forms joined by it.  Texts holding a NUL are normalised one by one.
-
-    Examples
-    --------
-    >>> _normalised_together(["柳江区 进德镇", "ｘ１号", "", "e\u0301"])
-    ['柳江区进德镇', 'x1号', '', 'é']
-    """
-    joined = "\0".join(texts)
-    if joined.count("\0") != max(len(texts) - 1, 0):
-        return ["".join(unicodedata.normalize("NFKC", t).split()) for t in texts]
-    out = _WHITESPACE.sub("", unicodedata.normalize("NFKC", joined)).split("\0")
-    return out if texts else []
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 

@@ -220,7 +220,11 @@ def geocode_table(
     repeats = ("label", True)  # the key of a label that repeats the place: what alone matters of it
     other = ("label", False)  # and of one that does not
 
-    records = []
+    # one record per decision, shared by the rows it decides (a row whose record differs has its own), and
+    # each row's decision: the report is built from them (see report_frames)
+    records: list[dict[str, Any]] = []
+    codes: list[int] = []
+    code_of: dict[int, int] = {}  # a shared record (by id: kept alive in ``records``) → its position there
     names, places, anchors = texts(name_c), texts(place_c), texts(anchor_c)
     # the distinct texts of the table read by the gazetteer together (kept: each row's reading finds them read)
     gaz._read_many([*names, *places, *anchors])
@@ -234,11 +238,13 @@ def geocode_table(
     if ovr:  # a name with an override is never a label
         labels = {n: inert and normalise_text(n) not in ovr for n, inert in labels.items()}
     columns = zip(row_numbers, names, places, texts(county_c), anchors, texts(datum_c), raw(lon_c), raw(lat_c))
-    totals = total_rows(df, name_col=name_c, exclude=[c for c in (lon_c, lat_c, datum_c) if c is not None])
+    totals = total_rows(df, name_col=name_c, exclude=[c for c in (lon_c, lat_c, datum_c) if c is not None],
+                        normal=normal)
     rows = track(columns, f"定位 {'表格' if isinstance(path_or_df, pd.DataFrame) else os.path.basename(where)}",
                  total=len(row_numbers), unit="行")
     for position, (row_number, name, place, county_text, anchor, datum_text, lon_cell, lat_cell) in enumerate(rows):
         if position in totals:
+            codes.append(len(records))
             records.append(skipped_record(row_number, name, place, totals[position]))
             continue
         # ``name`` in the memo key, or what alone matters of it when it is a label (whether it repeats the place)
@@ -281,6 +287,17 @@ def geocode_table(
             if key is not None:
                 memo[key] = got
         done, quoted = got
+        formula = formula_rows.get(row_number) if formula_rows else None
+        if not quoted and not (formula and done["method"] != "override") and "_text" not in done:
+            # the row says what its decision says (its row, name and place are its own in the report)
+            code = code_of.get(id(done))
+            if code is None:
+                code = code_of[id(done)] = len(records)
+                records.append(done)
+            codes.append(code)
+            continue
+        # a record of its own: the place quoted, unreadable formula cells flagged, the text's point compared
+        # with the coordinates (_flag_gcj02 may flag the row)
         rec = done.copy()
         if quoted:  # the decision's words quoting the place (the place '…' names no known place): this row's
             said_place = repr(place)
@@ -289,12 +306,13 @@ def geocode_table(
         rec["row"] = row_number
         rec["name"] = name
         rec["place"] = place
-        formula = formula_rows.get(row_number, [])
         if formula and rec["method"] != "override":
             _flag_unreadable(rec, formula)
+        codes.append(len(records))
         records.append(rec)
-    _flag_gcj02(records, where=where)
-    bad_rows = [rec["row"] for rec in records if "bad_coordinates" in rec["flags"]]
+    _flag_gcj02(records, where=where)  # (the records with the text's point are each a row's own, in row order)
+    bad = {k for k, rec in enumerate(records) if "bad_coordinates" in rec["flags"]}
+    bad_rows = [row_numbers[p] for p, k in enumerate(codes) if k in bad] if bad else []
     if bad_rows:
         warnings.warn(f"{where}: {len(bad_rows)} row(s) have coordinate cells that cannot be read "
                       f"(rows {', '.join(map(str, bad_rows[:10]))}{' …' if len(bad_rows) > 10 else ''}, "
@@ -305,6 +323,7 @@ def geocode_table(
                       "spreadsheet numbering) are not projects: status skipped in the report, not in the layer.",
                       UserWarning, stacklevel=2)
     quantities, notes = unit_outputs(df)
-    out, report = report_frames(df, records, encoding=encoding, extra=quantities)
+    out, report = report_frames(df, records, encoding=encoding, extra=quantities, codes=codes,
+                                rows={"row": row_numbers, "name": names, "place": places})
     out.attrs["unit_notes"] = notes
     return out, report
