@@ -221,29 +221,38 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     assert rows is not None
     said: dict[tuple, str] = {}  # rows that say the same thing get the same reason, built once
 
-    def zh_of(rec: dict[str, Any], place: Any, name: Any) -> str:
-        """The Chinese reason of a row of record ``rec`` with this place and name."""
-        # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」,
-        # where the reason is built once with a mark for the text, each row's own text put in its place)
-        get = rec.get
-        key: tuple | None = tuple(map(get, _ZH_FIELDS))
-        quoted = place or name if get("status") == "unmatched" else None
-        if quoted is not None:
-            if quoted and isinstance(quoted, str) and _MARK not in quoted and _MARK not in str(get("_zh") or ""):
-                key = (*key, _MARK)  # type: ignore[misc]
-            else:
-                key, quoted = (*key, place, name), None  # type: ignore[misc]
+    def marked(rec: dict[str, Any]) -> str:
+        """The Chinese reason of a row of record ``rec`` not located, with a mark for its text (地名库中找不到「…」)."""
+        key: tuple | None = (*map(rec.get, _ZH_FIELDS), _MARK)
         try:
             zh = said.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable value: no reuse
             key, zh = None, None
         if zh is None:
-            zh = reason_zh({**rec, "place": _MARK, "name": ""} if quoted is not None
-                           else {**rec, "place": place, "name": name})
+            zh = reason_zh({**rec, "place": _MARK, "name": ""})
             if key is not None:
                 said[key] = zh
+        return zh
+
+    def zh_of(rec: dict[str, Any], place: Any, name: Any) -> str:
+        """The Chinese reason of a row of record ``rec`` with this place and name."""
+        # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」,
+        # where the reason is built once with a mark for the text, each row's own text put in its place)
+        quoted = place or name if rec.get("status") == "unmatched" else None
         if quoted is not None:
-            zh = zh.replace(_MARK, quoted)
+            if quoted and isinstance(quoted, str) and _MARK not in quoted and _MARK not in str(rec.get("_zh") or ""):
+                return marked(rec).replace(_MARK, quoted)
+            key: tuple | None = (*map(rec.get, _ZH_FIELDS), place, name)
+        else:
+            key = tuple(map(rec.get, _ZH_FIELDS))
+        try:
+            zh = said.get(key)  # type: ignore[arg-type]
+        except TypeError:  # an unhashable value: no reuse
+            key, zh = None, None
+        if zh is None:
+            zh = reason_zh({**rec, "place": place, "name": name})
+            if key is not None:
+                said[key] = zh
         return zh
 
     # the reason of a record read by its rows alike once, of one not located (quoting its text) row by row
@@ -252,9 +261,17 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     zh = _take(zh_records, codes)
     if any(own):
         places, names = rows["place"], rows["name"]
+        text_of: dict[int, str | None] = {}  # a record's reason with a mark for the text (None: not so quoted)
         for p, k in enumerate(codes):
             if own[k]:
-                zh[p] = zh_of(records[k], places[p], names[p])
+                quoted = places[p] or names[p]
+                if k not in text_of:
+                    text_of[k] = None if _MARK in str(records[k].get("_zh") or "") else marked(records[k])
+                said_text = text_of[k]
+                if said_text is not None and quoted and isinstance(quoted, str) and _MARK not in quoted:
+                    zh[p] = said_text.replace(_MARK, quoted)  # as zh_of(records[k], places[p], names[p])
+                else:
+                    zh[p] = zh_of(records[k], places[p], names[p])
     # the columns of the records, one row per record, taken for the rows (the values met are the same: so is
     # what pandas makes of them); the rows' own columns as they are
     shared = pd.DataFrame(records, columns=[c for c in REPORT_COLUMNS if c not in _OWN_COLUMNS and c != "reason_zh"])
