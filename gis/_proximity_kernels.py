@@ -71,10 +71,11 @@ class _Pairs:
         out.tm, out.ot, out.tt = self.tm, ot, self.tt if ot is not None else None
         return out
 
-    def lengths(self, oi: Any, tj: np.ndarray, d: np.ndarray | None = None) -> np.ndarray:
+    def lengths(self, oi: Any, tj: np.ndarray, d: np.ndarray | None = None, *,
+                out: np.ndarray | None = None) -> np.ndarray:
         """Geodesic lengths of the pairs ``(oi, tj)`` (index arrays, broadcast; ``oi`` may be a slice).
 
-        ``d``: their plane lengths if known.
+        ``d``: their plane lengths if known; ``out``: where to write them.
         """
         if d is None:
             dx = self.tx[tj] - self.ox[oi]
@@ -85,10 +86,13 @@ class _Pairs:
             d = np.sqrt(dx, out=dx)
         if self.tt is None or (d.size and float(d.max()) > MAX_D_M):
             x1, y1 = self.ox[oi], self.oy[oi]
-            return geodesic_distance(x1, y1, self.tx[tj], self.ty[tj], self.crs) * np.ones(d.shape)
+            s = geodesic_distance(x1, y1, self.tx[tj], self.ty[tj], self.crs) * np.ones(d.shape)
+            if out is not None:
+                out[...] = s
+            return s if out is None else out
         if d.size == 0:
-            return np.zeros(d.shape)
-        return segment_lengths(d, *(v[oi] for v in self.ot), *(v[tj] for v in self.tt), self.tm)
+            return np.zeros(d.shape) if out is None else out
+        return segment_lengths(d, *(v[oi] for v in self.ot), *(v[tj] for v in self.tt), self.tm, out=out)
 
 
 # --------------------------------------------------------------------------- nearest
@@ -352,15 +356,47 @@ _NEARESTK_CHUNK = 1 << 15
 
 def _nearestk_points(
     oxy: np.ndarray, txy: np.ndarray, k: int, crs: pyproj.CRS, k_hi: float, limit: float | None,
-    k_lo: float | None = None,
+    k_lo: float | None = None, origin_bounds: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
-    """k nearest between point layers, chunk by chunk of origins (:func:`_nearestk_chunk`)."""
+    """k nearest between point layers: a grid pre-pass (:func:`_nearestk_grid`) settles most origins, the rest
+    go chunk by chunk of origins through a k + 1 tree query (:func:`_nearestk_chunk`)."""
     n = len(oxy)
     tree = cKDTree(txy)
     pairs = _Pairs(oxy, txy, crs)
     pos = np.empty((n, k), dtype=np.int64)
     dist = np.empty((n, k))
     tie = np.empty((n, k), dtype=bool)
+    rest = None
+    if origin_bounds is not None and k_lo is not None and limit is None and pairs.tt is not None:
+        rest = _nearestk_grid(oxy, txy, tree, k, k_lo, k_hi, origin_bounds, pairs, pos, dist, tie)
+    if rest is None or rest.size:
+        _nearestk_tree(oxy, txy, tree, k, crs, pairs, k_hi, limit, k_lo, pos, dist, tie, rest)
+    # in the dtypes a MultiIndex keeps its codes in (no conversion of millions of codes later)
+    origin_pos = np.empty((n, k), dtype=_code_dtype(n))
+    origin_pos[:] = np.arange(n, dtype=origin_pos.dtype)[:, None]
+    rank = np.empty((n, k), dtype=_code_dtype(k + 1))
+    rank[:] = np.arange(1, k + 1, dtype=rank.dtype)
+    return origin_pos.ravel(), rank.ravel(), pos.ravel(), dist.ravel(), tie.ravel()
+
+
+def _nearestk_tree(
+    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, crs: pyproj.CRS, pairs: _Pairs, k_hi: float,
+    limit: float | None, k_lo: float | None, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
+    rows: np.ndarray | None,
+) -> None:
+    """k nearest of the origins at ``rows`` (``None``: all) by a k + 1 tree query, chunk by chunk."""
+    if rows is not None:
+        sub = _Pairs.__new__(_Pairs)
+        sub.oxy, sub.txy, sub.crs = oxy[rows], pairs.txy, pairs.crs
+        sub.ox, sub.oy, sub.tx, sub.ty = pairs.ox[rows], pairs.oy[rows], pairs.tx, pairs.ty
+        sub.tm, sub.tt = pairs.tm, pairs.tt
+        sub.ot = None if pairs.ot is None else tuple(v[rows] for v in pairs.ot)
+        if sub.ot is None:
+            sub.tt = None
+        pairs, oxy = sub, sub.oxy
+        out_pos, out_dist, out_tie = pos, dist, tie
+        pos, dist, tie = (np.empty((len(rows), k), dtype=a.dtype) for a in (out_pos, out_dist, out_tie))
+    n = len(oxy)
     # the first k + 1 plane candidates of every origin in one threaded query, as the kernel would
     ub = np.inf if limit is None else (limit + TIE_TOLERANCE_M) * k_hi
     d_all, j_all = tree.query(oxy, k=min(k + 1, len(txy)), workers=-1, distance_upper_bound=ub)
@@ -368,10 +404,107 @@ def _nearestk_points(
         b = min(n, a + _NEARESTK_CHUNK)
         _nearestk_chunk(oxy[a:b], txy, tree, k, crs, pairs.sub(a, b), k_hi, limit, pos[a:b], dist[a:b], tie[a:b],
                         first=(d_all[a:b], j_all[a:b]), k_lo=k_lo)
-    # in the dtypes a MultiIndex keeps its codes in (no conversion of millions of codes later)
-    origin_pos = np.repeat(np.arange(n, dtype=_code_dtype(n)), k)
-    rank = np.tile(np.arange(1, k + 1, dtype=_code_dtype(k + 1)), n)
-    return origin_pos, rank, pos.ravel(), dist.ravel(), tie.ravel()
+    if rows is not None:
+        out_pos[rows], out_dist[rows], out_tie[rows] = pos, dist, tie
+
+
+#: Grid pre-pass of the k nearest: at least this many origins per cell; more candidates than k per cell centre.
+_ORIGINS_PER_CELL_K = 4
+_GRID_EXTRA_K = 4
+#: Origins per block of the grid pre-pass (its (origins, candidates) work arrays stay in cache).
+_GRID_BLOCK_K = 1 << 14
+
+
+def _nearestk_grid(
+    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, k_lo: float, k_hi: float, bounds: np.ndarray,
+    pairs: _Pairs, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
+) -> np.ndarray | None:
+    """Settle the k nearest of most origins from a grid over them; return the positions left over (sorted).
+
+    ``None``: no pre-pass (too few origins per target).  The proof is that of :func:`_nearest1_grid` with
+    the k-th target: for an origin ``o`` in a cell of centre ``c`` and half-diagonal ``rho`` whose centre
+    has its plane-nearest targets at ``dc1 <= dc2 <= ...``, the k-th geodesic distance is at most
+    ``s_k <= (dck + rho) / k_lo`` (k targets lie within ``dck + rho`` in the plane), and a target ``t``
+    can be among the k nearest or tie with the k-th only if ``|o - t| <= (s_k + TIE_TOLERANCE_M) * k_hi``,
+    so only if ``|c - t| <= reach = ((dck + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho``.  If the
+    centre's ``q``-th target lies beyond ``reach``, every origin of the cell has its answer among the
+    cell's contenders (``dc <= reach``; cells where the ``q``-th is still within reach are left over).
+    Each origin sorts its contenders by plane distance; where every distance exceeds the one before it
+    by more than the scale factor's spread allows (the test of :func:`_nearestk_chunk`, the (k + 1)-th
+    contender or, if there are only k, any other target counting as beyond), the plane order of the
+    first k is their geodesic order, with no tie; the other origins are left over.
+    """
+    n, m = len(oxy), len(txy)
+    q = k + _GRID_EXTRA_K
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    width, height = maxx - minx, maxy - miny
+    n_cells = min(_CELLS_PER_TARGET * m, n // _ORIGINS_PER_CELL_K)
+    if q >= m or q > 64 or n_cells < max(256, _GRID_MIN_CELLS_PER_TARGET * m) or not max(width, height) > 0:
+        return None
+    h = max(math.sqrt(width * height / n_cells), max(width, height) / n_cells)
+    nx, ny = int(width / h) + 1, int(height / h) + 1
+    centres = np.empty((ny, nx, 2))
+    centres[:, :, 0] = minx + (np.arange(nx) + 0.5) * h
+    centres[:, :, 1] = (miny + (np.arange(ny) + 0.5) * h)[:, None]
+    dc, jc = tree.query(centres.reshape(-1, 2), k=q, workers=-1)
+    rho = h * math.sqrt(0.5) * (1.0 + 1e-9) + 1e-6  # margin for rounding of the cell of an origin
+    reach = ((dc[:, k - 1] + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho
+    contenders = (dc <= reach[:, None]).sum(axis=1)
+    contenders[contenders == q] = 0  # a further target may contend: unresolved
+    # each cell's contenders in one row (a row gather per origin), in the narrowest integer type
+    jct = np.ascontiguousarray(jc[:, : q - 1], dtype=np.int32 if m < 2**31 else np.int64)
+
+    x, y = pairs.ox, pairs.oy
+    ix = ((x - minx) * (1.0 / h)).astype(np.intp)
+    np.clip(ix, 0, nx - 1, out=ix)
+    cell = ((y - miny) * (1.0 / h)).astype(np.intp)
+    np.clip(cell, 0, ny - 1, out=cell)
+    cell *= nx
+    cell += ix
+    kind = contenders[cell]
+    tx, ty = pairs.tx, pairs.ty
+    ratio = k_hi / k_lo * (1.0 + 1e-9)
+    slack = TIE_TOLERANCE_M * k_hi * (1.0 + 1e-9)
+    left = [np.zeros(0, dtype=np.intp)]
+    w_all = np.maximum(kind, k)  # rows of unresolved cells are worked as if they had k contenders, then left
+    low = np.int64((1 << max(1, (q - 2).bit_length())) - 1)
+    for a in range(0, n, _GRID_BLOCK_K):
+        b = min(n, a + _GRID_BLOCK_K)
+        w = w_all[a:b]
+        wmax = int(w.max())
+        cand = np.take(jct, cell[a:b], axis=0)
+        xs, ys = x[a:b], y[a:b]
+        # squared plane distances packed with the contender's column in the low bits: one integer sort per row
+        key = np.empty((b - a, wmax), dtype=np.int64)
+        for r in range(wmax):
+            cj = cand[:, r]
+            dx = tx[cj] - xs
+            dy = ty[cj] - ys
+            dx *= dx
+            dy *= dy
+            dx += dy
+            if r >= k:
+                dx[w <= r] = np.inf
+            kr = dx.view(np.int64)
+            kr &= ~low
+            kr |= r
+            key[:, r] = kr
+        key.sort(axis=1)
+        top = key[:, : k + 1]
+        col = top & low
+        top &= ~low
+        ds = np.sqrt(top.view(np.float64))  # inf where a row has only k contenders
+        clear = kind[a:b] > 0
+        for r in range(k):  # column by column: 1-d passes
+            clear &= ds[:, r + 1] > ds[:, r] * ratio + slack
+        if not clear.all():
+            left.append(np.flatnonzero(~clear) + a)
+        col[:, :k] += (np.arange(b - a) * cand.shape[1])[:, None]
+        j = np.take(cand, col[:, :k])
+        pos[a:b] = j
+        pairs.lengths((slice(a, b), None), j, ds[:, :k], out=dist[a:b])  # rows left over are overwritten later
+        tie[a:b] = False
+    return np.concatenate(left)  # in order: blocks come in order
 
 
 def _code_dtype(n: int) -> type:

@@ -284,7 +284,7 @@ def nearest(
                 origin_pos, rank = np.arange(n), np.ones(n, dtype=int)
             else:
                 origin_pos, rank, pos, dist, tie = _nearestk_points(oxy, txy, k_eff, crs, k_hi, limit,
-                                                                         k_lo=k_lo)
+                                                                         k_lo=k_lo, origin_bounds=o.bounds())
         else:
             origin_pos, rank, pos, dist, tie = _nearestk_general(o.geoms(), t.geoms(), k_eff, crs, k_lo, k_hi, limit)
     pt = _gather(pt_all, pos)
