@@ -15,7 +15,8 @@ import pyproj
 from shapely.geometry import Point
 
 from .city import profile
-from ._geocode_typo import Unread, finer_than, may_name_finer, slip_candidates, slip_note, unread_places
+from ._geocode_typo import (Unread, finer_start, finer_than, may_name_finer, slip_candidates, slip_note,
+                            unread_places)
 from .gazetteer import LEVEL_RANK, Gazetteer, Match, Place, default_gazetteer, normalise_text
 from .layers import layers_dir
 
@@ -241,14 +242,16 @@ def geocode(text: str, *, county: str | None = None, gazetteer: Gazetteer | None
     gaz = gazetteer or default_gazetteer()
     # a table repeats its places under distinct project names: each (text, county) is read once per gazetteer
     # (the key changes when places or names are added to it, or when the layers folder in use changes)
-    key = (text, county, len(gaz.places), len(gaz.index), str(layers_dir()))
+    root = str(layers_dir())
+    key = (text, county, len(gaz.places), len(gaz.index), root)
     memo: dict[tuple, GeocodeResult] = gaz.__dict__.setdefault("_geocode_memo", {})
     try:
         done = memo.get(key)
     except TypeError:  # an unhashable text: no reuse
         key, done = None, None
     if done is None:
-        done = _read_finer(_geocode_text(text, county, gaz), "" if text is None else str(text), county, gaz)
+        done = _read_finer(_geocode_text(text, county, gaz, root=root), "" if text is None else str(text), county, gaz,
+                           root=root)
         if key is not None:
             if len(memo) >= _MEMO_MAX:
                 memo.clear()
@@ -268,6 +271,17 @@ def _of_kind(gaz: Gazetteer, kind: str) -> list[Place]:
             grouped.setdefault(p.kind, []).append(p)
         kept = gaz.__dict__["_places_by_kind"] = (len(gaz.places), grouped)
     return list(kept[1].get(kind, ()))
+
+
+def _by_osm_id(gaz: Gazetteer) -> dict[str, Place]:
+    """The places of ``gaz`` by their OpenStreetMap id (the first of an id), kept per gazetteer."""
+    kept = gaz.__dict__.get("_places_by_osm_id")
+    if kept is None or kept[0] != len(gaz.places):
+        by_id: dict[str, Place] = {}
+        for p in gaz.places:
+            by_id.setdefault(p.osm_id, p)
+        kept = gaz.__dict__["_places_by_osm_id"] = (len(gaz.places), by_id)
+    return kept[1]
 
 
 def _slip_scope(r: GeocodeResult, u: Unread, county: str | None, gaz: Gazetteer) -> tuple[Place | None, list[Place]]:
@@ -296,12 +310,16 @@ def _of_kind_in(gaz: Gazetteer, kind: str, area: Place) -> list[Place]:
     return list(done[1])
 
 
-def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
-    """``r`` with the finer places its text names but the gazetteer lacks corrected or flagged (see :func:`geocode`)."""
+def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer, *,
+                root: str | None = None) -> GeocodeResult:
+    """``r`` with the finer places its text names but the gazetteer lacks corrected or flagged (see :func:`geocode`).
+
+    ``root``: the layers folder in use (as text), when the caller knows it.
+    """
     if r.status == "ambiguous":
         return r
     text, notes, flags = normalise_text(raw), [], []
-    if not may_name_finer(text, gaz):  # no suffix of a finer place word anywhere: nothing to correct or flag
+    if not may_name_finer(text, gaz, root=root):  # no suffix of a finer place word anywhere: nothing to do
         return r
     current = r
     words = unread_places(text, gaz.find(text), gaz)  # those of the text as corrected so far
@@ -357,7 +375,7 @@ def _read_finer(r: GeocodeResult, raw: str, county: str | None, gaz: Gazetteer) 
                    reason="; ".join(x for x in ("；".join(fixes), current.reason) if x))
 
 
-def _geocode_text(text: str, county: str | None, gaz: Gazetteer) -> GeocodeResult:
+def _geocode_text(text: str, county: str | None, gaz: Gazetteer, *, root: str | None = None) -> GeocodeResult:
     """:func:`geocode` without the reading of unknown finer places.
 
     What it decides depends on the text only through its matches (:meth:`Gazetteer.find`: their spans,
@@ -367,10 +385,11 @@ def _geocode_text(text: str, county: str | None, gaz: Gazetteer) -> GeocodeResul
     """
     raw = "" if text is None else str(text)
     matches = gaz.find(raw)
-    key: tuple | None = (county, str(layers_dir()), len(gaz.places), len(gaz.index), *(
-        (m.start, m.end, m.surface, m.via, *map(id, m.places)) for m in matches))
-    if any(p.kind == "external" for m in matches for p in m.places):
-        key = (*key, normalise_text(raw))  # type: ignore[misc]
+    key: tuple | None = (county, root or str(layers_dir()), len(gaz.places), len(gaz.index))
+    if matches:
+        key = (*key, *((m.start, m.end, m.surface, m.via, *map(id, m.places)) for m in matches))  # type: ignore[misc]
+        if any(p.kind == "external" for m in matches for p in m.places):
+            key = (*key, normalise_text(raw))  # type: ignore[misc]
     memo: dict[tuple, tuple[list[Match], GeocodeResult]] = gaz.__dict__.setdefault("_decided_memo", {})
     try:
         done = memo.get(key)  # type: ignore[arg-type]
@@ -626,7 +645,7 @@ def _without_incompatible_landmark(text: str, r: GeocodeResult, county: str | No
                                    *, where: str, name: str | None = None) -> GeocodeResult:
     """``r`` (placed on an OSM landmark named in ``text``), or ``text`` geocoded again without that landmark when
     its kind cannot place the feature called ``name`` (default ``text``) (:func:`kind_compatible`)."""
-    lm = next(p for p in gaz.places if p.osm_id == r.osm_id)
+    lm = _by_osm_id(gaz)[r.osm_id]
     ok, why = kind_compatible(name or text, lm, gaz)
     if ok:
         return r
@@ -654,9 +673,29 @@ def name_is_inert(name: str, gaz: Gazetteer) -> bool:
     (True, False, False)
     """
     text = normalise_text(name)
-    if not text or gaz.find(name) or unread_places(text, [], gaz):
+    if not text or _kind_words(gaz).search(text) is not None or gaz.find(name):
         return False
-    return _kind_words(gaz).search(text) is None
+    return not unread_places(text, [], gaz)
+
+
+def inert_names(names: Iterable[str], gaz: Gazetteer) -> dict[str, bool]:
+    """:func:`name_is_inert` of each distinct name of ``names``, the names read by the gazetteer together.
+
+    Examples
+    --------
+    >>> inert_names(["新建项目12号", "雒容镇污水厂", "冷链中心", "新建项目12号"], default_gazetteer())
+    {'新建项目12号': True, '雒容镇污水厂': False, '冷链中心': False}
+    """
+    names = list(dict.fromkeys(names))
+    gaz._read_many(names)
+    kinds = _kind_words(gaz).search
+    finer = finer_start(gaz).search
+    out = {}
+    for name in names:
+        text = normalise_text(name)
+        out[name] = bool(text) and kinds(text) is None and not gaz.find(name) and (
+            finer(text) is None or not unread_places(text, [], gaz))
+    return out
 
 
 def _kind_words(gaz: Gazetteer) -> re.Pattern:

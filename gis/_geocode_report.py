@@ -138,37 +138,40 @@ def _table_record(idx: Any, name: str, place: str, county: str | None, anchor: s
     Private keys ``_datum`` and ``_text`` (the place its text names) feed the GCJ-02 check and are
     removed by the caller.
     """
-    rec = {"name": name, "place": place, "status": "unmatched", "method": "gazetteer",
-           "decided_by": "", "geocode_level": None, "precision_m": None, "lon": None, "lat": None, "matched": "",
-           "candidates": "", "flags": "", "reason": "", "osm_id": ""}
-    key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None)
     lon, lat = _num(lon_cell), _num(lat_cell)
+    key = next((k for k in (normalise_text(name), normalise_text(place)) if k and k in ovr), None) if ovr else None
     if key is not None:
         o = ovr[key]
-        rec.update(status="matched", method="override", decided_by="override", geocode_level=o["geocode_level"],
-                   precision_m=o["precision_m"], lon=o["lon"], lat=o["lat"], reason=f"override for {key}: {o['reason']}")
+        rec = {"name": name, "place": place, "status": "matched", "method": "override", "decided_by": "override",
+               "geocode_level": o["geocode_level"], "precision_m": o["precision_m"], "lon": o["lon"], "lat": o["lat"],
+               "matched": "", "candidates": "", "flags": "", "reason": f"override for {key}: {o['reason']}",
+               "osm_id": ""}
     elif lon is not None and lat is not None:
         d = _datum.normalise_datum(datum_text or default_datum, where=f"{where} row {idx} datum")
         lon, lat, flags = check_coordinates(lon, lat)
         wlon, wlat = _datum.convert([lon], [lat], src=d, dst="wgs84")
         lon_text, lat_text = (lat_cell, lon_cell) if "swapped_corrected" in flags else (lon_cell, lat_cell)
-        rec["_datum"] = d
-        rec.update(status="matched", method="coordinates", decided_by="coordinates", geocode_level="landmark",
-                   precision_m=coordinate_precision_m(lon_text, lat_text),
-                   lon=float(wlon[0]), lat=float(wlat[0]), flags=";".join(flags),
-                   reason=f"coordinates of the table ({d} → wgs84)"
-                   + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
-                   + (f"; outside the municipality of {profile().name_en}: check them" if "out_of_area" in flags else ""))
+        rec = {"name": name, "place": place, "status": "matched", "method": "coordinates",
+               "decided_by": "coordinates", "geocode_level": "landmark",
+               "precision_m": coordinate_precision_m(lon_text, lat_text), "lon": float(wlon[0]),
+               "lat": float(wlat[0]), "matched": "", "candidates": "", "flags": ";".join(flags),
+               "reason": f"coordinates of the table ({d} → wgs84)"
+               + ("; lat and lon were swapped in the table and are corrected" if "swapped_corrected" in flags else "")
+               + (f"; outside the municipality of {profile().name_en}: check them" if "out_of_area" in flags else ""),
+               "osm_id": "", "_datum": d}
     else:
         r = _geocode_row(name, place, anchor, county, gaz)
-        rec.update(status=r.status, decided_by=r.decided_by, geocode_level=r.geocode_level,
-                   precision_m=r.precision_m, lon=r.lon, osm_id=r.osm_id, flags=";".join((*(["outside_liuzhou"] if r.outside else []), *r.flags)),
-                   lat=r.lat, matched="; ".join(r.matched), candidates="; ".join(r.candidates),
-                   reason="; ".join(x for x in (*_unread_notes(r.note), r.reason) if x), _zh=r.note)
-    bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell} if lon_c and lat_c else {}, lon_c, lat_c,
-                                      lon, lat)
-    if bad_cells and key is None:
-        _flag_unreadable(rec, bad_cells)
+        note = r.note
+        rec = {"name": name, "place": place, "status": r.status, "method": "gazetteer", "decided_by": r.decided_by,
+               "geocode_level": r.geocode_level, "precision_m": r.precision_m, "lon": r.lon, "lat": r.lat,
+               "matched": "; ".join(r.matched), "candidates": "; ".join(r.candidates),
+               "flags": ";".join((*(["outside_liuzhou"] if r.outside else []), *r.flags)),
+               "reason": "; ".join(x for x in (*_unread_notes(note), r.reason) if x) if note else r.reason,
+               "osm_id": r.osm_id, "_zh": note}
+    if lon_c and lat_c:
+        bad_cells = _bad_coordinate_cells({lon_c: lon_cell, lat_c: lat_cell}, lon_c, lat_c, lon, lat)
+        if bad_cells and key is None:
+            _flag_unreadable(rec, bad_cells)
     if rec["method"] == "coordinates" and (name or place):
         text = _geocode_row(name, place, anchor, county, gaz)
         if text.status == "matched" and text.precision_m is not None:
@@ -190,17 +193,17 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
 
     Rows ``skipped`` (total rows) are in the report only, not in the table.  ``extra``: more columns
     of the table (the normalised ``investment_wan``, ``area_ha`` … of every input row), added after
-    the ``geocode_*`` ones.  The records' private keys (``_text``, ``_datum``) are removed.
+    the ``geocode_*`` ones.  The records' private keys (``_text``, ``_datum``, ``_zh``) are not in the report.
     """
     said: dict[tuple, str] = {}  # rows that say the same thing get the same reason, built once
     for rec in records:
-        rec.pop("_text", None)
-        rec.pop("_datum", None)
         # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」)
-        key: tuple | None = tuple(map(rec.get, _ZH_FIELDS)) + (
-            (rec.get("place"), rec.get("name")) if rec.get("status") == "unmatched" else ())
+        get = rec.get
+        key: tuple | None = tuple(map(get, _ZH_FIELDS))
+        if get("status") == "unmatched":
+            key = (*key, get("place"), get("name"))  # type: ignore[misc]
         try:
-            zh = said.get(key)
+            zh = said.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable value: no reuse
             key, zh = None, None
         if zh is None:
@@ -208,8 +211,7 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
             if key is not None:
                 said[key] = zh
         rec["reason_zh"] = zh
-        rec.pop("_zh", None)
-    report = pd.DataFrame(records, columns=REPORT_COLUMNS)
+    report = pd.DataFrame(records, columns=REPORT_COLUMNS)  # only these columns: the private keys stay out
     report.attrs["encoding"] = encoding
     report.attrs["for_reading"] = True  # written (gis.export) with Chinese titles and codes
     matched = (report["status"] == "matched").to_numpy()
@@ -223,11 +225,12 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     out["precision_m"] = report["precision_m"].to_numpy()
     out["geocode_method"] = report["method"].to_numpy()
     out["geocode_decided_by"] = report["decided_by"].to_numpy()
-    flags = report["flags"].fillna("").astype(str)
+    flags = report["flags"].fillna("").astype(str).to_numpy()
     # the report's flags and the outside flag stay on the features (a column of the table keeps its name)
-    out["flags" if "flags" not in df.columns else "geocode_flags"] = flags.to_numpy()
+    out["flags" if "flags" not in df.columns else "geocode_flags"] = flags
+    outside = {f: "outside_liuzhou" in f.split(";") for f in set(flags.tolist())}  # each distinct flags once
     out["outside_liuzhou" if "outside_liuzhou" not in df.columns else "geocode_outside_liuzhou"] = \
-        flags.str.split(";").map(lambda f: "outside_liuzhou" in f).to_numpy()
+        np.array([outside[f] for f in flags.tolist()], dtype=bool if len(flags) else object)
     for column, values in (extra or {}).items():
         if column not in df.columns:
             out[column] = values

@@ -6,12 +6,13 @@ describes the overrides file.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -285,40 +286,63 @@ def total_rows(df: pd.DataFrame, *, name_col: str | None, exclude: Iterable[str]
             return [norm(v) for v in cells]
         return [distinct[v] for v in cells]
 
-    def written_numbers(t: list[str], *, stop_at_number: bool) -> np.ndarray | None:
+    def written(c: Any) -> Iterator[str]:
+        """The distinct written cells of column ``c`` normalised, in order, normalised as they are read."""
+        cells = df[c].tolist()
+        try:
+            cells = list(dict.fromkeys(cells))
+        except TypeError:  # an unhashable cell
+            pass
+        met: set[str] = set()
+        for v in cells:
+            x = norm(v)
+            if x != "" and x not in met:
+                met.add(x)
+                yield x
+
+    def written_numbers(c: Any, *, stop_at_number: bool) -> np.ndarray | None:
         """:func:`gis.units.numbers` of the distinct written cells of a column, read in growing chunks: None as
         soon as one is text (or, with ``stop_at_number``, a number): all that is asked is whether all are numbers
-        (or none is)."""
-        distinct = [x for x in dict.fromkeys(t) if x != ""]
-        if not distinct:
-            return None
-        got, at, size = [], 0, 64
-        while at < len(distinct):
-            chunk = units.numbers(pd.Series(distinct[at:at + size]))
+        (or none is); the cells after it are not even normalised."""
+        distinct = written(c)
+        got, size = [], 64
+        while True:
+            cells = list(itertools.islice(distinct, size))
+            if not cells:
+                break
+            chunk = units.numbers(pd.Series(cells))
             bad = ~np.isnan(chunk) if stop_at_number else np.isnan(chunk)
             if bad.any():
                 return None
             got.append(chunk)
-            at, size = at + size, size * 4
+            size *= 4
+        if not got:
+            return None
         return np.concatenate(got) if not stop_at_number else np.empty(0)
 
-    text = {c: column(c) for c in df.columns}
+    text: dict[Any, list[str]] = {}  # the columns read whole (normalised), when they are
+
+    def whole(c: Any) -> list[str]:
+        if c not in text:
+            text[c] = column(c)
+        return text[c]
+
     label_col = name_col if name_col is not None else next(
-        (c for c in df.columns if c not in exclude and written_numbers(text[c], stop_at_number=True) is not None),
+        (c for c in df.columns if c not in exclude and written_numbers(c, stop_at_number=True) is not None),
         None)
     numeric = []
     cells: dict[Any, list[float]] = {}  # plain floats: no numpy scalar per row
     for c in df.columns:
         if c in exclude or c == label_col:
             continue
-        found = written_numbers(text[c], stop_at_number=False)
+        found = written_numbers(c, stop_at_number=False)
         if found is None:  # nothing written, or a cell that is not a number
             continue
-        lut = dict(zip([x for x in dict.fromkeys(text[c]) if x != ""], found.tolist()))
+        lut = dict(zip(written(c), found.tolist()))
         lut[""] = math.nan
-        cells[c] = [lut[x] for x in text[c]]
+        cells[c] = [lut[x] for x in whole(c)]
         numeric.append(c)
-    labels = text[label_col] if label_col is not None else [""] * len(df)
+    labels = whole(label_col) if label_col is not None else [""] * len(df)
     if not numeric:  # only the names can say total
         named = {x for x in dict.fromkeys(labels) if _TOTAL_NAME.match(x)}
         return {i: f"{TOTAL_REASON}（{label_col}为“{label}”）" for i, label in enumerate(labels) if label in named}

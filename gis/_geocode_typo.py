@@ -45,6 +45,8 @@ class _Rules:
     stops: re.Pattern
     #: Any suffix's first character.
     suffix_start: re.Pattern
+    #: The suffixes by their first character (longest first, as ``suffixes``).
+    by_first: dict[str, tuple[dict, ...]]
 
 
 @functools.lru_cache(maxsize=4)
@@ -57,11 +59,14 @@ def _rules(root: str, separators: str) -> _Rules:
     stops = re.compile("[" + "".join(re.escape(c) for c in chars) + "]" if chars else "(?!)")
     return _Rules(tuple(suffixes), tuple(data.get("not_before", [])), boundary,
                   frozenset(data.get("generic_stems", [])), separators, first, stops,
-                  re.compile("[" + "".join(re.escape(c) for c in sorted(first)) + "]" if first else "(?!)"))
+                  re.compile("[" + "".join(re.escape(c) for c in sorted(first)) + "]" if first else "(?!)"),
+                  {c: tuple(s for s in suffixes if s["word"][0] == c) for c in first})
 
 
-def may_name_finer(text: str, gaz: Gazetteer) -> bool:
+def may_name_finer(text: str, gaz: Gazetteer, *, root: str | None = None) -> bool:
     """Whether ``text`` (normalised) has a character a finer place word may end with: else :func:`unread_places` is [].
+
+    ``root``: the layers folder in use (as text), when the caller knows it (default :func:`gis.layers.layers_dir`).
 
     Examples
     --------
@@ -69,7 +74,12 @@ def may_name_finer(text: str, gaz: Gazetteer) -> bool:
     >>> may_name_finer("柳江区进得镇", default_gazetteer()), may_name_finer("柳北区某路1号地块", default_gazetteer())
     (True, False)
     """
-    return _rules(str(layers_dir()), gaz.token_separators).suffix_start.search(text) is not None
+    return _rules(root or str(layers_dir()), gaz.token_separators).suffix_start.search(text) is not None
+
+
+def finer_start(gaz: Gazetteer) -> re.Pattern:
+    """The pattern of the characters a finer place word may end with (:func:`may_name_finer` is its search)."""
+    return _rules(str(layers_dir()), gaz.token_separators).suffix_start
 
 
 def unread_places(text: str, matches: Iterable[Match], gaz: Gazetteer) -> list[Unread]:
@@ -105,9 +115,8 @@ def unread_places(text: str, matches: Iterable[Match], gaz: Gazetteer) -> list[U
         if covered[i] or text[i] in rules.separators:
             start, i = i + 1, i + 1
             continue
-        hit = None if text[i] not in rules.first_chars else next(
-            (s for s in rules.suffixes if text.startswith(s["word"], i)
-             and not any(k < len(covered) and covered[k] for k in range(i, i + len(s["word"])))), None)
+        hit = next((s for s in rules.by_first.get(text[i], ()) if text.startswith(s["word"], i)
+                    and True not in covered[i:i + len(s["word"])]), None)
         if hit is None:
             if text[i] in rules.boundary:
                 start = i + 1

@@ -34,7 +34,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -265,7 +265,8 @@ class Gazetteer:
 
         The names are found by one Aho-Corasick automaton over every surface form and
         guard word (built once per gazetteer; ``pyahocorasick``), and each text is read
-        once (kept per gazetteer); without ``pyahocorasick``, or for a text with
+        once (kept per gazetteer; :meth:`find_many` reads many texts in one pass of the
+        automaton); without ``pyahocorasick``, or for a text with
         combining marks, every length of name is tried at every position (the reference
         reading, :meth:`_find_reference`: the same matches).
 
@@ -305,7 +306,7 @@ class Gazetteer:
         version = (len(self.places), len(self.index), self.guard_words, self.kind_priority)
         scan = self.__dict__.get("_scan_state")
         if scan is None or scan.version != version:
-            scan = _Scan(version, _automaton(self.index, self.guard_words),
+            scan = _Scan(version, *_automaton(self.index, self.guard_words),
                          sorted({len(s) for s in self.index}, reverse=True))
             self.__dict__["_scan_state"] = scan
         return scan
@@ -331,7 +332,7 @@ class Gazetteer:
         cands: dict[int, list[tuple[int, str]]] = {}
         guards: list[tuple[int, int]] = []
         upper = _ASCII_UPPER.search(text) is not None
-        for end, (length, is_key, is_ascii, is_guard) in scan.automaton.iter(text):
+        for end, (length, is_key, is_ascii, is_guard) in scan.automaton.iter(text.translate(scan.letters)):
             start = end + 1 - length
             if is_guard:
                 guards.append((start, end + 1))
@@ -339,13 +340,78 @@ class Gazetteer:
                 cands.setdefault(start, []).append((length, text[start:end + 1]))
         if upper:  # Latin names match whatever their case: the ASCII letters of the text in lower case
             lowered = text.translate(_ASCII_LOWER)
-            for end, (length, is_key, is_ascii, _) in scan.automaton.iter(lowered):
+            for end, (length, is_key, is_ascii, _) in scan.automaton.iter(lowered.translate(scan.letters)):
                 if is_key and is_ascii:
                     start = end + 1 - length
                     cands.setdefault(start, []).append((length, lowered[start:end + 1]))
         for found in cands.values():
             found.sort(reverse=True)
         return text, cands, guards
+
+    def find_many(self, texts: Iterable[Any]) -> list[list[Match]]:
+        """:meth:`find` of each text; the texts not read before are read together, in one pass of the automaton.
+
+        The same matches as :meth:`find` text by text, kept the same way, without starting the automaton once
+        per text (a table's column of distinct addresses).
+
+        Examples
+        --------
+        >>> [[m.surface for m in ms] for ms in default_gazetteer().find_many(["鹿寨县江口作业区", "某路1号", "雒容镇"])]
+        [['鹿寨县', '江口作业区'], [], ['雒容镇']]
+        """
+        texts = list(texts)
+        self._read_many(texts)
+        return [self.find(t) for t in texts]
+
+    def _read_many(self, texts: Iterable[Any]) -> None:
+        """Read the texts not read before together and keep their matches (:meth:`find_many` without the lists)."""
+        scan = self._scan()
+        found = scan.found
+        todo = {t: normalise_text(t) for t in dict.fromkeys(texts) if type(t) is str and t not in found}
+        if todo and scan.automaton is not None:
+            self._read_together(todo, scan)
+
+    def _read_together(self, todo: dict[str, str], scan: "_Scan") -> None:
+        """Keep the matches of the texts ``todo`` (raw → normalised), read joined by the sentinel (in no name)."""
+        if len(scan.found) + len(todo) >= _FOUND_MAX:
+            scan.found.clear()
+        norms = list(todo.values())
+        if any(map(unicodedata.combining, set("".join(norms)))):  # these texts are read one by one (find)
+            todo = {raw: t for raw, t in todo.items() if not any(map(unicodedata.combining, t))}
+            norms = list(todo.values())
+        starts, at = [], 0
+        for t in norms:
+            starts.append(at)
+            at += len(t) + 1
+        joined = scan.sentinel.join(norms)
+        # per text (by its position in ``norms``, only those with a name or guard word): names and guard words
+        cands: dict[int, dict[int, list[tuple[int, str]]]] = {}
+        guards: dict[int, list[tuple[int, int]]] = {}
+        upper = _ASCII_UPPER.search(joined) is not None
+        up = [_ASCII_UPPER.search(t) is not None for t in norms] if upper else None
+        for end, (length, is_key, is_ascii, is_guard) in scan.automaton.iter(_translate(joined, scan)):
+            start = end + 1 - length
+            k = bisect.bisect_right(starts, start) - 1
+            i = start - starts[k]
+            if is_guard:
+                guards.setdefault(k, []).append((i, i + length))
+            if is_key and not (is_ascii and up is not None and up[k]):
+                cands.setdefault(k, {}).setdefault(i, []).append((length, joined[start:end + 1]))
+        if upper:  # Latin names match whatever their case: the ASCII letters of the texts in lower case
+            lowered = joined.translate(_ASCII_LOWER)
+            for end, (length, is_key, is_ascii, _) in scan.automaton.iter(_translate(lowered, scan)):
+                if is_key and is_ascii:
+                    start = end + 1 - length
+                    k = bisect.bisect_right(starts, start) - 1
+                    if up[k]:
+                        cands.setdefault(k, {}).setdefault(start - starts[k], []).append(
+                            (length, lowered[start:end + 1]))
+        raws = list(todo)
+        scan.found.update(dict.fromkeys(raws, ()))  # no name in the text (a guard word alone hides nothing)
+        for k, c in cands.items():
+            for found in c.values():
+                found.sort(reverse=True)
+            scan.found[raws[k]] = tuple(self._read(norms[k], c, guards.get(k, []), scan))
 
     def _rules_of(self, surface: str, scan: "_Scan") -> "_NameRules":
         """What :meth:`find` needs to know of the index key ``surface``, worked out once per gazetteer."""
@@ -454,30 +520,56 @@ class _Scan:
 
     version: tuple
     automaton: Any
+    #: The ``str.translate`` table and the sentinel letter of the automaton (see :func:`_automaton`).
+    letters: list[int] | None
+    sentinel: str
     lengths: list[int]
+    letter_array: np.ndarray | None = None
     names: dict[str, _NameRules] = field(default_factory=dict)
     entries: dict[str, tuple[tuple[Place, str], ...]] = field(default_factory=dict)
     found: dict[Any, tuple[Match, ...]] = field(default_factory=dict)
 
 
-def _automaton(index: dict[str, Any], guard_words: tuple[str, ...]) -> Any:
-    """One Aho-Corasick automaton of the index keys and the guard words (None without ``pyahocorasick``).
+def _automaton(index: dict[str, Any], guard_words: tuple[str, ...]) -> tuple[Any, list[int] | None, str]:
+    """One Aho-Corasick automaton of the index keys and the guard words (None without ``pyahocorasick``), its letters.
 
-    Each word's value is ``(length, is an index key, is ASCII, is a guard word)``.
+    Each word's value is ``(length, is an index key, is ASCII, is a guard word)``.  The automaton looks a
+    letter up among the first letters of its words one by one: a text is read with every letter that is in
+    no word as one sentinel letter, the first one tried (``letters``: the ``str.translate`` table doing it,
+    for the Basic Multilingual Plane; the sentinel is returned too: texts joined by it are read together).
     """
     try:
         import ahocorasick
     except ImportError:  # the reference reading (every length at every position) does the same, slower
-        return None
-    automaton = ahocorasick.Automaton()
+        return None, None, ""
     guards = set(guard_words)
-    for word in set(index) | guards:
-        if word:
-            automaton.add_word(word, (len(word), word in index, word.isascii(), word in guards))
-    if len(automaton) == 0:
-        return None
+    words = sorted(w for w in set(index) | guards if w)
+    if not words:
+        return None, None, ""
+    alphabet = set("".join(words))
+    sentinel, never = [chr(c) for c in range(1, 0xD800) if chr(c) not in alphabet][:2]
+    automaton = ahocorasick.Automaton()
+    automaton.add_word(sentinel + never, (2, False, False, False))  # ``never`` is read as the sentinel: no match
+    for word in words:
+        automaton.add_word(word, (len(word), word in index, word.isascii(), word in guards))
     automaton.make_automaton()
-    return automaton
+    letters = [ord(sentinel)] * 0x10000
+    for c in alphabet:
+        if ord(c) < 0x10000:
+            letters[ord(c)] = ord(c)
+    return automaton, letters, sentinel
+
+
+def _translate(text: str, scan: "_Scan") -> str:
+    """``text.translate(scan.letters)`` of a long text (texts joined), by one lookup of all its code points."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    if scan.letter_array is None:
+        scan.letter_array = np.asarray(scan.letters, dtype=np.uint32)
+    if codes.size and codes.max() >= 0x10000:  # beyond the table: kept as they are
+        read = np.where(codes < 0x10000, scan.letter_array[np.minimum(codes, 0xFFFF)], codes)
+    else:
+        read = scan.letter_array[codes]
+    return read.astype(np.uint32).tobytes().decode("utf-32-le")
 
 
 def _load_optional(root: Path, name: str) -> gpd.GeoDataFrame | None:

@@ -61,7 +61,7 @@ import pandas as pd
 from . import datum as _datum
 from ._errors import InputError
 from ._progress import track
-from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, kind_compatible, name_is_inert
+from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, inert_names, kind_compatible
 from ._geocode_match import _geocode_row  # noqa: F401  (gis.layer_pipeline reads table rows with it)
 from ._geocode_report import _flag_gcj02, _flag_unreadable, _table_record, report_frames, skipped_record
 from ._geocode_table import (ANCHOR_COLUMNS, COORDINATE_FLOOR_M, COUNTY_COLUMNS, DATUM_COLUMNS, LABEL_FALLBACK,
@@ -185,27 +185,19 @@ def geocode_table(
     # name that is only a label (it names no place, no finer place, no landmark kind word, no override) does not
     # take part: rows differing in such names alone are placed once, and each keeps its own name
     memo: dict[tuple, dict[str, Any]] = {}
-    labels: dict[str, bool] = {}
-    first_label: list[str] = []  # the first label met: read for every label, so that its geocode is read once
+    first_label: list[str] = []  # the first label met (and normalised): read for every label, its geocode read once
 
-    def name_key(name: str, place: str) -> Any:
-        """``name`` in the memo key, or what alone matters of it when it is a label (whether it repeats the place)."""
-        inert = labels.get(name)
-        if inert is None:
-            inert = labels[name] = normalise_text(name) not in ovr and name_is_inert(name, gaz)
-            if inert and not first_label:
-                first_label.append(name)
-        return ("label", normalise_text(name) == normalise_text(place)) if inert else name
-
-    def read_as(name: str, place: str, key: Any) -> str:
-        """The name :func:`_geocode_row` reads: the first label for a label that does not repeat the place."""
-        if key == ("label", False) and normalise_text(first_label[0]) != normalise_text(place):
-            return first_label[0]
-        return name
+    repeats = ("label", True)  # the key of a label that repeats the place: what alone matters of it
+    other = ("label", False)  # and of one that does not
 
     records = []
-    columns = zip(row_numbers, texts(name_c), texts(place_c), texts(county_c), texts(anchor_c), texts(datum_c),
-                  raw(lon_c), raw(lat_c))
+    names, places, anchors = texts(name_c), texts(place_c), texts(anchor_c)
+    # the distinct texts of the table read by the gazetteer together (kept: each row's reading finds them read)
+    gaz._read_many([*names, *places, *anchors])
+    labels = inert_names(names, gaz)
+    if ovr:  # a name with an override is never a label
+        labels = {n: inert and normalise_text(n) not in ovr for n, inert in labels.items()}
+    columns = zip(row_numbers, names, places, texts(county_c), anchors, texts(datum_c), raw(lon_c), raw(lat_c))
     totals = total_rows(df, name_col=name_c, exclude=[c for c in (lon_c, lat_c, datum_c) if c is not None])
     rows = track(columns, f"定位 {'表格' if isinstance(path_or_df, pd.DataFrame) else os.path.basename(where)}",
                  total=len(row_numbers), unit="行")
@@ -213,19 +205,30 @@ def geocode_table(
         if position in totals:
             records.append(skipped_record(row_number, name, place, totals[position]))
             continue
-        said = name_key(name, place)
+        # ``name`` in the memo key, or what alone matters of it when it is a label (whether it repeats the place)
+        inert = labels[name]
+        if inert and not first_label:
+            first_label.extend((name, normalise_text(name)))
+        if inert:
+            place_text = normalise_text(place)
+            said = repeats if name == place or normalise_text(name) == place_text else other
+        else:
+            said = name
         key = (said, place, county_text, anchor, datum_text, lon_cell, lat_cell)
         try:
             done = memo.get(key)
         except TypeError:  # an unhashable cell (a list in a DataFrame): no reuse
             key, done = None, None
         if done is None:
-            done = _table_record(row_number, read_as(name, place, said), place, county_text or None, anchor, datum_text, lon_cell,
+            # the name read: the first label for a label that does not repeat the place
+            read = first_label[0] if said is other and first_label[1] != place_text else name
+            done = _table_record(row_number, read, place, county_text or None, anchor, datum_text, lon_cell,
                                  lat_cell, lon_c=lon_c, lat_c=lat_c, ovr=ovr, default_datum=default_datum,
                                  where=where, gaz=gaz)
             if key is not None:
                 memo[key] = done
-        rec = {"row": row_number, **done}
+        rec = done.copy()
+        rec["row"] = row_number
         rec["name"] = name
         formula = formula_rows.get(row_number, [])
         if formula and rec["method"] != "override":

@@ -446,20 +446,23 @@ def isochrones(
     c0, r0, c1, r1, g = (np.concatenate(x) for x in (c0s, r0s, c1s, r1s, gs))
     order = np.argsort(g, kind="stable")
     c0, r0, c1, r1, g = c0[order], r0[order], c1[order], r1[order], g[order]
-    caps = capsule_rings(c0, r0, c1, r1, k=quad_segs)
     disks = disk_rings(np.repeat(o.xy, n_b, axis=0), disk_r.ravel(), quad_segs=quad_segs)
     # the grid for an origin with many pieces (counted at its largest time), else GEOS's exact union
     n_pieces = 1 + np.bincount(g, minlength=n_o * n_b).reshape(n_o, n_b)[:, -1]
     on_grid = np.full(n_o, method == "grid") | ((method == "auto") & (n_pieces > 64))
     geoms = np.empty(n_o * n_b, dtype=object)
     gg = np.repeat(on_grid, n_b)
+    pick = gg[g]
     if gg.any():  # one grid for the times of an origin, cells of 1/CELLS of its disk at the largest time
-        pick = gg[g]
-        geoms[gg] = union_grids([disks[gg], caps[pick]], [np.arange(int(gg.sum())), np.cumsum(gg)[g[pick]] - 1],
-                                np.repeat(disk_r[:, -1] / CELLS, n_b)[gg])
-    bounds = np.searchsorted(g, np.arange(n_o * n_b + 1))
-    for j in np.flatnonzero(~gg):
-        geoms[j] = union_exact([disks[j:j + 1], caps[bounds[j]:bounds[j + 1]]])
+        geoms[gg] = union_grids([disks[gg]], [np.arange(int(gg.sum()))], np.repeat(disk_r[:, -1] / CELLS, n_b)[gg],
+                                capsules=(c0[pick], r0[pick], c1[pick], r1[pick], np.cumsum(gg)[g[pick]] - 1,
+                                          quad_segs))
+    if not gg.all():
+        ex = ~pick
+        caps = capsule_rings(c0[ex], r0[ex], c1[ex], r1[ex], k=quad_segs)
+        bounds = np.searchsorted(g[ex], np.arange(n_o * n_b + 1))
+        for j in np.flatnonzero(~gg):
+            geoms[j] = union_exact([disks[j:j + 1], caps[bounds[j]:bounds[j + 1]]])
     out = gpd.GeoDataFrame({
         "origin_index": np.repeat(src.index.to_numpy(), n_b),
         "minutes": np.tile(np.asarray(times, dtype=float), n_o),

@@ -131,6 +131,21 @@ def test_unknown_names(text):
     assert r.status == "unmatched" and r.lon is None and r.reason
 
 
+def test_texts_read_together_find_what_each_read_alone_finds():
+    """``find_many`` (texts joined, one pass of the automaton) against the reference reading of each text."""
+    gaz = default_gazetteer()
+    plans = pd.concat([pd.read_csv(f, dtype=str) for f in sorted((layers_dir() / "sources").glob("*.csv"))])
+    texts = [*dict.fromkeys(plans["place"].dropna()), *dict.fromkeys(plans["name"].dropna())]
+    texts += ["", " ", "某路1号地块", "Liuzhou Railway Station柳州站", "LIUZHOU站、liuzhou", "ＬＩＵＺＨＯＵ", "沿柳江两岸",
+              "e\u0301柳州市", "一汽解放柳州基地", "鹿寨、三江", "柳州\x01市", "柳州\U0001F600站", "柳州站" * 3]
+    gaz._forget_texts()
+    found = gaz.find_many([*texts, texts[0]])
+    assert len(texts) > 300
+    assert [t for t, m in zip(texts, found) if m != gaz._find_reference(t)] == []
+    assert found[-1] == found[0] and gaz.find(texts[0]) == found[0]
+    assert [m.surface for m in found[texts.index("柳州站" * 3)]] == ["柳州站"] * 3
+
+
 def test_check_coordinates():
     assert check_coordinates(109.4, 24.3) == (109.4, 24.3, [])
     assert check_coordinates(24.3, 109.4) == (109.4, 24.3, ["swapped_corrected"])

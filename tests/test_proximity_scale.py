@@ -183,3 +183,45 @@ def test_partitioned_reads_row_groups_as_coordinates(point_files):
     pd.testing.assert_frame_equal(lazy.compute(), gis.nearest(gdf.reset_index(drop=True), targets))
     got = partitioned.within(path, targets, 15_000).compute().reset_index(drop=True)
     pd.testing.assert_frame_equal(got, gis.within(gdf.reset_index(drop=True), targets, 15_000))
+
+
+def test_within_ties_in_target_order_across_threads_and_chunks(monkeypatch):
+    """Coincident targets (equal distances) are listed in target order, whatever chunk or thread an origin is in."""
+    monkeypatch.setattr(kernels, "_WITHIN_CHUNK_PAIRS", 256)  # many chunks, written by several threads
+    rng = np.random.default_rng(12)
+    tlon, tlat = rng.uniform(109.3, 109.5, 40), rng.uniform(24.2, 24.4, 40)
+    # targets 40..79 repeat 0..39 backwards: every distance comes twice, to a target and to its copy
+    tlon, tlat = np.r_[tlon, tlon[::-1]], np.r_[tlat, tlat[::-1]]
+    olon, olat = rng.uniform(109.3, 109.5, 600), rng.uniform(24.2, 24.4, 600)
+    got = gis.within(frame(olon, olat), frame(tlon, tlat), 4000.0)
+    d = geod_matrix(olon, olat, tlon, tlat)
+    want = expected_pairs(d, 4000.0)
+    assert len(got) == len(want) > 1000
+    assert (got["origin_index"].to_numpy() == want["o"].to_numpy()).all()
+    assert np.allclose(got["dist_m"], want["s"], rtol=1e-6)
+    o, t, s = got["origin_index"].to_numpy(), got["target_index"].to_numpy(), got["dist_m"].to_numpy()
+    pair_of = np.where(t < 40, t, 79 - t)  # a target and its copy share this
+    # each copy right after its original, with the same distance to the last bit
+    assert (pair_of[0::2] == pair_of[1::2]).all() and (o[0::2] == o[1::2]).all()
+    assert (t[0::2] < t[1::2]).all() and (s[0::2] == s[1::2]).all()
+    assert (np.diff(s)[o[1:] == o[:-1]] >= 0).all()
+
+
+def test_within_error_in_one_chunk_reaches_the_caller(monkeypatch):
+    """A chunk that fails stops the others (no thread left waiting for its turn) and the error is raised."""
+    monkeypatch.setattr(kernels, "_WITHIN_CHUNK_PAIRS", 64)
+    calls = []
+
+    def failing(opos, s, n_origins):
+        calls.append(n_origins)
+        if len(calls) == 3:
+            raise MemoryError("chunk 3")
+        return original(opos, s, n_origins)
+
+    original = kernels._chunk_order
+    monkeypatch.setattr(kernels, "_chunk_order", failing)
+    rng = np.random.default_rng(2)
+    o = frame(rng.uniform(109.3, 109.5, 400), rng.uniform(24.2, 24.4, 400))
+    t = frame(rng.uniform(109.3, 109.5, 50), rng.uniform(24.2, 24.4, 50))
+    with pytest.raises(MemoryError, match="chunk 3"):
+        gis.within(o, t, 3000.0)
