@@ -414,8 +414,9 @@ def _nearestk_tree(
 #: Grid pre-pass of the k nearest: at least this many origins per cell; more candidates than k per cell centre.
 _ORIGINS_PER_CELL_K = 4
 _GRID_EXTRA_K = 4
-#: Origins per block of the grid pre-pass (its (origins, candidates) work arrays stay in cache).
-_GRID_BLOCK_K = 1 << 14
+#: Most origins per block of the grid pre-pass.  Blocks run on threads; fewer, larger NumPy calls hand
+#: the GIL over less often (on a loaded machine each hand-over can wait for the scheduler).
+_GRID_BLOCK_K = 1 << 16
 
 
 def _nearestk_grid(
@@ -438,10 +439,13 @@ def _nearestk_grid(
     first k is their geodesic order, with no tie; the other origins are left over.
     """
     n, m = len(oxy), len(txy)
-    q = k + _GRID_EXTRA_K
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     width, height = maxx - minx, maxy - miny
     n_cells = min(_CELLS_PER_TARGET * m, n // _ORIGINS_PER_CELL_K)
+    # contenders beyond the k-th: about Poisson with mean 5 sqrt(k / cells per target) (targets spread evenly
+    # over the cells: those in a ring of width 2 rho around the k-th); enough for ~97 % of the cells
+    lam = 5.0 * math.sqrt(k * m / max(n_cells, 1))
+    q = k + max(_GRID_EXTRA_K, math.ceil(lam + 2.0 * math.sqrt(lam) + 1.0))
     if q >= m or q > 64 or n_cells < max(256, _GRID_MIN_CELLS_PER_TARGET * m) or not max(width, height) > 0:
         return None
     h = max(math.sqrt(width * height / n_cells), max(width, height) / n_cells)
@@ -468,11 +472,12 @@ def _nearestk_grid(
     tx, ty = pairs.tx, pairs.ty
     ratio = k_hi / k_lo * (1.0 + 1e-9)
     slack = TIE_TOLERANCE_M * k_hi * (1.0 + 1e-9)
-    left = [np.zeros(0, dtype=np.intp)]
     w_all = np.maximum(kind, k)  # rows of unresolved cells are worked as if they had k contenders, then left
     low = np.int64((1 << max(1, (q - 2).bit_length())) - 1)
-    for a in range(0, n, _GRID_BLOCK_K):
-        b = min(n, a + _GRID_BLOCK_K)
+
+    def block(a: int) -> np.ndarray:
+        """Rank the contenders of the origins ``a:a + size``; write them; return the rows left over."""
+        b = min(n, a + size)
         w = w_all[a:b]
         wmax = int(w.max())
         cand = np.take(jct, cell[a:b], axis=0)
@@ -500,13 +505,23 @@ def _nearestk_grid(
         clear = kind[a:b] > 0
         for r in range(k):  # column by column: 1-d passes
             clear &= ds[:, r + 1] > ds[:, r] * ratio + slack
-        if not clear.all():
-            left.append(np.flatnonzero(~clear) + a)
         col[:, :k] += (np.arange(b - a) * cand.shape[1])[:, None]
         j = np.take(cand, col[:, :k])
         pos[a:b] = j
         pairs.lengths((slice(a, b), None), j, ds[:, :k], out=dist[a:b])  # rows left over are overwritten later
         tie[a:b] = False
+        return np.flatnonzero(~clear) + a
+
+    threads = min(_WITHIN_THREADS, _cores())
+    blocks = -(-max(threads, -(-n // _GRID_BLOCK_K)) // threads) * threads  # a multiple of the threads
+    size = -(-n // blocks)
+    starts = range(0, n, size)
+    threads = min(len(starts), threads)
+    if threads <= 1:
+        left = [block(a) for a in starts]
+    else:  # NumPy's gathers, sorts and arithmetic release the GIL; blocks write disjoint rows
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            left = list(pool.map(block, starts))
     return np.concatenate(left)  # in order: blocks come in order
 
 

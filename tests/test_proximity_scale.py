@@ -100,6 +100,32 @@ def test_k_nearest_in_chunks_matches_brute_force(monkeypatch, sparse_and_dense, 
     assert (got["target_index"].to_numpy() == want[keep]).mean() > 0.999  # ties within 1 mm may swap
 
 
+@pytest.mark.parametrize("k", [2, 5])
+def test_k_nearest_grid_prepass_matches_brute_force(monkeypatch, k):
+    """Many origins on few targets: the grid pre-pass settles most origins; every rank as by Geod.inv."""
+    calls = []
+    grid = kernels._nearestk_grid
+    monkeypatch.setattr(kernels, "_nearestk_grid", lambda *a: calls.append(r := grid(*a)) or r)
+    rng = np.random.default_rng(5)
+    olon, olat = rng.uniform(108.9, 110.0, 20_000), rng.uniform(24.0, 25.9, 20_000)
+    tlon, tlat = rng.uniform(108.9, 110.0, 60), rng.uniform(24.0, 25.9, 60)
+    tlon[7], tlat[7] = tlon[3], tlat[3]  # two targets at one place: a tie the pre-pass leaves to the rounds
+    got = gis.nearest(frame(olon, olat), frame(tlon, tlat), k=k)
+    assert calls and calls[0] is not None and 0 < calls[0].size < 20_000 // 4  # the pre-pass settled most
+    d = geod_matrix(olon, olat, tlon, tlat)
+    want = np.argsort(d, axis=1, kind="stable")[:, :k]
+    wd = np.take_along_axis(d, want, axis=1)
+    assert len(got) == 20_000 * k
+    assert np.allclose(got["dist_m"].to_numpy().reshape(-1, k), wd, rtol=0, atol=1e-3)
+    pos = got["target_index"].to_numpy().reshape(-1, k).astype(int)
+    assert (pos == want).mean() > 0.999  # ties within 1 mm may swap
+    gap = np.diff(np.take_along_axis(d, np.argsort(d, axis=1)[:, : k + 1], axis=1), axis=1)
+    tied = np.zeros((20_000, k), dtype=bool)
+    tied[:, : k] |= gap[:, :k] <= 1e-3
+    tied[:, 1:] |= gap[:, : k - 1] <= 1e-3
+    assert (got["tie"].to_numpy().reshape(-1, k) == tied).all()
+
+
 @pytest.fixture(scope="module")
 def point_files(tmp_path_factory):
     """2,000 points with a string index and precision_m, as WKB and GeoArrow GeoParquet; 60 targets."""
