@@ -5,6 +5,7 @@ Private to :mod:`gis.geocode` (:func:`gis.geocode.geocode_table` documents the r
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any
 
@@ -86,6 +87,10 @@ def reason_zh(rec: dict[str, Any]) -> str:
     parts += [_FLAG_REASONS_ZH[f].format(outside=profile().outside_text) for f in flags
               if f in _FLAG_REASONS_ZH and not (f == "outside_liuzhou" and status != "matched")]
     return "；".join([*([note] if note else []), *parts])
+
+
+#: Stands for a row's place (or name) in a reason built once for several rows (a private-use character).
+_MARK = "\ue000"
 
 
 def _flag_unreadable(rec: dict[str, Any], cells: list[str]) -> None:
@@ -197,19 +202,26 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     """
     said: dict[tuple, str] = {}  # rows that say the same thing get the same reason, built once
     for rec in records:
-        # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」)
+        # the fields reason_zh reads (the place and the name only for a row not located: 地名库中找不到「…」,
+        # where the reason is built once with a mark for the text, each row's own text put in its place)
         get = rec.get
         key: tuple | None = tuple(map(get, _ZH_FIELDS))
-        if get("status") == "unmatched":
-            key = (*key, get("place"), get("name"))  # type: ignore[misc]
+        quoted = get("place") or get("name") if get("status") == "unmatched" else None
+        if quoted is not None:
+            if quoted and isinstance(quoted, str) and _MARK not in quoted and _MARK not in str(get("_zh") or ""):
+                key = (*key, _MARK)  # type: ignore[misc]
+            else:
+                key, quoted = (*key, get("place"), get("name")), None  # type: ignore[misc]
         try:
             zh = said.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable value: no reuse
             key, zh = None, None
         if zh is None:
-            zh = reason_zh(rec)
+            zh = reason_zh({**rec, "place": _MARK, "name": ""} if quoted is not None else rec)
             if key is not None:
                 said[key] = zh
+        if quoted is not None:
+            zh = zh.replace(_MARK, quoted)
         rec["reason_zh"] = zh
     report = pd.DataFrame(records, columns=REPORT_COLUMNS)  # only these columns: the private keys stay out
     report.attrs["encoding"] = encoding
@@ -219,20 +231,24 @@ def report_frames(df: pd.DataFrame, records: list[dict[str, Any]], *, encoding: 
     if matched.any():
         geoms[matched] = shapely.points(report["lon"].to_numpy(dtype=float)[matched],
                                         report["lat"].to_numpy(dtype=float)[matched])
-    out = gpd.GeoDataFrame(df.copy(), geometry=geoms, crs="EPSG:4326")
-    out["geocode_status"] = report["status"].to_numpy()
-    out["geocode_level"] = report["geocode_level"].to_numpy()
-    out["precision_m"] = report["precision_m"].to_numpy()
-    out["geocode_method"] = report["method"].to_numpy()
-    out["geocode_decided_by"] = report["decided_by"].to_numpy()
     flags = report["flags"].fillna("").astype(str).to_numpy()
-    # the report's flags and the outside flag stay on the features (a column of the table keeps its name)
-    out["flags" if "flags" not in df.columns else "geocode_flags"] = flags
     outside = {f: "outside_liuzhou" in f.split(";") for f in set(flags.tolist())}  # each distinct flags once
-    out["outside_liuzhou" if "outside_liuzhou" not in df.columns else "geocode_outside_liuzhou"] = \
-        np.array([outside[f] for f in flags.tolist()], dtype=bool if len(flags) else object)
-    for column, values in (extra or {}).items():
-        if column not in df.columns:
+    # the report's flags and the outside flag stay on the features (a column of the table keeps its name)
+    added = {"geocode_status": report["status"].to_numpy(), "geocode_level": report["geocode_level"].to_numpy(),
+             "precision_m": report["precision_m"].to_numpy(), "geocode_method": report["method"].to_numpy(),
+             "geocode_decided_by": report["decided_by"].to_numpy(),
+             "flags" if "flags" not in df.columns else "geocode_flags": flags,
+             "outside_liuzhou" if "outside_liuzhou" not in df.columns else "geocode_outside_liuzhou":
+                 np.array([outside[f] for f in flags.tolist()], dtype=bool if len(flags) else object)}
+    added.update({column: values for column, values in (extra or {}).items() if column not in df.columns})
+    if df.columns.is_unique and df.index.is_unique and not df.columns.isin(["geometry", *added]).any():
+        # the new columns made at once, after the table's (as set one by one below)
+        new = pd.DataFrame({"geometry": geoms, **added}, index=df.index)
+        out = gpd.GeoDataFrame(pd.concat([df, new], axis=1), geometry="geometry", crs="EPSG:4326")
+        out.attrs = copy.deepcopy(df.attrs)  # as df.copy() keeps them
+    else:  # a column of the table is written over where it stands
+        out = gpd.GeoDataFrame(df.copy(), geometry=geoms, crs="EPSG:4326")
+        for column, values in added.items():
             out[column] = values
     keep = (report["status"] != "skipped").to_numpy()
     if not keep.all():

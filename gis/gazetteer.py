@@ -293,6 +293,7 @@ class Gazetteer:
         scan = self.__dict__.get("_scan_state")
         if scan is not None:
             scan.found.clear()
+            scan.normal.clear()
         self.__dict__.pop("_geocode_memo", None)
         self.__dict__.pop("_decided_memo", None)  # what gis._geocode_match decided per set of matches
 
@@ -363,18 +364,38 @@ class Gazetteer:
         self._read_many(texts)
         return [self.find(t) for t in texts]
 
+    def _found_many(self, texts: list[str]) -> list[tuple[Match, ...]]:
+        """The matches of each text as kept (tuples, not copied): :meth:`find_many` for callers that only read them."""
+        self._read_many(texts)
+        found = self._scan().found
+        get = found.get
+        out = []
+        for t in texts:
+            done = get(t)
+            out.append(done if done is not None else tuple(self.find(t)))
+        return out
+
     def _read_many(self, texts: Iterable[Any]) -> None:
         """Read the texts not read before together and keep their matches (:meth:`find_many` without the lists)."""
         scan = self._scan()
         found = scan.found
-        todo = {t: normalise_text(t) for t in dict.fromkeys(texts) if type(t) is str and t not in found}
+        # (normalised here without normalise_text's cache: a table's texts are mostly met once)
+        todo = {t: "".join(unicodedata.normalize("NFKC", t).split()) for t in dict.fromkeys(texts)
+                if type(t) is str and t not in found}
         if todo and scan.automaton is not None:
             self._read_together(todo, scan)
+            scan.normal.update(todo)
+
+    def _normal_many(self, texts: Iterable[str]) -> list[str]:
+        """:func:`normalise_text` of each text, those read together (:meth:`_read_many`) as they were then."""
+        normal = self._scan().normal
+        return [normal[t] if t in normal else normalise_text(t) for t in texts]
 
     def _read_together(self, todo: dict[str, str], scan: "_Scan") -> None:
         """Keep the matches of the texts ``todo`` (raw → normalised), read joined by the sentinel (in no name)."""
         if len(scan.found) + len(todo) >= _FOUND_MAX:
             scan.found.clear()
+            scan.normal.clear()
         norms = list(todo.values())
         if any(map(unicodedata.combining, set("".join(norms)))):  # these texts are read one by one (find)
             todo = {raw: t for raw, t in todo.items() if not any(map(unicodedata.combining, t))}
@@ -528,6 +549,8 @@ class _Scan:
     names: dict[str, _NameRules] = field(default_factory=dict)
     entries: dict[str, tuple[tuple[Place, str], ...]] = field(default_factory=dict)
     found: dict[Any, tuple[Match, ...]] = field(default_factory=dict)
+    #: The normalised texts of those read together (:meth:`Gazetteer._read_many`), raw → normalised.
+    normal: dict[str, str] = field(default_factory=dict)
 
 
 def _automaton(index: dict[str, Any], guard_words: tuple[str, ...]) -> tuple[Any, list[int] | None, str]:

@@ -61,7 +61,8 @@ import pandas as pd
 from . import datum as _datum
 from ._errors import InputError
 from ._progress import track
-from ._geocode_match import DECIDED_BY, STATUSES, GeocodeResult, geocode, inert_names, kind_compatible
+from ._geocode_match import (DECIDED_BY, STATUSES, GeocodeResult, geocode, inert_names, kind_compatible,
+                             place_signatures)
 from ._geocode_match import _geocode_row  # noqa: F401  (gis.layer_pipeline reads table rows with it)
 from ._geocode_report import _flag_gcj02, _flag_unreadable, _table_record, report_frames, skipped_record
 from ._geocode_table import (ANCHOR_COLUMNS, COORDINATE_FLOOR_M, COUNTY_COLUMNS, DATUM_COLUMNS, LABEL_FALLBACK,
@@ -78,6 +79,34 @@ __all__ = ["geocode", "geocode_table", "GeocodeResult", "STATUSES", "TABLE_STATU
            "LON_COLUMNS", "LAT_COLUMNS", "COUNTY_COLUMNS", "ANCHOR_COLUMNS", "DATUM_COLUMNS", "COORDINATE_FLOOR_M",
            "LABEL_FALLBACK", "label_column", "read_table", "read_overrides", "coordinate_precision_m",
            "check_coordinates", "kind_compatible"]
+
+
+#: Stands for a row's place where a shared decision quotes it (a private-use character: in no table).
+_MARK = "\ue000"
+#: A memo entry: texts of this signature are decided one by one (the decision quotes its place otherwise).
+_ALONE = ("alone",)
+
+
+def _template(record: dict[str, Any], place: str, place_text: str) -> tuple[dict[str, Any], tuple[str, ...]] | None:
+    """A report record shared by the place texts of one signature, and its fields quoting the place (``'…'``).
+
+    The quotations of ``place`` (its ``repr``, as :func:`gis._geocode_match._geocode_row` writes it) are marked
+    to be replaced by each row's own; None when a text of the record holds the place (raw or normalised)
+    otherwise: the decision is then not shared.
+    """
+    said = repr(place)
+    out, quoted = {}, []
+    for field, value in record.items():
+        if type(value) is str and field not in ("name", "place", "row"):
+            if _MARK in value:
+                return None
+            if said in value:
+                value = value.replace(said, _MARK)
+                quoted.append(field)
+            if place in value or place_text in value:
+                return None
+        out[field] = value
+    return out, tuple(quoted)
 
 
 def geocode_table(
@@ -184,7 +213,7 @@ def geocode_table(
     # rows that say the same thing are geocoded once (tables repeat places, counties and whole rows); a project
     # name that is only a label (it names no place, no finer place, no landmark kind word, no override) does not
     # take part: rows differing in such names alone are placed once, and each keeps its own name
-    memo: dict[tuple, dict[str, Any]] = {}
+    memo: dict[tuple, Any] = {}  # key → (record, the fields quoting the place), or _ALONE
     first_label: list[str] = []  # the first label met (and normalised): read for every label, its geocode read once
 
     repeats = ("label", True)  # the key of a label that repeats the place: what alone matters of it
@@ -195,6 +224,12 @@ def geocode_table(
     # the distinct texts of the table read by the gazetteer together (kept: each row's reading finds them read)
     gaz._read_many([*names, *places, *anchors])
     labels = inert_names(names, gaz)
+    distinct = list(dict.fromkeys([*names, *places]))
+    normal = dict(zip(distinct, gaz._normal_many(distinct)))  # each distinct text normalised once
+    # the place texts that are decided alike (the same names, nothing finer between them): one decision each
+    signatures = place_signatures(places, gaz)
+    if ovr:  # a place with an override decides alone
+        signatures = {p: None if normalise_text(p) in ovr else s for p, s in signatures.items()}
     if ovr:  # a name with an override is never a label
         labels = {n: inert and normalise_text(n) not in ovr for n, inert in labels.items()}
     columns = zip(row_numbers, names, places, texts(county_c), anchors, texts(datum_c), raw(lon_c), raw(lat_c))
@@ -207,29 +242,52 @@ def geocode_table(
             continue
         # ``name`` in the memo key, or what alone matters of it when it is a label (whether it repeats the place)
         inert = labels[name]
+        name_text, place_text = normal[name], normal[place]
         if inert and not first_label:
-            first_label.extend((name, normalise_text(name)))
+            first_label.extend((name, name_text))
         if inert:
-            place_text = normalise_text(place)
-            said = repeats if name == place or normalise_text(name) == place_text else other
+            said = repeats if name == place or name_text == place_text else other
+            # what the place says of the name read: whether the first label repeats it
+            same = said is other and first_label[1] == place_text
         else:
             said = name
-        key = (said, place, county_text, anchor, datum_text, lon_cell, lat_cell)
+            same = name_text == place_text
+        # the place text, or its signature when texts of it are decided alike (see place_signatures)
+        signature = signatures[place]
+        key: tuple | None = (said, place if signature is None else signature, same, county_text, anchor, datum_text,
+                             lon_cell, lat_cell)
         try:
-            done = memo.get(key)
+            got = memo.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable cell (a list in a DataFrame): no reuse
-            key, done = None, None
-        if done is None:
+            key, got = None, None
+        if got is _ALONE:  # texts of this signature are decided one by one
+            key = (said, place, same, county_text, anchor, datum_text, lon_cell, lat_cell)
+            got = memo.get(key)
+        if got is None:
             # the name read: the first label for a label that does not repeat the place
             read = first_label[0] if said is other and first_label[1] != place_text else name
             done = _table_record(row_number, read, place, county_text or None, anchor, datum_text, lon_cell,
                                  lat_cell, lon_c=lon_c, lat_c=lat_c, ovr=ovr, default_datum=default_datum,
                                  where=where, gaz=gaz)
+            got = (done, ())
+            if key is not None and signature is not None and key[1] is signature:
+                shared = _template(done, place, place_text)
+                if shared is None:  # the decision quotes the place otherwise: each text of it decides alone
+                    memo[key] = _ALONE
+                    key = (said, place, same, county_text, anchor, datum_text, lon_cell, lat_cell)
+                else:
+                    got = shared
             if key is not None:
-                memo[key] = done
+                memo[key] = got
+        done, quoted = got
         rec = done.copy()
+        if quoted:  # the decision's words quoting the place (the place '…' names no known place): this row's
+            said_place = repr(place)
+            for field in quoted:
+                rec[field] = rec[field].replace(_MARK, said_place)
         rec["row"] = row_number
         rec["name"] = name
+        rec["place"] = place
         formula = formula_rows.get(row_number, [])
         if formula and rec["method"] != "override":
             _flag_unreadable(rec, formula)
