@@ -118,7 +118,7 @@ def knearest_kernel(oxy, txy, k=5):
     """``gis.nearest``'s k-nearest kernel on plane arrays (scale bounds and extent as it computes them)."""
     import pyproj
     from gis._geodesic import scale_bounds
-    from gis._proximity_kernels import _nearestk_points
+    from gis._nearestk_kernels import _nearestk_points
 
     both = np.vstack([oxy, txy])
     k_lo, k_hi = scale_bounds(pyproj.CRS(gis.settings.analysis_crs), both[:, 0], both[:, 1])
