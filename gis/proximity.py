@@ -20,7 +20,8 @@ runner-up is not that far are resolved with a wider search.  For many point
 origins, a grid over them settles most origins cell by cell, with the same
 argument applied to each cell's centre
 (:func:`gis._proximity_kernels._nearest1_grid`); so the proof costs less than
-the tree query it replaces.  Those kernels are :mod:`gis._proximity_kernels`;
+the tree query it replaces.  Those kernels are :mod:`gis._proximity_kernels`
+(shared parts, k = 1), :mod:`gis._nearestk_kernels` (k > 1) and :mod:`gis._within_kernels`;
 this module checks the layers and frames the results.
 
 For lines and polygons the distance is that between the closest points in the
@@ -63,15 +64,9 @@ from scipy.spatial import cKDTree
 from . import _validate
 from ._errors import InputError
 from ._geodesic import geodesic_distance, scale_bounds
-from ._proximity_kernels import (
-    TIE_TOLERANCE_M,
-    _nearest1_points,
-    _nearestk_general,
-    _nearestk_points,
-    _pair_distance,
-    _pair_order,
-    _within_points,
-)
+from ._nearestk_kernels import _nearestk_general, _nearestk_points
+from ._proximity_kernels import TIE_TOLERANCE_M, _nearest1_points, _pair_distance
+from ._within_kernels import _pair_order, _within_points
 from ._proximity_kernels import _nearest1_grid as _nearest1_grid  # noqa: F401 - tests reach it through gis.proximity
 from .crs import analysis_crs
 from .prepare import Prepared, is_geocoded, prepare_layer
@@ -284,7 +279,7 @@ def nearest(
                 origin_pos, rank = np.arange(n), np.ones(n, dtype=int)
             else:
                 origin_pos, rank, pos, dist, tie = _nearestk_points(oxy, txy, k_eff, crs, k_hi, limit,
-                                                                         k_lo=k_lo)
+                                                                         k_lo=k_lo, origin_bounds=o.bounds())
         else:
             origin_pos, rank, pos, dist, tie = _nearestk_general(o.geoms(), t.geoms(), k_eff, crs, k_lo, k_hi, limit)
     pt = _gather(pt_all, pos)

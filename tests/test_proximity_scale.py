@@ -10,7 +10,8 @@ import pyproj
 import pytest
 
 import gis
-import gis._proximity_kernels as kernels  # the chunk sizes live with the kernels of gis.proximity
+import gis._nearestk_kernels as knn_kernels  # the chunk sizes live with the kernels of gis.proximity
+import gis._within_kernels as within_kernels
 
 GEOD = pyproj.Geod(ellps="GRS80")
 
@@ -48,7 +49,7 @@ def sparse_and_dense():
 def test_within_in_chunks_matches_brute_force_in_order(monkeypatch, sparse_and_dense, chunk_pairs):
     """The sampled estimate (every other origin) falls short, so the reservation grows; small chunks cut
     the origins into many pieces."""
-    monkeypatch.setattr(kernels, "_WITHIN_CHUNK_PAIRS", chunk_pairs)
+    monkeypatch.setattr(within_kernels, "_WITHIN_CHUNK_PAIRS", chunk_pairs)
     olon, olat, tlon, tlat, d = sparse_and_dense
     radius = 3000.0
     got = gis.within(frame(olon, olat), frame(tlon, tlat), radius)
@@ -85,7 +86,7 @@ def test_within_radius_band_decided_geodesically():
 
 @pytest.mark.parametrize("limit", [None, 4000.0])
 def test_k_nearest_in_chunks_matches_brute_force(monkeypatch, sparse_and_dense, limit):
-    monkeypatch.setattr(kernels, "_NEARESTK_CHUNK", 1000)  # 9 chunks, the last one short
+    monkeypatch.setattr(knn_kernels, "_NEARESTK_CHUNK", 1000)  # 9 chunks, the last one short
     olon, olat, tlon, tlat, d = sparse_and_dense
     rows = np.arange(1, 8192, 2)[:4000]  # origins among the targets
     got = gis.nearest(frame(olon[rows], olat[rows]), frame(tlon, tlat), k=5, max_distance_m=limit)
@@ -98,6 +99,32 @@ def test_k_nearest_in_chunks_matches_brute_force(monkeypatch, sparse_and_dense, 
     assert (got.index.get_level_values("rank").to_numpy() == (np.nonzero(keep)[1] + 1)).all()
     assert np.allclose(got["dist_m"], wd[keep], rtol=1e-6)
     assert (got["target_index"].to_numpy() == want[keep]).mean() > 0.999  # ties within 1 mm may swap
+
+
+@pytest.mark.parametrize("k", [2, 5])
+def test_k_nearest_grid_prepass_matches_brute_force(monkeypatch, k):
+    """Many origins on few targets: the grid pre-pass settles most origins; every rank as by Geod.inv."""
+    calls = []
+    grid = knn_kernels._nearestk_grid
+    monkeypatch.setattr(knn_kernels, "_nearestk_grid", lambda *a: calls.append(r := grid(*a)) or r)
+    rng = np.random.default_rng(5)
+    olon, olat = rng.uniform(108.9, 110.0, 20_000), rng.uniform(24.0, 25.9, 20_000)
+    tlon, tlat = rng.uniform(108.9, 110.0, 60), rng.uniform(24.0, 25.9, 60)
+    tlon[7], tlat[7] = tlon[3], tlat[3]  # two targets at one place: a tie the pre-pass leaves to the rounds
+    got = gis.nearest(frame(olon, olat), frame(tlon, tlat), k=k)
+    assert calls and calls[0] is not None and 0 < calls[0].size < 20_000 // 4  # the pre-pass settled most
+    d = geod_matrix(olon, olat, tlon, tlat)
+    want = np.argsort(d, axis=1, kind="stable")[:, :k]
+    wd = np.take_along_axis(d, want, axis=1)
+    assert len(got) == 20_000 * k
+    assert np.allclose(got["dist_m"].to_numpy().reshape(-1, k), wd, rtol=0, atol=1e-3)
+    pos = got["target_index"].to_numpy().reshape(-1, k).astype(int)
+    assert (pos == want).mean() > 0.999  # ties within 1 mm may swap
+    gap = np.diff(np.take_along_axis(d, np.argsort(d, axis=1)[:, : k + 1], axis=1), axis=1)
+    tied = np.zeros((20_000, k), dtype=bool)
+    tied[:, : k] |= gap[:, :k] <= 1e-3
+    tied[:, 1:] |= gap[:, : k - 1] <= 1e-3
+    assert (got["tie"].to_numpy().reshape(-1, k) == tied).all()
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +214,7 @@ def test_partitioned_reads_row_groups_as_coordinates(point_files):
 
 def test_within_ties_in_target_order_across_threads_and_chunks(monkeypatch):
     """Coincident targets (equal distances) are listed in target order, whatever chunk or thread an origin is in."""
-    monkeypatch.setattr(kernels, "_WITHIN_CHUNK_PAIRS", 256)  # many chunks, written by several threads
+    monkeypatch.setattr(within_kernels, "_WITHIN_CHUNK_PAIRS", 256)  # many chunks, written by several threads
     rng = np.random.default_rng(12)
     tlon, tlat = rng.uniform(109.3, 109.5, 40), rng.uniform(24.2, 24.4, 40)
     # targets 40..79 repeat 0..39 backwards: every distance comes twice, to a target and to its copy
@@ -209,7 +236,7 @@ def test_within_ties_in_target_order_across_threads_and_chunks(monkeypatch):
 
 def test_within_error_in_one_chunk_reaches_the_caller(monkeypatch):
     """A chunk that fails stops the others (no thread left waiting for its turn) and the error is raised."""
-    monkeypatch.setattr(kernels, "_WITHIN_CHUNK_PAIRS", 64)
+    monkeypatch.setattr(within_kernels, "_WITHIN_CHUNK_PAIRS", 64)
     calls = []
 
     def failing(opos, s, n_origins):
@@ -218,10 +245,38 @@ def test_within_error_in_one_chunk_reaches_the_caller(monkeypatch):
             raise MemoryError("chunk 3")
         return original(opos, s, n_origins)
 
-    original = kernels._chunk_order
-    monkeypatch.setattr(kernels, "_chunk_order", failing)
+    original = within_kernels._chunk_order
+    monkeypatch.setattr(within_kernels, "_chunk_order", failing)
     rng = np.random.default_rng(2)
     o = frame(rng.uniform(109.3, 109.5, 400), rng.uniform(24.2, 24.4, 400))
     t = frame(rng.uniform(109.3, 109.5, 50), rng.uniform(24.2, 24.4, 50))
     with pytest.raises(MemoryError, match="chunk 3"):
         gis.within(o, t, 3000.0)
+
+
+def test_settings_workers_changes_threads_not_results(monkeypatch):
+    """``gis.settings.workers = 1`` runs the kernels on one thread; nearest, k-nearest and within give the same."""
+    monkeypatch.setattr(within_kernels, "_WITHIN_CHUNK_PAIRS", 256)  # many chunks: threads when allowed
+    rng = np.random.default_rng(21)
+    o = frame(rng.uniform(109.2, 109.6, 3000), rng.uniform(24.1, 24.5, 3000))
+    t = frame(rng.uniform(109.2, 109.6, 300), rng.uniform(24.1, 24.5, 300))
+    calls = []
+    monkeypatch.setattr(gis.settings, "workers", -1)
+    many = [gis.nearest(o, t), gis.nearest(o, t, k=5), gis.within(o, t, 3000.0)]
+    started = within_kernels.ThreadPoolExecutor
+    monkeypatch.setattr(within_kernels, "ThreadPoolExecutor", lambda *a, **kw: calls.append(kw) or started(*a, **kw))
+    monkeypatch.setattr(gis.settings, "workers", 1)
+    one = [gis.nearest(o, t), gis.nearest(o, t, k=5), gis.within(o, t, 3000.0)]
+    assert calls == []  # one thread: no pool
+    for a, b in zip(many, one):
+        pd.testing.assert_frame_equal(a, b)
+    assert len(one[2]) > 10_000
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, "2", True])
+def test_settings_workers_refuses_what_is_not_a_thread_count(monkeypatch, bad):
+    monkeypatch.setattr(gis.settings, "workers", bad)
+    rng = np.random.default_rng(3)
+    o = frame(rng.uniform(109.2, 109.6, 50), rng.uniform(24.1, 24.5, 50))
+    with pytest.raises(gis.InputError, match=r"gis\.settings\.workers is .*: it must be -1 .* at least 1"):
+        gis.nearest(o, o)

@@ -1,0 +1,312 @@
+"""The pairs within a distance of :mod:`gis.proximity` (points): chunks of origins on threads, ordered once.
+
+Part of the proximity kernels (:mod:`gis._proximity_kernels` holds what they share and the proofs' bound).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pyproj
+from scipy.spatial import cKDTree
+
+from ._geodesic import geodesic_distance, geodesic_from_plane, sampled_tm_scale
+from ._progress import track
+from ._proximity_kernels import _threads
+
+
+#: Pairs per chunk of origins in :func:`_within_points` (about; fewer chunks cost scipy's dual-tree walk less) ...
+_WITHIN_CHUNK_PAIRS = 1 << 18
+#: ... and per block of its element-wise work (the geodesic correction), whose arrays stay in cache.
+_WITHIN_BLOCK = 1 << 16
+#: Most origins per chunk (where each has few pairs): larger trees of origins walk no faster.
+_WITHIN_CHUNK_ORIGINS = 1 << 14
+
+
+def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float, crs: pyproj.CRS, *,
+                   k_lo: float, sort: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of points within ``radius`` geodesic metres, in origin order, written once.
+
+    Origins are taken in chunks of consecutive positions, several chunks at once on
+    threads (``cKDTree`` and NumPy's sorts, takes and arithmetic release the GIL).  Each
+    chunk is one ``cKDTree.sparse_distance_matrix`` against the targets' tree; its pairs
+    are corrected to geodesic lengths, filtered and (with ``sort``) ordered by (origin,
+    distance, target) while they are in cache (:func:`_chunk_order`), then written
+    straight into the result arrays at the place the chunks before it leave
+    (:class:`_PairSink`: the chunks claim their rows in origin order, then write at the
+    same time).  The pairs of all origins are never sorted together, and no pair is
+    copied twice.  The result arrays are reserved for the number of pairs estimated
+    from a sample of origins (pages never written cost no memory) and grown if that
+    falls short.  A plane length ``d`` has geodesic length at most ``d / k_lo``: chunks
+    whose longest pair is under ``radius * k_lo`` need no comparison with the radius.
+    """
+    n = len(oxy)
+    ttree = cKDTree(txy)
+    tm = sampled_tm_scale(crs, oxy[:, 0], oxy[:, 1])
+    step = max(1, n // 4096)  # a sample of origins for the number of pairs to expect
+    counts = ttree.query_ball_point(oxy[::step], reach, return_length=True)
+    per_origin = float(counts.mean()) if len(counts) else 0.0
+    chunk = int(min(n, _WITHIN_CHUNK_ORIGINS, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))
+    sink = _PairSink(int(per_origin * n * 1.05) + 4096)
+    inside = radius * k_lo  # every plane length up to this is within the radius geodesically
+    ox, tx = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(txy[:, 0])  # gathers from contiguous memory
+
+    def pairs_of(a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        pairs = cKDTree(oxy[a:b], balanced_tree=False).sparse_distance_matrix(ttree, reach, output_type="ndarray")
+        if len(pairs) == 0:
+            return None
+        i, j, d = pairs["i"], pairs["j"], pairs["v"]
+        s = None if tm is None else _corrected(d, i, j, ox[a:b], tx, tm)
+        if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
+            s = geodesic_distance(oxy[a + i, 0], oxy[a + i, 1], txy[j, 0], txy[j, 1], crs)
+        if d.max() > inside:
+            keep = s <= radius
+            if not keep.all():
+                i, j, s = i[keep], j[keep], s[keep]
+        return (i, j, s) if len(s) else None
+
+    def run(number: int, a: int) -> None:
+        b = min(n, a + chunk)
+        got = order = None
+        try:
+            got = pairs_of(a, b)
+            if got is not None and sort:
+                order = _chunk_order(got[0], got[2], b - a)
+        finally:  # every chunk claims its rows (none if it failed), or the chunks after it would wait forever
+            out_i, out_j, out_s, part = sink.claim(number, 0 if got is None else len(got[2]))
+        try:
+            if got is not None:
+                i, j, s = got
+                if order is None:
+                    out_i[part], out_j[part], out_s[part] = i, j, s
+                    out_i[part] += a
+                else:
+                    _write_ordered(order, i, j, s, a, out_i[part], out_j[part], out_s[part])
+        finally:
+            sink.release()
+
+    starts = range(0, n, chunk)
+    threads = min(len(starts), _threads())
+    if threads <= 1:
+        for number, a in enumerate(track(starts, "计算 范围内目标", unit="块")):
+            run(number, a)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = [pool.submit(run, number, a) for number, a in enumerate(starts)]
+            try:
+                for future in track(futures, "计算 范围内目标", unit="块"):
+                    future.result()
+            except BaseException:
+                sink.abort()  # chunks waiting for their turn give up; those not started are cancelled
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    return sink.result()
+
+
+def _corrected(d: np.ndarray, i: np.ndarray, j: np.ndarray, ox: np.ndarray, tx: np.ndarray,
+               tm: Any) -> np.ndarray | None:
+    """Geodesic lengths of the plane lengths ``d`` from origin ``ox[i]`` to target ``tx[j]`` (eastings).
+
+    Block by block of ``_WITHIN_BLOCK`` pairs, so the series' work arrays stay in cache
+    however large the chunk; ``None`` as :func:`~gis._geodesic.geodesic_from_plane`.
+    """
+    k = len(d)
+    if k <= _WITHIN_BLOCK:
+        return geodesic_from_plane(d, ox[i], tx[j], tm, overwrite=True)
+    s = np.empty(k)
+    for p in range(0, k, _WITHIN_BLOCK):
+        q = min(k, p + _WITHIN_BLOCK)
+        part = geodesic_from_plane(d[p:q], ox[i[p:q]], tx[j[p:q]], tm, overwrite=True)
+        if part is None:
+            return None
+        s[p:q] = part
+    return s
+
+
+class _Aborted(Exception):
+    """A chunk of :func:`_within_points` gave up: another one failed."""
+
+
+class _PairSink:
+    """The result arrays of :func:`_within_points`, written by chunks of origins from several threads.
+
+    A chunk first claims its rows (:meth:`claim`): chunks claim in origin order, each
+    right after the one before it, so the rows follow the origins whatever order the
+    threads finish in.  The writes themselves happen at the same time (:meth:`release`
+    when done).  A claim beyond the reservation waits for the writes before it and
+    grows the arrays by half again.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.arrays = (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64), np.empty(capacity))
+        self.filled = 0
+        self._turn = 0  # the chunk whose turn it is to claim
+        self._writing = 0  # chunks that claimed and still write
+        self._aborted = False
+        self._cond = threading.Condition()
+
+    def claim(self, number: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, slice]:
+        """Rows ``filled .. filled + k`` for chunk ``number``, once every chunk before it has claimed."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._turn == number or self._aborted)
+            if self._aborted:
+                raise _Aborted
+            start = self.filled
+            if start + k > self.capacity:  # the sample underestimated: grow by half again
+                self._cond.wait_for(lambda: self._writing == 0)
+                self.capacity = max(start + k, self.capacity + self.capacity // 2)
+                self.arrays = tuple(np.concatenate([v[:start], np.empty(self.capacity - start, dtype=v.dtype)])
+                                    for v in self.arrays)
+            self.filled = start + k
+            self._writing += 1
+            self._turn += 1
+            self._cond.notify_all()
+            return (*self.arrays, slice(start, start + k))
+
+    def release(self) -> None:
+        """A claimed chunk has written its rows."""
+        with self._cond:
+            self._writing -= 1
+            self._cond.notify_all()
+
+    def abort(self) -> None:
+        """Chunks waiting for their turn give up (:class:`_Aborted`)."""
+        with self._cond:
+            self._aborted = True
+            self._cond.notify_all()
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows written; copied if far fewer than reserved (do not hold the reservation)."""
+        filled = self.filled
+        if filled < self.capacity // 2:
+            return tuple(v[:filled].copy() for v in self.arrays)  # type: ignore[return-value]
+        return tuple(v[:filled] for v in self.arrays)  # type: ignore[return-value]
+
+
+#: Fewest bits of the distance in :func:`_chunk_order`'s packed key (fewer: :func:`_pair_order` instead).
+_KEY_DISTANCE_BITS = 24
+
+
+def _chunk_order(opos: np.ndarray, s: np.ndarray, n_origins: int) -> tuple[np.ndarray | None, int, int, float]:
+    """The pairs of a chunk sorted by (origin, distance) in one sort of packed 64-bit keys.
+
+    Each key holds, from the top, the origin (``opos`` in ``0 .. n_origins - 1``), the
+    distance in units of ``2**-sb`` of the chunk's longest one, rounded down (``sb``: the
+    bits left), and the pair's position, so a plain sort (several times faster than an
+    argsort) orders the pairs and the low bits give the permutation.  Returns ``(keys,
+    shift, bits, eps)``: ``keys >> shift`` is the origin, ``keys & (2**bits - 1)`` the
+    pair's position, and only neighbours of one origin less than ``eps`` metres apart can
+    be out of the order of :func:`_pair_order` (:func:`_write_ordered` settles them).
+    ``keys`` is ``None`` where too few bits are left for the distance: then
+    :func:`_pair_order` orders the chunk.
+
+    Why ``eps``: two pairs of one origin in the keys' order have ``s_next > s - delta``
+    (a smaller distance never has a larger rounded one; equal rounded distances lie within
+    ``delta``, the unit or the float precision of ``s * scale``).  So where neighbours
+    are more than ``eps = 2 delta + 4 ulp`` apart, every pair before them lies more than
+    ``4 ulp`` below every pair after them (``ulp``: the spacing of :func:`_pair_order`'s
+    keys ``opos * r + s``), whose keys are then strictly ordered too.
+    """
+    k = len(s)
+    ib = max(1, (k - 1).bit_length())
+    ob = max(0, (n_origins - 1).bit_length())
+    sb = 64 - ob - ib
+    smax = float(s.max())
+    if sb < _KEY_DISTANCE_BITS:
+        return None, 0, 0, 0.0
+    scale = 2.0**sb * (1.0 - 2.0**-50) / smax if smax > 0 else 0.0  # s * scale < 2**sb
+    keys = np.multiply(s, scale).astype(np.uint64)
+    keys <<= np.uint64(ib)
+    origin = opos.view(np.uint64) if opos.dtype == np.int64 else opos.astype(np.uint64)
+    keys |= origin << np.uint64(sb + ib)
+    keys |= np.arange(k, dtype=np.uint64)
+    keys.sort()
+    # _pair_order's key: opos * r + s, r a power of two above every s; its precision near the largest key
+    r = 2.0 ** math.ceil(math.log2(smax + 2.0))
+    delta = max(smax / 2.0**sb, smax * 2.0**-51) * (1.0 + 1e-9)
+    eps = 2.0 * delta + 4.0 * float(np.spacing((n_origins + 1) * r)) + 1e-12
+    return keys, sb + ib, ib, eps
+
+
+def _write_ordered(order: tuple[np.ndarray | None, int, int, float], i: np.ndarray, j: np.ndarray, s: np.ndarray,
+                   a: int, out_i: np.ndarray, out_j: np.ndarray, out_s: np.ndarray) -> None:
+    """Write a chunk's pairs (origins ``a + i``) in the order of :func:`_pair_order`, from :func:`_chunk_order`.
+
+    The packed keys order the pairs by origin, then distance rounded to their precision,
+    then position.  Where two neighbours of one origin lie less than ``eps`` apart (pairs
+    rounded together, or tied), :func:`_pair_order`'s order (its key, then target) is
+    applied to the run of such neighbours; elsewhere the distances differ by more than
+    the rounding of either key, so both orders agree.
+    """
+    keys, shift, ib, eps = order
+    if keys is None:
+        idx = _pair_order(i, j, s)
+        np.take(i, idx, out=out_i, mode="clip")  # "clip": no buffered copy
+        out_i += a
+    else:
+        np.right_shift(keys, np.uint64(shift), out=out_i.view(np.uint64))
+        out_i += a
+        idx = (keys & np.uint64((1 << ib) - 1)).view(np.int64)
+    np.take(s, idx, out=out_s, mode="clip")
+    if keys is not None and len(s) > 1:
+        gap = np.diff(out_s)
+        np.abs(gap, out=gap)
+        close = gap <= eps
+        if close.any():
+            close &= out_i[1:] == out_i[:-1]
+            at = np.flatnonzero(close)
+            if at.size:
+                _settle_close(at, idx, j, s, a, out_i, out_s)
+    np.take(j, idx, out=out_j, mode="clip")
+
+
+def _settle_close(at: np.ndarray, idx: np.ndarray, j: np.ndarray, s: np.ndarray, a: int, out_i: np.ndarray,
+                  out_s: np.ndarray) -> None:
+    """Reorder the runs of close neighbours by :func:`_pair_order`'s key, then target.
+
+    ``at``: the rows whose next row is close; ``idx`` (the chunk's pair at each row) and
+    ``out_s`` are updated in place (``out_i`` is the same along a run).
+    """
+    member = np.zeros(len(idx), dtype=bool)
+    member[at] = True
+    member[at + 1] = True
+    pos = np.flatnonzero(member)
+    opens = np.ones(len(pos), dtype=bool)  # a run opens where the pair before is not close to it
+    linked = np.zeros(len(idx), dtype=bool)
+    linked[at + 1] = True
+    opens[linked[pos]] = False
+    run = np.cumsum(opens)
+    r = 2.0 ** math.ceil(math.log2(float(s.max()) + 2.0))
+    key = (out_i[pos] - a).astype(float)
+    key *= r
+    key += out_s[pos]
+    sub = np.lexsort((j[idx[pos]], key, run))
+    idx[pos] = idx[pos][sub]
+    out_s[pos] = s[idx[pos]]
+
+
+def _pair_order(opos: np.ndarray, tpos: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Order of pairs by origin, then distance, then target: one float sort instead of a 3-key lexsort.
+
+    The key ``opos * R + s`` (``R`` a power of two above every ``s``, so the
+    product is exact) orders by origin, and within an origin by distance
+    (rounding to the key's precision is monotone, so it can only merge distances
+    less than ~1e-6 m apart, never swap them); equal keys are then ordered by
+    target.
+    """
+    if len(s) == 0:
+        return np.zeros(0, dtype=np.intp)
+    r = 2.0 ** math.ceil(math.log2(float(s.max()) + 2.0))
+    key = opos.astype(float)
+    key *= r
+    key += s
+    order = np.argsort(key)
+    ks = key[order]
+    if (ks[1:] == ks[:-1]).any():  # coincident targets, or distances within the key's precision
+        order = np.lexsort((tpos, key))
+    return order
