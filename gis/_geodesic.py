@@ -166,6 +166,22 @@ def point_terms(tm: TMScale, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, 
     return X, Y, _inv_k(tm, X, Y)
 
 
+def reference_terms(tm: TMScale, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, 1/k)`` of points at eastings ``x`` taken at the reference latitude, without the domain check.
+
+    What :func:`point_terms` gives for ``y = y_ref`` (bit for bit), for callers that work the terms of
+    each point once and gather them per segment; they check the domain on the points they use
+    (:func:`outside_domain`).
+    """
+    X = np.asarray(x, dtype=float) - tm.false_easting
+    return X, _inv_k(tm, X, np.zeros(1))
+
+
+def outside_domain(tm: TMScale, X: np.ndarray) -> bool:
+    """Whether an offset ``X`` from :func:`reference_terms` lies beyond the series' domain (as :func:`point_terms`)."""
+    return bool(X.size) and max(-float(X.min()), float(X.max())) > MAX_U_M * tm.k0
+
+
 def _inv_k(tm: TMScale, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """``1/k`` at offsets ``(X, Y)`` (module docstring)."""
     c0, c1, c2, c3 = tm.c
@@ -200,8 +216,12 @@ def segment_lengths(
     shape = d.shape
     if d.ndim == 0:
         d = d.reshape(1)
-    # views broadcast to d's shape (no copies: an origin's terms stay one value per row), cut in row blocks
-    arrays = [np.broadcast_to(np.asarray(v, dtype=float), d.shape) for v in (X1, Y1, g1, X2, Y2, g2)]
+    # views broadcast to d's shape (no copies: an origin's terms stay one value per row), cut in row blocks;
+    # northings given once (one value for every segment: the reference latitude) stay single values, so the
+    # midpoint's latitude term is worked out once, not once per segment
+    single = np.size(Y1) == 1 and np.size(Y2) == 1
+    arrays = [np.asarray(v, dtype=float).reshape(1) if single and k in (1, 4)
+              else np.broadcast_to(np.asarray(v, dtype=float), d.shape) for k, v in enumerate((X1, Y1, g1, X2, Y2, g2))]
     res = np.empty(d.shape) if out is None else out.reshape(d.shape)
     c0 = tm.c[0]
     k_chord = c0 * c0 / tm.k0
@@ -209,7 +229,7 @@ def segment_lengths(
     step = max(1, _BLOCK // max(1, d.size // max(1, d.shape[0])))
     for a in range(0, d.shape[0], step):
         b = min(d.shape[0], a + step)
-        x1, y1, h1, x2, y2, h2 = (v[a:b] for v in arrays)
+        x1, y1, h1, x2, y2, h2 = (v if single and k in (1, 4) else v[a:b] for k, v in enumerate(arrays))
         dd = d[a:b]
         xm = x1 + x2
         xm *= 0.5

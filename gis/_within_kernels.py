@@ -14,7 +14,8 @@ import numpy as np
 import pyproj
 from scipy.spatial import cKDTree
 
-from ._geodesic import geodesic_distance, geodesic_from_plane, sampled_tm_scale
+from ._geodesic import (MAX_D_M, TMScale, geodesic_distance, outside_domain, reference_terms, sampled_tm_scale,
+                        segment_lengths)
 from ._progress import track
 from ._proximity_kernels import _threads
 
@@ -53,14 +54,16 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     chunk = int(min(n, _WITHIN_CHUNK_ORIGINS, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))
     sink = _PairSink(int(per_origin * n * 1.05) + 4096)
     inside = radius * k_lo  # every plane length up to this is within the radius geodesically
-    ox, tx = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(txy[:, 0])  # gathers from contiguous memory
+    # each point's terms of the series (offset from the meridian, 1/k) once, gathered per pair
+    oterms = None if tm is None else reference_terms(tm, oxy[:, 0])
+    tterms = None if tm is None else reference_terms(tm, txy[:, 0])
 
     def pairs_of(a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         pairs = cKDTree(oxy[a:b], balanced_tree=False).sparse_distance_matrix(ttree, reach, output_type="ndarray")
         if len(pairs) == 0:
             return None
         i, j, d = pairs["i"], pairs["j"], pairs["v"]
-        s = None if tm is None else _corrected(d, i, j, ox[a:b], tx, tm)
+        s = None if tm is None else _corrected(d, i, j, (oterms[0][a:b], oterms[1][a:b]), tterms, tm)
         if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
             s = geodesic_distance(oxy[a + i, 0], oxy[a + i, 1], txy[j, 0], txy[j, 1], crs)
         if d.max() > inside:
@@ -107,23 +110,27 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     return sink.result()
 
 
-def _corrected(d: np.ndarray, i: np.ndarray, j: np.ndarray, ox: np.ndarray, tx: np.ndarray,
-               tm: Any) -> np.ndarray | None:
-    """Geodesic lengths of the plane lengths ``d`` from origin ``ox[i]`` to target ``tx[j]`` (eastings).
+def _corrected(d: np.ndarray, i: np.ndarray, j: np.ndarray, oterms: tuple[np.ndarray, np.ndarray],
+               tterms: tuple[np.ndarray, np.ndarray], tm: TMScale) -> np.ndarray | None:
+    """Geodesic lengths of the plane lengths ``d`` from origin ``i`` to target ``j`` (at the reference latitude).
 
-    Block by block of ``_WITHIN_BLOCK`` pairs, so the series' work arrays stay in cache
-    however large the chunk; ``None`` as :func:`~gis._geodesic.geodesic_from_plane`.
+    ``oterms`` / ``tterms``: the points' ``(X, 1/k)`` (:func:`~gis._geodesic.reference_terms`), gathered
+    per pair, block by block of ``_WITHIN_BLOCK`` pairs, so the series' work arrays stay in cache
+    however large the chunk.  The lengths of :func:`~gis._geodesic.geodesic_from_plane` bit for bit;
+    ``None`` where it gives ``None`` (a pair too long, or a point beyond the series' domain).
     """
     k = len(d)
-    if k <= _WITHIN_BLOCK:
-        return geodesic_from_plane(d, ox[i], tx[j], tm, overwrite=True)
     s = np.empty(k)
+    y0 = np.zeros(1)
     for p in range(0, k, _WITHIN_BLOCK):
         q = min(k, p + _WITHIN_BLOCK)
-        part = geodesic_from_plane(d[p:q], ox[i[p:q]], tx[j[p:q]], tm, overwrite=True)
-        if part is None:
+        dd, ib, jb = d[p:q], i[p:q], j[p:q]
+        if dd.max() > MAX_D_M:
             return None
-        s[p:q] = part
+        X1, X2 = oterms[0][ib], tterms[0][jb]
+        if outside_domain(tm, X1) or outside_domain(tm, X2):
+            return None
+        segment_lengths(dd, X1, y0, oterms[1][ib], X2, y0, tterms[1][jb], tm, out=s[p:q])
     return s
 
 
