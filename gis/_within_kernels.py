@@ -29,7 +29,8 @@ _WITHIN_CHUNK_ORIGINS = 1 << 14
 
 
 def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float, crs: pyproj.CRS, *,
-                   k_lo: float, sort: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   k_lo: float, sort: bool, nan_column: bool = False,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Pairs of points within ``radius`` geodesic metres, in origin order, written once.
 
     Origins are taken in chunks of consecutive positions, several chunks at once on
@@ -44,6 +45,10 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     from a sample of origins (pages never written cost no memory) and grown if that
     falls short.  A plane length ``d`` has geodesic length at most ``d / k_lo``: chunks
     whose longest pair is under ``radius * k_lo`` need no comparison with the radius.
+
+    Returns the origins' and targets' positions and the distances, and with ``nan_column`` a
+    fourth array of as many NaN (the result's unknown uncertainty), filled by the chunks as they
+    write their rows (else ``None``): filling fresh pages costs as much as writing the pairs.
     """
     n = len(oxy)
     ttree = cKDTree(txy)
@@ -52,7 +57,7 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     counts = ttree.query_ball_point(oxy[::step], reach, return_length=True)
     per_origin = float(counts.mean()) if len(counts) else 0.0
     chunk = int(min(n, _WITHIN_CHUNK_ORIGINS, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))
-    sink = _PairSink(int(per_origin * n * 1.05) + 4096)
+    sink = _PairSink(int(per_origin * n * 1.05) + 4096, nan_column=nan_column)
     inside = radius * k_lo  # every plane length up to this is within the radius geodesically
     # each point's terms of the series (offset from the meridian, 1/k) once, gathered per pair
     oterms = None if tm is None else reference_terms(tm, oxy[:, 0])
@@ -80,9 +85,11 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
             if got is not None and sort:
                 order = _chunk_order(got[0], got[2], b - a)
         finally:  # every chunk claims its rows (none if it failed), or the chunks after it would wait forever
-            out_i, out_j, out_s, part = sink.claim(number, 0 if got is None else len(got[2]))
+            out_i, out_j, out_s, out_nan, part = sink.claim(number, 0 if got is None else len(got[2]))
         try:
             if got is not None:
+                if out_nan is not None:
+                    out_nan[part] = np.nan
                 i, j, s = got
                 if order is None:
                     out_i[part], out_j[part], out_s[part] = i, j, s
@@ -148,17 +155,21 @@ class _PairSink:
     grows the arrays by half again.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, *, nan_column: bool = False) -> None:
         self.capacity = capacity
-        self.arrays = (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64), np.empty(capacity))
+        self.arrays: tuple[np.ndarray, ...] = (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64),
+                                               np.empty(capacity), *((np.empty(capacity),) if nan_column else ()))
         self.filled = 0
         self._turn = 0  # the chunk whose turn it is to claim
         self._writing = 0  # chunks that claimed and still write
         self._aborted = False
         self._cond = threading.Condition()
 
-    def claim(self, number: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, slice]:
-        """Rows ``filled .. filled + k`` for chunk ``number``, once every chunk before it has claimed."""
+    def claim(self, number: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, slice]:
+        """Rows ``filled .. filled + k`` for chunk ``number``, once every chunk before it has claimed.
+
+        The arrays: origins, targets, distances and the NaN column (``None`` without one).
+        """
         with self._cond:
             self._cond.wait_for(lambda: self._turn == number or self._aborted)
             if self._aborted:
@@ -173,7 +184,8 @@ class _PairSink:
             self._writing += 1
             self._turn += 1
             self._cond.notify_all()
-            return (*self.arrays, slice(start, start + k))
+            i, j, s, *nan = self.arrays
+            return i, j, s, (nan[0] if nan else None), slice(start, start + k)
 
     def release(self) -> None:
         """A claimed chunk has written its rows."""
@@ -187,12 +199,15 @@ class _PairSink:
             self._aborted = True
             self._cond.notify_all()
 
-    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The rows written; copied if far fewer than reserved (do not hold the reservation)."""
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The rows written (and the NaN column, or ``None``); copied if far fewer than reserved (do not hold the
+        reservation)."""
         filled = self.filled
         if filled < self.capacity // 2:
-            return tuple(v[:filled].copy() for v in self.arrays)  # type: ignore[return-value]
-        return tuple(v[:filled] for v in self.arrays)  # type: ignore[return-value]
+            out = [v[:filled].copy() for v in self.arrays]
+        else:
+            out = [v[:filled] for v in self.arrays]
+        return out[0], out[1], out[2], (out[3] if len(out) > 3 else None)
 
 
 #: Fewest bits of the distance in :func:`_chunk_order`'s packed key (fewer: :func:`_pair_order` instead).

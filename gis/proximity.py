@@ -137,16 +137,17 @@ def _copy_on_write() -> bool:
 
 
 def _result(index: pd.Index | None, columns: dict[str, Any], po: np.ndarray | None,
-            pt: np.ndarray | None) -> pd.DataFrame:
+            pt: np.ndarray | None, *, nan: np.ndarray | None = None) -> pd.DataFrame:
     """The result frame in one constructor: ``columns`` (with ``dist_m``) then the uncertainty columns.
 
-    ``po`` / ``pt``: the origins' / targets' precision per row, ``None`` where the layer has none (all NaN).
+    ``po`` / ``pt``: the origins' / targets' precision per row, ``None`` where the layer has none (all NaN);
+    ``nan``: a new array of as many NaN as rows, if the caller has one (the kernel of :func:`within` fills it).
     """
     dist = np.asarray(columns["dist_m"], dtype=float)
     if po is None or pt is None:
         # the uncertainty is unknown on every row: one NaN column serves all three where pandas copies on
         # write (on millions of pairs, filling fresh memory costs more than the rest of the frame)
-        nan = np.full(len(dist), np.nan)
+        nan = np.full(len(dist), np.nan) if nan is None or len(nan) != len(dist) else nan
         share = _copy_on_write()
         po = (nan if share else nan.copy()) if po is None else po
         pt = (nan if share else nan.copy()) if pt is None else pt
@@ -168,9 +169,14 @@ def _result(index: pd.Index | None, columns: dict[str, Any], po: np.ndarray | No
     return pd.DataFrame(columns, index=index, copy=False)
 
 
+def _no_precision(values: np.ndarray) -> bool:
+    """Whether a layer's ``precision_m`` is empty or all NaN (no precision known)."""
+    return len(values) == 0 or bool(np.isnan(values).all())
+
+
 def _gather(values: np.ndarray, pos: np.ndarray) -> np.ndarray | None:
     """``values[pos]``, NaN where ``pos`` is -1; ``None`` if ``values`` is empty or all NaN (no precision)."""
-    if len(values) == 0 or np.isnan(values).all():
+    if _no_precision(values):
         return None
     out = values[pos]
     if len(pos) and pos.min() < 0:
@@ -387,6 +393,7 @@ def within(
     op, tp, crs = _prepare_pair(origins, targets, strict=strict)
     o, t = op.layer, tp.layer
     po, pt = o.precision_m, t.precision_m
+    nan = None  # the kernel of point layers fills the NaN column of unknown uncertainty as it writes the pairs
     if len(o) == 0 or len(t) == 0:
         opos = tpos = np.zeros(0, dtype=np.int64)
         s = np.zeros(0)
@@ -395,7 +402,8 @@ def within(
         reach = (radius + TIE_TOLERANCE_M) * k_hi
         oxy, txy = o.xy, t.xy
         if oxy is not None and txy is not None:
-            opos, tpos, s = _within_points(oxy, txy, radius, reach, crs, k_lo=k_lo, sort=sort)
+            unknown = _no_precision(po) or _no_precision(pt)  # then the uncertainty columns are all NaN
+            opos, tpos, s, nan = _within_points(oxy, txy, radius, reach, crs, k_lo=k_lo, sort=sort, nan_column=unknown)
         else:
             og, tg = o.geoms(), t.geoms()
             opos, tpos = shapely.STRtree(tg).query(og, predicate="dwithin", distance=reach)
@@ -407,7 +415,7 @@ def within(
                 order = _pair_order(opos, tpos, s)
                 opos, tpos, s = opos[order], tpos[order], s[order]
     cols = {"origin_index": _labels(o.index, opos), "target_index": _labels(t.index, tpos), "dist_m": s}
-    return _unplaced_pairs(_result(None, cols, _gather(po, opos), _gather(pt, tpos)), op, sort=sort)
+    return _unplaced_pairs(_result(None, cols, _gather(po, opos), _gather(pt, tpos), nan=nan), op, sort=sort)
 
 
 
