@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -179,6 +180,8 @@ _GRID_CONTENDERS = 3
 #: more than ``_GRID_CONTENDERS`` contenders (1e5 origins on 1e4 targets: 98 % left to the tree), and the
 #: pre-pass only adds to the tree's work.
 _GRID_MIN_CELLS_PER_TARGET = 6
+#: Origins per block of the grid pre-pass (blocks run on threads; a block's arrays stay in cache).
+_GRID_BLOCK = 1 << 15
 
 
 def _nearest1_grid(
@@ -233,56 +236,75 @@ def _nearest1_grid(
     if q < m:
         contenders[contenders == q] = 0  # a further target may contend: unresolved
 
-    x, y = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(oxy[:, 1])
-    ix = ((x - minx) * (1.0 / h)).astype(np.intp)
-    np.clip(ix, 0, nx - 1, out=ix)
-    cell = ((y - miny) * (1.0 / h)).astype(np.intp)
-    np.clip(cell, 0, ny - 1, out=cell)
-    cell *= nx
-    cell += ix
-    kind = contenders[cell]
-    win = jc[:, 0][cell]
+    x, y = pairs.ox, pairs.oy
     ux, uy = np.ascontiguousarray(uniq[:, 0]), np.ascontiguousarray(uniq[:, 1])
-    several = np.flatnonzero(kind >= 2)
-    ranked = np.zeros(0, dtype=np.intp)
-    if several.size:
-        # Plane distances to the contenders pick the plane-nearest; another contender only
-        # matters if it lies within (s_plane_nearest + TIE_TOLERANCE_M) * k_hi of the origin.
-        xs, ys, n_sub, c_sub = x[several], y[several], kind[several], cell[several]
-        width = int(n_sub.max())
-        cand = np.empty((len(several), width), dtype=jc.dtype)
-        for r in range(width):  # column by column: 1-d gathers are much faster than one 2-d one
-            cand[:, r] = np.ascontiguousarray(jc[:, r])[c_sub]
-        d2 = np.full(cand.shape, np.inf)
-        for r in range(width):
-            has = np.flatnonzero(n_sub > r) if r >= 2 else slice(None)
-            cj = cand[has, r]
-            dx = ux[cj] - xs[has]
-            dy = uy[cj] - ys[has]
-            d2[has, r] = dx * dx + dy * dy
-        col = np.argmin(d2, axis=1)
-        rows = np.arange(len(several))
-        d_near = np.sqrt(d2[rows, col])
-        need = (d_near / k_lo + TIE_TOLERANCE_M) * k_hi
-        close = np.count_nonzero(d2 <= (need * need)[:, None], axis=1) > 1
-        win[several] = cand[rows, col]
-        amb = np.flatnonzero(close)  # rare: within a few ppm of equidistant
-        if amb.size:
-            ranked = several[amb]
-            r_cand = cand[amb]
-            r_s = np.full(r_cand.shape, np.inf)
-            fin = np.isfinite(d2[amb])
-            r_o = np.broadcast_to(ranked[:, None], r_cand.shape)[fin]
-            r_s[fin] = pairs.lengths(r_o, r_cand[fin])
-            o2, _, t2, s2, tie2 = _rank_candidates(np.broadcast_to(np.arange(amb.size)[:, None], r_cand.shape)[fin],
-                                                   r_cand[fin], r_s[fin], 1, order_key=first_pos[r_cand[fin]])
-            win[ranked[o2]] = t2
-    best[:] = win
-    s_best[:] = pairs.lengths(slice(None), win)
-    if ranked.size:
-        s_best[ranked[o2]] = s2
-        tie[ranked[o2]] = tie2
-    return np.flatnonzero(kind == 0)
+    jcols = [np.ascontiguousarray(jc[:, r]) for r in range(jc.shape[1])]  # 1-d gathers are much faster than 2-d
+    win_c = jcols[0]
+
+    def block(a: int) -> np.ndarray:
+        """Settle the origins ``a:a + size`` (rows written in place); return those left over."""
+        b = min(n, a + size)
+        ix = ((x[a:b] - minx) * (1.0 / h)).astype(np.intp)
+        np.clip(ix, 0, nx - 1, out=ix)
+        cell = ((y[a:b] - miny) * (1.0 / h)).astype(np.intp)
+        np.clip(cell, 0, ny - 1, out=cell)
+        cell *= nx
+        cell += ix
+        kind = contenders[cell]
+        win = win_c[cell]
+        several = np.flatnonzero(kind >= 2)
+        ranked = np.zeros(0, dtype=np.intp)
+        if several.size:
+            # Plane distances to the contenders pick the plane-nearest; another contender only
+            # matters if it lies within (s_plane_nearest + TIE_TOLERANCE_M) * k_hi of the origin.
+            xs, ys, n_sub, c_sub = x[a + several], y[a + several], kind[several], cell[several]
+            width = int(n_sub.max())
+            cand = np.empty((len(several), width), dtype=jc.dtype)
+            for r in range(width):  # column by column
+                cand[:, r] = jcols[r][c_sub]
+            d2 = np.full(cand.shape, np.inf)
+            for r in range(width):
+                has = np.flatnonzero(n_sub > r) if r >= 2 else slice(None)
+                cj = cand[has, r]
+                dx = ux[cj] - xs[has]
+                dy = uy[cj] - ys[has]
+                d2[has, r] = dx * dx + dy * dy
+            col = np.argmin(d2, axis=1)
+            rows = np.arange(len(several))
+            d_near = np.sqrt(d2[rows, col])
+            need = (d_near / k_lo + TIE_TOLERANCE_M) * k_hi
+            close = np.count_nonzero(d2 <= (need * need)[:, None], axis=1) > 1
+            win[several] = cand[rows, col]
+            amb = np.flatnonzero(close)  # rare: within a few ppm of equidistant
+            if amb.size:
+                ranked = several[amb]
+                r_cand = cand[amb]
+                r_s = np.full(r_cand.shape, np.inf)
+                fin = np.isfinite(d2[amb])
+                r_o = np.broadcast_to(ranked[:, None] + a, r_cand.shape)[fin]
+                r_s[fin] = pairs.lengths(r_o, r_cand[fin])
+                o2, _, t2, s2, tie2 = _rank_candidates(
+                    np.broadcast_to(np.arange(amb.size)[:, None], r_cand.shape)[fin], r_cand[fin], r_s[fin], 1,
+                    order_key=first_pos[r_cand[fin]])
+                win[ranked[o2]] = t2
+        best[a:b] = win
+        pairs.lengths(slice(a, b), win, out=s_best[a:b])
+        if ranked.size:
+            s_best[a + ranked[o2]] = s2
+            tie[a + ranked[o2]] = tie2
+        return np.flatnonzero(kind == 0) + a
+
+    threads = _threads()
+    blocks = -(-max(threads, -(-n // _GRID_BLOCK)) // threads) * threads  # a multiple of the threads
+    size = -(-n // blocks)
+    starts = range(0, n, size)
+    threads = min(len(starts), threads)
+    if threads <= 1:
+        left = [block(a) for a in starts]
+    else:  # NumPy's gathers and arithmetic release the GIL; blocks write disjoint rows
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            left = list(pool.map(block, starts))
+    return np.concatenate(left)  # in order: blocks come in order
 
 
 def _nearest1_tree(
