@@ -62,13 +62,15 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     # each point's terms of the series (offset from the meridian, 1/k) once, gathered per pair
     oterms = None if tm is None else reference_terms(tm, oxy[:, 0])
     tterms = None if tm is None else reference_terms(tm, txy[:, 0])
+    # every point within the series' domain and every pair short enough: no block needs checking
+    check = tm is None or reach > MAX_D_M or outside_domain(tm, oterms[0]) or outside_domain(tm, tterms[0])
 
     def pairs_of(a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         pairs = cKDTree(oxy[a:b], balanced_tree=False).sparse_distance_matrix(ttree, reach, output_type="ndarray")
         if len(pairs) == 0:
             return None
         i, j, d = pairs["i"], pairs["j"], pairs["v"]
-        s = None if tm is None else _corrected(d, i, j, (oterms[0][a:b], oterms[1][a:b]), tterms, tm)
+        s = None if tm is None else _corrected(d, i, j, (oterms[0][a:b], oterms[1][a:b]), tterms, tm, check=check)
         if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
             s = geodesic_distance(oxy[a + i, 0], oxy[a + i, 1], txy[j, 0], txy[j, 1], crs)
         if d.max() > inside:
@@ -118,13 +120,14 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
 
 
 def _corrected(d: np.ndarray, i: np.ndarray, j: np.ndarray, oterms: tuple[np.ndarray, np.ndarray],
-               tterms: tuple[np.ndarray, np.ndarray], tm: TMScale) -> np.ndarray | None:
+               tterms: tuple[np.ndarray, np.ndarray], tm: TMScale, *, check: bool = True) -> np.ndarray | None:
     """Geodesic lengths of the plane lengths ``d`` from origin ``i`` to target ``j`` (at the reference latitude).
 
     ``oterms`` / ``tterms``: the points' ``(X, 1/k)`` (:func:`~gis._geodesic.reference_terms`), gathered
     per pair, block by block of ``_WITHIN_BLOCK`` pairs, so the series' work arrays stay in cache
     however large the chunk.  The lengths of :func:`~gis._geodesic.geodesic_from_plane` bit for bit;
-    ``None`` where it gives ``None`` (a pair too long, or a point beyond the series' domain).
+    ``None`` where it gives ``None`` (a pair too long, or a point beyond the series' domain); ``check=False``:
+    the caller knows every point lies within the domain and every pair is short enough.
     """
     k = len(d)
     s = np.empty(k)
@@ -132,10 +135,8 @@ def _corrected(d: np.ndarray, i: np.ndarray, j: np.ndarray, oterms: tuple[np.nda
     for p in range(0, k, _WITHIN_BLOCK):
         q = min(k, p + _WITHIN_BLOCK)
         dd, ib, jb = d[p:q], i[p:q], j[p:q]
-        if dd.max() > MAX_D_M:
-            return None
         X1, X2 = oterms[0][ib], tterms[0][jb]
-        if outside_domain(tm, X1) or outside_domain(tm, X2):
+        if check and (dd.max() > MAX_D_M or outside_domain(tm, X1) or outside_domain(tm, X2)):
             return None
         segment_lengths(dd, X1, y0, oterms[1][ib], X2, y0, tterms[1][jb], tm, out=s[p:q])
     return s
