@@ -174,8 +174,12 @@ def _unique_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray |
 #: Grid pre-pass of nearest: cells per (unique) target, and at least this many origins per cell.
 _CELLS_PER_TARGET = 128
 _ORIGINS_PER_CELL = 8
-#: Most contenders per cell the pre-pass ranks itself (more: left to the tree).
+#: Most contenders per cell the pre-pass ranks itself (more: left to the tree) ...
 _GRID_CONTENDERS = 3
+#: ... and where the cells are wide (fewer than ``_GRID_WIDE_CELLS`` cells per target: a quarter of the origins
+#: in cells with more than 3 contenders at 12 cells per target), so fewer origins are left to the tree.
+_GRID_CONTENDERS_WIDE = 6
+_GRID_WIDE_CELLS = 32
 #: Fewest cells per target worth a pre-pass: with fewer, cells are wider than the targets' spacing, most have
 #: more than ``_GRID_CONTENDERS`` contenders (1e5 origins on 1e4 targets: 98 % left to the tree), and the
 #: pre-pass only adds to the tree's work.
@@ -212,7 +216,7 @@ def _nearest1_grid(
     Targets come sorted by distance from ``c``, so if ``dc(r+1) > reach`` the answer
     for every origin of the cell is among ``t1 .. tr``, decided by their geodesic
     distances (order and ties as in :func:`_rank_candidates`); ``r = 1`` needs no
-    distance but the winner's.  Cells with more than ``_GRID_CONTENDERS``
+    distance but the winner's.  Cells with more than ``_GRID_CONTENDERS`` (``_GRID_CONTENDERS_WIDE`` for wide cells)
     contenders (near Voronoi vertices) are left to :func:`_nearest1_tree`.
     """
     n, m = len(oxy), len(uniq)
@@ -228,7 +232,7 @@ def _nearest1_grid(
     centres = np.empty((ny, nx, 2))
     centres[:, :, 0] = minx + (np.arange(nx) + 0.5) * h
     centres[:, :, 1] = (miny + (np.arange(ny) + 0.5) * h)[:, None]
-    q = min(_GRID_CONTENDERS + 1, m)
+    q = min((_GRID_CONTENDERS if n_cells >= _GRID_WIDE_CELLS * m else _GRID_CONTENDERS_WIDE) + 1, m)
     dc, jc = tree.query(centres.reshape(-1, 2), k=q, workers=_workers())
     rho = h * math.sqrt(0.5) * (1.0 + 1e-9) + 1e-6  # margin for rounding of the cell of an origin
     reach = ((dc[:, 0] + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho
