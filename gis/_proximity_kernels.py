@@ -178,7 +178,7 @@ _ORIGINS_PER_CELL = 8
 _GRID_CONTENDERS = 3
 #: ... and where the cells are wide (fewer than ``_GRID_WIDE_CELLS`` cells per target: a quarter of the origins
 #: in cells with more than 3 contenders at 12 cells per target), so fewer origins are left to the tree.
-_GRID_CONTENDERS_WIDE = 6
+_GRID_CONTENDERS_WIDE = 5
 _GRID_WIDE_CELLS = 32
 #: Fewest cells per target worth a pre-pass: with fewer, cells are wider than the targets' spacing, most have
 #: more than ``_GRID_CONTENDERS`` contenders (1e5 origins on 1e4 targets: 98 % left to the tree), and the
