@@ -6,7 +6,6 @@ Part of the proximity kernels (:mod:`gis._proximity_kernels` holds what they sha
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyproj
@@ -15,7 +14,7 @@ from scipy.spatial import cKDTree
 
 from ._progress import track
 from ._proximity_kernels import (_CELLS_PER_TARGET, _GRID_MIN_CELLS_PER_TARGET, TIE_TOLERANCE_M, _pair_distance, _Pairs,
-                                 _rank_candidates, _threads, _workers)
+                                 _cell_of, _in_blocks, _rank_candidates, _workers)
 
 
 #: Origins per chunk of :func:`_nearestk_points`: its (origins, candidates) work arrays stay in cache
@@ -128,12 +127,7 @@ def _nearestk_grid(
     jct = np.ascontiguousarray(jc[:, : q - 1], dtype=np.int32 if m < 2**31 else np.int64)
 
     x, y = pairs.ox, pairs.oy
-    ix = ((x - minx) * (1.0 / h)).astype(np.intp)
-    np.clip(ix, 0, nx - 1, out=ix)
-    cell = ((y - miny) * (1.0 / h)).astype(np.intp)
-    np.clip(cell, 0, ny - 1, out=cell)
-    cell *= nx
-    cell += ix
+    cell = _cell_of(x, y, minx, miny, h, nx, ny)
     kind = contenders[cell]
     tx, ty = pairs.tx, pairs.ty
     ratio = k_hi / k_lo * (1.0 + 1e-9)
@@ -141,9 +135,8 @@ def _nearestk_grid(
     w_all = np.maximum(kind, k)  # rows of unresolved cells are worked as if they had k contenders, then left
     low = np.int64((1 << max(1, (q - 2).bit_length())) - 1)
 
-    def block(a: int) -> np.ndarray:
-        """Rank the contenders of the origins ``a:a + size``; write them; return the rows left over."""
-        b = min(n, a + size)
+    def block(a: int, b: int) -> np.ndarray:
+        """Rank the contenders of the origins ``a:b``; write them; return the rows left over."""
         w = w_all[a:b]
         wmax = int(w.max())
         cand = np.take(jct, cell[a:b], axis=0)
@@ -178,17 +171,7 @@ def _nearestk_grid(
         tie[a:b] = False
         return np.flatnonzero(~clear) + a
 
-    threads = _threads()
-    blocks = -(-max(threads, -(-n // _GRID_BLOCK_K)) // threads) * threads  # a multiple of the threads
-    size = -(-n // blocks)
-    starts = range(0, n, size)
-    threads = min(len(starts), threads)
-    if threads <= 1:
-        left = [block(a) for a in starts]
-    else:  # NumPy's gathers, sorts and arithmetic release the GIL; blocks write disjoint rows
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            left = list(pool.map(block, starts))
-    return np.concatenate(left)  # in order: blocks come in order
+    return _in_blocks(block, n, _GRID_BLOCK_K)
 
 
 def _code_dtype(n: int) -> type:

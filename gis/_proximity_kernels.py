@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -245,15 +245,9 @@ def _nearest1_grid(
     jcols = [np.ascontiguousarray(jc[:, r]) for r in range(jc.shape[1])]  # 1-d gathers are much faster than 2-d
     win_c = jcols[0]
 
-    def block(a: int) -> np.ndarray:
-        """Settle the origins ``a:a + size`` (rows written in place); return those left over."""
-        b = min(n, a + size)
-        ix = ((x[a:b] - minx) * (1.0 / h)).astype(np.intp)
-        np.clip(ix, 0, nx - 1, out=ix)
-        cell = ((y[a:b] - miny) * (1.0 / h)).astype(np.intp)
-        np.clip(cell, 0, ny - 1, out=cell)
-        cell *= nx
-        cell += ix
+    def block(a: int, b: int) -> np.ndarray:
+        """Settle the origins ``a:b`` (rows written in place); return those left over."""
+        cell = _cell_of(x[a:b], y[a:b], minx, miny, h, nx, ny)
         kind = contenders[cell]
         win = win_c[cell]
         several = np.flatnonzero(kind >= 2)
@@ -298,17 +292,7 @@ def _nearest1_grid(
             tie[a + ranked[o2]] = tie2
         return np.flatnonzero(kind == 0) + a
 
-    threads = _threads()
-    blocks = -(-max(threads, -(-n // _GRID_BLOCK)) // threads) * threads  # a multiple of the threads
-    size = -(-n // blocks)
-    starts = range(0, n, size)
-    threads = min(len(starts), threads)
-    if threads <= 1:
-        left = [block(a) for a in starts]
-    else:  # NumPy's gathers and arithmetic release the GIL; blocks write disjoint rows
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            left = list(pool.map(block, starts))
-    return np.concatenate(left)  # in order: blocks come in order
+    return _in_blocks(block, n, _GRID_BLOCK)
 
 
 def _nearest1_tree(
@@ -402,3 +386,36 @@ def _threads() -> int:
         except AttributeError:  # pragma: no cover - not Linux
             w = os.cpu_count() or 1
     return max(1, min(w, _MAX_THREADS))
+
+
+def _cell_of(x: np.ndarray, y: np.ndarray, minx: float, miny: float, h: float, nx: int, ny: int) -> np.ndarray:
+    """The cell of each point in a grid of ``nx`` × ``ny`` cells of side ``h`` from ``(minx, miny)``, row-major; clipped."""
+    ix = ((x - minx) * (1.0 / h)).astype(np.intp)
+    np.clip(ix, 0, nx - 1, out=ix)
+    cell = ((y - miny) * (1.0 / h)).astype(np.intp)
+    np.clip(cell, 0, ny - 1, out=cell)
+    cell *= nx
+    cell += ix
+    return cell
+
+
+def _in_blocks(block: Callable[[int, int], np.ndarray], n: int, most: int) -> np.ndarray:
+    """``block(a, b)`` over blocks of at most ``most`` of ``n`` rows (a multiple of :func:`_threads` blocks), on threads.
+
+    Each block writes its own rows and returns the rows it leaves over; they come back concatenated in order.
+    NumPy's gathers, sorts and arithmetic release the GIL.
+    """
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    threads = _threads()
+    blocks = -(-max(threads, -(-n // most)) // threads) * threads
+    size = -(-n // blocks)
+    starts = range(0, n, size)
+    threads = min(len(starts), threads)
+    ends = [min(n, a + size) for a in starts]
+    if threads <= 1:
+        left = [block(a, b) for a, b in zip(starts, ends)]
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            left = list(pool.map(block, starts, ends))
+    return np.concatenate(left)
