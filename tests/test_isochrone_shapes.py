@@ -32,14 +32,26 @@ def test_grid_isochrones_keep_the_exact_area_within_one_percent(seats_both_ways)
         assert by[60].buffer(1e-9).contains(by[30])
 
 
-def test_the_default_chooses_the_grid_for_many_pieces_and_the_exact_union_for_few(seats_both_ways):
-    grid, _ = seats_both_ways
+def test_the_default_chooses_the_exact_union_for_few_pieces_and_the_grid_for_many(seats_both_ways):
+    from gis.routing import AUTO_EXACT_PIECES
+
+    grid, exact = seats_both_ways
     net = gis.travel_network(gis.load_layer("roads"))
-    seats = gis.load_layer("townships").loc[grid["origin_index"].unique()]
-    auto = gis.isochrones(net, seats, [30, 60])
-    assert np.allclose(auto["area_km2"], grid["area_km2"])
+    towns = gis.load_layer("townships")
+    # six seats: a few thousand pieces in all, GEOS's exact union (smooth edges on the maps)
+    auto = gis.isochrones(net, towns.loc[grid["origin_index"].unique()], [30, 60])
+    assert np.allclose(auto["area_km2"], exact["area_km2"]) and not np.allclose(auto["area_km2"], grid["area_km2"])
+    # all 118 seats: over AUTO_EXACT_PIECES pieces, the grid for every seat with more than 64
+    auto_all = gis.isochrones(net, towns, [30])
+    grid_all = gis.isochrones(net, towns, [30], method="grid")
+    assert AUTO_EXACT_PIECES < 50 * len(towns)
+    exact_all = gis.isochrones(net, towns, [30], method="exact")
+    as_grid = np.isclose(auto_all["area_km2"], grid_all["area_km2"], rtol=1e-12)
+    as_exact = np.isclose(auto_all["area_km2"], exact_all["area_km2"], rtol=1e-12)
+    assert len(auto_all) == 118 and (as_grid | as_exact).all()
+    assert as_grid.sum() >= 50 and (~as_grid).sum() >= 20  # seats with many pieces on the grid, the others exact
     with pytest.raises(gis.InputError, match="method: must be"):
-        gis.isochrones(net, seats, [30], method="raster")
+        gis.isochrones(net, towns.iloc[:2], [30], method="raster")
 
 
 def test_union_grid_of_two_disks_on_a_fine_grid():
