@@ -38,7 +38,6 @@ import pyproj
 import scipy
 import shapely
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,16 +53,21 @@ import network_calibration  # noqa: E402  (bench/ is on sys.path)
 GEOD = pyproj.Geod(ellps="GRS80")
 
 
+def cpu_timed(fn, repeat: int) -> tuple[float, float, object]:
+    """Median wall and CPU (time.process_time) seconds of ``repeat`` runs, and the last result."""
+    wall, cpu, out = [], [], None
+    for _ in range(repeat):
+        w, c = time.perf_counter(), time.process_time()
+        out = fn()
+        wall.append(time.perf_counter() - w)
+        cpu.append(time.process_time() - c)
+    return float(np.median(wall)), float(np.median(cpu)), out
+
+
 def timed(fn, repeat: int) -> tuple[float, object]:
     """Median wall seconds of ``repeat`` runs and the last result (CPU seconds in ``timed.cpu``)."""
-    times, cpu, out = [], [], None
-    for _ in range(repeat):
-        t, c = time.perf_counter(), time.process_time()
-        out = fn()
-        times.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    timed.cpu = float(np.median(cpu))
-    return float(np.median(times)), out
+    wall, timed.cpu, out = cpu_timed(fn, repeat)
+    return wall, out
 
 
 def paired(fn, ref, repeat: int, *, warm: bool = True) -> dict:
@@ -287,16 +291,6 @@ def main() -> None:
     k118()
     t_k118, _ = timed(k118, rep)
     c_k118 = timed.cpu
-
-    def cpu_timed(fn, repeat: int) -> tuple[float, float, object]:
-        """Median wall and CPU (time.process_time) seconds of ``repeat`` runs."""
-        wall, cpu, out = [], [], None
-        for _ in range(repeat):
-            w, c = time.perf_counter(), time.process_time()
-            out = fn()
-            wall.append(time.perf_counter() - w)
-            cpu.append(time.process_time() - c)
-        return float(np.median(wall)), float(np.median(cpu)), out
 
     for bands in ([30], [30, 60]):
         label = " and ".join(map(str, bands))

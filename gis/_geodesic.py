@@ -160,8 +160,7 @@ def point_terms(tm: TMScale, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, 
     """
     X = np.asarray(x, dtype=float) - tm.false_easting
     Y = np.asarray(y, dtype=float) - tm.y_ref
-    if X.size and (max(-float(X.min()), float(X.max())) > MAX_U_M * tm.k0
-                   or max(-float(Y.min()), float(Y.max())) > MAX_V_M):
+    if outside_domain(tm, X) or (Y.size and max(-float(Y.min()), float(Y.max())) > MAX_V_M):
         return None
     return X, Y, _inv_k(tm, X, Y)
 
@@ -178,7 +177,7 @@ def reference_terms(tm: TMScale, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def outside_domain(tm: TMScale, X: np.ndarray) -> bool:
-    """Whether an offset ``X`` from :func:`reference_terms` lies beyond the series' domain (as :func:`point_terms`)."""
+    """Whether an offset ``X`` from the central meridian lies beyond the series' domain (east-west)."""
     return bool(X.size) and max(-float(X.min()), float(X.max())) > MAX_U_M * tm.k0
 
 

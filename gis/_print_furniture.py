@@ -14,7 +14,6 @@ import math
 import textwrap
 from typing import Any
 
-from ._legend import _merged as _merged  # noqa: F401 - printmap merges styles through it
 from ._legend import legend_model, shown_rows
 
 _MARKERS = {None: "o", "circle": "o", "star": "*", "diamond": "D", "square": "s", "triangle": "^"}

@@ -35,7 +35,8 @@ import numpy as np
 from ._errors import InputError, MissingDependencyError, require
 from ._io import atomic_write
 from ._print_fonts import embed_page_fonts
-from ._print_furniture import _MARKERS, _Furniture, _dashes, _merged, _rgba, _text
+from ._legend import _merged
+from ._print_furniture import _MARKERS, _Furniture, _dashes, _rgba, _text
 
 __all__ = ["print_map", "PAPER_MM", "cjk_font"]
 

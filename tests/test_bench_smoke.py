@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TABLE = "| task | seconds | kernel | ratio |"
 
 
+def run_bench(script: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run ``bench/<script> args`` from the repository root in this interpreter; its output as text."""
+    return subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=ROOT, capture_output=True,
+                          text=True, encoding="utf-8", timeout=timeout)
+
+
 @pytest.mark.parametrize(("script", "written", "header"), [
     ("network.py", "network.md", TABLE), ("printing.py", "printing.md", TABLE),
     ("geocoding.py", "geocoding.md", "| table | rows | seconds (wall) | seconds (CPU) | rows/s (wall) |"),
@@ -25,16 +31,14 @@ TABLE = "| task | seconds | kernel | ratio |"
 def test_bench_script_runs_small(script, written, header):
     record = ROOT / "bench" / written
     before = record.read_bytes() if record.exists() else None
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--small"], cwd=ROOT, capture_output=True,
-                          text=True, encoding="utf-8", timeout=300)
+    done = run_bench(script, "--small", timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert header in done.stdout and "load average" in done.stdout
     assert (record.read_bytes() if record.exists() else None) == before  # --small writes nothing
 
 
 def test_buffer_memory_bench_runs_small():
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "buffer_memory.py"), "--small"], cwd=ROOT,
-                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    done = run_bench("buffer_memory.py", "--small", timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     rows = [line for line in done.stdout.splitlines() if line.startswith("| 2,000 |")]
     assert [row.split("|")[3].strip() for row in rows] == ["none", "ring"], done.stdout
@@ -47,8 +51,7 @@ def test_buffer_memory_bench_runs_small():
 def test_network_calibration_bench_prints_its_table_without_writing():
     record = ROOT / "bench" / "network.md"
     before = record.read_bytes()
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "network_calibration.py"), "--print"], cwd=ROOT,
-                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    done = run_bench("network_calibration.py", "--print", timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| place | model_min | published_min |" in done.stdout and "load average" in done.stdout
     assert "三江侗族自治县(古宜镇)" in done.stdout
@@ -57,8 +60,7 @@ def test_network_calibration_bench_prints_its_table_without_writing():
 
 def test_dask_bench_runs_small(tmp_path):
     out = tmp_path / "dask.md"
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "dask_run.py"), "--sizes", "2e3", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=600)
+    done = run_bench("dask_run.py", "--sizes", "2e3", "--out", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
     assert "2,000" in text or "2000" in text, text[:2000]
@@ -67,14 +69,12 @@ def test_dask_bench_runs_small(tmp_path):
 def test_proximity_benches_run_small(tmp_path):
     """bench/run.py (--quick, to a temporary file) and bench/scale.py (--small, print only) keep working."""
     out = tmp_path / "results-quick.md"
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, encoding="utf-8", timeout=600)
+    done = run_bench("run.py", "--quick", "--out", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| nearest | 10,000 |" in out.read_text(encoding="utf-8")
     record = ROOT / "bench" / "scale.md"
     before = record.read_bytes()
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py"), "--small"], cwd=ROOT,
-                          capture_output=True, text=True, encoding="utf-8", timeout=600)
+    done = run_bench("scale.py", "--small")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| nearest | 10,000 |" in done.stdout and "load average" in done.stdout
     assert record.read_bytes() == before
