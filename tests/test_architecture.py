@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gis"
 
 # rank of each module; a module may import only modules of a lower or equal rank
 RANK = {
-    "_errors": 0, "settings": 0, "city": 0, "_io": 0, "_progress": 0, "_geodesic": 0, "_cells": 0,
+    "_errors": 0, "settings": 0, "city": 0, "_io": 0, "_progress": 0, "_geodesic": 0, "_cells": 0, "_jit": 0,
     "crs": 1, "datum": 1, "layers": 1, "units": 1, "readers": 1, "_columns": 1, "_validate": 1, "pointfile": 1, "prepare": 1,
     # parts of a module split by responsibility share its rank: _tables of readers, _proximity_kernels of
     # proximity, _isochrone_shapes of routing, _review_overlay of review, _print_furniture of printmap; _layerspec sits below webmap, beside the other page helpers

@@ -147,9 +147,9 @@ def test_help_and_usage_errors_import_no_geopandas():
     code = ("import sys\nfrom gis.cli import main\n"
             "codes = [main(['--help']), main(['nearest', '--help']), main(['nearest', 'a']),"
             " main(['within', 'a', 'b', '-o', 'x.csv', '--distance-m', '-5'])]\n"
-            "print(codes, 'geopandas' in sys.modules, 'pandas' in sys.modules)")
+            "print(codes, 'geopandas' in sys.modules, 'pandas' in sys.modules, 'numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "[0, 0, 2, 2] False False"
+    assert out.strip().splitlines()[-1] == "[0, 0, 2, 2] False False False"
 
 
 def test_function_named_like_module_stays_the_function():
