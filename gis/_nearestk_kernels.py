@@ -12,6 +12,9 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
+from ._geodesic import MAX_D_M
+from ._geodesic_loops import series_constants
+from ._nearestk_loops import rank_contenders
 from ._progress import track
 from ._proximity_kernels import (_CELLS_PER_TARGET, _GRID_MIN_CELLS_PER_TARGET, TIE_TOLERANCE_M, _pair_distance, _Pairs,
                                  _cell_of, _in_blocks, _rank_candidates, _workers)
@@ -76,11 +79,13 @@ def _nearestk_tree(
         out_pos[rows], out_dist[rows], out_tie[rows] = pos, dist, tie
 
 
-#: Grid pre-pass of the k nearest: at least this many origins per cell; more candidates than k per cell centre.
-_ORIGINS_PER_CELL_K = 4
+#: Grid pre-pass of the k nearest: at least this many origins per cell (16: fewest centre queries for
+#: a pass that still settles most origins; measured 1e5 and 1e6 origins on 1e3 targets, k = 5); more
+#: candidates than k per cell centre.
+_ORIGINS_PER_CELL_K = 16
 _GRID_EXTRA_K = 4
-#: Most origins per block of the grid pre-pass.  Blocks run on threads; fewer, larger NumPy calls hand
-#: the GIL over less often (on a loaded machine each hand-over can wait for the scheduler).
+#: Most origins per block of the grid pre-pass.  Blocks run on threads; the compiled loop
+#: (:func:`gis._nearestk_loops.rank_contenders`) holds no GIL.
 _GRID_BLOCK_K = 1 << 16
 
 
@@ -98,10 +103,11 @@ def _nearestk_grid(
     so only if ``|c - t| <= reach = ((dck + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho``.  If the
     centre's ``q``-th target lies beyond ``reach``, every origin of the cell has its answer among the
     cell's contenders (``dc <= reach``; cells where the ``q``-th is still within reach are left over).
-    Each origin sorts its contenders by plane distance; where every distance exceeds the one before it
-    by more than the scale factor's spread allows (the test of :func:`_nearestk_chunk`, the (k + 1)-th
-    contender or, if there are only k, any other target counting as beyond), the plane order of the
-    first k is their geodesic order, with no tie; the other origins are left over.
+    Each origin keeps its k + 1 plane-nearest contenders in order (compiled:
+    :func:`gis._nearestk_loops.rank_contenders`); where every distance exceeds the one before it by more
+    than the scale factor's spread allows (the test of :func:`_nearestk_chunk`, the (k + 1)-th contender
+    or, if there are only k, any other target counting as beyond), the plane order of the first k is
+    their geodesic order, with no tie; the other origins are left over.
     """
     n, m = len(oxy), len(txy)
     minx, miny, maxx, maxy = (float(v) for v in bounds)
@@ -126,50 +132,18 @@ def _nearestk_grid(
     # each cell's contenders in one row (a row gather per origin), in the narrowest integer type
     jct = np.ascontiguousarray(jc[:, : q - 1], dtype=np.int32 if m < 2**31 else np.int64)
 
-    x, y = pairs.ox, pairs.oy
-    cell = _cell_of(x, y, minx, miny, h, nx, ny)
-    kind = contenders[cell]
-    tx, ty = pairs.tx, pairs.ty
+    cell = _cell_of(pairs.ox, pairs.oy, minx, miny, h, nx, ny)
     ratio = k_hi / k_lo * (1.0 + 1e-9)
     slack = TIE_TOLERANCE_M * k_hi * (1.0 + 1e-9)
-    w_all = np.maximum(kind, k)  # rows of unresolved cells are worked as if they had k contenders, then left
-    low = np.int64((1 << max(1, (q - 2).bit_length())) - 1)
+    cst = series_constants(pairs.tm)
+    contenders = contenders.astype(np.int64)
 
     def block(a: int, b: int) -> np.ndarray:
-        """Rank the contenders of the origins ``a:b``; write them; return the rows left over."""
-        w = w_all[a:b]
-        wmax = int(w.max())
-        cand = np.take(jct, cell[a:b], axis=0)
-        xs, ys = x[a:b], y[a:b]
-        # squared plane distances packed with the contender's column in the low bits: one integer sort per row
-        key = np.empty((b - a, wmax), dtype=np.int64)
-        for r in range(wmax):
-            cj = cand[:, r]
-            dx = tx[cj] - xs
-            dy = ty[cj] - ys
-            dx *= dx
-            dy *= dy
-            dx += dy
-            if r >= k:
-                dx[w <= r] = np.inf
-            kr = dx.view(np.int64)
-            kr &= ~low
-            kr |= r
-            key[:, r] = kr
-        key.sort(axis=1)
-        top = key[:, : k + 1]
-        col = top & low
-        top &= ~low
-        ds = np.sqrt(top.view(np.float64))  # inf where a row has only k contenders
-        clear = kind[a:b] > 0
-        for r in range(k):  # column by column: 1-d passes
-            clear &= ds[:, r + 1] > ds[:, r] * ratio + slack
-        col[:, :k] += (np.arange(b - a) * cand.shape[1])[:, None]
-        j = np.take(cand, col[:, :k])
-        pos[a:b] = j
-        pairs.lengths((slice(a, b), None), j, ds[:, :k], out=dist[a:b])  # rows left over are overwritten later
-        tie[a:b] = False
-        return np.flatnonzero(~clear) + a
+        """Settle the origins ``a:b`` (compiled, without the GIL); return the rows left over."""
+        left = np.empty(b - a, dtype=np.int64)
+        got = rank_contenders(a, b, k, cell, contenders, jct, pairs.ox, pairs.oy, pairs.tx, pairs.ty, ratio, slack,
+                              MAX_D_M, *pairs.ot, *pairs.tt, cst, pos, dist, tie, left)
+        return left[:got]
 
     return _in_blocks(block, n, _GRID_BLOCK_K)
 
