@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Optional
 
 import numpy as np
 import pyproj
@@ -15,9 +16,14 @@ from scipy.spatial import cKDTree
 
 from ._geodesic import (MAX_D_M, TMScale, geodesic_distance, outside_domain, reference_terms, sampled_tm_scale,
                         segment_lengths)
+from ._geodesic_loops import series_constants
 from ._progress import track
 from ._proximity_kernels import _threads
+from ._within_loops import pairs_within, target_grid
 
+
+#: A chunk's pairs: origins (counted from the chunk's first), targets, geodesic lengths; ``None``: none.
+_Found = Optional[tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 #: Pairs per chunk of origins in :func:`_within_points` (about; fewer chunks cost scipy's dual-tree walk less) ...
 _WITHIN_CHUNK_PAIRS = 1 << 18
@@ -33,17 +39,21 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     """Pairs of points within ``radius`` geodesic metres, in origin order, written once.
 
     Origins are taken in chunks of consecutive positions, several chunks at once on
-    threads (``cKDTree`` and NumPy's sorts, takes and arithmetic release the GIL).  Each
-    chunk is one ``cKDTree.sparse_distance_matrix`` against the targets' tree; its pairs
-    are corrected to geodesic lengths, filtered and (with ``sort``) ordered by (origin,
-    distance, target) while they are in cache (:func:`_chunk_order`), then written
-    straight into the result arrays at the place the chunks before it leave
-    (:class:`_PairSink`: the chunks claim their rows in origin order, then write at the
-    same time).  The pairs of all origins are never sorted together, and no pair is
-    copied twice.  The result arrays are reserved for the number of pairs estimated
+    threads.  Where the CRS is Transverse Mercator and every point lies within the series'
+    domain (Liuzhou's layers in the analysis CRS), a chunk is one compiled loop
+    (:func:`gis._within_loops.pairs_within`, no GIL): each origin scans a grid of the
+    targets within ``reach``, corrects each candidate's plane length to its geodesic one
+    and orders its pairs by (distance, target), into buffers each thread reuses.
+    Otherwise a chunk is one ``cKDTree.sparse_distance_matrix`` against the targets'
+    tree, its pairs corrected (:func:`geodesic_distance`), filtered and (with ``sort``)
+    ordered by (origin, distance, target) while they are in cache (:func:`_chunk_order`).
+    Either way the chunk's pairs are then written straight into the result arrays at the
+    place the chunks before it leave (:class:`_PairSink`: the chunks claim their rows in
+    origin order, then write at the same time).  The pairs of all origins are never
+    sorted together.  The result arrays are reserved for the number of pairs estimated
     from a sample of origins (pages never written cost no memory) and grown if that
-    falls short.  A plane length ``d`` has geodesic length at most ``d / k_lo``: chunks
-    whose longest pair is under ``radius * k_lo`` need no comparison with the radius.
+    falls short.  A plane length ``d`` has geodesic length at most ``d / k_lo``: pairs
+    under ``radius * k_lo`` need no comparison with the radius.
 
     Returns the origins' and targets' positions and the distances, and with ``nan_column`` a
     fourth array of as many NaN (the result's unknown uncertainty), filled by the chunks as they
@@ -64,26 +74,35 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     # every point within the series' domain and every pair short enough: no block needs checking
     check = tm is None or reach > MAX_D_M or outside_domain(tm, oterms[0]) or outside_domain(tm, tterms[0])
 
-    def pairs_of(a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        pairs = cKDTree(oxy[a:b], balanced_tree=False).sparse_distance_matrix(ttree, reach, output_type="ndarray")
-        if len(pairs) == 0:
-            return None
-        i, j, d = pairs["i"], pairs["j"], pairs["v"]
-        s = None if tm is None else _corrected(d, i, j, (oterms[0][a:b], oterms[1][a:b]), tterms, tm, check=check)
-        if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
-            s = geodesic_distance(oxy[a + i, 0], oxy[a + i, 1], txy[j, 0], txy[j, 1], crs)
-        if d.max() > inside:
-            keep = s <= radius
-            if not keep.all():
-                i, j, s = i[keep], j[keep], s[keep]
-        return (i, j, s) if len(s) else None
+    if check:
+        pairs_of = _tree_pairs(oxy, txy, ttree, radius, reach, inside, crs, tm, oterms, tterms)
+    else:  # the compiled loop: pairs found, corrected and ordered per origin in one pass
+        start, members, *cells = target_grid(txy[:, 0], txy[:, 1], reach)
+        # the targets' coordinates and terms in the grid's order: each cell's a contiguous run
+        tcols = [np.ascontiguousarray(v[members]) for v in (txy[:, 0], txy[:, 1], *tterms)]
+        cst = series_constants(tm)
+        ox, oy = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(oxy[:, 1])
+        local = threading.local()  # each thread's buffers, reused chunk after chunk (their pages stay mapped)
+
+        def pairs_of(a: int, b: int) -> _Found:
+            need = int(per_origin * (b - a) * 1.25) + 1024
+            buf = getattr(local, "buf", None)
+            while True:
+                if buf is None or len(buf[2]) < need:
+                    buf = local.buf = (np.empty(need, dtype=np.int64), np.empty(need, dtype=np.int64), np.empty(need))
+                got = pairs_within(a, b, ox, oy, *oterms, *tcols, start, members, *cells, reach, radius, inside, cst,
+                                   sort, *buf)
+                if got >= 0:
+                    break
+                need, buf = 2 * len(buf[2]), None  # more pairs than the sample promised: again, with room
+            return (buf[0][:got], buf[1][:got], buf[2][:got]) if got else None
 
     def run(number: int, a: int) -> None:
         b = min(n, a + chunk)
         got = order = None
         try:
             got = pairs_of(a, b)
-            if got is not None and sort:
+            if got is not None and sort and check:
                 order = _chunk_order(got[0], got[2], b - a)
         finally:  # every chunk claims its rows (none if it failed), or the chunks after it would wait forever
             out_i, out_j, out_s, out_nan, part = sink.claim(number, 0 if got is None else len(got[2]))
@@ -118,15 +137,36 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     return sink.result()
 
 
+def _tree_pairs(oxy: np.ndarray, txy: np.ndarray, ttree: cKDTree, radius: float, reach: float, inside: float,
+                crs: pyproj.CRS, tm: TMScale | None, oterms: tuple[np.ndarray, np.ndarray] | None,
+                tterms: tuple[np.ndarray, np.ndarray] | None) -> Callable[[int, int], _Found]:
+    """``pairs_of(a, b)`` of :func:`_within_points` by scipy's dual-tree walk (any CRS, any point): unordered."""
+
+    def pairs_of(a: int, b: int) -> _Found:
+        pairs = cKDTree(oxy[a:b], balanced_tree=False).sparse_distance_matrix(ttree, reach, output_type="ndarray")
+        if len(pairs) == 0:
+            return None
+        i, j, d = pairs["i"], pairs["j"], pairs["v"]
+        s = None if tm is None else _corrected(d, i, j, (oterms[0][a:b], oterms[1][a:b]), tterms, tm)
+        if s is None:  # not Transverse Mercator, or pairs beyond the series' domain
+            s = geodesic_distance(oxy[a + i, 0], oxy[a + i, 1], txy[j, 0], txy[j, 1], crs)
+        if d.max() > inside:
+            keep = s <= radius
+            if not keep.all():
+                i, j, s = i[keep], j[keep], s[keep]
+        return (i, j, s) if len(s) else None
+
+    return pairs_of
+
+
 def _corrected(d: np.ndarray, i: np.ndarray, j: np.ndarray, oterms: tuple[np.ndarray, np.ndarray],
-               tterms: tuple[np.ndarray, np.ndarray], tm: TMScale, *, check: bool = True) -> np.ndarray | None:
+               tterms: tuple[np.ndarray, np.ndarray], tm: TMScale) -> np.ndarray | None:
     """Geodesic lengths of the plane lengths ``d`` from origin ``i`` to target ``j`` (at the reference latitude).
 
     ``oterms`` / ``tterms``: the points' ``(X, 1/k)`` (:func:`~gis._geodesic.reference_terms`), gathered
     per pair, block by block of ``_WITHIN_BLOCK`` pairs, so the series' work arrays stay in cache
     however large the chunk.  The lengths of :func:`~gis._geodesic.geodesic_from_plane` bit for bit;
-    ``None`` where it gives ``None`` (a pair too long, or a point beyond the series' domain); ``check=False``:
-    the caller knows every point lies within the domain and every pair is short enough.
+    ``None`` where it gives ``None`` (a pair too long, or a point beyond the series' domain).
     """
     k = len(d)
     s = np.empty(k)
@@ -135,7 +175,7 @@ def _corrected(d: np.ndarray, i: np.ndarray, j: np.ndarray, oterms: tuple[np.nda
         q = min(k, p + _WITHIN_BLOCK)
         dd, ib, jb = d[p:q], i[p:q], j[p:q]
         X1, X2 = oterms[0][ib], tterms[0][jb]
-        if check and (dd.max() > MAX_D_M or outside_domain(tm, X1) or outside_domain(tm, X2)):
+        if dd.max() > MAX_D_M or outside_domain(tm, X1) or outside_domain(tm, X2):
             return None
         segment_lengths(dd, X1, y0, oterms[1][ib], X2, y0, tterms[1][jb], tm, out=s[p:q])
     return s
