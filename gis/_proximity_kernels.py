@@ -32,6 +32,8 @@ from scipy.spatial import cKDTree
 from . import settings
 from ._errors import InputError
 from ._geodesic import MAX_D_M, TMScale, geodesic_distance, point_terms, sampled_tm_scale, segment_lengths
+from ._grid import bucket
+from ._nearest1_loops import targets_within, two_nearest
 
 
 #: Two distances closer than this (metres) are a tie.
@@ -122,7 +124,14 @@ def _nearest1_points(
     n = len(oxy)
     uniq, first_pos, counts = _unique_points(txy)
     duplicates = counts is not None
-    tree = cKDTree(uniq)
+    trees: list[cKDTree] = []
+
+    def tree() -> cKDTree:
+        """The targets' tree, built when first asked for (many targets: often never)."""
+        if not trees:
+            trees.append(cKDTree(uniq))
+        return trees[0]
+
     pairs = _Pairs(oxy, uniq, crs)
     best = np.empty(n, dtype=np.int64)  # position in uniq
     s_best = np.empty(n)
@@ -192,7 +201,7 @@ def _nearest1_grid(
     oxy: np.ndarray,
     uniq: np.ndarray,
     first_pos: np.ndarray,
-    tree: cKDTree,
+    tree: cKDTree | Callable[[], cKDTree],
     crs: pyproj.CRS,
     k_lo: float,
     k_hi: float,
@@ -233,6 +242,7 @@ def _nearest1_grid(
     centres[:, :, 0] = minx + (np.arange(nx) + 0.5) * h
     centres[:, :, 1] = (miny + (np.arange(ny) + 0.5) * h)[:, None]
     q = min((_GRID_CONTENDERS if n_cells >= _GRID_WIDE_CELLS * m else _GRID_CONTENDERS_WIDE) + 1, m)
+    tree = tree() if callable(tree) else tree
     dc, jc = tree.query(centres.reshape(-1, 2), k=q, workers=_workers())
     rho = h * math.sqrt(0.5) * (1.0 + 1e-9) + 1e-6  # margin for rounding of the cell of an origin
     reach = ((dc[:, 0] + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho
@@ -300,7 +310,7 @@ def _nearest1_tree(
     rows: np.ndarray,
     uniq: np.ndarray,
     first_pos: np.ndarray,
-    tree: cKDTree,
+    tree: cKDTree | Callable[[], cKDTree],
     crs: pyproj.CRS,
     k_hi: float,
     best: np.ndarray,
@@ -308,30 +318,40 @@ def _nearest1_tree(
     tie: np.ndarray,
     pairs: _Pairs | None = None,
 ) -> None:
-    """Nearest target of the origins ``of`` (at ``rows`` of the result) by a k = 2 tree query.
+    """Nearest target of the origins ``of`` (at ``rows`` of the result) from their two plane-nearest targets.
 
     The plane-nearest ``t1`` at geodesic ``s1`` is the answer unless a target lies
     within ``(s1 + TIE_TOLERANCE_M) * k_hi`` in the plane (no other can be
     geodesically nearer or tied, see :func:`_nearest1_grid`).  The second
     plane-nearest tells; the rare origins where it is that close get every
-    target within that radius ranked by geodesic distance.
+    target within that radius ranked by geodesic distance.  The two plane-nearest come
+    from rings of a grid over the targets (:func:`_two_nearest`), or the tree.
     """
-    q = min(2, len(uniq))
-    d, j = tree.query(of, k=q, workers=_workers())
-    if q == 1:
-        j1, d1, d2 = j, d, np.full(len(of), np.inf)
+    get_tree = tree if callable(tree) else (lambda: tree)
+    ring = None
+    if len(uniq) >= 2 and len(of) >= _RING_MIN_ORIGINS:
+        j1, d1, d2, ring = _two_nearest(of, uniq, get_tree)
     else:
-        j1, d1, d2 = j[:, 0], d[:, 0], d[:, 1]
+        q = min(2, len(uniq))
+        d, j = get_tree().query(of, k=q, workers=_workers())
+        if q == 1:
+            j1, d1, d2 = j, d, np.full(len(of), np.inf)
+        else:
+            j1, d1, d2 = j[:, 0], d[:, 0], d[:, 1]
     pairs = _Pairs(of, uniq, crs) if pairs is None else pairs
     s1 = pairs.lengths(slice(None) if len(rows) == len(pairs.ox) else rows, j1, np.ascontiguousarray(d1))
     need = (s1 + TIE_TOLERANCE_M) * k_hi  # a rival must lie closer than this in the plane
     amb = np.flatnonzero(d2 <= need)  # rare: origins in the ~ppm-wide band between two targets
     tie_f = np.zeros(len(of), dtype=bool)
     if amb.size:
-        lists = tree.query_ball_point(of[amb], need[amb])
-        lens = np.fromiter((len(c) for c in lists), dtype=np.int64, count=amb.size)
-        cand = np.fromiter((c for cs in lists for c in cs), dtype=np.int64, count=int(lens.sum()))
-        row = np.repeat(np.arange(amb.size), lens)
+        if ring is not None:  # every target within reach, from the grid's cells
+            row, cand = targets_within(np.ascontiguousarray(of[amb, 0]), np.ascontiguousarray(of[amb, 1]), need[amb],
+                                       *ring)
+        else:
+            lists = get_tree().query_ball_point(of[amb], need[amb])
+            lens = np.fromiter((len(c) for c in lists), dtype=np.int64, count=amb.size)
+            cand = np.fromiter((c for cs in lists for c in cs), dtype=np.int64, count=int(lens.sum()))
+            row = np.repeat(np.arange(amb.size), lens)
         s = pairs.lengths((amb if len(rows) == len(pairs.ox) else rows[amb])[row], cand)
         r_o, r_rank, r_u, r_s, r_tie = _rank_candidates(row, cand, s, 2, order_key=first_pos[cand])
         win = r_rank == 1
@@ -341,6 +361,47 @@ def _nearest1_tree(
     best[rows] = j1
     s_best[rows] = s1
     tie[rows] = tie_f
+
+
+#: Fewest origins worth a grid over the targets for their two plane-nearest (fewer: the tree) ...
+_RING_MIN_ORIGINS = 256
+#: ... its targets per cell, and the most rings of cells scanned around an origin before it is left to the tree.
+_RING_TARGETS_PER_CELL = 2.0
+_RING_MAX = 6
+#: Origins per block of the ring search (blocks run on threads; the compiled loop holds no GIL).
+_RING_BLOCK = 1 << 15
+
+
+def _two_nearest(of: np.ndarray, uniq: np.ndarray, tree: Callable[[], cKDTree]) -> tuple[Any, ...]:
+    """``(j1, d1, d2, ring)``: the plane-nearest of ``uniq`` (2 or more distinct points) to each origin, its plane
+    distance and that of the second nearest, as ``cKDTree.query(k=2)`` gives them (ties between the two
+    in either order); ``ring``: the grid's arguments of :func:`gis._nearest1_loops.targets_within`.
+
+    Rings of cells of a grid over the targets (:func:`gis._nearest1_loops.two_nearest`, compiled, on
+    threads); origins the rings do not settle within ``_RING_MAX`` (far away, or among clustered
+    targets) go to ``tree()``.
+    """
+    n, m = len(of), len(uniq)
+    ux, uy = uniq[:, 0], uniq[:, 1]
+    width, height = float(ux.max() - ux.min()), float(uy.max() - uy.min())
+    cells = m / _RING_TARGETS_PER_CELL
+    grid = bucket(ux, uy, max(math.sqrt(width * height / cells), max(width, height) / cells, 1e-6))
+    tx, ty = ux[grid.members], uy[grid.members]
+    ox, oy = np.ascontiguousarray(of[:, 0]), np.ascontiguousarray(of[:, 1])
+    j1 = np.empty(n, dtype=np.int64)
+    d1, d2 = np.empty(n), np.empty(n)
+
+    def block(a: int, b: int) -> np.ndarray:
+        left = np.empty(b - a, dtype=np.int64)
+        got = two_nearest(a, b, ox, oy, tx, ty, grid.members, grid.start, grid.minx, grid.miny, grid.h, grid.nx,
+                          grid.ny, _RING_MAX, d1, j1, d2, left)
+        return left[:got]
+
+    left = _in_blocks(block, n, _RING_BLOCK)
+    if left.size:
+        d, j = tree().query(of[left], k=2, workers=_workers())
+        j1[left], d1[left], d2[left] = j[:, 0], d[:, 0], d[:, 1]
+    return j1, d1, d2, (tx, ty, grid.members, grid.start, grid.minx, grid.miny, grid.h, grid.nx, grid.ny)
 
 
 def _rank_candidates(

@@ -13,32 +13,19 @@ import math
 import numpy as np
 
 from ._geodesic_loops import segment_length
+from ._grid import Grid, bucket
 from ._jit import jit
 
 
-def target_grid(tx: np.ndarray, ty: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray, float, float, float, int,
-                                                                       int]:
-    """The targets bucketed in square cells: ``(start, members, minx, miny, h, nx, ny)``.
+def target_grid(tx: np.ndarray, ty: np.ndarray, reach: float) -> Grid:
+    """The targets bucketed for :func:`pairs_within` (:func:`gis._grid.bucket`).
 
     Cells are a third of the reach across (an origin scans about 7 × 7 cells, cut to its circle), but
-    no more than about four per target (a small reach over a wide layer); row-major from
-    ``(minx, miny)``. The targets of cell ``c`` are ``members[start[c]:start[c + 1]]``, in
-    ascending order.
+    no more than about four per target (a small reach over a wide layer).
     """
     m = len(tx)
-    minx, maxx = float(tx.min()), float(tx.max())
-    miny, maxy = float(ty.min()), float(ty.max())
-    width, height = maxx - minx, maxy - miny
-    h = max(reach / 3.0, math.sqrt(width * height / (4.0 * m)), max(width, height) / (4.0 * m), 1e-6)
-    nx, ny = int(width / h) + 1, int(height / h) + 1
-    ix = np.minimum(((tx - minx) * (1.0 / h)).astype(np.int64), nx - 1)
-    cell = np.minimum(((ty - miny) * (1.0 / h)).astype(np.int64), ny - 1)
-    cell *= nx
-    cell += ix
-    members = np.argsort(cell, kind="stable")
-    start = np.zeros(nx * ny + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cell, minlength=nx * ny), out=start[1:])
-    return start, members, minx, miny, h, nx, ny
+    width, height = float(tx.max() - tx.min()), float(ty.max() - ty.min())
+    return bucket(tx, ty, max(reach / 3.0, math.sqrt(width * height / (4.0 * m)), max(width, height) / (4.0 * m), 1e-6))
 
 
 @jit

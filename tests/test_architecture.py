@@ -12,11 +12,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gis"
 
 # rank of each module; a module may import only modules of a lower or equal rank
 RANK = {
-    "_errors": 0, "settings": 0, "city": 0, "_io": 0, "_progress": 0, "_geodesic": 0, "_cells": 0, "_jit": 0, "_geodesic_loops": 0,
+    "_errors": 0, "settings": 0, "city": 0, "_io": 0, "_progress": 0, "_geodesic": 0, "_cells": 0, "_jit": 0, "_geodesic_loops": 0, "_grid": 0,
     "crs": 1, "datum": 1, "layers": 1, "units": 1, "readers": 1, "_columns": 1, "_validate": 1, "pointfile": 1, "prepare": 1,
     # parts of a module split by responsibility share its rank: _tables of readers, _proximity_kernels of
     # proximity, _isochrone_shapes of routing, _review_overlay of review, _print_furniture of printmap; _layerspec sits below webmap, beside the other page helpers
-    "_tables": 1, "_proximity_kernels": 5, "_nearestk_kernels": 5, "_nearestk_loops": 5, "_within_kernels": 5, "_within_loops": 5, "_isochrone_shapes": 5, "_review_overlay": 6, "_print_furniture": 7, "_print_fonts": 7, "_layerspec": 7, "_legend": 7,
+    "_tables": 1, "_proximity_kernels": 5, "_nearestk_kernels": 5, "_nearestk_loops": 5, "_nearest1_loops": 5, "_within_kernels": 5, "_within_loops": 5, "_isochrone_shapes": 5, "_review_overlay": 6, "_print_furniture": 7, "_print_fonts": 7, "_layerspec": 7, "_legend": 7,
     "structure": 2, "gazetteer": 2, "_gazetteer_sources": 2,
     "geocode": 3, "_geocode_match": 3, "_geocode_typo": 3, "_geocode_table": 3, "_geocode_report": 3, "layer_pipeline": 3,
     "network": 4, "routing": 5, "proximity": 5, "buffer": 5, "coverage": 6, "partitioned": 6, "review": 6, "drive": 6,

@@ -471,3 +471,80 @@ def test_k_nearest_fast_rows_and_re_ranked_rows_match_brute_force():
     tie = r["tie"].to_numpy().reshape(len(o), 5)
     assert tie.tolist() == np.isin(ref, [7, 80]).tolist()  # only the duplicate pair is tied
     assert np.isin(ref, [7, 80]).any()
+
+
+@pytest.mark.parametrize("layout", ["even", "clustered", "collinear"])
+def test_ring_search_finds_the_two_plane_nearest_as_the_tree_does(layout):
+    """The compiled ring search (many targets) against ``cKDTree.query(k=2)``: origins among the targets and
+    beyond their box; those the rings do not reach (``_RING_MAX``: far away, in empty country between
+    clustered targets) go to the tree."""
+    from scipy.spatial import cKDTree
+
+    from gis._proximity_kernels import _RING_MAX, _two_nearest
+
+    rng = np.random.default_rng({"even": 1, "clustered": 2, "collinear": 3}[layout])
+    if layout == "even":
+        uniq = rng.uniform(0, 50_000, (3000, 2))
+    elif layout == "clustered":  # three towns of 1,000 targets, 300 m across, in 50 km of country
+        centres = np.array([[5_000.0, 5_000.0], [40_000.0, 10_000.0], [20_000.0, 45_000.0]])
+        uniq = np.repeat(centres, 1000, axis=0) + rng.normal(0, 100, (3000, 2))
+    else:  # every target on one east-west road: the box has no height
+        uniq = np.column_stack([rng.uniform(0, 50_000, 3000), np.full(3000, 20_000.0)])
+    uniq = uniq + [500_000.0, 2_700_000.0]
+    of = rng.uniform(0, 50_000, (4000, 2))
+    if layout == "collinear":  # along the road
+        of[:, 1] = 20_000.0 + rng.uniform(-30, 30, 4000)
+    of[:400] = rng.uniform(-20_000, 70_000, (400, 2))  # a tenth anywhere, beyond the box too
+    of += [500_000.0, 2_700_000.0]
+    asked = []
+
+    class Tree(cKDTree):
+        def query(self, x, *args, **kwargs):
+            asked.append(len(x))
+            return super().query(x, *args, **kwargs)
+
+    def tree():
+        return Tree(uniq)
+
+    j1, d1, d2, _ = _two_nearest(of, uniq, tree)
+    d, j = cKDTree(uniq).query(of, k=2)
+    assert np.allclose(d1, d[:, 0], rtol=1e-12, atol=0) and np.allclose(d2, d[:, 1], rtol=1e-12, atol=0)
+    clear = d[:, 1] > d[:, 0]
+    assert (j1[clear] == j[clear, 0]).all()
+    # the rings settle most origins; those far from every target go to the tree
+    assert 0 < sum(asked) < (0.9 if layout == "clustered" else 0.1) * len(of) and _RING_MAX >= 1
+
+
+def test_nearest_on_many_targets_settles_equidistant_origins_geodesically(monkeypatch):
+    """900 targets on a 5 km lattice and 1,200 origins on the plane bisectors between east-west neighbours:
+    every origin's two plane-nearest are equidistant, so each is ranked geodesically (the candidates
+    from the grid's cells); the eastern one, farther from the central meridian, is nearer by centimetres."""
+    crs = gis.analysis_crs()
+    fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    back = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    x0, y0 = fwd.transform(108.9, 24.0)
+    gx, gy = np.meshgrid(np.arange(30) * 5000.0 + x0, np.arange(30) * 5000.0 + y0)
+    rng = np.random.default_rng(4)
+    i, k = rng.integers(0, 29, 1200), rng.integers(0, 30, 1200)
+    ox = x0 + i * 5000.0 + 2500.0  # halfway between columns i and i + 1
+    oy = y0 + k * 5000.0 + rng.uniform(-1000, 1000, 1200)
+    t = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*back.transform(gx.ravel(), gy.ravel())), crs=4326)
+    o = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*back.transform(ox, oy)), crs=4326)
+    g = geod_matrix(o, t)
+    east = k * 30 + i + 1
+    part = np.sort(g, axis=1)
+    assert (g.argmin(axis=1) == east).all() and (part[:, 1] - part[:, 0]).min() > 0.01  # the premise
+    import gis._proximity_kernels as kernels
+
+    ranked = []
+
+    def spy(ox, *args):
+        ranked.append(len(ox))
+        return found(ox, *args)
+
+    found = kernels.targets_within
+    monkeypatch.setattr(kernels, "targets_within", spy)
+    r = gis.nearest(o, t)
+    assert sum(ranked) == 1200  # every origin's candidates gathered from the grid
+    assert (r["target_index"].to_numpy() == east).all() and not r["tie"].any()
+    assert np.abs(r["dist_m"].to_numpy() - part[:, 0]).max() < 1e-3
