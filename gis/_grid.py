@@ -8,6 +8,7 @@ an origin; the cells of one row are contiguous in ``members``.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -51,3 +52,12 @@ def _by_cell(cell: np.ndarray, start: np.ndarray) -> np.ndarray:
         members[fill[c]] = p
         fill[c] += 1
     return members
+
+
+@jit
+def span(lo: float, hi: float, origin: float, inv_h: float, n: int) -> tuple[int, int]:
+    """The cells ``c0..c1`` (of ``n`` along one axis from ``origin``, ``1 / inv_h`` wide) that ``[lo, hi]`` meets,
+    clipped to the grid (``c1 < c0``: none)."""
+    c0 = int(math.floor((lo - origin) * inv_h))
+    c1 = int(math.floor((hi - origin) * inv_h))
+    return max(c0, 0), min(c1, n - 1)

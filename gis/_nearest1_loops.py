@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ._grid import span
 from ._jit import jit
 
 
@@ -121,10 +122,8 @@ def targets_within(ox: np.ndarray, oy: np.ndarray, reach: np.ndarray, tx: np.nda
         yi = oy[i]
         r = reach[i]
         r2 = r * r
-        c0 = max(int(math.floor((xi - r - minx) * inv_h)), 0)
-        c1 = min(int(math.floor((xi + r - minx) * inv_h)), nx - 1)
-        r0 = max(int(math.floor((yi - r - miny) * inv_h)), 0)
-        r1 = min(int(math.floor((yi + r - miny) * inv_h)), ny - 1)
+        c0, c1 = span(xi - r, xi + r, minx, inv_h, nx)
+        r0, r1 = span(yi - r, yi + r, miny, inv_h, ny)
         if c1 < c0:
             continue
         for row in range(r0, r1 + 1):

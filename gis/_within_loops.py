@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ._geodesic_loops import segment_length
-from ._grid import Grid, bucket
+from ._grid import Grid, bucket, span
 from ._jit import jit
 
 
@@ -112,12 +112,7 @@ def pairs_within(a: int, b: int, ox: np.ndarray, oy: np.ndarray, oX: np.ndarray,
         yi = oy[i]
         Xi = oX[i]
         gi = og[i]
-        r0 = int(math.floor((yi - reach - miny) * inv_h))
-        r1 = int(math.floor((yi + reach - miny) * inv_h))
-        if r0 < 0:
-            r0 = 0
-        if r1 > ny - 1:
-            r1 = ny - 1
+        r0, r1 = span(yi - reach, yi + reach, miny, inv_h, ny)
         first = n
         for row in range(r0, r1 + 1):
             lo_y = miny + row * h
@@ -130,12 +125,7 @@ def pairs_within(a: int, b: int, ox: np.ndarray, oy: np.ndarray, oX: np.ndarray,
             if gap > reach:
                 continue
             w = math.sqrt(r2 - gap * gap)
-            c0 = int(math.floor((xi - w - minx) * inv_h))
-            c1 = int(math.floor((xi + w - minx) * inv_h))
-            if c0 < 0:
-                c0 = 0
-            if c1 > nx - 1:
-                c1 = nx - 1
+            c0, c1 = span(xi - w, xi + w, minx, inv_h, nx)
             if c1 < c0:
                 continue
             base = row * nx
