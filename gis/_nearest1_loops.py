@@ -1,6 +1,6 @@
 """The compiled search of the nearest targets in the plane, for nearest with many targets.
 
-:func:`two_nearest` does what ``cKDTree.query(k=2)`` does for :func:`gis._proximity_kernels._nearest1_tree`
+:func:`two_nearest` does what ``cKDTree.query(k=2)`` does for :func:`gis._proximity_kernels._nearest1_points`
 (the plane-nearest target and the distance to the second, which proves the first), by rings of cells of a
 grid over the targets (:func:`gis._grid.bucket`, about two targets per cell): no tree to build, no GIL.
 An origin whose answer is not settled within ``max_ring`` rings (far from every target, or among

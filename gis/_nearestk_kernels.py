@@ -99,14 +99,17 @@ def _nearestk_grid(
 ) -> np.ndarray | None:
     """Settle the k nearest of most origins from a grid over them; return the positions left over (sorted).
 
-    ``None``: no pre-pass (too few origins per target).  The proof is that of :func:`_nearest1_grid` with
-    the k-th target: for an origin ``o`` in a cell of centre ``c`` and half-diagonal ``rho`` whose centre
-    has its plane-nearest targets at ``dc1 <= dc2 <= ...``, the k-th geodesic distance is at most
-    ``s_k <= (dck + rho) / k_lo`` (k targets lie within ``dck + rho`` in the plane), and a target ``t``
-    can be among the k nearest or tie with the k-th only if ``|o - t| <= (s_k + TIE_TOLERANCE_M) * k_hi``,
-    so only if ``|c - t| <= reach = ((dck + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho``.  If the
-    centre's ``q``-th target lies beyond ``reach``, every origin of the cell has its answer among the
-    cell's contenders (``dc <= reach``; cells where the ``q``-th is still within reach are left over).
+    ``None``: no pre-pass (too few origins per target).  The proof.  Let a grid cell have centre ``c``
+    and half-diagonal ``rho``, and let its centre's plane-nearest targets lie at ``dc1 <= dc2 <= ...``
+    (one ``cKDTree`` query for all centres).  For an origin ``o`` in the cell the triangle inequality
+    gives ``|o - t| <= |c - t| + rho`` and ``|o - t| >= |c - t| - rho`` for every target ``t``; plane
+    length ``d`` and geodesic ``s`` satisfy ``d / k_hi <= s <= d / k_lo``.  So k targets lie within
+    ``dck + rho`` of ``o`` in the plane, the k-th geodesic distance is at most
+    ``s_k <= (dck + rho) / k_lo``, and a target can be among the k nearest or tie with the k-th only
+    if ``|o - t| <= (s_k + TIE_TOLERANCE_M) * k_hi``, so only if
+    ``|c - t| <= reach = ((dck + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho``.  If the centre's
+    ``q``-th target lies beyond ``reach``, every origin of the cell has its answer among the cell's
+    contenders (``dc <= reach``; cells where the ``q``-th is still within reach are left over).
     Each origin keeps its k + 1 plane-nearest contenders in order (compiled:
     :func:`gis._nearestk_loops.rank_contenders`); where every distance exceeds the one before it by more
     than the scale factor's spread allows (the test of :func:`_nearestk_chunk`, the (k + 1)-th contender

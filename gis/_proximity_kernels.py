@@ -12,7 +12,7 @@ GeoDataFrame-facing functions (:func:`gis.proximity.nearest`, :func:`~gis.proxim
 The proofs rest on one bound: plane length ``d`` and geodesic ``s`` of any pair satisfy
 ``d / k_hi <= s <= d / k_lo`` (``k_lo``/``k_hi`` bound the projection's scale factor over
 the data), so a candidate too far in the plane can neither win nor tie
-(:func:`_nearest1_grid` spells it out).  Distances within ``TIE_TOLERANCE_M`` are a tie,
+(:func:`_nearest1_points` and :func:`gis._nearestk_kernels._nearestk_grid` spell it out).  Distances within ``TIE_TOLERANCE_M`` are a tie,
 won by the target that comes first.
 """
 
@@ -110,48 +110,62 @@ def _nearest1_points(
     oxy: np.ndarray,
     txy: np.ndarray,
     crs: pyproj.CRS,
-    k_lo: float,
     k_hi: float,
     limit: float | None,
-    origin_bounds: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """k = 1 between point layers: a grid pre-pass settles most origins, a cKDTree the rest.
+    """k = 1 between point layers: the two plane-nearest targets of each origin prove the geodesic nearest.
 
-    Targets at the same place are merged first (a tie between them).  Returns
-    target positions (-1 where none within ``limit``), geodesic distances and
-    tie flags.
+    Targets at the same place are merged first (a tie between them).  The plane-nearest ``t1`` at
+    geodesic ``s1`` is the answer unless another target lies within ``(s1 + TIE_TOLERANCE_M) * k_hi``
+    in the plane: a target farther than that is geodesically farther than ``s1 + TIE_TOLERANCE_M``
+    (``s >= d / k_hi``), so it can neither win nor tie.  The second plane-nearest tells
+    (:func:`_two_nearest`); the rare origins where it is that close (within a few ppm of
+    equidistant) get every target within that radius ranked by geodesic distance
+    (:func:`_rank_candidates`).  Returns target positions (-1 where none within ``limit``),
+    geodesic distances and tie flags.
     """
     n = len(oxy)
     uniq, first_pos, counts = _unique_points(txy)
-    duplicates = counts is not None
     trees: list[cKDTree] = []
 
     def tree() -> cKDTree:
-        """The targets' tree, built when first asked for (many targets: often never)."""
+        """The targets' tree, built when first asked for (often never)."""
         if not trees:
             trees.append(cKDTree(uniq))
         return trees[0]
 
     pairs = _Pairs(oxy, uniq, crs)
-    best = np.empty(n, dtype=np.int64)  # position in uniq
-    s_best = np.empty(n)
+    j1, d1, d2, ring = _two_nearest(oxy, uniq, tree)
+    s1 = pairs.lengths(slice(None), j1, d1)
+    need = (s1 + TIE_TOLERANCE_M) * k_hi  # a rival must lie closer than this in the plane
+    amb = np.flatnonzero(d2 <= need)
     tie = np.zeros(n, dtype=bool)
-    rest = _nearest1_grid(oxy, uniq, first_pos, tree, crs, k_lo, k_hi, origin_bounds, best, s_best, tie,
-                          pairs=pairs)
-    if rest.size:
-        _nearest1_tree(oxy if rest.size == n else oxy[rest], rest, uniq, first_pos, tree, crs, k_hi,
-                       best, s_best, tie, pairs=pairs)
-    if duplicates:
-        tie |= counts[best] > 1
-        pos = first_pos[best]
+    if amb.size:
+        if ring is not None:  # every target within reach, from the grid's cells
+            row, cand = targets_within(np.ascontiguousarray(oxy[amb, 0]), np.ascontiguousarray(oxy[amb, 1]),
+                                       need[amb], *ring)
+        else:
+            lists = tree().query_ball_point(oxy[amb], need[amb])
+            lens = np.fromiter((len(c) for c in lists), dtype=np.int64, count=amb.size)
+            cand = np.fromiter((c for cs in lists for c in cs), dtype=np.int64, count=int(lens.sum()))
+            row = np.repeat(np.arange(amb.size), lens)
+        s = pairs.lengths(amb[row], cand)
+        r_o, r_rank, r_u, r_s, r_tie = _rank_candidates(row, cand, s, 2, order_key=first_pos[cand])
+        win = r_rank == 1
+        j1[amb[r_o[win]]] = r_u[win]
+        s1[amb[r_o[win]]] = r_s[win]
+        tie[amb[r_o[win]]] = r_tie[win]
+    if counts is not None:  # duplicates
+        tie |= counts[j1] > 1
+        pos = first_pos[j1]
     else:
-        pos = best
+        pos = j1
     if limit is not None:
-        far = s_best > limit
+        far = s1 > limit
         pos[far] = -1
-        s_best[far] = np.nan
+        s1[far] = np.nan
         tie[far] = False
-    return pos, s_best, tie
+    return pos, s1, tie
 
 
 def _unique_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -180,187 +194,12 @@ def _unique_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray |
     return xy[first_pos], first_pos, np.bincount(codes, minlength=n_uniq)
 
 
-#: Grid pre-pass of nearest: cells per (unique) target, and at least this many origins per cell.
+#: Grid pre-pass of the k nearest (:func:`gis._nearestk_kernels._nearestk_grid`): at most this many cells per
+#: target ...
 _CELLS_PER_TARGET = 128
-_ORIGINS_PER_CELL = 8
-#: Most contenders per cell the pre-pass ranks itself (more: left to the tree) ...
-_GRID_CONTENDERS = 3
-#: ... and where the cells are wide (fewer than ``_GRID_WIDE_CELLS`` cells per target: a quarter of the origins
-#: in cells with more than 3 contenders at 12 cells per target), so fewer origins are left to the tree.
-_GRID_CONTENDERS_WIDE = 5
-_GRID_WIDE_CELLS = 32
-#: Fewest cells per target worth a pre-pass: with fewer, cells are wider than the targets' spacing, most have
-#: more than ``_GRID_CONTENDERS`` contenders (1e5 origins on 1e4 targets: 98 % left to the tree), and the
-#: pre-pass only adds to the tree's work.
+#: ... and at least this many: with fewer, cells are wider than the targets' spacing, most have too many
+#: contenders, and the pre-pass only adds to the tree's work.
 _GRID_MIN_CELLS_PER_TARGET = 6
-#: Origins per block of the grid pre-pass (blocks run on threads; a block's arrays stay in cache).
-_GRID_BLOCK = 1 << 15
-
-
-def _nearest1_grid(
-    oxy: np.ndarray,
-    uniq: np.ndarray,
-    first_pos: np.ndarray,
-    tree: cKDTree | Callable[[], cKDTree],
-    crs: pyproj.CRS,
-    k_lo: float,
-    k_hi: float,
-    bounds: np.ndarray,
-    best: np.ndarray,
-    s_best: np.ndarray,
-    tie: np.ndarray,
-    pairs: _Pairs | None = None,
-) -> np.ndarray:
-    """Settle the nearest target of most origins from a grid over them; return the positions left over.
-
-    The proof.  Let a grid cell have centre ``c`` and half-diagonal ``rho``, and
-    let its centre's plane-nearest targets be ``t1, t2, ...`` at ``dc1 <= dc2 <= ...``
-    (one ``cKDTree`` query for all centres).  For an origin ``o`` in the cell the
-    triangle inequality gives ``|o - t1| <= dc1 + rho`` and ``|o - t| >= |c - t| - rho``
-    for every target ``t``.  Plane length ``d`` and geodesic ``s`` satisfy
-    ``d / k_hi <= s <= d / k_lo``, so the geodesic winner has
-    ``s_win <= s(o, t1) <= (dc1 + rho) / k_lo``, and a target ``t`` can neither win
-    nor tie (``s(o, t) <= s_win + TIE_TOLERANCE_M``) unless
-    ``|c - t| <= reach = ((dc1 + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho``.
-    Targets come sorted by distance from ``c``, so if ``dc(r+1) > reach`` the answer
-    for every origin of the cell is among ``t1 .. tr``, decided by their geodesic
-    distances (order and ties as in :func:`_rank_candidates`); ``r = 1`` needs no
-    distance but the winner's.  Cells with more than ``_GRID_CONTENDERS`` (``_GRID_CONTENDERS_WIDE`` for wide cells)
-    contenders (near Voronoi vertices) are left to :func:`_nearest1_tree`.
-    """
-    n, m = len(oxy), len(uniq)
-    pairs = _Pairs(oxy, uniq, crs) if pairs is None else pairs
-    minx, miny, maxx, maxy = (float(v) for v in bounds)
-    width, height = maxx - minx, maxy - miny
-    n_cells = min(_CELLS_PER_TARGET * m, n // _ORIGINS_PER_CELL)
-    if m < 2 or n_cells < max(256, _GRID_MIN_CELLS_PER_TARGET * m) or not max(width, height) > 0:
-        return np.arange(n)
-    # cell side; the second term keeps nx * ny <= 3 * n_cells + 1 for long thin extents
-    h = max(math.sqrt(width * height / n_cells), max(width, height) / n_cells)
-    nx, ny = int(width / h) + 1, int(height / h) + 1
-    centres = np.empty((ny, nx, 2))
-    centres[:, :, 0] = minx + (np.arange(nx) + 0.5) * h
-    centres[:, :, 1] = (miny + (np.arange(ny) + 0.5) * h)[:, None]
-    q = min((_GRID_CONTENDERS if n_cells >= _GRID_WIDE_CELLS * m else _GRID_CONTENDERS_WIDE) + 1, m)
-    tree = tree() if callable(tree) else tree
-    dc, jc = tree.query(centres.reshape(-1, 2), k=q, workers=_workers())
-    rho = h * math.sqrt(0.5) * (1.0 + 1e-9) + 1e-6  # margin for rounding of the cell of an origin
-    reach = ((dc[:, 0] + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho
-    contenders = (dc <= reach[:, None]).sum(axis=1)
-    if q < m:
-        contenders[contenders == q] = 0  # a further target may contend: unresolved
-
-    x, y = pairs.ox, pairs.oy
-    ux, uy = np.ascontiguousarray(uniq[:, 0]), np.ascontiguousarray(uniq[:, 1])
-    jcols = [np.ascontiguousarray(jc[:, r]) for r in range(jc.shape[1])]  # 1-d gathers are much faster than 2-d
-    win_c = jcols[0]
-
-    def block(a: int, b: int) -> np.ndarray:
-        """Settle the origins ``a:b`` (rows written in place); return those left over."""
-        cell = _cell_of(x[a:b], y[a:b], minx, miny, h, nx, ny)
-        kind = contenders[cell]
-        win = win_c[cell]
-        several = np.flatnonzero(kind >= 2)
-        ranked = np.zeros(0, dtype=np.intp)
-        if several.size:
-            # Plane distances to the contenders pick the plane-nearest; another contender only
-            # matters if it lies within (s_plane_nearest + TIE_TOLERANCE_M) * k_hi of the origin.
-            xs, ys, n_sub, c_sub = x[a + several], y[a + several], kind[several], cell[several]
-            width = int(n_sub.max())
-            cand = np.empty((len(several), width), dtype=jc.dtype)
-            for r in range(width):  # column by column
-                cand[:, r] = jcols[r][c_sub]
-            d2 = np.full(cand.shape, np.inf)
-            for r in range(width):
-                has = np.flatnonzero(n_sub > r) if r >= 2 else slice(None)
-                cj = cand[has, r]
-                dx = ux[cj] - xs[has]
-                dy = uy[cj] - ys[has]
-                d2[has, r] = dx * dx + dy * dy
-            col = np.argmin(d2, axis=1)
-            rows = np.arange(len(several))
-            d_near = np.sqrt(d2[rows, col])
-            need = (d_near / k_lo + TIE_TOLERANCE_M) * k_hi
-            close = np.count_nonzero(d2 <= (need * need)[:, None], axis=1) > 1
-            win[several] = cand[rows, col]
-            amb = np.flatnonzero(close)  # rare: within a few ppm of equidistant
-            if amb.size:
-                ranked = several[amb]
-                r_cand = cand[amb]
-                r_s = np.full(r_cand.shape, np.inf)
-                fin = np.isfinite(d2[amb])
-                r_o = np.broadcast_to(ranked[:, None] + a, r_cand.shape)[fin]
-                r_s[fin] = pairs.lengths(r_o, r_cand[fin])
-                o2, _, t2, s2, tie2 = _rank_candidates(
-                    np.broadcast_to(np.arange(amb.size)[:, None], r_cand.shape)[fin], r_cand[fin], r_s[fin], 1,
-                    order_key=first_pos[r_cand[fin]])
-                win[ranked[o2]] = t2
-        best[a:b] = win
-        pairs.lengths(slice(a, b), win, out=s_best[a:b])
-        if ranked.size:
-            s_best[a + ranked[o2]] = s2
-            tie[a + ranked[o2]] = tie2
-        return np.flatnonzero(kind == 0) + a
-
-    return _in_blocks(block, n, _GRID_BLOCK)
-
-
-def _nearest1_tree(
-    of: np.ndarray,
-    rows: np.ndarray,
-    uniq: np.ndarray,
-    first_pos: np.ndarray,
-    tree: cKDTree | Callable[[], cKDTree],
-    crs: pyproj.CRS,
-    k_hi: float,
-    best: np.ndarray,
-    s_best: np.ndarray,
-    tie: np.ndarray,
-    pairs: _Pairs | None = None,
-) -> None:
-    """Nearest target of the origins ``of`` (at ``rows`` of the result) from their two plane-nearest targets.
-
-    The plane-nearest ``t1`` at geodesic ``s1`` is the answer unless a target lies
-    within ``(s1 + TIE_TOLERANCE_M) * k_hi`` in the plane (no other can be
-    geodesically nearer or tied, see :func:`_nearest1_grid`).  The second
-    plane-nearest tells; the rare origins where it is that close get every
-    target within that radius ranked by geodesic distance.  The two plane-nearest come
-    from rings of a grid over the targets (:func:`_two_nearest`), or the tree.
-    """
-    get_tree = tree if callable(tree) else (lambda: tree)
-    ring = None
-    if len(uniq) >= 2 and len(of) >= _RING_MIN_ORIGINS:
-        j1, d1, d2, ring = _two_nearest(of, uniq, get_tree)
-    else:
-        q = min(2, len(uniq))
-        d, j = get_tree().query(of, k=q, workers=_workers())
-        if q == 1:
-            j1, d1, d2 = j, d, np.full(len(of), np.inf)
-        else:
-            j1, d1, d2 = j[:, 0], d[:, 0], d[:, 1]
-    pairs = _Pairs(of, uniq, crs) if pairs is None else pairs
-    s1 = pairs.lengths(slice(None) if len(rows) == len(pairs.ox) else rows, j1, np.ascontiguousarray(d1))
-    need = (s1 + TIE_TOLERANCE_M) * k_hi  # a rival must lie closer than this in the plane
-    amb = np.flatnonzero(d2 <= need)  # rare: origins in the ~ppm-wide band between two targets
-    tie_f = np.zeros(len(of), dtype=bool)
-    if amb.size:
-        if ring is not None:  # every target within reach, from the grid's cells
-            row, cand = targets_within(np.ascontiguousarray(of[amb, 0]), np.ascontiguousarray(of[amb, 1]), need[amb],
-                                       *ring)
-        else:
-            lists = get_tree().query_ball_point(of[amb], need[amb])
-            lens = np.fromiter((len(c) for c in lists), dtype=np.int64, count=amb.size)
-            cand = np.fromiter((c for cs in lists for c in cs), dtype=np.int64, count=int(lens.sum()))
-            row = np.repeat(np.arange(amb.size), lens)
-        s = pairs.lengths((amb if len(rows) == len(pairs.ox) else rows[amb])[row], cand)
-        r_o, r_rank, r_u, r_s, r_tie = _rank_candidates(row, cand, s, 2, order_key=first_pos[cand])
-        win = r_rank == 1
-        j1[amb[r_o[win]]] = r_u[win]
-        s1[amb[r_o[win]]] = r_s[win]
-        tie_f[amb[r_o[win]]] = r_tie[win]
-    best[rows] = j1
-    s_best[rows] = s1
-    tie[rows] = tie_f
 
 
 #: Fewest origins worth a grid over the targets for their two plane-nearest (fewer: the tree) ...
@@ -368,40 +207,55 @@ _RING_MIN_ORIGINS = 256
 #: ... its targets per cell, and the most rings of cells scanned around an origin before it is left to the tree.
 _RING_TARGETS_PER_CELL = 2.0
 _RING_MAX = 6
-#: Origins per block of the ring search (blocks run on threads; the compiled loop holds no GIL).
+#: Origins per block of the ring search (blocks run on threads; the compiled loop holds no GIL) ...
 _RING_BLOCK = 1 << 15
+#: ... and in the sample that decides between the rings and the tree.
+_RING_SAMPLE = 1024
 
 
 def _two_nearest(of: np.ndarray, uniq: np.ndarray, tree: Callable[[], cKDTree]) -> tuple[Any, ...]:
-    """``(j1, d1, d2, ring)``: the plane-nearest of ``uniq`` (2 or more distinct points) to each origin, its plane
-    distance and that of the second nearest, as ``cKDTree.query(k=2)`` gives them (ties between the two
-    in either order); ``ring``: the grid's arguments of :func:`gis._nearest1_loops.targets_within`.
+    """``(j1, d1, d2, ring)``: the plane-nearest of the distinct points ``uniq`` to each origin, its plane
+    distance and that of the second nearest (inf with one target), as ``cKDTree.query(k=2)`` gives them
+    (ties between the two in either order); ``ring``: the grid's arguments of
+    :func:`gis._nearest1_loops.targets_within`, or ``None`` where the tree did the work.
 
     Rings of cells of a grid over the targets (:func:`gis._nearest1_loops.two_nearest`, compiled, on
     threads); origins the rings do not settle within ``_RING_MAX`` (far away, or among clustered
-    targets) go to ``tree()``.
+    targets) go to ``tree()``, and all of them do when the rings settle fewer than half of a sample of
+    origins, or there are few origins.
     """
     n, m = len(of), len(uniq)
+    if m < 2 or n < _RING_MIN_ORIGINS:
+        d, j = tree().query(of, k=2 if m >= 2 else 1, workers=_workers())
+        if m < 2:
+            return j, d, np.full(n, np.inf), None
+        return j[:, 0], d[:, 0], d[:, 1], None
     ux, uy = uniq[:, 0], uniq[:, 1]
     width, height = float(ux.max() - ux.min()), float(uy.max() - uy.min())
     cells = m / _RING_TARGETS_PER_CELL
     grid = bucket(ux, uy, max(math.sqrt(width * height / cells), max(width, height) / cells, 1e-6))
     tx, ty = ux[grid.members], uy[grid.members]
+    ring = (tx, ty, grid.members, grid.start, grid.minx, grid.miny, grid.h, grid.nx, grid.ny)
     ox, oy = np.ascontiguousarray(of[:, 0]), np.ascontiguousarray(of[:, 1])
     j1 = np.empty(n, dtype=np.int64)
     d1, d2 = np.empty(n), np.empty(n)
 
-    def block(a: int, b: int) -> np.ndarray:
+    def settle(x: np.ndarray, y: np.ndarray, a: int, b: int) -> np.ndarray:
         left = np.empty(b - a, dtype=np.int64)
-        got = two_nearest(a, b, ox, oy, tx, ty, grid.members, grid.start, grid.minx, grid.miny, grid.h, grid.nx,
+        got = two_nearest(a, b, x, y, tx, ty, grid.members, grid.start, grid.minx, grid.miny, grid.h, grid.nx,
                           grid.ny, _RING_MAX, d1, j1, d2, left)
         return left[:got]
 
-    left = _in_blocks(block, n, _RING_BLOCK)
+    step = max(1, n // _RING_SAMPLE)
+    sx, sy = ox[::step][:_RING_SAMPLE], oy[::step][:_RING_SAMPLE]
+    if 2 * settle(sx, sy, 0, len(sx)).size > len(sx):  # the rings settle too few: the tree for all
+        d, j = tree().query(of, k=2, workers=_workers())
+        return j[:, 0], d[:, 0], d[:, 1], ring
+    left = _in_blocks(lambda a, b: settle(ox, oy, a, b), n, _RING_BLOCK)
     if left.size:
         d, j = tree().query(of[left], k=2, workers=_workers())
         j1[left], d1[left], d2[left] = j[:, 0], d[:, 0], d[:, 1]
-    return j1, d1, d2, (tx, ty, grid.members, grid.start, grid.minx, grid.miny, grid.h, grid.nx, grid.ny)
+    return j1, d1, d2, ring
 
 
 def _rank_candidates(

@@ -16,11 +16,12 @@ distance ``d`` and the geodesic ``s`` of any pair satisfy
 ``d / k_hi <= s <= d / k_lo``, where ``k_lo``/``k_hi`` bound the scale factor
 over the data (less than 700 ppm apart at Liuzhou).  So a candidate whose plane
 distance exceeds ``(s_best + tol) * k_hi`` cannot win, and origins whose
-runner-up is not that far are resolved with a wider search.  For many point
-origins, a grid over them settles most origins cell by cell, with the same
-argument applied to each cell's centre
-(:func:`gis._proximity_kernels._nearest1_grid`); so the proof costs less than
-the tree query it replaces.  Those kernels are :mod:`gis._proximity_kernels`
+runner-up is not that far are resolved with a wider search.  Between point
+layers the two plane-nearest come from rings of a grid over the targets
+(:func:`gis._proximity_kernels._nearest1_points`), and for k > 1 a grid over the
+origins settles most of them cell by cell, with the same argument applied to
+each cell's centre (:func:`gis._nearestk_kernels._nearestk_grid`); so the proof
+costs less than the tree query it replaces.  Those kernels are :mod:`gis._proximity_kernels`
 (shared parts, k = 1), :mod:`gis._nearestk_kernels` (k > 1) and :mod:`gis._within_kernels`;
 this module checks the layers and frames the results.
 
@@ -67,7 +68,6 @@ from ._geodesic import geodesic_distance, scale_bounds
 from ._nearestk_kernels import _nearestk_general, _nearestk_points
 from ._proximity_kernels import TIE_TOLERANCE_M, _nearest1_points, _pair_distance
 from ._within_kernels import _pair_order, _within_points
-from ._proximity_kernels import _nearest1_grid as _nearest1_grid  # noqa: F401 - tests reach it through gis.proximity
 from .crs import analysis_crs
 from .prepare import Prepared, is_geocoded, prepare_layer
 
@@ -281,7 +281,7 @@ def nearest(
         k_lo, k_hi = _bounds_for(o, t, crs)
         if oxy is not None and txy is not None:
             if k_eff == 1:
-                pos, dist, tie = _nearest1_points(oxy, txy, crs, k_lo, k_hi, limit, o.bounds())
+                pos, dist, tie = _nearest1_points(oxy, txy, crs, k_hi, limit)
                 origin_pos, rank = np.arange(n), np.ones(n, dtype=int)
             else:
                 origin_pos, rank, pos, dist, tie = _nearestk_points(oxy, txy, k_eff, crs, k_hi, limit,
