@@ -6,6 +6,7 @@ Part of the proximity kernels (:mod:`gis._proximity_kernels` holds what they sha
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import pyproj
@@ -14,9 +15,11 @@ from scipy.spatial import cKDTree
 
 from ._geodesic import MAX_D_M
 from ._geodesic_loops import series_constants
-from ._nearestk_loops import rank_contenders
+from ._grid import bucket
+from ._nearestk_loops import rank_contenders, rank_rings
 from ._progress import track
-from ._proximity_kernels import (_CELLS_PER_TARGET, _GRID_MIN_CELLS_PER_TARGET, TIE_TOLERANCE_M, _pair_distance, _Pairs,
+from ._proximity_kernels import (_CELLS_PER_TARGET, _GRID_MIN_CELLS_PER_TARGET, _RING_MAX, _RING_MIN_ORIGINS,
+                                 _RING_SAMPLE, _RING_TARGETS_PER_CELL, TIE_TOLERANCE_M, _pair_distance, _Pairs,
                                  _cell_of, _in_blocks, _rank_candidates, _workers)
 
 
@@ -32,16 +35,27 @@ def _nearestk_points(
     """k nearest between point layers: a grid pre-pass (:func:`_nearestk_grid`) settles most origins, the rest
     go chunk by chunk of origins through a k + 1 tree query (:func:`_nearestk_chunk`)."""
     n = len(oxy)
-    tree = cKDTree(txy)
+    trees: list[cKDTree] = []
+
+    def tree() -> cKDTree:
+        """The targets' tree, built when first asked for (the rings may settle every origin)."""
+        if not trees:
+            trees.append(cKDTree(txy))
+        return trees[0]
+
     pairs = _Pairs(oxy, txy, crs)
     pos = np.empty((n, k), dtype=np.int64)
     dist = np.empty((n, k))
     tie = np.empty((n, k), dtype=bool)
     rest = None
     if origin_bounds is not None and k_lo is not None and limit is None and pairs.tt is not None:
+        # the grid over the origins where many share a cell (its centre's contenders serve them all), else
+        # the rings of the targets' grid
         rest = _nearestk_grid(oxy, txy, tree, k, k_lo, k_hi, origin_bounds, pairs, pos, dist, tie)
+        if rest is None:
+            rest = _nearestk_rings(oxy, txy, k, k_lo, k_hi, pairs, pos, dist, tie)
     if rest is None or rest.size:
-        _nearestk_tree(oxy, txy, tree, k, crs, pairs, k_hi, limit, k_lo, pos, dist, tie, rest)
+        _nearestk_tree(oxy, txy, tree(), k, crs, pairs, k_hi, limit, k_lo, pos, dist, tie, rest)
     # in the dtypes a MultiIndex keeps its codes in (no conversion of millions of codes later)
     origin_pos = np.empty((n, k), dtype=_code_dtype(n))
     origin_pos[:] = np.arange(n, dtype=origin_pos.dtype)[:, None]
@@ -94,7 +108,7 @@ _GRID_BLOCK_K = 1 << 16
 
 
 def _nearestk_grid(
-    oxy: np.ndarray, txy: np.ndarray, tree: cKDTree, k: int, k_lo: float, k_hi: float, bounds: np.ndarray,
+    oxy: np.ndarray, txy: np.ndarray, tree: Callable[[], cKDTree], k: int, k_lo: float, k_hi: float, bounds: np.ndarray,
     pairs: _Pairs, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
 ) -> np.ndarray | None:
     """Settle the k nearest of most origins from a grid over them; return the positions left over (sorted).
@@ -131,7 +145,7 @@ def _nearestk_grid(
     centres = np.empty((ny, nx, 2))
     centres[:, :, 0] = minx + (np.arange(nx) + 0.5) * h
     centres[:, :, 1] = (miny + (np.arange(ny) + 0.5) * h)[:, None]
-    dc, jc = tree.query(centres.reshape(-1, 2), k=q, workers=_workers())
+    dc, jc = tree().query(centres.reshape(-1, 2), k=q, workers=_workers())
     rho = h * math.sqrt(0.5) * (1.0 + 1e-9) + 1e-6  # margin for rounding of the cell of an origin
     reach = ((dc[:, k - 1] + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho
     contenders = (dc <= reach[:, None]).sum(axis=1)
@@ -150,6 +164,51 @@ def _nearestk_grid(
         left = np.empty(b - a, dtype=np.int64)
         got = rank_contenders(a, b, k, cell, contenders, jct, pairs.ox, pairs.oy, pairs.tx, pairs.ty, ratio, slack,
                               MAX_D_M, *pairs.ot, *pairs.tt, cst, pos, dist, tie, left)
+        return left[:got]
+
+    return _in_blocks(block, n, _GRID_BLOCK_K)
+
+
+def _nearestk_rings(
+    oxy: np.ndarray, txy: np.ndarray, k: int, k_lo: float, k_hi: float, pairs: _Pairs, pos: np.ndarray,
+    dist: np.ndarray, tie: np.ndarray,
+) -> np.ndarray | None:
+    """Settle the k nearest of most origins from their k + 1 plane-nearest targets; return the positions left
+    over (sorted), or ``None`` (no ring search: few origins, or the rings settle too few of a sample).
+
+    The k + 1 plane-nearest come from rings of a grid over the targets
+    (:func:`gis._nearestk_loops.rank_rings`, compiled, on threads); where each plane distance exceeds
+    the one before it by more than the scale factor's spread allows, the plane order of the first k
+    is their geodesic order, with no tie (the test of :func:`_nearestk_chunk`).
+    """
+    n, m = len(oxy), len(txy)
+    if n < _RING_MIN_ORIGINS or m < 2:
+        return None
+    tx_all, ty_all = txy[:, 0], txy[:, 1]
+    width, height = float(tx_all.max() - tx_all.min()), float(ty_all.max() - ty_all.min())
+    cells = m / _RING_TARGETS_PER_CELL
+    grid = bucket(tx_all, ty_all, max(math.sqrt(width * height / cells), max(width, height) / cells, 1e-6))
+    tx, ty = tx_all[grid.members], ty_all[grid.members]
+    ratio = k_hi / k_lo * (1.0 + 1e-9)
+    slack = TIE_TOLERANCE_M * k_hi * (1.0 + 1e-9)
+    cst = series_constants(pairs.tm)
+    x, y = pairs.ox, pairs.oy
+
+    step = max(1, n // _RING_SAMPLE)
+    sample = np.arange(0, n, step)[:_RING_SAMPLE]
+    spos, sdist, stie = np.empty((len(sample), k), dtype=np.int64), np.empty((len(sample), k)), np.empty((len(sample), k), dtype=bool)
+    left = np.empty(len(sample), dtype=np.int64)
+    got = rank_rings(0, len(sample), k, x[sample], y[sample], tx, ty, grid.members, grid.start, grid.minx, grid.miny,
+                     grid.h, grid.nx, grid.ny, _RING_MAX, ratio, slack, MAX_D_M, *(v[sample] for v in pairs.ot),
+                     *pairs.tt, cst, spos, sdist, stie, left)
+    if 2 * got > len(sample):  # the rings settle too few: the tree for all
+        return None
+
+    def block(a: int, b: int) -> np.ndarray:
+        """Settle the origins ``a:b`` (compiled, without the GIL); return the rows left over."""
+        left = np.empty(b - a, dtype=np.int64)
+        got = rank_rings(a, b, k, x, y, tx, ty, grid.members, grid.start, grid.minx, grid.miny, grid.h, grid.nx,
+                         grid.ny, _RING_MAX, ratio, slack, MAX_D_M, *pairs.ot, *pairs.tt, cst, pos, dist, tie, left)
         return left[:got]
 
     return _in_blocks(block, n, _GRID_BLOCK_K)

@@ -12,6 +12,56 @@ import numpy as np
 
 from ._geodesic_loops import segment_length
 from ._jit import jit
+from ._nearest1_loops import nearest_in_rings
+
+
+@jit
+def _settle(i: int, k: int, bd: np.ndarray, bj: np.ndarray, ratio: float, slack: float, max_d: float, oX: np.ndarray,
+            oY: np.ndarray, og: np.ndarray, tX: np.ndarray, tY: np.ndarray, tg: np.ndarray, cst: np.ndarray,
+            pos: np.ndarray, dist: np.ndarray, tie: np.ndarray) -> bool:
+    """Write origin ``i``'s k nearest from its k + 1 plane-nearest (squared distances ``bd``, ascending,
+    targets ``bj``) if their plane order is proven geodesic: each distance exceeds the one before it by
+    more than the scale factor's spread allows (``d[r + 1] > d[r] * ratio + slack``; a missing
+    (k + 1)-th is infinitely far) and the k-th lies within ``max_d``. ``False``: not proven, nothing
+    written."""
+    prev = math.sqrt(bd[0])
+    for r in range(k):
+        nxt = math.sqrt(bd[r + 1])
+        if not nxt > prev * ratio + slack:
+            return False
+        prev = nxt
+    if math.sqrt(bd[k - 1]) > max_d:
+        return False
+    for r in range(k):
+        j = bj[r]
+        pos[i, r] = j
+        dist[i, r] = segment_length(math.sqrt(bd[r]), oX[i], oY[i], og[i], tX[j], tY[j], tg[j], cst)
+        tie[i, r] = False
+    return True
+
+
+@jit
+def rank_rings(a: int, b: int, k: int, x: np.ndarray, y: np.ndarray, tx: np.ndarray, ty: np.ndarray,
+               members: np.ndarray, start: np.ndarray, minx: float, miny: float, h: float, nx: int, ny: int,
+               max_ring: int, ratio: float, slack: float, max_d: float, oX: np.ndarray, oY: np.ndarray,
+               og: np.ndarray, tX: np.ndarray, tY: np.ndarray, tg: np.ndarray, cst: np.ndarray, pos: np.ndarray,
+               dist: np.ndarray, tie: np.ndarray, left: np.ndarray) -> int:
+    """Settle the origins ``a:b`` whose k + 1 plane-nearest targets (rings of the targets' grid,
+    :func:`gis._nearest1_loops.nearest_in_rings`; ``tx``, ``ty`` in the grid's order) prove their k
+    nearest (:func:`_settle`); return how many are left (in ``left``, their rows untouched)."""
+    bd = np.empty(k + 1)
+    at = np.empty(k + 1, dtype=np.int64)
+    bj = np.empty(k + 1, dtype=np.int64)
+    n_left = 0
+    for i in range(a, b):
+        if nearest_in_rings(x[i], y[i], tx, ty, start, minx, miny, h, nx, ny, max_ring, bd, at):
+            for r in range(k + 1):
+                bj[r] = members[at[r]] if at[r] >= 0 else -1
+            if _settle(i, k, bd, bj, ratio, slack, max_d, oX, oY, og, tX, tY, tg, cst, pos, dist, tie):
+                continue
+        left[n_left] = i
+        n_left += 1
+    return n_left
 
 
 @jit
@@ -58,21 +108,7 @@ def rank_contenders(a: int, b: int, k: int, cell: np.ndarray, contenders: np.nda
                     p -= 1
                 bd[p] = d2
                 bj[p] = j
-        clear = True
-        prev = math.sqrt(bd[0])
-        for r in range(k):
-            nxt = math.sqrt(bd[r + 1])
-            if not nxt > prev * ratio + slack:
-                clear = False
-                break
-            prev = nxt
-        if not clear or math.sqrt(bd[k - 1]) > max_d:
+        if not _settle(i, k, bd, bj, ratio, slack, max_d, oX, oY, og, tX, tY, tg, cst, pos, dist, tie):
             left[n_left] = i
             n_left += 1
-            continue
-        for r in range(k):
-            j = bj[r]
-            pos[i, r] = j
-            dist[i, r] = segment_length(math.sqrt(bd[r]), oX[i], oY[i], og[i], tX[j], tY[j], tg[j], cst)
-            tie[i, r] = False
     return n_left

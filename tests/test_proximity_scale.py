@@ -31,6 +31,32 @@ def expected_pairs(d: np.ndarray, radius: float) -> pd.DataFrame:
     return want.sort_values(["o", "s", "t"], kind="stable").reset_index(drop=True)
 
 
+@pytest.mark.parametrize("k", [2, 5])
+def test_k_nearest_rings_match_brute_force(monkeypatch, k):
+    """As many targets as origins (no grid over the origins pays): the rings of the targets' grid settle most
+    origins, the tree the rest (a duplicated target: ties); every rank as by Geod.inv."""
+    calls = []
+    rings = knn_kernels._nearestk_rings
+    monkeypatch.setattr(knn_kernels, "_nearestk_rings", lambda *a: calls.append(r := rings(*a)) or r)
+    rng = np.random.default_rng(6)
+    olon, olat = rng.uniform(109.0, 109.8, 3000), rng.uniform(24.0, 24.8, 3000)
+    tlon, tlat = rng.uniform(109.0, 109.8, 2000), rng.uniform(24.0, 24.8, 2000)
+    tlon[7], tlat[7] = tlon[3], tlat[3]
+    got = gis.nearest(frame(olon, olat), frame(tlon, tlat), k=k)
+    assert calls and calls[0] is not None and 0 < calls[0].size < 3000 // 10  # the rings settled most
+    d = geod_matrix(olon, olat, tlon, tlat)
+    want = np.argsort(d, axis=1, kind="stable")[:, :k]
+    wd = np.take_along_axis(d, want, axis=1)
+    assert np.allclose(got["dist_m"].to_numpy().reshape(-1, k), wd, rtol=0, atol=1e-3)
+    pos = got["target_index"].to_numpy().reshape(-1, k).astype(int)
+    assert (pos == want).mean() > 0.999  # ties within 1 mm may swap
+    gap = np.diff(np.take_along_axis(d, np.argsort(d, axis=1)[:, : k + 1], axis=1), axis=1)
+    tied = np.zeros((3000, k), dtype=bool)
+    tied[:, : k] |= gap[:, :k] <= 1e-3
+    tied[:, 1:] |= gap[:, : k - 1] <= 1e-3
+    assert (got["tie"].to_numpy().reshape(-1, k) == tied).all() and tied.any()
+
+
 @pytest.fixture(scope="module")
 def sparse_and_dense():
     """Even origins lie far from every target, odd ones among them (brute force for the odd ones only)."""
