@@ -24,3 +24,9 @@ _OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"
 def jit(func: Callable) -> Callable:
     """Compile ``func`` with the house's options (module docstring)."""
     return njit(**_OPTIONS)(func)
+
+
+def jit_inline(func: Callable) -> Callable:
+    """:func:`jit`, and inlined into the compiled functions that call it (numba's ``inline="always"``): for
+    small helpers called per candidate or per cell, where a call passing arrays costs more than the work."""
+    return njit(inline="always", **_OPTIONS)(func)

@@ -15,10 +15,10 @@ import math
 import numpy as np
 
 from ._grid import span
-from ._jit import jit
+from ._jit import jit, jit_inline
 
 
-@jit
+@jit_inline
 def _scan(c0: int, c1: int, row: int, nx: int, start: np.ndarray, tx: np.ndarray, ty: np.ndarray, xi: float,
           yi: float, best: np.ndarray, at: np.ndarray) -> None:
     """Offer the targets of cells ``c0..c1`` of ``row`` to the ``len(best)`` best so far (squared distances
@@ -39,7 +39,7 @@ def _scan(c0: int, c1: int, row: int, nx: int, start: np.ndarray, tx: np.ndarray
             at[r] = p
 
 
-@jit
+@jit_inline
 def nearest_in_rings(xi: float, yi: float, tx: np.ndarray, ty: np.ndarray, start: np.ndarray, minx: float, miny: float,
                      h: float, nx: int, ny: int, max_ring: int, best: np.ndarray, at: np.ndarray) -> bool:
     """The ``len(best)`` plane-nearest targets of ``(xi, yi)`` (squared distances ``best``, ascending, inf where
