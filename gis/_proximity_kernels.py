@@ -314,6 +314,11 @@ def _cell_of(x: np.ndarray, y: np.ndarray, minx: float, miny: float, h: float, n
     return cell
 
 
+#: Fewest rows :func:`_in_blocks` runs on threads (fewer: one block in the calling thread; starting two
+#: threads costs about a millisecond, what the compiled loops take for ~10,000 origins).
+_THREADS_FROM = 16_384
+
+
 def _in_blocks(block: Callable[[int, int], np.ndarray], n: int, most: int) -> np.ndarray:
     """``block(a, b)`` over blocks of at most ``most`` of ``n`` rows (a multiple of :func:`_threads` blocks), on threads.
 
@@ -322,6 +327,8 @@ def _in_blocks(block: Callable[[int, int], np.ndarray], n: int, most: int) -> np
     """
     if n == 0:
         return np.zeros(0, dtype=np.intp)
+    if n < _THREADS_FROM:  # one block: starting threads would cost more than they save
+        return np.asarray(block(0, n))
     threads = _threads()
     blocks = -(-max(threads, -(-n // most)) // threads) * threads
     size = -(-n // blocks)

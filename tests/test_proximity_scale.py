@@ -10,7 +10,8 @@ import pyproj
 import pytest
 
 import gis
-import gis._nearestk_kernels as knn_kernels  # the chunk sizes live with the kernels of gis.proximity
+import gis._nearestk_kernels as knn_kernels
+import gis._proximity_kernels as proximity_kernels  # the chunk sizes live with the kernels of gis.proximity
 import gis._within_kernels as within_kernels
 
 GEOD = pyproj.Geod(ellps="GRS80")
@@ -283,14 +284,18 @@ def test_within_error_in_one_chunk_reaches_the_caller(monkeypatch):
 def test_settings_workers_changes_threads_not_results(monkeypatch):
     """``gis.settings.workers = 1`` runs the kernels on one thread; nearest, k-nearest and within give the same."""
     monkeypatch.setattr(within_kernels, "_WITHIN_CHUNK_PAIRS", 256)  # many chunks: threads when allowed
+    monkeypatch.setattr(proximity_kernels, "_THREADS_FROM", 256)  # the blocks of nearest on threads too
     rng = np.random.default_rng(21)
     o = frame(rng.uniform(109.2, 109.6, 3000), rng.uniform(24.1, 24.5, 3000))
     t = frame(rng.uniform(109.2, 109.6, 300), rng.uniform(24.1, 24.5, 300))
     calls = []
+    started = within_kernels.ThreadPoolExecutor
+    for module in (within_kernels, proximity_kernels):
+        monkeypatch.setattr(module, "ThreadPoolExecutor", lambda *a, **kw: calls.append(kw) or started(*a, **kw))
     monkeypatch.setattr(gis.settings, "workers", -1)
     many = [gis.nearest(o, t), gis.nearest(o, t, k=5), gis.within(o, t, 3000.0)]
-    started = within_kernels.ThreadPoolExecutor
-    monkeypatch.setattr(within_kernels, "ThreadPoolExecutor", lambda *a, **kw: calls.append(kw) or started(*a, **kw))
+    assert len(calls) >= (3 if proximity_kernels._threads() > 1 else 0)  # k = 1, k = 5 and within on pools
+    calls.clear()
     monkeypatch.setattr(gis.settings, "workers", 1)
     one = [gis.nearest(o, t), gis.nearest(o, t, k=5), gis.within(o, t, 3000.0)]
     assert calls == []  # one thread: no pool
