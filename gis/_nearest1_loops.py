@@ -30,13 +30,20 @@ def _scan(c0: int, c1: int, row: int, nx: int, start: np.ndarray, tx: np.ndarray
         dy = ty[p] - yi
         d2 = dx * dx + dy * dy
         if d2 < best[q]:
-            r = q
-            while r > 0 and best[r - 1] > d2:
-                best[r] = best[r - 1]
-                at[r] = at[r - 1]
-                r -= 1
-            best[r] = d2
-            at[r] = p
+            offer(d2, p, best, at)
+
+
+@jit_inline
+def offer(d2: float, p: int, best: np.ndarray, at: np.ndarray) -> None:
+    """Put ``(d2, p)`` among the best so far (``best`` ascending, ``at`` beside it), dropping the last;
+    the caller has checked ``d2 < best[-1]``. An equal distance stays behind the one offered first."""
+    r = len(best) - 1
+    while r > 0 and best[r - 1] > d2:
+        best[r] = best[r - 1]
+        at[r] = at[r - 1]
+        r -= 1
+    best[r] = d2
+    at[r] = p
 
 
 @jit_inline

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._geodesic_loops import segment_length
 from ._jit import jit
-from ._nearest1_loops import nearest_in_rings
+from ._nearest1_loops import nearest_in_rings, offer
 
 
 @jit
@@ -101,13 +101,7 @@ def rank_contenders(a: int, b: int, k: int, cell: np.ndarray, contenders: np.nda
             dy = ty[j] - yi
             d2 = dx * dx + dy * dy
             if d2 < bd[k]:
-                p = k
-                while p > 0 and bd[p - 1] > d2:
-                    bd[p] = bd[p - 1]
-                    bj[p] = bj[p - 1]
-                    p -= 1
-                bd[p] = d2
-                bj[p] = j
+                offer(d2, j, bd, bj)
         if not _settle(i, k, bd, bj, ratio, slack, max_d, oX, oY, og, tX, tY, tg, cst, pos, dist, tie):
             left[n_left] = i
             n_left += 1
