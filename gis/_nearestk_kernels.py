@@ -16,11 +16,11 @@ from scipy.spatial import cKDTree
 from ._geodesic import MAX_D_M
 from ._geodesic_loops import series_constants
 from ._grid import bucket
-from ._nearestk_loops import rank_contenders, rank_rings
+from ._nearestk_loops import rank_rings
 from ._progress import track
-from ._proximity_kernels import (_CELLS_PER_TARGET, _GRID_MIN_CELLS_PER_TARGET, _RING_MAX, _RING_MIN_ORIGINS,
-                                 _RING_SAMPLE, _RING_TARGETS_PER_CELL, TIE_TOLERANCE_M, _pair_distance, _Pairs,
-                                 _cell_of, _in_blocks, _rank_candidates, _workers)
+from ._proximity_kernels import (_GRID_BLOCK, _RING_MAX, _RING_MIN_ORIGINS, _RING_SAMPLE, _RING_TARGETS_PER_CELL,
+                                 TIE_TOLERANCE_M, _grid_prepass, _in_blocks, _pair_distance, _Pairs, _rank_candidates,
+                                 _workers)
 
 
 #: Origins per chunk of :func:`_nearestk_points`: its (origins, candidates) work arrays stay in cache
@@ -32,7 +32,8 @@ def _nearestk_points(
     oxy: np.ndarray, txy: np.ndarray, k: int, crs: pyproj.CRS, k_hi: float, limit: float | None,
     k_lo: float | None = None, origin_bounds: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
-    """k nearest between point layers: a grid pre-pass (:func:`_nearestk_grid`) settles most origins, the rest
+    """k nearest between point layers: a grid pre-pass (:func:`gis._proximity_kernels._grid_prepass`) or the rings
+    of the targets' grid (:func:`_nearestk_rings`) settle most origins, the rest
     go chunk by chunk of origins through a k + 1 tree query (:func:`_nearestk_chunk`)."""
     n = len(oxy)
     trees: list[cKDTree] = []
@@ -51,7 +52,7 @@ def _nearestk_points(
     if origin_bounds is not None and k_lo is not None and limit is None and pairs.tt is not None:
         # the grid over the origins where many share a cell (its centre's contenders serve them all), else
         # the rings of the targets' grid
-        rest = _nearestk_grid(oxy, txy, tree, k, k_lo, k_hi, origin_bounds, pairs, pos, dist, tie)
+        rest = _grid_prepass(oxy, txy, tree, k, k_lo, k_hi, origin_bounds, pairs, pos, dist, tie)
         if rest is None:
             rest = _nearestk_rings(oxy, txy, k, k_lo, k_hi, pairs, pos, dist, tie)
     if rest is None or rest.size:
@@ -91,82 +92,6 @@ def _nearestk_tree(
                         first=(d_all[a:b], j_all[a:b]), k_lo=k_lo)
     if rows is not None:
         out_pos[rows], out_dist[rows], out_tie[rows] = pos, dist, tie
-
-
-#: Grid pre-pass of the k nearest: at least this many origins per cell (16: fewest centre queries for
-#: a pass that still settles most origins; measured 1e5 and 1e6 origins on 1e3 targets, k = 5); more
-#: candidates than k per cell centre.
-_ORIGINS_PER_CELL_K = 16
-_GRID_EXTRA_K = 4
-#: Contenders asked of each cell centre beyond the expected number: this many standard deviations (3: the
-#: origins of unresolved cells fall from 7 % to 3 % at 1e5 origins on 1e3 targets, for a centre query on
-#: a few thousand cells).
-_GRID_SPARE_SD = 3.0
-#: Most origins per block of the grid pre-pass.  Blocks run on threads; the compiled loop
-#: (:func:`gis._nearestk_loops.rank_contenders`) holds no GIL.
-_GRID_BLOCK_K = 1 << 16
-
-
-def _nearestk_grid(
-    oxy: np.ndarray, txy: np.ndarray, tree: Callable[[], cKDTree], k: int, k_lo: float, k_hi: float, bounds: np.ndarray,
-    pairs: _Pairs, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
-) -> np.ndarray | None:
-    """Settle the k nearest of most origins from a grid over them; return the positions left over (sorted).
-
-    ``None``: no pre-pass (too few origins per target).  The proof.  Let a grid cell have centre ``c``
-    and half-diagonal ``rho``, and let its centre's plane-nearest targets lie at ``dc1 <= dc2 <= ...``
-    (one ``cKDTree`` query for all centres).  For an origin ``o`` in the cell the triangle inequality
-    gives ``|o - t| <= |c - t| + rho`` and ``|o - t| >= |c - t| - rho`` for every target ``t``; plane
-    length ``d`` and geodesic ``s`` satisfy ``d / k_hi <= s <= d / k_lo``.  So k targets lie within
-    ``dck + rho`` of ``o`` in the plane, the k-th geodesic distance is at most
-    ``s_k <= (dck + rho) / k_lo``, and a target can be among the k nearest or tie with the k-th only
-    if ``|o - t| <= (s_k + TIE_TOLERANCE_M) * k_hi``, so only if
-    ``|c - t| <= reach = ((dck + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho``.  If the centre's
-    ``q``-th target lies beyond ``reach``, every origin of the cell has its answer among the cell's
-    contenders (``dc <= reach``; cells where the ``q``-th is still within reach are left over).
-    Each origin keeps its k + 1 plane-nearest contenders in order (compiled:
-    :func:`gis._nearestk_loops.rank_contenders`); where every distance exceeds the one before it by more
-    than the scale factor's spread allows (the test of :func:`_nearestk_chunk`, the (k + 1)-th contender
-    or, if there are only k, any other target counting as beyond), the plane order of the first k is
-    their geodesic order, with no tie; the other origins are left over.
-    """
-    n, m = len(oxy), len(txy)
-    minx, miny, maxx, maxy = (float(v) for v in bounds)
-    width, height = maxx - minx, maxy - miny
-    n_cells = min(_CELLS_PER_TARGET * m, n // _ORIGINS_PER_CELL_K)
-    # contenders beyond the k-th: about Poisson with mean 5 sqrt(k / cells per target) (targets spread evenly
-    # over the cells: those in a ring of width 2 rho around the k-th); enough for ~99 % of the cells
-    lam = 5.0 * math.sqrt(k * m / max(n_cells, 1))
-    q = k + max(_GRID_EXTRA_K, math.ceil(lam + _GRID_SPARE_SD * math.sqrt(lam) + 1.0))
-    if q >= m or q > 64 or n_cells < max(256, _GRID_MIN_CELLS_PER_TARGET * m) or not max(width, height) > 0:
-        return None
-    h = max(math.sqrt(width * height / n_cells), max(width, height) / n_cells)
-    nx, ny = int(width / h) + 1, int(height / h) + 1
-    centres = np.empty((ny, nx, 2))
-    centres[:, :, 0] = minx + (np.arange(nx) + 0.5) * h
-    centres[:, :, 1] = (miny + (np.arange(ny) + 0.5) * h)[:, None]
-    dc, jc = tree().query(centres.reshape(-1, 2), k=q, workers=_workers())
-    rho = h * math.sqrt(0.5) * (1.0 + 1e-9) + 1e-6  # margin for rounding of the cell of an origin
-    reach = ((dc[:, k - 1] + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho
-    contenders = (dc <= reach[:, None]).sum(axis=1)
-    contenders[contenders == q] = 0  # a further target may contend: unresolved
-    # each cell's contenders in one row (a row gather per origin), in the narrowest integer type
-    jct = np.ascontiguousarray(jc[:, : q - 1], dtype=np.int32 if m < 2**31 else np.int64)
-
-    cell = _cell_of(pairs.ox, pairs.oy, minx, miny, h, nx, ny)
-    ratio = k_hi / k_lo * (1.0 + 1e-9)
-    slack = TIE_TOLERANCE_M * k_hi * (1.0 + 1e-9)
-    cst = series_constants(pairs.tm)
-    contenders = contenders.astype(np.int64)
-
-    def block(a: int, b: int) -> np.ndarray:
-        """Settle the origins ``a:b`` (compiled, without the GIL); return the rows left over."""
-        left = np.empty(b - a, dtype=np.int64)
-        got = rank_contenders(a, b, k, cell, contenders, jct, pairs.ox, pairs.oy, pairs.tx, pairs.ty, ratio, slack,
-                              MAX_D_M, *pairs.ot, *pairs.tt, cst, pos, dist, tie, left)
-        return left[:got]
-
-    return _in_blocks(block, n, _GRID_BLOCK_K)
 
 
 def _nearestk_rings(
@@ -211,7 +136,7 @@ def _nearestk_rings(
                          grid.ny, _RING_MAX, ratio, slack, MAX_D_M, *pairs.ot, *pairs.tt, cst, pos, dist, tie, left)
         return left[:got]
 
-    return _in_blocks(block, n, _GRID_BLOCK_K)
+    return _in_blocks(block, n, _GRID_BLOCK)
 
 
 def _code_dtype(n: int) -> type:

@@ -12,7 +12,7 @@ GeoDataFrame-facing functions (:func:`gis.proximity.nearest`, :func:`~gis.proxim
 The proofs rest on one bound: plane length ``d`` and geodesic ``s`` of any pair satisfy
 ``d / k_hi <= s <= d / k_lo`` (``k_lo``/``k_hi`` bound the projection's scale factor over
 the data), so a candidate too far in the plane can neither win nor tie
-(:func:`_nearest1_points` and :func:`gis._nearestk_kernels._nearestk_grid` spell it out).  Distances within ``TIE_TOLERANCE_M`` are a tie,
+(:func:`_nearest1_points` and :func:`_grid_prepass` spell it out).  Distances within ``TIE_TOLERANCE_M`` are a tie,
 won by the target that comes first.
 """
 
@@ -32,8 +32,10 @@ from scipy.spatial import cKDTree
 from . import settings
 from ._errors import InputError
 from ._geodesic import MAX_D_M, TMScale, geodesic_distance, point_terms, sampled_tm_scale, segment_lengths
+from ._geodesic_loops import series_constants
 from ._grid import bucket
 from ._nearest1_loops import targets_within, two_nearest
+from ._nearestk_loops import rank_contenders
 
 
 #: Two distances closer than this (metres) are a tie.
@@ -110,17 +112,20 @@ def _nearest1_points(
     oxy: np.ndarray,
     txy: np.ndarray,
     crs: pyproj.CRS,
+    k_lo: float,
     k_hi: float,
     limit: float | None,
+    origin_bounds: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """k = 1 between point layers: the two plane-nearest targets of each origin prove the geodesic nearest.
 
-    Targets at the same place are merged first (a tie between them).  The plane-nearest ``t1`` at
-    geodesic ``s1`` is the answer unless another target lies within ``(s1 + TIE_TOLERANCE_M) * k_hi``
-    in the plane: a target farther than that is geodesically farther than ``s1 + TIE_TOLERANCE_M``
-    (``s >= d / k_hi``), so it can neither win nor tie.  The second plane-nearest tells
-    (:func:`_two_nearest`); the rare origins where it is that close (within a few ppm of
-    equidistant) get every target within that radius ranked by geodesic distance
+    Targets at the same place are merged first (a tie between them).  Where many origins share a cell
+    of a grid over them, the cell centre's contenders settle most of them (:func:`_grid_prepass`, k = 1).
+    For the others the plane-nearest ``t1`` at geodesic ``s1`` is the answer unless another target lies
+    within ``(s1 + TIE_TOLERANCE_M) * k_hi`` in the plane: a target farther than that is geodesically
+    farther than ``s1 + TIE_TOLERANCE_M`` (``s >= d / k_hi``), so it can neither win nor tie.  The second
+    plane-nearest tells (:func:`_two_nearest`); the rare origins where it is that close (within a few
+    ppm of equidistant) get every target within that radius ranked by geodesic distance
     (:func:`_rank_candidates`).  Returns target positions (-1 where none within ``limit``),
     geodesic distances and tie flags.
     """
@@ -135,26 +140,16 @@ def _nearest1_points(
         return trees[0]
 
     pairs = _Pairs(oxy, uniq, crs)
-    j1, d1, d2, ring = _two_nearest(oxy, uniq, tree)
-    s1 = pairs.lengths(slice(None), j1, d1)
-    need = (s1 + TIE_TOLERANCE_M) * k_hi  # a rival must lie closer than this in the plane
-    amb = np.flatnonzero(d2 <= need)
+    j1 = np.empty(n, dtype=np.int64)  # position in uniq
+    s1 = np.empty(n)
     tie = np.zeros(n, dtype=bool)
-    if amb.size:
-        if ring is not None:  # every target within reach, from the grid's cells
-            row, cand = targets_within(np.ascontiguousarray(oxy[amb, 0]), np.ascontiguousarray(oxy[amb, 1]),
-                                       need[amb], *ring)
-        else:
-            lists = tree().query_ball_point(oxy[amb], need[amb])
-            lens = np.fromiter((len(c) for c in lists), dtype=np.int64, count=amb.size)
-            cand = np.fromiter((c for cs in lists for c in cs), dtype=np.int64, count=int(lens.sum()))
-            row = np.repeat(np.arange(amb.size), lens)
-        s = pairs.lengths(amb[row], cand)
-        r_o, r_rank, r_u, r_s, r_tie = _rank_candidates(row, cand, s, 2, order_key=first_pos[cand])
-        win = r_rank == 1
-        j1[amb[r_o[win]]] = r_u[win]
-        s1[amb[r_o[win]]] = r_s[win]
-        tie[amb[r_o[win]]] = r_tie[win]
+    rest = None
+    if pairs.tt is not None and len(uniq) >= 2:
+        rest = _grid_prepass(oxy, uniq, tree, 1, k_lo, k_hi, origin_bounds, pairs, j1.reshape(n, 1), s1.reshape(n, 1),
+                             tie.reshape(n, 1))
+    rows = np.arange(n) if rest is None else rest
+    if rows.size:
+        _nearest1_rest(oxy if rows.size == n else oxy[rows], rows, uniq, first_pos, tree, k_hi, pairs, j1, s1, tie)
     if counts is not None:  # duplicates
         tie |= counts[j1] > 1
         pos = first_pos[j1]
@@ -166,6 +161,38 @@ def _nearest1_points(
         s1[far] = np.nan
         tie[far] = False
     return pos, s1, tie
+
+
+def _nearest1_rest(of: np.ndarray, rows: np.ndarray, uniq: np.ndarray, first_pos: np.ndarray,
+                   tree: Callable[[], cKDTree], k_hi: float, pairs: _Pairs, j1: np.ndarray, s1: np.ndarray,
+                   tie: np.ndarray) -> None:
+    """The nearest of the origins ``of`` (at ``rows`` of the result; all of them or those the grid left) from their
+    two plane-nearest targets (module docstring of :func:`_nearest1_points`): written to ``j1``, ``s1``, ``tie``."""
+    every = rows.size == len(pairs.ox)
+    j, d1, d2, ring = _two_nearest(of, uniq, tree)
+    s = pairs.lengths(slice(None) if every else rows, j, d1)
+    need = (s + TIE_TOLERANCE_M) * k_hi  # a rival must lie closer than this in the plane
+    amb = np.flatnonzero(d2 <= need)
+    t = np.zeros(len(of), dtype=bool)
+    if amb.size:
+        if ring is not None:  # every target within reach, from the grid's cells
+            row, cand = targets_within(np.ascontiguousarray(of[amb, 0]), np.ascontiguousarray(of[amb, 1]), need[amb],
+                                       *ring)
+        else:
+            lists = tree().query_ball_point(of[amb], need[amb])
+            lens = np.fromiter((len(c) for c in lists), dtype=np.int64, count=amb.size)
+            cand = np.fromiter((c for cs in lists for c in cs), dtype=np.int64, count=int(lens.sum()))
+            row = np.repeat(np.arange(amb.size), lens)
+        sc = pairs.lengths((amb if every else rows[amb])[row], cand)
+        r_o, r_rank, r_u, r_s, r_tie = _rank_candidates(row, cand, sc, 2, order_key=first_pos[cand])
+        win = r_rank == 1
+        j[amb[r_o[win]]] = r_u[win]
+        s[amb[r_o[win]]] = r_s[win]
+        t[amb[r_o[win]]] = r_tie[win]
+    if every:
+        j1[:], s1[:], tie[:] = j, s, t
+    else:
+        j1[rows], s1[rows], tie[rows] = j, s, t
 
 
 def _unique_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -194,12 +221,91 @@ def _unique_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray |
     return xy[first_pos], first_pos, np.bincount(codes, minlength=n_uniq)
 
 
-#: Grid pre-pass of the k nearest (:func:`gis._nearestk_kernels._nearestk_grid`): at most this many cells per
+#: Grid pre-pass (:func:`_grid_prepass`): at most this many cells per
 #: target ...
 _CELLS_PER_TARGET = 128
 #: ... and at least this many: with fewer, cells are wider than the targets' spacing, most have too many
 #: contenders, and the pre-pass only adds to the tree's work.
 _GRID_MIN_CELLS_PER_TARGET = 6
+
+
+#: Grid pre-pass (:func:`_grid_prepass`): at least this many origins per cell (16: fewest centre queries for
+#: a pass that still settles most origins; measured 1e5 and 1e6 origins on 1e3 targets, k = 5); more
+#: candidates than k per cell centre.
+_ORIGINS_PER_CELL = 16
+_GRID_EXTRA = 4
+#: Contenders asked of each cell centre beyond the expected number: this many standard deviations (3: the
+#: origins of unresolved cells fall from 7 % to 3 % at 1e5 origins on 1e3 targets, for a centre query on
+#: a few thousand cells).
+_GRID_SPARE_SD = 3.0
+#: Most origins per block of the grid pre-pass.  Blocks run on threads; the compiled loop
+#: (:func:`gis._nearestk_loops.rank_contenders`) holds no GIL.
+_GRID_BLOCK = 1 << 16
+
+
+def _grid_prepass(
+    oxy: np.ndarray, txy: np.ndarray, tree: Callable[[], cKDTree], k: int, k_lo: float, k_hi: float, bounds: np.ndarray,
+    pairs: _Pairs, pos: np.ndarray, dist: np.ndarray, tie: np.ndarray,
+) -> np.ndarray | None:
+    """Settle the k nearest (k >= 1) of most origins from a grid over them; return the positions left over (sorted).
+
+    Used by nearest (k = 1, on the distinct targets) and the k nearest.  Writes ``pos``, ``dist``,
+    ``tie`` (``(n, k)``) of the origins it settles.
+
+    ``None``: no pre-pass (too few origins per target).  The proof.  Let a grid cell have centre ``c``
+    and half-diagonal ``rho``, and let its centre's plane-nearest targets lie at ``dc1 <= dc2 <= ...``
+    (one ``cKDTree`` query for all centres).  For an origin ``o`` in the cell the triangle inequality
+    gives ``|o - t| <= |c - t| + rho`` and ``|o - t| >= |c - t| - rho`` for every target ``t``; plane
+    length ``d`` and geodesic ``s`` satisfy ``d / k_hi <= s <= d / k_lo``.  So k targets lie within
+    ``dck + rho`` of ``o`` in the plane, the k-th geodesic distance is at most
+    ``s_k <= (dck + rho) / k_lo``, and a target can be among the k nearest or tie with the k-th only
+    if ``|o - t| <= (s_k + TIE_TOLERANCE_M) * k_hi``, so only if
+    ``|c - t| <= reach = ((dck + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho``.  If the centre's
+    ``q``-th target lies beyond ``reach``, every origin of the cell has its answer among the cell's
+    contenders (``dc <= reach``; cells where the ``q``-th is still within reach are left over).
+    Each origin keeps its k + 1 plane-nearest contenders in order (compiled:
+    :func:`gis._nearestk_loops.rank_contenders`); where every distance exceeds the one before it by more
+    than the scale factor's spread allows (the test of :func:`gis._nearestk_kernels._nearestk_chunk`, the (k + 1)-th contender
+    or, if there are only k, any other target counting as beyond), the plane order of the first k is
+    their geodesic order, with no tie; the other origins are left over.
+    """
+    n, m = len(oxy), len(txy)
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    width, height = maxx - minx, maxy - miny
+    n_cells = min(_CELLS_PER_TARGET * m, n // _ORIGINS_PER_CELL)
+    # contenders beyond the k-th: about Poisson with mean 5 sqrt(k / cells per target) (targets spread evenly
+    # over the cells: those in a ring of width 2 rho around the k-th); enough for ~99 % of the cells
+    lam = 5.0 * math.sqrt(k * m / max(n_cells, 1))
+    q = k + max(_GRID_EXTRA, math.ceil(lam + _GRID_SPARE_SD * math.sqrt(lam) + 1.0))
+    if q >= m or q > 64 or n_cells < max(256, _GRID_MIN_CELLS_PER_TARGET * m) or not max(width, height) > 0:
+        return None
+    h = max(math.sqrt(width * height / n_cells), max(width, height) / n_cells)
+    nx, ny = int(width / h) + 1, int(height / h) + 1
+    centres = np.empty((ny, nx, 2))
+    centres[:, :, 0] = minx + (np.arange(nx) + 0.5) * h
+    centres[:, :, 1] = (miny + (np.arange(ny) + 0.5) * h)[:, None]
+    dc, jc = tree().query(centres.reshape(-1, 2), k=q, workers=_workers())
+    rho = h * math.sqrt(0.5) * (1.0 + 1e-9) + 1e-6  # margin for rounding of the cell of an origin
+    reach = ((dc[:, k - 1] + rho) / k_lo + TIE_TOLERANCE_M) * k_hi + rho
+    contenders = (dc <= reach[:, None]).sum(axis=1)
+    contenders[contenders == q] = 0  # a further target may contend: unresolved
+    # each cell's contenders in one row (a row gather per origin), in the narrowest integer type
+    jct = np.ascontiguousarray(jc[:, : q - 1], dtype=np.int32 if m < 2**31 else np.int64)
+
+    cell = _cell_of(pairs.ox, pairs.oy, minx, miny, h, nx, ny)
+    ratio = k_hi / k_lo * (1.0 + 1e-9)
+    slack = TIE_TOLERANCE_M * k_hi * (1.0 + 1e-9)
+    cst = series_constants(pairs.tm)
+    contenders = contenders.astype(np.int64)
+
+    def block(a: int, b: int) -> np.ndarray:
+        """Settle the origins ``a:b`` (compiled, without the GIL); return the rows left over."""
+        left = np.empty(b - a, dtype=np.int64)
+        got = rank_contenders(a, b, k, cell, contenders, jct, pairs.ox, pairs.oy, pairs.tx, pairs.ty, ratio, slack,
+                              MAX_D_M, *pairs.ot, *pairs.tt, cst, pos, dist, tie, left)
+        return left[:got]
+
+    return _in_blocks(block, n, _GRID_BLOCK)
 
 
 #: Fewest origins worth a grid over the targets for their two plane-nearest (fewer: the tree) ...

@@ -17,11 +17,12 @@ distance ``d`` and the geodesic ``s`` of any pair satisfy
 over the data (less than 700 ppm apart at Liuzhou).  So a candidate whose plane
 distance exceeds ``(s_best + tol) * k_hi`` cannot win, and origins whose
 runner-up is not that far are resolved with a wider search.  Between point
-layers the two plane-nearest come from rings of a grid over the targets
-(:func:`gis._proximity_kernels._nearest1_points`), and for k > 1 a grid over the
-origins settles most of them cell by cell, with the same argument applied to
-each cell's centre (:func:`gis._nearestk_kernels._nearestk_grid`); so the proof
-costs less than the tree query it replaces.  Those kernels are :mod:`gis._proximity_kernels`
+layers, where many origins share a cell of a grid over them, the cell centre's
+contenders settle most of them, with the same argument applied to the centre
+(:func:`gis._proximity_kernels._grid_prepass`); the others take their plane-nearest
+from rings of a grid over the targets (:func:`gis._proximity_kernels._two_nearest`,
+:func:`gis._nearestk_kernels._nearestk_rings`); so the proof costs less than the
+tree query it replaces.  Those kernels are :mod:`gis._proximity_kernels`
 (shared parts, k = 1), :mod:`gis._nearestk_kernels` (k > 1) and :mod:`gis._within_kernels`;
 this module checks the layers and frames the results.
 
@@ -281,7 +282,7 @@ def nearest(
         k_lo, k_hi = _bounds_for(o, t, crs)
         if oxy is not None and txy is not None:
             if k_eff == 1:
-                pos, dist, tie = _nearest1_points(oxy, txy, crs, k_hi, limit)
+                pos, dist, tie = _nearest1_points(oxy, txy, crs, k_lo, k_hi, limit, o.bounds())
                 origin_pos, rank = np.arange(n), np.ones(n, dtype=int)
             else:
                 origin_pos, rank, pos, dist, tie = _nearestk_points(oxy, txy, k_eff, crs, k_hi, limit,

@@ -303,6 +303,21 @@ def test_nearest_on_many_origins_matches_brute_force(many):
     assert np.allclose(rl["dist_m"].to_numpy()[~far], g.min(axis=1)[~far], atol=0.5)
 
 
+def test_grid_prepass_settles_most_origins_and_leaves_some_to_the_rings(many, monkeypatch):
+    # 6,000 origins on 40 distinct targets: the grid over the origins settles most (k = 1); the rest, the
+    # brute-force test above checks every answer
+    import gis._proximity_kernels as kernels
+
+    left = []
+    grid = kernels._grid_prepass
+    monkeypatch.setattr(kernels, "_grid_prepass", lambda *a: left.append(r := grid(*a)) or r)
+    o, t, g = many
+    r = gis.nearest(o, t)
+    assert left and left[0] is not None and 0 < left[0].size < 0.2 * len(o)
+    best = g.argmin(axis=1)
+    assert (r["target_index"].to_numpy() == t.index.to_numpy()[best]).all()
+
+
 def test_nearest_on_the_plane_bisector_picks_the_geodesically_nearer():
     # 3000 origins on the plane bisector of two targets 20 km apart east-west: equidistant in
     # the plane, but the eastern target (farther from the central meridian 108E, larger scale

@@ -132,8 +132,8 @@ def test_k_nearest_in_chunks_matches_brute_force(monkeypatch, sparse_and_dense, 
 def test_k_nearest_grid_prepass_matches_brute_force(monkeypatch, k):
     """Many origins on few targets: the grid pre-pass settles most origins; every rank as by Geod.inv."""
     calls = []
-    grid = knn_kernels._nearestk_grid
-    monkeypatch.setattr(knn_kernels, "_nearestk_grid", lambda *a: calls.append(r := grid(*a)) or r)
+    grid = knn_kernels._grid_prepass
+    monkeypatch.setattr(knn_kernels, "_grid_prepass", lambda *a: calls.append(r := grid(*a)) or r)
     rng = np.random.default_rng(5)
     olon, olat = rng.uniform(108.9, 110.0, 20_000), rng.uniform(24.0, 25.9, 20_000)
     tlon, tlat = rng.uniform(108.9, 110.0, 60), rng.uniform(24.0, 25.9, 60)
