@@ -42,6 +42,14 @@ def bucket(x: np.ndarray, y: np.ndarray, h: float) -> Grid:
     return Grid(start, _by_cell(cell, start), minx, miny, h, nx, ny)
 
 
+def bucket_spread(x: np.ndarray, y: np.ndarray, per_cell: float, *, at_least: float = 0.0) -> Grid:
+    """:func:`bucket` with cells of about ``per_cell`` points each where the points spread evenly over their box
+    (a thin box: ``n / per_cell`` cells along its length), and no smaller than ``at_least`` across."""
+    n = len(x)
+    width, height = float(x.max() - x.min()), float(y.max() - y.min())
+    return bucket(x, y, max(at_least, math.sqrt(width * height * per_cell / n), max(width, height) * per_cell / n, 1e-6))
+
+
 @jit
 def _by_cell(cell: np.ndarray, start: np.ndarray) -> np.ndarray:
     """The positions ordered by cell, in ascending order within a cell (a counting sort: one pass)."""

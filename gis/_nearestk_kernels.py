@@ -5,9 +5,6 @@ Part of the proximity kernels (:mod:`gis._proximity_kernels` holds what they sha
 
 from __future__ import annotations
 
-import math
-from typing import Callable
-
 import numpy as np
 import pyproj
 import shapely
@@ -15,11 +12,10 @@ from scipy.spatial import cKDTree
 
 from ._geodesic import MAX_D_M
 from ._geodesic_loops import series_constants
-from ._grid import bucket
 from ._nearestk_loops import rank_rings
 from ._progress import track
-from ._proximity_kernels import (_GRID_BLOCK, _RING_MAX, _RING_MIN_ORIGINS, _RING_SAMPLE, _RING_TARGETS_PER_CELL,
-                                 TIE_TOLERANCE_M, _grid_prepass, _in_blocks, _pair_distance, _Pairs, _rank_candidates,
+from ._proximity_kernels import (_GRID_BLOCK, _RING_MAX, _RING_MIN_ORIGINS, TIE_TOLERANCE_M, _grid_prepass, _in_blocks,
+                                 _lazy_tree, _pair_distance, _Pairs, _rank_candidates, _ring_sample, _target_rings,
                                  _workers)
 
 
@@ -36,14 +32,7 @@ def _nearestk_points(
     of the targets' grid (:func:`_nearestk_rings`) settle most origins, the rest
     go chunk by chunk of origins through a k + 1 tree query (:func:`_nearestk_chunk`)."""
     n = len(oxy)
-    trees: list[cKDTree] = []
-
-    def tree() -> cKDTree:
-        """The targets' tree, built when first asked for (the rings may settle every origin)."""
-        if not trees:
-            trees.append(cKDTree(txy))
-        return trees[0]
-
+    tree = _lazy_tree(txy)
     pairs = _Pairs(oxy, txy, crs)
     pos = np.empty((n, k), dtype=np.int64)
     dist = np.empty((n, k))
@@ -109,34 +98,24 @@ def _nearestk_rings(
     n, m = len(oxy), len(txy)
     if n < _RING_MIN_ORIGINS or m < 2:
         return None
-    tx_all, ty_all = txy[:, 0], txy[:, 1]
-    width, height = float(tx_all.max() - tx_all.min()), float(ty_all.max() - ty_all.min())
-    cells = m / _RING_TARGETS_PER_CELL
-    grid = bucket(tx_all, ty_all, max(math.sqrt(width * height / cells), max(width, height) / cells, 1e-6))
-    tx, ty = tx_all[grid.members], ty_all[grid.members]
+    grid, tx, ty = _target_rings(txy)
     ratio = k_hi / k_lo * (1.0 + 1e-9)
     slack = TIE_TOLERANCE_M * k_hi * (1.0 + 1e-9)
     cst = series_constants(pairs.tm)
-    x, y = pairs.ox, pairs.oy
 
-    step = max(1, n // _RING_SAMPLE)
-    sample = np.arange(0, n, step)[:_RING_SAMPLE]
-    spos, sdist, stie = np.empty((len(sample), k), dtype=np.int64), np.empty((len(sample), k)), np.empty((len(sample), k), dtype=bool)
-    left = np.empty(len(sample), dtype=np.int64)
-    got = rank_rings(0, len(sample), k, x[sample], y[sample], tx, ty, grid.members, grid.start, grid.minx, grid.miny,
-                     grid.h, grid.nx, grid.ny, _RING_MAX, ratio, slack, MAX_D_M, *(v[sample] for v in pairs.ot),
-                     *pairs.tt, cst, spos, sdist, stie, left)
-    if 2 * got > len(sample):  # the rings settle too few: the tree for all
-        return None
-
-    def block(a: int, b: int) -> np.ndarray:
+    def settle(x: np.ndarray, y: np.ndarray, terms: tuple[np.ndarray, ...], a: int, b: int,
+               out: tuple[np.ndarray, ...]) -> np.ndarray:
         """Settle the origins ``a:b`` (compiled, without the GIL); return the rows left over."""
         left = np.empty(b - a, dtype=np.int64)
         got = rank_rings(a, b, k, x, y, tx, ty, grid.members, grid.start, grid.minx, grid.miny, grid.h, grid.nx,
-                         grid.ny, _RING_MAX, ratio, slack, MAX_D_M, *pairs.ot, *pairs.tt, cst, pos, dist, tie, left)
+                         grid.ny, _RING_MAX, ratio, slack, MAX_D_M, *terms, *pairs.tt, cst, *out, left)
         return left[:got]
 
-    return _in_blocks(block, n, _GRID_BLOCK)
+    s = _ring_sample(n)
+    scratch = (np.empty((len(s), k), dtype=np.int64), np.empty((len(s), k)), np.empty((len(s), k), dtype=bool))
+    if 2 * settle(pairs.ox[s], pairs.oy[s], tuple(v[s] for v in pairs.ot), 0, len(s), scratch).size > len(s):
+        return None  # the rings settle too few: the tree for all
+    return _in_blocks(lambda a, b: settle(pairs.ox, pairs.oy, pairs.ot, a, b, (pos, dist, tie)), n, _GRID_BLOCK)
 
 
 def _code_dtype(n: int) -> type:

@@ -1,7 +1,8 @@
-"""The compiled loop of the k nearest's grid pre-pass (:func:`gis._nearestk_kernels._nearestk_grid`).
+"""The compiled loops of the k nearest: the grid pre-pass (:func:`rank_contenders`, for
+:func:`gis._proximity_kernels._grid_prepass`) and the rings of the targets' grid (:func:`rank_rings`).
 
-One pass per origin over its cell's contenders: the k + 1 nearest in the plane kept in order, the proof
-that their plane order is the geodesic one, and the k geodesic lengths (:mod:`gis._geodesic_loops`).
+Per origin: the k + 1 nearest in the plane kept in order, the proof that their plane order is the
+geodesic one, and the k geodesic lengths (:func:`_settle`, :mod:`gis._geodesic_loops`).
 """
 
 from __future__ import annotations
@@ -72,13 +73,10 @@ def rank_contenders(a: int, b: int, k: int, cell: np.ndarray, contenders: np.nda
     """Settle the origins ``a:b`` whose cell's contenders prove their k nearest; return how many are left.
 
     For origin ``i`` in cell ``c``: ``contenders[c]`` (0: the cell is unresolved) of the targets
-    ``jct[c]`` may be among its k nearest.  The k + 1 nearest of them in the plane (ties: the first
-    contender) are proven to be in geodesic order, with no tie, where each plane distance exceeds the
-    one before it by more than the scale factor's spread allows (``d[r + 1] > d[r] * ratio + slack``;
-    with only k contenders the (k + 1)-th counts as infinitely far) and the k-th lies within ``max_d``
-    (the series' reach, :data:`gis._geodesic.MAX_D_M`).  Those origins get their k
-    targets, geodesic lengths and ``tie = False`` in ``pos``, ``dist``, ``tie``; the others are
-    written to ``left`` (positions, in order), their rows untouched.
+    ``jct[c]`` may be among its k nearest.  Their k + 1 nearest in the plane (ties: the first
+    contender) settle the origin where :func:`_settle` proves them (``max_d``: the series' reach,
+    :data:`gis._geodesic.MAX_D_M`); the others are written to ``left`` (positions, in order), their
+    rows untouched.
     """
     bd = np.empty(k + 1)
     bj = np.empty(k + 1, dtype=np.int64)

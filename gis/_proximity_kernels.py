@@ -18,6 +18,7 @@ won by the target that comes first.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,7 @@ from . import settings
 from ._errors import InputError
 from ._geodesic import MAX_D_M, TMScale, geodesic_distance, point_terms, sampled_tm_scale, segment_lengths
 from ._geodesic_loops import series_constants
-from ._grid import bucket
+from ._grid import Grid, bucket_spread
 from ._nearest1_loops import targets_within, two_nearest
 from ._nearestk_loops import rank_contenders
 
@@ -131,14 +132,7 @@ def _nearest1_points(
     """
     n = len(oxy)
     uniq, first_pos, counts = _unique_points(txy)
-    trees: list[cKDTree] = []
-
-    def tree() -> cKDTree:
-        """The targets' tree, built when first asked for (often never)."""
-        if not trees:
-            trees.append(cKDTree(uniq))
-        return trees[0]
-
+    tree = _lazy_tree(uniq)
     pairs = _Pairs(oxy, uniq, crs)
     j1 = np.empty(n, dtype=np.int64)  # position in uniq
     s1 = np.empty(n)
@@ -319,6 +313,23 @@ _RING_BLOCK = 1 << 15
 _RING_SAMPLE = 1024
 
 
+def _lazy_tree(xy: np.ndarray) -> Callable[[], cKDTree]:
+    """The points' ``cKDTree``, built when first asked for (the grid's passes may settle every origin)."""
+    return functools.cache(functools.partial(cKDTree, xy))
+
+
+def _target_rings(txy: np.ndarray) -> tuple[Grid, np.ndarray, np.ndarray]:
+    """The targets bucketed for the ring search (about ``_RING_TARGETS_PER_CELL`` per cell) and their
+    coordinates in the grid's order."""
+    grid = bucket_spread(txy[:, 0], txy[:, 1], _RING_TARGETS_PER_CELL)
+    return grid, txy[grid.members, 0], txy[grid.members, 1]
+
+
+def _ring_sample(n: int) -> np.ndarray:
+    """Positions of the origins (every ``n // _RING_SAMPLE``-th) whose ring search decides rings or tree."""
+    return np.arange(0, n, max(1, n // _RING_SAMPLE))[:_RING_SAMPLE]
+
+
 def _two_nearest(of: np.ndarray, uniq: np.ndarray, tree: Callable[[], cKDTree]) -> tuple[Any, ...]:
     """``(j1, d1, d2, ring)``: the plane-nearest of the distinct points ``uniq`` to each origin, its plane
     distance and that of the second nearest (inf with one target), as ``cKDTree.query(k=2)`` gives them
@@ -336,11 +347,7 @@ def _two_nearest(of: np.ndarray, uniq: np.ndarray, tree: Callable[[], cKDTree]) 
         if m < 2:
             return j, d, np.full(n, np.inf), None
         return j[:, 0], d[:, 0], d[:, 1], None
-    ux, uy = uniq[:, 0], uniq[:, 1]
-    width, height = float(ux.max() - ux.min()), float(uy.max() - uy.min())
-    cells = m / _RING_TARGETS_PER_CELL
-    grid = bucket(ux, uy, max(math.sqrt(width * height / cells), max(width, height) / cells, 1e-6))
-    tx, ty = ux[grid.members], uy[grid.members]
+    grid, tx, ty = _target_rings(uniq)
     ring = (tx, ty, grid.members, grid.start, grid.minx, grid.miny, grid.h, grid.nx, grid.ny)
     ox, oy = np.ascontiguousarray(of[:, 0]), np.ascontiguousarray(of[:, 1])
     j1 = np.empty(n, dtype=np.int64)
@@ -352,9 +359,8 @@ def _two_nearest(of: np.ndarray, uniq: np.ndarray, tree: Callable[[], cKDTree]) 
                           grid.ny, _RING_MAX, d1, j1, d2, left)
         return left[:got]
 
-    step = max(1, n // _RING_SAMPLE)
-    sx, sy = ox[::step][:_RING_SAMPLE], oy[::step][:_RING_SAMPLE]
-    if 2 * settle(sx, sy, 0, len(sx)).size > len(sx):  # the rings settle too few: the tree for all
+    sample = _ring_sample(n)
+    if 2 * settle(ox[sample], oy[sample], 0, len(sample)).size > len(sample):  # the rings settle too few: the tree
         d, j = tree().query(of, k=2, workers=_workers())
         return j[:, 0], d[:, 0], d[:, 1], ring
     left = _in_blocks(lambda a, b: settle(ox, oy, a, b), n, _RING_BLOCK)

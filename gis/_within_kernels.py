@@ -60,13 +60,8 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     write their rows (else ``None``): filling fresh pages costs as much as writing the pairs.
     """
     n = len(oxy)
-    ttree = cKDTree(txy)
     tm = sampled_tm_scale(crs, oxy[:, 0], oxy[:, 1])
-    step = max(1, n // 4096)  # a sample of origins for the number of pairs to expect
-    counts = ttree.query_ball_point(oxy[::step], reach, return_length=True)
-    per_origin = float(counts.mean()) if len(counts) else 0.0
-    chunk = int(min(n, _WITHIN_CHUNK_ORIGINS, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))
-    sink = _PairSink(int(per_origin * n * 1.05) + 4096, nan_column=nan_column)
+    sample = slice(None, None, max(1, n // 1024))  # a sample of origins for the number of pairs to expect
     inside = radius * k_lo  # every plane length up to this is within the radius geodesically
     # each point's terms of the series (offset from the meridian, 1/k) once, gathered per pair
     oterms = None if tm is None else reference_terms(tm, oxy[:, 0])
@@ -75,6 +70,9 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
     check = tm is None or reach > MAX_D_M or outside_domain(tm, oterms[0]) or outside_domain(tm, tterms[0])
 
     if check:
+        ttree = cKDTree(txy)
+        counts = ttree.query_ball_point(oxy[sample], reach, return_length=True)
+        per_origin = float(counts.mean()) if len(counts) else 0.0
         pairs_of = _tree_pairs(oxy, txy, ttree, radius, reach, inside, crs, tm, oterms, tterms)
     else:  # the compiled loop: pairs found, corrected and ordered per origin in one pass
         start, members, *cells = target_grid(txy[:, 0], txy[:, 1], reach)
@@ -84,18 +82,29 @@ def _within_points(oxy: np.ndarray, txy: np.ndarray, radius: float, reach: float
         ox, oy = np.ascontiguousarray(oxy[:, 0]), np.ascontiguousarray(oxy[:, 1])
         local = threading.local()  # each thread's buffers, reused chunk after chunk (their pages stay mapped)
 
-        def pairs_of(a: int, b: int) -> _Found:
-            need = int(per_origin * (b - a) * 1.25) + 1024
+        def found(x: np.ndarray, y: np.ndarray, terms: tuple[np.ndarray, ...], a: int, b: int, need: int,
+                  order: bool) -> int:
+            """The pairs of origins ``a:b`` in this thread's buffers (grown as needed); their number."""
             buf = getattr(local, "buf", None)
             while True:
                 if buf is None or len(buf[2]) < need:
                     buf = local.buf = (np.empty(need, dtype=np.int64), np.empty(need, dtype=np.int64), np.empty(need))
-                got = pairs_within(a, b, ox, oy, *oterms, *tcols, start, members, *cells, reach, radius, inside, cst,
-                                   sort, *buf)
+                got = pairs_within(a, b, x, y, *terms, *tcols, start, members, *cells, reach, radius, inside, cst,
+                                   order, *buf)
                 if got >= 0:
-                    break
+                    return got
                 need, buf = 2 * len(buf[2]), None  # more pairs than the sample promised: again, with room
+
+        picked = (ox[sample], oy[sample], *(v[sample] for v in oterms))
+        per_origin = found(*picked[:2], picked[2:], 0, len(picked[0]), 1 << 16, False) / max(len(picked[0]), 1)
+
+        def pairs_of(a: int, b: int) -> _Found:
+            got = found(ox, oy, oterms, a, b, int(per_origin * (b - a) * 1.25) + 1024, sort)
+            buf = local.buf
             return (buf[0][:got], buf[1][:got], buf[2][:got]) if got else None
+
+    chunk = int(min(n, _WITHIN_CHUNK_ORIGINS, max(64, _WITHIN_CHUNK_PAIRS / max(per_origin, 1.0))))
+    sink = _PairSink(int(per_origin * n * 1.05) + 4096, nan_column=nan_column)
 
     def run(number: int, a: int) -> None:
         b = min(n, a + chunk)

@@ -13,19 +13,17 @@ import math
 import numpy as np
 
 from ._geodesic_loops import segment_length
-from ._grid import Grid, bucket, span
+from ._grid import Grid, bucket_spread, span
 from ._jit import jit
 
 
 def target_grid(tx: np.ndarray, ty: np.ndarray, reach: float) -> Grid:
-    """The targets bucketed for :func:`pairs_within` (:func:`gis._grid.bucket`).
+    """The targets bucketed for :func:`pairs_within` (:func:`gis._grid.bucket_spread`).
 
     Cells are a third of the reach across (an origin scans about 7 × 7 cells, cut to its circle), but
     no more than about four per target (a small reach over a wide layer).
     """
-    m = len(tx)
-    width, height = float(tx.max() - tx.min()), float(ty.max() - ty.min())
-    return bucket(tx, ty, max(reach / 3.0, math.sqrt(width * height / (4.0 * m)), max(width, height) / (4.0 * m), 1e-6))
+    return bucket_spread(tx, ty, 0.25, at_least=reach / 3.0)
 
 
 @jit
