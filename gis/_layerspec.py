@@ -466,8 +466,10 @@ def _layer_spec(
     if context:
         interactive = False
     extra_keys: dict[str, Any] = {}
-    if user_file and info.get("labels", True) and name_col is not None:
-        extra_keys["labelled"] = True  # its features are named on the map (gis.webmap: labels or a numbered key)
+    # its features are named on the map (gis.webmap: labels or a numbered key): a user's file unless told not to,
+    # and a layer that asks for it (``named``: the review's project footprints)
+    if ((user_file and info.get("labels", True)) or info.get("named")) and name_col is not None:
+        extra_keys["labelled"] = True
     inside = np.array([not p.get("_out") for p in print_props], dtype=bool)
     box_geoms = geoms
     if not inside.all():

@@ -100,7 +100,7 @@ def review_map(result: gpd.GeoDataFrame, footprints: gpd.GeoDataFrame, zones: gp
         part = shown[basis == key]
         if len(part):
             layers.append((part, {"title": text, "group": conf["footprints_group"], "classes": _verdict_rule(styles),
-                                  "kind": "point" if key == "point" else "polygon", "fit": True}))
+                                  "kind": "point" if key == "point" else "polygon", "fit": True, "named": True}))
     note = "审查结论按位置精度(precision_m)判定：占用 = 任何可能位置都重叠；可能涉及 = 仅部分可能位置重叠。"
     if example:
         note = "示例数据：管控分区为虚构，非真实三区三线。" + note

@@ -325,10 +325,10 @@ def test_cli_review_workbook_map_and_manifest(tmp_path):
     assert run["verb"] == "review" and {i["name"] for i in run["inputs"]} == {str(table), "zones_example"}
     assert {o["path"] for o in run["outputs"]} == {"审查.xlsx", "审查.html", "审查.pdf"}
     assert all(o["sha256"] for o in run["outputs"])
-    if shutil.which("pdftotext"):  # the printed map says the zones are an example, as text
+    if shutil.which("pdftotext"):  # the printed map says the zones are an example, and names the projects, as text
         text = subprocess.run(["pdftotext", str(out.parent / "审查.pdf"), "-"], capture_output=True, text=True,
                               encoding="utf-8", check=True).stdout
-        assert "示例" in text
+        assert "示例" in text and "示例物流园" in text and "示例冷库" in text
 
 
 def test_cli_review_csv_and_geopackage(tmp_path):
